@@ -1,0 +1,176 @@
+// The challenger's side of a challenge (DESIGN.md flow 4), over any byte stream: the worker
+// passes a `cloudflare:sockets` connection, tests and benchmarks a Node socket as web streams.
+// Handshake for the info hash (liveness), blocks by ordinary `request` messages, then their
+// merkle paths by the `vidya_proof` extension (availability), all under one deadline.
+
+import { encode, asDict, asInt, decode } from "../bencode.ts";
+import { BLOCK_SIZE, PROOF_EXTENSION } from "../params.ts";
+import { bytesEqual, toHex } from "../hex.ts";
+import { hashBlock, verifyBlockProof } from "../merkle/storage-tree.ts";
+import {
+  EXTENDED_HANDSHAKE_ID,
+  WireReader,
+  blockLocation,
+  encodeExtended,
+  encodeHandshake,
+  encodeInterested,
+  encodeRequest,
+  type WireMessage,
+} from "../wire/messages.ts";
+import { decodeProofMessage, encodeProofMessage } from "./proof-extension.ts";
+
+export interface ByteStream {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+}
+
+export interface ChallengeSpec {
+  infoHash: Uint8Array;
+  /** Our peer id on the wire: an ordinary-looking client id, so a challenge looks like a download. */
+  peerId: Uint8Array;
+  storageRoot: Uint8Array;
+  totalLength: number;
+  pieceLength: number;
+  blocks: number[];
+  deadlineMs: number;
+}
+
+/**
+ * pass: every block arrived and verified. fail: the node answered with data or a path that
+ * does not verify (objectively provable, the slashable kind). timeout: not all in time.
+ * refused: the node closed, refused the info hash or rejected the proof request.
+ */
+export type Verdict = "pass" | "fail" | "timeout" | "refused";
+
+export interface ChallengeOutcome {
+  verdict: Verdict;
+  reason: string;
+  /** SHA-256 of each block as received, hex, in request order (the transcript's answer). */
+  blockHashes: string[];
+  handshakeMs?: number;
+  blocksMs?: number;
+  durationMs: number;
+}
+
+const LOCAL_PROOF_ID = 1;
+
+class ChallengeError extends Error {
+  readonly verdict: Verdict;
+  constructor(verdict: Verdict, message: string) {
+    super(message);
+    this.verdict = verdict;
+  }
+}
+
+export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now: () => number = () => Date.now()): Promise<ChallengeOutcome> {
+  const started = now();
+  const blockHashes: string[] = [];
+  let handshakeMs: number | undefined;
+  let blocksMs: number | undefined;
+  const reader = stream.readable.getReader();
+  const writer = stream.writable.getWriter();
+  const wire = new WireReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ChallengeError("timeout", `no complete answer within ${spec.deadlineMs} ms`)), spec.deadlineMs);
+  });
+
+  const fill = async () => {
+    const r = await Promise.race([reader.read(), deadline]);
+    if (r.done) throw new ChallengeError("refused", "connection closed by the node");
+    wire.push(r.value);
+  };
+  const nextMessage = async (): Promise<WireMessage> => {
+    for (;;) {
+      const m = wire.takeMessage();
+      if (m) return m;
+      await fill();
+    }
+  };
+
+  try {
+    const locations = spec.blocks.map((b) => blockLocation(b, BLOCK_SIZE, spec.pieceLength, spec.totalLength));
+    await writer.write(encodeHandshake(spec.infoHash, spec.peerId));
+    let hs = wire.takeHandshake();
+    while (!hs) {
+      await fill();
+      hs = wire.takeHandshake();
+    }
+    if (!bytesEqual(hs.infoHash, spec.infoHash)) throw new ChallengeError("refused", "handshake for another info hash");
+    if (!hs.supportsExtensions) throw new ChallengeError("refused", "node does not speak the extension protocol");
+    handshakeMs = now() - started;
+    await writer.write(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })));
+    await writer.write(encodeInterested());
+
+    let remoteProofId: number | undefined;
+    let unchoked = false;
+    while (remoteProofId === undefined || !unchoked) {
+      const m = await nextMessage();
+      if (m.type === "unchoke") unchoked = true;
+      else if (m.type === "choke") unchoked = false;
+      else if (m.type === "extended" && m.extId === EXTENDED_HANDSHAKE_ID) {
+        const hsDict = asDict(decode(m.payload), "extension handshake");
+        const mm = hsDict.m ? asDict(hsDict.m, "m") : {};
+        const id = mm[PROOF_EXTENSION];
+        if (id === undefined) throw new ChallengeError("refused", `node does not support ${PROOF_EXTENSION}`);
+        remoteProofId = asInt(id, "extension id");
+      }
+    }
+
+    for (const loc of locations) await writer.write(encodeRequest(loc.piece, loc.begin, loc.length));
+    const received = new Map<number, Uint8Array>();
+    while (received.size < locations.length) {
+      const m = await nextMessage();
+      if (m.type === "choke") throw new ChallengeError("refused", "node choked before sending every block");
+      if (m.type !== "piece") continue;
+      const i = locations.findIndex((l, k) => l.piece === m.piece && l.begin === m.begin && !received.has(k));
+      if (i < 0) continue;
+      if (m.block.length !== locations[i]!.length) throw new ChallengeError("fail", `block ${spec.blocks[i]} has ${m.block.length} bytes, expected ${locations[i]!.length}`);
+      received.set(i, m.block);
+    }
+    blocksMs = now() - started;
+    for (let i = 0; i < locations.length; i++) blockHashes.push(toHex(hashBlock(received.get(i)!)));
+
+    await writer.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "request", blocks: spec.blocks })));
+    for (;;) {
+      const m = await nextMessage();
+      if (m.type !== "extended" || m.extId !== LOCAL_PROOF_ID) continue;
+      let answer;
+      try {
+        answer = decodeProofMessage(m.payload);
+      } catch (e) {
+        throw new ChallengeError("fail", `malformed proof answer: ${(e as Error).message}`);
+      }
+      if (answer.type === "reject") throw new ChallengeError("refused", `node rejected the proof request: ${answer.reason}`);
+      if (answer.type !== "response") continue;
+      for (let i = 0; i < spec.blocks.length; i++) {
+        const k = answer.blocks.indexOf(spec.blocks[i]!);
+        const proof = k >= 0 ? answer.proofs[k] : undefined;
+        if (!proof) throw new ChallengeError("fail", `no path for block ${spec.blocks[i]}`);
+        if (!verifyBlockProof(spec.storageRoot, spec.totalLength, spec.blocks[i]!, received.get(i)!, proof))
+          throw new ChallengeError("fail", `block ${spec.blocks[i]} does not verify against the storage root`);
+      }
+      return { verdict: "pass", reason: "all blocks verified", blockHashes, handshakeMs, blocksMs, durationMs: now() - started };
+    }
+  } catch (e) {
+    const verdict = e instanceof ChallengeError ? e.verdict : "refused";
+    return { verdict, reason: (e as Error).message, blockHashes, handshakeMs, blocksMs, durationMs: now() - started };
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+    writer.close().catch(() => {});
+  }
+}
+
+/** Picks `count` distinct block indices uniformly from random bytes (the scheduler's randomness). */
+export function pickBlocks(totalBlocks: number, count: number, random: Uint8Array): number[] {
+  const want = Math.min(count, totalBlocks);
+  const picked: number[] = [];
+  const view = new DataView(random.buffer, random.byteOffset, random.byteLength);
+  for (let o = 0; picked.length < want && o + 4 <= random.length; o += 4) {
+    const b = view.getUint32(o) % totalBlocks;
+    if (!picked.includes(b)) picked.push(b);
+  }
+  for (let b = 0; picked.length < want; b++) if (!picked.includes(b)) picked.push(b);
+  return picked;
+}
