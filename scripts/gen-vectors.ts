@@ -1,0 +1,99 @@
+// Writes protocol/vectors/*.json: the shared test vectors that the TypeScript tests and the
+// Solidity tests both check. Deterministic: run it again and nothing changes.
+//   node scripts/gen-vectors.ts
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { keccak256, toHex as viemHex, type Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import * as params from "../protocol/params.ts";
+import { encode } from "../protocol/bencode.ts";
+import { toHex } from "../protocol/hex.ts";
+import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
+import { StorageTreeBuilder, storageProof } from "../protocol/merkle/storage-tree.ts";
+import { signReport, reportToJson } from "../protocol/reports/eip712.ts";
+
+const dir = join(import.meta.dirname, "..", "protocol", "vectors");
+const write = (name: string, value: unknown) =>
+  writeFileSync(join(dir, name), JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+
+/** Deterministic pseudo-random bytes: keccak of a label and a counter. */
+export function detBytes(label: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0, o = 0; o < length; i++) {
+    const h = Buffer.from(keccak256(viemHex(`${label}:${i}`)).slice(2), "hex");
+    out.set(h.subarray(0, Math.min(32, length - o)), o);
+    o += 32;
+  }
+  return out;
+}
+const detAddress = (label: string) => viemHex(detBytes(label, 20)) as Address;
+
+// params.json: constants Solidity tests and deploy scripts share.
+write("params.json", {
+  BLOCK_SIZE: params.BLOCK_SIZE,
+  GENESIS_SUPPLY: params.GENESIS_SUPPLY,
+  EMISSION_PER_EPOCH: params.EMISSION_PER_EPOCH,
+  HOSTING_POOL: params.HOSTING_POOL,
+  ACCESS_STAKE: params.ACCESS_STAKE,
+  DISPUTE_DELAY_SECONDS: params.DISPUTE_DELAY_SECONDS,
+  UNBONDING_DELAY_SECONDS: params.UNBONDING_DELAY_SECONDS,
+});
+
+// reward-tree.json: leaves, hashes and proofs for several tree sizes (odd sizes included).
+const rewardCases = [1, 2, 3, 5, 8, 13].map((n, c) => {
+  const epoch = c + 1;
+  const leaves = Array.from({ length: n }, (_, i) => ({
+    account: detAddress(`reward-account-${c}-${i}`),
+    cumulative: BigInt(toHex(detBytes(`reward-amount-${c}-${i}`, 12)).replace(/^/, "0x")),
+  }));
+  const tree = buildRewardTree(epoch, leaves);
+  return {
+    epoch,
+    root: tree.root,
+    leaves: tree.leaves.map((l) => ({ account: l.account, cumulative: l.cumulative.toString(), leafHash: l.hash, proof: tree.proof(l.account) })),
+  };
+});
+write("reward-tree.json", { description: "keccak256(keccak256(abi.encode(uint64 epoch, address account, uint256 cumulative))), OpenZeppelin StandardMerkleTree layout", cases: rewardCases });
+
+// storage-tree.json: payload lengths around block and power-of-two edges.
+const storageCases = [1, 16383, 16384, 16385, 3 * 16384, 5 * 16384 + 7].map((len) => {
+  const payload = detBytes(`storage-${len}`, len);
+  const tree = new StorageTreeBuilder().update(payload).finish();
+  const last = tree.leafCount - 1;
+  return {
+    length: len,
+    payloadLabel: `storage-${len}`,
+    firstLeaf: toHex(tree.levels[0]!.subarray(0, 32)),
+    root: toHex(tree.root),
+    proofs: [0, last].filter((v, i, a) => a.indexOf(v) === i).map((b) => ({ block: b, path: storageProof(tree, b).map(toHex) })),
+  };
+});
+write("storage-tree.json", { description: "payload = detBytes(payloadLabel, length); 16 KiB SHA-256 leaves, zero-padded to a power of two, parent = SHA-256(left||right)", cases: storageCases });
+
+// bencode.json: canonical encodings.
+const bencodeCases: { name: string; hex: string }[] = [
+  { name: "integer", hex: toHex(encode(-42)) },
+  { name: "big integer", hex: toHex(encode(2n ** 70n)) },
+  { name: "binary string", hex: toHex(encode(Uint8Array.from({ length: 256 }, (_, i) => i))) },
+  { name: "sorted dict", hex: toHex(encode({ zeta: 1, alpha: [1, "two", { b: 2, a: 1 }], "": "" })) },
+  { name: "empty peers", hex: toHex(encode({ interval: 1800, peers: new Uint8Array(0) })) },
+];
+write("bencode.json", { cases: bencodeCases });
+
+// eip712.json: a signature per report type from a key derived from a public label (a test
+// vector, never a real key).
+const account = privateKeyToAccount(keccak256(viemHex("vidya eip712 test vector key")));
+const chainId = 31337;
+const messages = {
+  NodeRegistration: { node: account.address, port: 6881, nonce: 1n, expiry: 1_900_000_000n },
+  HostedSubset: { node: account.address, infoHashes: [viemHex(detBytes("ih-1", 20)), viemHex(detBytes("ih-2", 20))], nonce: 2n, expiry: 1_900_000_000n },
+  MemberJoin: { member: account.address, nonce: 3n, expiry: 1_900_000_000n },
+} as const;
+const eipCases = [];
+for (const [type, message] of Object.entries(messages)) {
+  const signature = await signReport(account, chainId, type as keyof typeof messages, message as never);
+  eipCases.push({ type, chainId, signer: account.address, message: reportToJson(message as never), signature });
+}
+write("eip712.json", { keyLabel: "keccak256(utf8('vidya eip712 test vector key'))", cases: eipCases });
+console.log(`wrote vectors to ${dir}`);
