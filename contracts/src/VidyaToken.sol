@@ -35,19 +35,19 @@ contract VidyaToken is ERC20, ERC20Permit {
     uint256 private _totalEmitted;
 
     /// @param genesisHolder receives the genesis supply (treasury; the faucet in development).
-    /// @param genesisSupply minted once, here; never again.
-    /// @param emissionPerEpoch the fixed budget that each committed epoch adds to the emission cap.
+    /// @param genesisSupply_ minted once, here; never again.
+    /// @param emissionPerEpoch_ the fixed budget that each committed epoch adds to the emission cap.
     /// @param minter_ the EpochRewards contract, or `address(0)` to fix it later, once, with
     /// {setMinter} (EpochRewards needs the token's address first, so deployers usually pass zero).
-    constructor(address genesisHolder, uint256 genesisSupply, uint256 emissionPerEpoch, address minter_)
+    constructor(address genesisHolder, uint256 genesisSupply_, uint256 emissionPerEpoch_, address minter_)
         ERC20("Vidya", "VIDYA")
         ERC20Permit("Vidya")
     {
         if (genesisHolder == address(0)) revert ZeroAddress();
         _deployer = msg.sender;
-        _genesisSupply = genesisSupply;
-        _emissionPerEpoch = emissionPerEpoch;
-        _mint(genesisHolder, genesisSupply);
+        _genesisSupply = genesisSupply_;
+        _emissionPerEpoch = emissionPerEpoch_;
+        _mint(genesisHolder, genesisSupply_);
         if (minter_ != address(0)) _setMinter(minter_);
     }
 

@@ -1,0 +1,194 @@
+// Typed client of the worker's HTTP API (docs/interfaces.md "Worker HTTP API"). Errors carry
+// the API's `{ error: { code, message } }` so the CLI can print what went wrong.
+
+import type { Address, Hex, LocalAccount } from "viem";
+import { reportToJson, signReport, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType } from "../protocol/reports/eip712.ts";
+
+export interface ChainInfo {
+  chainId: number;
+  rpcUrl: string;
+  token: Address;
+  staking: Address;
+  epochRewards: Address;
+}
+
+export interface IndexTorrent {
+  infoHash: string;
+  name: string;
+  length: number;
+  pieceLength: number;
+  storageRoot: string;
+  files: { path: string; length: number }[];
+}
+
+export interface NodeInfo {
+  node: Address;
+  endpoint?: { host: string; port: number } | null;
+  hosted: string[];
+  hostedBytes?: number;
+  epochs: { epoch: number; passed: number; failed: number; earned: string }[];
+  cumulativeEarned: string;
+  claimed?: string;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  root: Hex;
+  inputsHash: Hex;
+  txHash?: Hex | null;
+  totalEarned: string;
+  closedAt: string | number;
+  leafCount: number;
+}
+
+export interface EpochLeaves {
+  epoch: number;
+  root: Hex;
+  leaves: { account: Address; cumulative: string }[];
+}
+
+export interface EpochProof {
+  epoch: number;
+  account: Address;
+  cumulative: string;
+  proof: Hex[];
+}
+
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Reports live ten minutes: long enough for a slow link, short enough not to matter if leaked. */
+export const REPORT_LIFETIME_SECONDS = 600n;
+
+export class TrackerApi {
+  readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(base: string, fetchImpl: typeof fetch = fetch) {
+    this.base = base.replace(/\/+$/, "");
+    this.fetchImpl = fetchImpl;
+  }
+
+  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.base + path, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, "unreachable", `cannot reach the tracker at ${this.base}: ${(e as Error).message}`);
+    }
+    if (!res.ok) {
+      let code = `http_${res.status}`;
+      let message = `${method} ${redact(path)} failed with HTTP ${res.status}`;
+      try {
+        const j = (await res.json()) as { error?: { code?: string; message?: string } };
+        if (j.error?.code) code = j.error.code;
+        if (j.error?.message) message = `${message}: ${j.error.message}`;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new ApiError(res.status, code, message);
+    }
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request(method, path, body);
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ApiError(res.status, "bad_json", `${method} ${redact(path)}: the tracker answered with something other than JSON`);
+    }
+  }
+
+  chain(): Promise<ChainInfo> {
+    return this.json("GET", "/api/chain");
+  }
+
+  torrents(): Promise<IndexTorrent[]> {
+    return this.json("GET", "/api/torrents");
+  }
+
+  torrent(infoHash: string): Promise<IndexTorrent> {
+    return this.json("GET", `/api/torrents/${infoHash}`);
+  }
+
+  /** The .torrent with `announce` set to this passkey's announce URL. */
+  async torrentFile(passkey: string, infoHash: string): Promise<Uint8Array> {
+    const res = await this.request("GET", `/${passkey}/torrent/${infoHash}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  announceUrl(passkey: string): string {
+    return `${this.base}/${passkey}/announce`;
+  }
+
+  node(address: Address): Promise<NodeInfo> {
+    return this.json("GET", `/api/nodes/${address.toLowerCase()}`);
+  }
+
+  epochs(): Promise<EpochInfo[]> {
+    return this.json("GET", "/api/epochs");
+  }
+
+  epoch(n: number | bigint): Promise<EpochInfo> {
+    return this.json("GET", `/api/epochs/${n}`);
+  }
+
+  epochLeaves(n: number | bigint): Promise<EpochLeaves> {
+    return this.json("GET", `/api/epochs/${n}/leaves`);
+  }
+
+  epochInputs(n: number | bigint): Promise<Record<string, unknown> & { inputsHash: Hex }> {
+    return this.json("GET", `/api/epochs/${n}/inputs`);
+  }
+
+  epochProof(n: number | bigint, account: Address): Promise<EpochProof> {
+    return this.json("GET", `/api/epochs/${n}/proof/${account.toLowerCase()}`);
+  }
+
+  private async signed<T extends ReportType, R>(path: string, account: LocalAccount, chainId: number, type: T, message: ReportMessages[T], extra: Record<string, unknown> = {}): Promise<R> {
+    const signature = await signReport(account, chainId, type, message);
+    return this.json("POST", path, { ...extra, message: reportToJson(message), signature });
+  }
+
+  register(account: LocalAccount, chainId: number, port: number): Promise<{ node: Address; passkey: string; endpoint: { host: string; port: number } }> {
+    const message: NodeRegistration = { node: account.address, port, ...freshness() };
+    return this.signed("/api/nodes/register", account, chainId, "NodeRegistration", message);
+  }
+
+  reportHosted(account: LocalAccount, chainId: number, infoHashes: string[]): Promise<{ node: Address; hosted: string[] }> {
+    const message: HostedSubset = { node: account.address, infoHashes: infoHashes.map((h) => `0x${h.toLowerCase()}` as Hex), ...freshness() };
+    return this.signed("/api/nodes/hosted", account, chainId, "HostedSubset", message);
+  }
+
+  join(account: LocalAccount, chainId: number, invite?: string): Promise<{ account: Address; passkey: string }> {
+    const message: MemberJoin = { member: account.address, ...freshness() };
+    return this.signed("/api/members/join", account, chainId, "MemberJoin", message, invite ? { invite } : {});
+  }
+}
+
+let lastNonce = 0n;
+/** Nonce = milliseconds since the epoch, strictly increasing within this process. */
+function freshness(): { nonce: bigint; expiry: bigint } {
+  let nonce = BigInt(Date.now());
+  if (nonce <= lastNonce) nonce = lastNonce + 1n;
+  lastNonce = nonce;
+  return { nonce, expiry: BigInt(Math.floor(Date.now() / 1000)) + REPORT_LIFETIME_SECONDS };
+}
+
+/** Never echo a passkey into an error message. */
+function redact(path: string): string {
+  return path.replace(/^\/[^/]+\/(torrent|announce|scrape)/, "/<passkey>/$1");
+}

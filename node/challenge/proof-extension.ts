@@ -1,0 +1,56 @@
+// The node's side of the `vidya_proof` BEP 10 extension (DESIGN.md flow 4): after the
+// challenger has fetched blocks with ordinary requests, it asks for their merkle paths in
+// the storage tree; we answer from the tree built over our files. Runs inside webtorrent's
+// wire, so it never throws: a bad request gets a reject message, a broken wire is ignored.
+
+import type { ExtensionConstructor, Wire } from "webtorrent";
+import { PROOF_EXTENSION } from "../../protocol/params.ts";
+import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
+import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
+
+/** Where the extension finds the tree of a torrent; undefined when we do not host it (now). */
+export type TreeLookup = (infoHash: string) => StorageTree | undefined;
+
+/** The answer to one proof message from the challenger (pure, for tests and the extension). */
+export function answerProofRequest(tree: StorageTree | undefined, payload: Uint8Array): ProofMessage | undefined {
+  let msg: ProofMessage;
+  try {
+    msg = decodeProofMessage(payload);
+  } catch (e) {
+    return { type: "reject", reason: `malformed request: ${(e as Error).message}` };
+  }
+  if (msg.type !== "request") return undefined; // only challengers send requests; ignore the rest
+  if (!tree) return { type: "reject", reason: "torrent not hosted" };
+  const bad = msg.blocks.find((b) => !Number.isInteger(b) || b < 0 || b >= tree.leafCount);
+  if (bad !== undefined) return { type: "reject", reason: `block ${bad} out of range (0..${tree.leafCount - 1})` };
+  return { type: "response", blocks: msg.blocks, proofs: msg.blocks.map((b) => storageProof(tree, b)) };
+}
+
+/**
+ * A bittorrent-protocol extension class bound to one torrent. Register it on every wire in
+ * the torrent's 'wire' event, which webtorrent emits before it sends our handshake on
+ * incoming connections and before the peer's handshake arrives on outgoing ones, so the
+ * extension is always in our extended handshake.
+ */
+export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: (m: ProofMessage, wire: Wire) => void): ExtensionConstructor {
+  class VidyaProof {
+    wire: Wire;
+    constructor(wire: Wire) {
+      this.wire = wire;
+    }
+    onMessage(buf: Uint8Array): void {
+      try {
+        const answer = answerProofRequest(lookup(infoHash), buf);
+        if (!answer) return;
+        // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
+        if (!this.wire.peerExtendedMapping[PROOF_EXTENSION]) return;
+        this.wire.extended(PROOF_EXTENSION, encodeProofMessage(answer));
+        onAnswer?.(answer, this.wire);
+      } catch {
+        // never throw inside the wire: a failed answer is the challenger's timeout
+      }
+    }
+  }
+  (VidyaProof.prototype as unknown as { name: string }).name = PROOF_EXTENSION;
+  return VidyaProof as unknown as ExtensionConstructor;
+}

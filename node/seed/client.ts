@@ -1,0 +1,101 @@
+// webtorrent wiring: hermetic clients (no DHT, LSD, PEX, NAT traversal or web seeds; our
+// private tracker is the only source of peers), seeding with the proof extension on every
+// wire, and downloads as a member.
+
+import WebTorrent, { type Torrent } from "webtorrent";
+import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
+import { proofExtension, type TreeLookup } from "../challenge/proof-extension.ts";
+
+export interface ClientOptions {
+  /** TCP port to listen on for peers (and the edge's challenges); 0 picks a free one. */
+  port: number;
+}
+
+/** Options that keep a client to our tracker alone (STYLE.md: hermetic clients). */
+export const HERMETIC = { dht: false, lsd: false, utPex: false, natUpnp: false, natPmp: false, webSeeds: false, utp: false } as const;
+
+/** A listening client; rejects when the port cannot be bound. */
+export function createClient(opts: ClientOptions): Promise<WebTorrent> {
+  const client = new WebTorrent({ ...HERMETIC, torrentPort: opts.port });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      client.removeListener("listening", onListening);
+      reject(new Error(`cannot listen on port ${opts.port}: ${err.message}`));
+    };
+    const onListening = () => {
+      client.removeListener("error", onError);
+      resolve(client);
+    };
+    client.once("error", onError);
+    client.once("listening", onListening);
+  });
+}
+
+export function destroyClient(client: WebTorrent): Promise<void> {
+  return new Promise((resolve) => client.destroy(() => resolve()));
+}
+
+export interface SeedOptions {
+  /** The folder holding the payload (data/), as webtorrent's `path`. */
+  path: string;
+  lookup: TreeLookup;
+  onProofAnswer?: (infoHash: string, m: ProofMessage, peer: string) => void;
+  onWarning?: (infoHash: string, message: string) => void;
+}
+
+/**
+ * Adds a torrent whose payload is on disk and waits until webtorrent has checked the v1
+ * piece hashes. Resolves with the torrent (check `done`: false means pieces are missing).
+ */
+export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: SeedOptions): Promise<Torrent> {
+  // No piece cache: a challenge must be answered from what is on disk now.
+  const torrent = client.add(torrentFile, { path: opts.path, storeCacheSlots: 0 });
+  attachProofExtension(torrent, opts);
+  return whenReady(torrent);
+}
+
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning">): void {
+  torrent.on("wire", (wire) => {
+    const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"));
+    wire.use(ext);
+  });
+  torrent.on("warning", (err: Error) => opts.onWarning?.(torrent.infoHash, err.message));
+}
+
+function whenReady(torrent: Torrent): Promise<Torrent> {
+  return new Promise((resolve, reject) => {
+    if (torrent.ready) return resolve(torrent);
+    const onError = (err: Error) => reject(err);
+    torrent.once("error", onError);
+    torrent.once("ready", () => {
+      torrent.removeListener("error", onError);
+      resolve(torrent);
+    });
+  });
+}
+
+export interface DownloadOptions {
+  path: string;
+  onProgress?: (t: Torrent) => void;
+  progressIntervalMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** Downloads through the torrent's own announce URL (our tracker) and resolves when every piece is verified. */
+export async function downloadTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: DownloadOptions): Promise<Torrent> {
+  const torrent = client.add(torrentFile, { path: opts.path });
+  if (opts.onWarning) torrent.on("warning", (err: Error) => opts.onWarning!(err.message));
+  await whenReady(torrent);
+  if (torrent.done) return torrent;
+  const timer = opts.onProgress ? setInterval(() => opts.onProgress!(torrent), opts.progressIntervalMs ?? 1000) : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      torrent.once("done", () => resolve());
+      torrent.once("error", (err: Error) => reject(err));
+    });
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  opts.onProgress?.(torrent);
+  return torrent;
+}

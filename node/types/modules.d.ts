@@ -1,0 +1,85 @@
+// Just the surface of the untyped BitTorrent packages that node/ uses.
+
+declare module "webtorrent" {
+  import type { EventEmitter } from "node:events";
+
+  export interface Wire extends EventEmitter {
+    peerId: string;
+    remoteAddress?: string;
+    peerExtendedMapping: Record<string, number>;
+    use(ext: ExtensionConstructor): void;
+    extended(ext: string | number, payload: Uint8Array | object): void;
+    destroy(): void;
+  }
+  export interface ExtensionConstructor {
+    new (wire: Wire): Extension;
+    prototype: { name: string };
+  }
+  export interface Extension {
+    onHandshake?(infoHash: string, peerId: string, extensions: Record<string, boolean>): void;
+    onExtendedHandshake?(handshake: Record<string, unknown>): void;
+    onMessage?(buf: Uint8Array): void;
+  }
+  export interface TorrentFile {
+    name: string;
+    path: string;
+    length: number;
+  }
+  export interface Torrent extends EventEmitter {
+    infoHash: string;
+    name: string;
+    length: number;
+    path: string;
+    files: TorrentFile[];
+    ready: boolean;
+    done: boolean;
+    progress: number;
+    downloaded: number;
+    uploaded: number;
+    downloadSpeed: number;
+    numPeers: number;
+    wires: Wire[];
+    destroy(opts?: object, cb?: (err?: Error) => void): void;
+    addPeer(peer: string): boolean;
+  }
+  export interface AddOptions {
+    path?: string;
+    announce?: string[];
+    private?: boolean;
+    storeCacheSlots?: number;
+    skipVerify?: boolean;
+  }
+  export interface Options {
+    dht?: boolean | object;
+    lsd?: boolean;
+    utPex?: boolean;
+    natUpnp?: boolean;
+    natPmp?: boolean;
+    webSeeds?: boolean;
+    utp?: boolean;
+    tracker?: boolean | object;
+    torrentPort?: number;
+    peerId?: string | Uint8Array;
+    secure?: number;
+  }
+  export default class WebTorrent extends EventEmitter {
+    constructor(opts?: Options);
+    torrentPort: number;
+    listening: boolean;
+    peerId: string;
+    torrents: Torrent[];
+    add(torrent: Uint8Array | string, opts?: AddOptions, onTorrent?: (t: Torrent) => void): Torrent;
+    seed(input: unknown, opts?: object, onTorrent?: (t: Torrent) => void): Torrent;
+    get(infoHash: string): Promise<Torrent | null>;
+    address(): { address: string; family: string; port: number } | null;
+    destroy(cb?: (err?: Error) => void): void;
+  }
+}
+
+declare module "create-torrent" {
+  export default function createTorrent(
+    input: string | string[] | Uint8Array | Uint8Array[] | object,
+    opts: Record<string, unknown>,
+    cb: (err: Error | null, torrent: Uint8Array) => void,
+  ): void;
+}

@@ -1,0 +1,72 @@
+// The local chain: a real anvil node with the contracts deployed. Keys are generated fresh
+// for every run and funded with anvil_setBalance, so no key is ever written into the repo.
+
+import { createPublicClient, createWalletClient, http, parseEther, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { deployContracts } from "../../contracts/deploy.ts";
+import { EMISSION_PER_EPOCH, GENESIS_SUPPLY, UNBONDING_DELAY_SECONDS } from "../../protocol/params.ts";
+import { freePort, run, waitFor, type ProcessGroup } from "./processes.ts";
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+export const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
+
+export interface LocalChain {
+  rpcUrl: string;
+  chainId: number;
+  deployerKey: Hex;
+  posterKey: Hex;
+  addresses: { token: Address; staking: Address; epochRewards: Address };
+  deployTxs: Record<string, Hex>;
+  fund(address: Address, ether?: string): Promise<void>;
+}
+
+export async function startChain(group: ProcessGroup, opts: { disputeDelaySeconds: bigint }): Promise<LocalChain> {
+  const port = await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  group.start("anvil", bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(foundry.id), "--silent"]);
+  const pub = createPublicClient({ chain: foundry, transport: http(rpcUrl) });
+  await waitFor("anvil", async () => (await pub.getChainId()) || undefined, 30_000);
+  const fund = async (address: Address, ether = "100") => {
+    await pub.request({ method: "anvil_setBalance" as never, params: [address, `0x${parseEther(ether).toString(16)}`] as never });
+  };
+
+  if (!existsSync(join(ROOT, "contracts", "out", "EpochRewards.sol", "EpochRewards.json"))) {
+    await run(bin("node"), [join(ROOT, "scripts", "forge.ts"), "build"], { cwd: ROOT });
+  }
+  const deployerKey = generatePrivateKey();
+  const posterKey = generatePrivateKey();
+  const deployer = privateKeyToAccount(deployerKey).address;
+  const poster = privateKeyToAccount(posterKey).address;
+  await fund(deployer, "1000");
+  await fund(poster, "1000");
+  const d = await deployContracts({
+    rpcUrl,
+    deployerKey,
+    genesisHolder: deployer,
+    poster,
+    guardian: deployer,
+    emissionPerEpoch: EMISSION_PER_EPOCH,
+    genesisSupply: GENESIS_SUPPLY,
+    disputeDelaySeconds: opts.disputeDelaySeconds,
+    unbondingDelaySeconds: BigInt(UNBONDING_DELAY_SECONDS),
+    chain: foundry,
+  });
+  return {
+    rpcUrl,
+    chainId: d.chainId,
+    deployerKey,
+    posterKey,
+    addresses: { token: d.token, staking: d.staking, epochRewards: d.epochRewards },
+    deployTxs: d.txHashes,
+    fund,
+  };
+}
+
+export function clients(chain: LocalChain) {
+  const publicClient = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl) });
+  const deployer = createWalletClient({ account: privateKeyToAccount(chain.deployerKey), chain: foundry, transport: http(chain.rpcUrl) });
+  return { publicClient, deployer };
+}

@@ -1,0 +1,270 @@
+// The whole Vidya network on one machine: anvil with the contracts, the worker in workerd
+// (wrangler dev, local D1 and Durable Objects), seeding nodes and a member, each driven
+// through the real `vidya` CLI. Used by `npm start` and by the end-to-end test.
+
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { erc20Abi, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { ACCESS_STAKE } from "../../protocol/params.ts";
+import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
+import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
+import { generateDataset, type SampleTorrent } from "./dataset.ts";
+
+export interface NetworkOptions {
+  /** Working folder for this run: logs, node homes, local D1 state. Wiped at start. */
+  dir: string;
+  /** Folder of the generated sample dataset (kept between runs: it is deterministic). */
+  datasetDir: string;
+  /** For each node, the names of the sample torrents it hosts. */
+  nodes: string[][];
+  disputeDelaySeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningNode {
+  name: string;
+  home: string;
+  address: Address;
+  port: number;
+  hosts: SampleTorrent[];
+  process: Managed;
+}
+
+export interface Member {
+  name: string;
+  home: string;
+  address: Address;
+}
+
+const CLI = join(ROOT, "node", "cli.ts");
+
+export class LocalNetwork {
+  readonly group: ProcessGroup;
+  readonly opts: NetworkOptions;
+  chain!: LocalChain;
+  trackerUrl!: string;
+  adminToken!: string;
+  dataset!: SampleTorrent[];
+  nodes: RunningNode[] = [];
+  private readonly log: (line: string) => void;
+
+  private constructor(opts: NetworkOptions) {
+    this.opts = opts;
+    this.log = opts.log ?? (() => {});
+    rmSync(opts.dir, { recursive: true, force: true });
+    mkdirSync(opts.dir, { recursive: true });
+    this.group = new ProcessGroup(join(opts.dir, "logs"));
+  }
+
+  static async start(opts: NetworkOptions): Promise<LocalNetwork> {
+    const net = new LocalNetwork(opts);
+    try {
+      await net.boot();
+    } catch (e) {
+      await net.stop();
+      throw e;
+    }
+    return net;
+  }
+
+  private async boot(): Promise<void> {
+    this.log("generating the sample dataset");
+    this.dataset = await generateDataset(this.opts.datasetDir);
+    this.log("starting anvil and deploying the contracts");
+    this.chain = await startChain(this.group, { disputeDelaySeconds: BigInt(this.opts.disputeDelaySeconds ?? 5) });
+    this.log("starting the worker in workerd");
+    await this.startEdge();
+    this.log("publishing the sample torrents to the index");
+    for (const t of this.dataset) await this.publish(t);
+    for (let i = 0; i < this.opts.nodes.length; i++) await this.startNode(`node-${i + 1}`, this.opts.nodes[i]!);
+  }
+
+  private async startEdge(): Promise<void> {
+    const port = await freePort();
+    const inspector = await freePort();
+    this.trackerUrl = `http://127.0.0.1:${port}`;
+    this.adminToken = randomBytes(24).toString("hex");
+    const state = join(this.opts.dir, "wrangler-state");
+    const envFile = join(this.opts.dir, ".dev.vars");
+    // Secrets reach wrangler through an env file in the run folder (mode 0600), never argv.
+    writeFileSync(envFile, `ADMIN_TOKEN=${this.adminToken}\nCHAIN_PRIVATE_KEY=${this.chain.posterKey}\n`, { mode: 0o600 });
+    const env = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+    await run(bin("wrangler"), ["d1", "migrations", "apply", "vidya", "--local", "--persist-to", state], { cwd: ROOT, env });
+    const vars = {
+      LOCAL_DEV: "1",
+      CHAIN_RPC_URL: this.chain.rpcUrl,
+      CHAIN_ID: String(this.chain.chainId),
+      TOKEN_ADDRESS: this.chain.addresses.token,
+      STAKING_ADDRESS: this.chain.addresses.staking,
+      EPOCH_REWARDS_ADDRESS: this.chain.addresses.epochRewards,
+      EPOCH_SECONDS: "60",
+    };
+    this.group.start(
+      "worker",
+      bin("wrangler"),
+      [
+        "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+        "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false",
+        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ],
+      { cwd: ROOT, env },
+    );
+    await waitFor("the worker", async () => ((await fetch(`${this.trackerUrl}/api/chain`)).ok ? true : undefined), 120_000, 500);
+  }
+
+  async api<T>(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<T> {
+    const headers = new Headers(init.headers);
+    if (init.admin) headers.set("authorization", `Bearer ${this.adminToken}`);
+    const res = await fetch(`${this.trackerUrl}${path}`, { ...init, headers });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  }
+
+  private async publish(t: SampleTorrent): Promise<void> {
+    await this.api(`/api/torrents?storageRoot=${t.storageRoot}`, {
+      method: "POST",
+      admin: true,
+      headers: { "content-type": "application/x-bittorrent" },
+      body: readFileSync(t.torrentPath),
+    });
+  }
+
+  /** Runs `vidya --home <home> …args` and returns its stdout; throws with its output on failure. */
+  async cli(home: string, args: string[], timeoutMs = 300_000): Promise<string> {
+    const { stdout } = await run(bin("node"), [CLI, "--home", home, ...args], { cwd: ROOT, timeoutMs, env: { NO_COLOR: "1" } });
+    return stdout;
+  }
+
+  private walletAddress(home: string): Address {
+    // Read only to learn the address; the key itself is never printed or passed on.
+    const { privateKey } = JSON.parse(readFileSync(join(home, "wallet.json"), "utf8")) as { privateKey: Hex };
+    return privateKeyToAccount(privateKey).address;
+  }
+
+  async startNode(name: string, torrentNames: string[]): Promise<RunningNode> {
+    this.log(`starting ${name} hosting ${torrentNames.join(", ")}`);
+    const home = join(this.opts.dir, "nodes", name);
+    const port = await freePort();
+    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port)]);
+    const address = this.walletAddress(home);
+    await this.chain.fund(address, "10"); // gas for its claims
+    const hosts = torrentNames.map((n) => {
+      const t = this.dataset.find((d) => d.name === n);
+      if (!t) throw new Error(`no sample torrent named ${n}`);
+      cpSync(join(t.dataDir, t.name), join(home, "data", t.name), { recursive: true });
+      return t;
+    });
+    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT });
+    await waitFor(`${name} to report its hosted subset`, async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited; see ${proc.logPath}`);
+      const s = await this.api<{ hosted: string[] }>(`/api/nodes/${address}`);
+      return s.hosted.length === hosts.length ? true : undefined;
+    }, 120_000, 500);
+    const node = { name, home, address, port, hosts, process: proc };
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** A member with a fresh wallet, given the access stake by the genesis holder, joined through `vidya join`. */
+  async joinMember(name: string): Promise<Member> {
+    const home = join(this.opts.dir, "members", name);
+    await this.cli(home, ["wallet", "init"]);
+    const address = this.walletAddress(home);
+    await this.chain.fund(address, "10");
+    const { publicClient, deployer } = clients(this.chain);
+    const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, ACCESS_STAKE] });
+    await publicClient.waitForTransactionReceipt({ hash: tx });
+    await this.cli(home, ["join", "--tracker", this.trackerUrl]);
+    return { name, home, address };
+  }
+
+  async download(member: Member, infoHash: string, outDir: string): Promise<string> {
+    return this.cli(member.home, ["get", infoHash, "--out", outDir], 300_000);
+  }
+
+  async runChallenges(): Promise<ChallengeTranscript[]> {
+    const r = await this.api<{ results: ChallengeTranscript[] }>("/admin/challenges/run", { method: "POST", admin: true });
+    return r.results;
+  }
+
+  async closeEpoch(): Promise<EpochInfo> {
+    return this.api<EpochInfo>("/admin/epochs/close", { method: "POST", admin: true });
+  }
+
+  /** Waits out the dispute delay; anvil mines on demand, so a block is mined to move its clock. */
+  async waitFinal(epoch: number): Promise<void> {
+    const { publicClient } = clients(this.chain);
+    await waitFor(`epoch ${epoch} to become final`, async () => {
+      await publicClient.request({ method: "evm_mine" as never });
+      const final = await publicClient.readContract({ address: this.chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "isFinal", args: [BigInt(epoch)] });
+      return final ? true : undefined;
+    }, 120_000, 1_000);
+  }
+
+  async claim(node: RunningNode): Promise<ClaimResult> {
+    return JSON.parse(await this.cli(node.home, ["claim", "--json"])) as ClaimResult;
+  }
+
+  async verify(epoch: number): Promise<VerifyResult> {
+    const home = this.nodes[0]?.home ?? join(this.opts.dir, "verifier");
+    return JSON.parse(await this.cli(home, ["verify", String(epoch), "--json"])) as VerifyResult;
+  }
+
+  async status(node: RunningNode): Promise<NodeStatus> {
+    return this.api<NodeStatus>(`/api/nodes/${node.address}`);
+  }
+
+  async claimedOnChain(address: Address): Promise<{ claimed: bigint; balance: bigint }> {
+    const { publicClient } = clients(this.chain);
+    const [claimed, balance] = await Promise.all([
+      publicClient.readContract({ address: this.chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [address] }),
+      publicClient.readContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [address] }),
+    ]);
+    return { claimed: claimed as bigint, balance };
+  }
+
+  async stop(): Promise<void> {
+    await this.group.stopAll();
+  }
+}
+
+export interface ChallengeTranscript {
+  node: string;
+  infoHash: string;
+  verdict: string;
+  reason?: string;
+  durationMs?: number;
+}
+export interface EpochInfo {
+  epoch: number;
+  root: Hex;
+  inputsHash: Hex;
+  txHash: Hex | null;
+  totalEarned: string;
+  leafCount: number;
+}
+export interface ClaimResult {
+  epoch: number;
+  account: Address;
+  amount: string;
+  cumulative: string;
+  txHash: Hex | null;
+}
+export interface VerifyResult {
+  epoch: number;
+  recomputedRoot: Hex;
+  onChainRoot: Hex;
+  verified: boolean;
+  inputsVerified?: boolean;
+}
+export interface NodeStatus {
+  node: string;
+  hosted: string[];
+  hostedBytes: number;
+  epochs: { epoch: number; passed: number; failed: number; earned: string }[];
+  cumulativeEarned: string;
+}

@@ -1,0 +1,52 @@
+// The table `npm start` prints: what each node hosted, proved, earned and claimed.
+
+import { formatUnits } from "viem";
+import type { ClaimResult, LocalNetwork, NodeStatus, RunningNode } from "./network.ts";
+
+export interface NodeRow {
+  node: string;
+  address: string;
+  hostedBytes: number;
+  passed: number;
+  failed: number;
+  earned: bigint;
+  claimedOnChain: bigint;
+  claimTx: string;
+}
+
+export async function nodeRows(net: LocalNetwork, claims: Map<string, ClaimResult>): Promise<NodeRow[]> {
+  const rows: NodeRow[] = [];
+  for (const n of net.nodes) {
+    const s: NodeStatus = await net.status(n);
+    const chain = await net.claimedOnChain(n.address);
+    rows.push({
+      node: n.name,
+      address: n.address,
+      hostedBytes: s.hostedBytes,
+      passed: s.epochs.reduce((a, e) => a + e.passed, 0),
+      failed: s.epochs.reduce((a, e) => a + e.failed, 0),
+      earned: BigInt(s.cumulativeEarned),
+      claimedOnChain: chain.claimed,
+      claimTx: claims.get(n.name)?.txHash ?? "-",
+    });
+  }
+  return rows;
+}
+
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+const vidya = (v: bigint) => `${Number(formatUnits(v, 18)).toFixed(4)} VIDYA`;
+
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function renderNodes(rows: NodeRow[]): string {
+  return renderTable(
+    ["node", "address", "hosted", "challenges passed/failed", "earned", "claimed on-chain", "claim tx"],
+    rows.map((r) => [r.node, r.address, mb(r.hostedBytes), `${r.passed}/${r.failed}`, vidya(r.earned), vidya(r.claimedOnChain), r.claimTx]),
+  );
+}
+
+export type { RunningNode };

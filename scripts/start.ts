@@ -1,0 +1,90 @@
+// `npm start`: the whole Vidya network on this machine, end to end, with a readable summary.
+// Ctrl-C stops every process it started.
+
+import { join } from "node:path";
+import { mkdirSync, readdirSync, statSync, readFileSync } from "node:fs";
+import { LocalNetwork, type ClaimResult } from "./network/network.ts";
+import { nodeRows, renderNodes, renderTable } from "./network/summary.ts";
+import { ROOT } from "./network/chain.ts";
+
+const t0 = Date.now();
+const say = (s: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${s}`);
+
+let net: LocalNetwork | undefined;
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say("stopping every process of the local network");
+    await net?.stop();
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+try {
+  const runDir = join(ROOT, ".vidya", "run");
+  net = await LocalNetwork.start({
+    dir: runDir,
+    datasetDir: join(ROOT, ".vidya", "dataset"),
+    // Every torrent has at least two replicas; node-3 hosts the most.
+    nodes: [
+      ["retro-arcade-pack", "shareware-classics"],
+      ["shareware-classics", "demo-scene-2001.iso"],
+      ["retro-arcade-pack", "demo-scene-2001.iso", "homebrew-tools"],
+    ],
+    disputeDelaySeconds: 5,
+    log: say,
+  });
+  say(`worker at ${net.trackerUrl}, chain at ${net.chain.rpcUrl} (chain id ${net.chain.chainId})`);
+  say(`contracts: token ${net.chain.addresses.token}, staking ${net.chain.addresses.staking}, epoch rewards ${net.chain.addresses.epochRewards}`);
+
+  const member = await net.joinMember("member-1");
+  say(`member ${member.address} staked the access stake and joined`);
+  const wanted = net.dataset.find((t) => t.name === "retro-arcade-pack")!;
+  const out = join(runDir, "downloads");
+  mkdirSync(out, { recursive: true });
+  await net.download(member, wanted.infoHash, out);
+  const src = join(wanted.dataDir, wanted.name);
+  const same = filesUnder(src).every((f) => readFileSync(f).equals(readFileSync(join(out, wanted.name, f.slice(src.length)))));
+  const got = filesUnder(join(out, wanted.name)).reduce((s, f) => s + statSync(f).size, 0);
+  say(`member downloaded ${wanted.name} (${got} bytes) through the tracker: ${same ? "identical to the source" : "DIFFERS FROM THE SOURCE"}`);
+
+  const results = [...(await net.runChallenges()), ...(await net.runChallenges())];
+  say(`challenge rounds done: ${results.filter((r) => r.verdict === "pass").length} passed, ${results.filter((r) => r.verdict !== "pass").length} failed`);
+
+  const epoch = await net.closeEpoch();
+  say(`epoch ${epoch.epoch} closed: root ${epoch.root} posted in tx ${epoch.txHash}`);
+  await net.waitFinal(epoch.epoch);
+  say(`epoch ${epoch.epoch} is final after the dispute delay`);
+
+  const claims = new Map<string, ClaimResult>();
+  for (const n of net.nodes) claims.set(n.name, await net.claim(n));
+  const verify = await net.verify(epoch.epoch);
+  say(`vidya verify ${epoch.epoch}: recomputed ${verify.recomputedRoot} from the published leaves, on-chain ${verify.onChainRoot}: ${verify.verified ? "VERIFIED" : "MISMATCH"}`);
+
+  console.log("\nNodes\n");
+  console.log(renderNodes(await nodeRows(net, claims)));
+  console.log("\nTransactions\n");
+  console.log(
+    renderTable(
+      ["what", "tx hash"],
+      [
+        ...Object.entries(net.chain.deployTxs).map(([k, v]) => [`deploy ${k}`, v]),
+        [`post epoch ${epoch.epoch} root`, epoch.txHash ?? "-"],
+        ...[...claims].map(([n, c]) => [`claim by ${n}`, c.txHash ?? "-"]),
+      ],
+    ),
+  );
+  console.log(`\nThe network keeps running: tracker ${net.trackerUrl}, chain ${net.chain.rpcUrl}, logs in ${join(runDir, "logs")}.`);
+  console.log("Press Ctrl-C to stop it.");
+  if (process.env.VIDYA_START_EXIT === "1" || !verify.verified || !same) await shutdown(verify.verified && same ? 0 : 1);
+} catch (e) {
+  console.error(`\nnpm start failed: ${(e as Error).message}`);
+  await shutdown(1);
+}

@@ -1,0 +1,96 @@
+// End to end, every part real: anvil with the contracts, the worker in workerd, two seeding
+// nodes on webtorrent and a member, all driven through the `vidya` CLI (the `npm start` flow).
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Address, Hex } from "viem";
+import { LocalNetwork, type ChallengeTranscript, type ClaimResult, type EpochInfo, type VerifyResult } from "../../scripts/network/network.ts";
+import { ROOT } from "../../scripts/network/chain.ts";
+import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+describe("the Vidya network, end to end", () => {
+  let net: LocalNetwork;
+  let challenges: ChallengeTranscript[];
+  let epoch: EpochInfo;
+  let claim: ClaimResult;
+  let leaves: { account: Address; cumulative: string }[];
+  const runDir = join(ROOT, ".vidya", "e2e");
+
+  beforeAll(async () => {
+    net = await LocalNetwork.start({
+      dir: runDir,
+      datasetDir: join(ROOT, ".vidya", "dataset"),
+      nodes: [
+        ["retro-arcade-pack", "homebrew-tools"], // honest
+        ["retro-arcade-pack", "shareware-classics"], // deletes its data after reporting it
+      ],
+      disputeDelaySeconds: 3,
+    });
+  });
+
+  afterAll(async () => {
+    await net?.stop();
+  });
+
+  it("delivers the exact bytes of a torrent to a member who joined with the access stake", async () => {
+    const member = await net.joinMember("member");
+    const t = net.dataset.find((d) => d.name === "retro-arcade-pack")!;
+    const out = join(runDir, "downloads");
+    mkdirSync(out, { recursive: true });
+    await net.download(member, t.infoHash, out);
+    const src = join(t.dataDir, t.name);
+    const files = filesUnder(src);
+    expect(files.length).toBe(3);
+    for (const f of files) expect(readFileSync(join(out, t.name, f.slice(src.length))).equals(readFileSync(f))).toBe(true);
+  });
+
+  it("passes every challenge of the honest node and fails the node that deleted its data", async () => {
+    const [honest, deleter] = net.nodes as [(typeof net.nodes)[0], (typeof net.nodes)[0]];
+    rmSync(join(deleter.home, "data"), { recursive: true, force: true });
+    challenges = [...(await net.runChallenges()), ...(await net.runChallenges())];
+    const of = (a: Address) => challenges.filter((c) => c.node.toLowerCase() === a.toLowerCase());
+    expect(of(honest.address).length).toBeGreaterThanOrEqual(4);
+    expect(of(honest.address).every((c) => c.verdict === "pass")).toBe(true);
+    expect(of(deleter.address).length).toBeGreaterThanOrEqual(4);
+    expect(of(deleter.address).some((c) => c.verdict === "pass")).toBe(false);
+  });
+
+  it("commits the epoch on-chain; the deleter earns nothing and the honest node the hosting pool", async () => {
+    epoch = await net.closeEpoch();
+    expect(epoch.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const res = await net.api<{ root: Hex; leaves: { account: Address; cumulative: string }[] }>(`/api/epochs/${epoch.epoch}/leaves`);
+    leaves = res.leaves;
+    const [honest, deleter] = net.nodes;
+    const leafOf = (a: Address) => leaves.find((l) => l.account.toLowerCase() === a.toLowerCase());
+    expect(BigInt(leafOf(honest!.address)?.cumulative ?? 0)).toBeGreaterThan(0n);
+    expect(BigInt(leafOf(deleter!.address)?.cumulative ?? 0)).toBe(0n);
+    const status = await net.status(deleter!);
+    expect(BigInt(status.epochs.find((e) => e.epoch === epoch.epoch)?.earned ?? "0")).toBe(0n);
+    // The published leaves rebuild the committed root.
+    expect(buildRewardTree(epoch.epoch, leaves.map((l) => ({ account: l.account, cumulative: BigInt(l.cumulative) }))).root).toBe(epoch.root);
+  });
+
+  it("lets the honest node claim exactly its committed leaf on-chain", async () => {
+    await net.waitFinal(epoch.epoch);
+    const honest = net.nodes[0]!;
+    claim = await net.claim(honest);
+    const leaf = leaves.find((l) => l.account.toLowerCase() === honest.address.toLowerCase())!;
+    expect(claim.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const onChain = await net.claimedOnChain(honest.address);
+    expect(onChain.claimed).toBe(BigInt(leaf.cumulative));
+    expect(onChain.balance).toBe(BigInt(leaf.cumulative));
+    expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
+  });
+
+  it("`vidya verify` recomputes the on-chain root from the published leaves", async () => {
+    const v: VerifyResult = await net.verify(epoch.epoch);
+    expect(v.verified).toBe(true);
+    expect(v.recomputedRoot).toBe(epoch.root);
+    expect(v.onChainRoot).toBe(epoch.root);
+  });
+});

@@ -1,0 +1,141 @@
+// D1 schema (drizzle). migrations/ is generated from this file by `npm run db:generate`.
+// Times are unix milliseconds. Token amounts exceed SQLite's 64-bit integers, so they are
+// decimal strings; byte counts fit in integers.
+
+import { sqliteTable, text, integer, blob, primaryKey, index } from "drizzle-orm/sqlite-core";
+
+/** Everyone who may announce: members admitted by stake or invite, and registered nodes. */
+export const members = sqliteTable("members", {
+  account: text("account").primaryKey(), // lowercase 0x address
+  passkey: text("passkey").notNull().unique(),
+  /** How the account was admitted: "stake", "invite" or "node". */
+  admission: text("admission").notNull(),
+  /** The invite code used, when admitted by invite. */
+  invitedBy: text("invited_by"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const invites = sqliteTable("invites", {
+  code: text("code").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+  usedBy: text("used_by"),
+  usedAt: integer("used_at"),
+});
+
+export const torrents = sqliteTable("torrents", {
+  infoHash: text("info_hash").primaryKey(), // 40 lowercase hex
+  name: text("name").notNull(),
+  length: integer("length").notNull(),
+  pieceLength: integer("piece_length").notNull(),
+  /** JSON: [{ path, length }] in info-dict order. */
+  files: text("files").notNull(),
+  /** 64 lowercase hex: root of the storage tree over the payload (DESIGN.md). */
+  storageRoot: text("storage_root").notNull(),
+  /** The .torrent as uploaded; served back with each member's announce URL. */
+  metainfo: blob("metainfo", { mode: "buffer" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const nodes = sqliteTable("nodes", {
+  address: text("address").primaryKey(), // lowercase 0x address; also its members.account
+  /** What the edge saw of the node's connection, never what the node claims. */
+  host: text("host").notNull(),
+  port: integer("port").notNull(),
+  registeredAt: integer("registered_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** A node's hosted subset, replaced as a whole by each signed HostedSubset report. */
+export const hosted = sqliteTable(
+  "hosted",
+  {
+    node: text("node").notNull(),
+    infoHash: text("info_hash").notNull(),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.node, t.infoHash] })],
+);
+
+/** Last accepted nonce per signer and report type; a report's nonce must be strictly greater. */
+export const reportNonces = sqliteTable(
+  "report_nonces",
+  {
+    signer: text("signer").notNull(),
+    type: text("type").notNull(),
+    /** uint64 as 20 zero-padded decimal digits, so text order is numeric order. */
+    nonce: text("nonce").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.signer, t.type] })],
+);
+
+/**
+ * Credited totals per (member, info hash, peer id): one record per client session key,
+ * whatever the number of endpoints (TRACKER-NOTES "Accounting"). Flushed in batches by the
+ * swarm shards.
+ */
+export const accounting = sqliteTable(
+  "accounting",
+  {
+    member: text("member").notNull(),
+    infoHash: text("info_hash").notNull(),
+    peerId: text("peer_id").notNull(), // 40 hex
+    uploaded: integer("uploaded").notNull().default(0),
+    downloaded: integer("downloaded").notNull().default(0),
+    seedSeconds: integer("seed_seconds").notNull().default(0),
+    announces: integer("announces").notNull().default(0),
+    lastAnnounceAt: integer("last_announce_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.member, t.infoHash, t.peerId] }), index("accounting_info_hash").on(t.infoHash)],
+);
+
+/** Challenge transcripts: the published inputs of each epoch's hosting rewards. */
+export const challenges = sqliteTable(
+  "challenges",
+  {
+    id: text("id").primaryKey(),
+    epoch: integer("epoch").notNull(),
+    node: text("node").notNull(),
+    infoHash: text("info_hash").notNull(),
+    host: text("host").notNull(),
+    port: integer("port").notNull(),
+    /** JSON: block indices challenged. */
+    blocks: text("blocks").notNull(),
+    startedAt: integer("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    /** pass | fail | timeout | refused (protocol/challenge/client.ts). */
+    verdict: text("verdict").notNull(),
+    reason: text("reason").notNull(),
+    /** JSON: SHA-256 of each block as received, hex. */
+    blockHashes: text("block_hashes").notNull(),
+    /** 1, or 2 when the first try did not pass and the retry is what counts. */
+    attempts: integer("attempts").notNull(),
+  },
+  (t) => [index("challenges_epoch").on(t.epoch, t.node)],
+);
+
+export const epochs = sqliteTable("epochs", {
+  epoch: integer("epoch").primaryKey(),
+  root: text("root").notNull(),
+  inputsHash: text("inputs_hash").notNull(),
+  /** Canonical JSON of the inputs, exactly the bytes that inputsHash commits to. */
+  inputs: text("inputs").notNull(),
+  totalEarned: text("total_earned").notNull(),
+  leafCount: integer("leaf_count").notNull(),
+  /** The postRoot transaction; null when the worker runs without a chain (tests). */
+  txHash: text("tx_hash"),
+  closedAt: integer("closed_at").notNull(),
+});
+
+/** Every leaf of every epoch's reward tree: cumulative earned per account. */
+export const leaves = sqliteTable(
+  "leaves",
+  {
+    epoch: integer("epoch").notNull(),
+    account: text("account").notNull(),
+    cumulative: text("cumulative").notNull(),
+    /** Earned in this epoch alone (cumulative minus the previous epoch's). */
+    earned: text("earned").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("leaves_account").on(t.account)],
+);
