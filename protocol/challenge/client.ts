@@ -75,6 +75,8 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     timer = setTimeout(() => reject(new ChallengeError("timeout", `no complete answer within ${spec.deadlineMs} ms`)), spec.deadlineMs);
   });
 
+  // Writes race the deadline too: a peer that stops reading must not stall the challenger.
+  const send = (bytes: Uint8Array) => Promise.race([writer.write(bytes), deadline]);
   const fill = async () => {
     const r = await Promise.race([reader.read(), deadline]);
     if (r.done) throw new ChallengeError("refused", "connection closed by the node");
@@ -90,7 +92,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
 
   try {
     const locations = spec.blocks.map((b) => blockLocation(b, BLOCK_SIZE, spec.pieceLength, spec.totalLength));
-    await writer.write(encodeHandshake(spec.infoHash, spec.peerId));
+    await send(encodeHandshake(spec.infoHash, spec.peerId));
     let hs = wire.takeHandshake();
     while (!hs) {
       await fill();
@@ -99,8 +101,8 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     if (!bytesEqual(hs.infoHash, spec.infoHash)) throw new ChallengeError("refused", "handshake for another info hash");
     if (!hs.supportsExtensions) throw new ChallengeError("refused", "node does not speak the extension protocol");
     handshakeMs = now() - started;
-    await writer.write(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })));
-    await writer.write(encodeInterested());
+    await send(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })));
+    await send(encodeInterested());
 
     let remoteProofId: number | undefined;
     let unchoked = false;
@@ -117,7 +119,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       }
     }
 
-    for (const loc of locations) await writer.write(encodeRequest(loc.piece, loc.begin, loc.length));
+    for (const loc of locations) await send(encodeRequest(loc.piece, loc.begin, loc.length));
     const received = new Map<number, Uint8Array>();
     while (received.size < locations.length) {
       const m = await nextMessage();
@@ -131,7 +133,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     blocksMs = now() - started;
     for (let i = 0; i < locations.length; i++) blockHashes.push(toHex(hashBlock(received.get(i)!)));
 
-    await writer.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "request", blocks: spec.blocks })));
+    await send(encodeExtended(remoteProofId, encodeProofMessage({ type: "request", blocks: spec.blocks })));
     for (;;) {
       const m = await nextMessage();
       if (m.type !== "extended" || m.extId !== LOCAL_PROOF_ID) continue;

@@ -2,7 +2,14 @@
 // Times are unix milliseconds. Token amounts exceed SQLite's 64-bit integers, so they are
 // decimal strings; byte counts fit in integers.
 
-import { sqliteTable, text, integer, blob, primaryKey, index } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
+
+/** Raw bytes as a BLOB without Node's Buffer (drizzle's blob "buffer" mode needs nodejs_compat). */
+const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | Uint8Array | number[] }>({
+  dataType: () => "blob",
+  toDriver: (v) => v,
+  fromDriver: (v) => (Array.isArray(v) ? Uint8Array.from(v) : v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)),
+});
 
 /** Everyone who may announce: members admitted by stake or invite, and registered nodes. */
 export const members = sqliteTable("members", {
@@ -32,7 +39,7 @@ export const torrents = sqliteTable("torrents", {
   /** 64 lowercase hex: root of the storage tree over the payload (DESIGN.md). */
   storageRoot: text("storage_root").notNull(),
   /** The .torrent as uploaded; served back with each member's announce URL. */
-  metainfo: blob("metainfo", { mode: "buffer" }).notNull(),
+  metainfo: bytes("metainfo").notNull(),
   createdAt: integer("created_at").notNull(),
 });
 

@@ -1,0 +1,61 @@
+// What every command gets: the home folder and how to speak. Data goes to stdout (as JSON
+// with --json); progress and warnings go to stderr so that stdout stays parseable.
+
+import type { Home } from "../config.ts";
+
+export interface Ctx {
+  home: Home;
+  json: boolean;
+  /** A line of human output on stdout (suppressed under --json). */
+  say(line: string): void;
+  /** Progress and warnings on stderr. */
+  log(line: string): void;
+  /** The command's data: JSON under --json, else the human lines already said. */
+  result(value: unknown): void;
+  /** Resolves when SIGINT or SIGTERM arrives (long-running commands). */
+  stopSignal(): Promise<string>;
+}
+
+export function makeCtx(home: Home, json: boolean): Ctx {
+  return {
+    home,
+    json,
+    say: (line) => {
+      if (!json) process.stdout.write(line + "\n");
+    },
+    log: (line) => process.stderr.write(line + "\n"),
+    result: (value) => {
+      if (json) process.stdout.write(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+    },
+    stopSignal: () =>
+      new Promise((resolve) => {
+        const on = (sig: string) => {
+          process.off("SIGINT", on);
+          process.off("SIGTERM", on);
+          resolve(sig);
+        };
+        process.on("SIGINT", on);
+        process.on("SIGTERM", on);
+      }),
+  };
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
+}
+
+/** $VIDYA in whole tokens with 4 decimals, from wei-like units. */
+export function formatVidya(wei: bigint): string {
+  const neg = wei < 0n;
+  const a = neg ? -wei : wei;
+  const whole = a / 10n ** 18n;
+  const frac = ((a % 10n ** 18n) * 10_000n) / 10n ** 18n;
+  return `${neg ? "-" : ""}${whole}.${frac.toString().padStart(4, "0")} VIDYA`;
+}

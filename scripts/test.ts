@@ -1,0 +1,88 @@
+// `npm test`: every suite in order (types, protocol and node in Node, the worker inside
+// workerd, the contracts under forge, then the end-to-end network), then one summary line.
+//   npm test                 all suites
+//   npm test -- --skip e2e   leave out a suite by name
+
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+const OUT = join(ROOT, ".tmp", "test-results");
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+interface Counts { passed: number; failed: number; skipped: number }
+interface Suite { name: string; cmd: string; args: string[]; counts: (stdout: string) => Counts }
+
+function vitestCounts(file: string) {
+  return (): Counts => {
+    const r = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+  };
+}
+const vitest = (name: string, config: string, extra: string[] = []): Suite => {
+  const file = join(OUT, `${name}.json`);
+  return { name, cmd: join(BIN, "vitest"), args: ["run", "--config", config, ...extra, "--reporter=default", "--reporter=json", `--outputFile.json=${file}`], counts: vitestCounts(file) };
+};
+
+const suites: Suite[] = [
+  { name: "types", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "typecheck.ts")], counts: () => ({ passed: 2, failed: 0, skipped: 0 }) },
+  vitest("protocol-and-node", "vitest.node.config.ts", ["--project", "protocol", "--project", "node"]),
+  vitest("worker", "vitest.worker.config.ts"),
+  {
+    name: "contracts",
+    cmd: join(BIN, "node"),
+    args: [join(ROOT, "scripts", "forge.ts"), "test"],
+    counts: (out) => {
+      // forge ends with "Ran N test suites in …: P tests passed, F failed, S skipped (T total tests)"
+      const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(out);
+      if (!m) throw new Error("no forge summary");
+      return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
+    },
+  },
+  vitest("e2e", "vitest.node.config.ts", ["--project", "e2e"]),
+];
+
+const skip = new Set<string>();
+for (let i = 2; i < process.argv.length; i++) if (process.argv[i] === "--skip") skip.add(process.argv[++i] ?? "");
+
+function runSuite(s: Suite): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    console.log(`\n=== ${s.name} ===`);
+    const child = spawn(s.cmd, s.args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0" } });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.on("exit", (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+const lines: string[] = [];
+for (const s of suites) {
+  if (skip.has(s.name)) {
+    lines.push(`${s.name.padEnd(18)} skipped by --skip`);
+    continue;
+  }
+  const t = Date.now();
+  const { code, stdout } = await runSuite(s);
+  let c: Counts;
+  try {
+    c = s.counts(stdout);
+  } catch {
+    c = { passed: 0, failed: 1, skipped: 0 };
+  }
+  // A runner that failed without counting a failure (crash, type error) still fails the run.
+  if (code !== 0 && c.failed === 0) c.failed = 1;
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+  lines.push(`${s.name.padEnd(18)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped  (${((Date.now() - t) / 1000).toFixed(0)} s, exit ${code})`);
+}
+console.log(`\n=== summary ===\n${lines.join("\n")}`);
+console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed > 0 ? 1 : 0);

@@ -1,0 +1,14 @@
+// Type-checks both TypeScript projects: Node-side (protocol, node, scripts, tests) and the
+// worker (with the Workers runtime types).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..");
+const tsc = join(ROOT, "node_modules", ".bin", "tsc");
+let failed = false;
+for (const project of ["tsconfig.json", "worker/tsconfig.json"]) {
+  const r = spawnSync(tsc, ["-p", project], { cwd: ROOT, stdio: "inherit" });
+  console.log(`tsc -p ${project}: ${r.status === 0 ? "ok" : "errors"}`);
+  failed ||= r.status !== 0;
+}
+process.exit(failed ? 1 : 0);

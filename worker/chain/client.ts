@@ -1,0 +1,56 @@
+// Chain access with viem. The worker is the single writer of epoch roots: one key, one
+// nonce owner (STYLE.md, viem's habits).
+
+import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { chainId, type Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { epochRewardsAbi, stakingAbi } from "./abi.ts";
+
+function chain(env: Env, rpcUrl: string) {
+  return defineChain({
+    id: chainId(env),
+    name: `vidya-${chainId(env)}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+}
+
+export function chainConfigured(env: Env): boolean {
+  return Boolean(env.CHAIN_RPC_URL);
+}
+
+function requireAddress(value: string | undefined, name: string): Address {
+  if (!value || !/^0x[0-9a-fA-F]{40}$/.test(value)) throw new HttpError(503, "chain_not_configured", `${name} is not configured`);
+  return value as Address;
+}
+
+export function publicClient(env: Env) {
+  const url = env.CHAIN_RPC_URL;
+  if (!url) throw new HttpError(503, "chain_not_configured", "CHAIN_RPC_URL is not configured");
+  return createPublicClient({ chain: chain(env, url), transport: http(url) });
+}
+
+export async function stakeOf(env: Env, account: Address): Promise<bigint> {
+  const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");
+  return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
+}
+
+export async function lastPostedEpoch(env: Env): Promise<bigint> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });
+}
+
+/** Posts one epoch's root and waits for it to be mined; returns the transaction hash. */
+export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: Hex, totalEarned: bigint): Promise<Hex> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  const key = env.CHAIN_PRIVATE_KEY;
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new HttpError(503, "chain_not_configured", "CHAIN_PRIVATE_KEY is not configured");
+  const url = env.CHAIN_RPC_URL!;
+  const account = privateKeyToAccount(key as Hex);
+  const wallet = createWalletClient({ account, chain: chain(env, url), transport: http(url) });
+  const hash = await wallet.writeContract({ address, abi: epochRewardsAbi, functionName: "postRoot", args: [BigInt(epoch), root, inputsHash, totalEarned] });
+  const receipt = await publicClient(env).waitForTransactionReceipt({ hash, pollingInterval: 250 });
+  if (receipt.status !== "success") throw new HttpError(502, "post_reverted", `postRoot for epoch ${epoch} reverted (tx ${hash})`);
+  return hash;
+}

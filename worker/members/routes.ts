@@ -1,0 +1,56 @@
+// Join (DESIGN.md flow 1): a signed MemberJoin admits the account when it holds the access
+// stake on-chain or brings an unused invite; joining again returns the same passkey.
+
+import { Hono } from "hono";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Address } from "viem";
+import { ACCESS_STAKE } from "../../protocol/params.ts";
+import type { Env } from "../env.ts";
+import { db, schema } from "../db/client.ts";
+import { HttpError } from "../errors.ts";
+import { acceptReport, readJson } from "../reports.ts";
+import { chainConfigured, stakeOf } from "../chain/client.ts";
+import { newPasskey } from "./passkey.ts";
+
+export const membersApi = new Hono<{ Bindings: Env }>();
+
+/** Returns the account's passkey, creating its member row if needed (also used for nodes). */
+export async function ensureMember(d1: D1Database, account: string, admission: string, invitedBy: string | null = null): Promise<string> {
+  const d = db(d1);
+  await d.insert(schema.members).values({ account, passkey: newPasskey(), admission, invitedBy, createdAt: Date.now() }).onConflictDoNothing({ target: schema.members.account });
+  const row = await d.select({ passkey: schema.members.passkey }).from(schema.members).where(eq(schema.members.account, account)).get();
+  if (!row) throw new Error("member row missing after insert");
+  return row.passkey;
+}
+
+membersApi.post("/join", async (c) => {
+  const body = await readJson(c.req);
+  const message = await acceptReport(c.env, "MemberJoin", body);
+  const account = message.member.toLowerCase();
+  const d = db(c.env.DB);
+  const existing = await d.select({ passkey: schema.members.passkey }).from(schema.members).where(eq(schema.members.account, account)).get();
+  if (existing) return c.json({ account, passkey: existing.passkey });
+
+  const invite = (body as { invite?: unknown }).invite;
+  if (typeof invite === "string" && invite.length > 0) {
+    // Claim the invite atomically: only an unused one flips to this account.
+    const claimed = await d
+      .update(schema.invites)
+      .set({ usedBy: account, usedAt: Date.now() })
+      .where(and(eq(schema.invites.code, invite), isNull(schema.invites.usedBy)))
+      .returning({ code: schema.invites.code });
+    if (claimed.length !== 1) throw new HttpError(403, "invalid_invite", "invite is unknown or already used");
+    return c.json({ account, passkey: await ensureMember(c.env.DB, account, "invite", invite) });
+  }
+
+  if (!chainConfigured(c.env)) throw new HttpError(403, "not_admitted", "an invite is required (no chain is configured to check the access stake)");
+  let stake: bigint;
+  try {
+    stake = await stakeOf(c.env, message.member as Address);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(502, "chain_unavailable", "could not read the access stake from the chain");
+  }
+  if (stake < ACCESS_STAKE) throw new HttpError(403, "not_admitted", `access requires a stake of at least ${ACCESS_STAKE} (have ${stake}) or an invite`);
+  return c.json({ account, passkey: await ensureMember(c.env.DB, account, "stake") });
+});

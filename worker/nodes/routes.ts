@@ -1,0 +1,84 @@
+// Nodes (DESIGN.md flow 3): register a wallet and BitTorrent port, then report the hosted
+// subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
+
+import { Hono } from "hono";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Env } from "../env.ts";
+import { db, schema } from "../db/client.ts";
+import { HttpError, badRequest, notFound } from "../errors.ts";
+import { acceptReport, readJson } from "../reports.ts";
+import { edgeAddress } from "../edge.ts";
+import { ensureMember } from "../members/routes.ts";
+
+export const nodesApi = new Hono<{ Bindings: Env }>();
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+nodesApi.post("/register", async (c) => {
+  const host = edgeAddress(c.req.raw.headers, c.env);
+  if (!host) throw badRequest("cannot determine the address the edge sees", "no_endpoint");
+  const message = await acceptReport(c.env, "NodeRegistration", await readJson(c.req));
+  const node = message.node.toLowerCase();
+  const now = Date.now();
+  await db(c.env.DB)
+    .insert(schema.nodes)
+    .values({ address: node, host, port: message.port, registeredAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, updatedAt: now } });
+  // A node downloads what it hosts like any member, so it gets a passkey too.
+  const passkey = await ensureMember(c.env.DB, node, "node");
+  return c.json({ node, passkey, endpoint: { host, port: message.port } });
+});
+
+nodesApi.post("/hosted", async (c) => {
+  const message = await acceptReport(c.env, "HostedSubset", await readJson(c.req));
+  const node = message.node.toLowerCase();
+  const d = db(c.env.DB);
+  const registered = await d.select({ address: schema.nodes.address }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!registered) throw new HttpError(409, "not_registered", "register the node before reporting its hosted subset");
+  const wanted = [...new Set(message.infoHashes.map((h) => h.slice(2).toLowerCase()))];
+  // Only torrents in the index can be hosted; the answer lists what was accepted.
+  const known = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 90) {
+    const rows = await d.select({ infoHash: schema.torrents.infoHash }).from(schema.torrents).where(inArray(schema.torrents.infoHash, wanted.slice(i, i + 90)));
+    for (const r of rows) known.add(r.infoHash);
+  }
+  const accepted = wanted.filter((h) => known.has(h));
+  const now = Date.now();
+  const inserts = accepted.map((infoHash) => d.insert(schema.hosted).values({ node, infoHash, addedAt: now }).onConflictDoNothing());
+  const keep = accepted.length ? sql`${schema.hosted.infoHash} NOT IN (${sql.join(accepted.map((h) => sql`${h}`), sql`, `)})` : sql`1 = 1`;
+  // One transaction: the subset is replaced as a whole.
+  await d.batch([d.delete(schema.hosted).where(and(eq(schema.hosted.node, node), keep)), ...inserts]);
+  return c.json({ node, hosted: accepted });
+});
+
+nodesApi.get("/:address", async (c) => {
+  const address = c.req.param("address");
+  if (!ADDRESS.test(address)) throw badRequest("address must be 0x and 40 hex digits");
+  const node = address.toLowerCase();
+  const d = db(c.env.DB);
+  const row = await d.select().from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!row) throw notFound("no such node");
+  const hostedRows = await d
+    .select({ infoHash: schema.hosted.infoHash, length: schema.torrents.length })
+    .from(schema.hosted)
+    .innerJoin(schema.torrents, eq(schema.torrents.infoHash, schema.hosted.infoHash))
+    .where(eq(schema.hosted.node, node));
+  const verdicts = await d
+    .select({ epoch: schema.challenges.epoch, passed: sql<number>`sum(${schema.challenges.verdict} = 'pass')`, total: sql<number>`count(*)` })
+    .from(schema.challenges)
+    .where(eq(schema.challenges.node, node))
+    .groupBy(schema.challenges.epoch);
+  const earnedRows = await d.select().from(schema.leaves).where(eq(schema.leaves.account, node)).orderBy(desc(schema.leaves.epoch));
+  const earnedBy = new Map(earnedRows.map((l) => [l.epoch, l.earned]));
+  const epochs = verdicts
+    .map((v) => ({ epoch: v.epoch, passed: Number(v.passed), failed: Number(v.total) - Number(v.passed), earned: earnedBy.get(v.epoch) ?? "0" }))
+    .sort((a, b) => a.epoch - b.epoch);
+  return c.json({
+    node,
+    endpoint: { host: row.host, port: row.port },
+    hosted: hostedRows.map((h) => h.infoHash),
+    hostedBytes: hostedRows.reduce((s, h) => s + h.length, 0),
+    epochs,
+    cumulativeEarned: earnedRows[0]?.cumulative ?? "0",
+  });
+});
