@@ -345,9 +345,7 @@ contract EpochRewardsTest is Deployment {
     }
 
     /// A disabled root pays nothing, to anyone, at any time.
-    function testFuzz_disabledRootPaysNothing(uint256[6] memory amounts, uint256 who, uint256 wait, bool early)
-        public
-    {
+    function testFuzz_disabledRootPaysNothing(uint256[6] memory amounts, uint256 who, uint256 wait, bool early) public {
         (bytes32 root, bytes32[] memory leaves, address[] memory accounts, uint256 total) =
             _fuzzTree(1, amounts, EMISSION_PER_EPOCH);
         _post(1, root, total);
@@ -379,7 +377,7 @@ contract EpochRewardsTest is Deployment {
     /// Between 1 and 6 distinct accounts with amounts in [1, budget / count].
     function _fuzzTree(uint64 epoch, uint256[6] memory amounts, uint256 budget)
         internal
-        view
+        pure
         returns (bytes32 root, bytes32[] memory leaves, address[] memory accounts, uint256 total)
     {
         uint256 count = 1 + (amounts[0] % 6);
@@ -392,12 +390,14 @@ contract EpochRewardsTest is Deployment {
 
     function _fuzzTreeExact(uint64 epoch, uint256[6] memory amounts, uint256 count)
         internal
-        view
+        pure
         returns (bytes32 root, bytes32[] memory leaves, address[] memory accounts, uint256 total)
     {
         leaves = new bytes32[](count);
         accounts = new address[](count);
         for (uint256 i; i < count; ++i) {
+            // casting to 'uint160' is safe because i < 6
+            // forge-lint: disable-next-line(unsafe-typecast)
             accounts[i] = address(uint160(0x1000 + i));
             leaves[i] = _leaf(epoch, accounts[i], amounts[i]);
             total += amounts[i];

@@ -15,7 +15,7 @@ contract StakingTest is Deployment {
         address[3] memory funded = [member, node, sponsor];
         for (uint256 i; i < funded.length; ++i) {
             vm.prank(treasury);
-            token.transfer(funded[i], 1_000 ether);
+            vm.assertTrue(token.transfer(funded[i], 1_000 ether), "funded");
             vm.prank(funded[i]);
             token.approve(address(staking), type(uint256).max);
         }
@@ -33,7 +33,7 @@ contract StakingTest is Deployment {
 
     function test_stake_needsApproval() public {
         vm.prank(treasury);
-        token.transfer(mallory, 10 ether);
+        vm.assertTrue(token.transfer(mallory, 10 ether), "funded");
         vm.expectRevert();
         vm.prank(mallory);
         staking.stake(10 ether);

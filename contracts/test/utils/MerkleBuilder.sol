@@ -26,7 +26,9 @@ library MerkleBuilder {
             index /= 2;
         }
         path = new bytes32[](depth);
-        for (uint256 i; i < depth; ++i) path[i] = scratch[i];
+        for (uint256 i; i < depth; ++i) {
+            path[i] = scratch[i];
+        }
     }
 
     function _up(bytes32[] memory level) private pure returns (bytes32[] memory next) {

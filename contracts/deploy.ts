@@ -1,0 +1,185 @@
+// Deploys VidyaToken, EpochRewards and Staking with viem from forge's artifacts (contracts/out;
+// run `npm run build:contracts` first), and wires EpochRewards as the token's only minter.
+//   DEPLOYER_PRIVATE_KEY=0x… node contracts/deploy.ts --rpc http://127.0.0.1:8545 [options]
+// Options: --genesis-holder, --poster, --guardian (addresses; default: the deployer),
+// --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay (seconds).
+// Numbers default to protocol/vectors/params.json (generated from protocol/params.ts).
+// Prints the addresses as JSON; never prints the key.
+
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  isAddress,
+  type Abi,
+  type Address,
+  type Chain,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+const ROOT = join(import.meta.dirname, "..");
+
+export type ContractName = "VidyaToken" | "Staking" | "EpochRewards";
+
+export interface Artifact {
+  abi: Abi;
+  bytecode: Hex;
+}
+
+/** Reads contracts/out/<name>.sol/<name>.json, the artifact `forge build` writes. */
+export function loadArtifact(name: ContractName): Artifact {
+  const file = join(ROOT, "contracts", "out", `${name}.sol`, `${name}.json`);
+  let json: { abi: Abi; bytecode: { object: Hex } };
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`cannot read ${file}: run \`npm run build:contracts\` first (${(error as Error).message})`);
+  }
+  return { abi: json.abi, bytecode: json.bytecode.object };
+}
+
+export function loadAbi(name: ContractName): Abi {
+  return loadArtifact(name).abi;
+}
+
+/** The ABIs from the artifacts, read on first use. Typed literals for callers live in contracts/abi.ts. */
+export const abis = {
+  get token(): Abi {
+    return loadAbi("VidyaToken");
+  },
+  get staking(): Abi {
+    return loadAbi("Staking");
+  },
+  get epochRewards(): Abi {
+    return loadAbi("EpochRewards");
+  },
+};
+
+export interface DeployOptions {
+  rpcUrl: string;
+  deployerKey: Hex;
+  genesisHolder: Address;
+  poster: Address;
+  guardian: Address;
+  emissionPerEpoch: bigint;
+  genesisSupply: bigint;
+  disputeDelaySeconds: bigint;
+  unbondingDelaySeconds: bigint;
+  /** Defaults to a chain defined from the RPC's chain id. */
+  chain?: Chain;
+}
+
+export interface Deployment {
+  token: Address;
+  staking: Address;
+  epochRewards: Address;
+  chainId: number;
+  /** Hashes of the four transactions: token, epochRewards, setMinter, staking. */
+  txHashes: Record<string, Hex>;
+}
+
+/**
+ * Deploys the three contracts in order (token → epochRewards → token.setMinter → staking),
+ * waiting for each receipt, from one key that owns its nonce. Constructor arguments:
+ * VidyaToken(genesisHolder, genesisSupply, emissionPerEpoch, minter = 0),
+ * EpochRewards(token, poster, guardian, disputeDelay), Staking(token, unbondingDelay).
+ */
+export async function deployContracts(opts: DeployOptions): Promise<Deployment> {
+  const transport = http(opts.rpcUrl);
+  const chainId = opts.chain?.id ?? (await createPublicClient({ transport }).getChainId());
+  const chain =
+    opts.chain ??
+    defineChain({
+      id: chainId,
+      name: `chain ${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [opts.rpcUrl] } },
+    });
+  const account = privateKeyToAccount(opts.deployerKey);
+  const wallet = createWalletClient({ account, chain, transport });
+  const client = createPublicClient({ chain, transport });
+  const txHashes: Record<string, Hex> = {};
+
+  const confirm = async (label: string, hash: Hex) => {
+    txHashes[label] = hash;
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${label}: transaction ${hash} reverted`);
+    return receipt;
+  };
+  const deploy = async (label: string, name: ContractName, args: readonly unknown[]): Promise<Address> => {
+    const { abi, bytecode } = loadArtifact(name);
+    const receipt = await confirm(label, await wallet.deployContract({ abi, bytecode, args }));
+    if (!receipt.contractAddress) throw new Error(`${label}: no contract address in receipt`);
+    return receipt.contractAddress;
+  };
+
+  const zero: Address = "0x0000000000000000000000000000000000000000";
+  const token = await deploy("token", "VidyaToken", [opts.genesisHolder, opts.genesisSupply, opts.emissionPerEpoch, zero]);
+  const epochRewards = await deploy("epochRewards", "EpochRewards", [token, opts.poster, opts.guardian, opts.disputeDelaySeconds]);
+  await confirm(
+    "setMinter",
+    await wallet.writeContract({ address: token, abi: loadAbi("VidyaToken"), functionName: "setMinter", args: [epochRewards] }),
+  );
+  const staking = await deploy("staking", "Staking", [token, opts.unbondingDelaySeconds]);
+  return { token, staking, epochRewards, chainId, txHashes };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rpc: { type: "string" },
+      "genesis-holder": { type: "string" },
+      poster: { type: "string" },
+      guardian: { type: "string" },
+      "genesis-supply": { type: "string" },
+      "emission-per-epoch": { type: "string" },
+      "dispute-delay": { type: "string" },
+      "unbonding-delay": { type: "string" },
+    },
+  });
+  const key = process.env.DEPLOYER_PRIVATE_KEY;
+  if (!values.rpc) throw new Error("--rpc URL is required");
+  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("DEPLOYER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
+  const deployer = privateKeyToAccount(key as Hex).address;
+
+  let params: Record<string, string | number> = {};
+  try {
+    params = JSON.parse(readFileSync(join(ROOT, "protocol", "vectors", "params.json"), "utf8"));
+  } catch {}
+  const num = (flag: string | undefined, param: string): bigint => {
+    const value = flag ?? params[param];
+    if (value === undefined) throw new Error(`no value for ${param}: pass it as a flag or generate protocol/vectors/params.json`);
+    return BigInt(value);
+  };
+  const addr = (flag: string | undefined, name: string): Address => {
+    const value = flag ?? deployer;
+    if (!isAddress(value)) throw new Error(`--${name}: not an address: ${value}`);
+    return value;
+  };
+
+  const deployment = await deployContracts({
+    rpcUrl: values.rpc,
+    deployerKey: key as Hex,
+    genesisHolder: addr(values["genesis-holder"], "genesis-holder"),
+    poster: addr(values.poster, "poster"),
+    guardian: addr(values.guardian, "guardian"),
+    genesisSupply: num(values["genesis-supply"], "GENESIS_SUPPLY"),
+    emissionPerEpoch: num(values["emission-per-epoch"], "EMISSION_PER_EPOCH"),
+    disputeDelaySeconds: num(values["dispute-delay"], "DISPUTE_DELAY_SECONDS"),
+    unbondingDelaySeconds: num(values["unbonding-delay"], "UNBONDING_DELAY_SECONDS"),
+  });
+  console.log(JSON.stringify(deployment, null, 2));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
