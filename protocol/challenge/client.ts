@@ -158,7 +158,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     const verdict = e instanceof ChallengeError ? e.verdict : "refused";
     return { verdict, reason: (e as Error).message, blockHashes, handshakeMs, blocksMs, durationMs: now() - started };
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     reader.cancel().catch(() => {});
     writer.close().catch(() => {});
   }

@@ -49,7 +49,7 @@ function scriptedPeer(b: PeerBehaviour) {
         if (m.type === "request") {
           const start = m.piece * PIECE + m.begin;
           const block = payload.slice(start, start + m.length);
-          if (b.corrupt) block[0] ^= 0xff;
+          if (b.corrupt) block[0] = block[0]! ^ 0xff;
           await out.write(encodePiece(m.piece, m.begin, block));
         }
         if (m.type === "extended" && m.extId === 3) {

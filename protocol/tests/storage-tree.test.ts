@@ -20,7 +20,7 @@ describe("storage tree", () => {
 
   it("rejects a corrupted block, a path for another block, a truncated block and a short path", () => {
     const bad = block(2).slice();
-    bad[100] ^= 1;
+    bad[100] = bad[100]! ^ 1;
     expect(verifyBlockProof(tree.root, payload.length, 2, bad, storageProof(tree, 2))).toBe(false);
     expect(verifyBlockProof(tree.root, payload.length, 2, block(2), storageProof(tree, 3))).toBe(false);
     expect(verifyBlockProof(tree.root, payload.length, 5, block(5).subarray(1), storageProof(tree, 5))).toBe(false);

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { QueryError, parseAnnounce, parseRawQuery, parseScrape, percentDecodeBytes, rawQueryOf } from "../../worker/announce/query.ts";
+import { parseIp } from "../../worker/swarm/ip.ts";
+import { pct } from "./support/worker.ts";
+
+const pid = pct(new TextEncoder().encode("-qB4650-abcdefghijkl"));
+
+describe("raw query decoding", () => {
+  it("round-trips every byte value 0..255 in info_hash, in either hex case", () => {
+    for (let start = 0; start < 256; start += 20) {
+      const bytes = Uint8Array.from({ length: 20 }, (_, i) => (start + i) % 256);
+      for (const upper of [false, true]) {
+        const q = parseAnnounce(`info_hash=${pct(bytes, upper)}&peer_id=${pid}&port=1&left=0`);
+        expect(Array.from(q.infoHash)).toEqual(Array.from(bytes));
+      }
+    }
+  });
+
+  it("takes unescaped URL-safe characters as themselves", () => {
+    const q = parseAnnounce(`info_hash=abcdefghij0123456789&peer_id=${pid}&port=1&left=0`);
+    expect(new TextDecoder().decode(q.infoHash)).toBe("abcdefghij0123456789");
+  });
+
+  it("keeps + as a literal plus, not a space", () => {
+    expect(Array.from(percentDecodeBytes("a+b"))).toEqual([0x61, 0x2b, 0x62]);
+    const q = parseAnnounce(`info_hash=+++++++++++++++++++%20&peer_id=${pid}&port=1&left=0`);
+    expect(q.infoHash[0]).toBe(0x2b);
+    expect(q.infoHash[19]).toBe(0x20);
+  });
+
+  it("does not collide two info hashes that differ only in invalid UTF-8 bytes", () => {
+    const a = parseAnnounce(`info_hash=${"%ff".repeat(20)}&peer_id=${pid}&port=1&left=0`).infoHash;
+    const b = parseAnnounce(`info_hash=${"%fe".repeat(20)}&peer_id=${pid}&port=1&left=0`).infoHash;
+    expect(a).not.toEqual(b);
+  });
+
+  it("fails cleanly on a bad escape", () => {
+    expect(() => percentDecodeBytes("%zz")).toThrow(QueryError);
+    expect(() => percentDecodeBytes("abc%4")).toThrow(QueryError);
+    expect(() => percentDecodeBytes("%")).toThrow(QueryError);
+  });
+
+  it("rejects an info_hash that is not 20 bytes", () => {
+    expect(() => parseAnnounce(`info_hash=${"%aa".repeat(19)}&peer_id=${pid}&port=1&left=0`)).toThrow(/20 bytes/);
+    expect(() => parseAnnounce(`info_hash=${"%aa".repeat(21)}&peer_id=${pid}&port=1&left=0`)).toThrow(/20 bytes/);
+  });
+
+  it("ignores unknown parameters and keeps repeated ones in order", () => {
+    const p = parseRawQuery("a=1&b=2&a=3&key=%DE%AD&flag");
+    expect(p.get("a")!.map((v) => new TextDecoder().decode(v))).toEqual(["1", "3"]);
+    expect(p.get("flag")).toEqual([new Uint8Array(0)]);
+    const q = parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=6881&left=5&supportcrypto=1&key=abc&event=started&numwant=999`);
+    expect(q).toMatchObject({ port: 6881, left: 5, event: "started", numwant: 200, uploaded: 0 });
+  });
+
+  it("accepts port=0 only with event=stopped", () => {
+    expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=0&left=0`)).toThrow(/port/);
+    expect(parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=0&left=0&event=stopped&numwant=0`).event).toBe("stopped");
+  });
+
+  it("rejects negative or non-numeric counters", () => {
+    expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=1&left=-1`)).toThrow(/left/);
+    expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=1&left=0&uploaded=1e9`)).toThrow(/uploaded/);
+  });
+
+  it("reads the raw query without the fragment and scrape hashes all", () => {
+    expect(rawQueryOf("http://x/a/announce?info_hash=%00#frag")).toBe("info_hash=%00");
+    expect(parseScrape(`info_hash=${"%01".repeat(20)}&info_hash=${"%02".repeat(20)}`)).toHaveLength(2);
+  });
+});
+
+describe("edge addresses", () => {
+  it("parses IPv4, IPv6 and IPv4-mapped IPv6", () => {
+    expect(Array.from(parseIp("10.0.0.7")!)).toEqual([10, 0, 0, 7]);
+    expect(parseIp("2001:db8::1")!.length).toBe(16);
+    expect(Array.from(parseIp("2001:db8::1")!.slice(0, 4))).toEqual([0x20, 0x01, 0x0d, 0xb8]);
+    expect(Array.from(parseIp("::ffff:192.0.2.1")!)).toEqual([192, 0, 2, 1]);
+    expect(parseIp("256.1.1.1")).toBeUndefined();
+    expect(parseIp("not an ip")).toBeUndefined();
+  });
+});

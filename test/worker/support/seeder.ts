@@ -1,0 +1,70 @@
+// The seeder's side of a challenge over a real TCP socket (Node), just enough for the
+// worker's challenger: handshake, BEP 10 handshake advertising vidya_proof, unchoke on
+// interested, pieces on request, merkle paths on a proof request. `corrupt` flips a byte of
+// every block served while sending honest paths: the slashable kind of failure.
+
+import { createServer, type Server, type Socket } from "node:net";
+import { asDict, asInt, decode, encode } from "../../../protocol/bencode.ts";
+import { binaryToBytes, bytesEqual } from "../../../protocol/hex.ts";
+import { storageProof, type StorageTree } from "../../../protocol/merkle/storage-tree.ts";
+import { PROOF_EXTENSION } from "../../../protocol/params.ts";
+import { decodeProofMessage, encodeProofMessage } from "../../../protocol/challenge/proof-extension.ts";
+import { EXTENDED_HANDSHAKE_ID, WireReader, encodeExtended, encodeHandshake, encodePiece, encodeUnchoke } from "../../../protocol/wire/messages.ts";
+
+const OUR_PROOF_ID = 3;
+
+export interface SeederOptions {
+  infoHash: Uint8Array;
+  data: Uint8Array;
+  pieceLength: number;
+  tree: StorageTree;
+  corrupt?: boolean;
+}
+
+function serve(socket: Socket, o: SeederOptions) {
+  const wire = new WireReader();
+  let greeted = false;
+  let remoteProofId: number | undefined;
+  socket.on("error", () => {});
+  socket.on("data", (chunk: Buffer) => {
+    try {
+      wire.push(new Uint8Array(chunk));
+      if (!greeted) {
+        const hs = wire.takeHandshake();
+        if (!hs) return;
+        if (!bytesEqual(hs.infoHash, o.infoHash)) return void socket.destroy();
+        greeted = true;
+        socket.write(encodeHandshake(o.infoHash, binaryToBytes("-WW0208-testseeder01")));
+        socket.write(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: OUR_PROOF_ID }, v: "test-seeder" })));
+      }
+      for (let m = wire.takeMessage(); m; m = wire.takeMessage()) {
+        if (m.type === "interested") socket.write(encodeUnchoke());
+        else if (m.type === "request") {
+          const offset = m.piece * o.pieceLength + m.begin;
+          const block = o.data.slice(offset, offset + m.length);
+          if (o.corrupt) block[0] = block[0]! ^ 0xff;
+          socket.write(encodePiece(m.piece, m.begin, block));
+        } else if (m.type === "extended" && m.extId === EXTENDED_HANDSHAKE_ID) {
+          const d = asDict(decode(m.payload), "extension handshake");
+          const id = d.m ? asDict(d.m, "m")[PROOF_EXTENSION] : undefined;
+          if (id !== undefined) remoteProofId = asInt(id, "id");
+        } else if (m.type === "extended" && m.extId === OUR_PROOF_ID && remoteProofId !== undefined) {
+          const req = decodeProofMessage(m.payload);
+          if (req.type !== "request") continue;
+          const proofs = req.blocks.map((b) => storageProof(o.tree, b));
+          socket.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "response", blocks: req.blocks, proofs })));
+        }
+      }
+    } catch {
+      socket.destroy();
+    }
+  });
+}
+
+export async function startSeeder(o: SeederOptions): Promise<{ port: number; server: Server }> {
+  const server = createServer((s) => serve(s, o));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  if (!addr || typeof addr === "string") throw new Error("seeder has no port");
+  return { port: addr.port, server };
+}

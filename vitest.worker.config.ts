@@ -1,0 +1,30 @@
+// Worker tests run inside workerd (@cloudflare/vitest-plugin) against the real bindings of
+// wrangler.jsonc: D1 with our migrations, the SwarmShard Durable Objects. The Node-side
+// global setup starts real TCP seeders for the challenge tests.
+
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Must match ADMIN_TOKEN in test/worker/support/worker.ts.
+const TEST_ADMIN_TOKEN = "test-admin-token";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: {
+          // Test-only bindings; CHAIN_RPC_URL stays unset so epochs close without posting.
+          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/worker/**/*.test.ts"],
+      setupFiles: ["./test/worker/apply-migrations.ts"],
+      globalSetup: ["./test/worker/global-setup.ts"],
+      testTimeout: 30_000,
+    },
+  };
+});

@@ -1,0 +1,75 @@
+// The edge worker: HTTP tracker, JSON API, admin routes, the cron, and the swarm shards.
+
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ReportError } from "../protocol/reports/eip712.ts";
+import { chainId, type Env } from "./env.ts";
+import { HttpError } from "./errors.ts";
+import { requireAdmin } from "./admin.ts";
+import { db, schema } from "./db/client.ts";
+import { tracker } from "./announce/routes.ts";
+import { membersApi } from "./members/routes.ts";
+import { nodesApi } from "./nodes/routes.ts";
+import { torrentDownload, torrentsApi } from "./torrents/routes.ts";
+import { epochsApi } from "./epoch/routes.ts";
+import { closeEpoch } from "./epoch/close.ts";
+import { runChallengeRound } from "./challenge/round.ts";
+import { tick } from "./scheduled.ts";
+
+export { SwarmShard } from "./swarm/shard.ts";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get("/api/chain", (c) =>
+  c.json({
+    chainId: chainId(c.env),
+    rpcUrl: c.env.CHAIN_RPC_URL ?? null,
+    token: c.env.TOKEN_ADDRESS ?? null,
+    staking: c.env.STAKING_ADDRESS ?? null,
+    epochRewards: c.env.EPOCH_REWARDS_ADDRESS ?? null,
+  }),
+);
+app.route("/api/members", membersApi);
+app.route("/api/nodes", nodesApi);
+app.route("/api/torrents", torrentsApi);
+app.route("/api/epochs", epochsApi);
+
+const admin = new Hono<{ Bindings: Env }>();
+admin.use("*", requireAdmin);
+admin.post("/challenges/run", async (c) => c.json({ results: await runChallengeRound(c.env) }));
+admin.post("/epochs/close", async (c) => c.json(await closeEpoch(c.env)));
+admin.post("/invites", async (c) => {
+  const code = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  await db(c.env.DB).insert(schema.invites).values({ code, createdAt: Date.now() });
+  return c.json({ invite: code }, 201);
+});
+app.route("/admin", admin);
+
+// Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.
+app.route("/", tracker);
+app.route("/", torrentDownload);
+
+app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
+
+app.onError((err, c) => {
+  if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  if (err instanceof ReportError) return c.json({ error: { code: "invalid_report", message: err.message } }, 400);
+  if (err instanceof HTTPException && err.status < 500) return c.json({ error: { code: "bad_request", message: err.message || "bad request" } }, err.status);
+  // Internals stay in the logs, by name and route pattern only (paths carry passkeys).
+  console.error("unhandled error", err.name, c.req.method, c.req.routePath);
+  return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+});
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(
+      tick(env, controller.scheduledTime).then(
+        (r) => console.log("tick", JSON.stringify(r)),
+        (e: unknown) => console.error("tick failed", e instanceof Error ? e.name : typeof e, e instanceof HttpError ? e.message : ""),
+      ),
+    );
+  },
+} satisfies ExportedHandler<Env>;
+
+export { app };
