@@ -6,6 +6,11 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
+// Children find the repo's Node 24 and tools first, as they do under npm scripts, even when
+// this module is run directly by a Node on a machine whose PATH has an older one.
+const BIN_DIR = join(import.meta.dirname, "..", "..", "node_modules", ".bin");
+const childEnv = (extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${BIN_DIR}:${process.env.PATH ?? ""}`, ...extra });
+
 export interface Managed {
   name: string;
   child: ChildProcess;
@@ -26,7 +31,7 @@ export class ProcessGroup {
   start(name: string, cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Managed {
     const logPath = join(this.logDir, `${name}.log`);
     const log = createWriteStream(logPath, { flags: "a" });
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv(opts.env), detached: true, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -62,7 +67,7 @@ async function stopGroup(m: Managed, graceMs: number): Promise<void> {
 /** Runs a command to completion and returns its output; throws with the output on failure. */
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: childEnv(opts.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
