@@ -14,7 +14,7 @@ import { storageRoot, type StorageTree } from "../../protocol/merkle/storage-tre
 import { fromHex, bytesEqual } from "../../protocol/hex.ts";
 import { BLOCK_SIZE, CHALLENGE_DEADLINE_MS } from "../../protocol/params.ts";
 import { createClient, destroyClient, seedTorrent } from "../seed/client.ts";
-import { storageTreeOfPayload } from "../storage/payload.ts";
+import { payloadPresent, storageTreeOfPayload } from "../storage/payload.ts";
 import { makeFixture, type Fixture } from "../testing/fixtures.ts";
 
 const FILES = [
@@ -91,6 +91,19 @@ describe("a seeding node answers challenges", () => {
     const outcome = await runChallenge(dial(port), spec(fx, tree.root, [7]));
     expect(outcome.verdict).toBe("fail");
     expect(outcome.reason).toMatch(/does not verify/);
+  });
+
+  it("does not pass once the payload is deleted, though webtorrent still holds the files open", async () => {
+    const client = await createClient({ port: 0 });
+    clients.push(client);
+    const lookup = async (ih: string) => (ih === fx.meta.infoHash && (await payloadPresent(fx.dataDir, fx.meta)) ? tree : undefined);
+    await seedTorrent(client, fx.torrentFile, { path: fx.dataDir, lookup });
+    const port = client.torrentPort;
+    await rm(join(fx.dataDir, "Archive Pack"), { recursive: true, force: true });
+    const outcome = await runChallenge(dial(port), { ...spec(fx, tree.root, [3]), deadlineMs: 1_500 });
+    expect(outcome.verdict).not.toBe("pass");
+    const again = await runChallenge(dial(port), { ...spec(fx, tree.root, [0]), deadlineMs: 1_500 });
+    expect(again.verdict).not.toBe("pass");
   });
 
   it("fails a challenge when its proofs come from a tree over other data", async () => {

@@ -8,8 +8,11 @@ import { PROOF_EXTENSION } from "../../protocol/params.ts";
 import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 
-/** Where the extension finds the tree of a torrent; undefined when we do not host it (now). */
-export type TreeLookup = (infoHash: string) => StorageTree | undefined;
+/**
+ * Where the extension finds the tree of a torrent; undefined when we do not host it (now).
+ * May be async: the node checks that the payload is still on disk before proving it.
+ */
+export type TreeLookup = (infoHash: string) => StorageTree | undefined | Promise<StorageTree | undefined>;
 
 /** The answer to one proof message from the challenger (pure, for tests and the extension). */
 export function answerProofRequest(tree: StorageTree | undefined, payload: Uint8Array): ProofMessage | undefined {
@@ -39,16 +42,17 @@ export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: 
       this.wire = wire;
     }
     onMessage(buf: Uint8Array): void {
-      try {
-        const answer = answerProofRequest(lookup(infoHash), buf);
-        if (!answer) return;
-        // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
-        if (!this.wire.peerExtendedMapping[PROOF_EXTENSION]) return;
-        this.wire.extended(PROOF_EXTENSION, encodeProofMessage(answer));
-        onAnswer?.(answer, this.wire);
-      } catch {
+      this.answer(buf).catch(() => {
         // never throw inside the wire: a failed answer is the challenger's timeout
-      }
+      });
+    }
+    async answer(buf: Uint8Array): Promise<void> {
+      const answer = answerProofRequest(await lookup(infoHash), buf);
+      if (!answer) return;
+      // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
+      if (!this.wire.peerExtendedMapping[PROOF_EXTENSION] || (this.wire as unknown as { destroyed?: boolean }).destroyed) return;
+      this.wire.extended(PROOF_EXTENSION, encodeProofMessage(answer));
+      onAnswer?.(answer, this.wire);
     }
   }
   (VidyaProof.prototype as unknown as { name: string }).name = PROOF_EXTENSION;

@@ -77,9 +77,13 @@ declare module "webtorrent" {
 }
 
 declare module "create-torrent" {
-  export default function createTorrent(
-    input: string | string[] | Uint8Array | Uint8Array[] | object,
-    opts: Record<string, unknown>,
-    cb: (err: Error | null, torrent: Uint8Array) => void,
-  ): void;
+  export default function createTorrent(input: unknown, opts: Record<string, unknown>, cb: (err: Error | null, torrent: Buffer) => void): void;
+}
+
+declare module "parse-torrent" {
+  // Loose on purpose: used only by tests as an independent reference parser.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  export default function parseTorrent(input: unknown): Promise<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  export function toTorrentFile(parsed: any): Uint8Array;
 }

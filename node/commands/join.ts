@@ -1,0 +1,48 @@
+// vidya join: stake the access stake if needed (or bring an invite), then join the tracker
+// with a signed MemberJoin and keep the passkey in config.json (mode 0600).
+
+import { parseArgs } from "node:util";
+import { ACCESS_STAKE } from "../../protocol/params.ts";
+import { TrackerApi } from "../api.ts";
+import { chainClients } from "../chain/clients.ts";
+import { ensureStake } from "../chain/stake.ts";
+import { DEFAULT_PORT, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
+import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
+import { CliError } from "../errors.ts";
+import { loadOrCreateWallet } from "../wallet.ts";
+import { formatVidya, type Ctx } from "./context.ts";
+
+export async function join(ctx: Ctx, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { tracker: { type: "string" }, invite: { type: "string" }, rpc: { type: "string" } }, strict: true });
+  const previous = await readJsonFile<Partial<Config>>(ctx.home.config);
+  const trackerUrl = values.tracker ?? previous?.tracker;
+  if (!trackerUrl) throw new CliError("join needs --tracker URL");
+  const tracker = normaliseTracker(trackerUrl);
+  await ensureHome(ctx.home);
+  const { account, created } = await loadOrCreateWallet(ctx.home);
+  if (created) ctx.log(`created wallet ${account.address} in ${ctx.home.wallet}`);
+  const api = new TrackerApi(tracker);
+  const chain = await api.chain();
+  const rpcUrl = values.rpc ?? previous?.rpcUrl;
+
+  let stakeTxs: string[] = [];
+  if (!values.invite) {
+    const c = chainClients(chain, account, rpcUrl);
+    const r = await ensureStake(c, ACCESS_STAKE);
+    stakeTxs = r.txs;
+    if (r.staked > 0n) ctx.log(`staked ${formatVidya(r.staked)} for access (tx ${r.txs.at(-1)})`);
+  }
+  const joined = await api.join(account, chain.chainId, values.invite);
+  const config: Config = {
+    port: DEFAULT_PORT,
+    storageCap: DEFAULT_STORAGE_CAP_BYTES,
+    role: "member",
+    ...previous,
+    tracker,
+    passkey: joined.passkey,
+    ...(values.rpc ? { rpcUrl: values.rpc } : {}),
+  };
+  await saveConfig(ctx.home, config);
+  ctx.say(`joined ${tracker} as ${account.address}${values.invite ? " with an invite" : ""}; passkey saved in ${ctx.home.config}`);
+  ctx.result({ account: account.address, tracker, invite: Boolean(values.invite), stakeTxs });
+}

@@ -1,0 +1,65 @@
+// vidya verify <epoch>: rebuild the epoch's reward root from the published leaves and its
+// inputs hash from the published inputs, and compare both with what is on-chain. Anyone can
+// run it: it needs no wallet (DESIGN.md "Trust model").
+
+import { parseArgs } from "node:util";
+import type { Address, Hex } from "viem";
+import { inputsHash } from "../../protocol/epoch/inputs.ts";
+import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
+import { TrackerApi } from "../api.ts";
+import { chainClients } from "../chain/clients.ts";
+import { onChainRoot } from "../chain/rewards.ts";
+import { normaliseTracker, readJsonFile, type Config } from "../config.ts";
+import { CliError } from "../errors.ts";
+import type { Ctx } from "./context.ts";
+
+const ZERO = `0x${"0".repeat(64)}` as Hex;
+
+export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: { tracker: { type: "string" }, rpc: { type: "string" } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1 || !/^[1-9][0-9]*$/.test(positionals[0]!)) throw new CliError("usage: vidya verify <epoch> [--tracker URL]");
+  const epoch = BigInt(positionals[0]!);
+  const config = await readJsonFile<Partial<Config>>(ctx.home.config);
+  const trackerUrl = values.tracker ?? config?.tracker;
+  if (!trackerUrl) throw new CliError("verify needs --tracker URL (or a home with a config)");
+  const api = new TrackerApi(normaliseTracker(trackerUrl));
+  const c = chainClients(await api.chain(), undefined, values.rpc ?? config?.rpcUrl);
+
+  const published = await api.epochLeaves(epoch);
+  const leaves = published.leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+  const recomputedRoot = leaves.length ? buildRewardTree(epoch, leaves).root : ZERO;
+  const onChain = await onChainRoot(c, epoch);
+  if (onChain.postedAt === 0n) throw new CliError(`epoch ${epoch} has no root on-chain`);
+  const verified = recomputedRoot.toLowerCase() === onChain.earnedRoot.toLowerCase();
+  const totalOfLeaves = leaves.reduce((s, l) => s + l.cumulative, 0n);
+
+  // The inputs hash covers the published inputs without the hash field itself.
+  const inputs = await api.epochInputs(epoch);
+  const { inputsHash: publishedInputsHash, ...rest } = inputs;
+  const recomputedInputsHash = inputsHash(rest);
+  const inputsVerified = recomputedInputsHash.toLowerCase() === onChain.inputsHash.toLowerCase();
+
+  ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned})`);
+  ctx.say(`recomputed root    ${recomputedRoot}`);
+  ctx.say(`on-chain root      ${onChain.earnedRoot}${onChain.disabled ? " (DISABLED by the guardian)" : ""}`);
+  ctx.say(`root               ${verified ? "verified" : "MISMATCH"}`);
+  ctx.say(`recomputed inputs  ${recomputedInputsHash}`);
+  ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
+  ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
+  ctx.result({
+    epoch: Number(epoch),
+    recomputedRoot,
+    onChainRoot: onChain.earnedRoot,
+    publishedRoot: published.root,
+    verified,
+    recomputedInputsHash,
+    onChainInputsHash: onChain.inputsHash,
+    publishedInputsHash,
+    inputsVerified,
+    leafCount: leaves.length,
+    totalOfLeaves: totalOfLeaves.toString(),
+    onChainTotalEarned: onChain.totalEarned.toString(),
+    disabled: onChain.disabled,
+  });
+  if (!verified || !inputsVerified) process.exitCode = 1;
+}
