@@ -58,10 +58,21 @@ async function stopGroup(m: Managed, graceMs: number): Promise<void> {
     }
   };
   signal("SIGTERM");
-  const done = await Promise.race([m.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+  await Promise.race([m.exited, new Promise((r) => setTimeout(r, graceMs))]);
   // Kill the rest of the group too: a parent that exited on SIGTERM can leave children behind.
   signal("SIGKILL");
-  if (!done) await m.exited;
+  await m.exited;
+  // Return only once the whole group is gone, so "stopped" means no process is left.
+  for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs a command to completion and returns its output; throws with the output on failure. */
