@@ -51,7 +51,7 @@ for (let i = 2; i < process.argv.length; i++) if (process.argv[i] === "--skip") 
 function runSuite(s: Suite): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
     console.log(`\n=== ${s.name} ===`);
-    const child = spawn(s.cmd, s.args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn(s.cmd, s.args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } });
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -59,6 +59,13 @@ function runSuite(s: Suite): Promise<{ code: number; stdout: string }> {
     });
     child.on("exit", (code) => resolve({ code: code ?? 1, stdout }));
   });
+}
+
+// Build first: the node's chain tests and the end-to-end network deploy the forge artifacts.
+const build = await runSuite({ name: "build contracts", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "forge.ts"), "build"], counts: () => ({ passed: 0, failed: 0, skipped: 0 }) });
+if (build.code !== 0) {
+  console.log("tests: 0 passed, 1 failed, 0 skipped");
+  process.exit(1);
 }
 
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
