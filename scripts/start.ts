@@ -66,7 +66,9 @@ try {
   const claims = new Map<string, ClaimResult>();
   for (const n of net.nodes) claims.set(n.name, await net.claim(n));
   const verify = await net.verify(epoch.epoch);
+  const allVerified = verify.verified && verify.inputsVerified && verify.evaluationVerified;
   say(`vidya verify ${epoch.epoch}: recomputed ${verify.recomputedRoot} from the published leaves, on-chain ${verify.onChainRoot}: ${verify.verified ? "VERIFIED" : "MISMATCH"}`);
+  say(`vidya verify ${epoch.epoch}: inputs hash ${verify.inputsVerified ? "verified" : "MISMATCH"}, leaves re-evaluated from the transcripts ${verify.evaluationVerified ? "verified" : "MISMATCH"}`);
 
   console.log("\nNodes\n");
   console.log(renderNodes(await nodeRows(net, claims)));
@@ -83,7 +85,7 @@ try {
   );
   console.log(`\nThe network keeps running: tracker ${net.trackerUrl}, chain ${net.chain.rpcUrl}, logs in ${join(runDir, "logs")}.`);
   console.log("Press Ctrl-C to stop it.");
-  if (process.env.VIDYA_START_EXIT === "1" || !verify.verified || !same) await shutdown(verify.verified && same ? 0 : 1);
+  if (process.env.VIDYA_START_EXIT === "1" || !allVerified || !same) await shutdown(allVerified && same ? 0 : 1);
 } catch (e) {
   console.error(`\nnpm start failed: ${(e as Error).message}`);
   await shutdown(1);

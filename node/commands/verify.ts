@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
+import { evaluateEpoch, type EvaluatedChallenge, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
@@ -39,6 +40,13 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const recomputedInputsHash = inputsHash(rest);
   const inputsVerified = recomputedInputsHash.toLowerCase() === onChain.inputsHash.toLowerCase();
 
+  // Re-run the evaluation: the published transcripts and the previous epoch's leaves must
+  // give exactly the published leaves (the edge cannot pay anyone the inputs do not support).
+  const previous = epoch > 1n ? (await api.epochLeaves(epoch - 1n)).leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) })) : [];
+  const evaluation = evaluateEpoch((rest.challenges ?? []) as EvaluatedChallenge[], (rest.torrents ?? []) as TorrentLength[], previous);
+  const key = (ls: { account: string; cumulative: bigint }[]) => ls.map((l) => `${l.account.toLowerCase()}:${l.cumulative}`).sort().join(",");
+  const evaluationVerified = key(evaluation.leaves) === key(leaves);
+
   ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned})`);
   ctx.say(`recomputed root    ${recomputedRoot}`);
   ctx.say(`on-chain root      ${onChain.earnedRoot}${onChain.disabled ? " (DISABLED by the guardian)" : ""}`);
@@ -46,6 +54,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`recomputed inputs  ${recomputedInputsHash}`);
   ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
+  ctx.say(`leaves from inputs ${evaluationVerified ? "verified (re-evaluated from the transcripts)" : "MISMATCH"}`);
   ctx.result({
     epoch: Number(epoch),
     recomputedRoot,
@@ -56,10 +65,11 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     onChainInputsHash: onChain.inputsHash,
     publishedInputsHash,
     inputsVerified,
+    evaluationVerified,
     leafCount: leaves.length,
     totalOfLeaves: totalOfLeaves.toString(),
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !inputsVerified) process.exitCode = 1;
+  if (!verified || !inputsVerified || !evaluationVerified) process.exitCode = 1;
 }

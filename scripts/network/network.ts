@@ -259,7 +259,8 @@ export interface VerifyResult {
   recomputedRoot: Hex;
   onChainRoot: Hex;
   verified: boolean;
-  inputsVerified?: boolean;
+  inputsVerified: boolean;
+  evaluationVerified: boolean;
 }
 export interface NodeStatus {
   node: string;

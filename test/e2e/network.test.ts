@@ -87,9 +87,11 @@ describe("the Vidya network, end to end", () => {
     expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
   });
 
-  it("`vidya verify` recomputes the on-chain root from the published leaves", async () => {
+  it("`vidya verify` recomputes the on-chain root, the inputs hash and the leaves from the published inputs", async () => {
     const v: VerifyResult = await net.verify(epoch.epoch);
     expect(v.verified).toBe(true);
+    expect(v.inputsVerified).toBe(true);
+    expect(v.evaluationVerified).toBe(true);
     expect(v.recomputedRoot).toBe(epoch.root);
     expect(v.onChainRoot).toBe(epoch.root);
   });

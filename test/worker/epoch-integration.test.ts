@@ -71,13 +71,20 @@ describe("epoch close (no chain configured)", () => {
     expect(rebuilt.root).toBe(body.root);
     expect(leaves.root).toBe(body.root);
 
-    const inputs = (await (await call("/api/epochs/1/inputs")).json()) as { inputsHash: Hex; challenges: unknown[]; hosting: { node: string; provenBytes: string }[] };
+    const inputs = (await (await call("/api/epochs/1/inputs")).json()) as {
+      inputsHash: Hex;
+      challenges: unknown[];
+      torrents: { infoHash: string; length: number }[];
+      hosting: { node: string; provenBytes: string }[];
+    };
     expect(inputs.hosting).toEqual([
       { node: nodeA, provenBytes: "60000" },
       { node: nodeB, provenBytes: "0" },
     ]);
     expect(inputs.challenges).toHaveLength(4);
-    expect(inputsHash({ epoch: 1, challenges: inputs.challenges, hosting: inputs.hosting })).toBe(body.inputsHash);
+    expect(inputs.torrents.map((t) => t.length).sort()).toEqual([t1.data.length, t2.data.length].sort());
+    const { inputsHash: published, ...hashed } = inputs;
+    expect(inputsHash(hashed)).toBe(body.inputsHash);
     expect(inputs.inputsHash).toBe(body.inputsHash);
   });
 

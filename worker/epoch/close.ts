@@ -7,8 +7,7 @@ import { asc, eq, inArray } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
-import { HOSTING_POOL } from "../../protocol/params.ts";
-import { addCumulative, hostingRewards } from "../../protocol/rewards.ts";
+import { evaluateEpoch } from "../../protocol/epoch/evaluate.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
@@ -29,30 +28,6 @@ export function epochJson(r: typeof schema.epochs.$inferSelect): EpochJson {
   return { epoch: r.epoch, root: r.root, inputsHash: r.inputsHash, txHash: r.txHash, totalEarned: r.totalEarned, closedAt: r.closedAt, leafCount: r.leafCount };
 }
 
-export interface HostingInput {
-  node: string;
-  provenBytes: bigint;
-}
-
-/**
- * Proven bytes per challenged node: the lengths of the torrents for which every challenge
- * of the epoch passed (and at least one was made). Nodes that failed everything appear
- * with zero, so the inputs show them.
- */
-export function provenBytes(transcripts: Transcript[], lengths: Map<string, number>): HostingInput[] {
-  const perNode = new Map<string, Map<string, boolean>>();
-  for (const t of transcripts) {
-    const torrents = perNode.get(t.node) ?? new Map<string, boolean>();
-    torrents.set(t.infoHash, (torrents.get(t.infoHash) ?? true) && t.verdict === "pass");
-    perNode.set(t.node, torrents);
-  }
-  return [...perNode.keys()].sort().map((node) => {
-    let bytes = 0n;
-    for (const [infoHash, allPassed] of perNode.get(node)!) if (allPassed) bytes += BigInt(lengths.get(infoHash) ?? 0);
-    return { node, provenBytes: bytes };
-  });
-}
-
 export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson> {
   const d = db(env.DB);
   const epoch = await openEpoch(d);
@@ -64,22 +39,17 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
     const part = await d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length }).from(schema.torrents).where(inArray(schema.torrents.infoHash, infoHashes.slice(i, i + 90)));
     for (const r of part) lengths.set(r.infoHash, r.length);
   }
-  const hosting = provenBytes(transcripts, lengths);
-  const earned = hostingRewards(hosting.map((h) => ({ account: h.node, provenBytes: h.provenBytes })), HOSTING_POOL);
-
+  const torrents = infoHashes.sort().map((infoHash) => ({ infoHash, length: lengths.get(infoHash) ?? 0 }));
   const previousRows = await d.select().from(schema.leaves).where(eq(schema.leaves.epoch, epoch - 1));
-  const previous = new Map(previousRows.map((l) => [l.account, BigInt(l.cumulative)]));
-  const cumulative = addCumulative(previous, earned);
-  const leaves = [...cumulative]
-    .filter(([, v]) => v > 0n)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([account, value]) => ({ account: account as Address, cumulative: value }));
+  const previous = previousRows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+  const { hosting, earned, leaves } = evaluateEpoch(transcripts, torrents, previous);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
   if (leaves.length === 0) throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
 
   const tree = buildRewardTree(epoch, leaves);
-  const inputs = { epoch, challenges: transcripts, hosting };
+  // Everything the evaluation read is published, so `vidya verify` can re-run it.
+  const inputs = { epoch, challenges: transcripts, torrents, hosting };
   const hash = inputsHash(inputs);
   const totalEarned = leaves.reduce((s, l) => s + l.cumulative, 0n);
 
