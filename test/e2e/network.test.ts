@@ -19,7 +19,8 @@ describe("the Vidya network, end to end", () => {
   let epoch: EpochInfo;
   let claim: ClaimResult;
   let leaves: { account: Address; cumulative: string }[];
-  const runDir = join(ROOT, ".vidya", "e2e");
+  // A folder per run: concurrent runs (two checkouts' CI, a developer's) must not share state.
+  const runDir = join(ROOT, ".vidya", `e2e-${process.pid}`);
 
   beforeAll(async () => {
     net = await LocalNetwork.start({
@@ -35,6 +36,7 @@ describe("the Vidya network, end to end", () => {
 
   afterAll(async () => {
     await net?.stop();
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   it("delivers the exact bytes of a torrent to a member who joined with the access stake", async () => {
