@@ -2,7 +2,7 @@
 // the community's archives (multi-file packs and single files). Same bytes, same info hashes,
 // same storage roots on every machine.
 
-import { mkdirSync, writeFileSync, existsSync, readFileSync, createReadStream } from "node:fs";
+import { mkdirSync, writeFileSync, existsSync, readFileSync, createReadStream, renameSync } from "node:fs";
 import { join, dirname } from "node:path";
 import createTorrent from "create-torrent";
 import { parseTorrent } from "../../protocol/torrent.ts";
@@ -65,6 +65,13 @@ function torrentFor(root: string, name: string): Promise<Buffer> {
   );
 }
 
+/** Several runs may generate the dataset at once: a file appears whole or not at all. */
+function writeAtomically(path: string, data: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
 export async function storageRootOfFiles(paths: string[]): Promise<string> {
   const b = new StorageTreeBuilder();
   for (const p of paths) for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 })) b.update(chunk as Buffer);
@@ -84,11 +91,11 @@ export async function generateDataset(dir: string): Promise<SampleTorrent[]> {
       paths.push(p);
       if (!existsSync(p)) {
         mkdirSync(dirname(p), { recursive: true });
-        writeFileSync(p, sampleBytes(`${name}/${f.path}`, f.size));
+        writeAtomically(p, sampleBytes(`${name}/${f.path}`, f.size));
       }
     }
     const torrentPath = join(torrentDir, `${name}.torrent`);
-    if (!existsSync(torrentPath)) writeFileSync(torrentPath, await torrentFor(dataDir, name));
+    if (!existsSync(torrentPath)) writeAtomically(torrentPath, await torrentFor(dataDir, name));
     const meta = parseTorrent(new Uint8Array(readFileSync(torrentPath)));
     // Storage order is info-dict order, which create-torrent may sort: hash in that order.
     const ordered = meta.files.map((f) => join(dataDir, name, f.path));
