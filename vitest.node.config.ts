@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "protocol", include: ["protocol/**/*.test.ts"] } },
-      { test: { name: "node", include: ["node/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
+      // The node project boots the real worker (and anvil) per test file: hooks get time for that on a busy machine.
+      { test: { name: "node", include: ["node/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 } },
       {
         test: {
           name: "e2e",
@@ -16,6 +17,8 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Real clients against the real network (LocalNetwork): WebTorrent over the WebSocket tracker.
+      { test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },
 });

@@ -2,15 +2,15 @@
 // (wrangler dev, local D1 and Durable Objects), seeding nodes and a member, each driven
 // through the real `vidya` CLI. Used by `npm start` and by the end-to-end test.
 
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { epochRewardsAbi } from "../../contracts/abi.ts";
 import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
 import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
+import { startEdge, type ApiInit, type Edge } from "./edge.ts";
 import { generateDataset, type SampleTorrent } from "./dataset.ts";
 
 export interface NetworkOptions {
@@ -45,6 +45,7 @@ export class LocalNetwork {
   readonly group: ProcessGroup;
   readonly opts: NetworkOptions;
   chain!: LocalChain;
+  edge!: Edge;
   trackerUrl!: string;
   adminToken!: string;
   dataset!: SampleTorrent[];
@@ -83,45 +84,13 @@ export class LocalNetwork {
   }
 
   private async startEdge(): Promise<void> {
-    const port = await freePort();
-    const inspector = await freePort();
-    this.trackerUrl = `http://127.0.0.1:${port}`;
-    this.adminToken = randomBytes(24).toString("hex");
-    const state = join(this.opts.dir, "wrangler-state");
-    const envFile = join(this.opts.dir, ".dev.vars");
-    // Secrets reach wrangler through an env file in the run folder (mode 0600), never argv.
-    writeFileSync(envFile, `ADMIN_TOKEN=${this.adminToken}\nCHAIN_PRIVATE_KEY=${this.chain.posterKey}\n`, { mode: 0o600 });
-    const env = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
-    await run(bin("wrangler"), ["d1", "migrations", "apply", "vidya", "--local", "--persist-to", state], { cwd: ROOT, env });
-    const vars = {
-      LOCAL_DEV: "1",
-      CHAIN_RPC_URL: this.chain.rpcUrl,
-      CHAIN_ID: String(this.chain.chainId),
-      TOKEN_ADDRESS: this.chain.addresses.token,
-      STAKING_ADDRESS: this.chain.addresses.staking,
-      EPOCH_REWARDS_ADDRESS: this.chain.addresses.epochRewards,
-      EPOCH_SECONDS: "60",
-    };
-    this.group.start(
-      "worker",
-      bin("wrangler"),
-      [
-        "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-        "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false",
-        ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-      ],
-      { cwd: ROOT, env },
-    );
-    await waitFor("the worker", async () => ((await fetch(`${this.trackerUrl}/api/chain`)).ok ? true : undefined), 120_000, 500);
+    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain });
+    this.trackerUrl = this.edge.url;
+    this.adminToken = this.edge.adminToken;
   }
 
-  async api<T>(path: string, init: RequestInit & { admin?: boolean } = {}): Promise<T> {
-    const headers = new Headers(init.headers);
-    if (init.admin) headers.set("authorization", `Bearer ${this.adminToken}`);
-    const res = await fetch(`${this.trackerUrl}${path}`, { ...init, headers });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
-    return JSON.parse(text) as T;
+  async api<T>(path: string, init: ApiInit = {}): Promise<T> {
+    return this.edge.api<T>(path, init);
   }
 
   private async publish(t: SampleTorrent): Promise<void> {

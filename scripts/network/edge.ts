@@ -1,0 +1,86 @@
+// The edge on this machine: the real worker in workerd (`wrangler dev --local`) with its D1
+// migrations applied, Durable Objects for the swarms, a fresh admin token and a free port.
+// One place for how the edge is started: the local network and the node tests both use it.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { freePort, run, waitFor, type Managed, type ProcessGroup } from "./processes.ts";
+import { ROOT, bin, type LocalChain } from "./chain.ts";
+
+export interface EdgeOptions {
+  /** Folder of this edge's local D1 and Durable Object state and of its secrets file. */
+  dir: string;
+  /**
+   * With a chain the worker admits members by their on-chain access stake (or an invite) and
+   * posts each epoch's root. Without one it admits by invite only and closes epochs without
+   * posting (txHash null).
+   */
+  chain?: LocalChain;
+  /** Name of the process and of its log file in the group's log folder. */
+  name?: string;
+}
+
+export type ApiInit = RequestInit & { admin?: boolean };
+
+export interface Edge {
+  url: string;
+  adminToken: string;
+  process: Managed;
+  /** JSON from the worker's API; `admin` adds the bearer token; a non-2xx answer throws with its body. */
+  api<T>(path: string, init?: ApiInit): Promise<T>;
+}
+
+export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise<Edge> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const adminToken = randomBytes(24).toString("hex");
+  const state = join(opts.dir, "wrangler-state");
+  const envFile = join(opts.dir, ".dev.vars");
+  // Secrets reach wrangler through an env file in the run folder (mode 0600), never argv.
+  const secrets = [`ADMIN_TOKEN=${adminToken}`, ...(opts.chain ? [`CHAIN_PRIVATE_KEY=${opts.chain.posterKey}`] : [])];
+  writeFileSync(envFile, `${secrets.join("\n")}\n`, { mode: 0o600 });
+  const env = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  await run(bin("wrangler"), ["d1", "migrations", "apply", "vidya", "--local", "--persist-to", state], { cwd: ROOT, env });
+  const vars: Record<string, string> = {
+    LOCAL_DEV: "1",
+    EPOCH_SECONDS: "60",
+    ...(opts.chain
+      ? {
+          CHAIN_RPC_URL: opts.chain.rpcUrl,
+          CHAIN_ID: String(opts.chain.chainId),
+          TOKEN_ADDRESS: opts.chain.addresses.token,
+          STAKING_ADDRESS: opts.chain.addresses.staking,
+          EPOCH_REWARDS_ADDRESS: opts.chain.addresses.epochRewards,
+        }
+      : {}),
+  };
+  const proc = group.start(
+    opts.name ?? "worker",
+    bin("wrangler"),
+    [
+      "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+      "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    { cwd: ROOT, env },
+  );
+  // A worker that exits while booting (a bundling error, a port taken) fails at once.
+  const exited = proc.exited.then((code) => {
+    throw new Error(`the worker exited with ${code} while starting; see ${proc.logPath}`);
+  });
+  exited.catch(() => {}); // once up, a later exit is the caller's to notice
+  await Promise.race([waitFor("the worker", async () => ((await fetch(`${url}/api/chain`)).ok ? true : undefined), 120_000, 250), exited]);
+
+  const api = async <T>(path: string, init: ApiInit = {}): Promise<T> => {
+    const { admin, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (admin) headers.set("authorization", `Bearer ${adminToken}`);
+    const res = await fetch(`${url}${path}`, { ...rest, headers });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${rest.method ?? "GET"} ${path}: HTTP ${res.status} ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  };
+  return { url, adminToken, process: proc, api };
+}
