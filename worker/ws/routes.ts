@@ -1,0 +1,148 @@
+// The WebSocket tracker's edge: `GET /:passkey/announce` with `Upgrade: websocket`, the
+// same URL as the HTTP announce. The passkey is checked before the upgrade is accepted.
+//
+// Why the edge keeps the client's socket instead of forwarding the upgrade to one object:
+// the upgrade request names no torrent (the info hash arrives in the first message), and
+// WebTorrent shares one socket per tracker URL among all its torrents. So the worker holds
+// the client socket and opens one internal socket per shard the client announces in; each
+// message goes to the shard of its info hash, where every peer of that swarm has a socket.
+// Swarms are never split between objects and no object relays for another. The objects
+// hibernate between messages; the worker keeps only this routing table per connection.
+
+import { createMiddleware } from "hono/factory";
+import type { Env } from "../env.ts";
+import { memberByPasskey, registeredTorrents } from "../members/lookup.ts";
+import { WsFailure, binaryToHex, failureFrame, parseClientMessage, type ClientMessage } from "./messages.ts";
+import { MEMBER_HEADER, wsShardName, wsShardOf } from "./swarm.ts";
+
+const UNREGISTERED = "Unregistered torrent";
+
+/** One client connection: its socket, its member, and its links to the shards it uses. */
+class Connection {
+  private readonly env: Env;
+  private readonly member: string;
+  private readonly client: WebSocket;
+  private readonly links = new Map<number, Promise<WebSocket>>();
+  /** Messages are handled one after another, so an answer never overtakes its announce. */
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(env: Env, member: string, client: WebSocket) {
+    this.env = env;
+    this.member = member;
+    this.client = client;
+    client.addEventListener("message", (e) => this.onFrame(e.data));
+    client.addEventListener("close", () => this.close());
+    client.addEventListener("error", () => this.close());
+  }
+
+  private reply(frame: string): void {
+    try {
+      this.client.send(frame);
+    } catch {
+      this.close();
+    }
+  }
+
+  private onFrame(frame: string | ArrayBuffer): void {
+    let m: ClientMessage;
+    try {
+      m = parseClientMessage(frame);
+    } catch (e) {
+      if (e instanceof WsFailure) return this.reply(failureFrame(e));
+      throw e;
+    }
+    this.queue = this.queue.then(() =>
+      this.handle(m).catch((e: unknown) => {
+        if (e instanceof WsFailure) return this.reply(failureFrame(e));
+        // Internals stay in the logs, by name only.
+        console.error("ws tracker error", e instanceof Error ? e.name : typeof e);
+        const action = m.action === "scrape" ? "scrape" : "announce";
+        this.reply(failureFrame(new WsFailure("tracker error, retry later", action, m.action === "scrape" ? undefined : m.info_hash)));
+      }),
+    );
+  }
+
+  private async handle(m: ClientMessage): Promise<void> {
+    if (this.closed) return;
+    if (m.action === "scrape") {
+      const byHex = new Map(m.info_hash.map((ih) => [binaryToHex(ih), ih]));
+      const known = await registeredTorrents(this.env.DB, [...byHex.keys()]);
+      if (known.size === 0) throw new WsFailure(UNREGISTERED, "scrape");
+      // Unregistered hashes are left out, as in the HTTP scrape; each shard answers for its own.
+      const byShard = new Map<number, string[]>();
+      for (const hex of known) {
+        const shard = wsShardOf(hex);
+        byShard.set(shard, [...(byShard.get(shard) ?? []), byHex.get(hex)!]);
+      }
+      for (const [shard, hashes] of byShard) (await this.link(shard)).send(JSON.stringify({ action: "scrape", info_hash: hashes }));
+      return;
+    }
+    const hex = binaryToHex(m.info_hash);
+    if (!(await registeredTorrents(this.env.DB, [hex])).has(hex)) throw new WsFailure(UNREGISTERED, "announce", m.info_hash);
+    (await this.link(wsShardOf(hex))).send(JSON.stringify(m));
+  }
+
+  /** The socket to a shard, opened on first use and again after the object closed it. */
+  private link(shard: number): Promise<WebSocket> {
+    let p = this.links.get(shard);
+    if (!p) {
+      const opening = this.open(shard);
+      const gone = () => {
+        if (this.links.get(shard) === opening) this.links.delete(shard);
+      };
+      opening.then((ws) => {
+        ws.addEventListener("close", gone);
+        ws.addEventListener("error", gone);
+      }, gone);
+      this.links.set(shard, (p = opening));
+    }
+    return p;
+  }
+
+  private async open(shard: number): Promise<WebSocket> {
+    const ns = this.env.WS_SWARM;
+    const res = await ns.get(ns.idFromName(wsShardName(shard))).fetch("https://ws-swarm.internal/connect", {
+      headers: { Upgrade: "websocket", [MEMBER_HEADER]: this.member },
+    });
+    const ws = res.webSocket;
+    if (!ws) throw new Error(`shard ${shard} refused the upgrade: HTTP ${res.status}`);
+    ws.accept();
+    ws.addEventListener("message", (e) => this.reply(typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data)));
+    if (this.closed) ws.close(1000, "client closed");
+    return ws;
+  }
+
+  /** The client left: close every shard link, so each shard reaps this client's peers at once. */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.links.values())
+      p.then(
+        (ws) => ws.close(1000, "client closed"),
+        () => {},
+      );
+    this.links.clear();
+    try {
+      this.client.close(1000, "closed");
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/**
+ * Middleware for `GET /:passkey/announce`: WebSocket upgrades are the WebSocket tracker's;
+ * every other request falls through to the HTTP tracker.
+ */
+export const webSocketTracker = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") return next();
+  const member = await memberByPasskey(c.env.DB, c.req.param("passkey") ?? "");
+  // Refused before any socket exists: the client sees a failed handshake and backs off.
+  if (!member) return c.json({ error: { code: "unknown_passkey", message: "unknown passkey: get your torrent from the site again" } }, 403);
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  server.accept();
+  new Connection(c.env, member, server);
+  return new Response(null, { status: 101, webSocket: client });
+});
