@@ -5,8 +5,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Must match ADMIN_TOKEN in test/worker/support/worker.ts.
+// Must match ADMIN_TOKEN and TRANSCRIPT_KEY in test/worker/support/worker.ts.
 const TEST_ADMIN_TOKEN = "test-admin-token";
+const TEST_TRANSCRIPT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -16,7 +17,7 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
           // Test-only bindings; CHAIN_RPC_URL stays unset so epochs close without posting.
-          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN },
+          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY },
         },
       }),
     ],

@@ -1,8 +1,12 @@
-// Deploys VidyaToken, EpochRewards and Staking with viem from forge's artifacts (contracts/out;
-// run `npm run build:contracts` first), and wires EpochRewards as the token's only minter.
+// Deploys the contracts with viem from forge's artifacts (contracts/out; run
+// `npm run build:contracts` first): VidyaToken, EpochRewards (which creates HostingBounties)
+// wired as the token's only minter, Staking (with the fee pool), Escrow and HostingBadges.
+// Works against anvil and any RPC.
 //   DEPLOYER_PRIVATE_KEY=0x… node contracts/deploy.ts --rpc http://127.0.0.1:8545 [options]
 // Options: --genesis-holder, --poster, --guardian (addresses; default: the deployer),
-// --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay (seconds).
+// --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay,
+// --max-lock, --fee-stream, --withdrawal-delay (seconds), --lock-boost-cap (18 decimals),
+// --badge-uri (ERC-1155 metadata URI with {id}).
 // Numbers default to protocol/vectors/params.json (generated from protocol/params.ts).
 // Prints the addresses as JSON; never prints the key.
 
@@ -22,10 +26,16 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import {
+  ESCROW_WITHDRAWAL_DELAY_SECONDS,
+  FEE_STREAM_SECONDS,
+  LOCK_BOOST_CAP,
+  MAX_LOCK_SECONDS,
+} from "../protocol/params.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
-export type ContractName = "VidyaToken" | "Staking" | "EpochRewards";
+export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges";
 
 export interface Artifact {
   abi: Abi;
@@ -59,7 +69,19 @@ export const abis = {
   get epochRewards(): Abi {
     return loadAbi("EpochRewards");
   },
+  get bounties(): Abi {
+    return loadAbi("HostingBounties");
+  },
+  get escrow(): Abi {
+    return loadAbi("Escrow");
+  },
+  get badges(): Abi {
+    return loadAbi("HostingBadges");
+  },
 };
+
+/** Default metadata URI of the badges; `{id}` is the epoch (ERC-1155 substitution). */
+export const DEFAULT_BADGE_URI = "https://vidya.example/badges/{id}.json";
 
 export interface DeployOptions {
   rpcUrl: string;
@@ -71,6 +93,14 @@ export interface DeployOptions {
   genesisSupply: bigint;
   disputeDelaySeconds: bigint;
   unbondingDelaySeconds: bigint;
+  /** Longest lock and its boost (18 decimals); default MAX_LOCK_SECONDS and LOCK_BOOST_CAP. */
+  maxLockSeconds?: bigint;
+  lockBoostCap?: bigint;
+  /** Window over which fees stream to stakers; default FEE_STREAM_SECONDS. */
+  feeStreamSeconds?: bigint;
+  /** Escrow withdrawal delay; default ESCROW_WITHDRAWAL_DELAY_SECONDS. */
+  withdrawalDelaySeconds?: bigint;
+  badgeUri?: string;
   /** Defaults to a chain defined from the RPC's chain id. */
   chain?: Chain;
 }
@@ -79,16 +109,22 @@ export interface Deployment {
   token: Address;
   staking: Address;
   epochRewards: Address;
+  /** Created by EpochRewards in its constructor; EpochRewards is its only drawer. */
+  bounties: Address;
+  escrow: Address;
+  badges: Address;
   chainId: number;
-  /** Hashes of the four transactions: token, epochRewards, setMinter, staking. */
+  /** Hashes of the six transactions: token, epochRewards, setMinter, staking, escrow, badges. */
   txHashes: Record<string, Hex>;
 }
 
 /**
- * Deploys the three contracts in order (token → epochRewards → token.setMinter → staking),
+ * Deploys in order (token → epochRewards → token.setMinter → staking → escrow → badges),
  * waiting for each receipt, from one key that owns its nonce. Constructor arguments:
  * VidyaToken(genesisHolder, genesisSupply, emissionPerEpoch, minter = 0),
- * EpochRewards(token, poster, guardian, disputeDelay), Staking(token, unbondingDelay).
+ * EpochRewards(token, poster, guardian, disputeDelay),
+ * Staking(token, epochRewards, unbondingDelay, maxLock, lockBoostCap, feeStream),
+ * Escrow(token, epochRewards, staking, withdrawalDelay), HostingBadges(epochRewards, badgeUri).
  */
 export async function deployContracts(opts: DeployOptions): Promise<Deployment> {
   const transport = http(opts.rpcUrl);
@@ -126,8 +162,23 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
     "setMinter",
     await wallet.writeContract({ address: token, abi: loadAbi("VidyaToken"), functionName: "setMinter", args: [epochRewards] }),
   );
-  const staking = await deploy("staking", "Staking", [token, opts.unbondingDelaySeconds]);
-  return { token, staking, epochRewards, chainId, txHashes };
+  const staking = await deploy("staking", "Staking", [
+    token,
+    epochRewards,
+    opts.unbondingDelaySeconds,
+    opts.maxLockSeconds ?? BigInt(MAX_LOCK_SECONDS),
+    opts.lockBoostCap ?? LOCK_BOOST_CAP,
+    opts.feeStreamSeconds ?? BigInt(FEE_STREAM_SECONDS),
+  ]);
+  const escrow = await deploy("escrow", "Escrow", [
+    token,
+    epochRewards,
+    staking,
+    opts.withdrawalDelaySeconds ?? BigInt(ESCROW_WITHDRAWAL_DELAY_SECONDS),
+  ]);
+  const badges = await deploy("badges", "HostingBadges", [epochRewards, opts.badgeUri ?? DEFAULT_BADGE_URI]);
+  const bounties = (await client.readContract({ address: epochRewards, abi: loadAbi("EpochRewards"), functionName: "bounties" })) as Address;
+  return { token, staking, epochRewards, bounties, escrow, badges, chainId, txHashes };
 }
 
 async function main(): Promise<void> {
@@ -141,6 +192,11 @@ async function main(): Promise<void> {
       "emission-per-epoch": { type: "string" },
       "dispute-delay": { type: "string" },
       "unbonding-delay": { type: "string" },
+      "max-lock": { type: "string" },
+      "lock-boost-cap": { type: "string" },
+      "fee-stream": { type: "string" },
+      "withdrawal-delay": { type: "string" },
+      "badge-uri": { type: "string" },
     },
   });
   const key = process.env.DEPLOYER_PRIVATE_KEY;
@@ -173,6 +229,11 @@ async function main(): Promise<void> {
     emissionPerEpoch: num(values["emission-per-epoch"], "EMISSION_PER_EPOCH"),
     disputeDelaySeconds: num(values["dispute-delay"], "DISPUTE_DELAY_SECONDS"),
     unbondingDelaySeconds: num(values["unbonding-delay"], "UNBONDING_DELAY_SECONDS"),
+    maxLockSeconds: num(values["max-lock"], "MAX_LOCK_SECONDS"),
+    lockBoostCap: num(values["lock-boost-cap"], "LOCK_BOOST_CAP"),
+    feeStreamSeconds: num(values["fee-stream"], "FEE_STREAM_SECONDS"),
+    withdrawalDelaySeconds: num(values["withdrawal-delay"], "ESCROW_WITHDRAWAL_DELAY_SECONDS"),
+    badgeUri: values["badge-uri"] ?? DEFAULT_BADGE_URI,
   });
   console.log(JSON.stringify(deployment, null, 2));
 }

@@ -54,6 +54,37 @@ export interface EpochProof {
   proof: Hex[];
 }
 
+/** GET /api/hosting/offers: what hosting each torrent is expected to pay (protocol/hosting/offers.ts). */
+export interface HostingOffer {
+  infoHash: string;
+  name: string;
+  length: number;
+  provenReplicas: number;
+  hostedReplicas: number;
+  replicas: number;
+  mine: boolean;
+  scarcityWeight: number;
+  surgeMultiplier: number;
+  bountyPerEpoch: string;
+  expectedRewardPerGB: string;
+}
+
+export interface HostingOffers {
+  basis: "epoch" | "hosted";
+  epoch: number | null;
+  hostingPool: string;
+  provenBytes: string;
+  node: string | null;
+  offers: HostingOffer[];
+}
+
+/** GET /api/epochs/open: the open epoch and when it is due to close. */
+export interface OpenEpoch {
+  epoch: number;
+  openedAt: number;
+  closesAt: number;
+}
+
 export class ApiError extends Error {
   override name = "ApiError";
   readonly status: number;
@@ -136,6 +167,15 @@ export class TrackerApi {
 
   node(address: Address): Promise<NodeInfo> {
     return this.json("GET", `/api/nodes/${address.toLowerCase()}`);
+  }
+
+  /** With `node`, that node's own replicas are not counted against it. */
+  hostingOffers(node?: Address): Promise<HostingOffers> {
+    return this.json("GET", `/api/hosting/offers${node ? `?node=${node.toLowerCase()}` : ""}`);
+  }
+
+  openEpoch(): Promise<OpenEpoch> {
+    return this.json("GET", "/api/epochs/open");
   }
 
   epochs(): Promise<EpochInfo[]> {

@@ -8,6 +8,7 @@ import { makeCtx, type Ctx } from "./commands/context.ts";
 import { nodeInit } from "./commands/node-init.ts";
 import { nodeStart } from "./commands/node-start.ts";
 import { nodeStatus } from "./commands/node-status.ts";
+import { nodeUnwant, nodeWant } from "./commands/node-want.ts";
 import { wallet } from "./commands/wallet-init.ts";
 import { join } from "./commands/join.ts";
 import { get } from "./commands/get.ts";
@@ -19,13 +20,23 @@ export const USAGE = `vidya: a node and member client for the Vidya private trac
 Usage: vidya [--home DIR] [--json] <command> [options]
 
 Node
-  vidya node init --tracker URL [--port N] [--storage-cap BYTES]
-                                  create the home: wallet.json (0600), config.json, data/
+  vidya node init --tracker URL [--port N] [--storage-cap BYTES] [--no-fill]
+                                  create the home: wallet.json (0600), config.json, data/;
+                                  the cap defaults to 5 GB; --no-fill downloads only what
+                                  you want (otherwise the rest of the cap is filled with the
+                                  torrents that pay most per GB)
+  vidya node want [INFOHASH|PATTERN]...
+                                  add to the interest list (no argument: show it); patterns
+                                  match torrent names, * and ? as in a shell, any case
+  vidya node unwant INFOHASH|PATTERN...
+                                  remove from the interest list
   vidya node start [--host INFOHASH]... [--port N]
-                                  register, seed the payloads in data/ (downloading --host
-                                  torrents first), answer challenges, report the hosted subset;
-                                  runs until Ctrl-C
-  vidya node status               local hosting, the tracker's record, on-chain claims
+                                  register, host what you want first and then what pays most
+                                  per GB within the cap (dropping the least valuable to make
+                                  room), answer challenges, report the hosted subset; plans
+                                  again when config.json changes or on SIGHUP; until Ctrl-C
+  vidya node status               hosted torrents, downloads, pass rate, earned and claimable
+                                  tokens, the next epoch
 
 Member
   vidya wallet init               create a wallet (vidya join creates one when missing)
@@ -52,7 +63,7 @@ Global options
 type Command = (ctx: Ctx, argv: string[]) => Promise<void>;
 
 const COMMANDS: Record<string, Command | Record<string, Command>> = {
-  node: { init: nodeInit, start: nodeStart, status: nodeStatus },
+  node: { init: nodeInit, start: nodeStart, status: nodeStatus, want: nodeWant, unwant: nodeUnwant },
   wallet,
   join,
   get,

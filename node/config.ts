@@ -18,9 +18,19 @@ export interface Config {
   passkey?: string;
   /** Overrides the RPC URL the tracker advertises in GET /api/chain. */
   rpcUrl?: string;
+  /**
+   * What the member wants hosted whatever it pays: 40-hex info hashes and name patterns
+   * (`*` any characters, `?` one; case-insensitive). node/hosting/plan.ts ranks these first.
+   */
+  interests: string[];
+  /** Also fill the rest of the storage cap with the torrents that pay most per GB. */
+  fill: boolean;
+  /** Seconds between two plans of what to host (a plan also runs at start and on SIGHUP). */
+  replanSeconds: number;
 }
 
 export const DEFAULT_PORT = 6881;
+export const DEFAULT_REPLAN_SECONDS = 600;
 
 export interface Home {
   dir: string;
@@ -80,6 +90,9 @@ export async function loadConfig(home: Home): Promise<Config> {
     role: c.role ?? "node",
     passkey: c.passkey,
     rpcUrl: c.rpcUrl,
+    interests: Array.isArray(c.interests) ? c.interests.filter((x): x is string => typeof x === "string") : [],
+    fill: c.fill ?? true,
+    replanSeconds: typeof c.replanSeconds === "number" && c.replanSeconds > 0 ? c.replanSeconds : DEFAULT_REPLAN_SECONDS,
   };
 }
 

@@ -47,3 +47,61 @@ export const MAX_NUMWANT = 200;
 
 /** Default disk a node offers (the design's 5 GB). */
 export const DEFAULT_STORAGE_CAP_BYTES = 5 * 1000 ** 3;
+
+/**
+ * Lockups (contracts/src/Staking.sol): a stake locked for t seconds weighs
+ * 1 + (LOCK_BOOST_CAP − 1) × √(t / MAX_LOCK_SECONDS) in the fee pool, a power law with
+ * exponent ½, capped at LOCK_BOOST_CAP for a lock of MAX_LOCK_SECONDS. 18-decimal fixed point.
+ */
+export const WAD = 10n ** 18n;
+export const MAX_LOCK_SECONDS = 2 * 365 * 24 * 3_600;
+export const LOCK_BOOST_CAP = 3n * WAD;
+
+/** Fees paid into the pool are streamed to stakers over this window (Synthetix StakingRewards). */
+export const FEE_STREAM_SECONDS = 30 * 24 * 3_600;
+
+/**
+ * A member's deposit is withdrawable this long after asking: time for the epoch of their last
+ * paid download to close (EPOCH_SECONDS), pass its dispute window (DISPUTE_DELAY_SECONDS) and
+ * be settled by the edge, with a day to spare.
+ */
+export const ESCROW_WITHDRAWAL_DELAY_SECONDS = EPOCH_SECONDS + DISPUTE_DELAY_SECONDS + 24 * 3_600;
+
+/**
+ * Challenge schedule (DESIGN.md flow 4): every node gets this many rounds per epoch, one at a
+ * random time in each equal slice of the epoch's first 90%. A round challenges a slice of the
+ * node's hosted subset (every torrent once per epoch) plus one spot check anywhere in it.
+ */
+export const CHALLENGE_ROUNDS_PER_EPOCH = 6;
+export const CHALLENGE_SPOT_CHECKS = 1;
+/** Share of the epoch (basis points) over which rounds are spread, leaving time to close. */
+export const CHALLENGE_SPAN_BPS = 9_000;
+/**
+ * A challenge that does not pass is tried again up to this many times, with the same blocks,
+ * after a short doubling backoff (Storj re-verifies a failed audit before it counts).
+ */
+export const CHALLENGE_RETRIES = 2;
+export const CHALLENGE_RETRY_BACKOFF_MS = 250;
+
+/**
+ * Storage roots of v1 torrents are supplied by the curator and confirmed when this many
+ * distinct nodes (on distinct /24 or /64 subnets) report the same root from the piece-checked
+ * payload. v2 and hybrid torrents commit to their roots in the info dict (BEP 52).
+ */
+export const ROOT_CONFIRMATIONS = 2;
+
+/**
+ * Consequences (DESIGN.md "Unavailable is not fraud"). A missed challenge loses the epoch's
+ * hosting reward for the torrent; a node that misses in consecutive epochs pays a fault fee
+ * from its bond, FAULT_FEE_BASE for the second epoch in a row, doubling each epoch, at most
+ * FAULT_FEE_CAP. A signed answer that fails verification against a confirmed root is fraud:
+ * FRAUD_SLASH for the epoch. Nodes of one /24 (IPv4) or /64 (IPv6) subnet that fault in the
+ * same epoch pay their penalties times 1 + CORRELATION_STEP_BPS × (faulty nodes − 1), at most
+ * CORRELATION_CAP_BPS. Amounts are what the leaves commit to; the contract takes at most
+ * the node's bond.
+ */
+export const FAULT_FEE_BASE = 1n * ONE_TOKEN;
+export const FAULT_FEE_CAP = 16n * ONE_TOKEN;
+export const FRAUD_SLASH = 50n * ONE_TOKEN;
+export const CORRELATION_STEP_BPS = 5_000n;
+export const CORRELATION_CAP_BPS = 30_000n;

@@ -11,6 +11,9 @@ const contracts = [
   ["vidyaTokenAbi", "VidyaToken"],
   ["stakingAbi", "Staking"],
   ["epochRewardsAbi", "EpochRewards"],
+  ["hostingBountiesAbi", "HostingBounties"],
+  ["escrowAbi", "Escrow"],
+  ["hostingBadgesAbi", "HostingBadges"],
 ] as const;
 
 let out =

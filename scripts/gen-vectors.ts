@@ -38,6 +38,10 @@ write("params.json", {
   ACCESS_STAKE: params.ACCESS_STAKE,
   DISPUTE_DELAY_SECONDS: params.DISPUTE_DELAY_SECONDS,
   UNBONDING_DELAY_SECONDS: params.UNBONDING_DELAY_SECONDS,
+  MAX_LOCK_SECONDS: params.MAX_LOCK_SECONDS,
+  LOCK_BOOST_CAP: params.LOCK_BOOST_CAP,
+  FEE_STREAM_SECONDS: params.FEE_STREAM_SECONDS,
+  ESCROW_WITHDRAWAL_DELAY_SECONDS: params.ESCROW_WITHDRAWAL_DELAY_SECONDS,
 });
 
 // reward-tree.json: leaves, hashes and proofs for several tree sizes (odd sizes included).

@@ -1,13 +1,21 @@
 // Bindings, vars and secrets of the worker (wrangler.jsonc, docs/interfaces.md).
 
 import type { SwarmShard } from "./swarm/shard.ts";
+import type { WsSwarm } from "./ws/swarm.ts";
+import type { ChallengeScheduler } from "./challenge/scheduler.ts";
 
 export interface Env {
   DB: D1Database;
   SWARM: DurableObjectNamespace<SwarmShard>;
+  /** WebSocket (WebTorrent) swarms, WS_SHARDS fixed shards: worker/ws/. */
+  WS_SWARM: DurableObjectNamespace<WsSwarm>;
+  /** The challenge scheduler: one object coordinates rounds (alarms), epoch opening and closing. */
+  SCHEDULER: DurableObjectNamespace<ChallengeScheduler>;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */
   ADMIN_TOKEN?: string;
   CHAIN_PRIVATE_KEY?: string;
+  /** Signs challenge transcripts (EIP-712); CHAIN_PRIVATE_KEY when absent, unsigned when both are. */
+  TRANSCRIPT_PRIVATE_KEY?: string;
   /** Vars. Chain access is optional: without CHAIN_RPC_URL epochs close without posting. */
   CHAIN_RPC_URL?: string;
   CHAIN_ID?: string;
@@ -15,8 +23,12 @@ export interface Env {
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
   EPOCH_SECONDS?: string;
-  /** Minimum seconds between two scheduled challenge rounds (the cron ticks every minute). */
-  CHALLENGE_SECONDS?: string;
+  /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
+  CHALLENGE_ROUNDS?: string;
+  /** Retries of a challenge that did not pass before it counts (default CHALLENGE_RETRIES). */
+  CHALLENGE_RETRIES?: string;
+  /** How long after an epoch closes disputes of its transcripts are accepted (default DISPUTE_DELAY_SECONDS). */
+  DISPUTE_WINDOW_SECONDS?: string;
   LOCAL_DEV?: string;
 }
 

@@ -8,15 +8,21 @@ import { HttpError } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
 import { db, schema } from "./db/client.ts";
 import { tracker } from "./announce/routes.ts";
+import { webSocketTracker } from "./ws/routes.ts";
 import { membersApi } from "./members/routes.ts";
+import { memberStats } from "./members/stats.ts";
 import { nodesApi } from "./nodes/routes.ts";
 import { torrentDownload, torrentsApi } from "./torrents/routes.ts";
 import { epochsApi } from "./epoch/routes.ts";
-import { closeEpoch } from "./epoch/close.ts";
-import { runChallengeRound } from "./challenge/round.ts";
+import { hostingApi } from "./hosting/routes.ts";
+import { disputesApi } from "./disputes/routes.ts";
+import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
+import { transcriptSigner } from "./challenge/signer.ts";
 
 export { SwarmShard } from "./swarm/shard.ts";
+export { ChallengeScheduler } from "./challenge/scheduler.ts";
+export { WsSwarm } from "./ws/swarm.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
@@ -27,17 +33,21 @@ app.get("/api/chain", (c) =>
     token: c.env.TOKEN_ADDRESS ?? null,
     staking: c.env.STAKING_ADDRESS ?? null,
     epochRewards: c.env.EPOCH_REWARDS_ADDRESS ?? null,
+    transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
   }),
 );
 app.route("/api/members", membersApi);
 app.route("/api/nodes", nodesApi);
 app.route("/api/torrents", torrentsApi);
 app.route("/api/epochs", epochsApi);
+app.route("/api/hosting", hostingApi);
+app.route("/api/disputes", disputesApi);
 
 const admin = new Hono<{ Bindings: Env }>();
 admin.use("*", requireAdmin);
-admin.post("/challenges/run", async (c) => c.json({ results: await runChallengeRound(c.env) }));
-admin.post("/epochs/close", async (c) => c.json(await closeEpoch(c.env)));
+// Both go through the scheduler, which serialises rounds and epoch changes.
+admin.post("/challenges/run", async (c) => c.json({ results: unwrap(await scheduler(c.env).runRound(c.req.query("node"))) }));
+admin.post("/epochs/close", async (c) => c.json(unwrap(await scheduler(c.env).close())));
 admin.post("/invites", async (c) => {
   const code = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
   await db(c.env.DB).insert(schema.invites).values({ code, createdAt: Date.now() });
@@ -46,8 +56,10 @@ admin.post("/invites", async (c) => {
 app.route("/admin", admin);
 
 // Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.
+app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; other GETs fall through
 app.route("/", tracker);
 app.route("/", torrentDownload);
+app.route("/", memberStats);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 

@@ -1,31 +1,59 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {HostingBounties} from "./HostingBounties.sol";
 import {IEpochSource} from "./IEpochSource.sol";
 import {VidyaToken} from "./VidyaToken.sol";
 
 /// @title EpochRewards
-/// @notice One commitment per epoch (DESIGN.md, flow 6): the poster (the edge's chain writer)
-/// posts the merkle root of every account's cumulative earnings, beside the hash of the
-/// epoch's published inputs. After `disputeDelay` seconds the root is final and accounts claim
-/// against it; until then, and afterwards, the guardian can disable a bad root.
+/// @notice One commitment per epoch (DESIGN.md, flow 6): in one transaction the poster (the
+/// edge's chain writer) posts three merkle roots of cumulative per-account totals and the hash
+/// of the epoch's published inputs. After `disputeDelay` seconds the roots are final; until
+/// then, and afterwards, the guardian can disable them.
 ///
-/// Leaves are OpenZeppelin StandardMerkleTree leaves of types `(uint64 epoch, address account,
-/// uint256 cumulative)`: `keccak256(bytes.concat(keccak256(abi.encode(epoch, account,
-/// cumulative))))`, with sorted pairs (protocol/merkle/reward-tree.ts builds them). Amounts are
-/// cumulative, so a claim against the newest final root pays everything not yet claimed.
+/// The three trees, one leaf format (protocol/merkle/reward-tree.ts builds all three):
 ///
-/// Emission is bounded twice: a root's `totalEarned` may not exceed `emissionPerEpoch × epoch`,
-/// and the token refuses to mint past `emissionPerEpoch × committedEpochs()` whatever roots say.
+/// | tree    | account | cumulative amount                                   | used by                 |
+/// | ------- | ------- | --------------------------------------------------- | ----------------------- |
+/// | earned  | node    | every reward earned, hosting + upload + bounty share | {claim}, HostingBadges |
+/// | slashed | node    | every fault fee and slash assessed on its bond      | Staking.slash           |
+/// | spent   | member  | every paid download, charged to its deposit         | Escrow.settle           |
+///
+/// Leaf: `keccak256(bytes.concat(keccak256(abi.encode(uint64 epoch, address account,
+/// uint256 cumulative))))`, OpenZeppelin's StandardMerkleTree with sorted pairs, verified as
+/// OpenZeppelin's `MerkleProof.verifyCalldata` verifies it (see {processProof}). A leaf is only
+/// ever checked against the root of the tree it is presented for, so the trees cannot be mixed
+/// up. A zero root means "no leaves": nothing can be claimed, slashed or settled against it.
+///
+/// Amounts are cumulative, so acting on the newest final root settles every earlier epoch, and
+/// each consumer pays `cumulative − already done`, never an epoch twice.
+///
+/// Money: each root mints, to this contract, the growth of the earned total that drawn
+/// bounties do not already cover; claims are paid from this balance. Emission is bounded three
+/// times: a root's `totalEarned` may not exceed `emissionPerEpoch × epoch + bounties drawn`,
+/// minting covers only the growth of that total, and the token refuses to mint past
+/// `emissionPerEpoch × committedEpochs()` whatever this contract asks.
 contract EpochRewards is IEpochSource {
+    using SafeERC20 for IERC20;
+
+    /// @notice Which of an epoch's trees a leaf is proved against.
+    enum Tree {
+        Earned,
+        Slashed,
+        Spent
+    }
+
     /// @notice What is stored for each posted epoch.
     struct EpochRoot {
-        bytes32 earnedRoot; // merkle root of (epoch, account, cumulativeEarned) leaves
+        bytes32 earnedRoot; // (epoch, node, cumulativeEarned) leaves; zero: no leaves
+        bytes32 slashedRoot; // (epoch, node, cumulativeSlashed) leaves; zero: no leaves
+        bytes32 spentRoot; // (epoch, member, cumulativeSpent) leaves; zero: no leaves
         bytes32 inputsHash; // hash of the epoch's published inputs, so anyone can re-run it
-        uint256 totalEarned; // sum of the cumulative amounts of every leaf
+        uint256 totalEarned; // sum of the earned tree's cumulative amounts
         uint64 postedAt; // block timestamp of postRoot; final at postedAt + disputeDelay
-        bool disabled; // set by the guardian; a disabled root pays nothing
+        bool disabled; // set by the guardian; a disabled epoch's trees pay and take nothing
     }
 
     /// @notice The caller is not the poster.
@@ -34,35 +62,47 @@ contract EpochRewards is IEpochSource {
     error NotGuardian(address caller);
     /// @notice Epochs are posted in order: the next one is `expected`.
     error EpochOutOfOrder(uint64 epoch, uint64 expected);
-    /// @notice The root is zero, which no proof can reach: an encoder bug, refused early.
-    error ZeroRoot();
+    /// @notice A zero earned root (no leaves) was posted with a non-zero total.
+    error TotalWithoutLeaves(uint256 totalEarned);
     /// @notice `totalEarned` went down from the previous (not disabled) root.
     error TotalEarnedDecreased(uint256 totalEarned, uint256 previous);
-    /// @notice `totalEarned` exceeds what `epoch` epochs of emission allow.
-    error TotalEarnedAboveEmission(uint256 totalEarned, uint256 cap);
+    /// @notice `totalEarned` exceeds `epoch` epochs of emission plus every bounty drawn.
+    error TotalEarnedAboveCap(uint256 totalEarned, uint256 cap);
     /// @notice No root was posted for this epoch.
     error UnknownEpoch(uint64 epoch);
-    /// @notice The root was disabled by the guardian.
+    /// @notice The epoch's roots were disabled by the guardian.
     error DisabledRoot(uint64 epoch);
-    /// @notice The root's dispute window has not ended; it is final at `activatesAt`.
+    /// @notice The epoch's dispute window has not ended; its roots are final at `activatesAt`.
     error RootNotFinal(uint64 epoch, uint256 activatesAt);
-    /// @notice The proof does not lead from this leaf to the epoch's root.
+    /// @notice The epoch's `tree` has no leaves (its root is zero).
+    error EmptyTree(uint64 epoch, Tree tree);
+    /// @notice The proof does not lead from this leaf to the tree's root.
     error InvalidProof();
     /// @notice The account already claimed `cumulative` or more.
     error NothingToClaim(address account, uint256 cumulative, uint256 claimed);
     /// @notice A zero address was given where an account is required.
     error ZeroAddress();
 
-    /// @notice The root of `epoch` was posted; it becomes final at `activatesAt`.
+    /// @notice The roots of `epoch` were posted; they become final at `activatesAt`. `minted`
+    /// new tokens and `bountyDrawn` bounty tokens now back the earned total.
     event RootPosted(
-        uint64 indexed epoch, bytes32 earnedRoot, bytes32 inputsHash, uint256 totalEarned, uint256 activatesAt
+        uint64 indexed epoch,
+        bytes32 earnedRoot,
+        bytes32 slashedRoot,
+        bytes32 spentRoot,
+        bytes32 inputsHash,
+        uint256 totalEarned,
+        uint256 minted,
+        uint256 bountyDrawn,
+        uint256 activatesAt
     );
-    /// @notice The guardian disabled the root of `epoch`.
+    /// @notice The guardian disabled the roots of `epoch`.
     event RootDisabled(uint64 indexed epoch);
     /// @notice `amount` was paid to `account`, whose claimed total is now `cumulative`.
     event Claimed(uint64 indexed epoch, address indexed account, uint256 amount, uint256 cumulative);
 
     VidyaToken private immutable _token;
+    HostingBounties private immutable _bounties;
     address private immutable _poster;
     address private immutable _guardian;
     uint256 private immutable _disputeDelay;
@@ -75,11 +115,14 @@ contract EpochRewards is IEpochSource {
     mapping(address account => uint256) private _claimed;
     uint64 private _lastEpoch;
     uint256 private _lastTotalEarned;
+    // Tokens ever put in to pay earned leaves: minted emission plus drawn bounties.
+    uint256 private _backed;
+    uint256 private _bountyDrawn;
 
     /// @param token_ the $VIDYA token; this contract must be its minter.
     /// @param poster_ the only account that may post roots (the worker's chain writer).
     /// @param guardian_ the only account that may disable roots.
-    /// @param disputeDelay_ seconds between posting a root and claims against it.
+    /// @param disputeDelay_ seconds between posting roots and acting on them.
     constructor(VidyaToken token_, address poster_, address guardian_, uint256 disputeDelay_) {
         if (address(token_) == address(0) || poster_ == address(0) || guardian_ == address(0)) {
             revert ZeroAddress();
@@ -89,41 +132,44 @@ contract EpochRewards is IEpochSource {
         _guardian = guardian_;
         _disputeDelay = disputeDelay_;
         _emissionPerEpoch = token_.emissionPerEpoch();
+        _bounties = new HostingBounties(token_);
     }
 
-    /// @notice Commits `epoch`: the root of its cumulative-earnings leaves, the hash of its
-    /// inputs, and the sum of its leaves. Only the poster; `epoch` must be `lastEpoch() + 1`.
+    /// @notice Commits `epoch`: the roots of its earned, slashed and spent cumulative totals
+    /// (zero for a tree with no leaves), the hash of its inputs, the sum of its earned leaves,
+    /// and the bounty amounts its earned leaves pay out. Only the poster; `epoch` must be
+    /// `lastEpoch() + 1`. Gas does not depend on the number of accounts.
     /// @dev `totalEarned` cannot be checked against the leaves here; it is a declared bound that
-    /// anyone can verify from the published leaves. The token's cap holds regardless.
-    function postRoot(uint64 epoch, bytes32 earnedRoot, bytes32 inputsHash, uint256 totalEarned) external {
+    /// anyone can verify from the published leaves, and it decides what is minted. Leaves that
+    /// add up to more than it are a bad root for the guardian to disable: claims are paid from
+    /// this contract's balance, first come, and the token's cap holds regardless.
+    /// Each draw must fit what is left of that torrent's bounty (see {HostingBounties-draw}).
+    function postRoot(
+        uint64 epoch,
+        bytes32 earnedRoot,
+        bytes32 slashedRoot,
+        bytes32 spentRoot,
+        bytes32 inputsHash,
+        uint256 totalEarned,
+        HostingBounties.Draw[] calldata bountyDraws
+    ) external {
         if (msg.sender != _poster) revert NotPoster(msg.sender);
         uint64 expected = _lastEpoch + 1;
         if (epoch != expected) revert EpochOutOfOrder(epoch, expected);
-        if (earnedRoot == bytes32(0)) revert ZeroRoot();
-        uint256 previous = _lastTotalEarned;
-        if (totalEarned < previous) revert TotalEarnedDecreased(totalEarned, previous);
-        uint256 cap = _emissionPerEpoch * epoch;
-        if (totalEarned > cap) revert TotalEarnedAboveEmission(totalEarned, cap);
-
-        // casting to 'uint64' is safe because block timestamps fit in 64 bits for billions of years
-        // forge-lint: disable-next-line(unsafe-typecast)
-        uint64 postedAt = uint64(block.timestamp);
-        _roots[epoch] = EpochRoot({
-            earnedRoot: earnedRoot,
-            inputsHash: inputsHash,
-            totalEarned: totalEarned,
-            postedAt: postedAt,
-            disabled: false
-        });
-        _priorTotalEarned[epoch] = previous;
+        if (earnedRoot == bytes32(0) && totalEarned != 0) revert TotalWithoutLeaves(totalEarned);
+        (uint256 minted, uint256 drawn) = _backEarned(epoch, totalEarned, bountyDraws);
+        _storeRoot(epoch, earnedRoot, slashedRoot, spentRoot, inputsHash, totalEarned);
         _lastEpoch = epoch;
-        _lastTotalEarned = totalEarned;
-        emit RootPosted(epoch, earnedRoot, inputsHash, totalEarned, block.timestamp + _disputeDelay);
+        _emitRootPosted(epoch, minted, drawn);
+        // Both calls go to contracts fixed at construction, which call nothing back but views.
+        if (drawn != 0) _bounties.draw(epoch, bountyDraws);
+        if (minted != 0) _token.mint(address(this), minted);
     }
 
-    /// @notice Disables the root of `epoch` for good: claims against it revert. Only the guardian.
-    /// Works before and after the root is final; claims already paid under it stand, and the
-    /// epoch stays committed (its emission is carried by the next root, amounts being cumulative).
+    /// @notice Disables the roots of `epoch` for good: claims, slashes and settlements against
+    /// them revert. Only the guardian. Works before and after they are final; what was already
+    /// paid under them stands, and the epoch stays committed (amounts being cumulative, the
+    /// next roots carry the corrected totals; tokens minted or drawn for it back those).
     function disableRoot(uint64 epoch) external {
         if (msg.sender != _guardian) revert NotGuardian(msg.sender);
         EpochRoot storage root = _roots[epoch];
@@ -134,22 +180,15 @@ contract EpochRewards is IEpochSource {
         emit RootDisabled(epoch);
     }
 
-    /// @notice Pays `account` what its leaf in `epoch` holds beyond what it has claimed. Anyone
-    /// may submit it; the tokens always go to `account`.
+    /// @notice Pays `account` what its earned leaf in `epoch` holds beyond what it has claimed.
+    /// Anyone may submit it; the tokens always go to `account`.
     /// @dev Claim against the newest final root: an older root's smaller cumulative amount pays
     /// nothing once a newer one was claimed, and reverts with {NothingToClaim}.
     function claim(uint64 epoch, address account, uint256 cumulative, bytes32[] calldata proof)
         external
         returns (uint256 amount)
     {
-        EpochRoot storage root = _roots[epoch];
-        if (root.postedAt == 0) revert UnknownEpoch(epoch);
-        if (root.disabled) revert DisabledRoot(epoch);
-        uint256 activatesAt = uint256(root.postedAt) + _disputeDelay;
-        if (block.timestamp < activatesAt) revert RootNotFinal(epoch, activatesAt);
-        if (!MerkleProof.verifyCalldata(proof, root.earnedRoot, leafHash(epoch, account, cumulative))) {
-            revert InvalidProof();
-        }
+        _verifyFinalLeaf(Tree.Earned, epoch, account, cumulative, proof);
         uint256 claimed = _claimed[account];
         if (cumulative <= claimed) revert NothingToClaim(account, cumulative, claimed);
         // Cannot underflow: cumulative > claimed was just checked.
@@ -158,13 +197,47 @@ contract EpochRewards is IEpochSource {
         }
         _claimed[account] = cumulative;
         emit Claimed(epoch, account, amount, cumulative);
-        _token.mint(account, amount);
+        IERC20(address(_token)).safeTransfer(account, amount);
+    }
+
+    /// @notice Reverts unless `(epoch, account, cumulative)` is a leaf of `tree` in `epoch`'s
+    /// roots and those roots are final and not disabled. Staking (slashed tree), Escrow (spent
+    /// tree) and HostingBadges (earned tree) act only on leaves that pass this check.
+    /// @dev Reverts with {UnknownEpoch}, {DisabledRoot}, {RootNotFinal}, {EmptyTree} or
+    /// {InvalidProof}. It says nothing about what was already acted on: callers keep their own
+    /// cumulative counters.
+    function verifyFinalLeaf(Tree tree, uint64 epoch, address account, uint256 cumulative, bytes32[] calldata proof)
+        external
+        view
+    {
+        _verifyFinalLeaf(tree, epoch, account, cumulative, proof);
     }
 
     /// @notice The leaf of `(epoch, account, cumulative)` as OpenZeppelin's StandardMerkleTree
-    /// hashes it: twice, over the ABI encoding.
+    /// hashes it: twice, over the ABI encoding. The same for all three trees.
     function leafHash(uint64 epoch, address account, uint256 cumulative) public pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(epoch, account, cumulative))));
+    }
+
+    /// @notice The root that `proof` leads to from `leaf`: OpenZeppelin's
+    /// `MerkleProof.processProofCalldata` (each step hashes the sorted pair with keccak256,
+    /// `Hashes.commutativeKeccak256`), written as one assembly loop as Solady's `MerkleProofLib`
+    /// does. It costs about 60 gas a step instead of 200, which keeps a claim against a
+    /// 2^20-leaf tree (20 steps) under 100,000 gas; a differential fuzz test checks it against
+    /// OpenZeppelin's library (contracts/test/EpochRewards.t.sol).
+    function processProof(bytes32[] calldata proof, bytes32 leaf) public pure returns (bytes32 computed) {
+        assembly ("memory-safe") {
+            computed := leaf
+            let end := add(proof.offset, shl(5, proof.length))
+            for { let offset := proof.offset } lt(offset, end) { offset := add(offset, 0x20) } {
+                let sibling := calldataload(offset)
+                // Smaller word first: at 0x00 when it is `computed`, at 0x20 when it is `sibling`.
+                let siblingFirst := gt(computed, sibling)
+                mstore(shl(5, siblingFirst), computed)
+                mstore(shl(5, iszero(siblingFirst)), sibling)
+                computed := keccak256(0x00, 0x40)
+            }
+        }
     }
 
     /// @notice What was posted for `epoch` (all zero if nothing was).
@@ -172,8 +245,8 @@ contract EpochRewards is IEpochSource {
         return _roots[epoch];
     }
 
-    /// @notice True when `epoch` has a root that is past its dispute window and not disabled:
-    /// claims against it are accepted.
+    /// @notice True when `epoch` has roots that are past their dispute window and not disabled:
+    /// claims, slashes and settlements against them are accepted.
     function isFinal(uint64 epoch) external view returns (bool) {
         EpochRoot storage root = _roots[epoch];
         return root.postedAt != 0 && !root.disabled && block.timestamp >= uint256(root.postedAt) + _disputeDelay;
@@ -196,8 +269,24 @@ contract EpochRewards is IEpochSource {
         return _claimed[account];
     }
 
+    /// @notice Tokens ever put into this contract to pay earned leaves (emission minted plus
+    /// bounties drawn). Claims can never have paid more.
+    function totalBacked() external view returns (uint256) {
+        return _backed;
+    }
+
+    /// @notice Bounty tokens ever drawn into earned totals.
+    function totalBountyDrawn() external view returns (uint256) {
+        return _bountyDrawn;
+    }
+
     function token() external view returns (address) {
         return address(_token);
+    }
+
+    /// @notice The HostingBounties contract this one created and alone draws from.
+    function bounties() external view returns (address) {
+        return address(_bounties);
     }
 
     function poster() external view returns (address) {
@@ -214,5 +303,90 @@ contract EpochRewards is IEpochSource {
 
     function emissionPerEpoch() external view returns (uint256) {
         return _emissionPerEpoch;
+    }
+
+    function _verifyFinalLeaf(
+        Tree tree,
+        uint64 epoch,
+        address account,
+        uint256 cumulative,
+        bytes32[] calldata proof
+    ) private view {
+        EpochRoot storage root = _roots[epoch];
+        uint256 postedAt = root.postedAt;
+        if (postedAt == 0) revert UnknownEpoch(epoch);
+        if (root.disabled) revert DisabledRoot(epoch);
+        uint256 activatesAt = postedAt + _disputeDelay;
+        if (block.timestamp < activatesAt) revert RootNotFinal(epoch, activatesAt);
+        bytes32 treeRoot = tree == Tree.Earned ? root.earnedRoot : tree == Tree.Slashed ? root.slashedRoot : root.spentRoot;
+        if (treeRoot == bytes32(0)) revert EmptyTree(epoch, tree);
+        if (processProof(proof, leafHash(epoch, account, cumulative)) != treeRoot) revert InvalidProof();
+    }
+
+    function _storeRoot(
+        uint64 epoch,
+        bytes32 earnedRoot,
+        bytes32 slashedRoot,
+        bytes32 spentRoot,
+        bytes32 inputsHash,
+        uint256 totalEarned
+    ) private {
+        EpochRoot storage root = _roots[epoch];
+        // Slots left at zero are not written: an empty tree costs nothing to commit.
+        if (earnedRoot != bytes32(0)) root.earnedRoot = earnedRoot;
+        if (slashedRoot != bytes32(0)) root.slashedRoot = slashedRoot;
+        if (spentRoot != bytes32(0)) root.spentRoot = spentRoot;
+        root.inputsHash = inputsHash;
+        root.totalEarned = totalEarned;
+        // casting to 'uint64' is safe because block timestamps fit in 64 bits for billions of years
+        // forge-lint: disable-next-line(unsafe-typecast)
+        root.postedAt = uint64(block.timestamp);
+    }
+
+    /// @dev Checks `totalEarned` against the last total and the cap, and records what backs it:
+    /// the bounty draws, then a mint of whatever growth they do not cover.
+    function _backEarned(uint64 epoch, uint256 totalEarned, HostingBounties.Draw[] calldata draws)
+        private
+        returns (uint256 minted, uint256 drawn)
+    {
+        uint256 previous = _lastTotalEarned;
+        if (totalEarned < previous) revert TotalEarnedDecreased(totalEarned, previous);
+        drawn = _sumDraws(draws);
+        uint256 bountyDrawn = _bountyDrawn + drawn;
+        uint256 cap = _emissionPerEpoch * epoch + bountyDrawn;
+        if (totalEarned > cap) revert TotalEarnedAboveCap(totalEarned, cap);
+        uint256 backed = _backed + drawn;
+        if (totalEarned > backed) {
+            // Cannot underflow: totalEarned > backed was just checked.
+            unchecked {
+                minted = totalEarned - backed;
+            }
+            backed = totalEarned;
+        }
+        _priorTotalEarned[epoch] = previous;
+        _lastTotalEarned = totalEarned;
+        _backed = backed;
+        _bountyDrawn = bountyDrawn;
+    }
+
+    function _emitRootPosted(uint64 epoch, uint256 minted, uint256 drawn) private {
+        EpochRoot storage root = _roots[epoch];
+        emit RootPosted(
+            epoch,
+            root.earnedRoot,
+            root.slashedRoot,
+            root.spentRoot,
+            root.inputsHash,
+            root.totalEarned,
+            minted,
+            drawn,
+            block.timestamp + _disputeDelay
+        );
+    }
+
+    function _sumDraws(HostingBounties.Draw[] calldata draws) private pure returns (uint256 total) {
+        for (uint256 i; i < draws.length; ++i) {
+            total += draws[i].amount;
+        }
     }
 }

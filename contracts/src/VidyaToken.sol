@@ -2,18 +2,22 @@
 pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IEpochSource} from "./IEpochSource.sol";
 
 /// @title VidyaToken ($VIDYA)
 /// @notice ERC-20 with EIP-2612 permits. Supply has two sources and only two: the genesis
 /// supply, minted once in the constructor to `genesisHolder` (the only mint outside the
-/// emission schedule), and emission, minted by the single `minter` (EpochRewards) to pay
-/// claims. The token itself bounds emission: the total ever emitted never exceeds
+/// emission schedule), and emission, minted by the single `minter` (EpochRewards) as each
+/// epoch's root commits new earnings. The token itself bounds emission: the total ever emitted never exceeds
 /// `emissionPerEpoch × minter.committedEpochs()` (DESIGN.md: constant inflation, a fixed budget
 /// per epoch), so `totalSupply() ≤ genesisSupply + emissionPerEpoch × committedEpochs` holds
 /// whatever the minter does.
-contract VidyaToken is ERC20, ERC20Permit {
+///
+/// Anyone may burn their own tokens ({ERC20Burnable}); Staking burns slashed bonds. Burning only
+/// lowers supply, so `totalSupply() = genesisSupply + totalEmitted − burned` stays within the bound.
+contract VidyaToken is ERC20, ERC20Burnable, ERC20Permit {
     /// @notice The caller is not the minter.
     error UnauthorizedMinter(address caller);
     /// @notice `setMinter` was called by someone other than the deployer, or after the minter was set.

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Deployment} from "./utils/Deployment.sol";
 import {MerkleBuilder} from "./utils/MerkleBuilder.sol";
 import {EpochRewards} from "../src/EpochRewards.sol";
 import {VidyaToken} from "../src/VidyaToken.sol";
+import {HostingBounties} from "../src/HostingBounties.sol";
 
 contract EpochRewardsTest is Deployment {
     address internal alice = makeAddr("alice");
@@ -35,14 +37,18 @@ contract EpochRewardsTest is Deployment {
 
     function test_postRoot_storesAndEmits() public {
         (bytes32 root,) = _tree(1, 100, 200, 0);
+        bytes32 slashed = keccak256("slashed");
+        bytes32 spent = keccak256("spent");
         bytes32 inputs = keccak256("inputs");
         vm.expectEmit(true, false, false, true, address(rewards));
-        emit EpochRewards.RootPosted(1, root, inputs, 300, START + DISPUTE_DELAY);
+        emit EpochRewards.RootPosted(1, root, slashed, spent, inputs, 300, 300, 0, START + DISPUTE_DELAY);
         vm.prank(poster);
-        rewards.postRoot(1, root, inputs, 300);
+        rewards.postRoot(1, root, slashed, spent, inputs, 300, new HostingBounties.Draw[](0));
 
         EpochRewards.EpochRoot memory stored = rewards.rootOf(1);
-        vm.assertEq(stored.earnedRoot, root, "root");
+        vm.assertEq(stored.earnedRoot, root, "earnedRoot");
+        vm.assertEq(stored.slashedRoot, slashed, "slashedRoot");
+        vm.assertEq(stored.spentRoot, spent, "spentRoot");
         vm.assertEq(stored.inputsHash, inputs, "inputsHash");
         vm.assertEq(stored.totalEarned, 300, "totalEarned");
         vm.assertEq(stored.postedAt, START, "postedAt");
@@ -57,10 +63,56 @@ contract EpochRewardsTest is Deployment {
         vm.assertFalse(rewards.isFinal(2), "unposted epoch final");
     }
 
+    function test_postRoot_mintsTheGrowthOfTheEarnedTotal() public {
+        _post(1, bytes32(uint256(1)), 300);
+        vm.assertEq(token.balanceOf(address(rewards)), 300, "minted to back epoch 1");
+        vm.assertEq(rewards.totalBacked(), 300, "backed");
+        _post(2, bytes32(uint256(2)), 300);
+        vm.assertEq(token.balanceOf(address(rewards)), 300, "no growth, no mint");
+        _post(3, bytes32(uint256(3)), 1000);
+        vm.assertEq(token.balanceOf(address(rewards)), 1000, "growth minted");
+        vm.assertEq(token.totalEmitted(), 1000, "emitted");
+        vm.assertEq(token.totalSupply(), GENESIS_SUPPLY + 1000, "supply");
+    }
+
+    function test_postRoot_zeroRootsMeanNoLeaves() public {
+        _post(1, bytes32(0), 0);
+        _finalise();
+        vm.expectRevert(abi.encodeWithSelector(EpochRewards.EmptyTree.selector, 1, EpochRewards.Tree.Earned));
+        rewards.claim(1, alice, 0, new bytes32[](0));
+        vm.expectRevert(abi.encodeWithSelector(EpochRewards.EmptyTree.selector, 1, EpochRewards.Tree.Slashed));
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Slashed, 1, alice, 0, new bytes32[](0));
+        vm.expectRevert(abi.encodeWithSelector(EpochRewards.EmptyTree.selector, 1, EpochRewards.Tree.Spent));
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Spent, 1, alice, 0, new bytes32[](0));
+    }
+
+    function test_malicious_totalWithoutLeaves() public {
+        vm.expectRevert(abi.encodeWithSelector(EpochRewards.TotalWithoutLeaves.selector, 1));
+        _post(1, bytes32(0), 1);
+    }
+
+    function test_verifyFinalLeaf_eachTreeAgainstItsOwnRoot() public {
+        (bytes32 earned, bytes32[] memory earnedLeaves) = _tree(1, 100, 200, 50);
+        (bytes32 slashed, bytes32[] memory slashedLeaves) = _tree(1, 7, 8, 9);
+        (bytes32 spent, bytes32[] memory spentLeaves) = _tree(1, 10, 20, 30);
+        _postRoots(1, earned, slashed, spent, 350);
+        _finalise();
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Earned, 1, alice, 100, MerkleBuilder.proof(earnedLeaves, 0));
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Slashed, 1, bob, 8, MerkleBuilder.proof(slashedLeaves, 1));
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Spent, 1, carol, 30, MerkleBuilder.proof(spentLeaves, 2));
+        // A slashed leaf is no earned leaf, and the reverse.
+        vm.expectRevert(EpochRewards.InvalidProof.selector);
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Earned, 1, bob, 8, MerkleBuilder.proof(slashedLeaves, 1));
+        vm.expectRevert(EpochRewards.InvalidProof.selector);
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Slashed, 1, alice, 100, MerkleBuilder.proof(earnedLeaves, 0));
+        vm.expectRevert(EpochRewards.InvalidProof.selector);
+        rewards.claim(1, carol, 30, MerkleBuilder.proof(spentLeaves, 2));
+    }
+
     function test_malicious_postByNonPoster() public {
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.NotPoster.selector, mallory));
         vm.prank(mallory);
-        rewards.postRoot(1, bytes32(uint256(1)), bytes32(0), 0);
+        rewards.postRoot(1, bytes32(uint256(1)), 0, 0, 0, 0, new HostingBounties.Draw[](0));
     }
 
     function test_malicious_skipEpoch() public {
@@ -76,11 +128,6 @@ contract EpochRewardsTest is Deployment {
         _post(1, bytes32(uint256(2)), 10);
     }
 
-    function test_postRoot_refusesZeroRoot() public {
-        vm.expectRevert(EpochRewards.ZeroRoot.selector);
-        _post(1, bytes32(0), 0);
-    }
-
     function test_postRoot_totalEarnedNonDecreasing() public {
         _post(1, bytes32(uint256(1)), 100);
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.TotalEarnedDecreased.selector, 99, 100));
@@ -91,7 +138,7 @@ contract EpochRewardsTest is Deployment {
     function test_postRoot_totalEarnedWithinEmission() public {
         vm.expectRevert(
             abi.encodeWithSelector(
-                EpochRewards.TotalEarnedAboveEmission.selector, EMISSION_PER_EPOCH + 1, EMISSION_PER_EPOCH
+                EpochRewards.TotalEarnedAboveCap.selector, EMISSION_PER_EPOCH + 1, EMISSION_PER_EPOCH
             )
         );
         _post(1, bytes32(uint256(1)), EMISSION_PER_EPOCH + 1);
@@ -110,7 +157,8 @@ contract EpochRewardsTest is Deployment {
         vm.assertEq(paid, 200, "paid");
         vm.assertEq(token.balanceOf(bob), 200, "balance");
         vm.assertEq(rewards.claimedOf(bob), 200, "claimedOf");
-        vm.assertEq(token.totalSupply(), GENESIS_SUPPLY + 200, "supply");
+        vm.assertEq(token.balanceOf(address(rewards)), 150, "the rest stays for the others");
+        vm.assertEq(token.totalSupply(), GENESIS_SUPPLY + 350, "supply: the root's total, minted when posted");
     }
 
     function test_claim_byThirdPartyPaysTheAccount() public {
@@ -357,7 +405,10 @@ contract EpochRewardsTest is Deployment {
         uint256 cumulative = bound(amounts[i], 1, EMISSION_PER_EPOCH / leaves.length);
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.DisabledRoot.selector, 1));
         rewards.claim(1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
-        vm.assertEq(token.totalSupply(), GENESIS_SUPPLY, "nothing minted");
+        vm.expectRevert(abi.encodeWithSelector(EpochRewards.DisabledRoot.selector, 1));
+        rewards.verifyFinalLeaf(EpochRewards.Tree.Earned, 1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
+        vm.assertEq(token.balanceOf(accounts[i]), 0, "nothing paid");
+        vm.assertEq(token.balanceOf(address(rewards)), total, "everything still held");
     }
 
     /// Any proof not built from the committed leaf fails, whatever the fuzzer picks.
@@ -370,6 +421,23 @@ contract EpochRewardsTest is Deployment {
         vm.assume(!(account == carol && cumulative == 50));
         vm.expectRevert(EpochRewards.InvalidProof.selector);
         rewards.claim(1, account, cumulative, proof);
+    }
+
+    /// The contract's assembly proof loop computes exactly what OpenZeppelin's MerkleProof does,
+    /// for any leaf and any proof.
+    function testFuzz_processProofMatchesOpenZeppelin(bytes32 leaf, bytes32[] memory proof) public view {
+        vm.assertEq(rewards.processProof(proof, leaf), MerkleProof.processProof(proof, leaf), "differs from OpenZeppelin");
+    }
+
+    /// The edge cases of a sorted pair: equal words, and siblings on either side.
+    function test_processProof_equalAndOrderedPairs() public view {
+        bytes32[] memory proof = new bytes32[](3);
+        bytes32 leaf = keccak256("leaf");
+        proof[0] = leaf; // equal words
+        proof[1] = bytes32(0); // smaller than anything
+        proof[2] = bytes32(type(uint256).max); // larger than anything
+        vm.assertEq(rewards.processProof(proof, leaf), MerkleProof.processProof(proof, leaf), "differs from OpenZeppelin");
+        vm.assertEq(rewards.processProof(new bytes32[](0), leaf), leaf, "empty proof: the leaf is the root");
     }
 
     // ---------------------------------------------------------------- helpers

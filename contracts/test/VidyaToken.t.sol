@@ -118,6 +118,18 @@ contract VidyaTokenTest is Test {
         vm.assertEq(token.nonces(owner), 1, "nonce");
     }
 
+    function test_burn_lowersSupplyAndNeverRaisesTheCap() public {
+        minter.commit(1);
+        minter.mint(alice, EMISSION);
+        vm.prank(alice);
+        token.burn(EMISSION / 2);
+        vm.assertEq(token.totalSupply(), GENESIS + EMISSION / 2, "supply after burn");
+        vm.assertEq(token.totalEmitted(), EMISSION, "emitted unchanged");
+        // Burned tokens do not make room for more emission.
+        vm.expectRevert(abi.encodeWithSelector(VidyaToken.EmissionExceeded.selector, 1, 0));
+        minter.mint(alice, 1);
+    }
+
     /// Supply never exceeds genesis + emission × committed epochs, whatever is asked to be minted.
     function testFuzz_supplyWithinSchedule(uint64 epochs, uint256[8] memory amounts) public {
         epochs = uint64(bound(epochs, 0, 1_000_000));

@@ -108,12 +108,31 @@ describe("rewards on-chain through the CLI", () => {
     expect(r.stderr).toMatch(/not final/);
   });
 
-  it("claims exactly the committed cumulative amount once the root is final", async () => {
+  it("node status shows the final epoch's cumulative earnings, less what is claimed, as claimable", async () => {
     // Wait out the dispute delay; anvil mines on demand, so a block is mined to move its clock.
     await waitFor("epoch 1 to become final", async () => {
       await publicClient.request({ method: "evm_mine" as never });
       return (await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "isFinal", args: [1n] })) ? true : undefined;
     }, 30_000, 500);
+    const status = await vidya(["--home", nodeHome, "--json", "node", "status"]);
+    expect(status.code, status.stderr).toBe(0);
+    const st = JSON.parse(status.stdout);
+    expect(st).toMatchObject({
+      running: true,
+      hosted: [{ infoHash }],
+      // The scheduler may have run rounds of its own by now; every one passed.
+      challenges: { failed: 0, passRate: 1 },
+      earned: HOSTING_POOL.toString(),
+      finalEpoch: 1,
+      finalCumulative: HOSTING_POOL.toString(),
+      claimed: "0",
+      claimable: HOSTING_POOL.toString(),
+      pending: "0",
+    });
+    expect(st.nextEpoch.epoch).toBe(2);
+  });
+
+  it("claims exactly the committed cumulative amount once the root is final", async () => {
     const leaf = await edge.api<EpochProof>(`/api/epochs/1/proof/${node}`);
     // One node proved every challenged byte: it earns the whole hosting pool.
     expect(leaf.cumulative).toBe(HOSTING_POOL.toString());
@@ -130,6 +149,8 @@ describe("rewards on-chain through the CLI", () => {
     const r = await vidya(["--home", nodeHome, "--json", "claim"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ epoch: 1, amount: "0", txHash: null });
+    const status = await vidya(["--home", nodeHome, "--json", "node", "status"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ claimed: HOSTING_POOL.toString(), claimable: "0" });
   });
 
   it("refuses, before any transaction, a proof that does not match the on-chain root", async () => {

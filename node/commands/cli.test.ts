@@ -6,14 +6,24 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
 import { TrackerApi, type NodeInfo } from "../api.ts";
 import { makeFixture } from "../testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../testing/edge.ts";
+import { startHosting } from "../seed/host.ts";
+import { main } from "../cli.ts";
 
 const VIDYA = join(import.meta.dirname, "..", "..", "bin", "vidya");
 const run = promisify(execFile);
+
+async function until(cond: () => boolean | Promise<boolean>, message: () => string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(message());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -85,6 +95,62 @@ describe("bin/vidya", () => {
       expect(st.tracker.epochs).toEqual([{ epoch: 1, passed: 1, failed: 0, earned: "0" }]);
     } finally {
       child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it("node want makes the running node fetch what it now wants; node status --json shows it", async () => {
+    const home = join(edge.dir, "n3");
+    expect(await main(["--home", home, "--json", "node", "init", "--tracker", edge.url, "--port", "0", "--no-fill"])).toBe(0);
+    // Seeded by another node; n3 has nothing on disk and, without fill, fetches only what it wants.
+    const fx = await makeFixture(join(edge.dir, "seeder-data"), "Wanted Pack", [{ path: "w.bin", length: 45_000 }]);
+    await edge.publish(fx);
+    const seeder = await startHosting({ api: new TrackerApi(edge.url), account: privateKeyToAccount(generatePrivateKey()), dataDir: fx.dataDir, port: 0, storageCap: 1_000_000 });
+    const child = spawn(VIDYA, ["--home", home, "node", "start"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await until(() => stdout.includes("press Ctrl-C"), () => `node start did not come up:\n${stdout}\n${stderr}`);
+      const address = privateKeyToAccount((JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey).address;
+      expect((await edge.api<NodeInfo>(`/api/nodes/${address}`)).hosted).toEqual([]);
+
+      const want = await vidya(["--home", home, "--json", "node", "want", "wanted*"]);
+      expect(want.code, want.stderr).toBe(0);
+      expect(JSON.parse(want.stdout)).toEqual({ interests: ["wanted*"], matches: [{ infoHash: fx.meta.infoHash, name: "Wanted Pack", length: 45_000 }] });
+      let hosted: string[] = [];
+      await until(async () => (hosted = (await edge.api<NodeInfo>(`/api/nodes/${address}`)).hosted).length > 0, () => `the node did not pick up the interest:\n${stderr}`);
+      expect(hosted).toEqual([fx.meta.infoHash]);
+      expect(stderr).toMatch(/config\.json changed: planning again/);
+
+      const round = (await edge.runChallenges()).filter((t) => t.node === address.toLowerCase());
+      expect(round.map((t) => t.verdict)).toEqual(["pass"]);
+      const status = await vidya(["--home", home, "--json", "node", "status"]);
+      expect(status.code, status.stderr).toBe(0);
+      const st = JSON.parse(status.stdout);
+      expect(st).toMatchObject({
+        running: true,
+        storageCap: 5_000_000_000,
+        fill: false,
+        interests: ["wanted*"],
+        hosted: [{ infoHash: fx.meta.infoHash, name: "Wanted Pack", length: 45_000, wanted: true }],
+        hostedBytes: 45_000,
+        downloads: [],
+        challenges: { failed: 0, passRate: 1 },
+        earned: "0",
+      });
+      expect(BigInt(st.hosted[0].expectedRewardPerGB)).toBeGreaterThan(0n);
+      // This edge runs without a chain: what is on-chain is unknown, and said so.
+      expect(st.claimable).toBeNull();
+      expect(st.errors.chain).toBeTruthy();
+      expect(st.nextEpoch.epoch).toBeGreaterThanOrEqual(1);
+      expect(st.nextEpoch.closesAt).toBeGreaterThan(st.nextEpoch.openedAt);
+
+    } finally {
+      child.kill("SIGTERM");
+      await seeder.stop();
     }
     expect(await exited).toBe(0);
   });

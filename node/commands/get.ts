@@ -12,6 +12,7 @@ import { createClient, destroyClient, downloadTorrent } from "../seed/client.ts"
 import { storageTreeOfPayload } from "../storage/payload.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
 import { formatBytes, type Ctx } from "./context.ts";
+import { ProgressDisplay } from "./progress.ts";
 
 export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" } }, allowPositionals: true, strict: true });
@@ -28,19 +29,17 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.log(`downloading ${meta.name} (${formatBytes(meta.length)}, ${meta.files.length} file(s)) to ${out}`);
 
   const client = await createClient({ port: 0 });
+  const progress = new ProgressDisplay(process.stderr, { plainEveryMs: 2_000 });
   try {
-    let last = "";
     const torrent = await downloadTorrent(client, file, {
       path: out,
-      onWarning: (m) => ctx.log(`warning: ${m}`),
-      onProgress: (t) => {
-        const line = `${(t.progress * 100).toFixed(1)}%  ${formatBytes(t.downloaded)} of ${formatBytes(t.length)}  ${formatBytes(Math.round(t.downloadSpeed))}/s  ${t.numPeers} peer(s)`;
-        if (line !== last) ctx.log(line);
-        last = line;
-      },
+      onWarning: (m) => progress.log(`warning: ${m}`),
+      progressIntervalMs: process.stderr.isTTY ? 250 : 1_000,
+      onProgress: (t) => progress.update([{ key: infoHash, label: meta.name, done: t.downloaded, total: t.length, speed: t.downloadSpeed, peers: t.numPeers }]),
     });
     if (!torrent.done) throw new CliError("download stopped before it was complete");
   } finally {
+    progress.close();
     await destroyClient(client);
   }
 

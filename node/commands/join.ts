@@ -6,7 +6,7 @@ import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
 import { ensureStake } from "../chain/stake.ts";
-import { DEFAULT_PORT, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
+import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
 import { CliError } from "../errors.ts";
 import { loadOrCreateWallet } from "../wallet.ts";
@@ -37,6 +37,9 @@ export async function join(ctx: Ctx, argv: string[]): Promise<void> {
     port: DEFAULT_PORT,
     storageCap: DEFAULT_STORAGE_CAP_BYTES,
     role: "member",
+    interests: [],
+    fill: true,
+    replanSeconds: DEFAULT_REPLAN_SECONDS,
     ...previous,
     tracker,
     passkey: joined.passkey,

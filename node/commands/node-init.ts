@@ -2,13 +2,18 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
-import { DEFAULT_PORT, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
+import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { createWallet } from "../wallet.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 
 export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, fill: { type: "boolean", default: true } },
+    allowNegative: true,
+    strict: true,
+  });
   if (!values.tracker) throw new CliError("node init needs --tracker URL");
   const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
   const storageCap = values["storage-cap"] === undefined ? DEFAULT_STORAGE_CAP_BYTES : parsePositiveInt(values["storage-cap"], "--storage-cap");
@@ -16,15 +21,16 @@ export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   await ensureHome(ctx.home);
   const account = await createWallet(ctx.home); // refuses to overwrite
   const previous = await readJsonFile<Partial<Config>>(ctx.home.config);
-  const config: Config = { ...previous, tracker, port, storageCap, role: "node" };
+  const fill = values.fill !== false;
+  const config: Config = { interests: [], replanSeconds: DEFAULT_REPLAN_SECONDS, ...previous, tracker, port, storageCap, fill, role: "node" };
   await saveConfig(ctx.home, config);
   ctx.say(`node home ${ctx.home.dir}`);
   ctx.say(`wallet   ${account.address}`);
   ctx.say(`tracker  ${tracker}`);
   ctx.say(`port     ${port}`);
-  ctx.say(`storage  ${formatBytes(storageCap)} in ${ctx.home.data}`);
-  ctx.say(`put torrent payloads in ${ctx.home.data} (or use --host INFOHASH) and run "vidya node start"`);
-  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap });
+  ctx.say(`storage  ${formatBytes(storageCap)} in ${ctx.home.data}${fill ? ", filled with the torrents that pay most per GB" : ""}`);
+  ctx.say(`say what you want hosted with "vidya node want <infohash|name pattern>", then run "vidya node start"`);
+  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap, fill });
 }
 
 export function parsePort(s: string): number {

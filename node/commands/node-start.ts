@@ -1,14 +1,20 @@
-// vidya node start: register, seed what is on disk (and --host torrents), answer
-// challenges, report the hosted subset; runs until SIGINT or SIGTERM.
+// vidya node start: register, host what the plan takes (node/hosting/plan.ts: the interest
+// list, then the tracker's offers, within the storage cap), answer challenges, report the
+// hosted subset; runs until SIGINT or SIGTERM. Plans again every `replanSeconds`, on SIGHUP,
+// and when config.json changes (`vidya node want` / `unwant`). state.json follows the node,
+// so `vidya node status` can show it; progress and logs go to stderr.
 
+import { watch, type FSWatcher } from "node:fs";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { isInfoHashHex } from "../../protocol/hex.ts";
 import { TrackerApi } from "../api.ts";
 import { ensureHome, loadConfig, writeJsonFile } from "../config.ts";
 import { CliError } from "../errors.ts";
-import { startHosting } from "../seed/host.ts";
+import { startHosting, type RunningNode } from "../seed/host.ts";
 import { loadWallet } from "../wallet.ts";
 import { formatBytes, type Ctx } from "./context.ts";
+import { ProgressDisplay } from "./progress.ts";
 
 export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { host: { type: "string", multiple: true }, port: { type: "string" } }, strict: true });
@@ -22,25 +28,106 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   await ensureHome(ctx.home);
   const api = new TrackerApi(config.tracker);
   const port = values.port !== undefined ? Number(values.port) : config.port;
-  const node = await startHosting({ api, account, dataDir: ctx.home.data, port, storageCap: config.storageCap, host, log: ctx.log });
-  const hostedBytes = node.hosted.reduce((s, h) => s + h.length, 0);
-  const state = {
-    address: node.address,
+  const progress = new ProgressDisplay(process.stderr);
+  const log = (line: string) => progress.log(line);
+
+  const startedAt = new Date().toISOString();
+  let node: RunningNode | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let pendingWrite: ReturnType<typeof setTimeout> | undefined;
+  const stateOf = (n: RunningNode, extra: Record<string, unknown> = {}) => ({
+    address: n.address,
     tracker: config.tracker,
-    port: node.port,
-    endpoint: node.endpoint,
-    hosted: node.hosted,
-    hostedBytes,
-    startedAt: new Date().toISOString(),
+    port: n.port,
+    endpoint: n.endpoint,
+    hosted: n.hosted,
+    hostedBytes: n.hosted.reduce((s, h) => s + h.length, 0),
+    downloads: n.downloads(),
+    plan: n.lastPlan(),
+    startedAt,
+    updatedAt: new Date().toISOString(),
     pid: process.pid,
+    ...extra,
+  });
+  const writeState = (extra?: Record<string, unknown>) => {
+    const n = node;
+    if (!n) return writing;
+    const state = stateOf(n, extra);
+    writing = writing.then(() => writeJsonFile(ctx.home.state, state)).catch((e: Error) => log(`warning: cannot write ${ctx.home.state}: ${e.message}`));
+    return writing;
   };
-  await writeJsonFile(ctx.home.state, state);
-  ctx.say(`node ${node.address} listening on port ${node.port}, seeding ${node.hosted.length} torrent(s) (${formatBytes(hostedBytes)})`);
-  for (const h of node.hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}`);
+  // Coalesce bursts of changes into one write.
+  const stateChanged = () => {
+    if (pendingWrite) return;
+    pendingWrite = setTimeout(() => {
+      pendingWrite = undefined;
+      void writeState();
+    }, 200);
+  };
+
+  node = await startHosting({
+    api,
+    account,
+    dataDir: ctx.home.data,
+    port,
+    storageCap: config.storageCap,
+    interests: config.interests,
+    host,
+    fill: config.fill,
+    replanMs: config.replanSeconds * 1000,
+    log,
+    onChange: stateChanged,
+  });
+  const running = node;
+  await writeState();
+  const hostedBytes = running.hosted.reduce((s, h) => s + h.length, 0);
+  ctx.say(`node ${running.address} listening on port ${running.port}, seeding ${running.hosted.length} torrent(s) (${formatBytes(hostedBytes)}) of a ${formatBytes(config.storageCap)} cap`);
+  for (const h of running.hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}`);
+  for (const p of running.lastPlan()?.selected.filter((x) => x.action === "fetch") ?? []) ctx.say(`  to download ${p.infoHash}  ${p.name}  ${formatBytes(p.length)}${p.wanted ? "  (wanted)" : ""}`);
   ctx.say("press Ctrl-C to stop");
-  ctx.result(state);
+  ctx.result(stateOf(running));
+
+  // Progress while anything downloads; state.json follows it less often.
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    const downloads = running.downloads();
+    progress.update(downloads.map((d) => ({ key: d.infoHash, label: d.name, done: d.have, total: d.length, speed: d.speed, peers: d.peers })));
+    if (downloads.length > 0 && ++ticks % 8 === 0) stateChanged();
+  }, 250);
+
+  const replan = (why: string) => {
+    void (async () => {
+      const c = await loadConfig(ctx.home);
+      log(`${why}: planning again`);
+      await running.replan({ interests: c.interests, fill: c.fill, storageCap: c.storageCap });
+    })().catch((e: Error) => log(`warning: planning failed: ${e.message}`));
+  };
+  const onHup = () => replan("SIGHUP");
+  process.on("SIGHUP", onHup);
+  // `vidya node want` rewrites config.json by rename, so the folder is watched, not the file.
+  let watcher: FSWatcher | undefined;
+  let lastConfig = JSON.stringify({ i: config.interests, f: config.fill, c: config.storageCap });
+  try {
+    watcher = watch(ctx.home.dir, (_event, file) => {
+      if (file !== basename(ctx.home.config)) return;
+      void loadConfig(ctx.home).then((c) => {
+        const now = JSON.stringify({ i: c.interests, f: c.fill, c: c.storageCap });
+        if (now === lastConfig) return;
+        lastConfig = now;
+        replan("config.json changed");
+      }, () => {});
+    });
+  } catch (e) {
+    log(`warning: not watching ${ctx.home.config} (${(e as Error).message}); send SIGHUP to apply changes`);
+  }
+
   const sig = await ctx.stopSignal();
-  ctx.log(`${sig}: stopping`);
-  await node.stop();
-  await writeJsonFile(ctx.home.state, { ...state, stoppedAt: new Date().toISOString(), pid: undefined });
+  log(`${sig}: stopping`);
+  clearInterval(ticker);
+  if (pendingWrite) clearTimeout(pendingWrite);
+  watcher?.close();
+  process.off("SIGHUP", onHup);
+  progress.close();
+  await running.stop();
+  await writeState({ stoppedAt: new Date().toISOString(), pid: undefined, downloads: [] });
 }

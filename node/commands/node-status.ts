@@ -1,58 +1,139 @@
-// vidya node status: what this node hosts on disk, what the tracker credits it with, and
-// what it has claimed on-chain.
+// vidya node status: what this node hosts and downloads (state.json, written by the running
+// node), what the tracker credits it with (challenges passed, earned), what it can claim
+// on-chain (the newest final epoch's cumulative leaf minus what it has claimed), and when the
+// open epoch closes. Every source is optional: what cannot be reached is said, not fatal.
 
-import { ApiError, TrackerApi, type NodeInfo } from "../api.ts";
+import type { Address } from "viem";
+import { ApiError, TrackerApi, type NodeInfo, type OpenEpoch } from "../api.ts";
 import { loadConfig, readJsonFile } from "../config.ts";
 import { chainClients } from "../chain/clients.ts";
-import { claimedOf } from "../chain/rewards.ts";
+import { claimedOf, latestFinalEpoch } from "../chain/rewards.ts";
 import { loadWallet } from "../wallet.ts";
-import type { HostedTorrent } from "../seed/host.ts";
+import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
+
+interface State {
+  hosted?: HostedTorrent[];
+  hostedBytes?: number;
+  downloads?: DownloadStatus[];
+  plan?: PlanSummary;
+  port?: number;
+  pid?: number;
+  startedAt?: string;
+  updatedAt?: string;
+  stoppedAt?: string;
+}
 
 export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   const config = await loadConfig(ctx.home);
   const account = await loadWallet(ctx.home);
   const api = new TrackerApi(config.tracker);
-  const state = await readJsonFile<{ hosted?: HostedTorrent[]; hostedBytes?: number; port?: number; pid?: number; startedAt?: string; stoppedAt?: string }>(ctx.home.state);
+  const state = await readJsonFile<State>(ctx.home.state);
   const running = state?.pid !== undefined && isAlive(state.pid);
+  const errors: Record<string, string> = {};
+  const reason = (e: unknown) => (e as Error).message.split("\n")[0]!;
 
   let tracker: NodeInfo | undefined;
-  let trackerError: string | undefined;
   try {
     tracker = await api.node(account.address);
   } catch (e) {
-    trackerError = e instanceof ApiError && e.status === 404 ? "not registered yet (run vidya node start)" : (e as Error).message;
-  }
-  let claimed: bigint | undefined;
-  let chainError: string | undefined;
-  try {
-    const c = chainClients(await api.chain(), undefined, config.rpcUrl);
-    claimed = await claimedOf(c, account.address);
-  } catch (e) {
-    chainError = (e as Error).message.split("\n")[0];
+    errors.tracker = e instanceof ApiError && e.status === 404 ? "not registered yet (run vidya node start)" : reason(e);
   }
 
-  ctx.say(`node      ${account.address}`);
-  ctx.say(`home      ${ctx.home.dir}`);
-  ctx.say(`tracker   ${config.tracker}`);
-  ctx.say(`running   ${running ? `yes (pid ${state!.pid}, port ${state!.port}, since ${state!.startedAt})` : "no"}`);
-  ctx.say(`hosting   ${state?.hosted?.length ?? 0} torrent(s), ${formatBytes(state?.hostedBytes ?? 0)} (last start)`);
-  for (const h of state?.hosted ?? []) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}`);
+  let nextEpoch: OpenEpoch | undefined;
+  try {
+    nextEpoch = await api.openEpoch();
+  } catch (e) {
+    errors.epoch = e instanceof ApiError && e.status === 404 ? "no epoch is open yet" : reason(e);
+  }
+
+  // Claimable = the cumulative leaf of the newest final epoch − what the contract has paid out.
+  let claimed: bigint | undefined;
+  let finalEpoch: number | undefined;
+  let finalCumulative: bigint | undefined;
+  try {
+    const info = await api.chain();
+    if (!(config.rpcUrl ?? info.rpcUrl) || !info.epochRewards) throw new Error("the tracker names no chain (GET /api/chain has no RPC URL or rewards contract)");
+    const c = chainClients(info, undefined, config.rpcUrl);
+    claimed = await claimedOf(c, account.address);
+    finalEpoch = Number(await latestFinalEpoch(c));
+    finalCumulative = finalEpoch > 0 ? await leafOf(api, finalEpoch, account.address) : 0n;
+  } catch (e) {
+    errors.chain = reason(e);
+  }
+  const claimable = claimed !== undefined && finalCumulative !== undefined ? (finalCumulative > claimed ? finalCumulative - claimed : 0n) : undefined;
+  const earned = tracker ? BigInt(tracker.cumulativeEarned) : undefined;
+  const pending = earned !== undefined && finalCumulative !== undefined && earned > finalCumulative ? earned - finalCumulative : earned !== undefined && finalCumulative !== undefined ? 0n : undefined;
+
+  const passed = tracker?.epochs.reduce((s, e) => s + e.passed, 0) ?? 0;
+  const failed = tracker?.epochs.reduce((s, e) => s + e.failed, 0) ?? 0;
+  const passRate = passed + failed > 0 ? passed / (passed + failed) : null;
+  const planned = new Map((state?.plan?.selected ?? []).map((p) => [p.infoHash, p]));
+  const hosted = (state?.hosted ?? []).map((h) => ({ ...h, wanted: planned.get(h.infoHash)?.wanted ?? false, expectedRewardPerGB: planned.get(h.infoHash)?.rewardPerGB ?? null }));
+  const downloads = running ? (state?.downloads ?? []).map((d) => ({ ...d, progress: d.length > 0 ? d.have / d.length : 0 })) : [];
+  const hostedBytes = hosted.reduce((s, h) => s + h.length, 0);
+
+  ctx.say(`node       ${account.address}`);
+  ctx.say(`home       ${ctx.home.dir}`);
+  ctx.say(`tracker    ${config.tracker}`);
+  ctx.say(`running    ${running ? `yes (pid ${state!.pid}, port ${state!.port}, since ${state!.startedAt})` : state?.stoppedAt ? `no (stopped ${state.stoppedAt})` : "no"}`);
+  ctx.say(`storage    ${formatBytes(hostedBytes)} hosted of a ${formatBytes(config.storageCap)} cap; ${config.fill ? "fills the rest with what pays most per GB" : "downloads only what is wanted"}`);
+  ctx.say(`interests  ${config.interests.length ? config.interests.join(", ") : "none (vidya node want <infohash|pattern>)"}`);
+  ctx.say(`hosting    ${hosted.length} torrent(s)${running ? "" : " (when it last ran)"}`);
+  for (const h of hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}${h.expectedRewardPerGB ? `  ${formatVidya(BigInt(h.expectedRewardPerGB))}/GB/epoch` : ""}${h.wanted ? "  (wanted)" : ""}`);
+  for (const d of downloads) ctx.say(`  downloading ${d.infoHash}  ${d.name}  ${(d.progress * 100).toFixed(1)}% of ${formatBytes(d.length)}`);
   if (tracker) {
-    ctx.say(`tracker sees ${tracker.hosted.length} hosted torrent(s)${tracker.hostedBytes !== undefined ? `, ${formatBytes(tracker.hostedBytes)}` : ""}; endpoint ${tracker.endpoint ? `${tracker.endpoint.host}:${tracker.endpoint.port}` : "-"}`);
+    ctx.say(`tracker    sees ${tracker.hosted.length} hosted torrent(s)${tracker.hostedBytes !== undefined ? `, ${formatBytes(tracker.hostedBytes)}` : ""}; endpoint ${tracker.endpoint ? `${tracker.endpoint.host}:${tracker.endpoint.port}` : "-"}`);
+    ctx.say(`challenges ${passed} passed, ${failed} failed${passRate !== null ? ` (pass rate ${(passRate * 100).toFixed(1)}%)` : ""}`);
     for (const e of tracker.epochs) ctx.say(`  epoch ${e.epoch}: ${e.passed} passed, ${e.failed} failed, earned ${formatVidya(BigInt(e.earned))}`);
-    ctx.say(`earned    ${formatVidya(BigInt(tracker.cumulativeEarned))} (cumulative)`);
-  } else ctx.say(`tracker   ${trackerError}`);
-  ctx.say(claimed !== undefined ? `claimed   ${formatVidya(claimed)} on-chain` : `claimed   unknown (${chainError})`);
+    ctx.say(`earned     ${formatVidya(earned!)} (cumulative, closed epochs)`);
+  } else ctx.say(`tracker    ${errors.tracker}`);
+  if (claimable !== undefined) {
+    ctx.say(`claimable  ${formatVidya(claimable)} (final up to epoch ${finalEpoch}: ${formatVidya(finalCumulative!)}; claimed ${formatVidya(claimed!)})`);
+    if (pending) ctx.say(`pending    ${formatVidya(pending)} (in epochs still in their dispute window)`);
+  } else ctx.say(`claimable  unknown (${errors.chain})`);
+  ctx.say(nextEpoch ? `next epoch ${nextEpoch.epoch} closes at ${new Date(nextEpoch.closesAt).toISOString()} (${untilText(nextEpoch.closesAt - Date.now())})` : `next epoch unknown (${errors.epoch})`);
+
+  const str = (v: bigint | undefined) => (v === undefined ? null : v.toString());
   ctx.result({
     address: account.address,
+    home: ctx.home.dir,
+    trackerUrl: config.tracker,
     running,
-    local: { hosted: state?.hosted ?? [], hostedBytes: state?.hostedBytes ?? 0, port: state?.port },
+    pid: running ? state!.pid : null,
+    port: state?.port ?? null,
+    storageCap: config.storageCap,
+    fill: config.fill,
+    interests: config.interests,
+    hosted,
+    hostedBytes,
+    downloads,
+    challenges: { passed, failed, passRate },
+    earned: str(earned),
+    finalEpoch: finalEpoch ?? null,
+    finalCumulative: str(finalCumulative),
+    claimed: str(claimed),
+    claimable: str(claimable),
+    pending: str(pending),
+    nextEpoch: nextEpoch ? { epoch: nextEpoch.epoch, openedAt: nextEpoch.openedAt, closesAt: nextEpoch.closesAt } : null,
     tracker: tracker ?? null,
-    trackerError,
-    claimed: claimed?.toString() ?? null,
-    chainError,
+    errors,
   });
+}
+
+async function leafOf(api: TrackerApi, epoch: number, account: Address): Promise<bigint> {
+  try {
+    return BigInt((await api.epochProof(epoch, account)).cumulative);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return 0n;
+    throw e;
+  }
+}
+
+function untilText(ms: number): string {
+  if (ms <= 0) return "due now";
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `in ${s} s` : s < 7200 ? `in ${Math.round(s / 60)} min` : `in ${(s / 3600).toFixed(1)} h`;
 }
 
 function isAlive(pid: number): boolean {

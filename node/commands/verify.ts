@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { evaluateEpoch, type EvaluatedChallenge, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
+import { checkInputs, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
@@ -24,7 +25,8 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const trackerUrl = values.tracker ?? config?.tracker;
   if (!trackerUrl) throw new CliError("verify needs --tracker URL (or a home with a config)");
   const api = new TrackerApi(normaliseTracker(trackerUrl));
-  const c = chainClients(await api.chain(), undefined, values.rpc ?? config?.rpcUrl);
+  const chainInfo = await api.chain();
+  const c = chainClients(chainInfo, undefined, values.rpc ?? config?.rpcUrl);
 
   const published = await api.epochLeaves(epoch);
   const leaves = published.leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
@@ -47,6 +49,13 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const key = (ls: { account: string; cumulative: bigint }[]) => ls.map((l) => `${l.account.toLowerCase()}:${l.cumulative}`).sort().join(",");
   const evaluationVerified = key(evaluation.leaves) === key(leaves);
 
+  // The challenges themselves: the revealed seed matches its commitment, every block follows
+  // from it (the edge did not choose them), every transcript is signed by the edge's key.
+  // Epochs closed before seeds were committed have nothing to check here.
+  const hasSeed = typeof rest.seed === "string";
+  const challenges = hasSeed ? await checkInputs({ ...(rest as unknown as PublishedInputs), epoch: Number(epoch) }, chainInfo.chainId) : undefined;
+  const challengesVerified = !challenges || (challenges.seedRevealed && challenges.underived.length === 0 && challenges.unsigned.length === 0);
+
   ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned})`);
   ctx.say(`recomputed root    ${recomputedRoot}`);
   ctx.say(`on-chain root      ${onChain.earnedRoot}${onChain.disabled ? " (DISABLED by the guardian)" : ""}`);
@@ -55,6 +64,10 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
   ctx.say(`leaves from inputs ${evaluationVerified ? "verified (re-evaluated from the transcripts)" : "MISMATCH"}`);
+  if (challenges)
+    ctx.say(
+      `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, transcripts signed)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.unsigned.length} unsigned)`}`,
+    );
   ctx.result({
     epoch: Number(epoch),
     recomputedRoot,
@@ -66,10 +79,11 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     publishedInputsHash,
     inputsVerified,
     evaluationVerified,
+    challengesVerified,
     leafCount: leaves.length,
     totalOfLeaves: totalOfLeaves.toString(),
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !inputsVerified || !evaluationVerified) process.exitCode = 1;
+  if (!verified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
 }

@@ -86,6 +86,7 @@ describe("vidya node against the edge", () => {
     await mkdir(data, { recursive: true });
     const other = await startHosting({ api, account: second, dataDir: data, port: 0, storageCap: 10_000_000, host: [good.meta.infoHash] });
     try {
+      await other.settled();
       expect(other.hosted.map((h) => h.infoHash)).toEqual([good.meta.infoHash]);
       expect((await nodeInfo(second.address)).hosted).toEqual([good.meta.infoHash]);
       const mine = (await edge.runChallenges()).filter((t) => t.node === second.address.toLowerCase());

@@ -1,14 +1,20 @@
-// A running node (DESIGN.md flow 3): register with the tracker, check each local payload
-// against the index's storage root, seed it with the proof extension, report the hosted
-// subset. Pure orchestration; the CLI command wraps it with signals and output.
+// A running node (DESIGN.md flow 3 and "Buy hosting"): register with the tracker, decide what
+// to host from what is on disk, the member's interest list and the tracker's offers
+// (node/hosting/plan.ts), delete what it drops to make room, download what it takes, check
+// every payload against the index's storage root, seed it with the proof extension, and
+// report the hosted subset. It plans again on a timer and when asked (`vidya node want`
+// sends SIGHUP). Orchestration only; the CLI command wraps it with signals and output.
 
 import type WebTorrent from "webtorrent";
+import type { Torrent } from "webtorrent";
 import type { PrivateKeyAccount } from "viem/accounts";
 import type { StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
 import type { IndexTorrent, TrackerApi } from "../api.ts";
-import { payloadPaths, payloadPresent, storageTreeOfPayload } from "../storage/payload.ts";
+import { interestMatcher } from "../hosting/interests.ts";
+import { planHosting, type Candidate } from "../hosting/plan.ts";
+import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeOfPayload } from "../storage/payload.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
 
 export interface HostOptions {
@@ -16,10 +22,19 @@ export interface HostOptions {
   account: PrivateKeyAccount;
   dataDir: string;
   port: number;
+  /** Payload bytes the node may keep on disk, partial downloads included. */
   storageCap: number;
-  /** Info hashes to download through the tracker first when they are not on disk. */
+  /** The member's interest list: info hashes and name patterns (node/hosting/interests.ts). */
+  interests?: string[];
+  /** Info hashes wanted for this run only (`--host`), on top of the interest list. */
   host?: string[];
+  /** Fill the rest of the cap with the best-paying torrents; otherwise download only what is wanted. */
+  fill?: boolean;
+  /** Plan again this often (ms); never when absent. */
+  replanMs?: number;
   log?: (line: string) => void;
+  /** Something the CLI shows changed: hosted subset, downloads started or ended, a plan. */
+  onChange?: () => void;
 }
 
 export interface HostedTorrent {
@@ -29,131 +44,379 @@ export interface HostedTorrent {
   storageRoot: string;
 }
 
+export interface DownloadStatus {
+  infoHash: string;
+  name: string;
+  length: number;
+  /** Verified (and in-flight) bytes on disk, resumed pieces included. */
+  have: number;
+  /** Bytes received from peers by this process. */
+  received: number;
+  speed: number;
+  peers: number;
+}
+
+export interface PlannedTorrent {
+  infoHash: string;
+  name: string;
+  length: number;
+  wanted: boolean;
+  /** The tracker's expected reward per epoch per GB, wei-like, as a decimal string. */
+  rewardPerGB: string;
+  action: "host" | "fetch";
+}
+
+export interface PlanSummary {
+  at: string;
+  storageCap: number;
+  fill: boolean;
+  selected: PlannedTorrent[];
+  dropped: { infoHash: string; name: string; bytes: number }[];
+  passedOver: { infoHash: string; name: string; reason: string }[];
+  hostedBytes: number;
+  diskBytes: number;
+}
+
+export interface PlanChanges {
+  interests?: string[];
+  fill?: boolean;
+  storageCap?: number;
+}
+
 export interface RunningNode {
   client: WebTorrent;
   address: string;
   endpoint: { host: string; port: number };
   port: number;
-  hosted: HostedTorrent[];
+  /** Seeded, verified against the storage root, and reported. */
+  readonly hosted: HostedTorrent[];
   trees: Map<string, StorageTree>;
+  downloads(): DownloadStatus[];
+  /** Bytes received from peers since start (webtorrent's `received`), finished torrents included. */
+  receivedBytes(): number;
+  lastPlan(): PlanSummary | undefined;
+  /** Plans again now (after any plan in progress), with changed settings if given. */
+  replan(changes?: PlanChanges): Promise<PlanSummary>;
+  /** Resolves once no plan runs and no download is queued or in progress. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Downloads at once; the rest wait their turn. */
+const PARALLEL_DOWNLOADS = 3;
+
 export async function startHosting(o: HostOptions): Promise<RunningNode> {
   const log = o.log ?? (() => {});
+  const changed = () => o.onChange?.();
   const chain = await o.api.chain();
   const client = await createClient({ port: o.port });
-  try {
-    const port = client.torrentPort;
-    const reg = await o.api.register(o.account, chain.chainId, port);
-    log(`registered ${o.account.address} with the tracker; the edge sees ${reg.endpoint.host}:${reg.endpoint.port}`);
-    const index = await o.api.torrents();
-    const byHash = new Map(index.map((t) => [t.infoHash.toLowerCase(), t]));
-    const trees = new Map<string, StorageTree>();
-    const layouts = new Map<string, IndexTorrent>();
-    // webtorrent keeps its files open, so deleted data could still be served from the open
-    // descriptors: before proving, check the payload is still on disk; if not, stop seeding it.
-    const lookup = async (ih: string) => {
-      const tree = trees.get(ih);
-      const layout = layouts.get(ih);
-      if (!tree || !layout) return undefined;
-      if (await payloadPresent(o.dataDir, layout)) return tree;
-      trees.delete(ih);
-      log(`warning: the payload of ${layout.name} (${ih}) is gone from ${o.dataDir}; no longer seeding or proving it`);
-      (await client.get(ih))?.destroy();
-      return undefined;
-    };
-    const hosted: HostedTorrent[] = [];
-    let used = 0;
-    const onProofAnswer = (ih: string, m: { type: string; blocks?: number[]; reason?: string }, peer: string) =>
-      log(m.type === "response" ? `proved blocks ${m.blocks!.join(",")} of ${ih} to ${peer}` : `rejected a proof request for ${ih} from ${peer}: ${m.reason}`);
-    const onWarning = (ih: string, msg: string) => log(`warning (${ih}): ${msg}`);
+  const settings = { interests: o.interests ?? [], host: (o.host ?? []).map((h) => h.toLowerCase()), fill: o.fill ?? false, storageCap: o.storageCap };
 
-    for (const ih of (o.host ?? []).map((h) => h.toLowerCase())) {
-      const t = byHash.get(ih);
-      if (!t) {
-        log(`--host ${ih}: not in the tracker's index, skipped`);
-        continue;
+  const index = new Map<string, IndexTorrent>();
+  const seeding = new Map<string, { layout: IndexTorrent; torrent: Torrent }>();
+  const downloading = new Map<string, { layout: IndexTorrent; torrent: Torrent }>();
+  const trees = new Map<string, StorageTree>();
+  /** Payloads whose bytes never matched the index's storage root (the curator's root or the data is wrong). */
+  const unhostable = new Set<string>();
+  /** Right sizes on disk but webtorrent found pieces missing or wrong: a download, not a seed. */
+  const incomplete = new Set<string>();
+  const queue: string[] = [];
+  let receivedBefore = 0;
+  let stopped = false;
+  let lastPlan: PlanSummary | undefined;
+  let lastReported: string | undefined;
+  let warnedNoOffers = false;
+
+  const destroyTorrent = (t: Torrent) =>
+    new Promise<void>((resolve) => {
+      if (t.destroyed) return resolve();
+      receivedBefore += t.received;
+      t.destroy({}, () => resolve());
+    });
+
+  // webtorrent keeps its files open, so deleted data could still be served from the open
+  // descriptors: before proving, check the payload is still on disk; if not, stop seeding it.
+  // The tracker learns the smaller subset at the next plan.
+  const lookup = async (ih: string) => {
+    const tree = trees.get(ih);
+    const s = seeding.get(ih);
+    if (!tree || !s) return undefined;
+    if (await payloadPresent(o.dataDir, s.layout)) return tree;
+    trees.delete(ih);
+    seeding.delete(ih);
+    log(`warning: the payload of ${s.layout.name} (${ih}) is gone from ${o.dataDir}; no longer seeding or proving it`);
+    await destroyTorrent(s.torrent);
+    changed();
+    return undefined;
+  };
+  const onProofAnswer = (ih: string, m: { type: string; blocks?: number[]; reason?: string }, peer: string) =>
+    log(m.type === "response" ? `proved blocks ${m.blocks!.join(",")} of ${ih} to ${peer}` : `rejected a proof request for ${ih} from ${peer}: ${m.reason}`);
+  const onWarning = (ih: string, msg: string) => log(`warning (${ih}): ${msg}`);
+
+  // One plan or download completion at a time: each reads and changes the maps above.
+  let tail: Promise<unknown> = Promise.resolve();
+  let busy = 0;
+  /** Downloads from the moment they leave the queue until their outcome is handled. */
+  let active = 0;
+  const idleWaiters: (() => void)[] = [];
+  const checkIdle = () => {
+    if (busy === 0 && queue.length === 0 && active === 0) for (const r of idleWaiters.splice(0)) r();
+  };
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    busy++;
+    const run = tail.then(fn, fn).finally(() => {
+      busy--;
+      checkIdle();
+    });
+    tail = run.catch(() => {});
+    return run;
+  };
+
+  let reporting: Promise<void> = Promise.resolve();
+  const report = (): Promise<void> => {
+    const send = async () => {
+      if (stopped) return;
+      const list = [...seeding.keys()];
+      try {
+        const r = await o.api.reportHosted(o.account, chain.chainId, list);
+        lastReported = list.join(",");
+        const accepted = new Set(r.hosted.map((h) => h.toLowerCase()));
+        for (const ih of list) if (!accepted.has(ih)) log(`warning: the tracker did not accept ${seeding.get(ih)?.layout.name} (${ih}) in the hosted subset`);
+        log(`reported a hosted subset of ${r.hosted.length} torrent(s), ${list.reduce((s, ih) => s + (seeding.get(ih)?.layout.length ?? 0), 0)} bytes`);
+      } catch (e) {
+        log(`warning: could not report the hosted subset: ${(e as Error).message}`);
       }
-      if (await payloadPresent(o.dataDir, t)) continue;
-      if (used + t.length > o.storageCap) {
-        log(`--host ${t.name}: ${t.length} bytes would pass the storage cap (${o.storageCap}), skipped`);
-        continue;
+    };
+    reporting = reporting.then(send);
+    return reporting;
+  };
+
+  /** Checks a payload on disk against the storage root and webtorrent's piece hashes, then seeds it. */
+  const hostFromDisk = async (t: IndexTorrent, file: Uint8Array): Promise<"hosted" | "unhostable" | "incomplete"> => {
+    const ih = t.infoHash.toLowerCase();
+    const tree = await storageTreeOfPayload(o.dataDir, t);
+    if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
+      // Pieces that fail are data to fetch again; pieces that pass mean the index's root is wrong.
+      if (!(await piecesComplete(o.dataDir, t, file))) {
+        log(`${t.name} in ${payloadPaths(o.dataDir, t)[0]} has pieces missing or wrong; not hosting it as it is`);
+        return "incomplete";
       }
-      log(`downloading ${t.name} (${ih}) through the tracker to host it`);
-      const file = await o.api.torrentFile(reg.passkey, ih);
-      const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
-      attachProofExtension(torrent, { lookup, onProofAnswer, onWarning });
-      await new Promise<void>((resolve, reject) => {
-        if (torrent.done) return resolve();
-        torrent.once("done", () => resolve());
-        torrent.once("error", (e: Error) => reject(e));
-      });
+      log(`warning: ${t.name} in ${payloadPaths(o.dataDir, t)[0]} does not match the index's storage root; not hosting it`);
+      return "unhostable";
+    }
+    trees.set(ih, tree);
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning });
+    if (!torrent.done) {
+      trees.delete(ih);
+      log(`warning: ${t.name} fails webtorrent's piece check (${Math.round(torrent.progress * 100)}% verified); not hosting it`);
+      await destroyTorrent(torrent);
+      return "incomplete";
+    }
+    seeding.set(ih, { layout: t, torrent });
+    log(`seeding ${t.name} (${ih}, ${t.length} bytes)`);
+    return "hosted";
+  };
+
+  /** The tracker's .torrent for `ih`, with this node's announce URL; undefined if it names another torrent. */
+  const torrentFile = async (t: IndexTorrent): Promise<Uint8Array | undefined> => {
+    const file = await o.api.torrentFile(reg.passkey, t.infoHash.toLowerCase());
+    if (parseTorrent(file).infoHash === t.infoHash.toLowerCase()) return file;
+    log(`warning: the tracker's .torrent for ${t.name} has another info hash; not hosting it`);
+    unhostable.add(t.infoHash.toLowerCase());
+    return undefined;
+  };
+
+  const pump = () => {
+    while (!stopped && active < PARALLEL_DOWNLOADS && queue.length > 0) {
+      const ih = queue.shift()!;
+      const t = index.get(ih);
+      if (!t || seeding.has(ih) || downloading.has(ih)) continue;
+      active++;
+      void download(t)
+        .catch((e: Error) => log(`warning: downloading ${t.name} failed: ${e.message}`))
+        .finally(() => {
+          active--;
+          changed();
+          pump();
+        });
+    }
+    checkIdle();
+  };
+
+  const download = async (t: IndexTorrent): Promise<void> => {
+    const ih = t.infoHash.toLowerCase();
+    const file = await torrentFile(t).catch((e: Error) => {
+      log(`warning: cannot fetch the .torrent of ${t.name}: ${e.message}`);
+      return undefined;
+    });
+    if (!file || stopped) return;
+    // webtorrent checks the pieces already on disk and fetches only the rest: a restart resumes.
+    const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
+    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning });
+    downloading.set(ih, { layout: t, torrent });
+    log(`downloading ${t.name} (${ih}, ${t.length} bytes) through the tracker`);
+    changed();
+    const outcome = await new Promise<"done" | "closed" | Error>((resolve) => {
+      const finish = () => resolve(torrent.done ? "done" : "closed");
+      torrent.once("done", () => resolve("done"));
+      torrent.once("close", finish);
+      torrent.once("error", (e: Error) => resolve(e));
+      if (torrent.ready && torrent.done) resolve("done");
+      else torrent.once("ready", () => torrent.done && resolve("done"));
+    });
+    await serial(async () => {
+      if (downloading.get(ih)?.torrent !== torrent) return; // dropped by a plan meanwhile
+      downloading.delete(ih);
+      if (outcome !== "done") {
+        if (outcome instanceof Error) log(`warning: downloading ${t.name} failed: ${outcome.message}`);
+        await destroyTorrent(torrent);
+        return;
+      }
       const tree = await storageTreeOfPayload(o.dataDir, t);
       if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
         log(`downloaded ${t.name} but its storage root ${toHex(tree.root)} differs from the index's ${t.storageRoot}; not hosting it`);
-        torrent.destroy();
-        continue;
+        unhostable.add(ih);
+        await destroyTorrent(torrent);
+        return;
       }
+      incomplete.delete(ih);
       trees.set(ih, tree);
-      layouts.set(ih, t);
-      used += t.length;
-      hosted.push({ infoHash: ih, name: t.name, length: t.length, storageRoot: t.storageRoot });
+      seeding.set(ih, { layout: t, torrent });
       log(`downloaded and seeding ${t.name} (${ih}, ${t.length} bytes)`);
+      await report();
+    });
+  };
+
+  const stopTorrent = async (ih: string) => {
+    const s = seeding.get(ih) ?? downloading.get(ih);
+    seeding.delete(ih);
+    downloading.delete(ih);
+    trees.delete(ih);
+    if (s) await destroyTorrent(s.torrent);
+  };
+
+  const plan = async (): Promise<PlanSummary> => {
+    const list = await o.api.torrents();
+    index.clear();
+    for (const t of list) index.set(t.infoHash.toLowerCase(), t);
+    const offers = new Map<string, bigint>();
+    try {
+      for (const x of (await o.api.hostingOffers(o.account.address)).offers) offers.set(x.infoHash, BigInt(x.expectedRewardPerGB));
+    } catch (e) {
+      if (!warnedNoOffers) log(`warning: the tracker publishes no hosting offers (${(e as Error).message}); choosing by interest and what is on disk only`);
+      warnedNoOffers = true;
+    }
+    const wanted = interestMatcher([...settings.interests, ...settings.host]);
+    const candidates: Candidate[] = [];
+    for (const [ih, t] of index) {
+      const complete = seeding.has(ih) || (!downloading.has(ih) && !incomplete.has(ih) && (await payloadPresent(o.dataDir, t)));
+      candidates.push({ infoHash: ih, name: t.name, length: t.length, onDisk: await payloadBytesOnDisk(o.dataDir, t), complete, wanted: wanted(t), rewardPerGB: offers.get(ih) ?? 0n, unhostable: unhostable.has(ih) });
+    }
+    const p = planHosting(candidates, settings);
+    const taken = new Set([...p.keep, ...p.fetch]);
+
+    // Stop seeding, tell the tracker, delete, then fetch: the cap holds at every step, and the
+    // tracker stops challenging a torrent before its payload is gone.
+    for (const ih of [...seeding.keys(), ...downloading.keys()]) {
+      if (taken.has(ih)) continue;
+      const name = (seeding.get(ih) ?? downloading.get(ih))!.layout.name;
+      log(`${seeding.has(ih) ? "no longer hosting" : "no longer downloading"} ${name} (${ih})`);
+      await stopTorrent(ih);
+    }
+    for (let i = queue.length - 1; i >= 0; i--) if (!taken.has(queue[i]!)) queue.splice(i, 1);
+    if (lastReported !== undefined && [...seeding.keys()].join(",") !== lastReported) await report();
+    const dropped: PlanSummary["dropped"] = [];
+    for (const ih of p.drop) {
+      const t = index.get(ih)!;
+      const bytes = candidates.find((c) => c.infoHash === ih)!.onDisk;
+      await deletePayload(o.dataDir, t);
+      incomplete.delete(ih);
+      dropped.push({ infoHash: ih, name: t.name, bytes });
+      log(`dropped ${t.name} (${ih}, ${bytes} bytes on disk) to make room`);
     }
 
-    for (const t of index) {
-      const ih = t.infoHash.toLowerCase();
-      if (trees.has(ih) || !(await payloadPresent(o.dataDir, t))) continue;
-      if (used + t.length > o.storageCap) {
-        log(`${t.name}: ${t.length} bytes would pass the storage cap (${o.storageCap}), not hosted`);
-        continue;
+    for (const ih of p.keep) {
+      if (seeding.has(ih) || stopped) continue;
+      const t = index.get(ih)!;
+      const file = await torrentFile(t);
+      if (!file) continue;
+      const r = await hostFromDisk(t, file);
+      if (r === "unhostable") unhostable.add(ih);
+      if (r === "incomplete") {
+        incomplete.add(ih);
+        // Taken, so its full length is already reserved: webtorrent repairs it like a resumed download.
+        if (wanted(t) || settings.fill) queue.push(ih);
       }
-      const tree = await storageTreeOfPayload(o.dataDir, t);
-      if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
-        log(`warning: ${t.name} in ${payloadPaths(o.dataDir, t)[0]} does not match the index's storage root; not hosting it`);
-        continue;
-      }
-      const file = await o.api.torrentFile(reg.passkey, ih);
-      if (parseTorrent(file).infoHash !== ih) {
-        log(`warning: the tracker's .torrent for ${t.name} has another info hash; not hosting it`);
-        continue;
-      }
-      trees.set(ih, tree);
-      layouts.set(ih, t);
-      const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning });
-      if (!torrent.done) {
-        trees.delete(ih);
-        log(`warning: ${t.name} fails webtorrent's piece check (${Math.round(torrent.progress * 100)}% verified); not hosting it`);
-        torrent.destroy();
-        continue;
-      }
-      used += t.length;
-      hosted.push({ infoHash: ih, name: t.name, length: t.length, storageRoot: t.storageRoot });
-      log(`seeding ${t.name} (${ih}, ${t.length} bytes)`);
     }
+    for (const ih of p.fetch) if (!downloading.has(ih) && !seeding.has(ih) && !queue.includes(ih)) queue.push(ih);
+    for (const x of p.passedOver) log(`not hosting ${x.name} (${x.infoHash}), though wanted: ${x.reason}`);
+    if ([...seeding.keys()].join(",") !== lastReported) await report();
 
-    const report = await o.api.reportHosted(o.account, chain.chainId, hosted.map((h) => h.infoHash));
-    const accepted = new Set(report.hosted.map((h) => h.toLowerCase()));
-    for (const h of hosted) if (!accepted.has(h.infoHash)) log(`warning: the tracker did not accept ${h.name} (${h.infoHash}) in the hosted subset`);
-    log(`reported a hosted subset of ${report.hosted.length} torrent(s), ${used} bytes`);
+    const selectedOf = (c: Candidate): PlannedTorrent => ({ infoHash: c.infoHash, name: c.name, length: c.length, wanted: c.wanted, rewardPerGB: c.rewardPerGB.toString(), action: c.complete ? "host" : "fetch" });
+    lastPlan = { at: new Date().toISOString(), storageCap: settings.storageCap, fill: settings.fill, selected: p.selected.map(selectedOf), dropped, passedOver: p.passedOver, hostedBytes: p.hostedBytes, diskBytes: p.diskBytes };
+    pump();
+    changed();
+    return lastPlan;
+  };
 
-    let stopped = false;
-    return {
-      client,
-      address: o.account.address,
-      endpoint: reg.endpoint,
-      port,
-      hosted,
-      trees,
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await destroyClient(client);
-      },
-    };
+  let reg: Awaited<ReturnType<TrackerApi["register"]>>;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  try {
+    reg = await o.api.register(o.account, chain.chainId, client.torrentPort);
+    log(`registered ${o.account.address} with the tracker; the edge sees ${reg.endpoint.host}:${reg.endpoint.port}`);
+    await serial(plan);
   } catch (e) {
+    stopped = true;
     await destroyClient(client);
     throw e;
   }
+  const replan = (changes: PlanChanges = {}) =>
+    serial(() => {
+      if (changes.interests) settings.interests = changes.interests;
+      if (changes.fill !== undefined) settings.fill = changes.fill;
+      if (changes.storageCap !== undefined) settings.storageCap = changes.storageCap;
+      return plan();
+    });
+  if (o.replanMs) {
+    timer = setInterval(() => void replan().catch((e: Error) => log(`warning: planning failed: ${e.message}`)), o.replanMs);
+    timer.unref();
+  }
+
+  return {
+    client,
+    address: o.account.address,
+    endpoint: reg.endpoint,
+    port: client.torrentPort,
+    get hosted() {
+      return [...seeding.values()].map(({ layout: t }) => ({ infoHash: t.infoHash.toLowerCase(), name: t.name, length: t.length, storageRoot: t.storageRoot }));
+    },
+    trees,
+    downloads: () =>
+      [...downloading.values()].map(({ layout: t, torrent }) => ({
+        infoHash: t.infoHash.toLowerCase(),
+        name: t.name,
+        length: t.length,
+        have: torrent.downloaded,
+        received: torrent.received,
+        speed: torrent.downloadSpeed,
+        peers: torrent.numPeers,
+      })),
+    receivedBytes: () => receivedBefore + client.torrents.reduce((s, t) => s + t.received, 0),
+    lastPlan: () => lastPlan,
+    replan,
+    settled: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearInterval(timer);
+      queue.length = 0;
+      receivedBefore += client.torrents.reduce((s, t) => s + t.received, 0);
+      await destroyClient(client);
+      for (const r of idleWaiters.splice(0)) r();
+    },
+  };
 }

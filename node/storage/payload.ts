@@ -2,9 +2,11 @@
 // as webtorrent lays it out with `path: data/`. The storage tree is built by streaming the
 // files in info-dict order (DESIGN.md "Storage root"), never holding a payload in memory.
 
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, sep } from "node:path";
+import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { StorageTreeBuilder, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 
 export interface PayloadLayout {
@@ -32,6 +34,37 @@ export async function payloadPresent(dataDir: string, t: PayloadLayout): Promise
   return true;
 }
 
+/**
+ * Payload bytes on disk: the real sizes of the payload's files that exist (a partial
+ * download counts for what webtorrent has written, sparse files at their apparent size).
+ */
+export async function payloadBytesOnDisk(dataDir: string, t: PayloadLayout): Promise<number> {
+  let n = 0;
+  for (const p of payloadPaths(dataDir, t)) {
+    try {
+      const s = await stat(p);
+      if (s.isFile()) n += s.size;
+    } catch {
+      // absent: nothing on disk
+    }
+  }
+  return n;
+}
+
+/**
+ * Deletes the payload's files, then the folders they leave empty up to data/<name>; other
+ * files in those folders are left alone.
+ */
+export async function deletePayload(dataDir: string, t: PayloadLayout): Promise<void> {
+  const paths = payloadPaths(dataDir, t);
+  for (const p of paths) await rm(p, { force: true });
+  const top = join(dataDir, t.name);
+  const dirs = new Set<string>();
+  for (const p of paths) for (let d = dirname(p); d === top || d.startsWith(top + sep); d = dirname(d)) dirs.add(d);
+  // Deepest first; rmdir fails (and is ignored) on a folder that still holds something.
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {});
+}
+
 /** Streams the files through the storage-tree builder; `onBytes` reports progress. */
 export async function storageTreeFromFiles(paths: string[], onBytes?: (n: number) => void): Promise<StorageTree> {
   const builder = new StorageTreeBuilder();
@@ -46,4 +79,40 @@ export async function storageTreeFromFiles(paths: string[], onBytes?: (n: number
 
 export function storageTreeOfPayload(dataDir: string, t: PayloadLayout, onBytes?: (n: number) => void): Promise<StorageTree> {
   return storageTreeFromFiles(payloadPaths(dataDir, t), onBytes);
+}
+
+/**
+ * True when every v1 piece of the payload matches the .torrent's SHA-1 hash. Right sizes
+ * are not enough: webtorrent writes pieces at their offsets, so a file of a partial download
+ * reaches its full size as soon as its last piece lands.
+ */
+export async function piecesComplete(dataDir: string, t: PayloadLayout, torrentFile: Uint8Array): Promise<boolean> {
+  if (!(await payloadPresent(dataDir, t))) return false;
+  const info = asDict(asDict(decode(torrentFile), "torrent").info, "info");
+  const pieceLength = asInt(info["piece length"], "piece length");
+  const hashes = asBytes(info.pieces, "pieces");
+  let index = 0;
+  let hash = createHash("sha1");
+  let filled = 0;
+  let good = true;
+  const endPiece = () => {
+    if (!Buffer.from(hash.digest()).equals(hashes.subarray(index * 20, index * 20 + 20))) good = false;
+    index++;
+    hash = createHash("sha1");
+    filled = 0;
+  };
+  for (const p of payloadPaths(dataDir, t)) {
+    for await (const chunk of createReadStream(p, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      for (let o = 0; o < chunk.length && good; ) {
+        const n = Math.min(pieceLength - filled, chunk.length - o);
+        hash.update(chunk.subarray(o, o + n));
+        filled += n;
+        o += n;
+        if (filled === pieceLength) endPiece();
+      }
+      if (!good) return false;
+    }
+  }
+  if (filled > 0) endPiece();
+  return good && index * 20 === hashes.length;
 }

@@ -34,8 +34,12 @@ declare module "webtorrent" {
     ready: boolean;
     done: boolean;
     progress: number;
+    /** Verified bytes (pieces already on disk included). */
     downloaded: number;
+    /** Bytes received from peers. */
+    received: number;
     uploaded: number;
+    destroyed?: boolean;
     downloadSpeed: number;
     numPeers: number;
     wires: Wire[];
@@ -73,6 +77,9 @@ declare module "webtorrent" {
     get(infoHash: string): Promise<Torrent | null>;
     address(): { address: string; family: string; port: number } | null;
     destroy(cb?: (err?: Error) => void): void;
+    /** Bytes per second; -1 lifts the limit. */
+    throttleUpload(rate: number): void;
+    throttleDownload(rate: number): void;
   }
 }
 

@@ -3,10 +3,11 @@
 // Handshake for the info hash (liveness), blocks by ordinary `request` messages, then their
 // merkle paths by the `vidya_proof` extension (availability), all under one deadline.
 
+import { sha256 } from "@noble/hashes/sha2.js";
 import { encode, asDict, asInt, decode } from "../bencode.ts";
 import { BLOCK_SIZE, PROOF_EXTENSION } from "../params.ts";
 import { bytesEqual, toHex } from "../hex.ts";
-import { hashBlock, verifyBlockProof } from "../merkle/storage-tree.ts";
+import { hashBlockAsync, verifyLeafProof } from "../merkle/storage-tree.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
   WireReader,
@@ -17,7 +18,7 @@ import {
   encodeRequest,
   type WireMessage,
 } from "../wire/messages.ts";
-import { decodeProofMessage, encodeProofMessage } from "./proof-extension.ts";
+import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "./proof-extension.ts";
 
 export interface ByteStream {
   readable: ReadableStream<Uint8Array>;
@@ -28,11 +29,18 @@ export interface ChallengeSpec {
   infoHash: Uint8Array;
   /** Our peer id on the wire: an ordinary-looking client id, so a challenge looks like a download. */
   peerId: Uint8Array;
+  /** Root of the tree the blocks are checked against: the storage root (v1) or a v2 file's pieces root. */
   storageRoot: Uint8Array;
+  /** Bytes that tree covers: the whole payload (v1) or the one file (v2). */
   totalLength: number;
   pieceLength: number;
+  /** Block indices in that tree. */
   blocks: number[];
   deadlineMs: number;
+  /** Where the tree's bytes start in the torrent's piece space (a v2 file's offset); 0 for v1. */
+  offset?: number;
+  /** Ask for paths in the tree named by `storageRoot` (a v2 file) instead of the whole payload's. */
+  namedTree?: boolean;
 }
 
 /**
@@ -47,6 +55,8 @@ export interface ChallengeOutcome {
   reason: string;
   /** SHA-256 of each block as received, hex, in request order (the transcript's answer). */
   blockHashes: string[];
+  /** SHA-256 of the node's proof answer as received (its extension payload), hex. */
+  proofHash?: string;
   handshakeMs?: number;
   blocksMs?: number;
   durationMs: number;
@@ -65,6 +75,7 @@ class ChallengeError extends Error {
 export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now: () => number = () => Date.now()): Promise<ChallengeOutcome> {
   const started = now();
   const blockHashes: string[] = [];
+  let proofHash: string | undefined;
   let handshakeMs: number | undefined;
   let blocksMs: number | undefined;
   const reader = stream.readable.getReader();
@@ -91,7 +102,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
   };
 
   try {
-    const locations = spec.blocks.map((b) => blockLocation(b, BLOCK_SIZE, spec.pieceLength, spec.totalLength));
+    const locations = spec.blocks.map((b) => treeBlockLocation(spec, b));
     await send(encodeHandshake(spec.infoHash, spec.peerId));
     let hs = wire.takeHandshake();
     while (!hs) {
@@ -131,12 +142,16 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       received.set(i, m.block);
     }
     blocksMs = now() - started;
-    for (let i = 0; i < locations.length; i++) blockHashes.push(toHex(hashBlock(received.get(i)!)));
+    // Each block is hashed once, natively: the hash is both the transcript's answer and the leaf to verify.
+    const leaves = await Promise.all(locations.map((_, i) => hashBlockAsync(received.get(i)!)));
+    for (const leaf of leaves) blockHashes.push(toHex(leaf));
 
-    await send(encodeExtended(remoteProofId, encodeProofMessage({ type: "request", blocks: spec.blocks })));
+    const request: ProofMessage = spec.namedTree ? { type: "tree-request", root: spec.storageRoot, blocks: spec.blocks } : { type: "request", blocks: spec.blocks };
+    await send(encodeExtended(remoteProofId, encodeProofMessage(request)));
     for (;;) {
       const m = await nextMessage();
       if (m.type !== "extended" || m.extId !== LOCAL_PROOF_ID) continue;
+      proofHash = toHex(sha256(m.payload));
       let answer;
       try {
         answer = decodeProofMessage(m.payload);
@@ -149,19 +164,30 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
         const k = answer.blocks.indexOf(spec.blocks[i]!);
         const proof = k >= 0 ? answer.proofs[k] : undefined;
         if (!proof) throw new ChallengeError("fail", `no path for block ${spec.blocks[i]}`);
-        if (!verifyBlockProof(spec.storageRoot, spec.totalLength, spec.blocks[i]!, received.get(i)!, proof))
+        if (!verifyLeafProof(spec.storageRoot, spec.totalLength, spec.blocks[i]!, leaves[i]!, proof))
           throw new ChallengeError("fail", `block ${spec.blocks[i]} does not verify against the storage root`);
       }
-      return { verdict: "pass", reason: "all blocks verified", blockHashes, handshakeMs, blocksMs, durationMs: now() - started };
+      return { verdict: "pass", reason: "all blocks verified", blockHashes, proofHash, handshakeMs, blocksMs, durationMs: now() - started };
     }
   } catch (e) {
     const verdict = e instanceof ChallengeError ? e.verdict : "refused";
-    return { verdict, reason: (e as Error).message, blockHashes, handshakeMs, blocksMs, durationMs: now() - started };
+    return { verdict, reason: (e as Error).message, blockHashes, proofHash, handshakeMs, blocksMs, durationMs: now() - started };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     reader.cancel().catch(() => {});
     writer.close().catch(() => {});
   }
+}
+
+/**
+ * Where block `index` of the challenged tree is on the wire: the tree's bytes start at
+ * `offset` in the piece space (v2 files start on piece boundaries), blocks are 16 KiB and
+ * the tree's last one is shorter.
+ */
+export function treeBlockLocation(spec: Pick<ChallengeSpec, "offset" | "pieceLength" | "totalLength">, index: number): { piece: number; begin: number; length: number } {
+  const inTree = blockLocation(index, BLOCK_SIZE, spec.pieceLength, spec.totalLength);
+  const at = (spec.offset ?? 0) + index * BLOCK_SIZE;
+  return { piece: Math.floor(at / spec.pieceLength), begin: at % spec.pieceLength, length: inTree.length };
 }
 
 /** Picks `count` distinct block indices uniformly from random bytes (the scheduler's randomness). */

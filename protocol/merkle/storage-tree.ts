@@ -6,6 +6,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { BLOCK_SIZE } from "../params.ts";
 import { bytesEqual, concatBytes } from "../hex.ts";
+import { sha256Pair } from "./sha256-pair.ts";
 
 export const HASH_SIZE = 32;
 const ZERO_HASH = new Uint8Array(HASH_SIZE);
@@ -32,8 +33,18 @@ export function hashBlock(block: Uint8Array): Uint8Array {
   return sha256(block);
 }
 
+/**
+ * SHA-256 of a block with the platform's native digest (WebCrypto, in Workers and Node alike),
+ * about twenty times faster than hashing 16 KiB in JavaScript; @noble/hashes where there is none.
+ */
+export async function hashBlockAsync(block: Uint8Array): Promise<Uint8Array> {
+  const subtle = typeof crypto === "undefined" ? undefined : crypto.subtle;
+  if (!subtle) return sha256(block);
+  return new Uint8Array(await subtle.digest("SHA-256", block as Uint8Array<ArrayBuffer>));
+}
+
 function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(left).update(right).digest();
+  return sha256Pair(left, right);
 }
 
 /** All levels, leaves first; each level is its hashes concatenated (32 bytes each). */
@@ -116,10 +127,26 @@ export function storageProof(tree: StorageTree, index: number): Uint8Array[] {
  * the torrent's length, so a short or padded proof and a truncated block are rejected.
  */
 export function verifyBlockProof(root: Uint8Array, totalLength: number, index: number, block: Uint8Array, proof: Uint8Array[]): boolean {
-  if (index < 0 || index >= blockCount(totalLength)) return false;
+  if (!Number.isInteger(index) || index < 0 || index >= blockCount(totalLength)) return false;
   if (block.length !== blockLength(totalLength, index)) return false;
-  if (proof.length !== treeDepth(totalLength)) return false;
-  let node = hashBlock(block);
+  return verifyLeafProof(root, totalLength, index, hashBlock(block), proof);
+}
+
+/** The same check with the block hashed natively (what the edge runs on every challenged block). */
+export async function verifyBlockProofAsync(root: Uint8Array, totalLength: number, index: number, block: Uint8Array, proof: Uint8Array[]): Promise<boolean> {
+  if (!Number.isInteger(index) || index < 0 || index >= blockCount(totalLength)) return false;
+  if (block.length !== blockLength(totalLength, index)) return false;
+  return verifyLeafProof(root, totalLength, index, await hashBlockAsync(block), proof);
+}
+
+/**
+ * Checks a leaf hash (SHA-256 of a block whose length the caller checked) against the root:
+ * the path's length must be the tree's depth for this payload length.
+ */
+export function verifyLeafProof(root: Uint8Array, totalLength: number, index: number, leaf: Uint8Array, proof: Uint8Array[]): boolean {
+  if (!Number.isInteger(index) || index < 0 || index >= blockCount(totalLength)) return false;
+  if (leaf.length !== HASH_SIZE || proof.length !== treeDepth(totalLength)) return false;
+  let node = leaf;
   let i = index;
   for (const sibling of proof) {
     if (sibling.length !== HASH_SIZE) return false;

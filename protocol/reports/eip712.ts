@@ -3,6 +3,7 @@
 // no verifyingContract; the chain id keeps a signature from replaying across networks.
 
 import { verifyTypedData, type Address, type Hex, type LocalAccount } from "viem";
+import type { Transcript, UnsignedTranscript } from "../challenge/transcript.ts";
 
 export const DOMAIN_NAME = "Vidya";
 export const DOMAIN_VERSION = "1";
@@ -29,22 +30,46 @@ export const reportTypes = {
     { name: "nonce", type: "uint64" },
     { name: "expiry", type: "uint64" },
   ],
+  /**
+   * The storage roots a node computed from payloads whose v1 piece hashes it checked: the
+   * edge confirms a curator's root when ROOT_CONFIRMATIONS distinct nodes agree with it.
+   */
+  StorageRoots: [
+    { name: "node", type: "address" },
+    { name: "infoHashes", type: "bytes20[]" },
+    { name: "roots", type: "bytes32[]" },
+    { name: "nonce", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
+  /** A node contests one of its transcripts within the epoch's dispute window. */
+  Dispute: [
+    { name: "node", type: "address" },
+    { name: "epoch", type: "uint64" },
+    { name: "transcriptId", type: "bytes32" },
+    { name: "reason", type: "string" },
+    { name: "nonce", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
 } as const;
 
 export interface NodeRegistration { node: Address; port: number; nonce: bigint; expiry: bigint }
 export interface HostedSubset { node: Address; infoHashes: Hex[]; nonce: bigint; expiry: bigint }
 export interface MemberJoin { member: Address; nonce: bigint; expiry: bigint }
+export interface StorageRoots { node: Address; infoHashes: Hex[]; roots: Hex[]; nonce: bigint; expiry: bigint }
+export interface Dispute { node: Address; epoch: bigint; transcriptId: Hex; reason: string; nonce: bigint; expiry: bigint }
 
 export interface ReportMessages {
   NodeRegistration: NodeRegistration;
   HostedSubset: HostedSubset;
   MemberJoin: MemberJoin;
+  StorageRoots: StorageRoots;
+  Dispute: Dispute;
 }
 export type ReportType = keyof ReportMessages;
 
 /** The account a report speaks for: the field its signature must recover to. */
 export function reportSigner<T extends ReportType>(type: T, message: ReportMessages[T]): Address {
-  return type === "MemberJoin" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset).node;
+  return type === "MemberJoin" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset | StorageRoots | Dispute).node;
 }
 
 /** Longest a report may be valid for, so a leaked one cannot be replayed for long. */
@@ -90,8 +115,19 @@ export function reportFromJson<T extends ReportType>(type: T, json: unknown): Re
     const port = field(typeof j.port === "number" && Number.isInteger(j.port) && j.port > 0 && j.port < 65536, "port", j.port as number);
     return { node, port, nonce, expiry } as ReportMessages[T];
   }
+  if (type === "Dispute") {
+    const epoch = uint64(j.epoch, "epoch");
+    const transcriptId = field(typeof j.transcriptId === "string" && /^0x[0-9a-fA-F]{64}$/.test(j.transcriptId), "transcriptId", (j.transcriptId as string).toLowerCase() as Hex);
+    const reason = field(typeof j.reason === "string" && j.reason.length <= 2_000, "reason", j.reason as string);
+    return { node, epoch, transcriptId, reason, nonce, expiry } as ReportMessages[T];
+  }
   const list = field(Array.isArray(j.infoHashes) && j.infoHashes.length <= 10_000, "infoHashes", j.infoHashes as unknown[]);
   const infoHashes = list.map((h) => field(typeof h === "string" && /^0x[0-9a-fA-F]{40}$/.test(h), "infoHashes", (h as string).toLowerCase() as Hex));
+  if (type === "StorageRoots") {
+    const rootList = field(Array.isArray(j.roots) && j.roots.length === infoHashes.length, "roots", j.roots as unknown[]);
+    const roots = rootList.map((r) => field(typeof r === "string" && /^0x[0-9a-fA-F]{64}$/.test(r), "roots", (r as string).toLowerCase() as Hex));
+    return { node, infoHashes, roots, nonce, expiry } as ReportMessages[T];
+  }
   return { node, infoHashes, nonce, expiry } as ReportMessages[T];
 }
 
@@ -117,4 +153,94 @@ export async function verifyReport<T extends ReportType>(
   }
   if (!ok) throw new ReportError("signature does not match the report's account");
   return signer;
+}
+
+// Challenge transcripts, signed by the edge's transcript key (TRANSCRIPT_PRIVATE_KEY, else the
+// chain poster's key). Every field of the published transcript is signed; the signature
+// makes the edge answerable for what it published (DESIGN.md "Trust model").
+
+export const transcriptTypes = {
+  ChallengeTranscript: [
+    { name: "id", type: "bytes32" },
+    { name: "epoch", type: "uint64" },
+    { name: "node", type: "address" },
+    { name: "round", type: "uint32" },
+    { name: "infoHash", type: "bytes20" },
+    { name: "host", type: "string" },
+    { name: "port", type: "uint16" },
+    { name: "blockNumber", type: "uint64" },
+    { name: "blockHash", type: "bytes32" },
+    { name: "hostedHash", type: "bytes32" },
+    { name: "file", type: "int32" },
+    { name: "root", type: "bytes32" },
+    { name: "treeLength", type: "uint64" },
+    { name: "offset", type: "uint64" },
+    { name: "blocks", type: "uint32[]" },
+    { name: "startedAt", type: "uint64" },
+    { name: "durationMs", type: "uint32" },
+    { name: "verdict", type: "string" },
+    { name: "reason", type: "string" },
+    { name: "blockHashes", type: "bytes32[]" },
+    { name: "proofHash", type: "bytes32" },
+    { name: "attempts", type: "uint8" },
+    { name: "tries", type: "ChallengeTry[]" },
+  ],
+  ChallengeTry: [
+    { name: "verdict", type: "string" },
+    { name: "reason", type: "string" },
+    { name: "startedAt", type: "uint64" },
+    { name: "durationMs", type: "uint32" },
+  ],
+} as const;
+
+const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+const hex0x = (h: string): Hex => (h.startsWith("0x") ? h : `0x${h}`).toLowerCase() as Hex;
+
+/** The typed-data message of a transcript: absent values as zero (file −1), hashes as 0x hex. */
+export function transcriptMessage(t: UnsignedTranscript) {
+  return {
+    id: t.id,
+    epoch: BigInt(t.epoch),
+    node: t.node as Address,
+    round: t.round,
+    infoHash: hex0x(t.infoHash),
+    host: t.host,
+    port: t.port,
+    blockNumber: BigInt(t.blockNumber ?? 0),
+    blockHash: t.blockHash,
+    hostedHash: t.hostedHash,
+    file: t.file ?? -1,
+    root: t.root ? hex0x(t.root) : ZERO32,
+    treeLength: BigInt(t.treeLength),
+    offset: BigInt(t.offset),
+    blocks: t.blocks,
+    startedAt: BigInt(t.startedAt),
+    durationMs: Math.min(t.durationMs, 2 ** 32 - 1),
+    verdict: t.verdict,
+    reason: t.reason,
+    blockHashes: t.blockHashes.map(hex0x),
+    proofHash: t.proofHash ? hex0x(t.proofHash) : ZERO32,
+    attempts: t.attempts,
+    tries: t.tries.map((x) => ({ verdict: x.verdict, reason: x.reason, startedAt: BigInt(x.startedAt), durationMs: Math.min(x.durationMs, 2 ** 32 - 1) })),
+  };
+}
+
+function unsigned(t: UnsignedTranscript | Transcript): UnsignedTranscript {
+  const { signer: _s, signature: _g, ...rest } = t as Transcript;
+  return rest;
+}
+
+export async function signTranscript(account: LocalAccount, chainId: number, t: UnsignedTranscript): Promise<Transcript> {
+  const signature = await account.signTypedData({ domain: vidyaDomain(chainId), types: transcriptTypes, primaryType: "ChallengeTranscript", message: transcriptMessage(unsigned(t)) } as never);
+  return { ...unsigned(t), signer: account.address.toLowerCase() as Hex, signature };
+}
+
+/** True when the transcript carries a signature by `signer` over exactly its fields. */
+export async function verifyTranscript(chainId: number, t: Transcript, signer: Address): Promise<boolean> {
+  if (!t.signature || !t.signer || t.signer.toLowerCase() !== signer.toLowerCase()) return false;
+  try {
+    return await verifyTypedData({ address: signer, domain: vidyaDomain(chainId), types: transcriptTypes, primaryType: "ChallengeTranscript", message: transcriptMessage(unsigned(t)), signature: t.signature } as never);
+  } catch {
+    return false;
+  }
 }

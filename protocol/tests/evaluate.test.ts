@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { evaluateEpoch, provenBytes } from "../epoch/evaluate.ts";
-import { HOSTING_POOL } from "../params.ts";
+import { correlationBps, evaluateEpoch, provenBytes } from "../epoch/evaluate.ts";
+import { CORRELATION_CAP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";
+import { subnetOf } from "../net/subnet.ts";
 
 const A = "0x00000000000000000000000000000000000000aa";
 const B = "0x00000000000000000000000000000000000000bb";
@@ -38,5 +39,76 @@ describe("epoch evaluation", () => {
 
   it("refuses a transcript for a torrent whose length is not published", () => {
     expect(() => provenBytes([{ node: A, infoHash: "33".repeat(20), verdict: "pass" }], torrents)).toThrow(/no length/);
+  });
+});
+
+describe("epoch consequences", () => {
+  const confirmed = [{ infoHash: "11".repeat(20), length: 1_000, rootStatus: "confirmed" as const }];
+  const published = [{ infoHash: "11".repeat(20), length: 1_000, rootStatus: "published" as const }];
+  const at = (node: string, verdict: string, host: string) => ({ node, infoHash: "11".repeat(20), verdict, host });
+
+  it("slashes a signed answer that fails against a confirmed root as fraud, and only counts it as a miss against an unconfirmed one", () => {
+    const fraud = evaluateEpoch([at(A, "fail", "10.0.0.1")], confirmed, []);
+    expect(fraud.penalties).toMatchObject([{ node: A, frauds: 1, missed: 0, fraudSlash: FRAUD_SLASH, slashed: FRAUD_SLASH }]);
+    expect(fraud.slashedLeaves).toEqual([{ account: A, cumulative: FRAUD_SLASH }]);
+    const miss = evaluateEpoch([at(A, "fail", "10.0.0.1")], published, []);
+    expect(miss.penalties).toMatchObject([{ node: A, frauds: 0, missed: 1, slashed: 0n }]);
+    expect(miss.slashedLeaves).toEqual([]);
+  });
+
+  it("grows a fault fee over consecutive epochs of misses, capped, and resets it after a clean epoch", () => {
+    let faults: { node: string; streak: number }[] = [];
+    const fees: bigint[] = [];
+    for (let e = 0; e < 8; e++) {
+      const r = evaluateEpoch([at(A, "timeout", "10.0.0.1")], published, [], { slashed: [], faults });
+      fees.push(r.penalties[0]!.faultFee);
+      faults = r.faults;
+    }
+    expect(fees).toEqual([0n, 1n, 2n, 4n, 8n, 16n, 16n, 16n].map((x) => (x * FAULT_FEE_BASE)));
+    expect(FAULT_FEE_CAP).toBe(16n * FAULT_FEE_BASE);
+    const clean = evaluateEpoch([at(A, "pass", "10.0.0.1")], published, [], { slashed: [], faults });
+    expect(clean.faults).toEqual([]);
+    expect(clean.penalties).toEqual([]);
+    // A node not challenged keeps its streak: leaving does not clear it.
+    expect(evaluateEpoch([], published, [], { slashed: [], faults }).faults).toEqual(faults);
+  });
+
+  it("multiplies the penalties of nodes that fault together in one /24 or /64, capped", () => {
+    const C = "0x00000000000000000000000000000000000000cc";
+    const D = "0x00000000000000000000000000000000000000dd";
+    const r = evaluateEpoch([at(A, "fail", "10.0.0.1"), at(B, "fail", "10.0.0.2"), at(C, "fail", "10.0.0.3"), at(D, "fail", "10.0.1.1")], confirmed, []);
+    const by = (n: string) => r.penalties.find((p) => p.node === n)!;
+    expect(by(A)).toMatchObject({ subnet: "10.0.0.0/24", faultyInSubnet: 3, correlationBps: 20_000n, slashed: 2n * FRAUD_SLASH });
+    expect(by(D)).toMatchObject({ faultyInSubnet: 1, correlationBps: 10_000n, slashed: FRAUD_SLASH });
+    expect(correlationBps(2)).toBe(15_000n);
+    expect(correlationBps(100)).toBe(CORRELATION_CAP_BPS);
+    const v6 = evaluateEpoch([at(A, "fail", "2001:db8:1:2::a"), at(B, "fail", "2001:db8:1:2:ffff::1")], confirmed, []);
+    expect(v6.penalties.map((p) => [p.subnet, p.correlationBps])).toEqual([
+      ["2001:db8:1:2::/64", 15_000n],
+      ["2001:db8:1:2::/64", 15_000n],
+    ]);
+  });
+
+  it("adds to cumulative slashed leaves and ignores challenges of a contested root", () => {
+    const r = evaluateEpoch([at(A, "fail", "10.0.0.1")], confirmed, [], { slashed: [{ account: B as Address, cumulative: 3n }, { account: A as Address, cumulative: 4n }], faults: [] });
+    expect(r.slashedLeaves).toEqual([
+      { account: A, cumulative: 4n + FRAUD_SLASH },
+      { account: B, cumulative: 3n },
+    ]);
+    const contested = evaluateEpoch([at(A, "fail", "10.0.0.1"), at(B, "pass", "10.0.0.2")], [{ ...confirmed[0]!, rootStatus: "contested" }], []);
+    expect(contested.penalties).toEqual([]);
+    expect(contested.hosting).toEqual([
+      { node: A, provenBytes: 0n },
+      { node: B, provenBytes: 0n },
+    ]);
+  });
+});
+
+describe("subnets", () => {
+  it("groups IPv4 by /24, IPv6 by /64, IPv4-mapped IPv6 as IPv4", () => {
+    expect(subnetOf("192.0.2.77")).toBe("192.0.2.0/24");
+    expect(subnetOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(subnetOf("::ffff:192.0.2.5")).toBe("192.0.2.0/24");
+    expect(subnetOf("node.example")).toBe("node.example");
   });
 });

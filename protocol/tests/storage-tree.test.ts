@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK_SIZE } from "../params.ts";
-import { blockCount, blockLength, storageProof, storageRoot, StorageTreeBuilder, treeDepth, verifyBlockProof } from "../merkle/storage-tree.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { blockCount, blockLength, hashBlockAsync, storageProof, storageRoot, StorageTreeBuilder, treeDepth, verifyBlockProof, verifyBlockProofAsync, verifyLeafProof } from "../merkle/storage-tree.ts";
+import { sha256Pair } from "../merkle/sha256-pair.ts";
 import { blockLocation } from "../wire/messages.ts";
 
 const payload = Uint8Array.from({ length: 5 * BLOCK_SIZE + 123 }, (_, i) => (i * 31 + (i >> 8)) & 0xff);
@@ -42,5 +44,30 @@ describe("storage tree", () => {
     expect(blockLocation(0, BLOCK_SIZE, 4 * BLOCK_SIZE, payload.length)).toEqual({ piece: 0, begin: 0, length: BLOCK_SIZE });
     expect(blockLocation(5, BLOCK_SIZE, 4 * BLOCK_SIZE, payload.length)).toEqual({ piece: 1, begin: BLOCK_SIZE, length: 123 });
     expect(() => blockLocation(6, BLOCK_SIZE, 4 * BLOCK_SIZE, payload.length)).toThrow(RangeError);
+  });
+});
+
+describe("fast paths of the verifier", () => {
+  it("sha256Pair is SHA-256 of the 64 bytes (against @noble/hashes)", () => {
+    for (let i = 0; i < 200; i++) {
+      const l = crypto.getRandomValues(new Uint8Array(32));
+      const r = crypto.getRandomValues(new Uint8Array(32));
+      expect(sha256Pair(l, r)).toEqual(sha256(new Uint8Array([...l, ...r])));
+    }
+  });
+
+  it("verifyBlockProofAsync (WebCrypto leaf) agrees with verifyBlockProof, and rejects a changed block", async () => {
+    const data = Uint8Array.from({ length: 7 * BLOCK_SIZE + 99 }, (_, i) => (i * 13) & 0xff);
+    const tree = new StorageTreeBuilder().update(data).finish();
+    for (const index of [0, 3, 7]) {
+      const block = data.slice(index * BLOCK_SIZE, Math.min((index + 1) * BLOCK_SIZE, data.length));
+      const proof = storageProof(tree, index);
+      expect(await verifyBlockProofAsync(tree.root, data.length, index, block, proof)).toBe(true);
+      expect(verifyLeafProof(tree.root, data.length, index, await hashBlockAsync(block), proof)).toBe(true);
+      block[0] = block[0]! ^ 1;
+      expect(await verifyBlockProofAsync(tree.root, data.length, index, block, proof)).toBe(false);
+      expect(verifyBlockProof(tree.root, data.length, index, block, proof)).toBe(false);
+    }
+    expect(verifyLeafProof(tree.root, data.length, 8, new Uint8Array(32), storageProof(tree, 0))).toBe(false);
   });
 });

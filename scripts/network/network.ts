@@ -118,7 +118,8 @@ export class LocalNetwork {
     this.log(`starting ${name} hosting ${torrentNames.join(", ")}`);
     const home = join(this.opts.dir, "nodes", name);
     const port = await freePort();
-    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port)]);
+    // --no-fill: each node hosts the subset it is given, not what pays most (the demo's replicas stay as set).
+    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--no-fill"]);
     const address = this.walletAddress(home);
     await this.chain.fund(address, "10"); // gas for its claims
     const hosts = torrentNames.map((n) => {

@@ -63,6 +63,29 @@ describe("raw query decoding", () => {
     expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=1&left=0&uploaded=1e9`)).toThrow(/uploaded/);
   });
 
+  // Regressions found by the announce fuzz (announce-fuzz.test.ts, seed 20260301).
+  it("does not fail an announce over a malformed escape in a parameter it ignores", () => {
+    const base = `info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=6881&left=5`;
+    expect(parseAnnounce(`${base}&ipv6=fe80::1%eth0&key=8838d8A%z3&%zz=1&supportcrypto=%`)).toMatchObject({ port: 6881, left: 5 });
+    expect(parseScrape(`info_hash=${"%01".repeat(20)}&trackerid=%`)).toHaveLength(1);
+    // A parameter it reads still has to be well formed.
+    expect(() => parseAnnounce(`${base}&event=%`)).toThrow(QueryError);
+    expect(() => parseAnnounce(`info_hash=${"%01".repeat(19)}%0&peer_id=${pid}&port=1&left=0`)).toThrow(QueryError);
+  });
+
+  it("gives an absurd numwant the most peers, not the default", () => {
+    const base = `info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=6881&left=5`;
+    expect(parseAnnounce(`${base}&numwant=1000000`).numwant).toBe(200);
+    expect(parseAnnounce(`${base}&numwant=99999999999999999999999`).numwant).toBe(200);
+    expect(parseAnnounce(`${base}&numwant=-1`).numwant).toBe(50);
+  });
+
+  it("reads counters written with leading zeros", () => {
+    const q = parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=0006881&left=00000000000000000000005&uploaded=0000000000000000000`);
+    expect(q).toMatchObject({ port: 6881, left: 5, uploaded: 0 });
+    expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=1&left=9007199254740992`)).toThrow(/left/);
+  });
+
   it("reads the raw query without the fragment and scrape hashes all", () => {
     expect(rawQueryOf("http://x/a/announce?info_hash=%00#frag")).toBe("info_hash=%00");
     expect(parseScrape(`info_hash=${"%01".repeat(20)}&info_hash=${"%02".repeat(20)}`)).toHaveLength(2);

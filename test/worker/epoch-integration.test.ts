@@ -7,6 +7,7 @@ import { HOSTING_POOL } from "../../protocol/params.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow, type Transcript } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
+import { madeTranscript } from "./support/transcripts.ts";
 import { admin, call, uploadTorrent } from "./support/worker.ts";
 
 const nodeA = "0x00000000000000000000000000000000000000aa";
@@ -14,24 +15,8 @@ const nodeB = "0x00000000000000000000000000000000000000bb";
 const t1 = fixture(60_000, 51, "e1.bin");
 const t2 = fixture(90_000, 52, "e2.bin");
 
-let seq = 0;
 function transcript(epoch: number, node: string, infoHash: string, verdict: Transcript["verdict"]): Transcript {
-  seq++;
-  return {
-    id: `00000000-0000-4000-8000-${seq.toString().padStart(12, "0")}`,
-    epoch,
-    node,
-    infoHash,
-    host: "127.0.0.1",
-    port: 6881,
-    blocks: [0, 1, 2],
-    startedAt: 1_700_000_000_000 + seq,
-    durationMs: 40,
-    verdict,
-    reason: verdict === "pass" ? "all blocks verified" : "block 1 does not verify against the storage root",
-    blockHashes: ["aa".repeat(32)],
-    attempts: verdict === "pass" ? 1 : 2,
-  };
+  return madeTranscript(epoch, node, infoHash, verdict);
 }
 
 async function insert(ts: Transcript[]) {

@@ -5,20 +5,22 @@ import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { tick } from "../../worker/scheduled.ts";
 import { fixture } from "./support/fixture.ts";
+import { madeTranscript } from "./support/transcripts.ts";
 import { call, uploadTorrent } from "./support/worker.ts";
 
 const node = "0x00000000000000000000000000000000000000cc";
 
 describe("cron", () => {
-  it("leaves an epoch open until EPOCH_SECONDS have passed since its first challenge, then closes it", async () => {
+  it("leaves an epoch open until EPOCH_SECONDS have passed since it opened, then closes it", async () => {
     const t = fixture(30_000, 61, "cron.bin");
     await uploadTorrent(t);
     const now = Date.now();
     await db(env.DB)
       .insert(schema.challenges)
-      .values(transcriptRow({ id: crypto.randomUUID(), epoch: 1, node, infoHash: t.infoHash, host: "127.0.0.1", port: 1, blocks: [0], startedAt: now - 60_000, durationMs: 5, verdict: "pass", reason: "ok", blockHashes: [], attempts: 1 }));
+      .values(transcriptRow(madeTranscript(1, node, t.infoHash, "pass", { startedAt: now - 60_000 })));
 
-    expect(await tick(env, now)).toEqual({ challenged: 0 });
+    // The first tick opens epoch 1 (its seed committed); nobody is registered, so no round is due.
+    expect(await tick(env, now)).toMatchObject({ epoch: 1, challenged: 0, nextRoundAt: null });
     expect(await (await call("/api/epochs")).json()).toEqual([]);
 
     // An hour later the scheduled handler closes epoch 1.

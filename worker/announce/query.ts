@@ -45,7 +45,37 @@ export function rawQueryOf(url: string): string {
   return url.slice(q + 1, h < 0 ? undefined : h);
 }
 
-/** Parameters by name (names decoded as binary strings), every value as raw bytes, in order. */
+/**
+ * Parameters by name, values still escaped, in order. Only the values a handler reads are
+ * decoded, strictly: a malformed escape in a parameter we ignore (a client's `key`, an
+ * `ipv6=fe80::1%eth0`) must not fail the announce, since unknown parameters are ignored,
+ * never rejected (TRACKER-NOTES). A name with a malformed escape is kept raw and so matches
+ * no parameter we read.
+ */
+export function splitRawQuery(raw: string): Map<string, string[]> {
+  const params = new Map<string, string[]>();
+  if (!raw) return params;
+  for (const part of raw.split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    let name = rawName;
+    if (rawName.includes("%")) {
+      try {
+        name = bytesToBinary(percentDecodeBytes(rawName));
+      } catch {
+        name = rawName;
+      }
+    }
+    const value = eq < 0 ? "" : part.slice(eq + 1);
+    const list = params.get(name);
+    if (list) list.push(value);
+    else params.set(name, [value]);
+  }
+  return params;
+}
+
+/** Every parameter decoded to raw bytes (names as binary strings); throws on any malformed escape. */
 export function parseRawQuery(raw: string): Map<string, Uint8Array[]> {
   const params = new Map<string, Uint8Array[]>();
   if (!raw) return params;
@@ -74,29 +104,36 @@ export interface AnnounceQuery {
   numwant: number;
 }
 
-function first(params: Map<string, Uint8Array[]>, name: string): Uint8Array | undefined {
-  return params.get(name)?.[0];
+/** The first value of a parameter, decoded; a repeated parameter counts once, as sent first. */
+function first(params: Map<string, string[]>, name: string): Uint8Array | undefined {
+  const v = params.get(name)?.[0];
+  return v === undefined ? undefined : percentDecodeBytes(v);
 }
 
 function ascii(b: Uint8Array): string {
   return bytesToBinary(b);
 }
 
-function counter(params: Map<string, Uint8Array[]>, name: string, required: boolean): number {
+/** Decimal digits as a number; leading zeros are allowed, more than 16 significant digits are not. */
+function decimal(s: string): number | undefined {
+  if (!/^[0-9]+$/.test(s)) return undefined;
+  const significant = s.replace(/^0+(?=.)/, "");
+  return significant.length <= 16 ? Number(significant) : Infinity;
+}
+
+function counter(params: Map<string, string[]>, name: string, required: boolean): number {
   const v = first(params, name);
   if (v === undefined || v.length === 0) {
     if (required) throw new QueryError(`missing ${name}`);
     return 0;
   }
-  const s = ascii(v);
   // Some clients send negative `left` for unknown sizes; anything but digits is refused.
-  if (!/^[0-9]{1,16}$/.test(s)) throw new QueryError(`invalid ${name}`);
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new QueryError(`invalid ${name}`);
+  const n = decimal(ascii(v));
+  if (n === undefined || !Number.isSafeInteger(n)) throw new QueryError(`invalid ${name}`);
   return n;
 }
 
-function twentyBytes(params: Map<string, Uint8Array[]>, name: string): Uint8Array {
+function twentyBytes(params: Map<string, string[]>, name: string): Uint8Array {
   const v = first(params, name);
   if (!v) throw new QueryError(`missing ${name}`);
   if (v.length !== 20) throw new QueryError(`invalid ${name}: expected 20 bytes, got ${v.length}`);
@@ -106,7 +143,7 @@ function twentyBytes(params: Map<string, Uint8Array[]>, name: string): Uint8Arra
 const EVENTS = new Set(["started", "completed", "stopped", "paused", ""]);
 
 export function parseAnnounce(raw: string): AnnounceQuery {
-  const params = parseRawQuery(raw);
+  const params = splitRawQuery(raw);
   const infoHash = twentyBytes(params, "info_hash");
   const peerId = twentyBytes(params, "peer_id");
   const eventBytes = first(params, "event");
@@ -118,8 +155,9 @@ export function parseAnnounce(raw: string): AnnounceQuery {
   const numwantRaw = first(params, "numwant");
   let numwant = DEFAULT_NUMWANT;
   if (numwantRaw && numwantRaw.length) {
-    const s = ascii(numwantRaw);
-    numwant = /^[0-9]{1,6}$/.test(s) ? Math.min(Number(s), MAX_NUMWANT) : DEFAULT_NUMWANT;
+    // A wish, not a command: an absurd number gets the most we give, garbage the default.
+    const n = decimal(ascii(numwantRaw));
+    numwant = n === undefined ? DEFAULT_NUMWANT : Math.min(n, MAX_NUMWANT);
   }
   return {
     infoHash,
@@ -135,7 +173,7 @@ export function parseAnnounce(raw: string): AnnounceQuery {
 
 /** Every info_hash of a scrape (BEP 48), each exactly 20 bytes. */
 export function parseScrape(raw: string): Uint8Array[] {
-  const hashes = parseRawQuery(raw).get("info_hash") ?? [];
+  const hashes = (splitRawQuery(raw).get("info_hash") ?? []).map(percentDecodeBytes);
   for (const h of hashes) if (h.length !== 20) throw new QueryError(`invalid info_hash: expected 20 bytes, got ${h.length}`);
   return hashes;
 }

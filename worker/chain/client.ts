@@ -41,15 +41,28 @@ export async function lastPostedEpoch(env: Env): Promise<bigint> {
   return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });
 }
 
-/** Posts one epoch's root and waits for it to be mined; returns the transaction hash. */
-export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: Hex, totalEarned: bigint): Promise<Hex> {
+/** "No leaves" for a tree (contracts/src/EpochRewards.sol): nothing can be claimed against it. */
+export const EMPTY_ROOT: Hex = "0x0000000000000000000000000000000000000000000000000000000000000000";
+
+/** What an epoch posts beside its earned root; each defaults to none. */
+export interface EpochCommitment {
+  /** Root of cumulative slashed totals per node. */
+  slashedRoot?: Hex;
+  /** Root of cumulative spending per member. */
+  spentRoot?: Hex;
+  /** Bounty amounts the earned leaves pay out, per info hash (20 bytes). */
+  bountyDraws?: { infoHash: Hex; amount: bigint }[];
+}
+
+/** Posts one epoch's roots and waits for it to be mined; returns the transaction hash. */
+export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: Hex, totalEarned: bigint, extra: EpochCommitment = {}): Promise<Hex> {
   const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
   const key = env.CHAIN_PRIVATE_KEY;
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new HttpError(503, "chain_not_configured", "CHAIN_PRIVATE_KEY is not configured");
   const url = env.CHAIN_RPC_URL!;
   const account = privateKeyToAccount(key as Hex);
   const wallet = createWalletClient({ account, chain: chain(env, url), transport: http(url) });
-  const hash = await wallet.writeContract({ address, abi: epochRewardsAbi, functionName: "postRoot", args: [BigInt(epoch), root, inputsHash, totalEarned] });
+  const hash = await wallet.writeContract({ address, abi: epochRewardsAbi, functionName: "postRoot", args: [BigInt(epoch), root, extra.slashedRoot ?? EMPTY_ROOT, extra.spentRoot ?? EMPTY_ROOT, inputsHash, totalEarned, extra.bountyDraws ?? []] });
   const receipt = await publicClient(env).waitForTransactionReceipt({ hash, pollingInterval: 250 });
   if (receipt.status !== "success") throw new HttpError(502, "post_reverted", `postRoot for epoch ${epoch} reverted (tx ${hash})`);
   return hash;

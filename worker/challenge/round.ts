@@ -1,41 +1,39 @@
-// A challenge round (DESIGN.md flow 4): for each registered node and each torrent of its
-// hosted subset, dial the node's BitTorrent port as the edge saw it, fetch a few random
-// blocks with ordinary requests, then their merkle paths (protocol/challenge/client.ts).
-// A round's transcripts belong to the open epoch and are its published inputs.
+// Challenge rounds (DESIGN.md flow 4). A node's round challenges the targets and blocks that
+// protocol/challenge/schedule.ts derives from the epoch's committed seed, the chain's latest
+// block, the node and the round number. For each: dial the node's BitTorrent port as the edge
+// saw it, fetch the blocks with ordinary requests, then their merkle paths
+// (protocol/challenge/client.ts). A try that does not pass is retried with the same blocks
+// after a short backoff; the transcript of the last try, with the earlier ones, is signed and
+// kept as an input of the open epoch. The ChallengeScheduler decides when rounds run.
 
 import { connect } from "cloudflare:sockets";
-import { eq, max } from "drizzle-orm";
-import { pickBlocks, runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } from "../../protocol/challenge/client.ts";
+import { and, eq, inArray, max, ne } from "drizzle-orm";
+import type { Hex, LocalAccount } from "viem";
+import { runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } from "../../protocol/challenge/client.ts";
+import { deriveRound, transcriptId, type ChallengeableTorrent, type DerivedChallenge } from "../../protocol/challenge/schedule.ts";
+import type { ChallengeTry, Transcript, UnsignedTranscript } from "../../protocol/challenge/transcript.ts";
+import { signTranscript } from "../../protocol/reports/eip712.ts";
 import { fromHex, binaryToBytes } from "../../protocol/hex.ts";
-import { blockCount } from "../../protocol/merkle/storage-tree.ts";
-import { CHALLENGE_BLOCKS, CHALLENGE_DEADLINE_MS } from "../../protocol/params.ts";
+import { CHALLENGE_DEADLINE_MS, CHALLENGE_RETRIES } from "../../protocol/params.ts";
+import type { TorrentFileV2 } from "../../protocol/torrent.ts";
 import type { Env } from "../env.ts";
-import { db, schema, type Db } from "../db/client.ts";
+import { schema, type Db } from "../db/client.ts";
+import type { Beacon } from "./beacon.ts";
+import type { EpochSchedule } from "../epoch/seed.ts";
 
-export interface Transcript {
-  id: string;
-  epoch: number;
-  node: string;
-  infoHash: string;
-  host: string;
-  port: number;
-  blocks: number[];
-  startedAt: number;
-  durationMs: number;
-  verdict: Verdict;
-  reason: string;
-  blockHashes: string[];
-  attempts: number;
+export type { Transcript };
+
+/** A torrent as a node hosts it, with what the wire needs beside the derivation's inputs. */
+export interface HostedTorrent extends ChallengeableTorrent {
+  pieceLength: number;
 }
 
-export interface ChallengeTarget {
+/** A registered node with a non-empty hosted subset: what a round needs of it. */
+export interface NodeTargets {
   node: string;
   host: string;
   port: number;
-  infoHash: string;
-  length: number;
-  pieceLength: number;
-  storageRoot: string;
+  hosted: HostedTorrent[];
 }
 
 /** A connection to a node; the worker dials with cloudflare:sockets. */
@@ -64,56 +62,19 @@ export function challengerPeerId(): Uint8Array {
   return binaryToBytes("-qB4650-" + Array.from(r, (b) => ALNUM[b % ALNUM.length]).join(""));
 }
 
-export async function challengeOnce(t: ChallengeTarget, dial: Dial): Promise<{ blocks: number[]; startedAt: number; outcome: ChallengeOutcome }> {
-  // 4 random bytes per pick; extra picks absorb collisions.
-  const blocks = pickBlocks(blockCount(t.length), CHALLENGE_BLOCKS, crypto.getRandomValues(new Uint8Array(16 * CHALLENGE_BLOCKS)));
-  const startedAt = Date.now();
-  let conn: ReturnType<Dial> | undefined;
-  try {
-    conn = dial(t.host, t.port);
-    const outcome = await runChallenge(conn, {
-      infoHash: fromHex(t.infoHash),
-      peerId: challengerPeerId(),
-      storageRoot: fromHex(t.storageRoot),
-      totalLength: t.length,
-      pieceLength: t.pieceLength,
-      blocks,
-      deadlineMs: CHALLENGE_DEADLINE_MS,
-    });
-    return { blocks, startedAt, outcome };
-  } catch (e) {
-    return { blocks, startedAt, outcome: { verdict: "refused", reason: `could not connect: ${(e as Error).message}`, blockHashes: [], durationMs: Date.now() - startedAt } };
-  } finally {
-    conn?.close();
-  }
+/** Registered nodes that host anything: who the schedule has rounds for. */
+export async function hostingNodes(d: Db): Promise<string[]> {
+  const rows = await d.selectDistinct({ node: schema.hosted.node }).from(schema.hosted).innerJoin(schema.nodes, eq(schema.nodes.address, schema.hosted.node));
+  return rows.map((r) => r.node).sort();
 }
 
-/** One challenge as it counts: a try that does not pass is retried once with fresh blocks. */
-export async function challengeTarget(t: ChallengeTarget, epoch: number, dial: Dial): Promise<Transcript> {
-  let attempt = await challengeOnce(t, dial);
-  let attempts = 1;
-  if (attempt.outcome.verdict !== "pass") {
-    attempt = await challengeOnce(t, dial);
-    attempts = 2;
+/** Registered nodes (all, or those named) with their hosted torrents, sorted by node. Contested roots are not challenged. */
+export async function loadNodes(d: Db, only?: string[]): Promise<NodeTargets[]> {
+  if (only && only.length > 90) {
+    const parts: NodeTargets[] = [];
+    for (let i = 0; i < only.length; i += 90) parts.push(...(await loadNodes(d, only.slice(i, i + 90))));
+    return parts.sort((a, b) => (a.node < b.node ? -1 : 1));
   }
-  return {
-    id: crypto.randomUUID(),
-    epoch,
-    node: t.node,
-    infoHash: t.infoHash,
-    host: t.host,
-    port: t.port,
-    blocks: attempt.blocks,
-    startedAt: attempt.startedAt,
-    durationMs: attempt.outcome.durationMs,
-    verdict: attempt.outcome.verdict,
-    reason: attempt.outcome.reason,
-    blockHashes: attempt.outcome.blockHashes,
-    attempts,
-  };
-}
-
-export async function challengeTargets(d: Db, node?: string): Promise<ChallengeTarget[]> {
   const q = d
     .select({
       node: schema.nodes.address,
@@ -123,37 +84,148 @@ export async function challengeTargets(d: Db, node?: string): Promise<ChallengeT
       length: schema.torrents.length,
       pieceLength: schema.torrents.pieceLength,
       storageRoot: schema.torrents.storageRoot,
+      v2Files: schema.torrents.v2Files,
     })
     .from(schema.hosted)
     .innerJoin(schema.nodes, eq(schema.nodes.address, schema.hosted.node))
     .innerJoin(schema.torrents, eq(schema.torrents.infoHash, schema.hosted.infoHash));
-  return node ? q.where(eq(schema.nodes.address, node)) : q;
+  const contested = ne(schema.torrents.rootStatus, "contested");
+  if (only && only.length === 0) return [];
+  const rows = await (only ? q.where(and(contested, inArray(schema.nodes.address, only))) : q.where(contested));
+  const byNode = new Map<string, NodeTargets>();
+  for (const r of rows) {
+    const n = byNode.get(r.node) ?? { node: r.node, host: r.host, port: r.port, hosted: [] };
+    const files = JSON.parse(r.v2Files) as TorrentFileV2[];
+    n.hosted.push({ infoHash: r.infoHash, length: r.length, pieceLength: r.pieceLength, storageRoot: r.storageRoot, v2Files: files.length ? files : undefined });
+    byNode.set(r.node, n);
+  }
+  return [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
 }
 
-export function transcriptRow(t: Transcript): typeof schema.challenges.$inferInsert {
-  return { ...t, blocks: JSON.stringify(t.blocks), blockHashes: JSON.stringify(t.blockHashes) };
+export async function challengeOnce(n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, dial: Dial, now: () => number = Date.now): Promise<{ startedAt: number; outcome: ChallengeOutcome }> {
+  const startedAt = now();
+  let conn: ReturnType<Dial> | undefined;
+  try {
+    conn = dial(n.host, n.port);
+    const outcome = await runChallenge(conn, {
+      infoHash: fromHex(t.infoHash),
+      peerId: challengerPeerId(),
+      storageRoot: fromHex(c.root),
+      totalLength: c.treeLength,
+      pieceLength: t.pieceLength,
+      offset: c.offset,
+      namedTree: c.file !== null,
+      blocks: c.blocks,
+      deadlineMs: CHALLENGE_DEADLINE_MS,
+    });
+    return { startedAt, outcome };
+  } catch (e) {
+    return { startedAt, outcome: { verdict: "refused", reason: `could not connect: ${(e as Error).message}`, blockHashes: [], durationMs: now() - startedAt } };
+  } finally {
+    conn?.close();
+  }
 }
 
-export function transcriptFromRow(r: typeof schema.challenges.$inferSelect): Transcript {
-  return { ...r, verdict: r.verdict as Verdict, blocks: JSON.parse(r.blocks) as number[], blockHashes: JSON.parse(r.blockHashes) as string[] };
+export interface RoundContext {
+  epoch: number;
+  seed: Hex;
+  schedule: EpochSchedule;
+  beacon: Beacon;
+  signer?: LocalAccount;
+  chainId: number;
+  dial: Dial;
+  retries: number;
+  backoffMs: number;
 }
 
-export async function runChallengeRound(env: Env, dial: Dial = dialTcp): Promise<Transcript[]> {
-  const d = db(env.DB);
-  const targets = await challengeTargets(d);
-  const epoch = await openEpoch(d);
+export function retriesOf(env: Env): number {
+  const n = Number(env.CHALLENGE_RETRIES ?? CHALLENGE_RETRIES);
+  return Number.isInteger(n) && n >= 0 && n <= 5 ? n : CHALLENGE_RETRIES;
+}
+
+/**
+ * One challenge as it counts: tries until one passes or 1 + `retries` were made, waiting
+ * `backoffMs`, then twice that, between tries. The same blocks every time (as Storj
+ * re-verifies the same piece), so a retry cannot turn a missing block into a lucky pass.
+ */
+export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex): Promise<Transcript> {
+  const tries: ChallengeTry[] = [];
+  let attempt = await challengeOnce(n, t, c, ctx.dial);
+  for (let k = 0; attempt.outcome.verdict !== "pass" && k < ctx.retries; k++) {
+    tries.push({ verdict: attempt.outcome.verdict, reason: attempt.outcome.reason, startedAt: attempt.startedAt, durationMs: attempt.outcome.durationMs });
+    await new Promise((r) => setTimeout(r, ctx.backoffMs * 2 ** k));
+    attempt = await challengeOnce(n, t, c, ctx.dial);
+  }
+  const o = attempt.outcome;
+  const unsigned: UnsignedTranscript = {
+    id: transcriptId(ctx.epoch, n.node, round, c.infoHash),
+    epoch: ctx.epoch,
+    node: n.node,
+    round,
+    infoHash: c.infoHash,
+    host: n.host,
+    port: n.port,
+    blockNumber: ctx.beacon.blockNumber,
+    blockHash: ctx.beacon.blockHash,
+    hostedHash,
+    file: c.file,
+    root: c.root,
+    treeLength: c.treeLength,
+    offset: c.offset,
+    blocks: c.blocks,
+    startedAt: attempt.startedAt,
+    durationMs: o.durationMs,
+    verdict: o.verdict,
+    reason: o.reason,
+    blockHashes: o.blockHashes,
+    proofHash: o.proofHash ?? null,
+    attempts: tries.length + 1,
+    tries,
+  };
+  return ctx.signer ? signTranscript(ctx.signer, ctx.chainId, unsigned) : { ...unsigned, signer: null, signature: null };
+}
+
+/** Runs the given rounds (at most one per node) with CONCURRENCY connections; returns every transcript. */
+export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number }[]): Promise<Transcript[]> {
+  const jobs: (() => Promise<Transcript>)[] = [];
+  for (const { node, round } of rounds) {
+    const derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+    const byHash = new Map(node.hosted.map((t) => [t.infoHash, t]));
+    for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash));
+  }
   const results: Transcript[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < targets.length) {
-      const t = targets[next++]!;
-      results.push(await challengeTarget(t, epoch, dial));
-    }
+    while (next < jobs.length) results.push(await jobs[next++]!());
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, targets.length) }, worker));
-  for (let i = 0; i < results.length; i += 50) {
-    const chunk = results.slice(i, i + 50).map((t) => d.insert(schema.challenges).values(transcriptRow(t)));
-    if (chunk.length) await d.batch(chunk as [(typeof chunk)[0], ...typeof chunk]);
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
+  return results.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.startedAt - b.startedAt));
+}
+
+export function transcriptRow(t: Transcript): typeof schema.challenges.$inferInsert {
+  return { ...t, blocks: JSON.stringify(t.blocks), blockHashes: JSON.stringify(t.blockHashes), tries: JSON.stringify(t.tries) };
+}
+
+export function transcriptFromRow(r: typeof schema.challenges.$inferSelect): Transcript {
+  return {
+    ...r,
+    id: r.id as Hex,
+    verdict: r.verdict as Verdict,
+    blockHash: r.blockHash as Hex,
+    hostedHash: r.hostedHash as Hex,
+    signer: r.signer as Hex | null,
+    signature: r.signature as Hex | null,
+    blocks: JSON.parse(r.blocks) as number[],
+    blockHashes: JSON.parse(r.blockHashes) as string[],
+    tries: JSON.parse(r.tries) as ChallengeTry[],
+  };
+}
+
+/** Keeps transcripts; a transcript id already recorded (a round run twice) is not written again. */
+export async function storeTranscripts(d: Db, ts: Transcript[]): Promise<void> {
+  // D1 binds at most 100 parameters a statement: one transcript per insert, batched.
+  for (let i = 0; i < ts.length; i += 50) {
+    const part = ts.slice(i, i + 50).map((t) => d.insert(schema.challenges).values(transcriptRow(t)).onConflictDoNothing());
+    if (part.length) await d.batch(part as [(typeof part)[0], ...typeof part]);
   }
-  return results;
 }

@@ -36,8 +36,15 @@ export const torrents = sqliteTable("torrents", {
   pieceLength: integer("piece_length").notNull(),
   /** JSON: [{ path, length }] in info-dict order. */
   files: text("files").notNull(),
-  /** 64 lowercase hex: root of the storage tree over the payload (DESIGN.md). */
+  /** 64 lowercase hex: root of the storage tree over the payload (DESIGN.md); "" for v2 and hybrid torrents. */
   storageRoot: text("storage_root").notNull(),
+  /** "v1", "v2" or "hybrid" (BEP 52). */
+  version: text("version").notNull().default("v1"),
+  /** JSON: [{ path, length, piecesRoot?, offset }] of a v2 or hybrid file tree; [] for v1. */
+  v2Files: text("v2_files").notNull().default("[]"),
+  /** published | confirmed | contested (protocol/epoch/evaluate.ts RootStatus). */
+  rootStatus: text("root_status").notNull().default("published"),
+  rootConfirmedAt: integer("root_confirmed_at"),
   /** The .torrent as uploaded; served back with each member's announce URL. */
   metainfo: bytes("metainfo").notNull(),
   createdAt: integer("created_at").notNull(),
@@ -96,16 +103,31 @@ export const accounting = sqliteTable(
   (t) => [primaryKey({ columns: [t.member, t.infoHash, t.peerId] }), index("accounting_info_hash").on(t.infoHash)],
 );
 
-/** Challenge transcripts: the published inputs of each epoch's hosting rewards. */
+/**
+ * Challenge transcripts (protocol/challenge/transcript.ts): the published inputs of each
+ * epoch's rewards and penalties, signed by the edge's transcript key.
+ */
 export const challenges = sqliteTable(
   "challenges",
   {
+    /** transcriptId(epoch, node, round, infoHash), 0x hex: a challenge is recorded once. */
     id: text("id").primaryKey(),
     epoch: integer("epoch").notNull(),
     node: text("node").notNull(),
     infoHash: text("info_hash").notNull(),
     host: text("host").notNull(),
     port: integer("port").notNull(),
+    /** The node's round in the epoch's schedule (protocol/challenge/schedule.ts). */
+    round: integer("round").notNull().default(0),
+    blockNumber: integer("block_number"),
+    blockHash: text("block_hash").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
+    hostedHash: text("hosted_hash").notNull().default(""),
+    /** v2 file index, null for the v1 whole-payload tree. */
+    file: integer("file"),
+    /** Root the blocks were checked against, and the bytes and piece-space offset of its tree. */
+    root: text("root").notNull().default(""),
+    treeLength: integer("tree_length").notNull().default(0),
+    offset: integer("offset").notNull().default(0),
     /** JSON: block indices challenged. */
     blocks: text("blocks").notNull(),
     startedAt: integer("started_at").notNull(),
@@ -115,10 +137,85 @@ export const challenges = sqliteTable(
     reason: text("reason").notNull(),
     /** JSON: SHA-256 of each block as received, hex. */
     blockHashes: text("block_hashes").notNull(),
-    /** 1, or 2 when the first try did not pass and the retry is what counts. */
+    proofHash: text("proof_hash"),
+    /** Tries made, this one included; earlier ones are in `tries` (JSON). */
     attempts: integer("attempts").notNull(),
+    tries: text("tries").notNull().default("[]"),
+    signer: text("signer"),
+    signature: text("signature"),
   },
   (t) => [index("challenges_epoch").on(t.epoch, t.node)],
+);
+
+/**
+ * The seed of each epoch's challenge schedule: committed (keccak256) when the epoch opens,
+ * revealed in its published inputs when it closes. `seed` is never served while the epoch
+ * is open.
+ */
+export const epochSeeds = sqliteTable("epoch_seeds", {
+  epoch: integer("epoch").primaryKey(),
+  seed: text("seed").notNull(),
+  commitment: text("commitment").notNull(),
+  openedAt: integer("opened_at").notNull(),
+  /** The schedule's parameters, fixed at opening: JSON ScheduleParams without openedAt. */
+  schedule: text("schedule").notNull(),
+});
+
+/** Storage roots nodes computed and reported (StorageRoots reports): the confirmations of v1 roots. */
+export const rootReports = sqliteTable(
+  "root_reports",
+  {
+    infoHash: text("info_hash").notNull(),
+    node: text("node").notNull(),
+    root: text("root").notNull(),
+    /** Subnet of the node's endpoint when it reported: confirmations count distinct subnets. */
+    subnet: text("subnet").notNull(),
+    reportedAt: integer("reported_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.infoHash, t.node] })],
+);
+
+/** Cumulative slashed amount per node and epoch: the leaves of the epoch's slashed tree. */
+export const slashed = sqliteTable(
+  "slashed",
+  {
+    epoch: integer("epoch").notNull(),
+    account: text("account").notNull(),
+    cumulative: text("cumulative").notNull(),
+    /** Slashed in this epoch alone. */
+    slashed: text("slashed").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("slashed_account").on(t.account)],
+);
+
+/** Each node's fault streak after an epoch, and the epoch's penalty breakdown (JSON NodePenalty). */
+export const faults = sqliteTable(
+  "faults",
+  {
+    epoch: integer("epoch").notNull(),
+    node: text("node").notNull(),
+    streak: integer("streak").notNull(),
+    /** JSON NodePenalty of this epoch, null when the streak was only carried. */
+    penalty: text("penalty"),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.node] })],
+);
+
+/** Signed disputes of transcripts, recorded for the guardian, who resolves them on-chain. */
+export const disputes = sqliteTable(
+  "disputes",
+  {
+    id: text("id").primaryKey(),
+    epoch: integer("epoch").notNull(),
+    node: text("node").notNull(),
+    transcriptId: text("transcript_id").notNull(),
+    reason: text("reason").notNull(),
+    nonce: text("nonce").notNull(),
+    expiry: text("expiry").notNull(),
+    signature: text("signature").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("disputes_epoch").on(t.epoch)],
 );
 
 export const epochs = sqliteTable("epochs", {
@@ -132,6 +229,11 @@ export const epochs = sqliteTable("epochs", {
   /** The postRoot transaction; null when the worker runs without a chain (tests). */
   txHash: text("tx_hash"),
   closedAt: integer("closed_at").notNull(),
+  /** Root of the slashed tree (zero bytes32 when nobody is slashed) and its total. */
+  slashedRoot: text("slashed_root").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
+  totalSlashed: text("total_slashed").notNull().default("0"),
+  /** keccak256 of the epoch's challenge seed, published when it opened. */
+  seedCommitment: text("seed_commitment"),
 });
 
 /** Every leaf of every epoch's reward tree: cumulative earned per account. */

@@ -7,9 +7,22 @@ import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import type { Env } from "../env.ts";
 import { db, schema, type Db } from "../db/client.ts";
 import { badRequest, notFound } from "../errors.ts";
-import { epochJson } from "./close.ts";
+import { epochJson, rootOf } from "./close.ts";
+import { openEpoch } from "../challenge/round.ts";
+import { scheduleOf, seedOf } from "./seed.ts";
+import { disputeWindowMs } from "../disputes/routes.ts";
 
 export const epochsApi = new Hono<{ Bindings: Env }>();
+
+// The open epoch and its seed commitment (never the seed: that is revealed at close).
+epochsApi.get("/open", async (c) => {
+  const d = db(c.env.DB);
+  const epoch = await openEpoch(d);
+  const row = await seedOf(d, epoch);
+  if (!row) throw notFound(`epoch ${epoch} has not opened yet (the scheduler opens it at its next tick)`, "not_open");
+  const schedule = scheduleOf(row);
+  return c.json({ epoch, openedAt: row.openedAt, closesAt: row.openedAt + schedule.epochMs, seedCommitment: row.commitment, schedule });
+});
 
 async function epochRow(d: Db, raw: string) {
   if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw badRequest("epoch must be a positive integer");
@@ -52,4 +65,46 @@ epochsApi.get("/:epoch/proof/:account", async (c) => {
   if (!mine) throw notFound(`no leaf for ${account} in epoch ${row.epoch}`);
   const tree = buildRewardTree(row.epoch, leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) })));
   return c.json({ epoch: row.epoch, account: mine.account, cumulative: mine.cumulative, proof: tree.proof(mine.account as Address) });
+});
+
+async function slashedOf(d: Db, epoch: number) {
+  return d.select({ account: schema.slashed.account, cumulative: schema.slashed.cumulative }).from(schema.slashed).where(eq(schema.slashed.epoch, epoch)).orderBy(asc(schema.slashed.account));
+}
+
+// Cumulative slashed amounts: the leaves of the epoch's slashed tree, and what made them.
+epochsApi.get("/:epoch/slashed", async (c) => {
+  const d = db(c.env.DB);
+  const row = await epochRow(d, c.req.param("epoch"));
+  const faults = await d.select().from(schema.faults).where(eq(schema.faults.epoch, row.epoch)).orderBy(asc(schema.faults.node));
+  return c.json({
+    epoch: row.epoch,
+    slashedRoot: row.slashedRoot,
+    leaves: await slashedOf(d, row.epoch),
+    penalties: faults.filter((f) => f.penalty).map((f) => JSON.parse(f.penalty!) as unknown),
+    faults: faults.filter((f) => f.streak > 0).map((f) => ({ node: f.node, streak: f.streak })),
+  });
+});
+
+epochsApi.get("/:epoch/slashed/proof/:account", async (c) => {
+  const account = c.req.param("account");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(account)) throw badRequest("account must be 0x and 40 hex digits");
+  const d = db(c.env.DB);
+  const row = await epochRow(d, c.req.param("epoch"));
+  const leaves = (await slashedOf(d, row.epoch)).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+  const mine = leaves.find((l) => l.account === account.toLowerCase());
+  if (!mine) throw notFound(`no slashed leaf for ${account} in epoch ${row.epoch}`);
+  if (rootOf(row.epoch, leaves) !== row.slashedRoot) throw new Error("stored slashed leaves do not rebuild the stored root");
+  return c.json({ epoch: row.epoch, account: mine.account, cumulative: mine.cumulative.toString(), proof: buildRewardTree(row.epoch, leaves).proof(mine.account) });
+});
+
+// Disputes are recorded for the guardian, who decides them during the dispute window.
+epochsApi.get("/:epoch/disputes", async (c) => {
+  const d = db(c.env.DB);
+  const row = await epochRow(d, c.req.param("epoch"));
+  const rows = await d.select().from(schema.disputes).where(eq(schema.disputes.epoch, row.epoch)).orderBy(asc(schema.disputes.receivedAt));
+  return c.json({
+    epoch: row.epoch,
+    windowEndsAt: row.closedAt + disputeWindowMs(c.env),
+    disputes: rows.map((r) => ({ id: r.id, node: r.node, transcriptId: r.transcriptId, reason: r.reason, nonce: r.nonce, expiry: r.expiry, signature: r.signature, receivedAt: r.receivedAt })),
+  });
 });

@@ -2,7 +2,10 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { subnetOf } from "../../protocol/net/subnet.ts";
+import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
+import { refreshRootStatus } from "../torrents/roots.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
@@ -49,6 +52,49 @@ nodesApi.post("/hosted", async (c) => {
   // One transaction: the subset is replaced as a whole.
   await d.batch([d.delete(schema.hosted).where(and(eq(schema.hosted.node, node), keep)), ...inserts]);
   return c.json({ node, hosted: accepted });
+});
+
+// Storage roots a node computed from payloads whose v1 piece hashes it verified: each is a
+// confirmation (or a contradiction) of the curator's root (worker/torrents/roots.ts).
+nodesApi.post("/roots", async (c) => {
+  const message = await acceptReport(c.env, "StorageRoots", await readJson(c.req));
+  const node = message.node.toLowerCase();
+  const d = db(c.env.DB);
+  const registered = await d.select({ host: schema.nodes.host }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!registered) throw new HttpError(409, "not_registered", "register the node before reporting storage roots");
+  if (message.infoHashes.length > 500) throw badRequest("at most 500 roots per report");
+  const subnet = subnetOf(registered.host);
+  const now = Date.now();
+  const accepted: { infoHash: string; root: string; rootStatus: string }[] = [];
+  for (let i = 0; i < message.infoHashes.length; i++) {
+    const infoHash = message.infoHashes[i]!.slice(2).toLowerCase();
+    const root = message.roots[i]!.slice(2).toLowerCase();
+    const known = await d.select({ version: schema.torrents.version }).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
+    if (!known) continue;
+    await d
+      .insert(schema.rootReports)
+      .values({ infoHash, node, root, subnet, reportedAt: now })
+      .onConflictDoUpdate({ target: [schema.rootReports.infoHash, schema.rootReports.node], set: { root, subnet, reportedAt: now } });
+    accepted.push({ infoHash, root, rootStatus: (await refreshRootStatus(d, infoHash, now))! });
+  }
+  return c.json({ node, accepted });
+});
+
+// A node's signed transcripts of an epoch (default: the open one), so it holds them before
+// they are published and can dispute within the window.
+nodesApi.get("/:address/transcripts", async (c) => {
+  const address = c.req.param("address");
+  if (!ADDRESS.test(address)) throw badRequest("address must be 0x and 40 hex digits");
+  const d = db(c.env.DB);
+  const raw = c.req.query("epoch");
+  if (raw !== undefined && !/^[1-9][0-9]{0,9}$/.test(raw)) throw badRequest("epoch must be a positive integer");
+  const epoch = raw ? Number(raw) : await openEpoch(d);
+  const rows = await d
+    .select()
+    .from(schema.challenges)
+    .where(and(eq(schema.challenges.node, address.toLowerCase()), eq(schema.challenges.epoch, epoch)))
+    .orderBy(asc(schema.challenges.startedAt));
+  return c.json({ node: address.toLowerCase(), epoch, transcripts: rows.map(transcriptFromRow) });
 });
 
 nodesApi.get("/:address", async (c) => {

@@ -1,7 +1,9 @@
 // Swarm state for a fixed shard of info hashes (TRACKER-NOTES "Scale on Workers"): peers
 // in memory, keyed by (member, peer id) so one client session is one record whatever its
 // endpoints; accounting deltas computed here and flushed to D1 in batches by the alarm,
-// never one D1 write per announce.
+// never one D1 write per announce. Changed peers are written behind to the object's own
+// SQLite by the same alarm, so a shard evicted from memory (after seconds of idleness,
+// while clients announce every half hour) still knows its peers and their counters.
 
 import { DurableObject } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
@@ -60,6 +62,12 @@ export interface AnnounceResult extends SwarmStats {
   peers6?: Uint8Array;
 }
 
+export interface MemberSession {
+  peerId: string;
+  left: number;
+  lastAnnounce: number;
+}
+
 interface Peer {
   member: string;
   peerId: string;
@@ -92,33 +100,93 @@ interface Pending {
 
 const COMPLETED_PREFIX = "completed:";
 
+/** Peer rows in the object's SQLite, one per (info hash, member, peer id). */
+const PEERS_SCHEMA = `CREATE TABLE IF NOT EXISTS peers (
+  info_hash TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL,
+  v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL,
+  left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL, last_announce INTEGER NOT NULL,
+  PRIMARY KEY (info_hash, member, peer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS peers_last_announce ON peers (last_announce);`;
+
+type PeerRow = {
+  member: string;
+  peer_id: string;
+  v4: ArrayBuffer | null;
+  v4_seen: number;
+  v6: ArrayBuffer | null;
+  v6_seen: number;
+  left_bytes: number;
+  uploaded: number;
+  downloaded: number;
+  last_announce: number;
+};
+
+const blob = (b: Uint8Array | undefined): ArrayBuffer | null => (b ? (b.slice().buffer as ArrayBuffer) : null);
+
 export class SwarmShard extends DurableObject<Env> {
   private readonly swarms = new Map<string, Swarm>();
   private pending = new Map<string, Pending>();
+  /** Peers changed since the last write-behind: info hash → peer keys. */
+  private dirty = new Map<string, Set<string>>();
   private completedCounts = new Map<string, number>();
   private alarmAt: number | undefined;
   private lastReap = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Swarm download counts survive restarts; peers and counters re-form from announces.
+    // Swarm download counts and peers survive eviction; swarms are read back one at a time.
     ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(PEERS_SCHEMA);
       const stored = await ctx.storage.list<number>({ prefix: COMPLETED_PREFIX });
       for (const [k, v] of stored) this.completedCounts.set(k.slice(COMPLETED_PREFIX.length), v);
     });
   }
 
-  private swarm(infoHash: string): Swarm {
+  private swarm(infoHash: string, now: number): Swarm {
     let s = this.swarms.get(infoHash);
     if (!s) {
-      s = { peers: new Map(), completed: this.completedCounts.get(infoHash) ?? 0 };
+      s = { peers: this.storedPeers(infoHash, now), completed: this.completedCounts.get(infoHash) ?? 0 };
       this.swarms.set(infoHash, s);
     }
     return s;
   }
 
+  /** The swarm's peers as last written behind, without those gone stale meanwhile. */
+  private storedPeers(infoHash: string, now: number): Map<string, Peer> {
+    const peers = new Map<string, Peer>();
+    const rows = this.ctx.storage.sql.exec<PeerRow>(
+      "SELECT member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, last_announce FROM peers WHERE info_hash = ?",
+      infoHash,
+    );
+    for (const r of rows) {
+      const v4 = r.v4 && now - r.v4_seen <= PEER_TTL_MS ? new Uint8Array(r.v4) : undefined;
+      const v6 = r.v6 && now - r.v6_seen <= PEER_TTL_MS ? new Uint8Array(r.v6) : undefined;
+      if (!v4 && !v6) continue;
+      peers.set(`${r.member}:${r.peer_id}`, {
+        member: r.member,
+        peerId: r.peer_id,
+        v4,
+        v4Seen: r.v4_seen,
+        v6,
+        v6Seen: r.v6_seen,
+        left: r.left_bytes,
+        uploaded: r.uploaded,
+        downloaded: r.downloaded,
+        lastAnnounce: r.last_announce,
+      });
+    }
+    return peers;
+  }
+
+  private markDirty(infoHash: string, key: string): void {
+    let keys = this.dirty.get(infoHash);
+    if (!keys) this.dirty.set(infoHash, (keys = new Set()));
+    keys.add(key);
+  }
+
   async announce(a: AnnounceInput): Promise<AnnounceResult> {
-    const swarm = this.swarm(a.infoHash);
+    const swarm = this.swarm(a.infoHash, a.now);
     const key = `${a.member}:${a.peerId}`;
     const isV6 = a.ip.length === 16;
     let peer = swarm.peers.get(key);
@@ -163,6 +231,8 @@ export class SwarmShard extends DurableObject<Env> {
       swarm.peers.set(key, peer);
     }
 
+    this.markDirty(a.infoHash, key);
+
     const wanted = a.event === "stopped" ? 0 : a.numwant;
     const result = this.selectPeers(swarm, key, a.left === 0, wanted);
     this.scheduleAlarm(a.now);
@@ -171,15 +241,28 @@ export class SwarmShard extends DurableObject<Env> {
 
   scrape(infoHashes: string[]): Record<string, SwarmStats> {
     const out: Record<string, SwarmStats> = {};
-    for (const h of infoHashes) out[h] = this.stats(this.swarms.get(h), this.completedCounts.get(h) ?? 0);
+    const now = Date.now();
+    for (const h of infoHashes) out[h] = this.stats(this.swarm(h, now));
     return out;
   }
 
-  private stats(swarm: Swarm | undefined, completed: number): SwarmStats {
+  /** A member's sessions in these swarms now (peer id and bytes left), for the member's own stats. */
+  sessions(member: string, infoHashes: string[]): Record<string, MemberSession[]> {
+    const out: Record<string, MemberSession[]> = {};
+    const now = Date.now();
+    for (const h of infoHashes) {
+      const list: MemberSession[] = [];
+      for (const p of this.swarm(h, now).peers.values()) if (p.member === member) list.push({ peerId: p.peerId, left: p.left, lastAnnounce: p.lastAnnounce });
+      out[h] = list;
+    }
+    return out;
+  }
+
+  private stats(swarm: Swarm): SwarmStats {
     let complete = 0;
     let incomplete = 0;
-    if (swarm) for (const p of swarm.peers.values()) p.left === 0 ? complete++ : incomplete++;
-    return { complete, incomplete, downloaded: swarm?.completed ?? completed };
+    for (const p of swarm.peers.values()) p.left === 0 ? complete++ : incomplete++;
+    return { complete, incomplete, downloaded: swarm.completed };
   }
 
   private selectPeers(swarm: Swarm, self: string, selfIsSeed: boolean, numwant: number): AnnounceResult {
@@ -228,7 +311,8 @@ export class SwarmShard extends DurableObject<Env> {
   }
 
   private scheduleAlarm(now: number): void {
-    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS) return;
+    // Keep a due alarm, but pull a later one (the reaper's) forward: credit waits FLUSH_MS at most.
+    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS && this.alarmAt <= now + FLUSH_MS) return;
     this.alarmAt = now + FLUSH_MS;
     this.ctx.waitUntil(this.ctx.storage.setAlarm(this.alarmAt));
   }
@@ -236,15 +320,45 @@ export class SwarmShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
     const now = Date.now();
-    await this.flush();
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
-    let peers = 0;
-    for (const s of this.swarms.values()) peers += s.peers.size;
-    // Keep ticking while there is anything to flush or to reap later.
-    if (this.pending.size > 0 || peers > 0) {
+    await this.flush();
+    // Only once their credit is in D1: stored counters never run ahead of credited bytes, so
+    // after a crash the next announce's delta covers whatever was not yet written.
+    this.writeBehind();
+    // Keep ticking while there is anything to flush, or stored peers to reap later.
+    const stored = this.ctx.storage.sql.exec("SELECT 1 FROM peers LIMIT 1").toArray().length > 0;
+    if (this.pending.size > 0 || stored) {
       this.alarmAt = now + (this.pending.size > 0 ? FLUSH_MS : REAP_EVERY_MS);
       await this.ctx.storage.setAlarm(this.alarmAt);
     }
+  }
+
+  /** Writes the peers changed since the last alarm to the object's SQLite, in one transaction. */
+  writeBehind(): number {
+    if (this.dirty.size === 0) return 0;
+    const dirty = this.dirty;
+    this.dirty = new Map();
+    const sql = this.ctx.storage.sql;
+    let n = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const [infoHash, keys] of dirty) {
+        const swarm = this.swarms.get(infoHash);
+        for (const key of keys) {
+          n++;
+          const p = swarm?.peers.get(key);
+          const [member, peerId] = key.split(":") as [string, string];
+          if (!p) {
+            sql.exec("DELETE FROM peers WHERE info_hash = ? AND member = ? AND peer_id = ?", infoHash, member, peerId);
+            continue;
+          }
+          sql.exec(
+            "INSERT OR REPLACE INTO peers (info_hash, member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, last_announce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            infoHash, p.member, p.peerId, blob(p.v4), p.v4Seen, blob(p.v6), p.v6Seen, p.left, p.uploaded, p.downloaded, p.lastAnnounce,
+          );
+        }
+      }
+    });
+    return n;
   }
 
   /** Writes pending accounting deltas to D1 in one batch; on failure they wait for the next alarm. */
@@ -299,7 +413,9 @@ export class SwarmShard extends DurableObject<Env> {
         if (p.v6 && now - p.v6Seen > PEER_TTL_MS) p.v6 = undefined;
         if (!p.v4 && !p.v6) swarm.peers.delete(k);
       }
-      if (swarm.peers.size === 0) this.swarms.delete(ih);
+      if (swarm.peers.size === 0 && !this.dirty.has(ih)) this.swarms.delete(ih);
     }
+    // Stored peers of swarms not in memory go stale too (a stale endpoint is dropped on read).
+    this.ctx.storage.sql.exec("DELETE FROM peers WHERE last_announce < ?", now - PEER_TTL_MS);
   }
 }

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { eq } from "drizzle-orm";
 import { BencodeError } from "../../protocol/bencode.ts";
 import { isInfoHashHex } from "../../protocol/hex.ts";
-import { parseTorrent, withAnnounce, type TorrentFile } from "../../protocol/torrent.ts";
+import { parseTorrent, withAnnounce, type TorrentFile, type TorrentFileV2 } from "../../protocol/torrent.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
@@ -18,13 +18,19 @@ const MAX_TORRENT_BYTES = 2_000_000;
 type TorrentRow = typeof schema.torrents.$inferSelect;
 
 export function torrentJson(t: Omit<TorrentRow, "metainfo" | "createdAt">) {
+  const v2Files = JSON.parse(t.v2Files) as TorrentFileV2[];
   return {
     infoHash: t.infoHash,
     name: t.name,
     length: t.length,
     pieceLength: t.pieceLength,
+    /** "" for v2 and hybrid torrents: their per-file roots (`v2Files`) are the commitment. */
     storageRoot: t.storageRoot,
     files: JSON.parse(t.files) as TorrentFile[],
+    version: t.version,
+    rootStatus: t.rootStatus,
+    rootConfirmedAt: t.rootConfirmedAt,
+    ...(v2Files.length ? { v2Files } : {}),
   };
 }
 
@@ -35,6 +41,10 @@ const listColumns = {
   pieceLength: schema.torrents.pieceLength,
   storageRoot: schema.torrents.storageRoot,
   files: schema.torrents.files,
+  version: schema.torrents.version,
+  v2Files: schema.torrents.v2Files,
+  rootStatus: schema.torrents.rootStatus,
+  rootConfirmedAt: schema.torrents.rootConfirmedAt,
 };
 
 export const torrentsApi = new Hono<{ Bindings: Env }>();
@@ -52,9 +62,11 @@ torrentsApi.get("/:infoHash", async (c) => {
   return c.json(torrentJson(row));
 });
 
+// v1: the curator supplies the storage root (query `storageRoot`); it is `published` until
+// ROOT_CONFIRMATIONS nodes confirm it (POST /api/nodes/roots). v2 and hybrid (BEP 52): the
+// per-file roots in the info dict are the commitment, confirmed by the info hash itself.
 torrentsApi.post("/", requireAdmin, async (c) => {
   const storageRoot = (c.req.query("storageRoot") ?? "").replace(/^0x/, "").toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(storageRoot)) throw badRequest("query storageRoot must be 64 hex digits", "invalid_storage_root");
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.length === 0) throw badRequest("body must be the raw .torrent file", "invalid_torrent");
   if (bytes.length > MAX_TORRENT_BYTES) throw new HttpError(413, "too_large", `a .torrent may be at most ${MAX_TORRENT_BYTES} bytes`);
@@ -66,15 +78,22 @@ torrentsApi.post("/", requireAdmin, async (c) => {
     throw e;
   }
   if (!meta.private) throw badRequest("torrent must be private (BEP 27: info.private = 1) so clients use only this tracker", "not_private");
+  const v1 = meta.version === "v1";
+  if (v1 && !/^[0-9a-f]{64}$/.test(storageRoot)) throw badRequest("query storageRoot must be 64 hex digits", "invalid_storage_root");
+  const now = Date.now();
   const row = {
     infoHash: meta.infoHash,
     name: meta.name,
     length: meta.length,
     pieceLength: meta.pieceLength,
     files: JSON.stringify(meta.files),
-    storageRoot,
+    storageRoot: v1 ? storageRoot : "",
+    version: meta.version,
+    v2Files: JSON.stringify(meta.v2Files ?? []),
+    rootStatus: v1 ? "published" : "confirmed",
+    rootConfirmedAt: v1 ? null : now,
     metainfo: bytes,
-    createdAt: Date.now(),
+    createdAt: now,
   };
   const inserted = await db(c.env.DB).insert(schema.torrents).values(row).onConflictDoNothing().returning({ infoHash: schema.torrents.infoHash });
   if (inserted.length === 0) throw new HttpError(409, "already_exists", `torrent ${meta.infoHash} is already in the index`);

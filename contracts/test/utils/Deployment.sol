@@ -4,23 +4,34 @@ pragma solidity ^0.8.28;
 import {Test} from "./Test.sol";
 import {VidyaToken} from "../../src/VidyaToken.sol";
 import {EpochRewards} from "../../src/EpochRewards.sol";
+import {HostingBounties} from "../../src/HostingBounties.sol";
 import {Staking} from "../../src/Staking.sol";
+import {Escrow} from "../../src/Escrow.sol";
+import {HostingBadges} from "../../src/HostingBadges.sol";
 
-/// @notice The three contracts wired as contracts/deploy.ts wires them, with the parameters of
+/// @notice The contracts wired as contracts/deploy.ts wires them, with the parameters of
 /// protocol/params.ts read from protocol/vectors/params.json (one fact, one place). Before the
 /// vectors are generated, the same production values are used from here.
 abstract contract Deployment is Test {
     string internal constant PARAMS = "protocol/vectors/params.json";
     uint256 internal constant START = 1_700_000_000;
+    uint256 internal constant WAD = 1e18;
 
     uint256 internal GENESIS_SUPPLY = 100_000_000 ether;
     uint256 internal EMISSION_PER_EPOCH = 570_776_255_707_762_557_077;
     uint256 internal DISPUTE_DELAY = 6 hours;
     uint256 internal UNBONDING_DELAY = 7 days;
+    uint256 internal MAX_LOCK = 730 days;
+    uint256 internal LOCK_BOOST_CAP = 3 * WAD;
+    uint256 internal FEE_STREAM = 30 days;
+    uint256 internal WITHDRAWAL_DELAY = 31 hours;
 
     VidyaToken internal token;
     EpochRewards internal rewards;
+    HostingBounties internal bounties;
     Staking internal staking;
+    Escrow internal escrow;
+    HostingBadges internal badges;
 
     address internal treasury = makeAddr("treasury");
     address internal poster = makeAddr("poster");
@@ -33,24 +44,58 @@ abstract contract Deployment is Test {
             EMISSION_PER_EPOCH = vm.parseJsonUint(json, ".EMISSION_PER_EPOCH");
             DISPUTE_DELAY = vm.parseJsonUint(json, ".DISPUTE_DELAY_SECONDS");
             UNBONDING_DELAY = vm.parseJsonUint(json, ".UNBONDING_DELAY_SECONDS");
+            MAX_LOCK = _jsonUintOr(json, ".MAX_LOCK_SECONDS", MAX_LOCK);
+            LOCK_BOOST_CAP = _jsonUintOr(json, ".LOCK_BOOST_CAP", LOCK_BOOST_CAP);
+            FEE_STREAM = _jsonUintOr(json, ".FEE_STREAM_SECONDS", FEE_STREAM);
+            WITHDRAWAL_DELAY = _jsonUintOr(json, ".ESCROW_WITHDRAWAL_DELAY_SECONDS", WITHDRAWAL_DELAY);
         }
         vm.warp(START);
         token = new VidyaToken(treasury, GENESIS_SUPPLY, EMISSION_PER_EPOCH, address(0));
         rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY);
         token.setMinter(address(rewards));
-        staking = new Staking(token, UNBONDING_DELAY);
+        bounties = HostingBounties(rewards.bounties());
+        staking = new Staking(token, rewards, UNBONDING_DELAY, MAX_LOCK, LOCK_BOOST_CAP, FEE_STREAM);
+        escrow = new Escrow(token, rewards, staking, WITHDRAWAL_DELAY);
+        badges = new HostingBadges(rewards, "https://vidya.example/badges/{id}.json");
     }
 
     function _leaf(uint64 epoch, address account, uint256 cumulative) internal pure returns (bytes32) {
         return keccak256(bytes.concat(keccak256(abi.encode(epoch, account, cumulative))));
     }
 
-    function _post(uint64 epoch, bytes32 root, uint256 totalEarned) internal {
+    /// Posts an epoch with an earned root only, as the edge does before it computes slashes and spending.
+    function _post(uint64 epoch, bytes32 earnedRoot, uint256 totalEarned) internal {
+        _postRoots(epoch, earnedRoot, bytes32(0), bytes32(0), totalEarned);
+    }
+
+    function _postRoots(uint64 epoch, bytes32 earnedRoot, bytes32 slashedRoot, bytes32 spentRoot, uint256 totalEarned)
+        internal
+    {
         vm.prank(poster);
-        rewards.postRoot(epoch, root, keccak256(abi.encode("inputs", epoch)), totalEarned);
+        rewards.postRoot(
+            epoch,
+            earnedRoot,
+            slashedRoot,
+            spentRoot,
+            keccak256(abi.encode("inputs", epoch)),
+            totalEarned,
+            new HostingBounties.Draw[](0)
+        );
     }
 
     function _finalise() internal {
         vm.warp(block.timestamp + DISPUTE_DELAY);
+    }
+
+    /// Sends `amount` from the treasury to `account` and approves `spender` for everything.
+    function _fund(address account, uint256 amount, address spender) internal {
+        vm.prank(treasury);
+        vm.assertTrue(token.transfer(account, amount), "funded");
+        vm.prank(account);
+        token.approve(spender, type(uint256).max);
+    }
+
+    function _jsonUintOr(string memory json, string memory key, uint256 fallback_) private view returns (uint256) {
+        return vm.keyExistsJson(json, key) ? vm.parseJsonUint(json, key) : fallback_;
     }
 }

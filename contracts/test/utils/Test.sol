@@ -15,6 +15,7 @@ interface Vm {
     function label(address account, string calldata newLabel) external;
     function assume(bool condition) external pure;
     function envOr(string calldata name, string calldata defaultValue) external view returns (string memory);
+    function cool(address target) external;
 
     // Expectations
     function expectRevert() external;
@@ -48,6 +49,9 @@ interface Vm {
 
 /// @notice Base of every test: the cheatcode handle and the few helpers forge-std would give.
 abstract contract Test {
+    /// Printed by forge with -vv, as DSTest's logs are.
+    event log_named_uint(string key, uint256 val);
+
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     /// @notice A deterministic, labelled address for `name`.

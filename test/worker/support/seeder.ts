@@ -1,11 +1,12 @@
 // The seeder's side of a challenge over a real TCP socket (Node), just enough for the
 // worker's challenger: handshake, BEP 10 handshake advertising vidya_proof, unchoke on
-// interested, pieces on request, merkle paths on a proof request. `corrupt` flips a byte of
-// every block served while sending honest paths: the slashable kind of failure.
+// interested, pieces on request, merkle paths on a proof request (a v2 file's tree on a tree
+// request). `corrupt` flips a byte of every block served while sending honest paths: the
+// slashable kind of failure.
 
 import { createServer, type Server, type Socket } from "node:net";
 import { asDict, asInt, decode, encode } from "../../../protocol/bencode.ts";
-import { binaryToBytes, bytesEqual } from "../../../protocol/hex.ts";
+import { binaryToBytes, bytesEqual, toHex } from "../../../protocol/hex.ts";
 import { storageProof, type StorageTree } from "../../../protocol/merkle/storage-tree.ts";
 import { PROOF_EXTENSION } from "../../../protocol/params.ts";
 import { decodeProofMessage, encodeProofMessage } from "../../../protocol/challenge/proof-extension.ts";
@@ -15,10 +16,16 @@ const OUR_PROOF_ID = 3;
 
 export interface SeederOptions {
   infoHash: Uint8Array;
+  /** The payload in the torrent's piece space. */
   data: Uint8Array;
   pieceLength: number;
+  /** The whole-payload storage tree (v1 proof requests). */
   tree: StorageTree;
   corrupt?: boolean;
+  /** Per-file trees by pieces root (hex), for v2 tree requests (BEP 52). */
+  trees?: Map<string, StorageTree>;
+  /** Closes connections 1, 3, 5…: every challenge's first try fails, its retry finds the seeder. */
+  dropFirstOfEachPair?: boolean;
 }
 
 function serve(socket: Socket, o: SeederOptions) {
@@ -50,8 +57,13 @@ function serve(socket: Socket, o: SeederOptions) {
           if (id !== undefined) remoteProofId = asInt(id, "id");
         } else if (m.type === "extended" && m.extId === OUR_PROOF_ID && remoteProofId !== undefined) {
           const req = decodeProofMessage(m.payload);
-          if (req.type !== "request") continue;
-          const proofs = req.blocks.map((b) => storageProof(o.tree, b));
+          if (req.type !== "request" && req.type !== "tree-request") continue;
+          const tree = req.type === "tree-request" ? o.trees?.get(toHex(req.root)) : o.tree;
+          if (!tree) {
+            socket.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "reject", reason: "no such tree" })));
+            continue;
+          }
+          const proofs = req.blocks.map((b) => storageProof(tree, b));
           socket.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "response", blocks: req.blocks, proofs })));
         }
       }
@@ -62,7 +74,11 @@ function serve(socket: Socket, o: SeederOptions) {
 }
 
 export async function startSeeder(o: SeederOptions): Promise<{ port: number; server: Server }> {
-  const server = createServer((s) => serve(s, o));
+  let connections = 0;
+  const server = createServer((s) => {
+    if (o.dropFirstOfEachPair && ++connections % 2 === 1) return void s.destroy();
+    serve(s, o);
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   if (!addr || typeof addr === "string") throw new Error("seeder has no port");

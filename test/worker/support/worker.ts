@@ -2,6 +2,7 @@
 
 import { SELF, env } from "cloudflare:test";
 import type { LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { asDict, decode, type BDict } from "../../../protocol/bencode.ts";
 import { fromHex } from "../../../protocol/hex.ts";
 import { signReport, reportToJson, type ReportMessages, type ReportType } from "../../../protocol/reports/eip712.ts";
@@ -10,6 +11,8 @@ import { newPasskey } from "../../../worker/members/passkey.ts";
 import type { Fixture } from "./fixture.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
+/** The worker's transcript key in tests (anvil's second well-known key, public). */
+export const TRANSCRIPT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 export const ORIGIN = "http://tracker.test";
 export const CHAIN_ID = 31337;
 
@@ -79,4 +82,14 @@ export const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
 
 export function text(b: unknown): string {
   return new TextDecoder().decode(b as Uint8Array);
+}
+
+/** A fresh node registered at `port` on 127.0.0.1 (the edge's view locally), hosting one torrent. */
+export async function registerHosting(port: number, infoHash: string): Promise<string> {
+  const node = privateKeyToAccount(generatePrivateKey());
+  const reg = await call("/api/nodes/register", await signed(node, "NodeRegistration", { node: node.address, port, nonce: 1n, expiry: nowSeconds() + 600n }));
+  if (reg.status !== 200) throw new Error(`register: HTTP ${reg.status}`);
+  const hosted = (await (await call("/api/nodes/hosted", await signed(node, "HostedSubset", { node: node.address, infoHashes: [`0x${infoHash}`], nonce: 1n, expiry: nowSeconds() + 600n }))).json()) as { hosted: string[] };
+  if (hosted.hosted[0] !== infoHash) throw new Error("hosted subset not accepted");
+  return node.address.toLowerCase();
 }

@@ -1,0 +1,110 @@
+// Memory per peer in a SwarmShard: the real class from worker/swarm/shard.ts, run in Node
+// with a do-nothing Durable Object context, fed 100,000 announces of distinct peers (IPv4,
+// 1,000 swarms of 100 in the one shard), measured as the V8 heap growth after full GCs
+// (process.memoryUsage().heapUsed deltas); each announce brings its own strings, as RPC does. Two figures: right after the announces, when the
+// shard also holds their pending accounting and write-behind marks, and after its alarm has
+// flushed those, when only the peers remain. Node's V8 here runs without pointer compression
+// and workerd's with it, so workerd needs less than this for the same objects.
+//   node --expose-gc bench/peer-memory.ts [peers] [swarms]   (prints one "PEER_MEMORY {json}" line)
+
+import { registerHooks } from "node:module";
+
+const PEERS = Number(process.argv[2] ?? 100_000);
+const SWARMS = Number(process.argv[3] ?? 1_000);
+
+// `cloudflare:workers` exists only in workerd: the class needs just a base that keeps ctx and env.
+registerHooks({
+  resolve(specifier, context, next) {
+    if (specifier === "cloudflare:workers")
+      return { url: "data:text/javascript,export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }", shortCircuit: true };
+    return next(specifier, context);
+  },
+});
+
+/** Answers any property read, call or await with itself, iterates as empty: storage, SQL, waitUntil. */
+const nothing: unknown = new Proxy(function () {}, {
+  get: (_t, key) => (key === Symbol.iterator ? function* () {} : key === "then" ? undefined : key === "toArray" ? () => [] : nothing),
+  apply: () => nothing,
+});
+
+/** A D1 that accepts every statement: the alarm's accounting flush writes into it. */
+function fakeD1(): unknown {
+  const result = { success: true, results: [], meta: { changes: 0, duration: 0 } };
+  const statement: Record<string, unknown> = {
+    bind: () => statement,
+    run: async () => result,
+    all: async () => result,
+    raw: async () => [],
+    first: async () => null,
+  };
+  return { prepare: () => statement, batch: async (s: unknown[]) => s.map(() => result), exec: async () => ({ count: 0, duration: 0 }) };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error("run with node --expose-gc");
+function heap(): number {
+  for (let i = 0; i < 4; i++) gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+// Worker code is typed by worker/tsconfig.json, not by this Node project: import it by a
+// computed name and describe the little used here.
+interface Shard {
+  announce(a: ReturnType<typeof input>): Promise<unknown>;
+  alarm(): Promise<void>;
+  scrape(infoHashes: string[]): Record<string, { complete: number; incomplete: number }>;
+}
+const shardModule = "../worker/swarm/shard.ts";
+const { SwarmShard } = (await import(shardModule)) as { SwarmShard: new (ctx: unknown, env: unknown) => Shard };
+const ctx = new Proxy(
+  { blockConcurrencyWhile: async (f: () => Promise<unknown>) => f(), waitUntil: () => {} },
+  { get: (t, k) => (k in t ? t[k as keyof typeof t] : (nothing as never)) },
+);
+const shard = new SwarmShard(ctx as never, { DB: fakeD1() } as never);
+await new Promise((r) => setTimeout(r, 10));
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+/**
+ * The i-th announce as the shard receives it over RPC: every string a fresh copy, as
+ * deserialisation makes them, so what the shard keeps of them is counted.
+ */
+const input = (i: number) => ({
+  infoHash: hex(i % SWARMS, 8).repeat(5),
+  peerId: ["2d424e303030312d", hex(i, 24)].join(""),
+  member: ["0x", "ab".repeat(20)].join(""),
+  ip: new Uint8Array([10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff]),
+  port: 1025 + (i % 60_000),
+  uploaded: i * 1_000,
+  downloaded: i * 2_000,
+  left: i % 4 === 0 ? 0 : 1_000_000,
+  event: "started" as const,
+  numwant: 50,
+  now: Date.now(),
+});
+const firstInfoHash = input(0).infoHash;
+
+const before = heap();
+for (let i = 0; i < PEERS; i++) await shard.announce(input(i));
+const afterAnnounces = heap();
+let afterFlush: number | undefined;
+try {
+  await shard.alarm();
+  afterFlush = heap();
+} catch (e) {
+  console.error("alarm failed in the fake context, reporting the first figure only:", (e as Error).message);
+}
+const stats = shard.scrape([firstInfoHash]);
+const inSwarm = Object.values(stats).reduce((n, s) => n + s.complete + s.incomplete, 0) * SWARMS;
+if (inSwarm !== PEERS) throw new Error(`expected ${PEERS} peers in the shard, found about ${inSwarm}`);
+
+const perPeer = (bytes: number) => Math.round(bytes / PEERS);
+console.log(
+  "PEER_MEMORY " +
+    JSON.stringify({
+      peers: PEERS,
+      swarms: SWARMS,
+      bytesPerPeerWithPending: perPeer(afterAnnounces - before),
+      bytesPerPeer: afterFlush === undefined ? null : perPeer(afterFlush - before),
+      method: "node heapUsed delta, real SwarmShard class, fake DO context",
+    }),
+);

@@ -1,0 +1,215 @@
+// npm run bench:proofs — the cost of proof of hosting (issue 4), in three numbers:
+//
+//   1. proof verifications per second per core in workerd: verifyBlockProof on 16 KiB blocks
+//      of a 4 GiB payload (bench/workerd/proof-worker.ts, bundled with esbuild and run by
+//      Miniflare), timed from outside over n verifications minus an n = 0 request; Node's
+//      rate on this machine beside it. Target ≥ 20 000/s.
+//   2. a node's answer latency: a real webtorrent seeding node (node/seed/client.ts with the
+//      vidya_proof extension) challenged repeatedly over loopback by protocol's runChallenge
+//      (net socket → Duplex.toWeb), handshake to verified paths. Target p99 ≤ 50 ms.
+//   3. challenge bytes per epoch as a share of the data a node hosts, from the schedule's
+//      parameters (protocol/params.ts) and the wire's message sizes.
+//
+// Options: --verifications N (default 40 000), --challenges N (default 300), --payload-mb N
+// (default 128).
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:net";
+import { Duplex } from "node:stream";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import createTorrent from "create-torrent";
+import { BLOCK_SIZE, CHALLENGE_BLOCKS, CHALLENGE_DEADLINE_MS, CHALLENGE_ROUNDS_PER_EPOCH, CHALLENGE_SPOT_CHECKS, EPOCH_SECONDS } from "../protocol/params.ts";
+import { fromHex } from "../protocol/hex.ts";
+import { buildStorageTree, hashBlock, storageProof, treeDepth, verifyBlockProofAsync } from "../protocol/merkle/storage-tree.ts";
+import { pickBlocks, runChallenge, type ByteStream } from "../protocol/challenge/client.ts";
+import { parseTorrent } from "../protocol/torrent.ts";
+import { storageTreeFromFiles } from "../node/storage/payload.ts";
+import { createClient, destroyClient, seedTorrent } from "../node/seed/client.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: { verifications: { type: "string", default: "40000" }, challenges: { type: "string", default: "300" }, "payload-mb": { type: "string", default: "128" } },
+});
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+interface Row {
+  measure: string;
+  ours: string;
+  target: string;
+  ratio: string;
+}
+const rows: Row[] = [];
+const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+// ---------------------------------------------------------------------------------------
+// 1. verifications per second per core, in workerd
+
+async function verificationsInWorkerd(n: number, mode: "async" | "sync"): Promise<{ perSecond: number; depth: number }> {
+  const out = join(ROOT, ".tmp", "bench-proofs");
+  mkdirSync(out, { recursive: true });
+  await build({ entryPoints: [join(ROOT, "bench/workerd/proof-worker.ts")], bundle: true, format: "esm", platform: "neutral", target: "es2022", outfile: join(out, "proof-worker.js"), logLevel: "error" });
+  const mf = new Miniflare(convertV4MiniflareOptions({ name: "proofs", modules: true, scriptPath: join(out, "proof-worker.js"), compatibilityDate: "2026-11-01" }));
+  try {
+    const run = async (k: number) => {
+      const t = performance.now();
+      const r = (await (await mf.dispatchFetch(`http://bench/?n=${k}&mode=${mode}`)).json()) as { ok: number; depth: number };
+      if (r.ok !== k) throw new Error(`only ${r.ok} of ${k} proofs verified`);
+      return { ms: performance.now() - t, depth: r.depth };
+    };
+    const { depth } = await run(0); // builds the tree
+    await run(Math.min(n, 2_000)); // warm the JIT
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const empty = await run(0);
+      const full = await run(n);
+      best = Math.min(best, full.ms - empty.ms);
+    }
+    return { perSecond: (n / best) * 1000, depth };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+async function verificationsInNode(n: number): Promise<number> {
+  const total = 4 * 1024 ** 3;
+  const leaves = new Uint8Array((total / BLOCK_SIZE) * 32);
+  const block = new Uint8Array(BLOCK_SIZE).fill(9);
+  leaves.set(hashBlock(block), 7 * 32);
+  const tree = buildStorageTree(leaves, total);
+  const proof = storageProof(tree, 7);
+  for (let i = 0; i < 2_000; i++) await verifyBlockProofAsync(tree.root, total, 7, block, proof);
+  const t = performance.now();
+  for (let i = 0; i < n; i++) if (!(await verifyBlockProofAsync(tree.root, total, 7, block, proof))) throw new Error("proof failed");
+  return (n / (performance.now() - t)) * 1000;
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. a webtorrent node's answer latency over loopback
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function nodeLatency(challenges: number, payloadBytes: number): Promise<{ p50: number; p99: number; max: number; failed: number; depth: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "vidya-bench-"));
+  try {
+    const name = "bench-payload.bin";
+    const data = new Uint8Array(payloadBytes);
+    for (let o = 0; o < data.length; o += 65_536) crypto.getRandomValues(data.subarray(o, o + 65_536));
+    writeFileSync(join(dir, name), data);
+    const torrentFile: Uint8Array = await new Promise((resolve, reject) =>
+      createTorrent(join(dir, name), { private: true, pieceLength: 256 * 1024, announceList: [["http://127.0.0.1:9/announce"]] }, (err: Error | null, t: Buffer) => (err ? reject(err) : resolve(new Uint8Array(t)))),
+    );
+    const meta = parseTorrent(torrentFile);
+    const tree = await storageTreeFromFiles([join(dir, name)]);
+    const client = await createClient({ port: 0 });
+    try {
+      const torrent = await seedTorrent(client, torrentFile, { path: dir, lookup: (ih) => (ih === meta.infoHash ? tree : undefined) });
+      if (!torrent.done) throw new Error("webtorrent did not verify the payload");
+      const port = (client as unknown as { torrentPort: number }).torrentPort;
+      const times: number[] = [];
+      let failed = 0;
+      for (let i = 0; i < challenges; i++) {
+        const socket = connect({ host: "127.0.0.1", port });
+        await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+        socket.setNoDelay(true);
+        const stream = Duplex.toWeb(socket) as unknown as ByteStream;
+        const blocks = pickBlocks(tree.leafCount, CHALLENGE_BLOCKS, crypto.getRandomValues(new Uint8Array(64)));
+        const r = await runChallenge(stream, {
+          infoHash: fromHex(meta.infoHash),
+          peerId: new TextEncoder().encode("-qB4650-benchbench01"),
+          storageRoot: tree.root,
+          totalLength: meta.length,
+          pieceLength: meta.pieceLength,
+          blocks,
+          deadlineMs: CHALLENGE_DEADLINE_MS,
+        });
+        socket.destroy();
+        if (r.verdict === "pass") times.push(r.durationMs);
+        else failed++;
+        // webtorrent notices the close before the next connection.
+        await new Promise((res) => setTimeout(res, 2));
+      }
+      times.sort((a, b) => a - b);
+      return { p50: percentile(times, 50), p99: percentile(times, 99), max: times.at(-1)!, failed, depth: treeDepth(meta.length) };
+    } finally {
+      await destroyClient(client);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. challenge bytes per epoch, from the schedule's parameters
+
+/** Bytes on the wire of one challenge (both directions, BitTorrent framing included). */
+function challengeWireBytes(totalLength: number): { fromNode: number; toNode: number } {
+  const depth = treeDepth(totalLength);
+  const handshake = 68;
+  const extHandshake = 4 + 2 + 45; // length, id, ext id, ~45-byte dictionary
+  const toNode = handshake + extHandshake + 5 /* interested */ + CHALLENGE_BLOCKS * 17 /* request */ + 4 + 2 + 40; /* proof request */
+  const fromNode = handshake + extHandshake + 5 /* unchoke */ + CHALLENGE_BLOCKS * (13 + BLOCK_SIZE) + 4 + 2 + 60 + CHALLENGE_BLOCKS * depth * 32;
+  return { fromNode, toNode };
+}
+
+function challengeShare(label: string, torrents: number, torrentBytes: number) {
+  const R = CHALLENGE_ROUNDS_PER_EPOCH;
+  const perRound = Math.ceil(torrents / R) + Math.min(CHALLENGE_SPOT_CHECKS, torrents - Math.ceil(torrents / R));
+  const challengesPerEpoch = R * Math.min(perRound, torrents);
+  const w = challengeWireBytes(torrentBytes);
+  const perEpoch = challengesPerEpoch * (w.fromNode + w.toNode);
+  const hosted = torrents * torrentBytes;
+  const epochsPerDay = 86_400 / EPOCH_SECONDS;
+  return { label, torrents, hosted, challengesPerEpoch, perEpoch, perDay: perEpoch * epochsPerDay, shareOfHostedPerDay: (perEpoch * epochsPerDay) / hosted, uploadPerEpoch: challengesPerEpoch * w.fromNode };
+}
+
+// ---------------------------------------------------------------------------------------
+
+const GB = 1000 ** 3;
+const MB = 1000 ** 2;
+
+log("1/3 proof verifications: bundling the verifier and running it in workerd (Miniflare)");
+const workerd = await verificationsInWorkerd(Number(values.verifications), "async");
+const jsOnly = await verificationsInWorkerd(Math.ceil(Number(values.verifications) / 8), "sync");
+const node = await verificationsInNode(Number(values.verifications));
+rows.push({ measure: `block proofs verified/s per core, workerd (16 KiB, depth ${workerd.depth}, WebCrypto leaf)`, ours: fmt(workerd.perSecond), target: "≥ 20,000", ratio: `${fmt(workerd.perSecond / 20_000, 2)}×` });
+rows.push({ measure: "  same, all JavaScript (@noble/hashes leaf), workerd", ours: fmt(jsOnly.perSecond), target: "", ratio: `${fmt(jsOnly.perSecond / 20_000, 2)}×` });
+rows.push({ measure: "  same code in Node (reference)", ours: fmt(node), target: "", ratio: `workerd/Node ${fmt(workerd.perSecond / node, 2)}` });
+rows.push({ measure: "edge CPU per challenge (3 blocks), workerd", ours: `${fmt((CHALLENGE_BLOCKS / workerd.perSecond) * 1e6)} µs`, target: "", ratio: "" });
+
+const payloadBytes = Number(values["payload-mb"]) * 1024 * 1024;
+log(`2/3 node answer latency: webtorrent seeding ${values["payload-mb"]} MiB, ${values.challenges} challenges over loopback`);
+const lat = await nodeLatency(Number(values.challenges), payloadBytes);
+rows.push({ measure: `node answer p50, handshake → verified paths (depth ${lat.depth})`, ours: `${fmt(lat.p50, 1)} ms`, target: "", ratio: "" });
+rows.push({ measure: "node answer p99", ours: `${fmt(lat.p99, 1)} ms`, target: "≤ 50 ms", ratio: `${fmt(lat.p99 / 50, 2)}× of budget` });
+rows.push({ measure: "node answer max / failed challenges", ours: `${fmt(lat.max, 1)} ms / ${lat.failed}`, target: `deadline ${CHALLENGE_DEADLINE_MS} ms`, ratio: "" });
+
+log("3/3 challenge bytes per epoch from the schedule's parameters");
+const scenarios = [
+  challengeShare("5 GB node, 1 × 5 GB torrent", 1, 5 * GB),
+  challengeShare("5 GB node, 5 × 1 GB torrents", 5, 1 * GB),
+  challengeShare("5 GB node, 50 × 100 MB torrents", 50, 100 * MB),
+  challengeShare("5 GB node, 500 × 10 MB torrents", 500, 10 * MB),
+];
+
+const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => r[k].length));
+const line = (r: Row) => `${r.measure.padEnd(width("measure"))}  ${r.ours.padStart(width("ours"))}  ${r.target.padEnd(width("target"))}  ${r.ratio}`;
+console.log(`\nProof of hosting, ${new Date().toISOString().slice(0, 10)} (${process.platform} ${process.arch}, Node ${process.version})\n`);
+console.log(line({ measure: "measure", ours: "ours", target: "target", ratio: "ratio" }));
+console.log(line({ measure: "-".repeat(width("measure")), ours: "-".repeat(width("ours")), target: "-".repeat(width("target")), ratio: "-----" }));
+for (const r of rows) console.log(line(r));
+
+console.log(`\nChallenge traffic (${CHALLENGE_ROUNDS_PER_EPOCH} rounds per ${EPOCH_SECONDS / 60}-min epoch; a round = ⌈H/${CHALLENGE_ROUNDS_PER_EPOCH}⌉ coverage + ${CHALLENGE_SPOT_CHECKS} spot check; ${CHALLENGE_BLOCKS} × 16 KiB blocks and paths each; no retries)\n`);
+const head = ["scenario", "challenges/epoch", "bytes/epoch", "node upload/epoch", "bytes/day", "share of hosted bytes/day"];
+const table = scenarios.map((s) => [s.label, fmt(s.challengesPerEpoch), `${fmt(s.perEpoch / 1024, 0)} KiB`, `${fmt(s.uploadPerEpoch / 1024, 0)} KiB`, `${fmt(s.perDay / MB, 1)} MB`, `${fmt(s.shareOfHostedPerDay * 100, 3)} %`]);
+const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+console.log(head.map((h, i) => h.padEnd(w[i]!)).join("  "));
+console.log(w.map((n) => "-".repeat(n)).join("  "));
+for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "));
+console.log(`\nA node that serves its hosted data once a day to members uploads 100 % of it a day; the share above is the overhead on top.`);
+process.exit(0);

@@ -1,0 +1,460 @@
+// `npm run bench:tracker`: the same announce load (wrk + bench/announce.lua: many torrents,
+// peers re-announcing with compact=1, keep-alive where the server allows) against, one after
+// another:
+//   vidya               our worker, production build (wrangler deploy --dry-run --minify) run by
+//                       Miniflare on workerd, local D1 with migrations and SQLite Durable Objects,
+//                       a member and the torrents registered first
+//   trivial worker      bench/trivial-worker.ts on the same workerd: the ceiling
+//   opentracker         Debian's /usr/bin/opentracker (whitelist build: the torrents are listed)
+//   bittorrent-tracker  webtorrent's, from npm, HTTP only, in its own Node process
+// then one hot swarm (every announce to one info hash) on each tracker, and memory per peer
+// in a SwarmShard, measured twice: the V8 heap of workerd (through its inspector) while one
+// shard fills with distinct peers, and the class alone in Node (bench/peer-memory.ts).
+// Everything listens on 127.0.0.1 and every process started is stopped at the end.
+//   npm run bench:tracker -- [--seconds 10] [--connections 32] [--threads 2] [--torrents 1000]
+//                            [--pool 10000] [--fill 100000] [--only vidya,trivial,opentracker,bittorrent-tracker]
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import ts from "typescript";
+import { unstable_readConfig } from "wrangler";
+import { asDict, decode, encode } from "../protocol/bencode.ts";
+import { fromHex } from "../protocol/hex.ts";
+import { ProcessGroup, freePort, run, waitFor } from "../scripts/network/processes.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const OUT = join(ROOT, ".tmp", "bench");
+const BIN = join(ROOT, "node_modules", ".bin");
+const LUA = join(ROOT, "bench", "announce.lua");
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    threads: { type: "string", default: "2" },
+    torrents: { type: "string", default: "1000" },
+    pool: { type: "string", default: "10000" },
+    fill: { type: "string", default: "100000" },
+    only: { type: "string", default: "vidya,trivial,opentracker,bittorrent-tracker" },
+  },
+});
+const SECONDS = Number(flags.seconds);
+const CONNECTIONS = Number(flags.connections);
+const THREADS = Number(flags.threads);
+const TORRENTS = Number(flags.torrents);
+const POOL = Number(flags.pool); // peers per wrk thread
+const FILL = Number(flags.fill);
+const ONLY = new Set(flags.only.split(","));
+const ADMIN_TOKEN = "bench-admin-token";
+const PASSKEY = "0123456789abcdef0123456789abcdef";
+
+interface WrkResult {
+  requests: number;
+  duration_us: number;
+  p50_us: number;
+  p99_us: number;
+  max_us: number;
+  ok: number;
+  failures: number;
+  other: number;
+  connect_errors: number;
+  read_errors: number;
+  write_errors: number;
+  status_errors: number;
+  timeouts: number;
+}
+
+interface Row {
+  server: string;
+  load: "many" | "hot";
+  result?: WrkResult;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const group = new ProcessGroup(join(OUT, "logs"));
+const miniflares = new Set<Miniflare>();
+
+async function stopEverything(): Promise<void> {
+  await Promise.allSettled([...miniflares].map((mf) => mf.dispose()));
+  miniflares.clear();
+  await group.stopAll();
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping every process started`);
+    void stopEverything().finally(() => process.exit(130));
+  });
+
+function log(message: string): void {
+  console.log(`[bench] ${message}`);
+}
+
+/** Runs wrk with bench/announce.lua and returns its BENCH line. */
+async function wrk(url: string, lua: { prefix: string; hashes: string; mode: "many" | "hot" | "fill"; cf: boolean; pool?: number }, seconds = SECONDS, connections = CONNECTIONS): Promise<WrkResult> {
+  const args = ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", lua.prefix, lua.hashes, lua.mode, lua.cf ? "cf" : "plain", String(lua.pool ?? POOL)];
+  const { stdout } = await run("wrk", args, { timeoutMs: (seconds + 60) * 1000 });
+  const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
+  if (!line) throw new Error(`wrk printed no BENCH line:\n${stdout}`);
+  return JSON.parse(line.slice(6)) as WrkResult;
+}
+
+async function measure(server: string, url: string, lua: { prefix: string; hashes: string; cf: boolean }, hot: boolean): Promise<void> {
+  // A short warm-up, not counted: JIT, connection setup, the first D1 reads.
+  await wrk(url, { ...lua, mode: "many" }, 2);
+  for (const load of hot ? (["many", "hot"] as const) : (["many"] as const)) {
+    log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${SECONDS} s`);
+    const result = await wrk(url, { ...lua, mode: load });
+    rows.push({ server, load, result });
+  }
+}
+
+function waitForPort(port: number): Promise<true> {
+  return waitFor(`127.0.0.1:${port}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(undefined));
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Torrents: small private v1 torrents, deterministic, registered with our worker and listed
+// for the other trackers.
+
+function makeTorrent(i: number): Uint8Array<ArrayBuffer> {
+  const pieces = new Uint8Array(20);
+  new DataView(pieces.buffer).setUint32(0, i);
+  return new Uint8Array(
+    encode({
+      announce: "http://127.0.0.1/announce",
+      info: { name: `bench-${i}.bin`, "piece length": 16_384, length: 16_384, pieces, private: 1 },
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// (a) our worker on workerd
+
+async function buildWorker(): Promise<string> {
+  const dir = join(OUT, "build");
+  rmSync(dir, { recursive: true, force: true });
+  log("building the worker: wrangler deploy --dry-run --minify");
+  await run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--minify", "--outdir", dir], { cwd: ROOT, env: { CI: "1", NODE_ENV: "production" } });
+  return join(dir, "index.js");
+}
+
+/** What the bench reads of wrangler.jsonc. */
+interface WranglerConfig {
+  compatibility_date?: string;
+  compatibility_flags: string[];
+  vars: Record<string, unknown>;
+  d1_databases: { binding: string; database_id?: string }[];
+  durable_objects: { bindings: { name: string; class_name: string }[] };
+  migrations: { new_sqlite_classes?: string[] }[];
+}
+
+function wranglerConfig(): WranglerConfig {
+  return unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
+}
+
+async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{ mf: Miniflare; url: string }> {
+  const config = wranglerConfig();
+  const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
+  const port = await freePort();
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "vidya",
+      modules: true,
+      scriptPath,
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags,
+      d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id ?? d.binding])),
+      durableObjects: Object.fromEntries(config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }])),
+      bindings: { ...(config.vars as Record<string, string>), LOCAL_DEV: "0", ADMIN_TOKEN },
+      host: "127.0.0.1",
+      port,
+      // Production has no request log: Miniflare's posts every request to Node.
+      logRequests: false,
+      ...(inspectorPort ? { inspectorPort } : {}),
+    }),
+  );
+  miniflares.add(mf);
+  await mf.ready;
+  const url = `http://127.0.0.1:${port}`;
+
+  const d1 = await mf.getD1Database("DB");
+  for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort())
+    for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await d1.prepare(statement).run();
+  await d1
+    .prepare("INSERT INTO members (account, passkey, admission, created_at) VALUES (?, ?, 'invite', ?)")
+    .bind("0x" + "be".repeat(20), PASSKEY, Date.now())
+    .run();
+  return { mf, url };
+}
+
+async function registerTorrents(url: string): Promise<string[]> {
+  const hashes: string[] = new Array(TORRENTS);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < TORRENTS; i = next++) {
+      const res = await fetch(`${url}/api/torrents?storageRoot=${"00".repeat(32)}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/x-bittorrent" },
+        body: makeTorrent(i),
+      });
+      if (res.status !== 201) throw new Error(`registering torrent ${i}: HTTP ${res.status} ${await res.text()}`);
+      hashes[i] = ((await res.json()) as { infoHash: string }).infoHash;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return hashes;
+}
+
+async function scrapePeers(url: string, hashes: string[]): Promise<number> {
+  let peers = 0;
+  for (let i = 0; i < hashes.length; i += 100) {
+    const q = hashes
+      .slice(i, i + 100)
+      .map((h) => "info_hash=" + Array.from(fromHex(h), (b) => "%" + b.toString(16).padStart(2, "0")).join(""))
+      .join("&");
+    const body = new Uint8Array(await (await fetch(`${url}/${PASSKEY}/scrape?${q}`)).arrayBuffer());
+    const files = asDict(asDict(decode(body), "scrape").files, "files");
+    for (const f of Object.values(files)) {
+      const s = asDict(f, "file");
+      peers += (s.complete as number) + (s.incomplete as number);
+    }
+  }
+  return peers;
+}
+
+/** The V8 heap of the worker's isolate (it also runs its Durable Objects), after a full GC. */
+async function workerHeapUsed(inspectorPort: number): Promise<number> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string; title?: string; webSocketDebuggerUrl?: string }[];
+  const target = targets.find((t) => t.webSocketDebuggerUrl && /vidya/.test(t.title ?? t.id)) ?? targets.find((t) => t.webSocketDebuggerUrl);
+  if (!target?.webSocketDebuggerUrl) throw new Error("no inspector target for the worker");
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("inspector connection failed"));
+  });
+  let id = 0;
+  const pending = new Map<number, (r: unknown) => void>();
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
+    if (m.id !== undefined) pending.get(m.id)?.(m.result);
+  };
+  const call = (method: string) =>
+    new Promise<unknown>((resolve) => {
+      pending.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method }));
+    });
+  try {
+    for (let i = 0; i < 3; i++) await call("HeapProfiler.collectGarbage");
+    return ((await call("Runtime.getHeapUsage")) as { usedSize: number }).usedSize;
+  } finally {
+    ws.close();
+  }
+}
+
+let workerdBytesPerPeer: { bytes: number; peers: number } | undefined;
+
+async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
+  const script = await buildWorker();
+  const inspectorPort = await freePort();
+  log("starting the worker in Miniflare (workerd), applying migrations, registering torrents");
+  const { mf, url } = await startVidya(script, inspectorPort);
+  try {
+    const registered = await registerTorrents(url);
+    writeFileSync(hashesFile, registered.join("\n") + "\n");
+    hashes.splice(0, hashes.length, ...registered);
+    await measure("vidya (workerd)", url, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, true);
+
+    // Memory: more distinct peers (spread over every swarm, as sharding spreads them over the
+    // shards; one swarm alone would measure the hot-swarm scan, not memory), then weigh the
+    // isolate's heap. All shards of a worker share one isolate locally.
+    const fillFile = join(OUT, "fill-torrents.txt");
+    writeFileSync(fillFile, registered.join("\n") + "\n");
+    const peersBefore = await scrapePeers(url, registered);
+    await new Promise((r) => setTimeout(r, 6_000)); // the shards' alarms flush pending accounting
+    const before = await workerHeapUsed(inspectorPort);
+    // wrk's threads stop once their peers are sent, but wrk itself waits out -d: size it from
+    // the rate just measured, with room to spare (fewer peers only make the figure coarser).
+    const many = rows.find((r) => r.server.startsWith("vidya") && r.load === "many")?.result;
+    const rate = many ? many.ok / (many.duration_us / 1e6) : 1_000;
+    const seconds = Math.min(300, Math.ceil((FILL / Math.max(rate, 100)) * 1.5) + 5);
+    log(`memory: announcing ${FILL} more distinct peers (at most ${seconds} s)`);
+    await wrk(url, { prefix: `/${PASSKEY}`, hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS) }, seconds);
+    const afterNow = await workerHeapUsed(inspectorPort);
+    await new Promise((r) => setTimeout(r, 6_000));
+    const after = await workerHeapUsed(inspectorPort);
+    log("DEBUG targets " + JSON.stringify(((await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string }[]).map((t) => t.id)));
+    log(`DEBUG heap before ${before} right after ${afterNow} after wait ${after}`);
+    const peers = (await scrapePeers(url, registered)) - peersBefore;
+    workerdBytesPerPeer = { bytes: Math.round((after - before) / peers), peers };
+  } catch (e) {
+    rows.push({ server: "vidya (workerd)", load: "many", note: `failed: ${(e as Error).message.split("\n")[0]}` });
+    throw e;
+  } finally {
+    await mf.dispose();
+    miniflares.delete(mf);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// (b) the trivial worker on the same workerd
+
+async function benchTrivial(hashesFile: string): Promise<void> {
+  const source = readFileSync(join(ROOT, "bench", "trivial-worker.ts"), "utf8");
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const dir = join(OUT, "trivial");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "index.js"), js);
+  const port = await freePort();
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({ name: "trivial", modules: true, scriptPath: join(dir, "index.js"), compatibilityDate: wranglerConfig().compatibility_date, host: "127.0.0.1", port, logRequests: false }),
+  );
+  miniflares.add(mf);
+  try {
+    await mf.ready;
+    await measure("trivial worker (workerd)", `http://127.0.0.1:${port}`, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, false);
+  } finally {
+    await mf.dispose();
+    miniflares.delete(mf);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// (c) opentracker, (d) bittorrent-tracker
+
+async function benchOpentracker(hashesFile: string): Promise<void> {
+  const bin = "/usr/bin/opentracker";
+  if (!existsSync(bin)) return void rows.push({ server: "opentracker", load: "many", note: "not installed (apt-get install opentracker)" });
+  // Debian builds it with a whitelist: the torrents are listed, as ours are registered.
+  const dir = join(OUT, "opentracker");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "whitelist.txt"), readFileSync(hashesFile));
+  const port = await freePort();
+  group.start("opentracker", bin, ["-i", "127.0.0.1", "-p", String(port), "-P", String(port), "-d", dir, "-w", "whitelist.txt"], { cwd: dir });
+  await waitForPort(port);
+  await new Promise((r) => setTimeout(r, 500)); // the whitelist is loaded by a thread of its own
+  await measure("opentracker", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await group.stopAll();
+}
+
+async function benchBittorrentTracker(hashesFile: string): Promise<void> {
+  const port = await freePort();
+  group.start("bittorrent-tracker", process.execPath, [join(ROOT, "bench", "bittorrent-tracker-server.ts"), String(port), hashesFile], { cwd: ROOT });
+  await waitForPort(port);
+  await measure("bittorrent-tracker (Node)", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await group.stopAll();
+}
+
+async function nodePeerMemory(): Promise<{ bytesPerPeer: number | null; bytesPerPeerWithPending: number; peers: number } | undefined> {
+  try {
+    const { stdout } = await run(process.execPath, ["--expose-gc", join(ROOT, "bench", "peer-memory.ts")], { cwd: ROOT, timeoutMs: 300_000 });
+    const line = stdout.split("\n").find((l) => l.startsWith("PEER_MEMORY "));
+    return line ? JSON.parse(line.slice(12)) : undefined;
+  } catch (e) {
+    log(`peer-memory failed: ${(e as Error).message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+
+function table(): string {
+  const perSecond = (r: WrkResult) => r.ok / (r.duration_us / 1e6);
+  const ms = (us: number) => (us / 1000).toFixed(2);
+  const lines = [
+    ["server", "load", "announces/s", "p50 ms", "p99 ms", "failures", "errors"],
+    ...rows.map((r) =>
+      r.result
+        ? [
+            r.server,
+            r.load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`,
+            Math.round(perSecond(r.result)).toLocaleString("en-US"),
+            ms(r.result.p50_us),
+            ms(r.result.p99_us),
+            String(r.result.failures + r.result.other),
+            String(r.result.connect_errors + r.result.read_errors + r.result.write_errors + r.result.timeouts),
+          ]
+        : [r.server, r.load, r.note ?? "-", "", "", "", ""],
+    ),
+  ];
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines.map((l, n) => l.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ") + (n === 0 ? "\n" + widths.map((w) => "-".repeat(w)).join("  ") : "")).join("\n");
+}
+
+function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
+  const rate = (server: string, load: "many" | "hot") => {
+    const r = rows.find((x) => x.server.startsWith(server) && x.load === load)?.result;
+    return r ? r.ok / (r.duration_us / 1e6) : undefined;
+  };
+  const ours = rate("vidya", "many");
+  const oursRow = rows.find((x) => x.server.startsWith("vidya") && x.load === "many")?.result;
+  const out: string[] = [];
+  const ratio = (label: string, other: number | undefined, target?: number) => {
+    if (ours === undefined || other === undefined) return out.push(`${label.padEnd(34)} -`);
+    const x = ours / other;
+    out.push(`${label.padEnd(34)} ${x.toFixed(2)}×${target ? `   target ≥ ${target}×  ${x >= target ? "met" : "NOT met"}` : ""}`);
+  };
+  ratio("vidya ÷ trivial worker", rate("trivial", "many"), 0.8);
+  ratio("vidya ÷ bittorrent-tracker", rate("bittorrent-tracker", "many"), 0.5);
+  ratio("vidya ÷ opentracker", rate("opentracker", "many"));
+  if (oursRow) {
+    const p99 = oursRow.p99_us / 1000;
+    out.push(`${"vidya p99 at " + CONNECTIONS + " connections".padEnd(20)}`.padEnd(34) + ` ${p99.toFixed(2)} ms   target ≤ 20 ms  ${p99 <= 20 ? "met" : "NOT met"}`);
+  }
+  const hot = rate("vidya", "hot");
+  if (hot !== undefined) out.push(`${"vidya one hot swarm".padEnd(34)} ${Math.round(hot).toLocaleString("en-US")}/s   target ≥ 2,000/s  ${hot >= 2000 ? "met" : "NOT met"}`);
+  if (workerdBytesPerPeer)
+    out.push(
+      `${"memory per peer, workerd heap".padEnd(34)} ${workerdBytesPerPeer.bytes} B   target ≤ 500 B  ${workerdBytesPerPeer.bytes <= 500 ? "met" : "NOT met"}` +
+        `   (V8 heap growth of the worker's isolate over ${workerdBytesPerPeer.peers.toLocaleString("en-US")} more peers, after GC and flush)`,
+    );
+  if (memory)
+    out.push(
+      `${"memory per peer, SwarmShard in Node".padEnd(34)} ${memory.bytesPerPeer ?? "?"} B (${memory.bytesPerPeerWithPending} B before the flush)` +
+        `   (heapUsed delta over ${memory.peers.toLocaleString("en-US")} peers; Node has no pointer compression: an upper bound)`,
+    );
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  for (const tool of ["wrk"]) await run("sh", ["-c", `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is not installed (apt-get install ${tool})`)));
+  const hashesFile = join(OUT, "torrents.txt");
+  const hashes: string[] = [];
+  if (!ONLY.has("vidya")) {
+    // Without our worker, list the same torrents by computing their info hashes here.
+    const { parseTorrent } = await import("../protocol/torrent.ts");
+    for (let i = 0; i < TORRENTS; i++) hashes.push(parseTorrent(makeTorrent(i)).infoHash);
+    writeFileSync(hashesFile, hashes.join("\n") + "\n");
+  }
+  log(`${TORRENTS} torrents, ${THREADS} wrk threads × ${POOL} peers, ${CONNECTIONS} connections, ${SECONDS} s per run`);
+  try {
+    if (ONLY.has("vidya")) await benchVidya(hashesFile, hashes);
+    if (ONLY.has("trivial")) await benchTrivial(hashesFile);
+    if (ONLY.has("opentracker")) await benchOpentracker(hashesFile);
+    if (ONLY.has("bittorrent-tracker")) await benchBittorrentTracker(hashesFile);
+  } finally {
+    await stopEverything();
+  }
+  const memory = ONLY.has("vidya") ? await nodePeerMemory() : undefined;
+  console.log("\n" + table() + "\n");
+  console.log(ratios(memory));
+  console.log(`\nannounces/s counts answers with peers only (failures apart); wrk and the servers share this machine's ${(await import("node:os")).availableParallelism()} cores.`);
+}
+
+await main().catch(async (e) => {
+  await stopEverything();
+  console.error(e);
+  process.exit(1);
+});

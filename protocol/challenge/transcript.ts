@@ -1,0 +1,61 @@
+// A challenge transcript (DESIGN.md flow 4, "Trust model"): what the edge asked, when, what
+// came back and the verdict, signed by the edge's transcript key (EIP-712, see
+// protocol/reports/eip712.ts) and published with the epoch's inputs. Anyone can check the
+// signature; after the seed is revealed anyone can check that the blocks were derived and
+// not chosen (protocol/challenge/schedule.ts); a node holding the torrent can check the
+// block hashes against the public data.
+
+import type { Hex } from "viem";
+import type { Verdict } from "./client.ts";
+
+/** An earlier try of the same challenge that did not pass (the retry is what counts). */
+export interface ChallengeTry {
+  verdict: Verdict;
+  reason: string;
+  startedAt: number;
+  durationMs: number;
+}
+
+export interface Transcript {
+  /** transcriptId(epoch, node, round, infoHash): one per challenge. */
+  id: Hex;
+  epoch: number;
+  /** Lowercase 0x address. */
+  node: string;
+  round: number;
+  /** 40 hex. */
+  infoHash: string;
+  /** The node's endpoint as the edge saw it at registration. */
+  host: string;
+  port: number;
+  /** The chain block mixed into the round's randomness; null and zero hash without a chain. */
+  blockNumber: number | null;
+  blockHash: Hex;
+  /** keccak256 of the node's hosted subset the round drew from (protocol/challenge/schedule.ts). */
+  hostedHash: Hex;
+  /** v2 file index in the torrent's file tree, or null for the whole-payload (v1) tree. */
+  file: number | null;
+  /** Root the blocks were checked against, 64 hex. */
+  root: string;
+  /** Bytes of that tree, and where they start in the torrent's piece space. */
+  treeLength: number;
+  offset: number;
+  blocks: number[];
+  startedAt: number;
+  durationMs: number;
+  verdict: Verdict;
+  reason: string;
+  /** SHA-256 of each block as received (hex), in request order; fewer when the answer stopped. */
+  blockHashes: string[];
+  /** SHA-256 of the proof answer as received (hex), null when none came. */
+  proofHash: string | null;
+  /** Tries made, this one included (1 when the first passed). */
+  attempts: number;
+  /** The earlier tries, oldest first. */
+  tries: ChallengeTry[];
+  /** The edge's transcript key and its EIP-712 signature; null when the edge has no key. */
+  signer: Hex | null;
+  signature: Hex | null;
+}
+
+export type UnsignedTranscript = Omit<Transcript, "signer" | "signature">;

@@ -1,0 +1,127 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { buildRewardTree, rewardLeafHash, verifyRewardProof } from "../../protocol/merkle/reward-tree.ts";
+import { FAULT_FEE_BASE, FRAUD_SLASH } from "../../protocol/params.ts";
+import type { Transcript } from "../../protocol/challenge/transcript.ts";
+import { db, schema } from "../../worker/db/client.ts";
+import { transcriptRow } from "../../worker/challenge/round.ts";
+import { fixture } from "./support/fixture.ts";
+import { madeTranscript } from "./support/transcripts.ts";
+import { admin, call, nowSeconds, signed, uploadTorrent } from "./support/worker.ts";
+
+const t = fixture(80_000, 91, "consequences.bin");
+const honest = "0x00000000000000000000000000000000000000a1";
+const missing = "0x00000000000000000000000000000000000000b1";
+const sybils = ["0x00000000000000000000000000000000000000c1", "0x00000000000000000000000000000000000000c2", "0x00000000000000000000000000000000000000c3"];
+const fraudster = privateKeyToAccount(generatePrivateKey());
+const fraud = fraudster.address.toLowerCase();
+
+async function insert(ts: Transcript[]) {
+  const d = db(env.DB);
+  for (const x of ts) await d.insert(schema.challenges).values(transcriptRow(x));
+}
+
+async function close(): Promise<{ epoch: number; slashedRoot: Hex; totalSlashed: string }> {
+  const res = await admin("/admin/epochs/close");
+  expect(res.status).toBe(200);
+  return (await res.json()) as { epoch: number; slashedRoot: Hex; totalSlashed: string };
+}
+
+async function slashedOf(epoch: number) {
+  return (await (await call(`/api/epochs/${epoch}/slashed`)).json()) as {
+    slashedRoot: Hex;
+    leaves: { account: Address; cumulative: string }[];
+    penalties: { node: string; missed: number; frauds: number; streak: number; faultFee: string; correlationBps: string; slashed: string }[];
+    faults: { node: string; streak: number }[];
+  };
+}
+
+async function registerAt(ip: string) {
+  const node = privateKeyToAccount(generatePrivateKey());
+  const init = await signed(node, "NodeRegistration", { node: node.address, port: 6881, nonce: 1n, expiry: nowSeconds() + 600n });
+  expect((await call("/api/nodes/register", { ...init, headers: { ...init.headers, "CF-Connecting-IP": ip } })).status).toBe(200);
+  return node;
+}
+
+async function reportRoot(node: ReturnType<typeof privateKeyToAccount>, root: string, nonce: bigint) {
+  const res = await call("/api/nodes/roots", await signed(node, "StorageRoots", { node: node.address, infoHashes: [`0x${t.infoHash}`], roots: [`0x${root}`], nonce, expiry: nowSeconds() + 600n }));
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { accepted: { rootStatus: string }[] }).accepted[0]!.rootStatus;
+}
+
+describe("consequences: storage roots, slashing, fault fees, correlation, disputes", () => {
+  it("confirms a curator's root once nodes on two distinct subnets report the same root", async () => {
+    expect((await uploadTorrent(t)).status).toBe(201);
+    const [a, b, c] = [await registerAt("198.51.100.7"), await registerAt("198.51.100.8"), await registerAt("203.0.113.9")];
+    expect(await reportRoot(a, t.storageRoot, 1n)).toBe("published");
+    // A second node of the same /24 is not independent.
+    expect(await reportRoot(b, t.storageRoot, 1n)).toBe("published");
+    expect(await reportRoot(c, t.storageRoot, 1n)).toBe("confirmed");
+    expect(await (await call(`/api/torrents/${t.infoHash}`)).json()).toMatchObject({ rootStatus: "confirmed", version: "v1" });
+  });
+
+  it("slashes a failed answer against the confirmed root as fraud; nodes of one subnet failing together pay a multiplier", async () => {
+    await insert([
+      madeTranscript(1, honest, t.infoHash, "pass", { host: "192.0.2.1" }),
+      madeTranscript(1, fraud, t.infoHash, "fail", { host: "192.0.2.50" }),
+      ...sybils.map((s, i) => madeTranscript(1, s, t.infoHash, "fail", { host: `10.9.9.${i + 1}` })),
+      madeTranscript(1, missing, t.infoHash, "timeout", { host: "172.16.0.1" }),
+    ]);
+    const closed = await close();
+    const s = await slashedOf(1);
+    const leaf = (a: string) => s.leaves.find((l) => l.account === a)?.cumulative;
+    expect(leaf(fraud)).toBe(FRAUD_SLASH.toString());
+    // Three faulty nodes in 10.9.9.0/24: × (1 + 0.5 × 2).
+    for (const x of sybils) expect(leaf(x)).toBe((2n * FRAUD_SLASH).toString());
+    expect(s.penalties.find((p) => p.node === sybils[0])).toMatchObject({ frauds: 1, correlationBps: "20000" });
+    // A first missed epoch costs the reward only; the honest node is not touched.
+    expect(leaf(missing)).toBeUndefined();
+    expect(leaf(honest)).toBeUndefined();
+    expect(s.faults).toContainEqual({ node: missing, streak: 1 });
+
+    const root = buildRewardTree(1, s.leaves.map((l) => ({ account: l.account, cumulative: BigInt(l.cumulative) }))).root;
+    expect(closed.slashedRoot).toBe(root);
+    expect(s.slashedRoot).toBe(root);
+    expect(closed.totalSlashed).toBe((FRAUD_SLASH + 6n * FRAUD_SLASH).toString());
+    const p = (await (await call(`/api/epochs/1/slashed/proof/${fraud}`)).json()) as { cumulative: string; proof: Hex[] };
+    expect(verifyRewardProof(root, rewardLeafHash(1, fraudster.address, BigInt(p.cumulative)), p.proof)).toBe(true);
+  });
+
+  it("grows the fault fee of a node that misses epoch after epoch, up to the cap, cumulatively", async () => {
+    const cumulative: bigint[] = [];
+    for (let epoch = 2; epoch <= 7; epoch++) {
+      await insert([madeTranscript(epoch, honest, t.infoHash, "pass", { host: "192.0.2.1" }), madeTranscript(epoch, missing, t.infoHash, "timeout", { host: "172.16.0.1" })]);
+      expect((await close()).epoch).toBe(epoch);
+      const s = await slashedOf(epoch);
+      cumulative.push(BigInt(s.leaves.find((l) => l.account === missing)?.cumulative ?? "0"));
+      expect(s.faults).toContainEqual({ node: missing, streak: epoch });
+    }
+    // Streaks 2..7 pay 1, 2, 4, 8, 16, 16 (capped) × FAULT_FEE_BASE.
+    const fees = [1n, 2n, 4n, 8n, 16n, 16n];
+    expect(cumulative).toEqual(fees.map((_, i) => fees.slice(0, i + 1).reduce((a, b) => a + b, 0n) * FAULT_FEE_BASE));
+    // The inputs carry the previous epoch's fault state, so the evaluation can be re-run.
+    const inputs = (await (await call("/api/epochs/7/inputs")).json()) as { previousFaults: { node: string; streak: number }[] };
+    expect(inputs.previousFaults).toContainEqual({ node: missing, streak: 6 });
+  });
+
+  it("records a node's signed dispute of its transcript within the window, once", async () => {
+    const transcriptId = (await db(env.DB).select({ id: schema.challenges.id }).from(schema.challenges).where(eq(schema.challenges.node, fraud)).get())!.id as Hex;
+    const dispute = (nonce: bigint, id: Hex = transcriptId) =>
+      signed(fraudster, "Dispute", { node: fraudster.address, epoch: 1n, transcriptId: id, reason: "my answer verifies: see block hashes", nonce, expiry: nowSeconds() + 600n });
+    const res = await call("/api/disputes", await dispute(1n));
+    expect(res.status).toBe(201);
+    expect((await call("/api/disputes", await dispute(1n))).status).toBe(409); // replayed nonce
+    expect((await call("/api/disputes", await dispute(2n, `0x${"11".repeat(32)}`))).status).toBe(404);
+    const listed = (await (await call("/api/epochs/1/disputes")).json()) as { windowEndsAt: number; disputes: { node: string; transcriptId: string; reason: string }[] };
+    expect(listed.disputes).toEqual([expect.objectContaining({ node: fraud, transcriptId, reason: "my answer verifies: see block hashes" })]);
+    expect(listed.windowEndsAt).toBeGreaterThan(Date.now());
+    // After the window, the edge no longer records disputes of the epoch.
+    await db(env.DB).update(schema.epochs).set({ closedAt: Date.now() - 7 * 24 * 3_600_000 }).where(eq(schema.epochs.epoch, 1));
+    const late = await call("/api/disputes", await dispute(3n));
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ error: { code: "dispute_window_closed" } });
+  });
+});

@@ -1,0 +1,122 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
+import { deriveRound, revealMatches, roundDueAt, seedCommitment, type ScheduleParams } from "../../protocol/challenge/schedule.ts";
+import type { Transcript } from "../../protocol/challenge/transcript.ts";
+import { db, schema } from "../../worker/db/client.ts";
+import { scheduler } from "../../worker/challenge/scheduler.ts";
+import { tick } from "../../worker/scheduled.ts";
+import { fixture, PIECE_LENGTH } from "./support/fixture.ts";
+import { admin, call, CHAIN_ID, nowSeconds, signed, uploadTorrent } from "./support/worker.ts";
+import { checkInputs } from "../../protocol/epoch/check.ts";
+
+const f = fixture();
+const other = fixture(70_000, 77, "other.bin");
+
+interface OpenEpoch {
+  epoch: number;
+  openedAt: number;
+  closesAt: number;
+  seedCommitment: Hex;
+  schedule: ScheduleParams & { challengeBlocks: number };
+}
+
+async function openEpoch(): Promise<OpenEpoch> {
+  const res = await call("/api/epochs/open");
+  expect(res.status).toBe(200);
+  return (await res.json()) as OpenEpoch;
+}
+
+describe("challenge schedule: committed seed, derived challenges, alarms", () => {
+  let node: string;
+  let commitment: Hex;
+
+  it("opens an epoch by committing to a seed it does not reveal", async () => {
+    expect((await call("/api/epochs/open")).status).toBe(404);
+    await uploadTorrent(f);
+    await uploadTorrent(other);
+    const account = privateKeyToAccount(generatePrivateKey());
+    node = account.address.toLowerCase();
+    // Hosts two torrents; the other one is not on the seeder, so it fails (a miss, not fraud).
+    await call("/api/nodes/register", await signed(account, "NodeRegistration", { node: account.address, port: inject("honestSeederPort"), nonce: 1n, expiry: nowSeconds() + 600n }));
+    await call("/api/nodes/hosted", await signed(account, "HostedSubset", { node: account.address, infoHashes: [`0x${f.infoHash}`, `0x${other.infoHash}`], nonce: 1n, expiry: nowSeconds() + 600n }));
+
+    const t = await tick(env);
+    expect(t.epoch).toBe(1);
+    const open = await openEpoch();
+    expect(open).toMatchObject({ epoch: 1, schedule: { roundsPerEpoch: 6, challengeBlocks: 3 } });
+    expect(open.seedCommitment).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(JSON.stringify(open)).not.toMatch(/"seed"/);
+    commitment = open.seedCommitment;
+    // The alarm is armed for the node's first round, at its derived time.
+    const alarm = await runInDurableObject(scheduler(env), (_, state) => state.storage.getAlarm());
+    expect(t.nextRoundAt).toBe(alarm);
+    expect(alarm).toBeGreaterThanOrEqual(open.openedAt);
+  });
+
+  it("reveals the seed at close; every transcript's targets and blocks re-derive from it", async () => {
+    const rounds: Transcript[] = [];
+    for (let i = 0; i < 3; i++) rounds.push(...((await (await admin("/admin/challenges/run")).json()) as { results: Transcript[] }).results);
+    expect(new Set(rounds.map((t) => t.round))).toEqual(new Set([0, 1, 2]));
+    expect((await admin("/admin/epochs/close")).status).toBe(200);
+
+    const epoch = (await (await call("/api/epochs/1")).json()) as { seedCommitment: Hex };
+    expect(epoch.seedCommitment).toBe(commitment);
+    const inputs = (await (await call("/api/epochs/1/inputs")).json()) as {
+      seed: Hex;
+      seedCommitment: Hex;
+      schedule: ScheduleParams & { challengeBlocks: number };
+      challenges: Transcript[];
+      transcriptSigner: string | null;
+    };
+    expect(seedCommitment(inputs.seed)).toBe(commitment);
+    expect(revealMatches(inputs.seed, inputs.seedCommitment)).toBe(true);
+
+    // What a verifier (here: the node, who knows its subset) does after the reveal.
+    const hosted = [f, other].map((x) => ({ infoHash: x.infoHash, length: x.data.length, storageRoot: x.storageRoot, pieceLength: PIECE_LENGTH }));
+    const byRound = new Map<number, Transcript[]>();
+    for (const t of inputs.challenges) byRound.set(t.round, [...(byRound.get(t.round) ?? []), t]);
+    expect(byRound.size).toBe(3);
+    for (const [round, ts] of byRound) {
+      const derived = deriveRound({ seed: inputs.seed, epoch: 1, node, round, blockHash: ts[0]!.blockHash }, hosted, inputs.schedule, inputs.schedule.challengeBlocks);
+      expect(ts.map((t) => [t.infoHash, t.blocks, t.root]).sort()).toEqual(derived.challenges.map((c) => [c.infoHash, c.blocks, c.root]).sort());
+      expect(ts.every((t) => t.hostedHash === derived.hostedHash)).toBe(true);
+    }
+    // Two torrents, six rounds: every round challenges both (coverage slice plus spot check).
+    expect(inputs.challenges).toHaveLength(6);
+    // What anyone can check without the node's subset: the reveal, the blocks, the signatures.
+    expect(await checkInputs({ ...inputs, epoch: 1, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID)).toEqual({ seedRevealed: true, underived: [], unsigned: [] });
+    const tampered = inputs.challenges.map((t, i) => (i === 0 ? { ...t, blocks: [...t.blocks].reverse() } : t));
+    const check = await checkInputs({ ...inputs, epoch: 1, challenges: tampered, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID);
+    expect(check.underived).toEqual([tampered[0]!.id]);
+    expect(check.unsigned).toEqual([tampered[0]!.id]);
+  });
+
+  it("commits the next epoch's seed in the same transaction as the close", async () => {
+    const open = await openEpoch();
+    expect(open.epoch).toBe(2);
+    expect(open.seedCommitment).not.toBe(commitment);
+  });
+
+  it("keeps each node's next round at its derived time, runs it from the alarm when due, and arms the next", async () => {
+    const d = db(env.DB);
+    const seed = (await d.select().from(schema.epochSeeds).where(eq(schema.epochSeeds.epoch, 2)).get())!;
+    const params = { ...(JSON.parse(seed.schedule) as ScheduleParams), openedAt: seed.openedAt };
+    const stub = scheduler(env);
+    const progress = () => runInDurableObject(stub, (_, state) => state.storage.sql.exec<{ node: string; next_round: number; due_at: number }>("SELECT node, next_round, due_at FROM progress").toArray());
+    // The close learnt the node for epoch 2: round 0 at its derived time, the alarm set for it.
+    expect(await progress()).toEqual([{ node, next_round: 0, due_at: roundDueAt(params, seed.seed as Hex, 2, node, 0) }]);
+    const alarm = await runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(roundDueAt(params, seed.seed as Hex, 2, node, 0));
+    // Make round 0 due now, as time would, and let the alarm fire.
+    await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE progress SET due_at = ?", Date.now() - 1));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const transcripts = await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, 2));
+    expect(transcripts.map((t) => t.round)).toEqual([0, 0]);
+    expect(await progress()).toEqual([{ node, next_round: 1, due_at: roundDueAt(params, seed.seed as Hex, 2, node, 1) }]);
+    // Round 1 falls in the epoch's second slice, minutes away: the alarm waits for it.
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(roundDueAt(params, seed.seed as Hex, 2, node, 1));
+  });
+});

@@ -1,0 +1,36 @@
+// Confirming v1 storage roots (DESIGN.md "Storage root"): the curator's root is `published`
+// until ROOT_CONFIRMATIONS nodes on distinct subnets report the same root, computed from a
+// payload whose v1 piece hashes they checked; it is `contested` when as many agree on another
+// root and fewer on the curator's. Challenges against a published root pay but never slash;
+// against a contested one they count for nothing (protocol/epoch/evaluate.ts).
+
+import { eq } from "drizzle-orm";
+import { ROOT_CONFIRMATIONS } from "../../protocol/params.ts";
+import type { RootStatus } from "../../protocol/epoch/evaluate.ts";
+import { schema, type Db } from "../db/client.ts";
+
+/** Pure: the status from the curator's root and the reports (one per node, with its subnet). */
+export function rootStatusOf(published: string, reports: { root: string; subnet: string }[], k = ROOT_CONFIRMATIONS): RootStatus {
+  const subnets = new Map<string, Set<string>>();
+  for (const r of reports) subnets.set(r.root, (subnets.get(r.root) ?? new Set()).add(r.subnet));
+  const agree = subnets.get(published)?.size ?? 0;
+  const bestOther = Math.max(0, ...[...subnets].filter(([root]) => root !== published).map(([, s]) => s.size));
+  if (agree >= k && agree >= bestOther) return "confirmed";
+  if (bestOther >= k) return "contested";
+  return "published";
+}
+
+/** Recomputes and stores a v1 torrent's root status after new reports; v2 roots need none. */
+export async function refreshRootStatus(d: Db, infoHash: string, now: number): Promise<RootStatus | undefined> {
+  const t = await d.select({ storageRoot: schema.torrents.storageRoot, version: schema.torrents.version, status: schema.torrents.rootStatus, confirmedAt: schema.torrents.rootConfirmedAt }).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
+  if (!t) return undefined;
+  if (t.version !== "v1") return t.status as RootStatus;
+  const reports = await d.select({ root: schema.rootReports.root, subnet: schema.rootReports.subnet }).from(schema.rootReports).where(eq(schema.rootReports.infoHash, infoHash));
+  const status = rootStatusOf(t.storageRoot, reports);
+  if (status !== t.status)
+    await d
+      .update(schema.torrents)
+      .set({ rootStatus: status, rootConfirmedAt: status === "confirmed" ? (t.confirmedAt ?? now) : null })
+      .where(eq(schema.torrents.infoHash, infoHash));
+  return status;
+}
