@@ -11,6 +11,8 @@ export interface Env {
   WS_SWARM: DurableObjectNamespace<WsSwarm>;
   /** The challenge scheduler: one object coordinates rounds (alarms), epoch opening and closing. */
   SCHEDULER: DurableObjectNamespace<ChallengeScheduler>;
+  /** The members' site's static files (worker/web/public), served before the worker runs. */
+  ASSETS?: Fetcher;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */
   ADMIN_TOKEN?: string;
   CHAIN_PRIVATE_KEY?: string;

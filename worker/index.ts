@@ -18,6 +18,7 @@ import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
 import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
+import { site } from "./web/routes.ts";
 import { transcriptSigner } from "./challenge/signer.ts";
 
 export { SwarmShard } from "./swarm/shard.ts";
@@ -54,6 +55,9 @@ admin.post("/invites", async (c) => {
   return c.json({ invite: code }, 201);
 });
 app.route("/admin", admin);
+
+// The members' site: pages at /, /signin, /epochs, /nodes/:address… (worker/web/).
+app.route("/", site);
 
 // Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.
 app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; other GETs fall through

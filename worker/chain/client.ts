@@ -67,3 +67,15 @@ export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: H
   if (receipt.status !== "success") throw new HttpError(502, "post_reverted", `postRoot for epoch ${epoch} reverted (tx ${hash})`);
   return hash;
 }
+
+/** Tokens `account` has claimed from EpochRewards to date. */
+export async function claimedOf(env: Env, account: Address): Promise<bigint> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "claimedOf", args: [account] });
+}
+
+/** Whether an epoch's roots are final: posted, past the dispute delay, not disabled. */
+export async function isFinal(env: Env, epoch: number): Promise<boolean> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "isFinal", args: [BigInt(epoch)] });
+}

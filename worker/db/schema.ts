@@ -248,3 +248,29 @@ export const leaves = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("leaves_account").on(t.account)],
 );
+
+/**
+ * Sign-In with Ethereum (EIP-4361) nonces for the members' site: issued by the worker, each
+ * accepted once and only before it expires, so a signed message cannot be replayed.
+ */
+export const siweNonces = sqliteTable("siwe_nonces", {
+  nonce: text("nonce").primaryKey(),
+  issuedAt: integer("issued_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/**
+ * Site sessions after a sign-in. Only the SHA-256 of the cookie's secret is stored, so a
+ * leaked table opens no session.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    account: text("account").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_account").on(t.account)],
+);
