@@ -19,6 +19,8 @@ export default defineConfig({
       },
       // Real clients against the real network (LocalNetwork): Debian's transmission-daemon, aria2c and
       // qbittorrent-nox over HTTP (clients.test.ts), WebTorrent over the WebSocket tracker.
+      // The members' site in real headless Chromium (Debian's) against the real network.
+      { test: { name: "web", include: ["test/web/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false } },
       { test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },
