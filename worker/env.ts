@@ -24,6 +24,10 @@ export interface Env {
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
+  /** HostingBounties (created by EpochRewards), Escrow and HostingBadges: the site's wallet page calls them. */
+  BOUNTIES_ADDRESS?: string;
+  ESCROW_ADDRESS?: string;
+  BADGES_ADDRESS?: string;
   EPOCH_SECONDS?: string;
   /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
   CHALLENGE_ROUNDS?: string;

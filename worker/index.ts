@@ -34,6 +34,9 @@ app.get("/api/chain", (c) =>
     token: c.env.TOKEN_ADDRESS ?? null,
     staking: c.env.STAKING_ADDRESS ?? null,
     epochRewards: c.env.EPOCH_REWARDS_ADDRESS ?? null,
+    bounties: c.env.BOUNTIES_ADDRESS ?? null,
+    escrow: c.env.ESCROW_ADDRESS ?? null,
+    badges: c.env.BADGES_ADDRESS ?? null,
     transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
   }),
 );

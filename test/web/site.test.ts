@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { Hex } from "viem";
+import { parseUnits, type Hex } from "viem";
+import { hostingBadgesAbi, hostingBountiesAbi, stakingAbi } from "../../contracts/abi.ts";
+import { clients } from "../../scripts/network/chain.ts";
 import { LocalNetwork, type EpochInfo, type RunningNode } from "../../scripts/network/network.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { contextWithWallet, launchChromium, screenshot } from "./support/browser.ts";
@@ -85,5 +87,52 @@ describe("the members' site in Chromium", () => {
     expect((await net.claimedOnChain(node.address)).claimed).toBe(BigInt(leaf.cumulative));
     await page.reload();
     expect(await page.textContent("main")).toContain("Nothing to claim now.");
+  });
+
+  it("stakes through the wallet (approve, then stake) and shows the staked balance change on-chain", async () => {
+    const { publicClient } = clients(net.chain);
+    const stakedBefore = await publicClient.readContract({ address: net.chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [node.address] });
+    await page.goto(`${net.trackerUrl}/wallet`);
+    expect(await page.textContent('[data-testid="staked"]')).toBe("0.0000 VIDYA");
+    await page.fill('form[data-function="stake"] input[name="amount"]', "100");
+    await page.click('form[data-function="stake"] button[type="submit"]');
+    const status = page.locator('[data-status="stake"][data-kind="ok"]');
+    await status.waitFor({ timeout: 60_000 });
+    expect(await status.textContent()).toMatch(/^Stake: mined in block \d+/);
+    const stakedAfter = await publicClient.readContract({ address: net.chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [node.address] });
+    expect(stakedAfter - stakedBefore).toBe(parseUnits("100", 18));
+    // The page's balances were read again after the transaction was mined.
+    await page.locator('[data-testid="staked"]', { hasText: "100.0000 VIDYA" }).waitFor();
+    await screenshot(page, "wallet");
+  });
+
+  it("funds a hosting bounty on a torrent and claims the epoch's soulbound badge", async () => {
+    const { publicClient } = clients(net.chain);
+    const infoHash = node.hosts[0]!.infoHash;
+    await page.goto(`${net.trackerUrl}/wallet`);
+    await page.fill('form[data-function="fund"] input[name="infoHash"]', infoHash);
+    await page.fill('form[data-function="fund"] input[name="amount"]', "12.5");
+    await page.click('form[data-function="fund"] button[type="submit"]');
+    await page.locator('[data-status="bounty"][data-kind="ok"]').waitFor({ timeout: 60_000 });
+    expect(await publicClient.readContract({ address: net.chain.addresses.bounties, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${infoHash}`] })).toBe(parseUnits("12.5", 18));
+
+    await page.selectOption('form[data-action="badge"] select', String(epoch.epoch));
+    await page.click('form[data-action="badge"] button[type="submit"]');
+    await page.locator('[data-status="badge"][data-kind="ok"]').waitFor({ timeout: 60_000 });
+    expect(await publicClient.readContract({ address: net.chain.addresses.badges, abi: hostingBadgesAbi, functionName: "balanceOf", args: [node.address, BigInt(epoch.epoch)] })).toBe(1n);
+  });
+
+  it("shows a call the chain refuses as an error, and refuses a malformed amount before anything is sent", async () => {
+    await page.goto(`${net.trackerUrl}/wallet`);
+    await page.fill('form[data-function="requestUnstake"] input[name="amount"]', "1000000");
+    await page.click('form[data-function="requestUnstake"] button[type="submit"]');
+    const failed = page.locator('[data-status="unstake"][data-kind="error"]');
+    await failed.waitFor({ timeout: 60_000 });
+    expect(await failed.textContent()).toMatch(/Request unstake: /);
+    await page.fill('form[data-function="stake"] input[name="amount"]', "12abc");
+    expect(await page.$eval('form[data-function="stake"] input[name="amount"]', (i) => (i as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    await page.click('form[data-function="stake"] button[type="submit"]');
+    // The browser keeps the form from submitting: no transaction, no status.
+    expect(await page.textContent('[data-status="stake"]')).toBe("");
   });
 });

@@ -10,6 +10,7 @@ import { closeSession, issueNonce, loadSession, openSession, sameOrigin, verifyS
 import { epochPage, epochsPage } from "./pages/epochs.ts";
 import { nodePage } from "./pages/node.ts";
 import { signInPage } from "./pages/signin.ts";
+import { walletPage } from "./pages/wallet.ts";
 import { html } from "hono/html";
 import { page, type PageOptions } from "./layout.ts";
 
@@ -48,6 +49,7 @@ site.post("/signout", async (c) => {
 
 site.get("/epochs", async (c) => c.html(await epochsPage(c.env, await visitor(c))));
 site.get("/epochs/:epoch", async (c) => c.html(await epochPage(c.env, await visitor(c), c.req.param("epoch"), c.req.query("account"))));
+site.get("/wallet", async (c) => c.html(await walletPage(c.env, await visitor(c))));
 site.get("/nodes/:address", async (c) => c.html(await nodePage(c.env, await visitor(c), c.req.param("address"))));
 
 /** Only a local path may follow a sign-in (no open redirect). */

@@ -4,6 +4,8 @@
 import { signIn } from "./signin.ts";
 import { checkProof } from "./explorer.ts";
 import { claim } from "./claim.ts";
+import { submitTx } from "./tx-form.ts";
+import { claimBadge } from "./badge.ts";
 
 function wire(): void {
   for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="signin"]')) el.addEventListener("click", () => void signIn(el));
@@ -16,6 +18,13 @@ function wire(): void {
     // Arriving with ?account=… (a link from a leaf) runs the check at once.
     if (new URLSearchParams(location.search).has("account")) void checkProof(form);
   }
+  const forms: [string, (f: HTMLFormElement) => Promise<void>][] = [["tx", submitTx], ["badge", claimBadge]];
+  for (const [action, run] of forms)
+    for (const form of document.querySelectorAll<HTMLFormElement>(`form[data-action="${action}"]`))
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        void run(form);
+      });
   document.documentElement.dataset.ready = "true";
 }
 

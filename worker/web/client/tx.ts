@@ -22,7 +22,8 @@ interface Receipt {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function sendAndWatch(call: Call, status: HTMLElement | null): Promise<boolean> {
+/** `last`: false for a step that others follow (an approval), so its success does not read as done. */
+export async function sendAndWatch(call: Call, status: HTMLElement | null, last = true): Promise<boolean> {
   try {
     const from = await connect();
     await ensureChain(call.chainId);
@@ -39,7 +40,7 @@ export async function sendAndWatch(call: Call, status: HTMLElement | null): Prom
           say(status, `${call.label}: reverted in block ${block} (${hash}).`, "error");
           return false;
         }
-        say(status, `${call.label}: mined in block ${block} (${hash}).`, "ok");
+        say(status, `${call.label}: mined in block ${block} (${hash}).`, last ? "ok" : "busy");
         return true;
       }
       await sleep(1_000);
