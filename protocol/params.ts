@@ -57,6 +57,19 @@ export const WAD = 10n ** 18n;
 export const MAX_LOCK_SECONDS = 2 * 365 * 24 * 3_600;
 export const LOCK_BOOST_CAP = 3n * WAD;
 
+/**
+ * Held-back earnings (DESIGN.md "Stake without buying the token"; contracts/src/HeldEarnings.sol):
+ * every claim pays HOLDBACK_BPS of its amount later, vesting linearly over HOLDBACK_VESTING_SECONDS;
+ * until it vests the held amount is the node's slashable bond, taken before any sponsor's. At a
+ * steady income the held amount settles near income × vesting period × HOLDBACK_BPS (new amounts
+ * merge into the running schedule), so a node's bond grows with its share of the rewards.
+ * Filecoin holds 75% of block rewards for 180 days; Storj 75% → 0% over a node's first nine
+ * months. Half for 30 days keeps a small node's income flowing while covering a fraud slash
+ * (FRAUD_SLASH) after a few weeks of hosting.
+ */
+export const HOLDBACK_BPS = 5_000n;
+export const HOLDBACK_VESTING_SECONDS = 30 * 24 * 3_600;
+
 /** Fees paid into the pool are streamed to stakers over this window (Synthetix StakingRewards). */
 export const FEE_STREAM_SECONDS = 30 * 24 * 3_600;
 

@@ -42,6 +42,8 @@ write("params.json", {
   LOCK_BOOST_CAP: params.LOCK_BOOST_CAP,
   FEE_STREAM_SECONDS: params.FEE_STREAM_SECONDS,
   ESCROW_WITHDRAWAL_DELAY_SECONDS: params.ESCROW_WITHDRAWAL_DELAY_SECONDS,
+  HOLDBACK_BPS: params.HOLDBACK_BPS,
+  HOLDBACK_VESTING_SECONDS: params.HOLDBACK_VESTING_SECONDS,
 });
 
 // reward-tree.json: leaves, hashes and proofs for several tree sizes (odd sizes included).
