@@ -118,3 +118,101 @@ export const FAULT_FEE_CAP = 16n * ONE_TOKEN;
 export const FRAUD_SLASH = 50n * ONE_TOKEN;
 export const CORRELATION_STEP_BPS = 5_000n;
 export const CORRELATION_CAP_BPS = 30_000n;
+
+// ---------------------------------------------------------------------------------------------
+// The economics engine (protocol/economics/; DESIGN.md "The mechanism"). Amounts in wei-like
+// units, multipliers in basis points (10,000 = 1×). docs/economics/report.md shows what these
+// numbers do over months of simulated epochs.
+
+/** Basis points: 10,000 = 100% = 1×. */
+export const BPS = 10_000n;
+
+/** Rewards and prices are quoted per decimal gigabyte, the unit of the storage cap (5 GB = 5 × 10⁹ bytes). */
+export const BYTES_PER_GB = 1_000_000_000n;
+
+/**
+ * Saturation (DESIGN.md flow 5): forecast download demand ÷ forecast upload capacity over the
+ * next SURGE_HORIZON_SECONDS, per torrent, from the swarm's deltas over windows of
+ * SURGE_WINDOW_SECONDS (protocol/economics/saturation.ts). Rates are exponentially weighted
+ * moving averages with weight FORECAST_ALPHA_BPS on the newest window: 2,063 bps is a half-life
+ * of three windows, the 15-minute horizon itself. A seeder is assumed to upload at least
+ * SEEDER_RATE_FLOOR (bytes/s) until the swarm shows it faster; a leecher's backlog counts at most
+ * LEECHER_RATE_CAP (bytes/s) over the horizon. Saturation is capped at SATURATION_MAX_BPS (100×).
+ */
+export const SURGE_WINDOW_SECONDS = 300;
+export const SURGE_HORIZON_SECONDS = 900;
+export const FORECAST_ALPHA_BPS = 2_063n;
+export const SEEDER_RATE_FLOOR = 1_000_000n;
+export const LEECHER_RATE_CAP = 12_500_000n;
+export const SATURATION_MAX_BPS = 1_000_000n;
+
+/**
+ * Surge (protocol/economics/surge.ts): each window the multiplier moves toward
+ * SATURATION_TARGET_BPS by at most 1/SURGE_STEP_DENOMINATOR of itself (EIP-1559's base fee
+ * moves at most 1/8 a block), within [SURGE_FLOOR_BPS, SURGE_CAP_BPS]. At the target, demand
+ * uses 80% of the capacity: headroom for the forecast's error.
+ */
+export const SATURATION_TARGET_BPS = 8_000n;
+export const SURGE_STEP_DENOMINATOR = 8n;
+export const SURGE_FLOOR_BPS = 5_000n;
+export const SURGE_CAP_BPS = 40_000n;
+
+/**
+ * Access routes (protocol/economics/access.ts), both from the proposal. `fixed-gate` (default):
+ * ACCESS_STAKE to join, downloads at DOWNLOAD_PRICE_PER_GB × surge. `dynamic-gate`: the stake
+ * to join is ACCESS_STAKE × a gate multiplier that moves once an epoch toward the network's
+ * saturation target (same 1/8 step, within [GATE_FLOOR_BPS, GATE_CAP_BPS]), downloads at
+ * DOWNLOAD_PRICE_PER_GB flat.
+ */
+export const DOWNLOAD_PRICE_PER_GB = ONE_TOKEN / 10n;
+export const GATE_FLOOR_BPS = 2_500n;
+export const GATE_CAP_BPS = 100_000n;
+
+/**
+ * Freemium (protocol/economics/allotment.ts): FREE_ALLOTMENT_BYTES of downloads in any
+ * FREE_ALLOTMENT_DAYS (rolling, counted per UTC day). Past it a member with a deposit pays; one
+ * without is slowed: SLOW_NUMWANT peers at most, announces every SLOW_INTERVAL_SECONDS.
+ */
+export const FREE_ALLOTMENT_BYTES = 10n * BYTES_PER_GB;
+export const FREE_ALLOTMENT_DAYS = 30;
+export const SLOW_NUMWANT = 5;
+export const SLOW_INTERVAL_SECONDS = 3_600;
+export const SLOW_MIN_INTERVAL_SECONDS = 1_800;
+
+/**
+ * Hosting rewards (protocol/economics/hosting-rewards.ts): a counted replica weighs
+ * length × scarcity × demand × geo. Scarcity = SCARCITY_TARGET_REPLICAS ÷ replicas within
+ * [SCARCITY_MIN_BPS, SCARCITY_MAX_BPS]: a torrent's total weight is the same with 1 to 12
+ * replicas, so each new replica dilutes the others and nodes spread over the scarce ones.
+ * Demand = the torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: in-demand means
+ * demand above capacity, not many downloads. Geo: +GEO_BOOST_BPS for a replica more than
+ * GEO_DISTANCE_KM from every other counted seed of the torrent, or among its first
+ * 1/GEO_FIRST_SEEDERS_DIVISOR of seeders (by how long each has proved it). At most one replica
+ * per torrent per /24 or /64 counts.
+ */
+export const SCARCITY_TARGET_REPLICAS = 3n;
+export const SCARCITY_MAX_BPS = 30_000n;
+export const SCARCITY_MIN_BPS = 2_500n;
+export const DEMAND_WEIGHT_CAP_BPS = 20_000n;
+export const GEO_BOOST_BPS = 1_500n;
+export const GEO_DISTANCE_KM = 100;
+export const GEO_FIRST_SEEDERS_DIVISOR = 3;
+
+/**
+ * Upload rewards (protocol/economics/upload-rewards.ts): the upload pool is shared by paid
+ * uploaded bytes × the torrent's upload multiplier (its surge), each swarm's credited upload
+ * capped by what its paying downloaders downloaded, and each uploader's reward capped at
+ * UPLOAD_PRICE_SHARE_BPS of what its credited bytes were paid: below the price, so trading with
+ * yourself loses at least a fifth of what you pay, more than a staker's share of the fees it
+ * pays could return. What the upload pool does not pay goes to the hosting pool of the epoch.
+ */
+export const UPLOAD_PRICE_SHARE_BPS = 8_000n;
+
+/**
+ * Bounties (protocol/economics/bounties.ts): each epoch BOUNTY_DRAW_BPS of what is left of a
+ * torrent's bounty is paid, in equal parts, to its counted proven replicas (none proven: nothing
+ * drawn, the bounty waits for hosts). 60 bps an hourly epoch pays half a bounty in about 4.8 days;
+ * a bounty below BOUNTY_MIN_DRAW is paid whole.
+ */
+export const BOUNTY_DRAW_BPS = 60n;
+export const BOUNTY_MIN_DRAW = ONE_TOKEN;
