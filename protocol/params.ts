@@ -199,6 +199,17 @@ export const GEO_DISTANCE_KM = 100;
 export const GEO_FIRST_SEEDERS_DIVISOR = 3;
 
 /**
+ * Suspension (protocol/economics/settle.ts): a node whose misses run into SUSPENSION_STREAK
+ * consecutive epochs (the streak at which fault fees start) earns no hosting reward and no
+ * bounty share in that epoch, and none of its replicas count, until an epoch in which every
+ * challenge passes. A missed challenge already costs that torrent's reward; suspension makes a
+ * node that answers only most challenges (a relay fetching blocks from the swarm in time, a
+ * machine that is often down) earn little, not most, while its fault fees grow. Filecoin's
+ * faulty sectors likewise earn nothing while they pay fault fees.
+ */
+export const SUSPENSION_STREAK = 2;
+
+/**
  * Upload rewards (protocol/economics/upload-rewards.ts): the upload pool is shared by paid
  * uploaded bytes × the torrent's upload multiplier (its surge), each swarm's credited upload
  * capped by what its paying downloaders downloaded, and each uploader's reward capped at

@@ -132,8 +132,10 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     const winner = new Map<string, string>();
     const kept: ProvenReplica[] = [];
     const shadowed = new Map<string, string>();
+    const subnets = new Map<string, string | null>();
     for (const r of group) {
       const subnet = r.host ? subnetOf(r.host) : null;
+      subnets.set(r.node, subnet);
       const first = subnet === null ? undefined : winner.get(subnet);
       if (first !== undefined) shadowed.set(r.node, first);
       else {
@@ -151,7 +153,7 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     const keptRank = new Map(kept.map((r, i) => [r.node, i]));
     counted.set(infoHash, kept.map((r) => r.node));
     for (const r of [...group].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))) {
-      const subnet = r.host ? subnetOf(r.host) : null;
+      const subnet = subnets.get(r.node) ?? null;
       const rank = keptRank.get(r.node);
       if (rank === undefined) {
         outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: false, shadowedBy: shadowed.get(r.node), boost: null, scarcityBps, demandBps, geoBps: BPS, weight: 0n, reward: 0n });

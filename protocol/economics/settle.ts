@@ -1,7 +1,7 @@
 // Settling an epoch: the one entry point the edge calls when it closes an epoch (and that
 // `vidya verify` and the simulation re-run). Plain data in, every amount out:
 //
-//   challenges ─ evaluate.ts ─▶ proven replicas, faults ─▶ slashed leaves
+//   challenges ─ evaluate.ts ─▶ proven replicas, faults ─▶ slashed leaves, suspensions
 //   proven replicas + subnets + locations + seniority + surge ─ hosting-rewards.ts ─▶ hosting
 //   per (member, torrent) paid/free bytes, uploads + surge ─ upload-rewards.ts ─▶ upload, spent
 //   bounty balances + counted replicas ─ bounties.ts ─▶ draws and their split
@@ -13,7 +13,7 @@
 // it: the contract mints the growth of the earned total (EpochRewards.postRoot).
 
 import type { Address } from "viem";
-import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS } from "../params.ts";
+import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS, SUSPENSION_STREAK } from "../params.ts";
 import { penalties, provenBytes, type EvaluatedChallenge, type FaultState, type HostingInput, type NodePenalty, type TorrentLength } from "../epoch/evaluate.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
@@ -110,6 +110,8 @@ export interface Settlement {
   heldBack: Map<string, bigint>;
   /** Seniority to carry into the next epoch: every replica proven in this one. */
   seniority: Seniority[];
+  /** Nodes suspended this epoch (fault streak ≥ SUSPENSION_STREAK): no hosting reward, no bounty share. */
+  suspended: string[];
 }
 
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
@@ -142,9 +144,18 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     location: located.get(r.node),
   }));
 
+  // Penalties first: a node in a run of faulty epochs (SUSPENSION_STREAK or more) is suspended:
+  // its replicas neither count nor earn this epoch.
+  const p = penalties([...inputs.challenges], [...inputs.torrents], previous.faults ?? []);
+  const suspended = new Set(p.penalties.filter((x) => x.streak >= SUSPENSION_STREAK).map((x) => x.node));
+
   const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
   const hostingPool = hostingBase + upload.unspent;
-  const hosting = hostingRewards(replicas, inputs.torrents, hostingPool);
+  const hosting = hostingRewards(
+    replicas.filter((r) => !suspended.has(r.node)),
+    inputs.torrents,
+    hostingPool,
+  );
   const bounties = bountyPayouts(
     inputs.torrents.filter((t) => (t.bounty ?? 0n) > 0n).map((t) => ({ infoHash: t.infoHash, balance: t.bounty! })),
     hosting.counted,
@@ -156,7 +167,6 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const leaves = cumulativeLeaves(previous.earned, earned);
   const spentLeaves = cumulativeLeaves(previous.spent, upload.spent);
 
-  const p = penalties([...inputs.challenges], [...inputs.torrents], previous.faults ?? []);
   const slashed = new Map(p.penalties.filter((x) => x.slashed > 0n).map((x) => [x.node, x.slashed]));
   const slashedLeaves = cumulativeLeaves(previous.slashed, slashed);
 
@@ -194,5 +204,6 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     bountyDraws: bounties.draws,
     heldBack,
     seniority: replicas.map((r) => ({ node: r.node, infoHash: r.infoHash, since: r.since })).sort(byKey((s) => `${s.infoHash}\n${s.node}`)),
+    suspended: [...suspended].sort(),
   };
 }

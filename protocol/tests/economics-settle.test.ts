@@ -114,6 +114,28 @@ describe("settleEpoch", () => {
     expect(e4.seniority[0]!.since).toBe(4);
   });
 
+  it("suspends a node whose misses reach a second epoch in a row: its replicas neither count nor earn until a clean epoch", () => {
+    const [a, , c] = torrents;
+    const ch = (n: number, t: SettleTorrent, verdict: string) => ({ node: node(n), infoHash: t.infoHash, verdict, host: `10.${n}.0.1` });
+    // Node 1 proves torrent a but misses c, two epochs running; node 2 proves a.
+    const epoch = (e: number, faults = previousFaults) => settleEpoch({ epoch: e, challenges: [ch(1, a!, "pass"), ch(1, c!, "timeout"), ch(2, a!, "pass")], torrents, previous: { faults } });
+    let previousFaults: { node: string; streak: number }[] = [];
+    const first = epoch(1);
+    expect(first.suspended).toEqual([]);
+    expect(first.hosting.perNode.get(node(1))).toBeGreaterThan(0n);
+    previousFaults = first.faults;
+    const second = epoch(2, previousFaults);
+    expect(second.suspended).toEqual([node(1)]);
+    expect(second.hosting.perNode.get(node(1))).toBeUndefined();
+    expect(second.hosting.counted.get(a!.infoHash)).toEqual([node(2)]);
+    // Its fault fee is still assessed, and the pool goes to the others.
+    expect(second.slashed.get(node(1))).toBeGreaterThan(0n);
+    expect(second.pools.hostingPool - second.pools.hostingPaid).toBeLessThan(2n);
+    const clean = settleEpoch({ epoch: 3, challenges: [ch(1, a!, "pass"), ch(2, a!, "pass")], torrents, previous: { faults: second.faults } });
+    expect(clean.suspended).toEqual([]);
+    expect(clean.hosting.perNode.get(node(1))).toBeGreaterThan(0n);
+  });
+
   it("gives the same settlement whatever the order of its inputs", () => {
     const inputs = randomEpoch(13);
     const r = rng(99);
