@@ -52,6 +52,8 @@ interface SimNode {
   /** Identities behind one disk: only the first of a group serves bytes; the others copy its plan. */
   follows?: SimNode;
   ip: string;
+  /** Hour of the day at which it plans (attackers and their twins plan at the same hour). */
+  planHour: number;
   /** Where the edge sees the node (what settles the geo boost), and where it says it is. */
   seen: { lat: number; lon: number };
   claimed: { lat: number; lon: number };
@@ -88,6 +90,8 @@ interface SimMember {
   stake: number;
   joined: number;
   liar: boolean;
+  /** Seeds the swarms the liar lies in, for real, at the rate the liar claims. */
+  honestUploader: boolean;
   /** The member account of a self-trading node. */
   selfTrader?: SimNode;
   allot: AllotmentState;
@@ -100,6 +104,7 @@ interface SimMember {
   paidGB: number;
   earned: bigint;
   costUsd: number;
+  uploadedGB: number;
 }
 
 interface Download {
@@ -233,6 +238,7 @@ export function runSimulation(config: SimConfig): SimResult {
       account: hex40(0x0de0, id),
       kind,
       ip: newIp(),
+      planHour: id % config.replanHours,
       seen: location,
       claimed: location,
       diskGB: rnd.lognormal(config.diskMedianGB, config.diskSigma, 5, config.diskMaxGB),
@@ -269,10 +275,10 @@ export function runSimulation(config: SimConfig): SimResult {
   // Attackers, each beside an honest twin with the same disk, uplink and place.
   const twinOf = (group: string, kind: NodeKind, extra: Partial<SimNode> = {}): [SimNode, SimNode] => {
     const attacker = addNode(0, kind, { group, diskGB: 12, uplink: 5_000_000, ...extra });
-    const twin = addNode(0, "twin", { group, diskGB: 12, uplink: 5_000_000, seen: attacker.seen, claimed: attacker.seen, interests: [...attacker.interests] });
+    const twin = addNode(0, "twin", { group, diskGB: 12, uplink: 5_000_000, ...extra, seen: attacker.seen, claimed: attacker.seen, interests: [...attacker.interests], planHour: attacker.planHour });
     return [attacker, twin];
   };
-  const [selfTrader] = twinOf("self-trader", "self-trader");
+  const [selfTrader, selfTwin] = twinOf("self-trader", "self-trader");
   const [sybilA] = twinOf("sybil-subnet", "sybil-subnet");
   for (let k = 0; k < 2; k++) addNode(0, "sybil-subnet", { group: "sybil-subnet", follows: sybilA, ip: sybilA!.ip.replace(/\.\d+$/, `.${200 + k}`), seen: sybilA!.seen, claimed: sybilA!.seen, diskGB: sybilA!.diskGB, uplink: 0 });
   const [sybilV] = twinOf("sybil-vpn", "sybil-vpn");
@@ -304,6 +310,7 @@ export function runSimulation(config: SimConfig): SimResult {
       stake: gate,
       joined: epoch,
       liar: false,
+      honestUploader: false,
       allot: EMPTY_ALLOTMENT,
       recent: new Map(),
       downloading: 0,
@@ -314,16 +321,18 @@ export function runSimulation(config: SimConfig): SimResult {
       paidGB: 0,
       earned: 0n,
       costUsd: 0,
+      uploadedGB: 0,
       ...traits,
     };
     // The gate prices joining: a prospective member joins only if it is willing to lock that much.
-    if (!traits.liar && !traits.selfTrader && willingness < gate) return undefined;
+    if (!traits.liar && !traits.honestUploader && !traits.selfTrader && willingness < gate) return undefined;
     members.push(m);
     memberByAccount.set(m.account, m);
     return m;
   };
   for (let i = 0; i < config.initialMembers; i++) addMember(0);
-  const liar = addMember(0, { liar: true, deposit: false, demandGBPerDay: 0.1 })!;
+  const liar = addMember(0, { liar: true, deposit: false, demandGBPerDay: 0 })!;
+  const uploader = addMember(0, { honestUploader: true, deposit: false, demandGBPerDay: 0 })!;
   const selfMember = addMember(0, { selfTrader: selfTrader, deposit: true, demandGBPerDay: 0 })!;
 
   // ------------------------------------------------------------------ state
@@ -458,7 +467,7 @@ export function runSimulation(config: SimConfig): SimResult {
     let acc = 0;
     for (const t of torrents) cumulative.push((acc += popularityAt(t, epoch)));
     for (const m of members) {
-      if (m.liar || m.selfTrader) continue;
+      if (m.liar || m.honestUploader || m.selfTrader) continue;
       if (m.downloading >= 2 || !rnd.chance(m.demandGBPerDay / 24 / config.torrentMedianGB)) continue;
       const t = torrents[rnd.weighted(cumulative)]!;
       const lastTime = m.recent.get(t.id);
@@ -472,7 +481,8 @@ export function runSimulation(config: SimConfig): SimResult {
     const hot = shockTorrents[0]!;
     const selfWindow = epoch >= shock0.day * 24 && epoch < shock0.day * 24 + 48;
     if (selfWindow) {
-      if (!selfTrader!.hosted.has(hot.id)) selfTrader!.hosted.set(hot.id, epoch);
+      // Both it and its twin hold the hot torrent while it is hot: the twin only does not trade with itself.
+      for (const n of [selfTrader!, selfTwin!]) if (!n.hosted.has(hot.id)) n.hosted.set(hot.id, epoch);
       if (selfMember.downloading === 0) {
         selfMember.downloading++;
         hot.leechers.push({ member: selfMember, left: hot.length, from: selfTrader });
@@ -504,6 +514,7 @@ export function runSimulation(config: SimConfig): SimResult {
         for (const n of nodeSeeds.get(t.id) ?? []) seeders.push({ node: n, rate: n.uplink / (busy.get(n) ?? 1) });
         t.seeds = t.seeds.filter((s) => s.until > epoch);
         for (const s of t.seeds) seeders.push({ member: s.member, rate: config.memberUplink });
+        if (liarSwarms.has(t.id)) seeders.push({ member: uploader, rate: 5_000_000 });
         const capacity = seeders.reduce((s, x) => s + x.rate, 0) * SURGE_WINDOW_SECONDS;
         let served = 0;
         let left = 0;
@@ -521,7 +532,10 @@ export function runSimulation(config: SimConfig): SimResult {
           for (const s of seeders) {
             const up = capacity > 0 ? (s.rate * SURGE_WINDOW_SECONDS * served) / capacity : 0;
             if (s.node) s.node.uploadedEpoch.set(t.id, (s.node.uploadedEpoch.get(t.id) ?? 0) + up);
-            else if (s.member) accOf(s.member, t.id).uploaded += up;
+            else if (s.member) {
+              accOf(s.member, t.id).uploaded += up;
+              s.member.uploadedGB += up / GB;
+            }
           }
           t.leechers.forEach((l, i) => {
             let got = wants[i]! * share;
@@ -683,10 +697,10 @@ export function runSimulation(config: SimConfig): SimResult {
       n.dayHostedGB += [...n.hosted].filter(([, at]) => at <= epoch).reduce((s, [id]) => s + torrents[id]!.length / GB, 0) / 24;
       n.uploadedEpoch.clear();
     }
-    for (const m of members) m.costUsd += (m.stake * config.stakeOpportunityPerYear * price) / (365 * 24) + (m.liar ? config.vpnUsdPerMonth / HOURS_PER_MONTH : 0);
+    for (const m of members) m.costUsd += (m.stake * config.stakeOpportunityPerYear * price) / (365 * 24) + (m.liar || m.honestUploader ? config.vpnUsdPerMonth / HOURS_PER_MONTH : 0);
 
     // Nodes plan again, a 24th of them each hour.
-    for (const n of nodes) if (n.active && (n.id + epoch) % config.replanHours === 0) plan(n, epoch);
+    for (const n of nodes) if (n.active && (n.planHour + epoch) % config.replanHours === 0) plan(n, epoch);
     for (const n of nodes) if (n.active && n.follows) plan(n, epoch);
     for (const t of torrents) t.windowSurges = [];
 
@@ -767,10 +781,8 @@ export function runSimulation(config: SimConfig): SimResult {
   pair("relay", "relaying node (stores nothing)", "fetches challenged blocks from the swarm");
   pair("geo-claim", "node claiming a far location", "the edge ignores what nodes claim");
   pair("geo-vpn", "node faking its location through a VPN", "edge sees the VPN exit; more missed challenges");
-  const honestMembers = members.filter((m) => !m.liar && !m.selfTrader && m.earned > 0n);
-  const medianMember = [...honestMembers].sort((a, b) => Number(a.earned - b.earned))[Math.floor(honestMembers.length / 2)];
-  actors.push(actor("client lying about uploads", "liar", "liar", toTokens(liar.earned) + liar.refunds, liar.costUsd, "reports 5 MB/s in the four hottest paid swarms"));
-  if (medianMember) actors.push(actor("  a median honest uploading member", "member", "liar", toTokens(medianMember.earned) + medianMember.refunds, medianMember.costUsd + medianMember.gb * 0 + toTokens(medianMember.charged) * price, "downloads, then seeds for 12 h"));
+  actors.push(actor("client lying about uploads", "liar", "liar", toTokens(liar.earned) + liar.refunds, liar.costUsd, "reports 5 MB/s in the four hottest paid swarms, sends nothing"));
+  actors.push(actor("  its honest twin", "member", "liar", toTokens(uploader.earned) + uploader.refunds, uploader.costUsd + (uploader.uploadedGB * config.bandwidthUsdPerGB), "seeds the same swarms at 5 MB/s for real"));
 
   const finalReplicasByRank = byRank.map((t) => ({ rank: t.rank, replicas: countedOf(t).length, sizeGB: t.length / GB, surge: Number(t.surge) / Number(BPS) }));
   return {

@@ -54,8 +54,21 @@ export function formatNumber(v: number): string {
 
 export function lineChart(c: LineChart): string {
   const W = c.width ?? 760;
-  const H = c.height ?? 340;
-  const m = { l: 64, r: 16, t: 36, b: 64 };
+  // The legend wraps into rows under the axis.
+  const legend: { x: number; row: number }[] = [];
+  let lx0 = 64;
+  let row = 0;
+  for (const s of c.series) {
+    const w = 30 + s.name.length * 6.2;
+    if (lx0 + w > W - 8 && lx0 > 64) {
+      row++;
+      lx0 = 64;
+    }
+    legend.push({ x: lx0, row });
+    lx0 += w;
+  }
+  const H = (c.height ?? 340) + row * 16;
+  const m = { l: 64, r: 16, t: 36, b: 64 + row * 16 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const xs = c.x;
@@ -123,13 +136,12 @@ export function lineChart(c: LineChart): string {
     out.push(`<path d="${parts.join(" ")}" fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ` stroke-dasharray="5 3"` : ""}/>`);
   });
   // Legend below the axis.
-  let lx = m.l;
-  const ly = H - 12;
   c.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    const { x: lx, row: r } = legend[i]!;
+    const ly = m.t + ph + 50 + r * 16;
     out.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ` stroke-dasharray="5 3"` : ""}/>`);
     out.push(`<text x="${lx + 22}" y="${ly}">${esc(s.name)}</text>`);
-    lx += 30 + s.name.length * 6.2;
   });
   out.push("</svg>");
   return out.join("\n") + "\n";

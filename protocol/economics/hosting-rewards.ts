@@ -108,12 +108,14 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
   if (pool < 0n) throw new RangeError("negative pool");
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
   const groups = new Map<string, ProvenReplica[]>();
-  const seen = new Set<string>();
+  const seen = new Map<string, Set<string>>();
   for (const r0 of replicas) {
-    const r = { ...r0, node: r0.node.toLowerCase() };
-    const key = `${r.infoHash}\n${r.node}`;
-    if (seen.has(key)) throw new RangeError(`replica of ${r.infoHash} by ${r.node} listed twice`);
-    seen.add(key);
+    const node = r0.node.toLowerCase();
+    const r = node === r0.node ? r0 : { ...r0, node };
+    let nodes = seen.get(r.infoHash);
+    if (!nodes) seen.set(r.infoHash, (nodes = new Set()));
+    if (nodes.has(node)) throw new RangeError(`replica of ${r.infoHash} by ${r.node} listed twice`);
+    nodes.add(node);
     if (!Number.isSafeInteger(r.since)) throw new RangeError(`since must be an integer epoch, got ${r.since}`);
     if (r.location) checkLocation(r.location);
     const t = byHash.get(r.infoHash);
@@ -197,18 +199,27 @@ export function replicasFromChallenges(
   torrents: readonly { infoHash: string; rootStatus?: string }[] = [],
 ): { node: string; infoHash: string; host?: string }[] {
   const contested = new Set(torrents.filter((t) => t.rootStatus === "contested").map((t) => t.infoHash));
-  const pairs = new Map<string, { node: string; infoHash: string; host?: string; passed: boolean }>();
+  // Nested maps, node then torrent: no key strings built per challenge (an epoch has millions).
+  const lower = new Map<string, string>();
+  const byNode = new Map<string, Map<string, { passed: boolean; host?: string }>>();
   for (const c of challenges) {
-    const node = c.node.toLowerCase();
-    const key = `${c.infoHash}\n${node}`;
-    const p = pairs.get(key) ?? { node, infoHash: c.infoHash, passed: true };
-    p.passed &&= c.verdict === "pass";
-    if (c.host) p.host = c.host;
-    pairs.set(key, p);
+    let node = lower.get(c.node);
+    if (node === undefined) lower.set(c.node, (node = c.node.toLowerCase()));
+    let torrents = byNode.get(node);
+    if (!torrents) byNode.set(node, (torrents = new Map()));
+    const p = torrents.get(c.infoHash);
+    if (p === undefined) torrents.set(c.infoHash, { passed: c.verdict === "pass", host: c.host });
+    else {
+      p.passed &&= c.verdict === "pass";
+      if (c.host) p.host = c.host;
+    }
   }
-  return [...pairs.keys()]
-    .sort()
-    .map((k) => pairs.get(k)!)
-    .filter((p) => p.passed && !contested.has(p.infoHash))
-    .map(({ node, infoHash, host }) => (host === undefined ? { node, infoHash } : { node, infoHash, host }));
+  const out: { node: string; infoHash: string; host?: string }[] = [];
+  for (const [node, torrents] of byNode) {
+    for (const [infoHash, p] of torrents) {
+      if (!p.passed || contested.has(infoHash)) continue;
+      out.push(p.host === undefined ? { node, infoHash } : { node, infoHash, host: p.host });
+    }
+  }
+  return out.sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }

@@ -114,8 +114,6 @@ export interface Settlement {
   suspended: string[];
 }
 
-const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-
 /** Positive cumulative leaves, sorted by account: previous + this epoch. */
 export function cumulativeLeaves(previous: readonly RewardLeaf[] | undefined, added: ReadonlyMap<string, bigint>): RewardLeaf[] {
   const out = new Map<string, bigint>();
@@ -136,17 +134,27 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const uploadPool = emission - hostingBase;
 
   // Replicas: proven (every challenge passed, root not contested), with host, location, seniority.
-  const since = new Map((previous.seniority ?? []).map((s) => [`${s.infoHash}\n${s.node.toLowerCase()}`, s.since]));
+  const since = new Map<string, Map<string, number>>();
+  for (const s of previous.seniority ?? []) {
+    let nodes = since.get(s.infoHash);
+    if (!nodes) since.set(s.infoHash, (nodes = new Map()));
+    nodes.set(s.node.toLowerCase(), s.since);
+  }
   const located = new Map((inputs.locations ?? []).map((l) => [l.node.toLowerCase(), { lat: l.lat, lon: l.lon }]));
-  const replicas: ProvenReplica[] = replicasFromChallenges(inputs.challenges, inputs.torrents).map((r) => ({
-    ...r,
-    since: since.get(`${r.infoHash}\n${r.node}`) ?? epoch,
-    location: located.get(r.node),
-  }));
+  const replicas: ProvenReplica[] = replicasFromChallenges(inputs.challenges, inputs.torrents).map((r) => {
+    const out: ProvenReplica = { node: r.node, infoHash: r.infoHash, since: since.get(r.infoHash)?.get(r.node) ?? epoch };
+    if (r.host !== undefined) out.host = r.host;
+    const location = located.get(r.node);
+    if (location) out.location = location;
+    return out;
+  });
 
   // Penalties first: a node in a run of faulty epochs (SUSPENSION_STREAK or more) is suspended:
   // its replicas neither count nor earn this epoch.
-  const p = penalties([...inputs.challenges], [...inputs.torrents], previous.faults ?? []);
+  // evaluate.ts reads, never changes, its arrays: no copies of an epoch's millions of challenges.
+  const challenges = inputs.challenges as EvaluatedChallenge[];
+  const torrents = inputs.torrents as SettleTorrent[];
+  const p = penalties(challenges, torrents, previous.faults ?? []);
   const suspended = new Set(p.penalties.filter((x) => x.streak >= SUSPENSION_STREAK).map((x) => x.node));
 
   const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
@@ -161,7 +169,7 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     hosting.counted,
   );
 
-  const proven = provenBytes([...inputs.challenges], [...inputs.torrents]);
+  const proven = provenBytes(challenges, torrents);
   const earned = new Map<string, bigint>(proven.map((h) => [h.node, 0n]));
   for (const m of [hosting.perNode, upload.perMember, bounties.perNode]) for (const [k, v] of m) addTo(earned, k, v);
   const leaves = cumulativeLeaves(previous.earned, earned);
@@ -203,7 +211,8 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     faults: p.faults,
     bountyDraws: bounties.draws,
     heldBack,
-    seniority: replicas.map((r) => ({ node: r.node, infoHash: r.infoHash, since: r.since })).sort(byKey((s) => `${s.infoHash}\n${s.node}`)),
+    // Already in (torrent, node) order: replicasFromChallenges sorts them.
+    seniority: replicas.map((r) => ({ node: r.node, infoHash: r.infoHash, since: r.since })),
     suspended: [...suspended].sort(),
   };
 }
