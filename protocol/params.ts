@@ -113,8 +113,14 @@ export const ROOT_CONFIRMATIONS = 2;
  * CORRELATION_CAP_BPS. Amounts are what the leaves commit to; the contract takes at most
  * the node's bond.
  */
-export const FAULT_FEE_BASE = 1n * ONE_TOKEN;
-export const FAULT_FEE_CAP = 16n * ONE_TOKEN;
+// Calibrated against what a node earns (docs/economics/report.md): a node of a network of
+// ~20,000 holding 12 GB earns ~0.03 VIDYA an hourly epoch, so the second faulty hour in a row
+// costs about two hours of income and each faulty hour at the cap about a day's, Filecoin's
+// order of magnitude (a faulty sector pays ~3.5 days of its reward per day). At 1 VIDYA (the
+// first cut) a four-hour outage cost an honest small node ten days of income and fault fees
+// burned an eighth of the emission in the simulation.
+export const FAULT_FEE_BASE = ONE_TOKEN / 20n;
+export const FAULT_FEE_CAP = 16n * FAULT_FEE_BASE;
 export const FRAUD_SLASH = 50n * ONE_TOKEN;
 export const CORRELATION_STEP_BPS = 5_000n;
 export const CORRELATION_CAP_BPS = 30_000n;
@@ -223,7 +229,8 @@ export const UPLOAD_PRICE_SHARE_BPS = 8_000n;
  * Bounties (protocol/economics/bounties.ts): each epoch BOUNTY_DRAW_BPS of what is left of a
  * torrent's bounty is paid, in equal parts, to its counted proven replicas (none proven: nothing
  * drawn, the bounty waits for hosts). 60 bps an hourly epoch pays half a bounty in about 4.8 days;
- * a bounty below BOUNTY_MIN_DRAW is paid whole.
+ * an epoch draws at least BOUNTY_MIN_DRAW (or what is left), so a bounty ends instead of
+ * dwindling forever.
  */
 export const BOUNTY_DRAW_BPS = 60n;
 export const BOUNTY_MIN_DRAW = ONE_TOKEN;

@@ -75,8 +75,12 @@ export interface SimConfig {
   /** The yearly return a member forgoes on staked tokens. */
   stakeOpportunityPerYear: number;
 
-  /** Hot-torrent shocks: at `day` the torrent of popularity rank `rank` becomes `boost`× as wanted, decaying with `halfLifeHours`. */
-  shocks: { day: number; rank: number; boost: number; halfLifeHours: number }[];
+  /**
+   * Hot-torrent shocks: at `day` the torrent of popularity rank `rank` becomes `boost`× as
+   * wanted, decaying with `halfLifeHours`, and a `burst` share of the members start fetching it
+   * within its first `burstHours` (a new release everyone wants at once). Its size is `sizeGB`.
+   */
+  shocks: { day: number; rank: number; boost: number; halfLifeHours: number; burst: number; burstHours: number; sizeGB: number }[];
   /** Bounties funded: at `day` on the torrent of rank `rank`, `amount` VIDYA. */
   bounties: { day: number; rank: number; amount: number }[];
 }
@@ -98,7 +102,7 @@ export const DEFAULT_CONFIG: Omit<SimConfig, "route"> = {
   maxNodes: 400,
   candidatesPerDay: 8,
   entryMargin: 1.3,
-  exitMargin: 0.6,
+  exitMargin: 0.9,
   diskMedianGB: 10,
   diskSigma: 0.6,
   diskMaxGB: 100,
@@ -128,8 +132,8 @@ export const DEFAULT_CONFIG: Omit<SimConfig, "route"> = {
   stakeOpportunityPerYear: 0.05,
 
   shocks: [
-    { day: 12, rank: 40, boost: 60, halfLifeHours: 24 },
-    { day: 33, rank: 7, boost: 15, halfLifeHours: 48 },
+    { day: 12, rank: 40, boost: 20, halfLifeHours: 24, burst: 0.4, burstHours: 2, sizeGB: 8 },
+    { day: 33, rank: 7, boost: 5, halfLifeHours: 48, burst: 0.25, burstHours: 3, sizeGB: 4 },
   ],
   bounties: [{ day: 20, rank: 110, amount: 400 }],
 };

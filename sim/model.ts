@@ -219,6 +219,7 @@ export function runSimulation(config: SimConfig): SimResult {
   }));
   const byRank = [...torrents].sort((a, b) => a.rank - b.rank);
   const shockTorrents = config.shocks.map((s) => byRank[s.rank]!);
+  config.shocks.forEach((s, i) => (shockTorrents[i]!.length = Math.round(s.sizeGB * GB)));
 
   // ------------------------------------------------------------------ nodes
   const nodes: SimNode[] = [];
@@ -476,6 +477,18 @@ export function runSimulation(config: SimConfig): SimResult {
       m.downloading++;
       t.leechers.push({ member: m, left: t.length });
     }
+    // Shock bursts: a share of the members start the hot torrent within its first hours.
+    config.shocks.forEach((s, i) => {
+      const since = epoch - s.day * 24;
+      if (since < 0 || since >= s.burstHours) return;
+      const t = shockTorrents[i]!;
+      for (const m of members) {
+        if (m.liar || m.honestUploader || m.selfTrader || m.recent.has(t.id) || !rnd.chance(s.burst / s.burstHours)) continue;
+        m.recent.set(t.id, epoch);
+        m.downloading++;
+        t.leechers.push({ member: m, left: t.length });
+      }
+    });
     // The self-trader's member keeps downloading the hot torrent from its own node while it is hot.
     const shock0 = config.shocks[0]!;
     const hot = shockTorrents[0]!;
@@ -525,7 +538,8 @@ export function runSimulation(config: SimConfig): SimResult {
             return Math.min(l.left, config.leechRate * SURGE_WINDOW_SECONDS) * (slowed ? 0.25 : 1);
           });
           const wanted = wants.reduce((s, x) => s + x, 0);
-          day.wanted += t.leechers.reduce((s, l) => s + (l.from ? 0 : Math.min(l.left, config.leechRate * SURGE_WINDOW_SECONDS)), 0);
+          // Wanted at the rate each may take (a slowed member a quarter): what capacity could have served.
+          day.wanted += wanted;
           served = Math.min(capacity, wanted);
           day.served += served;
           const share = wanted > 0 ? served / wanted : 0;
@@ -766,9 +780,13 @@ export function runSimulation(config: SimConfig): SimResult {
   };
   const groupNodes = (group: string, kind: NodeKind) => nodes.filter((n) => n.group === group && n.kind === kind);
   const sumNodes = (ns: SimNode[]) => ({ revenue: ns.reduce((s, n) => s + nodeRevenue(n), 0), cost: ns.reduce((s, n) => s + n.costUsd, 0) });
-  const honestActive = nodes.filter((n) => n.kind === "honest" && n.joined === 0);
-  const medianHonest = [...honestActive].sort((a, b) => nodeRevenue(a) * price - a.costUsd - (nodeRevenue(b) * price - b.costUsd))[Math.floor(honestActive.length / 2)]!;
-  const actors: ActorResult[] = [actor("honest node (median of the first cohort)", "honest", "honest", nodeRevenue(medianHonest), medianHonest.costUsd, `${medianHonest.diskGB.toFixed(0)} GB disk`)];
+  // The honest baseline: the median, by profit per unit of cost, of honest nodes still active at
+  // the end after at least 30 days.
+  const ratio = (n: SimNode) => (nodeRevenue(n) * price - n.costUsd) / n.costUsd;
+  const tenured = nodes.filter((n) => n.kind === "honest" && n.active && E - n.joined >= Math.min(30 * 24, E / 2));
+  const honestActive = (tenured.length ? tenured : nodes.filter((n) => n.kind === "honest")).sort((a, b) => ratio(a) - ratio(b));
+  const medianHonest = honestActive[Math.floor(honestActive.length / 2)]!;
+  const actors: ActorResult[] = [actor("honest node (median of those active 30+ days)", "honest", "honest", nodeRevenue(medianHonest), medianHonest.costUsd, `${medianHonest.diskGB.toFixed(0)} GB disk`)];
   const pair = (group: string, attackerName: string, note: string, extraRevenue = 0, extraCost = 0) => {
     const a = sumNodes(groupNodes(group, group as NodeKind));
     const t = sumNodes(groupNodes(group, "twin"));
@@ -776,8 +794,9 @@ export function runSimulation(config: SimConfig): SimResult {
     actors.push(actor(`  its honest twin`, "twin", group, t.revenue, t.cost, "same disk, uplink and place, honest"));
   };
   pair("self-trader", "node trading with itself on a hot torrent", `paid ${toTokens(selfTrade.paid).toFixed(1)} VIDYA to download from itself, earned ${selfTrade.earned.toFixed(1)} back on those bytes`, selfMember.refunds, toTokens(selfMember.charged) * price + selfMember.costUsd);
-  pair("sybil-subnet", "three identities on one disk, one /24", "the two copies are never counted");
-  pair("sybil-vpn", "three identities on one disk, three /24s via VPN", `VPN addresses at $${config.vpnUsdPerMonth}/month each`);
+  const copies = (group: string) => nodes.filter((n) => n.group === group && n.follows).reduce((s, n) => s + nodeRevenue(n), 0);
+  pair("sybil-subnet", "three identities on one disk, one /24", `the two copies earned ${copies("sybil-subnet").toFixed(1)} VIDYA: never counted`);
+  pair("sybil-vpn", "three identities on one disk, three /24s via VPN", `the two copies earned ${copies("sybil-vpn").toFixed(1)} VIDYA; VPN addresses at $${config.vpnUsdPerMonth}/month each`);
   pair("relay", "relaying node (stores nothing)", "fetches challenged blocks from the swarm");
   pair("geo-claim", "node claiming a far location", "the edge ignores what nodes claim");
   pair("geo-vpn", "node faking its location through a VPN", "edge sees the VPN exit; more missed challenges");

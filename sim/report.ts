@@ -19,6 +19,41 @@ const mean = (xs: number[]) => {
 /** Averages of a day metric over the last `n` days. */
 const tail = (r: SimResult, key: keyof SimResult["days"][number], n = 30) => mean(r.days.slice(-n).map((d) => d[key] as number));
 
+/** The attackers' verdicts, computed from both runs (so the text follows the numbers). */
+function findings(a: SimResult, b: SimResult): string {
+  const pairOf = (r: SimResult, group: string) => {
+    const attacker = r.actors.find((x) => x.group === group && x.kind !== "twin" && x.kind !== "member")!;
+    const twin = r.actors.find((x) => x.group === group && (x.kind === "twin" || x.kind === "member"))!;
+    return { attacker, twin };
+  };
+  const lines: string[] = ["### What each attacker earns", ""];
+  const verdict = (group: string, what: string) => {
+    const pa = pairOf(a, group);
+    const pb = pairOf(b, group);
+    // Twins differ by chance too (what they happen to hold, when they go offline): within 0.1 is noise.
+    const gap = Math.max(pa.attacker.profitPerCost - pa.twin.profitPerCost, pb.attacker.profitPerCost - pb.twin.profitPerCost);
+    const word = gap > 0.1 ? "**it gains** over honest behaviour" : gap > -0.1 ? "no better than honest behaviour (within the runs' noise)" : "it does worse than honest behaviour";
+    lines.push(
+      `- **${what}**: profit per unit of cost ${f(pa.attacker.profitPerCost)} (fixed-gate) and ${f(pb.attacker.profitPerCost)} (dynamic-gate), against ${f(pa.twin.profitPerCost)} and ${f(pb.twin.profitPerCost)} for its honest twin: ${word}. ${pa.attacker.note}.`,
+    );
+  };
+  verdict("liar", "A client lying about uploads");
+  verdict("self-trader", "A node trading with itself on a hot torrent");
+  verdict("sybil-subnet", "Three identities on one disk, one /24");
+  verdict("sybil-vpn", "Three identities on one disk, three /24s");
+  verdict("relay", "A relaying node");
+  verdict("geo-claim", "A node claiming a far location");
+  verdict("geo-vpn", "A node faking its location through a VPN");
+  const sy = pairOf(a, "sybil-vpn");
+  const months = a.config.days / 30;
+  const extra = (sy.attacker.revenueUsd - sy.twin.revenueUsd) / (2 * months);
+  lines.push(
+    "",
+    `Break-even for the three-identity attack: the two extra identities brought $${f(extra)} a month each over an honest node; an address in another /24 (or /64) that costs less than that makes the attack pay (the run assumes $${a.config.vpnUsdPerMonth}).`,
+  );
+  return lines.join("\n");
+}
+
 export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: number): { markdown: string; summary: string } {
   mkdirSync(dir, { recursive: true });
   const days = a.days.map((d) => d.day);
@@ -59,7 +94,7 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
     series: [
       ...both("withReplica", "torrents with a proven replica"),
       ...both("withThree", "with ≥ 3").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] })),
-      ...both("serviceRatio", "leechers' rate served").map((s) => ({ ...s, color: s.dashed ? PALETTE[5] : PALETTE[4] })),
+      ...both("serviceRatio", "leechers' wanted rate served").map((s) => ({ ...s, color: s.dashed ? PALETTE[5] : PALETTE[4] })),
     ],
     markers: shockMarkers,
   });
@@ -129,7 +164,7 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
   plots["attackers.svg"] = barChart({
     title: "Profit per unit of cost over the run (fixed-gate route)",
     xLabel: "(revenue − cost) ÷ cost, dollars at the assumed token price",
-    rows: a.actors.map((x) => ({ label: x.name.trim(), value: Number.isFinite(x.profitPerCost) ? x.profitPerCost : 0, color: x.kind === "twin" || x.kind === "honest" || x.kind === "member" ? PALETTE[0] : undefined, note: `${f(x.profitPerCost)}  ($${f(x.profitUsd)})` })),
+    rows: a.actors.map((x) => ({ label: x.name.startsWith("  ") ? `↳ ${x.name.trim().replace(/^its /, "")}` : x.name, value: Number.isFinite(x.profitPerCost) ? x.profitPerCost : 0, color: x.kind === "twin" || x.kind === "honest" || x.kind === "member" ? PALETTE[0] : undefined, note: `${f(x.profitPerCost)}  ($${f(x.profitUsd)})` })),
   });
   for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
 
@@ -154,7 +189,7 @@ modelled in sim/model.ts. Both access routes run from the same seed, side by sid
 | --- | --- |
 | network | a ${c.emissionScale * 100}% sample of a larger network: it is paid ${c.emissionScale * 100}% of the emission (${f(tokens(P.EMISSION_PER_EPOCH) * c.emissionScale, 2)} VIDYA an epoch), so a node earns what it would in the whole network |
 | torrents | ${c.torrents}, log-normal sizes (median ${c.torrentMedianGB} GB, ${c.torrentMinGB}–${c.torrentMaxGB} GB), Zipf popularity (exponent ${c.zipf}) |
-| shocks | ${c.shocks.map((s) => `day ${s.day}: rank ${s.rank + 1} becomes ${s.boost}× as wanted (half-life ${s.halfLifeHours} h)`).join("; ")} |
+| shocks | ${c.shocks.map((s) => `day ${s.day}: rank ${s.rank + 1} becomes ${s.boost}× as wanted (half-life ${s.halfLifeHours} h) and ${s.burst * 100}% of the members start it within ${s.burstHours} h (${s.sizeGB} GB)`).join("; ")} |
 | bounties | ${c.bounties.map((s) => `day ${s.day}: ${s.amount} VIDYA on rank ${s.rank + 1}`).join("; ")} |
 | nodes | ${c.initialNodes} at start; ${c.candidatesPerDay} candidates a day join when the published offers beat their costs by ${c.entryMargin}×; a node leaves when three days earn less than ${c.exitMargin}× its costs; disk log-normal around ${c.diskMedianGB} GB (≥ 5 GB); uplink ${c.uplinkMin / 1e6}–${c.uplinkMax / 1e6} MB/s; ten regions; each plans what to host every ${c.replanHours} h (staggered) from \`hostingOffers\`, keeping what it holds at a ${c.keepBias}× bias, plus a couple of torrents it wants anyway |
 | costs | disk $${c.diskUsdPerGBMonth}/GB-month, bandwidth $${c.bandwidthUsdPerGB}/GB, $${c.fixedUsdPerMonth}/node-month, VPN address $${c.vpnUsdPerMonth}/month; token at $${c.tokenPriceUsd} |
@@ -171,7 +206,7 @@ ${row("members", "members", (v) => f(v, 0))}
 ${row("median counted replicas per torrent", "replicasMedian", (v) => f(v, 1))}
 ${row("torrents with a proven replica", "withReplica", pct)}
 ${row("torrents with ≥ 3 replicas", "withThree", pct)}
-${row("share of leechers' wanted rate served", "serviceRatio", pct)}
+${row("share of leechers' wanted rate served (slowed members at their slowed rate)", "serviceRatio", pct)}
 ${row("node earnings, VIDYA per GB-day (median)", "earnPerGBMedian", (v) => f(v, 4))}
 ${row("honest node profit, $ per day (median)", "nodeProfitMedianUsd", (v) => f(v, 3))}
 ${row("price per paid GB, VIDYA", "pricePerPaidGB")}
@@ -216,6 +251,8 @@ ${actorRows(a)}
 ${actorRows(b)}
 
 ![attackers](attackers.svg)
+
+${findings(a, b)}
 
 Self-trading in numbers (fixed-gate): the pair paid ${f(a.totals.selfTrade.paidTokens, 2)} VIDYA to download the hot torrent
 from itself and its node earned about ${f(a.totals.selfTrade.earnedTokens, 2)} VIDYA of upload reward on those bytes

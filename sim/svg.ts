@@ -164,7 +164,8 @@ export interface BarChart {
 export function barChart(c: BarChart): string {
   const W = c.width ?? 760;
   const rowH = 26;
-  const m = { l: 250, r: 90, t: 36, b: 40 };
+  // Labels on the left, values in a column on the right, bars between.
+  const m = { l: 320, r: 110, t: 36, b: 40 };
   const H = m.t + m.b + rowH * c.rows.length;
   const pw = W - m.l - m.r;
   const lo = Math.min(0, ...c.rows.map((r) => r.value));
@@ -186,7 +187,7 @@ export function barChart(c: BarChart): string {
     const b = sx(Math.max(0, r.value));
     out.push(`<text x="${m.l - 8}" y="${y + 13}" text-anchor="end">${esc(r.label)}</text>`);
     out.push(`<rect x="${a.toFixed(1)}" y="${y}" width="${Math.max(1, b - a).toFixed(1)}" height="${rowH - 8}" fill="${r.color ?? (r.value >= 0 ? PALETTE[2] : PALETTE[1])}"/>`);
-    out.push(`<text x="${(r.value >= 0 ? b + 4 : a - 4).toFixed(1)}" y="${y + 13}" text-anchor="${r.value >= 0 ? "start" : "end"}">${esc(r.note ?? formatNumber(r.value))}</text>`);
+    out.push(`<text x="${W - m.r + 8}" y="${y + 13}" text-anchor="start">${esc(r.note ?? formatNumber(r.value))}</text>`);
   });
   out.push(`<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(c.xLabel)}</text>`);
   out.push("</svg>");

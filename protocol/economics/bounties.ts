@@ -3,8 +3,8 @@
 // it in equal parts to the torrent's counted proven replicas (hosting-rewards.ts: one per
 // subnet). A bounty on a torrent nobody proves waits: nothing is drawn, so a bounty buys
 // hosting rather than paying whoever held the torrent when it was funded. Drawing a share of
-// the balance pays early hosts most and never runs dry abruptly; a balance below
-// BOUNTY_MIN_DRAW is paid whole. The draws go on-chain with the epoch's roots (postRoot's
+// the balance pays early hosts most; at least BOUNTY_MIN_DRAW an epoch (or what is left) ends
+// a bounty instead of letting it dwindle forever. The draws go on-chain with the epoch's roots (postRoot's
 // `bountyDraws`), each exactly what the earned leaves pay out of that bounty.
 
 import { BOUNTY_DRAW_BPS, BOUNTY_MIN_DRAW, BPS } from "../params.ts";
