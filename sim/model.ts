@@ -795,7 +795,7 @@ export function runSimulation(config: SimConfig): SimResult {
   };
   pair("self-trader", "node trading with itself on a hot torrent", `paid ${toTokens(selfTrade.paid).toFixed(1)} VIDYA to download from itself, earned ${selfTrade.earned.toFixed(1)} back on those bytes`, selfMember.refunds, toTokens(selfMember.charged) * price + selfMember.costUsd);
   const copies = (group: string) => nodes.filter((n) => n.group === group && n.follows).reduce((s, n) => s + nodeRevenue(n), 0);
-  pair("sybil-subnet", "three identities on one disk, one /24", `the two copies earned ${copies("sybil-subnet").toFixed(1)} VIDYA: never counted`);
+  pair("sybil-subnet", "three identities on one disk, one /24", `the two copies earned ${copies("sybil-subnet").toFixed(1)} VIDYA, only when the first identity missed a challenge they answered`);
   pair("sybil-vpn", "three identities on one disk, three /24s via VPN", `the two copies earned ${copies("sybil-vpn").toFixed(1)} VIDYA; VPN addresses at $${config.vpnUsdPerMonth}/month each`);
   pair("relay", "relaying node (stores nothing)", "fetches challenged blocks from the swarm");
   pair("geo-claim", "node claiming a far location", "the edge ignores what nodes claim");

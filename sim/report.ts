@@ -30,11 +30,12 @@ function findings(a: SimResult, b: SimResult): string {
   const verdict = (group: string, what: string) => {
     const pa = pairOf(a, group);
     const pb = pairOf(b, group);
-    // Twins differ by chance too (what they happen to hold, when they go offline): within 0.1 is noise.
+    // Twins differ by chance too (what they happen to hold, when they go offline): within 0.15 is noise.
     const gap = Math.max(pa.attacker.profitPerCost - pa.twin.profitPerCost, pb.attacker.profitPerCost - pb.twin.profitPerCost);
-    const word = gap > 0.1 ? "**it gains** over honest behaviour" : gap > -0.1 ? "no better than honest behaviour (within the runs' noise)" : "it does worse than honest behaviour";
+    const word = gap > 0.15 ? "**it gains** over honest behaviour" : gap > -0.15 ? "no better than honest behaviour (within the runs' noise)" : "it does worse than honest behaviour";
+    const note = pa.attacker.note.charAt(0).toUpperCase() + pa.attacker.note.slice(1);
     lines.push(
-      `- **${what}**: profit per unit of cost ${f(pa.attacker.profitPerCost)} (fixed-gate) and ${f(pb.attacker.profitPerCost)} (dynamic-gate), against ${f(pa.twin.profitPerCost)} and ${f(pb.twin.profitPerCost)} for its honest twin: ${word}. ${pa.attacker.note}.`,
+      `- **${what}**: profit per unit of cost ${f(pa.attacker.profitPerCost)} (fixed-gate) and ${f(pb.attacker.profitPerCost)} (dynamic-gate), against ${f(pa.twin.profitPerCost)} and ${f(pb.twin.profitPerCost)} for its honest twin: ${word}. ${note}.`,
     );
   };
   verdict("liar", "A client lying about uploads");
@@ -253,6 +254,46 @@ ${actorRows(b)}
 ![attackers](attackers.svg)
 
 ${findings(a, b)}
+
+### Why
+
+- **Lying about uploads** cannot create rewards: a swarm's credit is its paid downloads, and a
+  swarm without paying downloaders credits nobody. But in a swarm *with* paying downloaders the
+  tracker cannot tell a real upload from a reported one, so the liar is credited up to the level
+  the honest uploaders are cut to, and takes that from them (its twin, who really uploads, is
+  credited only what it sent). What would close it is evidence the protocol does not have yet:
+  per-peer reports from downloaders (Vidya's own client could send them), or upload rewards
+  for bonded, challengeable nodes only.
+- **Self-trading** pays the price and earns back at most 80% of it (UPLOAD_PRICE_SHARE_BPS),
+  plus a staker's share of its own fees: it loses at every surge, and the extra demand it
+  creates raises the price it pays before it raises anything it earns.
+- **Identities behind one address** are counted once per torrent; the copies earn only when the
+  first identity misses a challenge they answer. **Identities behind several addresses** are
+  counted each, and on one disk they split the torrents' weight three ways; what stops them is
+  the price of the addresses (break-even above). A /64 of IPv6 is often free: counting IPv6 per
+  /48 or per network operator would raise the price.
+- **Relaying** passes most challenges only where others seed the torrent, misses some, and a
+  node whose misses run into a second epoch is suspended (no hosting reward) while its fault
+  fees grow and take its held-back earnings: it keeps a fraction of an honest node's income and
+  adds no availability. Its honest twin (the same 40 GB actually stored) is the best earner of
+  the run: size amortises a node's fixed costs.
+- **Location** is what the edge sees: a claimed location changes nothing; a VPN exit elsewhere
+  buys the 15% geo boost on some torrents but costs the VPN and the challenges its round trips
+  miss.
+
+### Which access route the numbers favour
+
+- Members: the fixed gate's surge pricing is cheaper per GB on average (${f(tail(a, "pricePerPaidGB"), 3)} against
+  ${f(tail(b, "pricePerPaidGB"), 3)} VIDYA per paid GB): idle torrents fall to the 0.5× floor and only saturated swarms cost
+  more, for the hours they are saturated. The dynamic gate's stake to join sat at its floor
+  (${f(tail(b, "gate"), 0)} VIDYA) all run, since the network as a whole never saturated, so it admitted more members
+  (${f(tail(b, "members"), 0)} against ${f(tail(a, "members"), 0)}) and charged a flat price.
+- Nodes and availability: nearly equal (${f(tail(a, "nodes"), 0)} and ${f(tail(b, "nodes"), 0)} nodes, ${f(tail(a, "replicasMedian"), 1)} and ${f(tail(b, "replicasMedian"), 1)} median replicas); in both
+  the hot torrent's surge raised its hosting weight and drew replicas within hours (shock plot).
+- Stakers: the dynamic gate's flat price brings more fees (${f(tail(b, "feesIn"), 1)} against ${f(tail(a, "feesIn"), 1)} VIDYA a day).
+- On these numbers the default, **fixed-gate**, serves members better per GB and rations a hot
+  torrent by price while it is hot; **dynamic-gate** suits a community that wants cheap entry
+  and a steady price, and gives stakers more.
 
 Self-trading in numbers (fixed-gate): the pair paid ${f(a.totals.selfTrade.paidTokens, 2)} VIDYA to download the hot torrent
 from itself and its node earned about ${f(a.totals.selfTrade.earnedTokens, 2)} VIDYA of upload reward on those bytes
