@@ -11,10 +11,11 @@
 //                              + bounty draw per epoch ÷ (others + 1) × GB ÷ length
 //
 // W is the last epoch's `hosting.totalWeight ÷ WEIGHT_SCALE` (weighted bytes) when the caller
-// has it (`totalWeight`); otherwise every proven byte is taken at weight 1× (`provenBytes`). A
-// node asking about a torrent it already holds (`mine`) is valued as if it were joining: its
-// replica is not counted against it and its weight is already in W, so keeping and fetching a
-// torrent are valued alike and nodes do not swap torrents back and forth. Integer maths.
+// has it (`totalWeight`). Without it every proven byte is taken at weight 1× (`provenBytes`)
+// and one more replica adds its bytes to W (ΔW = length), as the first cut did. A node asking
+// about a torrent it already holds (`mine`) is valued as if it were joining: its replica is not
+// counted against it and its weight is already in W, so keeping and fetching a torrent are
+// valued alike and nodes do not swap torrents back and forth. Integer maths.
 
 import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
@@ -92,10 +93,13 @@ export function offer(t: OfferInput, ctx: OfferContext): Offer {
   const w = length * scarcity * demand * geo;
   const before = others === 0 ? 0n : BigInt(others) * length * scarcityWeightBps(others - 1) * demand * BPS;
   const after = BigInt(others) * length * scarcity * demand * BPS + w;
+  const weighted = ctx.totalWeight !== undefined;
   const total = (ctx.totalWeight ?? ctx.provenBytes) * WEIGHT_SCALE;
-  // A replica already counted is in the total; a new one changes it by after − before. Never
-  // less than its own weight: one replica cannot win more than the whole pool.
-  let denominator = mine ? total : total + after - before;
+  // A replica already counted is in the total; a new one changes it by after − before (by its
+  // bytes at weight 1× without the settlement's total). Never less than its own weight: one
+  // replica cannot win more than the whole pool.
+  const delta = weighted ? after - before : length * WEIGHT_SCALE;
+  let denominator = mine ? total : total + delta;
   if (denominator < w) denominator = w;
   const pool = ctx.pool ?? HOSTING_POOL;
   const bountyPerEpoch = t.bountyPerEpoch ?? (t.bounty !== undefined ? bountyDrawOf(t.bounty) : 0n);

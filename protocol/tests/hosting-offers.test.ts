@@ -21,38 +21,51 @@ describe("offer", () => {
     expect(o.scarcityWeightBps).toBe(30_000n);
   });
 
-  it("is the pool share of the new replica's weight: pool × w ÷ (W + ΔW) × GB ÷ length", () => {
+  it("without the settlement's total weight, is the first cut's pool share: pool × GB ÷ (proven bytes + length) × scarcity", () => {
     const length = 250_000_000;
     const proven = 4_750_000_000n;
-    // A third replica: weight 1× (scarcity 3 ÷ 3), and three replicas weigh what two did (ΔW = 0).
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: proven });
-    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BigInt(length) * BYTES_PER_GB) / (proven * BigInt(length)));
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BYTES_PER_GB) / (proven + BigInt(length)));
+  });
+
+  it("with it, is the pool share of the new replica's weight: pool × w ÷ (W + ΔW) × GB ÷ length", () => {
+    const length = 250_000_000;
+    const W = 4_750_000_000n;
+    // A third replica: weight 1× (scarcity 3 ÷ 3), and three replicas weigh what two did (ΔW = 0).
+    const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: W });
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BigInt(length) * BYTES_PER_GB) / (W * BigInt(length)));
     // The first replica of a torrent adds its own 3× weight to the total.
-    const first = offer({ infoHash: "a", name: "A", length, replicas: 0 }, { provenBytes: proven });
-    expect(first.expectedRewardPerGB).toBe((HOSTING_POOL * 3n * BigInt(length) * BYTES_PER_GB) / ((proven + 3n * BigInt(length)) * BigInt(length)));
+    const first = offer({ infoHash: "a", name: "A", length, replicas: 0 }, { provenBytes: 0n, totalWeight: W });
+    expect(first.expectedRewardPerGB).toBe((HOSTING_POOL * 3n * BigInt(length) * BYTES_PER_GB) / ((W + 3n * BigInt(length)) * BigInt(length)));
+    const half = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: 2n * W });
+    expect(o.expectedRewardPerGB / 2n).toBe(half.expectedRewardPerGB);
   });
 
-  it("prefers the settlement's total weight to proven bytes when it has it", () => {
-    const a = offer({ infoHash: "a", name: "A", length: GB, replicas: 2 }, { provenBytes: 10n * BYTES_PER_GB });
-    const b = offer({ infoHash: "a", name: "A", length: GB, replicas: 2 }, { provenBytes: 10n * BYTES_PER_GB, totalWeight: 20n * BYTES_PER_GB });
-    // Half the pool share, to the wei (rounded down once).
-    expect(a.expectedRewardPerGB / 2n).toBe(b.expectedRewardPerGB);
-  });
-
-  it("values a torrent the node already holds as if its replica were the one joining", () => {
+  it("values a torrent the node already holds as if its replica were the one joining (proven bytes)", () => {
     const r = rng(11);
     for (let i = 0; i < 300; i++) {
       const length = 1 + r.int(10 * GB);
       const replicas = 1 + r.int(15);
       const others = BigInt(r.int(100 * GB));
+      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: others + BigInt(length) });
       const fresh = offer({ infoHash: "a", name: "A", length, replicas: replicas - 1 }, { provenBytes: others });
+      expect(mine.expectedRewardPerGB).toBe(fresh.expectedRewardPerGB);
+    }
+  });
+
+  it("values a torrent the node already holds as if its replica were the one joining (total weight)", () => {
+    const r = rng(12);
+    for (let i = 0; i < 300; i++) {
+      const length = 1 + r.int(10 * GB);
+      const replicas = 1 + r.int(15);
+      const others = BigInt(r.int(100 * GB));
+      const fresh = offer({ infoHash: "a", name: "A", length, replicas: replicas - 1 }, { provenBytes: 0n, totalWeight: others });
       // The holder's total already counts its replica: the others' weight plus what joining added.
       const L = BigInt(length);
       const k = BigInt(replicas - 1);
       const before = replicas === 1 ? 0n : k * L * scarcityWeightBps(replicas - 2);
       const after = (k + 1n) * L * scarcityWeightBps(replicas - 1);
-      const withMine = others + (after - before) / BPS;
-      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: withMine });
+      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + (after - before) / BPS });
       const diff = mine.expectedRewardPerGB - fresh.expectedRewardPerGB;
       expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(fresh.expectedRewardPerGB / 1_000_000n + 1n);
     }
