@@ -172,7 +172,33 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     return run;
   };
 
+  // Storage roots computed from payloads whose v1 piece hashes webtorrent checked: reported so
+  // the tracker can confirm (or contest) the curator's root with independent nodes.
+  const rootsPending = new Map<string, string>();
+  const rootsReported = new Map<string, string>();
+  const noteRoot = (ih: string, root: string) => {
+    if (rootsReported.get(ih) !== root) rootsPending.set(ih, root);
+  };
+
   let reporting: Promise<void> = Promise.resolve();
+  const reportRoots = (): Promise<void> => {
+    const send = async () => {
+      if (stopped || rootsPending.size === 0) return;
+      const batch = [...rootsPending].slice(0, 500).map(([infoHash, root]) => ({ infoHash, root }));
+      try {
+        const r = await o.api.reportRoots(o.account, chain.chainId, batch);
+        for (const b of batch) {
+          rootsReported.set(b.infoHash, b.root);
+          if (rootsPending.get(b.infoHash) === b.root) rootsPending.delete(b.infoHash);
+        }
+        log(`reported ${batch.length} storage root(s): ${r.accepted.map((a) => `${a.infoHash.slice(0, 8)} ${a.rootStatus}`).join(", ") || "none known to the tracker"}`);
+      } catch (e) {
+        log(`warning: could not report storage roots: ${(e as Error).message}`);
+      }
+    };
+    reporting = reporting.then(send);
+    return reporting;
+  };
   const report = (): Promise<void> => {
     const send = async () => {
       if (stopped) return;
@@ -202,6 +228,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
         return "incomplete";
       }
       log(`warning: ${t.name} in ${payloadPaths(o.dataDir, t)[0]} does not match the index's storage root; not hosting it`);
+      noteRoot(ih, toHex(tree.root));
       return "unhostable";
     }
     trees.set(ih, tree);
@@ -213,6 +240,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "incomplete";
     }
     seeding.set(ih, { layout: t, torrent });
+    noteRoot(ih, toHex(tree.root));
     log(`seeding ${t.name} (${ih}, ${t.length} bytes)`);
     return "hosted";
   };
@@ -276,14 +304,18 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
         log(`downloaded ${t.name} but its storage root ${toHex(tree.root)} differs from the index's ${t.storageRoot}; not hosting it`);
         unhostable.add(ih);
+        noteRoot(ih, toHex(tree.root));
+        await reportRoots();
         await destroyTorrent(torrent);
         return;
       }
       incomplete.delete(ih);
       trees.set(ih, tree);
       seeding.set(ih, { layout: t, torrent });
+      noteRoot(ih, toHex(tree.root));
       log(`downloaded and seeding ${t.name} (${ih}, ${t.length} bytes)`);
       await report();
+      await reportRoots();
     });
   };
 
@@ -351,6 +383,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     for (const ih of p.fetch) if (!downloading.has(ih) && !seeding.has(ih) && !queue.includes(ih)) queue.push(ih);
     for (const x of p.passedOver) log(`not hosting ${x.name} (${x.infoHash}), though wanted: ${x.reason}`);
     if ([...seeding.keys()].join(",") !== lastReported) await report();
+    await reportRoots();
 
     const selectedOf = (c: Candidate): PlannedTorrent => ({ infoHash: c.infoHash, name: c.name, length: c.length, wanted: c.wanted, rewardPerGB: c.rewardPerGB.toString(), action: c.complete ? "host" : "fetch" });
     lastPlan = { at: new Date().toISOString(), storageCap: settings.storageCap, fill: settings.fill, selected: p.selected.map(selectedOf), dropped, passedOver: p.passedOver, hostedBytes: p.hostedBytes, diskBytes: p.diskBytes };
