@@ -147,6 +147,15 @@ describe("bin/vidya", () => {
       expect(st.errors.chain).toBeTruthy();
       expect(st.nextEpoch.epoch).toBeGreaterThanOrEqual(1);
       expect(st.nextEpoch.closesAt).toBeGreaterThan(st.nextEpoch.openedAt);
+      // The same, as a person reads it.
+      const human = await vidya(["--home", home, "node", "status"]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toMatch(/^hosting +1 torrent\(s\)$/m);
+      expect(human.stdout).toContain(`${fx.meta.infoHash}  Wanted Pack  45.00 KB`);
+      expect(human.stdout).toMatch(/^challenges \d+ passed, 0 failed \(pass rate 100\.0%\)$/m);
+      expect(human.stdout).toMatch(/^earned +0\.0000 VIDYA/m);
+      expect(human.stdout).toMatch(/^claimable +unknown \(/m);
+      expect(human.stdout).toMatch(new RegExp(`^next epoch ${st.nextEpoch.epoch} closes at \\S+ \\((in \\d+ (s|min)|due now)\\)$`, "m"));
 
     } finally {
       child.kill("SIGTERM");
