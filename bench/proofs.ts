@@ -14,7 +14,7 @@
 //      parameters (protocol/params.ts) and the wire's message sizes.
 //
 // Options: --verifications N (default 40 000), --challenges N (default 300), --payload-mb N
-// (default 128).
+// (default 128), --profile-node DIR (a V8 CPU profile of the seeding node).
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -32,7 +32,13 @@ import { pickBlocks, runChallenge, type ByteStream } from "../protocol/challenge
 
 const ROOT = join(import.meta.dirname, "..");
 const { values } = parseArgs({
-  options: { verifications: { type: "string", default: "40000" }, challenges: { type: "string", default: "300" }, "payload-mb": { type: "string", default: "128" } },
+  options: {
+    verifications: { type: "string", default: "40000" },
+    challenges: { type: "string", default: "300" },
+    "payload-mb": { type: "string", default: "128" },
+    /** Write a V8 CPU profile of the seeding node to this folder (open it in Chrome's DevTools). */
+    "profile-node": { type: "string" },
+  },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -140,7 +146,8 @@ interface LatencyResult {
 async function nodeLatency(challenges: number, payloadBytes: number): Promise<LatencyResult> {
   const dir = mkdtempSync(join(tmpdir(), "vidya-bench-"));
   // The node runs in its own process, as a node does: its event loop is not the challenger's.
-  const child = spawn(process.execPath, [join(ROOT, "bench", "support", "seed-node.ts"), dir, String(payloadBytes)], { stdio: ["ignore", "pipe", "inherit"] });
+  const profile = values["profile-node"] ? ["--cpu-prof", `--cpu-prof-dir=${values["profile-node"]}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "bench", "support", "seed-node.ts"), dir, String(payloadBytes)], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const ready = await new Promise<{ port: number; infoHash: string; root: string; length: number; pieceLength: number }>((resolve, reject) => {
       let out = "";

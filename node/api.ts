@@ -2,7 +2,8 @@
 // the API's `{ error: { code, message } }` so the CLI can print what went wrong.
 
 import type { Address, Hex, LocalAccount } from "viem";
-import { reportToJson, signReport, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
+import type { Transcript } from "../protocol/challenge/transcript.ts";
+import { reportToJson, signReport, type Dispute, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -10,6 +11,8 @@ export interface ChainInfo {
   token: Address;
   staking: Address;
   epochRewards: Address;
+  /** The key that signs challenge transcripts; null when the edge keeps them unsigned. */
+  transcriptSigner?: Address | null;
 }
 
 export interface IndexTorrent {
@@ -207,6 +210,17 @@ export class TrackerApi {
 
   epochProof(n: number | bigint, account: Address): Promise<EpochProof> {
     return this.json("GET", `/api/epochs/${n}/proof/${account.toLowerCase()}`);
+  }
+
+  /** A node's signed challenge transcripts of an epoch (default: the open one). */
+  transcripts(address: Address, epoch?: number | bigint): Promise<{ node: string; epoch: number; transcripts: Transcript[] }> {
+    return this.json("GET", `/api/nodes/${address.toLowerCase()}/transcripts${epoch !== undefined ? `?epoch=${epoch}` : ""}`);
+  }
+
+  /** Records a signed dispute of one of the node's transcripts, within the epoch's dispute window. */
+  dispute(account: LocalAccount, chainId: number, d: { epoch: number | bigint; transcriptId: Hex; reason: string }): Promise<{ dispute: { id: string; epoch: number; node: string; transcriptId: string; reason: string; receivedAt: number } }> {
+    const message: Dispute = { node: account.address, epoch: BigInt(d.epoch), transcriptId: d.transcriptId, reason: d.reason, ...freshness() };
+    return this.signed("/api/disputes", account, chainId, "Dispute", message);
   }
 
   epochSlashed(n: number | bigint): Promise<EpochSlashed> {

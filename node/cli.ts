@@ -16,6 +16,7 @@ import { claim } from "./commands/claim.ts";
 import { verify } from "./commands/verify.ts";
 import { slash } from "./commands/slash.ts";
 import { bond } from "./commands/bond.ts";
+import { dispute } from "./commands/dispute.ts";
 
 export const USAGE = `vidya: a node and member client for the Vidya private tracker
 
@@ -38,7 +39,11 @@ Node
                                   room), answer challenges, report the hosted subset; plans
                                   again when config.json changes or on SIGHUP; until Ctrl-C
   vidya node status               hosted torrents, downloads, pass rate, earned and claimable
-                                  tokens, the next epoch
+                                  tokens, bond and slashes, the next epoch
+  vidya dispute [TRANSCRIPT_ID --reason TEXT] [--epoch N]
+                                  list this node's failed challenges of an epoch (default: the
+                                  last closed), checked against the edge's signature; with an
+                                  id, dispute it within the dispute window
 
 Member
   vidya wallet init               create a wallet (vidya join creates one when missing)
@@ -83,6 +88,7 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   verify,
   bond,
   slash,
+  dispute,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -66,6 +66,8 @@ describe("adversarial nodes, challenged by the real edge", () => {
   const forgerAccount = privateKeyToAccount(generatePrivateKey());
   const honestAccount = privateKeyToAccount(generatePrivateKey());
   const flakyAccount = privateKeyToAccount(generatePrivateKey());
+  const deleterKey = generatePrivateKey();
+  const deleterAccount = privateKeyToAccount(deleterKey);
 
   /** A real node on its own copy of the payload, seen by the edge at `ip`. */
   const startNode = async (name: string, ip: string, account = privateKeyToAccount(generatePrivateKey())) => {
@@ -133,7 +135,7 @@ describe("adversarial nodes, challenged by the real edge", () => {
   });
 
   it("fails a node that deleted a file of a torrent it still claims", async () => {
-    deleter = await startNode("deleter", "127.0.3.1");
+    deleter = await startNode("deleter", "127.0.3.1", deleterAccount);
     await rm(join(edge.dir, "deleter", "data", "Arcade Archive", "disc", "notes.txt"));
     const t = await round(deleter.address);
     expect(t.verdict).not.toBe("pass");
@@ -267,6 +269,25 @@ describe("adversarial nodes, challenged by the real edge", () => {
     r = await vidya(["--home", keeperHome, "--json", "slash", c]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).slashes[0]).toMatchObject({ amount: "0", txHash: null });
+  });
+
+  it("lets the node that lost its file dispute its failed transcript, the edge's signed copy as its evidence", async () => {
+    const home = join(edge.dir, "deleter-home");
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, "wallet.json"), JSON.stringify({ privateKey: deleterKey }), { mode: 0o600 });
+    await writeFile(join(home, "config.json"), JSON.stringify({ tracker: edge.url }), { mode: 0o600 });
+    let r = await vidya(["--home", home, "--json", "dispute", "--epoch", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    const failed = (JSON.parse(r.stdout) as { failed: { id: Hex; infoHash: string; signedByEdge: boolean }[] }).failed;
+    expect(failed).toEqual([expect.objectContaining({ infoHash: fx.meta.infoHash, signedByEdge: true })]);
+    r = await vidya(["--home", home, "--json", "dispute", failed[0]!.id, "--epoch", "1", "--reason", "the disk was remounted read-only for a minute"]);
+    expect(r.code, r.stderr).toBe(0);
+    const listed = await edge.api<{ disputes: { node: string; transcriptId: string; reason: string }[] }>("/api/epochs/1/disputes");
+    expect(listed.disputes).toEqual([expect.objectContaining({ node: deleterAccount.address.toLowerCase(), transcriptId: failed[0]!.id, reason: "the disk was remounted read-only for a minute" })]);
+    // Only its own transcripts: another node's id is refused before anything is signed.
+    const other = await vidya(["--home", home, "dispute", `0x${"ab".repeat(32)}`, "--epoch", "1", "--reason", "x"]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/no transcript/);
   });
 
   it("takes at most the bond: a second fraud leaves the rest owed", async () => {
