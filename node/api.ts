@@ -22,6 +22,7 @@ export interface IndexTorrent {
   pieceLength: number;
   storageRoot: string;
   files: { path: string; length: number }[];
+  version?: "v1" | "v2" | "hybrid";
   /** v2 and hybrid torrents (BEP 52): the per-file roots, the commitment instead of `storageRoot`. */
   v2Files?: { path: string; length: number; piecesRoot?: string; offset: number }[];
 }

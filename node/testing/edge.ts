@@ -26,6 +26,9 @@ export interface Transcript {
   reason: string;
   attempts: number;
   tries: { verdict: string; reason: string }[];
+  /** The v2 file challenged (hybrid and v2 torrents), null for the whole-payload tree. */
+  file: number | null;
+  root: string;
 }
 
 export interface TestEdge extends Edge {

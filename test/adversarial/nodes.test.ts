@@ -21,7 +21,7 @@ import { TrackerApi, type EpochSlashed, type IndexTorrent } from "../../node/api
 import { epochRewardsAbi, erc20Abi, stakingAbi } from "../../node/chain/abi.ts";
 import { startHosting, type RunningNode } from "../../node/seed/host.ts";
 import { storageTreeOfPayload } from "../../node/storage/payload.ts";
-import { makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
+import { hybridFixture, makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { startTestEdge, type TestEdge, type Transcript } from "../../node/testing/edge.ts";
 import { fetchSeenFrom, startFlakyProxy, startForgingSeeder, startRelayNode, type FlakyProxy, type ForgingSeeder, type Forgery, type RelayNode } from "../../node/testing/adversaries.ts";
 
@@ -62,6 +62,9 @@ describe("adversarial nodes, challenged by the real edge", () => {
   let flaky: FlakyProxy;
   let relay: RelayNode;
   let forger: ForgingSeeder;
+  let hybrid: Fixture;
+  let hybridHonest: RunningNode;
+  let hybridCorrupt: RunningNode;
   const relayAccount = privateKeyToAccount(generatePrivateKey());
   const forgerAccount = privateKeyToAccount(generatePrivateKey());
   const honestAccount = privateKeyToAccount(generatePrivateKey());
@@ -69,12 +72,12 @@ describe("adversarial nodes, challenged by the real edge", () => {
   const deleterKey = generatePrivateKey();
   const deleterAccount = privateKeyToAccount(deleterKey);
 
-  /** A real node on its own copy of the payload, seen by the edge at `ip`. */
-  const startNode = async (name: string, ip: string, account = privateKeyToAccount(generatePrivateKey())) => {
+  /** A real node on its own copy of a fixture's payload, seen by the edge at `ip`. */
+  const startNode = async (name: string, ip: string, account = privateKeyToAccount(generatePrivateKey()), of: Fixture = fx) => {
     const dataDir = join(edge.dir, name, "data");
-    await cp(join(fx.dataDir, "Arcade Archive"), join(dataDir, "Arcade Archive"), { recursive: true });
+    await cp(join(of.dataDir, of.meta.name), join(dataDir, of.meta.name), { recursive: true });
     const record = (path: string, body: string | undefined) => body && captured.set(`${name}:${path}`, [...(captured.get(`${name}:${path}`) ?? []), body]);
-    const n = await startHosting({ api: new TrackerApi(edge.url, fetchSeenFrom(ip, record)), account, dataDir, port: 0, storageCap: 10_000_000, interests: [fx.meta.infoHash], fill: false });
+    const n = await startHosting({ api: new TrackerApi(edge.url, fetchSeenFrom(ip, record)), account, dataDir, port: 0, storageCap: 10_000_000, interests: [of.meta.infoHash], fill: false });
     running.push(n);
     return n;
   };
@@ -210,6 +213,23 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect((await edge.api<{ hosted: string[] }>(`/api/nodes/${honest.address}`)).hosted).toEqual([fx.meta.infoHash]);
   });
 
+  it("hosts a hybrid torrent (BEP 52) in its files' own trees; a corrupted copy is fraud at once, its roots committed by the info hash", async () => {
+    hybrid = await hybridFixture(join(edge.dir, "hybrid-source"));
+    expect(await edge.publish(hybrid)).toMatchObject({ version: "hybrid", rootStatus: "confirmed" });
+    hybridHonest = await startNode("hybrid-honest", "127.0.7.1", undefined, hybrid);
+    hybridCorrupt = await startNode("hybrid-corrupt", "127.0.8.1", undefined, hybrid);
+    for (const n of [hybridHonest, hybridCorrupt]) expect(n.hosted.map((h) => h.infoHash)).toEqual([hybrid.meta.infoHash]);
+    for (const f of hybrid.meta.v2Files!) await writeFile(join(edge.dir, "hybrid-corrupt", "data", hybrid.meta.name, ...f.path.split("/")), randomBytes(f.length));
+    const good = await round(hybridHonest.address);
+    expect(good).toMatchObject({ verdict: "pass", infoHash: hybrid.meta.infoHash, attempts: 1 });
+    // Checked in one file's tree, against that file's pieces root from the info dict.
+    expect(hybrid.meta.v2Files!.map((f) => f.piecesRoot)).toContain(good.root);
+    expect(good.file).not.toBeNull();
+    const bad = await round(hybridCorrupt.address);
+    expect(bad).toMatchObject({ verdict: "fail", attempts: 3 });
+    expect(bad.reason).toMatch(/does not verify/);
+  });
+
   it("slashes the node that served corrupted blocks against the confirmed root, and the bond pays it on-chain after the dispute delay", async () => {
     const c = corrupt.address as Address;
     let r = await vidya(["--home", sponsorHome, "--json", "bond", "80", "--node", c]);
@@ -229,18 +249,21 @@ describe("adversarial nodes, challenged by the real edge", () => {
     // Fraud (a failing answer against a confirmed root) is slashed; a miss is not, the first time.
     expect(leaf(c)).toBe(FRAUD_SLASH.toString());
     expect(leaf(forgerAccount.address)).toBe(FRAUD_SLASH.toString());
-    for (const a of [honest.address, deleter.address, relayAccount.address, flakyNode.address]) expect(leaf(a), a).toBeUndefined();
+    expect(leaf(hybridCorrupt.address)).toBe(FRAUD_SLASH.toString());
+    for (const a of [honest.address, deleter.address, relayAccount.address, flakyNode.address, hybridHonest.address]) expect(leaf(a), a).toBeUndefined();
     const penalty = (a: string) => slashed.penalties.find((p) => p.node === a.toLowerCase());
     expect(penalty(c)).toMatchObject({ frauds: 1, missed: 0, correlationBps: "10000" });
     expect(penalty(deleter.address)).toMatchObject({ frauds: 0, missed: 1, slashed: "0" });
     expect(penalty(relayAccount.address)).toMatchObject({ frauds: 0, missed: 1, slashed: "0" });
     expect(penalty(honest.address)).toBeUndefined();
     expect(penalty(flakyNode.address)).toBeUndefined();
-    // Only the honest node and the one with a transient timeout earn, equally.
+    // Only the honest nodes and the one with a transient timeout earn; the last two alike.
     const earned = await edge.api<{ leaves: { account: string; cumulative: string }[] }>("/api/epochs/1/leaves");
-    expect(earned.leaves.map((l) => [l.account, l.cumulative]).sort()).toEqual(
-      [[honest.address.toLowerCase(), (HOSTING_POOL / 2n).toString()], [flakyNode.address.toLowerCase(), (HOSTING_POOL / 2n).toString()]].sort(),
-    );
+    const paid = new Map(earned.leaves.map((l) => [l.account, BigInt(l.cumulative)]));
+    expect([...paid.keys()].sort()).toEqual([honest.address, flakyNode.address, hybridHonest.address].map((a) => a.toLowerCase()).sort());
+    expect(paid.get(flakyNode.address.toLowerCase())).toBe(paid.get(honest.address.toLowerCase()));
+    for (const v of paid.values()) expect(v).toBeGreaterThan(0n);
+    expect([...paid.values()].reduce((a, b) => a + b, 0n)).toBeLessThanOrEqual(HOSTING_POOL);
     const onChain = await read<{ slashedRoot: Hex }>(chain.addresses.epochRewards, epochRewardsAbi, "rootOf", [1n]);
     expect(onChain.slashedRoot).toBe(slashed.slashedRoot);
 
