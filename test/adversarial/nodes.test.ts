@@ -81,8 +81,8 @@ describe("adversarial nodes, challenged by the real edge", () => {
     running.push(n);
     return n;
   };
-  /** Registers an adversary's endpoint and claimed subset as a node would, seen at `ip`. */
-  const claim = async (account: ReturnType<typeof privateKeyToAccount>, ip: string, port: number) => {
+  /** Registers an adversary's endpoint and a subset it claims to host, as a node would, seen at `ip`. */
+  const pretendToHost = async (account: ReturnType<typeof privateKeyToAccount>, ip: string, port: number) => {
     const api = new TrackerApi(edge.url, fetchSeenFrom(ip));
     await api.register(account, chainId, port);
     expect((await api.reportHosted(account, chainId, [fx.meta.infoHash])).hosted).toEqual([fx.meta.infoHash]);
@@ -149,7 +149,7 @@ describe("adversarial nodes, challenged by the real edge", () => {
   it("relays blocks from another node unnoticed without delay (the trust model's limit), but misses the deadline when the relay is slow", async () => {
     relay = await startRelayNode({ infoHash: fx.meta.infoHash, upstream: { host: "127.0.0.1", port: honest.port }, delayMs: 0 });
     stops.push(() => relay.close());
-    await claim(relayAccount, "127.0.4.1", relay.port);
+    await pretendToHost(relayAccount, "127.0.4.1", relay.port);
     // A relay next door is indistinguishable from a copy: proofs of hosting prove access, not a distinct disk.
     expect(await round(relayAccount.address)).toMatchObject({ verdict: "pass" });
     expect(relay.relayed.blocks).toBe(3);
@@ -169,7 +169,7 @@ describe("adversarial nodes, challenged by the real edge", () => {
     await cp(join(fx.dataDir, "Arcade Archive"), join(dataDir, "Arcade Archive"), { recursive: true });
     forger = await startForgingSeeder({ torrentFile: fx.torrentFile, dataDir, tree, other, forgery: "another block's path" });
     stops.push(() => forger.stop());
-    await claim(forgerAccount, "127.0.5.1", forger.port);
+    await pretendToHost(forgerAccount, "127.0.5.1", forger.port);
     for (const forgery of ["another block's path", "truncated path", "path in another tree"] as Forgery[]) {
       forger.forgery = forgery;
       const t = await round(forgerAccount.address);
