@@ -63,7 +63,7 @@ Rewards
                                   seed, blocks, signature and block hash; compare with the chain
 
 Bonds and slashes
-  vidya bond <amount> [--node ADDRESS] [--rpc URL]
+  vidya bond <amount> [--node ADDRESS] [--tracker URL] [--rpc URL]
                                   bond VIDYA on a node (default: this wallet's own node); a
                                   slash takes from the bond
   vidya slash [NODE]... [--epoch N] [--tracker URL] [--rpc URL]

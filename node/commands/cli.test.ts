@@ -171,5 +171,14 @@ describe("bin/vidya", () => {
     const u = await vidya(["frobnicate"]);
     expect(u.code).not.toBe(0);
     expect(u.stderr).toMatch(/unknown command/);
+    const b = await vidya(["--home", join(edge.dir, "nothing"), "bond", "lots"]);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/^vidya: usage: vidya bond <amount/);
+    const sl = await vidya(["--home", join(edge.dir, "nothing"), "slash", "0x1234"]);
+    expect(sl.code).not.toBe(0);
+    expect(sl.stderr).toMatch(/^vidya: not a node address: 0x1234/);
+    const d = await vidya(["--home", join(edge.dir, "nothing"), "dispute"]);
+    expect(d.code).not.toBe(0);
+    expect(d.stderr).toMatch(/^vidya: no config/);
   });
 });
