@@ -5,7 +5,7 @@
 //
 //   node bench/support/seed-node.ts <dir> <payload bytes>
 
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import createTorrent from "create-torrent";
 import { toHex } from "../../protocol/hex.ts";
@@ -16,9 +16,14 @@ import { createClient, destroyClient, seedTorrent } from "../../node/seed/client
 const [dir, bytesArg] = process.argv.slice(2);
 if (!dir || !bytesArg) throw new Error("usage: seed-node.ts <dir> <payload bytes>");
 const name = "bench-payload.bin";
-const data = new Uint8Array(Number(bytesArg));
-for (let o = 0; o < data.length; o += 65_536) crypto.getRandomValues(data.subarray(o, o + 65_536));
-writeFileSync(join(dir, name), data);
+// Written a MiB at a time: a node does not hold its payload in memory, nor should this one.
+const fd = openSync(join(dir, name), "w");
+const chunk = new Uint8Array(1 << 20);
+for (let left = Number(bytesArg); left > 0; left -= chunk.length) {
+  for (let o = 0; o < chunk.length; o += 65_536) crypto.getRandomValues(chunk.subarray(o, o + 65_536));
+  writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+}
+closeSync(fd);
 const torrentFile: Uint8Array = await new Promise((resolve, reject) =>
   createTorrent(join(dir, name), { private: true, pieceLength: 256 * 1024, announceList: [["http://127.0.0.1:9/announce"]] }, (err: Error | null, t: Buffer) => (err ? reject(err) : resolve(new Uint8Array(t)))),
 );
