@@ -128,6 +128,9 @@ describe("rewards on-chain through the CLI", () => {
       claimed: "0",
       claimable: HOSTING_POOL.toString(),
       pending: "0",
+      bond: "0",
+      slashed: "0",
+      slashExecuted: "0",
     });
     expect(st.nextEpoch.epoch).toBe(2);
   });

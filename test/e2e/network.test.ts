@@ -91,11 +91,13 @@ describe("the Vidya network, end to end", () => {
     expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
   });
 
-  it("`vidya verify` recomputes the on-chain root, the inputs hash and the leaves from the published inputs", async () => {
+  it("`vidya verify` recomputes the on-chain roots, the inputs hash and the leaves from the published inputs, and re-derives every challenge", async () => {
     const v: VerifyResult = await net.verify(epoch.epoch);
     expect(v.verified).toBe(true);
     expect(v.inputsVerified).toBe(true);
     expect(v.evaluationVerified).toBe(true);
+    expect(v.slashedVerified).toBe(true);
+    expect(v.challengesVerified).toBe(true);
     expect(v.recomputedRoot).toBe(epoch.root);
     expect(v.onChainRoot).toBe(epoch.root);
   });
