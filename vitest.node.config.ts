@@ -17,6 +17,8 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Adversarial nodes (relays, forgers, corrupted and deleted data) against the real edge and chain.
+      { test: { name: "adversarial", include: ["test/adversarial/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false } },
       // Real clients against the real network (LocalNetwork): Debian's transmission-daemon, aria2c and
       // qbittorrent-nox over HTTP (clients.test.ts), WebTorrent over the WebSocket tracker.
       // The members' site in real headless Chromium (Debian's) against the real network.

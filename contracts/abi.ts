@@ -1056,6 +1056,25 @@ export const stakingAbi = [
   },
   {
     "type": "function",
+    "name": "pooledOf",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "requestUnbond",
     "inputs": [
       {
@@ -1573,6 +1592,12 @@ export const stakingAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "fromHeld",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
         "name": "executed",
         "type": "uint256",
         "indexed": false,
@@ -1870,6 +1895,16 @@ export const epochRewardsAbi = [
         "name": "disputeDelay_",
         "type": "uint256",
         "internalType": "uint256"
+      },
+      {
+        "name": "holdbackBps_",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestingPeriod_",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "nonpayable"
@@ -2001,6 +2036,48 @@ export const epochRewardsAbi = [
         "name": "",
         "type": "address",
         "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "heldOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "unvested",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vested",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestEnd",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "holdbackBps",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
@@ -2160,6 +2237,25 @@ export const epochRewardsAbi = [
   },
   {
     "type": "function",
+    "name": "releaseVested",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "rootOf",
     "inputs": [
       {
@@ -2216,6 +2312,56 @@ export const epochRewardsAbi = [
   },
   {
     "type": "function",
+    "name": "setStaking",
+    "inputs": [
+      {
+        "name": "staking_",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "slashHeld",
+    "inputs": [
+      {
+        "name": "node",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "max",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "taken",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "staking",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "token",
     "inputs": [],
     "outputs": [
@@ -2243,6 +2389,19 @@ export const epochRewardsAbi = [
   {
     "type": "function",
     "name": "totalBountyDrawn",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "totalHeldSlashed",
     "inputs": [],
     "outputs": [
       {
@@ -2287,6 +2446,19 @@ export const epochRewardsAbi = [
     "stateMutability": "view"
   },
   {
+    "type": "function",
+    "name": "vestingPeriod",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
     "type": "event",
     "name": "Claimed",
     "inputs": [
@@ -2310,6 +2482,56 @@ export const epochRewardsAbi = [
       },
       {
         "name": "cumulative",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "paid",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "HeldReleased",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "HeldSlashed",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "unvested",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -2392,6 +2614,19 @@ export const epochRewardsAbi = [
     "anonymous": false
   },
   {
+    "type": "event",
+    "name": "StakingSet",
+    "inputs": [
+      {
+        "name": "staking",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      }
+    ],
+    "anonymous": false
+  },
+  {
     "type": "error",
     "name": "DisabledRoot",
     "inputs": [
@@ -2436,6 +2671,22 @@ export const epochRewardsAbi = [
   },
   {
     "type": "error",
+    "name": "InvalidHoldback",
+    "inputs": [
+      {
+        "name": "holdbackBps",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vestingPeriod",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InvalidProof",
     "inputs": []
   },
@@ -2453,6 +2704,17 @@ export const epochRewardsAbi = [
   {
     "type": "error",
     "name": "NotPoster",
+    "inputs": [
+      {
+        "name": "caller",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "NotStaking",
     "inputs": [
       {
         "name": "caller",
@@ -2484,6 +2746,17 @@ export const epochRewardsAbi = [
   },
   {
     "type": "error",
+    "name": "NothingVested",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "RootNotFinal",
     "inputs": [
       {
@@ -2500,6 +2773,22 @@ export const epochRewardsAbi = [
   },
   {
     "type": "error",
+    "name": "SafeCastOverflowedUintDowncast",
+    "inputs": [
+      {
+        "name": "bits",
+        "type": "uint8",
+        "internalType": "uint8"
+      },
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SafeERC20FailedOperation",
     "inputs": [
       {
@@ -2508,6 +2797,16 @@ export const epochRewardsAbi = [
         "internalType": "address"
       }
     ]
+  },
+  {
+    "type": "error",
+    "name": "StakingLocked",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "StakingNotSet",
+    "inputs": []
   },
   {
     "type": "error",

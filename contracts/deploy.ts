@@ -1,12 +1,13 @@
 // Deploys the contracts with viem from forge's artifacts (contracts/out; run
-// `npm run build:contracts` first): VidyaToken, EpochRewards (which creates HostingBounties)
-// wired as the token's only minter, Staking (with the fee pool), Escrow and HostingBadges.
+// `npm run build:contracts` first): VidyaToken, EpochRewards (which creates HostingBounties and
+// holds back part of every claim) wired as the token's only minter, Staking (with the fee pool)
+// wired as the only taker of held earnings, Escrow and HostingBadges.
 // Works against anvil and any RPC.
 //   DEPLOYER_PRIVATE_KEY=0x… node contracts/deploy.ts --rpc http://127.0.0.1:8545 [options]
 // Options: --genesis-holder, --poster, --guardian (addresses; default: the deployer),
 // --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay,
-// --max-lock, --fee-stream, --withdrawal-delay (seconds), --lock-boost-cap (18 decimals),
-// --badge-uri (ERC-1155 metadata URI with {id}).
+// --max-lock, --fee-stream, --withdrawal-delay, --holdback-vesting (seconds), --lock-boost-cap
+// (18 decimals), --holdback-bps, --badge-uri (ERC-1155 metadata URI with {id}).
 // Numbers default to protocol/vectors/params.json (generated from protocol/params.ts).
 // Prints the addresses as JSON; never prints the key.
 
@@ -29,6 +30,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import {
   ESCROW_WITHDRAWAL_DELAY_SECONDS,
   FEE_STREAM_SECONDS,
+  HOLDBACK_BPS,
+  HOLDBACK_VESTING_SECONDS,
   LOCK_BOOST_CAP,
   MAX_LOCK_SECONDS,
 } from "../protocol/params.ts";
@@ -100,6 +103,9 @@ export interface DeployOptions {
   feeStreamSeconds?: bigint;
   /** Escrow withdrawal delay; default ESCROW_WITHDRAWAL_DELAY_SECONDS. */
   withdrawalDelaySeconds?: bigint;
+  /** Share of every claim held back as the node's bond, and its vesting period; default HOLDBACK_BPS and HOLDBACK_VESTING_SECONDS. */
+  holdbackBps?: bigint;
+  holdbackVestingSeconds?: bigint;
   badgeUri?: string;
   /** Defaults to a chain defined from the RPC's chain id. */
   chain?: Chain;
@@ -114,15 +120,15 @@ export interface Deployment {
   escrow: Address;
   badges: Address;
   chainId: number;
-  /** Hashes of the six transactions: token, epochRewards, setMinter, staking, escrow, badges. */
+  /** Hashes of the seven transactions: token, epochRewards, setMinter, staking, setStaking, escrow, badges. */
   txHashes: Record<string, Hex>;
 }
 
 /**
- * Deploys in order (token → epochRewards → token.setMinter → staking → escrow → badges),
- * waiting for each receipt, from one key that owns its nonce. Constructor arguments:
- * VidyaToken(genesisHolder, genesisSupply, emissionPerEpoch, minter = 0),
- * EpochRewards(token, poster, guardian, disputeDelay),
+ * Deploys in order (token → epochRewards → token.setMinter → staking → epochRewards.setStaking
+ * → escrow → badges), waiting for each receipt, from one key that owns its nonce. Constructor
+ * arguments: VidyaToken(genesisHolder, genesisSupply, emissionPerEpoch, minter = 0),
+ * EpochRewards(token, poster, guardian, disputeDelay, holdbackBps, holdbackVesting),
  * Staking(token, epochRewards, unbondingDelay, maxLock, lockBoostCap, feeStream),
  * Escrow(token, epochRewards, staking, withdrawalDelay), HostingBadges(epochRewards, badgeUri).
  */
@@ -157,7 +163,14 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
 
   const zero: Address = "0x0000000000000000000000000000000000000000";
   const token = await deploy("token", "VidyaToken", [opts.genesisHolder, opts.genesisSupply, opts.emissionPerEpoch, zero]);
-  const epochRewards = await deploy("epochRewards", "EpochRewards", [token, opts.poster, opts.guardian, opts.disputeDelaySeconds]);
+  const epochRewards = await deploy("epochRewards", "EpochRewards", [
+    token,
+    opts.poster,
+    opts.guardian,
+    opts.disputeDelaySeconds,
+    opts.holdbackBps ?? HOLDBACK_BPS,
+    opts.holdbackVestingSeconds ?? BigInt(HOLDBACK_VESTING_SECONDS),
+  ]);
   await confirm(
     "setMinter",
     await wallet.writeContract({ address: token, abi: loadAbi("VidyaToken"), functionName: "setMinter", args: [epochRewards] }),
@@ -170,6 +183,11 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
     opts.lockBoostCap ?? LOCK_BOOST_CAP,
     opts.feeStreamSeconds ?? BigInt(FEE_STREAM_SECONDS),
   ]);
+  // Roots can be posted only once Staking, the only taker of held earnings, is wired.
+  await confirm(
+    "setStaking",
+    await wallet.writeContract({ address: epochRewards, abi: loadAbi("EpochRewards"), functionName: "setStaking", args: [staking] }),
+  );
   const escrow = await deploy("escrow", "Escrow", [
     token,
     epochRewards,
@@ -196,6 +214,8 @@ async function main(): Promise<void> {
       "lock-boost-cap": { type: "string" },
       "fee-stream": { type: "string" },
       "withdrawal-delay": { type: "string" },
+      "holdback-bps": { type: "string" },
+      "holdback-vesting": { type: "string" },
       "badge-uri": { type: "string" },
     },
   });
@@ -233,6 +253,8 @@ async function main(): Promise<void> {
     lockBoostCap: num(values["lock-boost-cap"], "LOCK_BOOST_CAP"),
     feeStreamSeconds: num(values["fee-stream"], "FEE_STREAM_SECONDS"),
     withdrawalDelaySeconds: num(values["withdrawal-delay"], "ESCROW_WITHDRAWAL_DELAY_SECONDS"),
+    holdbackBps: num(values["holdback-bps"], "HOLDBACK_BPS"),
+    holdbackVestingSeconds: num(values["holdback-vesting"], "HOLDBACK_VESTING_SECONDS"),
     badgeUri: values["badge-uri"] ?? DEFAULT_BADGE_URI,
   });
   console.log(JSON.stringify(deployment, null, 2));

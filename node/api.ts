@@ -2,7 +2,8 @@
 // the API's `{ error: { code, message } }` so the CLI can print what went wrong.
 
 import type { Address, Hex, LocalAccount } from "viem";
-import { reportToJson, signReport, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType } from "../protocol/reports/eip712.ts";
+import type { Transcript } from "../protocol/challenge/transcript.ts";
+import { reportToJson, signReport, type Dispute, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -10,6 +11,8 @@ export interface ChainInfo {
   token: Address;
   staking: Address;
   epochRewards: Address;
+  /** The key that signs challenge transcripts; null when the edge keeps them unsigned. */
+  transcriptSigner?: Address | null;
 }
 
 export interface IndexTorrent {
@@ -19,6 +22,9 @@ export interface IndexTorrent {
   pieceLength: number;
   storageRoot: string;
   files: { path: string; length: number }[];
+  version?: "v1" | "v2" | "hybrid";
+  /** v2 and hybrid torrents (BEP 52): the per-file roots, the commitment instead of `storageRoot`. */
+  v2Files?: { path: string; length: number; piecesRoot?: string; offset: number }[];
 }
 
 export interface NodeInfo {
@@ -45,6 +51,15 @@ export interface EpochLeaves {
   epoch: number;
   root: Hex;
   leaves: { account: Address; cumulative: string }[];
+}
+
+/** GET /api/epochs/:epoch/slashed: the slashed tree's leaves and what made this epoch's. */
+export interface EpochSlashed {
+  epoch: number;
+  slashedRoot: Hex;
+  leaves: { account: Address; cumulative: string }[];
+  penalties: { node: string; subnet: string | null; missed: number; frauds: number; streak: number; faultFee: string; fraudSlash: string; faultyInSubnet: number; correlationBps: string; slashed: string }[];
+  faults: { node: string; streak: number }[];
 }
 
 export interface EpochProof {
@@ -198,6 +213,26 @@ export class TrackerApi {
     return this.json("GET", `/api/epochs/${n}/proof/${account.toLowerCase()}`);
   }
 
+  /** A node's signed challenge transcripts of an epoch (default: the open one). */
+  transcripts(address: Address, epoch?: number | bigint): Promise<{ node: string; epoch: number; transcripts: Transcript[] }> {
+    return this.json("GET", `/api/nodes/${address.toLowerCase()}/transcripts${epoch !== undefined ? `?epoch=${epoch}` : ""}`);
+  }
+
+  /** Records a signed dispute of one of the node's transcripts, within the epoch's dispute window. */
+  dispute(account: LocalAccount, chainId: number, d: { epoch: number | bigint; transcriptId: Hex; reason: string }): Promise<{ dispute: { id: string; epoch: number; node: string; transcriptId: string; reason: string; receivedAt: number } }> {
+    const message: Dispute = { node: account.address, epoch: BigInt(d.epoch), transcriptId: d.transcriptId, reason: d.reason, ...freshness() };
+    return this.signed("/api/disputes", account, chainId, "Dispute", message);
+  }
+
+  epochSlashed(n: number | bigint): Promise<EpochSlashed> {
+    return this.json("GET", `/api/epochs/${n}/slashed`);
+  }
+
+  /** A node's cumulative slashed leaf and its proof against the epoch's slashed root. */
+  slashedProof(n: number | bigint, account: Address): Promise<EpochProof> {
+    return this.json("GET", `/api/epochs/${n}/slashed/proof/${account.toLowerCase()}`);
+  }
+
   private async signed<T extends ReportType, R>(path: string, account: LocalAccount, chainId: number, type: T, message: ReportMessages[T], extra: Record<string, unknown> = {}): Promise<R> {
     const signature = await signReport(account, chainId, type, message);
     return this.json("POST", path, { ...extra, message: reportToJson(message), signature });
@@ -211,6 +246,20 @@ export class TrackerApi {
   reportHosted(account: LocalAccount, chainId: number, infoHashes: string[]): Promise<{ node: Address; hosted: string[] }> {
     const message: HostedSubset = { node: account.address, infoHashes: infoHashes.map((h) => `0x${h.toLowerCase()}` as Hex), ...freshness() };
     return this.signed("/api/nodes/hosted", account, chainId, "HostedSubset", message);
+  }
+
+  /**
+   * Storage roots computed from payloads whose v1 piece hashes were checked: each confirms the
+   * curator's root when it agrees, contests it when it does not (docs/interfaces.md).
+   */
+  reportRoots(account: LocalAccount, chainId: number, roots: { infoHash: string; root: string }[]): Promise<{ node: Address; accepted: { infoHash: string; root: string; rootStatus: string }[] }> {
+    const message: StorageRoots = {
+      node: account.address,
+      infoHashes: roots.map((r) => `0x${r.infoHash.toLowerCase()}` as Hex),
+      roots: roots.map((r) => `0x${r.root.toLowerCase()}` as Hex),
+      ...freshness(),
+    };
+    return this.signed("/api/nodes/roots", account, chainId, "StorageRoots", message);
   }
 
   join(account: LocalAccount, chainId: number, invite?: string): Promise<{ account: Address; passkey: string }> {

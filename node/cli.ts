@@ -14,6 +14,9 @@ import { join } from "./commands/join.ts";
 import { get } from "./commands/get.ts";
 import { claim } from "./commands/claim.ts";
 import { verify } from "./commands/verify.ts";
+import { slash } from "./commands/slash.ts";
+import { bond } from "./commands/bond.ts";
+import { dispute } from "./commands/dispute.ts";
 
 export const USAGE = `vidya: a node and member client for the Vidya private tracker
 
@@ -36,7 +39,11 @@ Node
                                   room), answer challenges, report the hosted subset; plans
                                   again when config.json changes or on SIGHUP; until Ctrl-C
   vidya node status               hosted torrents, downloads, pass rate, earned and claimable
-                                  tokens, the next epoch
+                                  tokens, bond and slashes, the next epoch
+  vidya dispute [TRANSCRIPT_ID --reason TEXT] [--epoch N]
+                                  list this node's failed challenges of an epoch (default: the
+                                  last closed), checked against the edge's signature; with an
+                                  id, dispute it within the dispute window
 
 Member
   vidya wallet init               create a wallet (vidya join creates one when missing)
@@ -51,8 +58,18 @@ Rewards
   vidya claim [--epoch N] [--rpc URL]
                                   claim earnings against the newest final epoch root
   vidya verify <epoch> [--tracker URL] [--rpc URL]
-                                  recompute an epoch's root and inputs hash from the published
-                                  leaves and inputs and compare them with the chain
+                                  recompute an epoch's earned and slashed roots, its leaves and
+                                  inputs hash from the published data; check every challenge's
+                                  seed, blocks, signature and block hash; compare with the chain
+
+Bonds and slashes
+  vidya bond <amount> [--node ADDRESS] [--tracker URL] [--rpc URL]
+                                  bond VIDYA on a node (default: this wallet's own node); a
+                                  slash takes from the bond
+  vidya slash [NODE]... [--epoch N] [--tracker URL] [--rpc URL]
+                                  execute the slashes of a final epoch (default: the newest)
+                                  on-chain, for the nodes named or every slashed leaf; anyone
+                                  may, paying the gas
 
 Global options
   --home DIR    node home (default $VIDYA_HOME or ~/.vidya)
@@ -69,6 +86,9 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   get,
   claim,
   verify,
+  bond,
+  slash,
+  dispute,
 };
 
 export async function main(argv: string[]): Promise<number> {

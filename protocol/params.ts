@@ -57,6 +57,19 @@ export const WAD = 10n ** 18n;
 export const MAX_LOCK_SECONDS = 2 * 365 * 24 * 3_600;
 export const LOCK_BOOST_CAP = 3n * WAD;
 
+/**
+ * Held-back earnings (DESIGN.md "Stake without buying the token"; contracts/src/HeldEarnings.sol):
+ * every claim pays HOLDBACK_BPS of its amount later, vesting linearly over HOLDBACK_VESTING_SECONDS;
+ * until it vests the held amount is the node's slashable bond, taken before any sponsor's. At a
+ * steady income the held amount settles near income × vesting period × HOLDBACK_BPS (new amounts
+ * merge into the running schedule), so a node's bond grows with its share of the rewards.
+ * Filecoin holds 75% of block rewards for 180 days; Storj 75% → 0% over a node's first nine
+ * months. Half for 30 days keeps a small node's income flowing while covering a fraud slash
+ * (FRAUD_SLASH) after a few weeks of hosting.
+ */
+export const HOLDBACK_BPS = 5_000n;
+export const HOLDBACK_VESTING_SECONDS = 30 * 24 * 3_600;
+
 /** Fees paid into the pool are streamed to stakers over this window (Synthetix StakingRewards). */
 export const FEE_STREAM_SECONDS = 30 * 24 * 3_600;
 
@@ -100,8 +113,124 @@ export const ROOT_CONFIRMATIONS = 2;
  * CORRELATION_CAP_BPS. Amounts are what the leaves commit to; the contract takes at most
  * the node's bond.
  */
-export const FAULT_FEE_BASE = 1n * ONE_TOKEN;
-export const FAULT_FEE_CAP = 16n * ONE_TOKEN;
+// Calibrated against what a node earns (docs/economics/report.md): a node of a network of
+// ~20,000 holding 12 GB earns ~0.03 VIDYA an hourly epoch, so the second faulty hour in a row
+// costs about two hours of income and each faulty hour at the cap about a day's, Filecoin's
+// order of magnitude (a faulty sector pays ~3.5 days of its reward per day). At 1 VIDYA (the
+// first cut) a four-hour outage cost an honest small node ten days of income and fault fees
+// burned an eighth of the emission in the simulation.
+export const FAULT_FEE_BASE = ONE_TOKEN / 20n;
+export const FAULT_FEE_CAP = 16n * FAULT_FEE_BASE;
 export const FRAUD_SLASH = 50n * ONE_TOKEN;
 export const CORRELATION_STEP_BPS = 5_000n;
 export const CORRELATION_CAP_BPS = 30_000n;
+
+// ---------------------------------------------------------------------------------------------
+// The economics engine (protocol/economics/; DESIGN.md "The mechanism"). Amounts in wei-like
+// units, multipliers in basis points (10,000 = 1×). docs/economics/report.md shows what these
+// numbers do over months of simulated epochs.
+
+/** Basis points: 10,000 = 100% = 1×. */
+export const BPS = 10_000n;
+
+/** Rewards and prices are quoted per decimal gigabyte, the unit of the storage cap (5 GB = 5 × 10⁹ bytes). */
+export const BYTES_PER_GB = 1_000_000_000n;
+
+/**
+ * Saturation (DESIGN.md flow 5): forecast download demand ÷ forecast upload capacity over the
+ * next SURGE_HORIZON_SECONDS, per torrent, from the swarm's deltas over windows of
+ * SURGE_WINDOW_SECONDS (protocol/economics/saturation.ts). Rates are exponentially weighted
+ * moving averages with weight FORECAST_ALPHA_BPS on the newest window: 2,063 bps is a half-life
+ * of three windows, the 15-minute horizon itself. A seeder is assumed to upload at least
+ * SEEDER_RATE_FLOOR (bytes/s) until the swarm shows it faster; a leecher's backlog counts at most
+ * LEECHER_RATE_CAP (bytes/s) over the horizon. Saturation is capped at SATURATION_MAX_BPS (100×).
+ */
+export const SURGE_WINDOW_SECONDS = 300;
+export const SURGE_HORIZON_SECONDS = 900;
+export const FORECAST_ALPHA_BPS = 2_063n;
+export const SEEDER_RATE_FLOOR = 1_000_000n;
+export const LEECHER_RATE_CAP = 12_500_000n;
+export const SATURATION_MAX_BPS = 1_000_000n;
+
+/**
+ * Surge (protocol/economics/surge.ts): each window the multiplier moves toward
+ * SATURATION_TARGET_BPS by at most 1/SURGE_STEP_DENOMINATOR of itself (EIP-1559's base fee
+ * moves at most 1/8 a block), within [SURGE_FLOOR_BPS, SURGE_CAP_BPS]. At the target, demand
+ * uses 80% of the capacity: headroom for the forecast's error.
+ */
+export const SATURATION_TARGET_BPS = 8_000n;
+export const SURGE_STEP_DENOMINATOR = 8n;
+export const SURGE_FLOOR_BPS = 5_000n;
+export const SURGE_CAP_BPS = 40_000n;
+
+/**
+ * Access routes (protocol/economics/access.ts), both from the proposal. `fixed-gate` (default):
+ * ACCESS_STAKE to join, downloads at DOWNLOAD_PRICE_PER_GB × surge. `dynamic-gate`: the stake
+ * to join is ACCESS_STAKE × a gate multiplier that moves once an epoch toward the network's
+ * saturation target (same 1/8 step, within [GATE_FLOOR_BPS, GATE_CAP_BPS]), downloads at
+ * DOWNLOAD_PRICE_PER_GB flat.
+ */
+export const DOWNLOAD_PRICE_PER_GB = ONE_TOKEN / 10n;
+export const GATE_FLOOR_BPS = 2_500n;
+export const GATE_CAP_BPS = 100_000n;
+
+/**
+ * Freemium (protocol/economics/allotment.ts): FREE_ALLOTMENT_BYTES of downloads in any
+ * FREE_ALLOTMENT_DAYS (rolling, counted per UTC day). Past it a member with a deposit pays; one
+ * without is slowed: SLOW_NUMWANT peers at most, announces every SLOW_INTERVAL_SECONDS.
+ */
+export const FREE_ALLOTMENT_BYTES = 10n * BYTES_PER_GB;
+export const FREE_ALLOTMENT_DAYS = 30;
+export const SLOW_NUMWANT = 5;
+export const SLOW_INTERVAL_SECONDS = 3_600;
+export const SLOW_MIN_INTERVAL_SECONDS = 1_800;
+
+/**
+ * Hosting rewards (protocol/economics/hosting-rewards.ts): a counted replica weighs
+ * length × scarcity × demand × geo. Scarcity = SCARCITY_TARGET_REPLICAS ÷ replicas within
+ * [SCARCITY_MIN_BPS, SCARCITY_MAX_BPS]: a torrent's total weight is the same with 1 to 12
+ * replicas, so each new replica dilutes the others and nodes spread over the scarce ones.
+ * Demand = the torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: in-demand means
+ * demand above capacity, not many downloads. Geo: +GEO_BOOST_BPS for a replica more than
+ * GEO_DISTANCE_KM from every other counted seed of the torrent, or among its first
+ * 1/GEO_FIRST_SEEDERS_DIVISOR of seeders (by how long each has proved it). At most one replica
+ * per torrent per /24 or /64 counts.
+ */
+export const SCARCITY_TARGET_REPLICAS = 3n;
+export const SCARCITY_MAX_BPS = 30_000n;
+export const SCARCITY_MIN_BPS = 2_500n;
+export const DEMAND_WEIGHT_CAP_BPS = 20_000n;
+export const GEO_BOOST_BPS = 1_500n;
+export const GEO_DISTANCE_KM = 100;
+export const GEO_FIRST_SEEDERS_DIVISOR = 3;
+
+/**
+ * Suspension (protocol/economics/settle.ts): a node whose misses run into SUSPENSION_STREAK
+ * consecutive epochs (the streak at which fault fees start) earns no hosting reward and no
+ * bounty share in that epoch, and none of its replicas count, until an epoch in which every
+ * challenge passes. A missed challenge already costs that torrent's reward; suspension makes a
+ * node that answers only most challenges (a relay fetching blocks from the swarm in time, a
+ * machine that is often down) earn little, not most, while its fault fees grow. Filecoin's
+ * faulty sectors likewise earn nothing while they pay fault fees.
+ */
+export const SUSPENSION_STREAK = 2;
+
+/**
+ * Upload rewards (protocol/economics/upload-rewards.ts): the upload pool is shared by paid
+ * uploaded bytes × the torrent's upload multiplier (its surge), each swarm's credited upload
+ * capped by what its paying downloaders downloaded, and each uploader's reward capped at
+ * UPLOAD_PRICE_SHARE_BPS of what its credited bytes were paid: below the price, so trading with
+ * yourself loses at least a fifth of what you pay, more than a staker's share of the fees it
+ * pays could return. What the upload pool does not pay goes to the hosting pool of the epoch.
+ */
+export const UPLOAD_PRICE_SHARE_BPS = 8_000n;
+
+/**
+ * Bounties (protocol/economics/bounties.ts): each epoch BOUNTY_DRAW_BPS of what is left of a
+ * torrent's bounty is paid, in equal parts, to its counted proven replicas (none proven: nothing
+ * drawn, the bounty waits for hosts). 60 bps an hourly epoch pays half a bounty in about 4.8 days;
+ * an epoch draws at least BOUNTY_MIN_DRAW (or what is left), so a bounty ends instead of
+ * dwindling forever.
+ */
+export const BOUNTY_DRAW_BPS = 60n;
+export const BOUNTY_MIN_DRAW = ONE_TOKEN;

@@ -10,6 +10,7 @@ import * as params from "../protocol/params.ts";
 import { encode } from "../protocol/bencode.ts";
 import { toHex } from "../protocol/hex.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
+import { claimWithHoldback, EMPTY_HELD, release, slashHeld, vestedAt, type HeldSchedule } from "../protocol/economics/holdback.ts";
 import { StorageTreeBuilder, storageProof } from "../protocol/merkle/storage-tree.ts";
 import { signReport, reportToJson } from "../protocol/reports/eip712.ts";
 
@@ -42,6 +43,8 @@ write("params.json", {
   LOCK_BOOST_CAP: params.LOCK_BOOST_CAP,
   FEE_STREAM_SECONDS: params.FEE_STREAM_SECONDS,
   ESCROW_WITHDRAWAL_DELAY_SECONDS: params.ESCROW_WITHDRAWAL_DELAY_SECONDS,
+  HOLDBACK_BPS: params.HOLDBACK_BPS,
+  HOLDBACK_VESTING_SECONDS: params.HOLDBACK_VESTING_SECONDS,
 });
 
 // reward-tree.json: leaves, hashes and proofs for several tree sizes (odd sizes included).
@@ -74,6 +77,76 @@ const storageCases = [1, 16383, 16384, 16385, 3 * 16384, 5 * 16384 + 7].map((len
   };
 });
 write("storage-tree.json", { description: "payload = detBytes(payloadLabel, length); 16 KiB SHA-256 leaves, zero-padded to a power of two, parent = SHA-256(left||right)", cases: storageCases });
+
+// holdback.json: claims, releases and slashes of held-back earnings at given times, with what the
+// contract must pay, hold and take (protocol/economics/holdback.ts mirrors contracts/src/HeldEarnings.sol).
+// The Solidity test posts every epoch's single-leaf earned and slashed trees at START, so times
+// begin after one dispute delay.
+const START = 1_700_000_000;
+const t0 = START + params.DISPUTE_DELAY_SECONDS;
+const DAY = 86_400;
+type HoldStep = { at: number; op: "claim"; epoch: number } | { at: number; op: "release" } | { at: number; op: "slash"; epoch: number };
+const holdCases = [
+  {
+    name: "claims, a release, a slash, vesting to the end",
+    epochs: [
+      { cumulative: 100n * params.ONE_TOKEN, slashed: 0n },
+      { cumulative: 250n * params.ONE_TOKEN, slashed: 0n },
+      { cumulative: 250n * params.ONE_TOKEN, slashed: 40n * params.ONE_TOKEN },
+      { cumulative: 300n * params.ONE_TOKEN, slashed: 40n * params.ONE_TOKEN },
+    ],
+    steps: [
+      { at: t0, op: "claim", epoch: 1 },
+      { at: t0 + 10 * DAY, op: "release" },
+      { at: t0 + 20 * DAY, op: "claim", epoch: 2 },
+      { at: t0 + 25 * DAY + 7, op: "slash", epoch: 3 },
+      { at: t0 + 40 * DAY, op: "claim", epoch: 4 },
+      { at: t0 + 100 * DAY, op: "release" },
+    ] as HoldStep[],
+  },
+  {
+    name: "odd wei amounts, claims minutes apart, a slash larger than what is held",
+    epochs: [
+      { cumulative: 1_000_000_007n, slashed: 0n },
+      { cumulative: 3_333_333_333_333n, slashed: 0n },
+      { cumulative: 3_333_333_333_333n, slashed: 10n ** 20n },
+      { cumulative: 5_000_000_000_001n, slashed: 10n ** 20n },
+    ],
+    steps: [
+      { at: t0 + 1, op: "claim", epoch: 1 },
+      { at: t0 + 61, op: "claim", epoch: 2 },
+      { at: t0 + 3 * DAY + 13, op: "slash", epoch: 3 },
+      { at: t0 + 31 * DAY, op: "claim", epoch: 4 },
+      { at: t0 + 45 * DAY + 1, op: "release" },
+    ] as HoldStep[],
+  },
+].map((c) => {
+  let s: HeldSchedule = EMPTY_HELD;
+  let claimed = 0n;
+  let slashedDone = 0n;
+  let balance = 0n;
+  const steps = c.steps.map((step) => {
+    let paid = 0n;
+    let held = 0n;
+    let taken = 0n;
+    if (step.op === "claim") {
+      const o = claimWithHoldback(s, c.epochs[step.epoch - 1]!.cumulative - claimed, step.at);
+      claimed = c.epochs[step.epoch - 1]!.cumulative;
+      ({ schedule: s, paid, held } = o);
+    } else if (step.op === "release") {
+      ({ schedule: s, paid } = release(s, step.at));
+    } else {
+      const o = slashHeld(s, c.epochs[step.epoch - 1]!.slashed - slashedDone, step.at);
+      ({ schedule: s, paid, taken } = o);
+      slashedDone += taken;
+    }
+    balance += paid;
+    const vested = vestedAt(s, step.at);
+    return { ...step, paid, held, taken, balance, unvested: s.unvested - vested, vested, vestEnd: s.vestEnd };
+  });
+  return { name: c.name, start: START, holdbackBps: params.HOLDBACK_BPS, vestingSeconds: params.HOLDBACK_VESTING_SECONDS, epochs: c.epochs, steps };
+});
+write("holdback.json", { description: "held-back earnings: each step's amounts after it runs at `at` (Unix seconds); balance = everything paid to the node so far", cases: holdCases });
 
 // bencode.json: canonical encodings.
 const bencodeCases: { name: string; hex: string }[] = [

@@ -66,9 +66,9 @@ try {
   const claims = new Map<string, ClaimResult>();
   for (const n of net.nodes) claims.set(n.name, await net.claim(n));
   const verify = await net.verify(epoch.epoch);
-  const allVerified = verify.verified && verify.inputsVerified && verify.evaluationVerified;
+  const allVerified = verify.verified && verify.slashedVerified && verify.inputsVerified && verify.evaluationVerified && verify.challengesVerified;
   say(`vidya verify ${epoch.epoch}: recomputed ${verify.recomputedRoot} from the published leaves, on-chain ${verify.onChainRoot}: ${verify.verified ? "VERIFIED" : "MISMATCH"}`);
-  say(`vidya verify ${epoch.epoch}: inputs hash ${verify.inputsVerified ? "verified" : "MISMATCH"}, leaves re-evaluated from the transcripts ${verify.evaluationVerified ? "verified" : "MISMATCH"}`);
+  say(`vidya verify ${epoch.epoch}: slashed root ${verify.slashedVerified ? "verified" : "MISMATCH"}, inputs hash ${verify.inputsVerified ? "verified" : "MISMATCH"}, leaves re-evaluated from the transcripts ${verify.evaluationVerified ? "verified" : "MISMATCH"}, challenges re-derived ${verify.challengesVerified ? "verified" : "MISMATCH"}`);
 
   console.log("\nNodes\n");
   console.log(renderNodes(await nodeRows(net, claims)));

@@ -1,6 +1,6 @@
 // `npm test`: every suite in order (types, protocol and node in Node, the worker inside
-// workerd, the contracts under forge, real BitTorrent clients, then the end-to-end network),
-// then one summary line.
+// workerd, the contracts under forge, adversarial nodes, real BitTorrent clients, then the
+// end-to-end network), then one summary line.
 //   npm test                 all suites
 //   npm test -- --skip e2e   leave out a suite by name
 
@@ -43,6 +43,8 @@ const suites: Suite[] = [
       return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
     },
   },
+  // Relays, forgers, corrupted and deleted data against the real edge, slashed on anvil.
+  vitest("adversarial", "vitest.node.config.ts", ["--project", "adversarial"]),
   // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox; .ci/run installs them).
   vitest("interop", "vitest.node.config.ts", ["--project", "interop"]),
   vitest("e2e", "vitest.node.config.ts", ["--project", "e2e"]),

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {HeldEarnings} from "./HeldEarnings.sol";
 import {HostingBounties} from "./HostingBounties.sol";
 import {IEpochSource} from "./IEpochSource.sol";
 import {VidyaToken} from "./VidyaToken.sol";
@@ -31,11 +32,13 @@ import {VidyaToken} from "./VidyaToken.sol";
 /// each consumer pays `cumulative − already done`, never an epoch twice.
 ///
 /// Money: each root mints, to this contract, the growth of the earned total that drawn
-/// bounties do not already cover; claims are paid from this balance. Emission is bounded three
+/// bounties do not already cover; claims are paid from this balance. A share of every claim is
+/// held back here and vests ({HeldEarnings}); until it vests it is the node's slashable bond,
+/// which Staking takes first when it executes a slash ({slashHeld}). Emission is bounded three
 /// times: a root's `totalEarned` may not exceed `emissionPerEpoch × epoch + bounties drawn`,
 /// minting covers only the growth of that total, and the token refuses to mint past
 /// `emissionPerEpoch × committedEpochs()` whatever this contract asks.
-contract EpochRewards is IEpochSource {
+contract EpochRewards is IEpochSource, HeldEarnings {
     using SafeERC20 for IERC20;
 
     /// @notice Which of an epoch's trees a leaf is proved against.
@@ -82,6 +85,12 @@ contract EpochRewards is IEpochSource {
     error NothingToClaim(address account, uint256 cumulative, uint256 claimed);
     /// @notice A zero address was given where an account is required.
     error ZeroAddress();
+    /// @notice Only the deployer may wire Staking, once; or it was already wired.
+    error StakingLocked();
+    /// @notice Staking is not wired yet: no root may be posted, as claims would hold back earnings nothing could slash.
+    error StakingNotSet();
+    /// @notice Only Staking takes held earnings.
+    error NotStaking(address caller);
 
     /// @notice The roots of `epoch` were posted; they become final at `activatesAt`. `minted`
     /// new tokens and `bountyDrawn` bounty tokens now back the earned total.
@@ -98,11 +107,16 @@ contract EpochRewards is IEpochSource {
     );
     /// @notice The guardian disabled the roots of `epoch`.
     event RootDisabled(uint64 indexed epoch);
-    /// @notice `amount` was paid to `account`, whose claimed total is now `cumulative`.
-    event Claimed(uint64 indexed epoch, address indexed account, uint256 amount, uint256 cumulative);
+    /// @notice `account` claimed `amount` of its leaf in `epoch`, so its claimed total is now
+    /// `cumulative`; `amount × holdbackBps / 10,000` of it is held back ({heldOf}), and `paid`
+    /// went to the account: the rest of the claim plus held earnings that had vested.
+    event Claimed(uint64 indexed epoch, address indexed account, uint256 amount, uint256 cumulative, uint256 paid);
+    /// @notice Staking, which alone takes held earnings when it slashes, was wired.
+    event StakingSet(address indexed staking);
 
     VidyaToken private immutable _token;
     HostingBounties private immutable _bounties;
+    address private immutable _deployer;
     address private immutable _poster;
     address private immutable _guardian;
     uint256 private immutable _disputeDelay;
@@ -112,7 +126,7 @@ contract EpochRewards is IEpochSource {
     // totalEarned of the latest root not disabled when `epoch` was posted: restored if the
     // guardian disables `epoch` while it is the latest, so a bad total does not bind the next one.
     mapping(uint64 epoch => uint256) private _priorTotalEarned;
-    mapping(address account => uint256) private _claimed;
+    address private _staking;
     uint64 private _lastEpoch;
     uint256 private _lastTotalEarned;
     // Tokens ever put in to pay earned leaves: minted emission plus drawn bounties.
@@ -123,10 +137,20 @@ contract EpochRewards is IEpochSource {
     /// @param poster_ the only account that may post roots (the worker's chain writer).
     /// @param guardian_ the only account that may disable roots.
     /// @param disputeDelay_ seconds between posting roots and acting on them.
-    constructor(VidyaToken token_, address poster_, address guardian_, uint256 disputeDelay_) {
+    /// @param holdbackBps_ share of every claim held back as the node's bond, in basis points.
+    /// @param vestingPeriod_ seconds over which held earnings vest.
+    constructor(
+        VidyaToken token_,
+        address poster_,
+        address guardian_,
+        uint256 disputeDelay_,
+        uint256 holdbackBps_,
+        uint256 vestingPeriod_
+    ) HeldEarnings(holdbackBps_, vestingPeriod_) {
         if (address(token_) == address(0) || poster_ == address(0) || guardian_ == address(0)) {
             revert ZeroAddress();
         }
+        _deployer = msg.sender;
         _token = token_;
         _poster = poster_;
         _guardian = guardian_;
@@ -154,6 +178,9 @@ contract EpochRewards is IEpochSource {
         HostingBounties.Draw[] calldata bountyDraws
     ) external {
         if (msg.sender != _poster) revert NotPoster(msg.sender);
+        // No root before Staking is wired, so no claim holds back what nothing could slash.
+        // (`_staking` shares a slot with `_lastEpoch`: the check costs no extra storage read.)
+        if (_staking == address(0)) revert StakingNotSet();
         uint64 expected = _lastEpoch + 1;
         if (epoch != expected) revert EpochOutOfOrder(epoch, expected);
         if (earnedRoot == bytes32(0) && totalEarned != 0) revert TotalWithoutLeaves(totalEarned);
@@ -180,24 +207,44 @@ contract EpochRewards is IEpochSource {
         emit RootDisabled(epoch);
     }
 
-    /// @notice Pays `account` what its earned leaf in `epoch` holds beyond what it has claimed.
-    /// Anyone may submit it; the tokens always go to `account`.
+    /// @notice Fixes Staking, the only contract that may take held earnings ({slashHeld}). Only
+    /// the deployer, only once (Staking needs this contract's address first, as the token's
+    /// minter does). Roots cannot be posted until it is set.
+    function setStaking(address staking_) external {
+        if (msg.sender != _deployer || _staking != address(0)) revert StakingLocked();
+        if (staking_ == address(0)) revert ZeroAddress();
+        _staking = staking_;
+        emit StakingSet(staking_);
+    }
+
+    /// @notice Claims for `account` what its earned leaf in `epoch` holds beyond what it has
+    /// claimed: `holdbackBps` of it is held back and vests ({heldOf}), the rest is paid now
+    /// together with held earnings that have vested. Anyone may submit it; the tokens always go
+    /// to `account`. Returns the amount claimed (paid and held).
     /// @dev Claim against the newest final root: an older root's smaller cumulative amount pays
-    /// nothing once a newer one was claimed, and reverts with {NothingToClaim}.
+    /// nothing once a newer one was claimed, and reverts with {NothingToClaim}. Held parts are
+    /// backed by this contract's balance as long as each root's leaves add up to its declared
+    /// total; a root whose leaves add up to more is paid first come, held parts included, and is
+    /// the guardian's to disable (see {postRoot}).
     function claim(uint64 epoch, address account, uint256 cumulative, bytes32[] calldata proof)
         external
         returns (uint256 amount)
     {
         _verifyFinalLeaf(Tree.Earned, epoch, account, cumulative, proof);
-        uint256 claimed = _claimed[account];
+        uint256 claimed = _heldAccounts[account].claimed;
         if (cumulative <= claimed) revert NothingToClaim(account, cumulative, claimed);
-        // Cannot underflow: cumulative > claimed was just checked.
-        unchecked {
-            amount = cumulative - claimed;
-        }
-        _claimed[account] = cumulative;
-        emit Claimed(epoch, account, amount, cumulative);
-        IERC20(address(_token)).safeTransfer(account, amount);
+        uint256 paid;
+        (amount,, paid) = _claimAndHold(account, cumulative);
+        emit Claimed(epoch, account, amount, cumulative, paid);
+        if (paid != 0) IERC20(address(_token)).safeTransfer(account, paid);
+    }
+
+    /// @notice Takes up to `max` of the unvested held earnings of `node` and burns them; pays
+    /// the node what had vested first. Only Staking, when it executes a final slashed leaf:
+    /// held earnings are a node's bond, taken before its sponsors' pool.
+    function slashHeld(address node, uint256 max) external returns (uint256 taken) {
+        if (msg.sender != _staking) revert NotStaking(msg.sender);
+        return _slashHeld(node, max);
     }
 
     /// @notice Reverts unless `(epoch, account, cumulative)` is a leaf of `tree` in `epoch`'s
@@ -264,9 +311,14 @@ contract EpochRewards is IEpochSource {
         return _lastEpoch;
     }
 
-    /// @notice The cumulative amount `account` has been paid.
+    /// @notice The cumulative amount `account` has claimed: paid to it, held back, or slashed from what was held.
     function claimedOf(address account) external view returns (uint256) {
-        return _claimed[account];
+        return _heldAccounts[account].claimed;
+    }
+
+    /// @notice Staking, which alone takes held earnings; zero until {setStaking}.
+    function staking() external view returns (address) {
+        return _staking;
     }
 
     /// @notice Tokens ever put into this contract to pay earned leaves (emission minted plus
@@ -382,6 +434,14 @@ contract EpochRewards is IEpochSource {
             drawn,
             block.timestamp + _disputeDelay
         );
+    }
+
+    function _payOut(address account, uint256 amount) internal override {
+        IERC20(address(_token)).safeTransfer(account, amount);
+    }
+
+    function _burnHeld(uint256 amount) internal override {
+        _token.burn(amount);
     }
 
     function _sumDraws(HostingBounties.Draw[] calldata draws) private pure returns (uint256 total) {

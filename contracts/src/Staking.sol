@@ -14,9 +14,11 @@ import {FeePool} from "./FeePool.sol";
 /// - A member's **access stake**, which admits them to the tracker (`stakeOf ≥ ACCESS_STAKE`).
 ///   It can be locked for up to `maxLock` seconds for a boost in the fee pool (see {FeePool}
 ///   and {boostFor}); only the access stake earns fees.
-/// - A node's **bond**, which backs its hosting claims and is what slashes take. Anyone may
-///   bond on a node's behalf (a sponsor, who may be the node itself). A node's bond is a pool
-///   in which each sponsor holds shares, so a slash takes from every sponsor in proportion.
+/// - A node's **bond**, which backs its hosting claims and is what slashes take. It has two
+///   parts. First the node's held earnings: EpochRewards holds back a share of every claim and
+///   vests it ({HeldEarnings}), so a node that never bought a token is bonded by what it earned.
+///   Then a pool anyone may bond into on the node's behalf (a sponsor, who may be the node
+///   itself), in which each sponsor holds shares, so a slash takes from every sponsor in proportion.
 ///
 /// Leaving takes two steps: a request, then a withdrawal `unbondingDelay` seconds after the
 /// latest request. Bonds being unbonded stay in the node's pool, and slashable, until they are
@@ -25,9 +27,10 @@ import {FeePool} from "./FeePool.sol";
 ///
 /// Slashing happens only by proof: a leaf of a final, not disabled slashed tree in
 /// EpochRewards gives a node's cumulative slashed total, and {slash} takes `cumulative −
-/// executed`, up to what the node's pool holds. Slashed tokens are burned: nobody profits
-/// from a slash. A shortfall stays owed: a later slash with the same leaf takes it from bonds
-/// added since, so sponsors should check {slashExecutedOf} against the published leaves.
+/// executed`: from the node's unvested held earnings first, then from its pool, up to what
+/// they hold. Slashed tokens are burned: nobody profits from a slash. A shortfall stays owed:
+/// a later slash with the same leaf takes it from earnings held and bonds added since, so
+/// sponsors should check {slashExecutedOf} against the published leaves.
 contract Staking is FeePool {
     using SafeERC20 for IERC20;
 
@@ -76,9 +79,10 @@ contract Staking is FeePool {
     );
     /// @notice `sponsor` withdrew `amount` of its unbonded shares of `node`.
     event BondWithdrawn(address indexed sponsor, address indexed node, uint256 amount);
-    /// @notice `amount` of the bond of `node` was slashed (burned) by its leaf in `epoch`;
-    /// `executed` of its cumulative slashed total has now been taken.
-    event Slashed(uint64 indexed epoch, address indexed node, uint256 amount, uint256 executed);
+    /// @notice `amount` of the bond of `node` was slashed (burned) by its leaf in `epoch`,
+    /// `fromHeld` of it from its held earnings and the rest from its pool; `executed` of its
+    /// cumulative slashed total has now been taken.
+    event Slashed(uint64 indexed epoch, address indexed node, uint256 amount, uint256 fromHeld, uint256 executed);
     /// @notice A slash emptied the pool of `node`: every share of it, unbonding ones included, is void.
     event BondWiped(address indexed node, uint64 era);
 
@@ -324,36 +328,48 @@ contract Staking is FeePool {
     }
 
     /// @notice Slashes `node` by its leaf in the slashed tree of a final epoch: burns
-    /// `cumulative − executed`, or the node's whole pool if that holds less (unbonding shares
-    /// included). Anyone may submit it.
+    /// `cumulative − executed`, taken from the node's unvested held earnings first (EpochRewards
+    /// burns those, after paying the node what had vested), then from its pool (unbonding shares
+    /// included), up to what they hold. Anyone may submit it.
     /// @dev Reverts with EpochRewards' errors when the leaf is not final ({EpochRewards-verifyFinalLeaf}),
-    /// and with {NothingToSlash} when nothing is owed or the pool is empty. Use the newest final epoch.
+    /// and with {NothingToSlash} when nothing is owed or nothing is held. Use the newest final epoch.
     function slash(uint64 epoch, address node, uint256 cumulative, bytes32[] calldata proof)
         external
         returns (uint256 amount)
     {
         _rewards.verifyFinalLeaf(EpochRewards.Tree.Slashed, epoch, node, cumulative, proof);
         uint256 executed = _slashExecuted[node];
+        if (cumulative <= executed) revert NothingToSlash(node, cumulative, executed);
+        uint256 owed;
+        // Cannot underflow: cumulative > executed was just checked.
+        unchecked {
+            owed = cumulative - executed;
+        }
+        // The node's own bond before its sponsors': EpochRewards burns what it takes.
+        uint256 fromHeld = _rewards.slashHeld(node, owed);
         BondPool storage pool = _pools[node];
         uint256 tokens = pool.tokens;
-        if (cumulative <= executed || tokens == 0) revert NothingToSlash(node, cumulative, executed);
-        // Cannot underflow: cumulative > executed was just checked, and amount ≤ tokens, a part of the total.
+        uint256 fromPool;
+        // Cannot underflow: fromHeld ≤ owed (slashHeld takes at most what it is asked), and
+        // fromPool ≤ tokens, a part of the total.
         unchecked {
-            amount = Math.min(cumulative - executed, tokens);
-            executed += amount;
-            tokens -= amount;
-            _totalBonded -= amount;
+            fromPool = Math.min(owed - fromHeld, tokens);
+            amount = fromHeld + fromPool;
+            tokens -= fromPool;
+            _totalBonded -= fromPool;
         }
+        if (amount == 0) revert NothingToSlash(node, cumulative, executed);
+        executed += amount;
         _slashExecuted[node] = executed;
         pool.tokens = tokens;
-        emit Slashed(epoch, node, amount, executed);
-        if (tokens == 0) {
+        emit Slashed(epoch, node, amount, fromHeld, executed);
+        if (fromPool != 0 && tokens == 0) {
             pool.shares = 0;
             pool.unbondingShares = 0;
             uint64 era = ++pool.era;
             emit BondWiped(node, era);
         }
-        ERC20Burnable(address(_token)).burn(amount);
+        if (fromPool != 0) ERC20Burnable(address(_token)).burn(fromPool);
     }
 
     // ------------------------------------------------------------------ views
@@ -374,8 +390,15 @@ contract Staking is FeePool {
         return pool.shares == 0 ? 0 : Math.mulDiv(pool.shares - pool.unbondingShares, pool.tokens, pool.shares);
     }
 
-    /// @notice What a slash of `node` can take now: its whole pool, unbonding shares included.
+    /// @notice What a slash of `node` can take now: its unvested held earnings and its whole
+    /// pool, unbonding shares included.
     function slashableOf(address node) external view returns (uint256) {
+        (uint256 unvested,,) = _rewards.heldOf(node);
+        return unvested + _pools[node].tokens;
+    }
+
+    /// @notice What a slash of `node` can take from its pool alone (sponsors' bonds, unbonding included).
+    function pooledOf(address node) external view returns (uint256) {
         return _pools[node].tokens;
     }
 

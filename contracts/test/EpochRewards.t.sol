@@ -151,13 +151,18 @@ contract EpochRewardsTest is Deployment {
     function test_claim_paysAndRecords() public {
         bytes32[] memory leaves = _postTree(1, 100, 200, 50);
         _finalise();
+        uint256 held = 200 - _paidNow(200);
         vm.expectEmit(true, true, false, true, address(rewards));
-        emit EpochRewards.Claimed(1, bob, 200, 200);
-        uint256 paid = rewards.claim(1, bob, 200, MerkleBuilder.proof(leaves, 1));
-        vm.assertEq(paid, 200, "paid");
-        vm.assertEq(token.balanceOf(bob), 200, "balance");
+        emit EpochRewards.Claimed(1, bob, 200, 200, 200 - held);
+        uint256 claimed = rewards.claim(1, bob, 200, MerkleBuilder.proof(leaves, 1));
+        vm.assertEq(claimed, 200, "claimed");
+        vm.assertEq(token.balanceOf(bob), 200 - held, "balance: the claim less what is held back");
+        (uint256 unvested, uint256 vested, uint256 vestEnd) = rewards.heldOf(bob);
+        vm.assertEq(unvested, held, "held, unvested");
+        vm.assertEq(vested, 0, "nothing vested yet");
+        vm.assertEq(vestEnd, block.timestamp + HOLDBACK_VESTING, "vests over the period");
         vm.assertEq(rewards.claimedOf(bob), 200, "claimedOf");
-        vm.assertEq(token.balanceOf(address(rewards)), 150, "the rest stays for the others");
+        vm.assertEq(token.balanceOf(address(rewards)), 150 + held, "the rest stays for the others, and the held part");
         vm.assertEq(token.totalSupply(), GENESIS_SUPPLY + 350, "supply: the root's total, minted when posted");
     }
 
@@ -166,8 +171,10 @@ contract EpochRewardsTest is Deployment {
         _finalise();
         vm.prank(mallory);
         rewards.claim(1, alice, 100, MerkleBuilder.proof(leaves, 0));
-        vm.assertEq(token.balanceOf(alice), 100, "alice paid");
+        vm.assertEq(token.balanceOf(alice), _paidNow(100), "alice paid");
+        vm.assertEq(_claimedValue(alice), 100, "alice holds the rest");
         vm.assertEq(token.balanceOf(mallory), 0, "submitter unpaid");
+        vm.assertEq(_claimedValue(mallory), 0, "submitter holds nothing");
     }
 
     function test_claim_singleLeafTree() public {
@@ -175,7 +182,8 @@ contract EpochRewardsTest is Deployment {
         _post(1, leaf, 42);
         _finalise();
         rewards.claim(1, alice, 42, new bytes32[](0));
-        vm.assertEq(token.balanceOf(alice), 42, "paid");
+        vm.assertEq(token.balanceOf(alice), _paidNow(42), "paid");
+        vm.assertEq(_claimedValue(alice), 42, "paid and held");
     }
 
     function test_claim_cumulativeAcrossEpochs() public {
@@ -184,10 +192,13 @@ contract EpochRewardsTest is Deployment {
         rewards.claim(1, alice, 100, MerkleBuilder.proof(first, 0));
         bytes32[] memory second = _postTree(2, 350, 10, 0);
         _finalise();
+        // The first claim's held part vests a little during the dispute delay; it is paid with the second.
+        (, uint256 vested,) = rewards.heldOf(alice);
         vm.expectEmit(true, true, false, true, address(rewards));
-        emit EpochRewards.Claimed(2, alice, 250, 350);
+        emit EpochRewards.Claimed(2, alice, 250, 350, _paidNow(250) + vested);
         rewards.claim(2, alice, 350, MerkleBuilder.proof(second, 0));
-        vm.assertEq(token.balanceOf(alice), 350, "paid in total");
+        vm.assertEq(token.balanceOf(alice), _paidNow(100) + _paidNow(250) + vested, "paid in total");
+        vm.assertEq(_claimedValue(alice), 350, "paid and held in total");
 
         // The older root's smaller amount pays nothing any more.
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.NothingToClaim.selector, alice, 100, 350));
@@ -286,7 +297,7 @@ contract EpochRewardsTest is Deployment {
         rewards.disableRoot(1);
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.DisabledRoot.selector, 1));
         rewards.claim(1, bob, 200, MerkleBuilder.proof(leaves, 1));
-        vm.assertEq(token.balanceOf(alice), 100, "earlier claim stands");
+        vm.assertEq(_claimedValue(alice), 100, "earlier claim stands");
         vm.assertEq(rewards.committedEpochs(), 1, "epoch stays committed");
     }
 
@@ -322,11 +333,11 @@ contract EpochRewardsTest is Deployment {
 
     function test_constructor_refusesZeroAddresses() public {
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(token, address(0), guardian, DISPUTE_DELAY);
+        new EpochRewards(token, address(0), guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(token, poster, address(0), DISPUTE_DELAY);
+        new EpochRewards(token, poster, address(0), DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(VidyaToken(address(0)), poster, guardian, DISPUTE_DELAY);
+        new EpochRewards(VidyaToken(address(0)), poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
     }
 
     function test_leafHash_matchesStandardMerkleTree() public view {
@@ -345,12 +356,12 @@ contract EpochRewardsTest is Deployment {
         uint256 i = bound(who, 0, leaves.length - 1);
         uint256 cumulative = bound(amounts[i], 1, EMISSION_PER_EPOCH / leaves.length);
         rewards.claim(1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
-        vm.assertEq(token.balanceOf(accounts[i]), cumulative, "paid once");
+        vm.assertEq(_claimedValue(accounts[i]), cumulative, "paid once");
         vm.expectRevert(
             abi.encodeWithSelector(EpochRewards.NothingToClaim.selector, accounts[i], cumulative, cumulative)
         );
         rewards.claim(1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
-        vm.assertEq(token.balanceOf(accounts[i]), cumulative, "not paid twice");
+        vm.assertEq(_claimedValue(accounts[i]), cumulative, "not paid twice");
     }
 
     /// Over two epochs with growing cumulative amounts and claims in any order, no account
@@ -386,7 +397,7 @@ contract EpochRewardsTest is Deployment {
                 rewards.claim(1, accounts[i], first[i], MerkleBuilder.proof(leaves1, i));
                 if (grown[i] > first[i]) rewards.claim(2, accounts[i], grown[i], MerkleBuilder.proof(leaves2, i));
             }
-            vm.assertEq(token.balanceOf(accounts[i]), grown[i], "paid the newest cumulative");
+            vm.assertEq(_claimedValue(accounts[i]), grown[i], "paid the newest cumulative");
             vm.assertEq(rewards.claimedOf(accounts[i]), grown[i], "claimedOf");
         }
         vm.assertEq(token.totalEmitted(), total2, "paid the root's total");
@@ -407,7 +418,7 @@ contract EpochRewardsTest is Deployment {
         rewards.claim(1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
         vm.expectRevert(abi.encodeWithSelector(EpochRewards.DisabledRoot.selector, 1));
         rewards.verifyFinalLeaf(EpochRewards.Tree.Earned, 1, accounts[i], cumulative, MerkleBuilder.proof(leaves, i));
-        vm.assertEq(token.balanceOf(accounts[i]), 0, "nothing paid");
+        vm.assertEq(_claimedValue(accounts[i]), 0, "nothing paid");
         vm.assertEq(token.balanceOf(address(rewards)), total, "everything still held");
     }
 

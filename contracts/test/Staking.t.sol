@@ -333,7 +333,7 @@ contract StakingTest is Deployment {
         _finalise();
         uint256 supply = token.totalSupply();
         vm.expectEmit(true, true, false, true, address(staking));
-        emit Staking.Slashed(1, node, 30 ether, 30 ether);
+        emit Staking.Slashed(1, node, 30 ether, 0, 30 ether);
         vm.prank(mallory);
         vm.assertEq(staking.slash(1, node, 30 ether, proof), 30 ether, "slashed");
         vm.assertEq(staking.bondOf(node), 70 ether, "bond");

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
-import { ACCESS_STAKE, HOSTING_POOL } from "../../protocol/params.ts";
+import { ACCESS_STAKE, HOLDBACK_BPS, HOSTING_POOL } from "../../protocol/params.ts";
 import { ROOT, bin, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import type { EpochInfo, EpochProof, NodeInfo } from "../api.ts";
@@ -128,6 +128,9 @@ describe("rewards on-chain through the CLI", () => {
       claimed: "0",
       claimable: HOSTING_POOL.toString(),
       pending: "0",
+      bond: "0",
+      slashed: "0",
+      slashExecuted: "0",
     });
     expect(st.nextEpoch.epoch).toBe(2);
   });
@@ -142,7 +145,8 @@ describe("rewards on-chain through the CLI", () => {
     expect(out).toMatchObject({ epoch: 1, amount: leaf.cumulative, cumulative: leaf.cumulative });
     expect(out.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(HOSTING_POOL);
-    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(HOSTING_POOL);
+    // HOLDBACK_BPS of the claim is held back as the node's bond and vests (contracts/src/HeldEarnings.sol).
+    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(HOSTING_POOL - (HOSTING_POOL * HOLDBACK_BPS) / 10_000n);
   });
 
   it("says there is nothing left to claim after claiming", async () => {

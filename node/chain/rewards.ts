@@ -8,6 +8,9 @@ import type { ChainClients } from "./clients.ts";
 
 export interface OnChainRoot {
   earnedRoot: Hex;
+  /** Root of the cumulative slashed leaves (Staking.slash); zero when nobody was ever slashed. */
+  slashedRoot: Hex;
+  spentRoot: Hex;
   inputsHash: Hex;
   totalEarned: bigint;
   postedAt: bigint;

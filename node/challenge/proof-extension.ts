@@ -1,20 +1,35 @@
 // The node's side of the `vidya_proof` BEP 10 extension (DESIGN.md flow 4): after the
 // challenger has fetched blocks with ordinary requests, it asks for their merkle paths in
-// the storage tree; we answer from the tree built over our files. Runs inside webtorrent's
-// wire, so it never throws: a bad request gets a reject message, a broken wire is ignored.
+// the storage tree (v1), or in one file's tree named by its pieces root (v2 and hybrid, BEP
+// 52); we answer from the trees built over our files. Runs inside webtorrent's wire, so it
+// never throws: a bad request gets a reject message, a broken wire is ignored.
 
 import type { ExtensionConstructor, Wire } from "webtorrent";
 import { PROOF_EXTENSION } from "../../protocol/params.ts";
 import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
+import { toHex } from "../../protocol/hex.ts";
 
 /**
- * Where the extension finds the tree of a torrent; undefined when we do not host it (now).
- * May be async: the node checks that the payload is still on disk before proving it.
+ * Where the extension finds a tree of a torrent: the whole payload's (v1) when `root` is
+ * absent, else the v2 file tree with that pieces root (64 hex, BEP 52); undefined when we do
+ * not host it (now). May be async: the node checks that the payload is still on disk first.
  */
-export type TreeLookup = (infoHash: string) => StorageTree | undefined | Promise<StorageTree | undefined>;
+export type TreeLookup = (infoHash: string, root?: string) => StorageTree | undefined | Promise<StorageTree | undefined>;
 
-/** The answer to one proof message from the challenger (pure, for tests and the extension). */
+/** The answer to one proof message from the challenger; undefined for messages that need none. */
+export async function answerProof(lookup: TreeLookup, infoHash: string, payload: Uint8Array): Promise<ProofMessage | undefined> {
+  let msg: ProofMessage;
+  try {
+    msg = decodeProofMessage(payload);
+  } catch (e) {
+    return { type: "reject", reason: `malformed request: ${(e as Error).message}` };
+  }
+  if (msg.type !== "request" && msg.type !== "tree-request") return undefined; // only challengers send requests; ignore the rest
+  return answerWith(msg.type === "request" ? await lookup(infoHash) : await lookup(infoHash, toHex(msg.root)), msg.blocks, msg.type === "tree-request");
+}
+
+/** The answer to a proof request for `payload`, from the whole payload's tree (pure, for tests). */
 export function answerProofRequest(tree: StorageTree | undefined, payload: Uint8Array): ProofMessage | undefined {
   let msg: ProofMessage;
   try {
@@ -22,11 +37,15 @@ export function answerProofRequest(tree: StorageTree | undefined, payload: Uint8
   } catch (e) {
     return { type: "reject", reason: `malformed request: ${(e as Error).message}` };
   }
-  if (msg.type !== "request") return undefined; // only challengers send requests; ignore the rest
-  if (!tree) return { type: "reject", reason: "torrent not hosted" };
-  const bad = msg.blocks.find((b) => !Number.isInteger(b) || b < 0 || b >= tree.leafCount);
+  if (msg.type !== "request") return undefined;
+  return answerWith(tree, msg.blocks, false);
+}
+
+function answerWith(tree: StorageTree | undefined, blocks: number[], named: boolean): ProofMessage {
+  if (!tree) return { type: "reject", reason: named ? "no such file tree hosted" : "torrent not hosted" };
+  const bad = blocks.find((b) => !Number.isInteger(b) || b < 0 || b >= tree.leafCount);
   if (bad !== undefined) return { type: "reject", reason: `block ${bad} out of range (0..${tree.leafCount - 1})` };
-  return { type: "response", blocks: msg.blocks, proofs: msg.blocks.map((b) => storageProof(tree, b)) };
+  return { type: "response", blocks, proofs: blocks.map((b) => storageProof(tree, b)) };
 }
 
 /**
@@ -47,7 +66,7 @@ export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: 
       });
     }
     async answer(buf: Uint8Array): Promise<void> {
-      const answer = answerProofRequest(await lookup(infoHash), buf);
+      const answer = await answerProof(lookup, infoHash, buf);
       if (!answer) return;
       // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
       if (!this.wire.peerExtendedMapping[PROOF_EXTENSION] || (this.wire as unknown as { destroyed?: boolean }).destroyed) return;

@@ -147,6 +147,15 @@ describe("bin/vidya", () => {
       expect(st.errors.chain).toBeTruthy();
       expect(st.nextEpoch.epoch).toBeGreaterThanOrEqual(1);
       expect(st.nextEpoch.closesAt).toBeGreaterThan(st.nextEpoch.openedAt);
+      // The same, as a person reads it.
+      const human = await vidya(["--home", home, "node", "status"]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toMatch(/^hosting +1 torrent\(s\)$/m);
+      expect(human.stdout).toContain(`${fx.meta.infoHash}  Wanted Pack  45.00 KB`);
+      expect(human.stdout).toMatch(/^challenges \d+ passed, 0 failed \(pass rate 100\.0%\)$/m);
+      expect(human.stdout).toMatch(/^earned +0\.0000 VIDYA/m);
+      expect(human.stdout).toMatch(/^claimable +unknown \(/m);
+      expect(human.stdout).toMatch(new RegExp(`^next epoch ${st.nextEpoch.epoch} closes at \\S+ \\((in \\d+ (s|min)|due now)\\)$`, "m"));
 
     } finally {
       child.kill("SIGTERM");
@@ -162,5 +171,14 @@ describe("bin/vidya", () => {
     const u = await vidya(["frobnicate"]);
     expect(u.code).not.toBe(0);
     expect(u.stderr).toMatch(/unknown command/);
+    const b = await vidya(["--home", join(edge.dir, "nothing"), "bond", "lots"]);
+    expect(b.code).not.toBe(0);
+    expect(b.stderr).toMatch(/^vidya: usage: vidya bond <amount/);
+    const sl = await vidya(["--home", join(edge.dir, "nothing"), "slash", "0x1234"]);
+    expect(sl.code).not.toBe(0);
+    expect(sl.stderr).toMatch(/^vidya: not a node address: 0x1234/);
+    const d = await vidya(["--home", join(edge.dir, "nothing"), "dispute"]);
+    expect(d.code).not.toBe(0);
+    expect(d.stderr).toMatch(/^vidya: no config/);
   });
 });

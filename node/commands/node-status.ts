@@ -1,13 +1,15 @@
 // vidya node status: what this node hosts and downloads (state.json, written by the running
 // node), what the tracker credits it with (challenges passed, earned), what it can claim
-// on-chain (the newest final epoch's cumulative leaf minus what it has claimed), and when the
-// open epoch closes. Every source is optional: what cannot be reached is said, not fatal.
+// on-chain (the newest final epoch's cumulative leaf minus what it has claimed), its bond and
+// what was slashed from it, and when the open epoch closes. Every source is optional: what
+// cannot be reached is said, not fatal.
 
 import type { Address } from "viem";
 import { ApiError, TrackerApi, type NodeInfo, type OpenEpoch } from "../api.ts";
 import { loadConfig, readJsonFile } from "../config.ts";
 import { chainClients } from "../chain/clients.ts";
 import { claimedOf, latestFinalEpoch } from "../chain/rewards.ts";
+import { bondState, type BondState } from "../chain/slash.ts";
 import { loadWallet } from "../wallet.ts";
 import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
@@ -51,6 +53,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   let claimed: bigint | undefined;
   let finalEpoch: number | undefined;
   let finalCumulative: bigint | undefined;
+  let bond: BondState | undefined;
   try {
     const info = await api.chain();
     if (!(config.rpcUrl ?? info.rpcUrl) || !info.epochRewards) throw new Error("the tracker names no chain (GET /api/chain has no RPC URL or rewards contract)");
@@ -58,8 +61,18 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     claimed = await claimedOf(c, account.address);
     finalEpoch = Number(await latestFinalEpoch(c));
     finalCumulative = finalEpoch > 0 ? await leafOf(api, finalEpoch, account.address) : 0n;
+    bond = await bondState(c, account.address);
   } catch (e) {
     errors.chain = reason(e);
+  }
+
+  // Slashed to date: this node's leaf in the newest closed epoch's slashed tree (cumulative).
+  let slashed: bigint | undefined;
+  try {
+    const last = (await api.epochs()).at(-1);
+    slashed = last ? await slashedLeafOf(api, last.epoch, account.address) : 0n;
+  } catch (e) {
+    errors.slashed = reason(e);
   }
   const claimable = claimed !== undefined && finalCumulative !== undefined ? (finalCumulative > claimed ? finalCumulative - claimed : 0n) : undefined;
   const earned = tracker ? BigInt(tracker.cumulativeEarned) : undefined;
@@ -92,6 +105,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     ctx.say(`claimable  ${formatVidya(claimable)} (final up to epoch ${finalEpoch}: ${formatVidya(finalCumulative!)}; claimed ${formatVidya(claimed!)})`);
     if (pending) ctx.say(`pending    ${formatVidya(pending)} (in epochs still in their dispute window)`);
   } else ctx.say(`claimable  unknown (${errors.chain})`);
+  if (bond) ctx.say(`bond       ${formatVidya(bond.bond)}; slashed ${slashed !== undefined ? formatVidya(slashed) : "unknown"} to date, ${formatVidya(bond.executed)} taken from the bond`);
   ctx.say(nextEpoch ? `next epoch ${nextEpoch.epoch} closes at ${new Date(nextEpoch.closesAt).toISOString()} (${untilText(nextEpoch.closesAt - Date.now())})` : `next epoch unknown (${errors.epoch})`);
 
   const str = (v: bigint | undefined) => (v === undefined ? null : v.toString());
@@ -115,6 +129,9 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     claimed: str(claimed),
     claimable: str(claimable),
     pending: str(pending),
+    bond: str(bond?.bond),
+    slashed: str(slashed),
+    slashExecuted: str(bond?.executed),
     nextEpoch: nextEpoch ? { epoch: nextEpoch.epoch, openedAt: nextEpoch.openedAt, closesAt: nextEpoch.closesAt } : null,
     tracker: tracker ?? null,
     errors,
@@ -124,6 +141,15 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
 async function leafOf(api: TrackerApi, epoch: number, account: Address): Promise<bigint> {
   try {
     return BigInt((await api.epochProof(epoch, account)).cumulative);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return 0n;
+    throw e;
+  }
+}
+
+async function slashedLeafOf(api: TrackerApi, epoch: number, account: Address): Promise<bigint> {
+  try {
+    return BigInt((await api.slashedProof(epoch, account)).cumulative);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return 0n;
     throw e;

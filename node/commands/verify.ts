@@ -1,21 +1,32 @@
-// vidya verify <epoch>: rebuild the epoch's reward root from the published leaves and its
-// inputs hash from the published inputs, and compare both with what is on-chain. Anyone can
-// run it: it needs no wallet (DESIGN.md "Trust model").
+// vidya verify <epoch>: rebuild the epoch's earned and slashed roots from the published
+// leaves and its inputs hash from the published inputs, and compare them with what is
+// on-chain; re-run the evaluation to check that the leaves follow from the transcripts; and
+// check the challenges themselves: the seed's reveal, the derivation of every block, the
+// edge's signatures, and that each round's block hash is the chain's. Anyone can run it: it
+// needs no wallet (DESIGN.md "Trust model").
 
 import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
-import { evaluateEpoch, type EvaluatedChallenge, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
-import { checkInputs, type PublishedInputs } from "../../protocol/epoch/check.ts";
-import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
+import { evaluateEpoch, type EvaluatedChallenge, type FaultState, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
+import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
+import type { ChallengeableTorrent } from "../../protocol/challenge/schedule.ts";
+import type { Transcript } from "../../protocol/challenge/transcript.ts";
+import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import { TrackerApi } from "../api.ts";
-import { chainClients } from "../chain/clients.ts";
+import { chainClients, type ChainClients } from "../chain/clients.ts";
 import { onChainRoot } from "../chain/rewards.ts";
 import { normaliseTracker, readJsonFile, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
 import type { Ctx } from "./context.ts";
 
 const ZERO = `0x${"0".repeat(64)}` as Hex;
+/** Clocks of the edge and the chain may differ a little: a block may look this much younger than the round. */
+const CLOCK_SLACK_MS = 5_000;
+
+const toLeaves = (ls: { account: string; cumulative: string }[]): RewardLeaf[] => ls.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+const rootOf = (epoch: bigint, leaves: RewardLeaf[]): Hex => (leaves.length ? buildRewardTree(epoch, leaves).root : ZERO);
+const key = (ls: RewardLeaf[]) => ls.map((l) => `${l.account.toLowerCase()}:${l.cumulative}`).sort().join(",");
 
 export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { tracker: { type: "string" }, rpc: { type: "string" } }, allowPositionals: true, strict: true });
@@ -29,12 +40,17 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const c = chainClients(chainInfo, undefined, values.rpc ?? config?.rpcUrl);
 
   const published = await api.epochLeaves(epoch);
-  const leaves = published.leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
-  const recomputedRoot = leaves.length ? buildRewardTree(epoch, leaves).root : ZERO;
+  const leaves = toLeaves(published.leaves);
+  const recomputedRoot = rootOf(epoch, leaves);
   const onChain = await onChainRoot(c, epoch);
   if (onChain.postedAt === 0n) throw new CliError(`epoch ${epoch} has no root on-chain`);
   const verified = recomputedRoot.toLowerCase() === onChain.earnedRoot.toLowerCase();
   const totalOfLeaves = leaves.reduce((s, l) => s + l.cumulative, 0n);
+
+  // The slashed tree: what Staking.slash executes must be the root of the published leaves.
+  const slashedLeaves = toLeaves((await api.epochSlashed(epoch)).leaves);
+  const recomputedSlashedRoot = rootOf(epoch, slashedLeaves);
+  const slashedVerified = recomputedSlashedRoot.toLowerCase() === onChain.slashedRoot.toLowerCase();
 
   // The inputs hash covers the published inputs without the hash field itself.
   const inputs = await api.epochInputs(epoch);
@@ -42,48 +58,78 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const recomputedInputsHash = inputsHash(rest);
   const inputsVerified = recomputedInputsHash.toLowerCase() === onChain.inputsHash.toLowerCase();
 
-  // Re-run the evaluation: the published transcripts and the previous epoch's leaves must
-  // give exactly the published leaves (the edge cannot pay anyone the inputs do not support).
-  const previous = epoch > 1n ? (await api.epochLeaves(epoch - 1n)).leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) })) : [];
-  const evaluation = evaluateEpoch((rest.challenges ?? []) as EvaluatedChallenge[], (rest.torrents ?? []) as TorrentLength[], previous);
-  const key = (ls: { account: string; cumulative: bigint }[]) => ls.map((l) => `${l.account.toLowerCase()}:${l.cumulative}`).sort().join(",");
-  const evaluationVerified = key(evaluation.leaves) === key(leaves);
+  // Re-run the evaluation: the published transcripts, the previous epoch's leaves and the fault
+  // streaks it carried must give exactly the published earned and slashed leaves (the edge can
+  // neither pay nor slash anyone the inputs do not support).
+  const previous = epoch > 1n ? toLeaves((await api.epochLeaves(epoch - 1n)).leaves) : [];
+  const previousSlashed = epoch > 1n ? toLeaves((await api.epochSlashed(epoch - 1n)).leaves) : [];
+  const previousFaults = (rest.previousFaults ?? []) as FaultState[];
+  const evaluation = evaluateEpoch((rest.challenges ?? []) as EvaluatedChallenge[], (rest.torrents ?? []) as TorrentLength[], previous, { slashed: previousSlashed, faults: previousFaults });
+  const evaluationVerified = key(evaluation.leaves) === key(leaves) && key(evaluation.slashedLeaves) === key(slashedLeaves);
 
-  // The challenges themselves: the revealed seed matches its commitment, every block follows
-  // from it (the edge did not choose them), every transcript is signed by the edge's key.
+  // The challenges themselves: the revealed seed matches its commitment, every block (file and
+  // root, from the index) follows from it and the round's block (the edge did not choose them),
+  // every transcript is signed by the edge's key, and each round's block is the chain's.
   // Epochs closed before seeds were committed have nothing to check here.
   const hasSeed = typeof rest.seed === "string";
-  const challenges = hasSeed ? await checkInputs({ ...(rest as unknown as PublishedInputs), epoch: Number(epoch) }, chainInfo.chainId) : undefined;
-  const challengesVerified = !challenges || (challenges.seedRevealed && challenges.underived.length === 0 && challenges.unsigned.length === 0);
+  const index = new Map<string, ChallengeableTorrent>((await api.torrents()).map((t) => [t.infoHash.toLowerCase(), t]));
+  const challenges = hasSeed ? await checkInputs({ ...(rest as unknown as PublishedInputs), epoch: Number(epoch) }, chainInfo.chainId, index) : undefined;
+  const unanchored = hasSeed ? await unanchoredTranscripts(c, (rest.challenges ?? []) as Transcript[]) : [];
+  const challengesVerified = !challenges || (inputsCheckPassed(challenges) && unanchored.length === 0);
 
-  ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned})`);
+  ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned}); ${slashedLeaves.length} slashed leaves`);
   ctx.say(`recomputed root    ${recomputedRoot}`);
   ctx.say(`on-chain root      ${onChain.earnedRoot}${onChain.disabled ? " (DISABLED by the guardian)" : ""}`);
   ctx.say(`root               ${verified ? "verified" : "MISMATCH"}`);
+  ctx.say(`slashed root       ${slashedVerified ? "verified" : `MISMATCH (recomputed ${recomputedSlashedRoot}, on-chain ${onChain.slashedRoot})`}`);
   ctx.say(`recomputed inputs  ${recomputedInputsHash}`);
   ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
-  ctx.say(`leaves from inputs ${evaluationVerified ? "verified (re-evaluated from the transcripts)" : "MISMATCH"}`);
-  if (challenges)
+  ctx.say(`leaves from inputs ${evaluationVerified ? "verified (earned and slashed, re-evaluated from the transcripts)" : "MISMATCH"}`);
+  if (challenges) {
     ctx.say(
-      `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, transcripts signed)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.unsigned.length} unsigned)`}`,
+      `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, rounds consistent, transcripts signed, block hashes on-chain)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${unanchored.length} with a block hash the chain does not have)`}`,
     );
+    if (challenges.early.length) ctx.say(`                   note: ${challenges.early.length} of ${(rest.challenges as unknown[]).length} challenges ran before their scheduled time (admin-forced rounds)`);
+  }
   ctx.result({
     epoch: Number(epoch),
     recomputedRoot,
     onChainRoot: onChain.earnedRoot,
     publishedRoot: published.root,
     verified,
+    recomputedSlashedRoot,
+    onChainSlashedRoot: onChain.slashedRoot,
+    slashedVerified,
     recomputedInputsHash,
     onChainInputsHash: onChain.inputsHash,
     publishedInputsHash,
     inputsVerified,
     evaluationVerified,
     challengesVerified,
+    challenges: challenges ? { ...challenges, unanchored } : null,
     leafCount: leaves.length,
+    slashedLeafCount: slashedLeaves.length,
     totalOfLeaves: totalOfLeaves.toString(),
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
+  if (!verified || !slashedVerified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
+}
+
+/**
+ * Transcripts whose recorded block is not the chain's block at that number, or was mined
+ * after the round started (a round reads the latest block when it runs). Transcripts without
+ * a chain (block number null, zero hash) have nothing to anchor.
+ */
+async function unanchoredTranscripts(c: ChainClients, transcripts: Transcript[]): Promise<string[]> {
+  const byNumber = new Map<number, Transcript[]>();
+  for (const t of transcripts) if (t.blockNumber !== null) byNumber.set(t.blockNumber, [...(byNumber.get(t.blockNumber) ?? []), t]);
+  const bad: string[] = [];
+  for (const [n, ts] of byNumber) {
+    // A block the chain does not have (a number past its head) anchors nothing.
+    const block = await c.publicClient.getBlock({ blockNumber: BigInt(n) }).catch(() => undefined);
+    for (const t of ts) if (!block || block.hash?.toLowerCase() !== t.blockHash.toLowerCase() || Number(block.timestamp) * 1000 > t.startedAt + CLOCK_SLACK_MS) bad.push(t.id);
+  }
+  return bad;
 }

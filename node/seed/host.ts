@@ -14,7 +14,7 @@ import { parseTorrent } from "../../protocol/torrent.ts";
 import type { IndexTorrent, TrackerApi } from "../api.ts";
 import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
-import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeOfPayload } from "../storage/payload.ts";
+import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
 
 export interface HostOptions {
@@ -90,7 +90,10 @@ export interface RunningNode {
   port: number;
   /** Seeded, verified against the storage root, and reported. */
   readonly hosted: HostedTorrent[];
+  /** Whole-payload storage trees of the v1 torrents hosted, by info hash. */
   trees: Map<string, StorageTree>;
+  /** Per-file trees of the hybrid torrents hosted (BEP 52), by info hash, then pieces root (hex). */
+  fileTrees: Map<string, Map<string, StorageTree>>;
   downloads(): DownloadStatus[];
   /** Bytes received from peers since start (webtorrent's `received`), finished torrents included. */
   receivedBytes(): number;
@@ -116,6 +119,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   const seeding = new Map<string, { layout: IndexTorrent; torrent: Torrent }>();
   const downloading = new Map<string, { layout: IndexTorrent; torrent: Torrent }>();
   const trees = new Map<string, StorageTree>();
+  const fileTrees = new Map<string, Map<string, StorageTree>>();
   /** Payloads whose bytes never matched the index's storage root (the curator's root or the data is wrong). */
   const unhostable = new Set<string>();
   /** Right sizes on disk but webtorrent found pieces missing or wrong: a download, not a seed. */
@@ -137,12 +141,13 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   // webtorrent keeps its files open, so deleted data could still be served from the open
   // descriptors: before proving, check the payload is still on disk; if not, stop seeding it.
   // The tracker learns the smaller subset at the next plan.
-  const lookup = async (ih: string) => {
-    const tree = trees.get(ih);
+  const lookup = async (ih: string, root?: string) => {
+    const tree = root === undefined ? trees.get(ih) : fileTrees.get(ih)?.get(root);
     const s = seeding.get(ih);
     if (!tree || !s) return undefined;
     if (await payloadPresent(o.dataDir, s.layout)) return tree;
     trees.delete(ih);
+    fileTrees.delete(ih);
     seeding.delete(ih);
     log(`warning: the payload of ${s.layout.name} (${ih}) is gone from ${o.dataDir}; no longer seeding or proving it`);
     await destroyTorrent(s.torrent);
@@ -172,7 +177,33 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     return run;
   };
 
+  // Storage roots computed from payloads whose v1 piece hashes webtorrent checked: reported so
+  // the tracker can confirm (or contest) the curator's root with independent nodes.
+  const rootsPending = new Map<string, string>();
+  const rootsReported = new Map<string, string>();
+  const noteRoot = (ih: string, root: string) => {
+    if (rootsReported.get(ih) !== root) rootsPending.set(ih, root);
+  };
+
   let reporting: Promise<void> = Promise.resolve();
+  const reportRoots = (): Promise<void> => {
+    const send = async () => {
+      if (stopped || rootsPending.size === 0) return;
+      const batch = [...rootsPending].slice(0, 500).map(([infoHash, root]) => ({ infoHash, root }));
+      try {
+        const r = await o.api.reportRoots(o.account, chain.chainId, batch);
+        for (const b of batch) {
+          rootsReported.set(b.infoHash, b.root);
+          if (rootsPending.get(b.infoHash) === b.root) rootsPending.delete(b.infoHash);
+        }
+        log(`reported ${batch.length} storage root(s): ${r.accepted.map((a) => `${a.infoHash.slice(0, 8)} ${a.rootStatus}`).join(", ") || "none known to the tracker"}`);
+      } catch (e) {
+        log(`warning: could not report storage roots: ${(e as Error).message}`);
+      }
+    };
+    reporting = reporting.then(send);
+    return reporting;
+  };
   const report = (): Promise<void> => {
     const send = async () => {
       if (stopped) return;
@@ -191,28 +222,55 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     return reporting;
   };
 
-  /** Checks a payload on disk against the storage root and webtorrent's piece hashes, then seeds it. */
+  /**
+   * The trees a challenge of `t` is checked against, built from the files on disk: the whole
+   * payload's (v1), or each file's (hybrid, BEP 52: the info dict's pieces roots are the
+   * commitment). `matches` when they equal the index's roots; `root` is the v1 root computed.
+   */
+  const checkTrees = async (t: IndexTorrent): Promise<{ matches: boolean; root?: string; install: () => void }> => {
+    const ih = t.infoHash.toLowerCase();
+    if (t.v2Files?.length) {
+      const paths = payloadPaths(o.dataDir, t);
+      const byRoot = new Map<string, StorageTree>();
+      let matches = true;
+      for (const f of t.v2Files) {
+        if (f.length === 0 || !f.piecesRoot) continue;
+        const i = t.files.findIndex((x) => x.path === f.path);
+        const tree = await storageTreeFromFiles([paths[i >= 0 ? i : 0]!]);
+        if (i < 0 || toHex(tree.root) !== f.piecesRoot.toLowerCase()) matches = false;
+        byRoot.set(toHex(tree.root), tree);
+      }
+      return { matches, install: () => void fileTrees.set(ih, byRoot) };
+    }
+    const tree = await storageTreeOfPayload(o.dataDir, t);
+    return { matches: toHex(tree.root) === t.storageRoot.toLowerCase(), root: toHex(tree.root), install: () => void trees.set(ih, tree) };
+  };
+
+  /** Checks a payload on disk against the storage root(s) and webtorrent's piece hashes, then seeds it. */
   const hostFromDisk = async (t: IndexTorrent, file: Uint8Array): Promise<"hosted" | "unhostable" | "incomplete"> => {
     const ih = t.infoHash.toLowerCase();
-    const tree = await storageTreeOfPayload(o.dataDir, t);
-    if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
+    const checked = await checkTrees(t);
+    if (!checked.matches) {
       // Pieces that fail are data to fetch again; pieces that pass mean the index's root is wrong.
       if (!(await piecesComplete(o.dataDir, t, file))) {
         log(`${t.name} in ${payloadPaths(o.dataDir, t)[0]} has pieces missing or wrong; not hosting it as it is`);
         return "incomplete";
       }
       log(`warning: ${t.name} in ${payloadPaths(o.dataDir, t)[0]} does not match the index's storage root; not hosting it`);
+      if (checked.root) noteRoot(ih, checked.root);
       return "unhostable";
     }
-    trees.set(ih, tree);
+    checked.install();
     const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning });
     if (!torrent.done) {
       trees.delete(ih);
+      fileTrees.delete(ih);
       log(`warning: ${t.name} fails webtorrent's piece check (${Math.round(torrent.progress * 100)}% verified); not hosting it`);
       await destroyTorrent(torrent);
       return "incomplete";
     }
     seeding.set(ih, { layout: t, torrent });
+    if (checked.root) noteRoot(ih, checked.root);
     log(`seeding ${t.name} (${ih}, ${t.length} bytes)`);
     return "hosted";
   };
@@ -272,18 +330,22 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
         await destroyTorrent(torrent);
         return;
       }
-      const tree = await storageTreeOfPayload(o.dataDir, t);
-      if (toHex(tree.root) !== t.storageRoot.toLowerCase()) {
-        log(`downloaded ${t.name} but its storage root ${toHex(tree.root)} differs from the index's ${t.storageRoot}; not hosting it`);
+      const checked = await checkTrees(t);
+      if (!checked.matches) {
+        log(`downloaded ${t.name} but its storage root${checked.root ? ` ${checked.root}` : "s"} differ${checked.root ? "s" : ""} from the index's; not hosting it`);
         unhostable.add(ih);
+        if (checked.root) noteRoot(ih, checked.root);
+        await reportRoots();
         await destroyTorrent(torrent);
         return;
       }
       incomplete.delete(ih);
-      trees.set(ih, tree);
+      checked.install();
       seeding.set(ih, { layout: t, torrent });
+      if (checked.root) noteRoot(ih, checked.root);
       log(`downloaded and seeding ${t.name} (${ih}, ${t.length} bytes)`);
       await report();
+      await reportRoots();
     });
   };
 
@@ -292,6 +354,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     seeding.delete(ih);
     downloading.delete(ih);
     trees.delete(ih);
+    fileTrees.delete(ih);
     if (s) await destroyTorrent(s.torrent);
   };
 
@@ -308,9 +371,10 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     }
     const wanted = interestMatcher([...settings.interests, ...settings.host]);
     const candidates: Candidate[] = [];
+    // webtorrent speaks v1 pieces only: a v2-only torrent (BEP 52) cannot be seeded; a hybrid can.
     for (const [ih, t] of index) {
       const complete = seeding.has(ih) || (!downloading.has(ih) && !incomplete.has(ih) && (await payloadPresent(o.dataDir, t)));
-      candidates.push({ infoHash: ih, name: t.name, length: t.length, onDisk: await payloadBytesOnDisk(o.dataDir, t), complete, wanted: wanted(t), rewardPerGB: offers.get(ih) ?? 0n, unhostable: unhostable.has(ih) });
+      candidates.push({ infoHash: ih, name: t.name, length: t.length, onDisk: await payloadBytesOnDisk(o.dataDir, t), complete, wanted: wanted(t), rewardPerGB: offers.get(ih) ?? 0n, unhostable: unhostable.has(ih) || t.version === "v2" });
     }
     const p = planHosting(candidates, settings);
     const taken = new Set([...p.keep, ...p.fetch]);
@@ -351,6 +415,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     for (const ih of p.fetch) if (!downloading.has(ih) && !seeding.has(ih) && !queue.includes(ih)) queue.push(ih);
     for (const x of p.passedOver) log(`not hosting ${x.name} (${x.infoHash}), though wanted: ${x.reason}`);
     if ([...seeding.keys()].join(",") !== lastReported) await report();
+    await reportRoots();
 
     const selectedOf = (c: Candidate): PlannedTorrent => ({ infoHash: c.infoHash, name: c.name, length: c.length, wanted: c.wanted, rewardPerGB: c.rewardPerGB.toString(), action: c.complete ? "host" : "fetch" });
     lastPlan = { at: new Date().toISOString(), storageCap: settings.storageCap, fill: settings.fill, selected: p.selected.map(selectedOf), dropped, passedOver: p.passedOver, hostedBytes: p.hostedBytes, diskBytes: p.diskBytes };
@@ -391,6 +456,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return [...seeding.values()].map(({ layout: t }) => ({ infoHash: t.infoHash.toLowerCase(), name: t.name, length: t.length, storageRoot: t.storageRoot }));
     },
     trees,
+    fileTrees,
     downloads: () =>
       [...downloading.values()].map(({ layout: t, torrent }) => ({
         infoHash: t.infoHash.toLowerCase(),

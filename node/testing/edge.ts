@@ -17,6 +17,7 @@ import type { EpochInfo, IndexTorrent } from "../api.ts";
 import type { Fixture } from "./fixtures.ts";
 
 export interface Transcript {
+  id: string;
   node: string;
   infoHash: string;
   host: string;
@@ -24,6 +25,10 @@ export interface Transcript {
   verdict: string;
   reason: string;
   attempts: number;
+  tries: { verdict: string; reason: string }[];
+  /** The v2 file challenged (hybrid and v2 torrents), null for the whole-payload tree. */
+  file: number | null;
+  root: string;
 }
 
 export interface TestEdge extends Edge {
@@ -34,8 +39,8 @@ export interface TestEdge extends Edge {
   /** Adds a fixture's torrent to the index as an admin does, with the storage root of its payload. */
   publish(fx: Fixture): Promise<IndexTorrent>;
   invite(): Promise<string>;
-  /** One challenge round now: the worker dials every hosted torrent's node. */
-  runChallenges(): Promise<Transcript[]>;
+  /** One challenge round now: the worker dials every hosted torrent's node (or only `node`). */
+  runChallenges(node?: string): Promise<Transcript[]>;
   closeEpoch(): Promise<EpochInfo>;
   /**
    * The peers ("host:port") the tracker hands a leecher announcing `infoHash` with `passkey`;
@@ -46,14 +51,14 @@ export interface TestEdge extends Edge {
 }
 
 /** `name` is the test file's folder under .vidya/test/. */
-export async function startTestEdge(name: string, opts: { chain?: { disputeDelaySeconds: bigint } } = {}): Promise<TestEdge> {
+export async function startTestEdge(name: string, opts: { chain?: { disputeDelaySeconds: bigint }; vars?: Record<string, string> } = {}): Promise<TestEdge> {
   const dir = join(ROOT, ".vidya", "test", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const group = new ProcessGroup(join(dir, "logs"));
   try {
     const chain = opts.chain ? await startChain(group, opts.chain) : undefined;
-    const edge = await startEdge(group, { dir, chain });
+    const edge = await startEdge(group, { dir, chain, vars: opts.vars });
     return {
       ...edge,
       dir,
@@ -67,7 +72,7 @@ export async function startTestEdge(name: string, opts: { chain?: { disputeDelay
           body: new Uint8Array(fx.torrentFile),
         }),
       invite: async () => (await edge.api<{ invite: string }>("/admin/invites", { method: "POST", admin: true })).invite,
-      runChallenges: async () => (await edge.api<{ results: Transcript[] }>("/admin/challenges/run", { method: "POST", admin: true })).results,
+      runChallenges: async (node) => (await edge.api<{ results: Transcript[] }>(`/admin/challenges/run${node ? `?node=${node.toLowerCase()}` : ""}`, { method: "POST", admin: true })).results,
       closeEpoch: () => edge.api<EpochInfo>("/admin/epochs/close", { method: "POST", admin: true }),
       peersOf: async (passkey, infoHash) => {
         const peerId = randomBytes(20);

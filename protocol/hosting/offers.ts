@@ -1,68 +1,41 @@
 // What hosting a torrent is expected to pay (DESIGN.md "Buy hosting"): the tracker publishes,
-// per torrent, the reward per GB a replica would earn in an epoch, and nodes choose what to
-// keep by it and by their own interest. A FIRST CUT that the economics work will replace:
+// per torrent, the reward per GB per epoch that one more replica would earn, and nodes choose
+// what to keep by it and by their own interest. It is the settlement's own formula
+// (protocol/economics/hosting-rewards.ts, bounties.ts) applied to the last closed epoch:
 //
-//   expectedRewardPerGB = HOSTING_POOL × GB ÷ (provenBytes + length)   the pool share a new
-//                                                                      replica's bytes would win
-//                       × scarcityWeight(replicas)                     fewer replicas pay more
-//                       × surgeMultiplier                              1.0 until surge lands
-//                       + bountyPerEpoch ÷ (replicas + 1) × GB ÷ length  0 until bounties land
+//   weight of the new replica  w = length × scarcity(others + 1 replicas) × demand(surge) × geo
+//   the epoch's total weight   W, plus what this replica changes: the torrent's replicas are
+//                              reweighed for one more (ΔW; zero between 2 and 12 replicas,
+//                              where scarcity × replicas is constant)
+//   expectedRewardPerGB        = pool × w ÷ (W + ΔW) × GB ÷ length
+//                              + bounty draw per epoch ÷ (others + 1) × GB ÷ length
 //
-// where `provenBytes` is every node's proven bytes in the last closed epoch (the hosting
-// pool is split in proportion to them, protocol/epoch/evaluate.ts) and `replicas` counts the
-// other nodes that proved the torrent then. A node that already holds the torrent asks for
-// its own offers (`mine`): its replica is not counted against it and its bytes are already
-// in `provenBytes`, so keeping and fetching a torrent are valued alike and nodes do not
-// swap torrents back and forth. Pure and integer: amounts are wei-like bigints.
+// W is the last epoch's `hosting.totalWeight ÷ WEIGHT_SCALE` (weighted bytes) when the caller
+// has it (`totalWeight`). Without it every proven byte is taken at weight 1× (`provenBytes`)
+// and one more replica adds its bytes to W (ΔW = length), as the first cut did. A node asking
+// about a torrent it already holds (`mine`) is valued as if it were joining: its replica is not
+// counted against it and its weight is already in W, so keeping and fetching a torrent are
+// valued alike and nodes do not swap torrents back and forth. Integer maths.
 
-import { HOSTING_POOL } from "../params.ts";
+import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
+import { bountyDrawOf } from "../economics/bounties.ts";
+import { demandWeightBps, replicasFromChallenges, scarcityWeightBps, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
+import { NEUTRAL_SURGE_BPS } from "../economics/surge.ts";
 
-/** Rewards are quoted per decimal gigabyte, the unit of the storage cap (5 GB = 5 × 10⁹ bytes). */
-export const BYTES_PER_GB = 1_000_000_000n;
-
-/**
- * Scarcity weight, in basis points, for a replica joining `others` existing ones:
- * SCARCITY_TARGET_REPLICAS ÷ (others + 1), within [SCARCITY_MIN_BPS, SCARCITY_MAX_BPS]. The
- * first replica weighs 3×, the third 1×, the twelfth and later 0.25×: data that few nodes
- * hold pays more, data that many hold still pays something.
- */
-export const SCARCITY_TARGET_REPLICAS = 3n;
-export const SCARCITY_MAX_BPS = 30_000n;
-export const SCARCITY_MIN_BPS = 2_500n;
-/** 1.0×: surge is neutral until the economics engine prices it. */
-export const NEUTRAL_SURGE_BPS = 10_000n;
-
-export function scarcityWeightBps(others: number): bigint {
-  if (!Number.isSafeInteger(others) || others < 0) throw new RangeError(`replicas must be a non-negative integer, got ${others}`);
-  const w = (SCARCITY_TARGET_REPLICAS * 10_000n) / BigInt(others + 1);
-  return w > SCARCITY_MAX_BPS ? SCARCITY_MAX_BPS : w < SCARCITY_MIN_BPS ? SCARCITY_MIN_BPS : w;
-}
-
-/** The fields of a challenge transcript that replica counting reads (a subset of the evaluation's). */
-export interface ReplicaChallenge {
-  node: string;
-  infoHash: string;
-  verdict: string;
-}
+export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
 
 /**
  * Nodes that proved each torrent in an epoch: every challenge of the epoch for (node,
- * torrent) passed, as the evaluation pays them. Torrents in `contested` (their root is
+ * torrent) passed, as the settlement pays them. Torrents in `contested` (their root is
  * disputed) prove nothing. Node addresses lowercase.
  */
 export function provenReplicas(challenges: ReplicaChallenge[], contested: ReadonlySet<string> = new Set()): Map<string, Set<string>> {
-  const passedAll = new Map<string, boolean>();
-  for (const c of challenges) {
-    const key = `${c.infoHash}\n${c.node.toLowerCase()}`;
-    passedAll.set(key, (passedAll.get(key) ?? true) && c.verdict === "pass");
-  }
   const out = new Map<string, Set<string>>();
-  for (const [key, ok] of passedAll) {
-    const [infoHash, node] = key.split("\n") as [string, string];
-    if (!ok || contested.has(infoHash)) continue;
-    const nodes = out.get(infoHash) ?? new Set<string>();
-    nodes.add(node);
-    out.set(infoHash, nodes);
+  const torrents = [...contested].map((infoHash) => ({ infoHash, rootStatus: "contested" }));
+  for (const r of replicasFromChallenges(challenges, torrents)) {
+    const nodes = out.get(r.infoHash) ?? new Set<string>();
+    nodes.add(r.node);
+    out.set(r.infoHash, nodes);
   }
   return out;
 }
@@ -71,19 +44,26 @@ export interface OfferInput {
   infoHash: string;
   name: string;
   length: number;
-  /** Replicas counted for scarcity (the asking node's own included when `mine`). */
+  /** Counted replicas (one per subnet) of the last epoch, the asking node's own included when `mine`. */
   replicas: number;
-  /** The asking node's replica is among `replicas` and its bytes among `provenBytes`. */
+  /** The asking node's replica is among `replicas` and its weight in the total. */
   mine?: boolean;
-  /** Basis points; NEUTRAL_SURGE_BPS when absent. */
+  /** The torrent's surge multiplier, basis points; NEUTRAL_SURGE_BPS when absent. */
   surgeBps?: bigint;
-  /** Bounty paid to the torrent's proven hosts each epoch, split among them; 0 when absent. */
+  /** Bounty paid to the torrent's proven hosts each epoch, split among them; see `bounty`. */
   bountyPerEpoch?: bigint;
+  /** What is left of the torrent's bounty on-chain: its next draw (bountyDrawOf) is used when `bountyPerEpoch` is absent. */
+  bounty?: bigint;
+  /** The asking node would get the +15% geo boost on this torrent (far from its other seeds, or among its first third). */
+  geoBoost?: boolean;
 }
 
 export interface OfferContext {
-  /** Every node's proven bytes in the last closed epoch (or hosted bytes before any closed). */
+  /** Every node's proven bytes in the last closed epoch (or hosted bytes before any closed): W at weight 1×. */
   provenBytes: bigint;
+  /** The last epoch's total weight in weighted bytes (settlement's `hosting.totalWeight ÷ WEIGHT_SCALE`), preferred to `provenBytes`. */
+  totalWeight?: bigint;
+  /** The hosting pool; HOSTING_POOL when absent. */
   pool?: bigint;
 }
 
@@ -101,20 +81,31 @@ export interface Offer {
 
 export function offer(t: OfferInput, ctx: OfferContext): Offer {
   if (!Number.isSafeInteger(t.length) || t.length <= 0) throw new RangeError(`length must be a positive integer, got ${t.length}`);
+  if (!Number.isSafeInteger(t.replicas) || t.replicas < 0) throw new RangeError(`replicas must be a non-negative integer, got ${t.replicas}`);
   const length = BigInt(t.length);
   const mine = t.mine === true && t.replicas > 0;
   const others = mine ? t.replicas - 1 : t.replicas;
-  // A replica already counted has its bytes in the total; a new one adds them. Never less
-  // than the torrent itself: one replica cannot win more than the whole pool.
-  let denominator = ctx.provenBytes + (mine ? 0n : length);
-  if (denominator < length) denominator = length;
-  const weight = scarcityWeightBps(others);
   const surgeBps = t.surgeBps ?? NEUTRAL_SURGE_BPS;
-  const bountyPerEpoch = t.bountyPerEpoch ?? 0n;
+  const demand = demandWeightBps(surgeBps);
+  const scarcity = scarcityWeightBps(others);
+  const geo = t.geoBoost ? BPS + GEO_BOOST_BPS : BPS;
+  // In weighted bytes × WEIGHT_SCALE, as the settlement weighs replicas.
+  const w = length * scarcity * demand * geo;
+  const before = others === 0 ? 0n : BigInt(others) * length * scarcityWeightBps(others - 1) * demand * BPS;
+  const after = BigInt(others) * length * scarcity * demand * BPS + w;
+  const weighted = ctx.totalWeight !== undefined;
+  const total = (ctx.totalWeight ?? ctx.provenBytes) * WEIGHT_SCALE;
+  // A replica already counted is in the total; a new one changes it by after − before (by its
+  // bytes at weight 1× without the settlement's total). Never less than its own weight: one
+  // replica cannot win more than the whole pool.
+  const delta = weighted ? after - before : length * WEIGHT_SCALE;
+  let denominator = mine ? total : total + delta;
+  if (denominator < w) denominator = w;
   const pool = ctx.pool ?? HOSTING_POOL;
-  const fromPool = (pool * BYTES_PER_GB * weight * surgeBps) / (denominator * 10_000n * 10_000n);
+  const bountyPerEpoch = t.bountyPerEpoch ?? (t.bounty !== undefined ? bountyDrawOf(t.bounty) : 0n);
+  const fromPool = (pool * w * BYTES_PER_GB) / (denominator * length);
   const fromBounty = (bountyPerEpoch * BYTES_PER_GB) / (BigInt(others + 1) * length);
-  return { infoHash: t.infoHash, name: t.name, length: t.length, replicas: t.replicas, scarcityWeightBps: weight, surgeBps, bountyPerEpoch, expectedRewardPerGB: fromPool + fromBounty };
+  return { infoHash: t.infoHash, name: t.name, length: t.length, replicas: t.replicas, scarcityWeightBps: scarcity, surgeBps, bountyPerEpoch, expectedRewardPerGB: fromPool + fromBounty };
 }
 
 /** Offers for every torrent, best paying first (ties by info hash, so the order is stable). */

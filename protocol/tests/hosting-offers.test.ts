@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { HOSTING_POOL } from "../params.ts";
-import { BYTES_PER_GB, hostingOffers, offer, provenReplicas, scarcityWeightBps } from "../hosting/offers.ts";
+import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL } from "../params.ts";
+import { hostingOffers, offer, provenReplicas, scarcityWeightBps } from "../hosting/offers.ts";
+import { bountyDrawOf } from "../economics/bounties.ts";
+import { rng } from "./random.ts";
 
 const GB = Number(BYTES_PER_GB);
 
@@ -13,33 +15,63 @@ describe("scarcityWeightBps", () => {
 });
 
 describe("offer", () => {
-  it("pays a lone first replica the whole pool per GB of its torrent, times the scarcity weight", () => {
+  it("pays a lone first replica in an empty network the whole pool, per GB of its torrent", () => {
     const o = offer({ infoHash: "a", name: "A", length: GB, replicas: 0 }, { provenBytes: 0n, pool: 700n });
-    expect(o.expectedRewardPerGB).toBe(700n * 3n);
+    expect(o.expectedRewardPerGB).toBe(700n);
     expect(o.scarcityWeightBps).toBe(30_000n);
   });
 
-  it("is the pool share a new replica would win: HOSTING_POOL × GB ÷ (proven bytes + length) × weight", () => {
+  it("without the settlement's total weight, is the first cut's pool share: pool × GB ÷ (proven bytes + length) × scarcity", () => {
     const length = 250_000_000;
     const proven = 4_750_000_000n;
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: proven });
     expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BYTES_PER_GB) / (proven + BigInt(length)));
   });
 
-  it("values a torrent the node already holds as if its replica were the one joining", () => {
-    let seed = 11;
-    const rnd = (n: number) => ((seed = (seed * 48271) % 2147483647) % n);
+  it("with it, is the pool share of the new replica's weight: pool × w ÷ (W + ΔW) × GB ÷ length", () => {
+    const length = 250_000_000;
+    const W = 4_750_000_000n;
+    // A third replica: weight 1× (scarcity 3 ÷ 3), and three replicas weigh what two did (ΔW = 0).
+    const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: W });
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BigInt(length) * BYTES_PER_GB) / (W * BigInt(length)));
+    // The first replica of a torrent adds its own 3× weight to the total.
+    const first = offer({ infoHash: "a", name: "A", length, replicas: 0 }, { provenBytes: 0n, totalWeight: W });
+    expect(first.expectedRewardPerGB).toBe((HOSTING_POOL * 3n * BigInt(length) * BYTES_PER_GB) / ((W + 3n * BigInt(length)) * BigInt(length)));
+    const half = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: 2n * W });
+    expect(o.expectedRewardPerGB / 2n).toBe(half.expectedRewardPerGB);
+  });
+
+  it("values a torrent the node already holds as if its replica were the one joining (proven bytes)", () => {
+    const r = rng(11);
     for (let i = 0; i < 300; i++) {
-      const length = 1 + rnd(10 * GB);
-      const replicas = 1 + rnd(15);
-      const others = BigInt(rnd(100 * GB));
+      const length = 1 + r.int(10 * GB);
+      const replicas = 1 + r.int(15);
+      const others = BigInt(r.int(100 * GB));
       const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: others + BigInt(length) });
       const fresh = offer({ infoHash: "a", name: "A", length, replicas: replicas - 1 }, { provenBytes: others });
       expect(mine.expectedRewardPerGB).toBe(fresh.expectedRewardPerGB);
     }
   });
 
-  it("never pays more per GB for a torrent more nodes hold", () => {
+  it("values a torrent the node already holds as if its replica were the one joining (total weight)", () => {
+    const r = rng(12);
+    for (let i = 0; i < 300; i++) {
+      const length = 1 + r.int(10 * GB);
+      const replicas = 1 + r.int(15);
+      const others = BigInt(r.int(100 * GB));
+      const fresh = offer({ infoHash: "a", name: "A", length, replicas: replicas - 1 }, { provenBytes: 0n, totalWeight: others });
+      // The holder's total already counts its replica: the others' weight plus what joining added.
+      const L = BigInt(length);
+      const k = BigInt(replicas - 1);
+      const before = replicas === 1 ? 0n : k * L * scarcityWeightBps(replicas - 2);
+      const after = (k + 1n) * L * scarcityWeightBps(replicas - 1);
+      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + (after - before) / BPS });
+      const diff = mine.expectedRewardPerGB - fresh.expectedRewardPerGB;
+      expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(fresh.expectedRewardPerGB / 1_000_000n + 1n);
+    }
+  });
+
+  it("never pays more per GB for a torrent more nodes hold (monotonicity)", () => {
     for (let r = 0; r < 30; r++) {
       const a = offer({ infoHash: "a", name: "A", length: 1e8, replicas: r }, { provenBytes: 10n ** 10n });
       const b = offer({ infoHash: "a", name: "A", length: 1e8, replicas: r + 1 }, { provenBytes: 10n ** 10n });
@@ -47,13 +79,20 @@ describe("offer", () => {
     }
   });
 
-  it("scales with surge and adds a bounty split among the replicas, per GB", () => {
-    const base = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1 }, { provenBytes: BYTES_PER_GB, pool: 1_000_000n });
-    const surged = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, surgeBps: 20_000n }, { provenBytes: BYTES_PER_GB, pool: 1_000_000n });
-    expect(surged.expectedRewardPerGB).toBe(2n * base.expectedRewardPerGB);
-    const bountied = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, bountyPerEpoch: 1_000n }, { provenBytes: BYTES_PER_GB, pool: 1_000_000n });
+  it("pays more for demand above capacity and for the geo boost, and adds a bounty split among the replicas", () => {
+    const ctx = { provenBytes: 100n * BYTES_PER_GB, pool: 1_000_000_000n };
+    const base = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1 }, ctx);
+    const surged = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, surgeBps: 20_000n }, ctx);
+    const cold = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, surgeBps: 5_000n }, ctx);
+    const far = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, geoBoost: true }, ctx);
+    expect(surged.expectedRewardPerGB).toBeGreaterThan(base.expectedRewardPerGB);
+    expect(cold.expectedRewardPerGB).toBe(base.expectedRewardPerGB);
+    expect(Number(far.expectedRewardPerGB) / Number(base.expectedRewardPerGB)).toBeCloseTo(Number(BPS + GEO_BOOST_BPS) / Number(BPS), 2);
+    const bountied = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, bountyPerEpoch: 1_000n }, ctx);
     // 1,000 split between the two replicas, for half a GB: 1,000 per GB each.
     expect(bountied.expectedRewardPerGB - base.expectedRewardPerGB).toBe(1_000n);
+    const fromBalance = offer({ infoHash: "a", name: "A", length: GB, replicas: 0, bounty: 10n ** 21n }, ctx);
+    expect(fromBalance.bountyPerEpoch).toBe(bountyDrawOf(10n ** 21n));
   });
 
   it("rejects a torrent without bytes", () => {

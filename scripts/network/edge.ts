@@ -19,6 +19,8 @@ export interface EdgeOptions {
   chain?: LocalChain;
   /** Name of the process and of its log file in the group's log folder. */
   name?: string;
+  /** Extra worker vars (wrangler.jsonc names), e.g. CHALLENGE_ROUNDS: "0" to leave rounds to the caller. */
+  vars?: Record<string, string>;
 }
 
 export type ApiInit = RequestInit & { admin?: boolean };
@@ -58,6 +60,7 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
           BADGES_ADDRESS: opts.chain.addresses.badges,
         }
       : {}),
+    ...opts.vars,
   };
   const proc = group.start(
     opts.name ?? "worker",

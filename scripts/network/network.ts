@@ -229,8 +229,10 @@ export interface VerifyResult {
   recomputedRoot: Hex;
   onChainRoot: Hex;
   verified: boolean;
+  slashedVerified: boolean;
   inputsVerified: boolean;
   evaluationVerified: boolean;
+  challengesVerified: boolean;
 }
 export interface NodeStatus {
   node: string;

@@ -8,6 +8,7 @@ import type { Address, Hex } from "viem";
 import { LocalNetwork, type ChallengeTranscript, type ClaimResult, type EpochInfo, type VerifyResult } from "../../scripts/network/network.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
+import { HOLDBACK_BPS } from "../../protocol/params.ts";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
@@ -85,15 +86,18 @@ describe("the Vidya network, end to end", () => {
     expect(claim.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     const onChain = await net.claimedOnChain(honest.address);
     expect(onChain.claimed).toBe(BigInt(leaf.cumulative));
-    expect(onChain.balance).toBe(BigInt(leaf.cumulative));
+    // HOLDBACK_BPS of the claim is held back as the node's bond and vests (contracts/src/HeldEarnings.sol).
+    expect(onChain.balance).toBe(BigInt(leaf.cumulative) - (BigInt(leaf.cumulative) * HOLDBACK_BPS) / 10_000n);
     expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
   });
 
-  it("`vidya verify` recomputes the on-chain root, the inputs hash and the leaves from the published inputs", async () => {
+  it("`vidya verify` recomputes the on-chain roots, the inputs hash and the leaves from the published inputs, and re-derives every challenge", async () => {
     const v: VerifyResult = await net.verify(epoch.epoch);
     expect(v.verified).toBe(true);
     expect(v.inputsVerified).toBe(true);
     expect(v.evaluationVerified).toBe(true);
+    expect(v.slashedVerified).toBe(true);
+    expect(v.challengesVerified).toBe(true);
     expect(v.recomputedRoot).toBe(epoch.root);
     expect(v.onChainRoot).toBe(epoch.root);
   });

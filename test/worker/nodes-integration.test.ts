@@ -72,6 +72,30 @@ describe("node registration", () => {
     expect(info).toMatchObject({ node: address, hosted: [b.infoHash], hostedBytes: 70_000, epochs: [], cumulativeEarned: "0" });
   });
 
+  it("rejects a replayed hosted subset or storage roots report, and expired ones, changing nothing", async () => {
+    const b = fixture(70_000, 32, "h2.bin");
+    const a = fixture(40_000, 31, "h1.bin");
+    // Replaying the node's earlier, larger subset would make it answer for what it dropped.
+    const older = await signed(node, "HostedSubset", { node: node.address, infoHashes: [`0x${a.infoHash}`, `0x${b.infoHash}`], nonce: 1n, expiry: nowSeconds() + 600n });
+    const replayed = await call("/api/nodes/hosted", older);
+    expect(replayed.status).toBe(409);
+    expect(await replayed.json()).toMatchObject({ error: { code: "stale_nonce" } });
+    const expired = await call("/api/nodes/hosted", await signed(node, "HostedSubset", { node: node.address, infoHashes: [`0x${a.infoHash}`], nonce: 50n, expiry: nowSeconds() - 1n }));
+    expect(expired.status).toBe(400);
+    expect(await expired.json()).toMatchObject({ error: { code: "invalid_report", message: expect.stringMatching(/expired/) } });
+    expect(((await (await call(`/api/nodes/${node.address}`)).json()) as { hosted: string[] }).hosted).toEqual([b.infoHash]);
+
+    const roots = async (nonce: bigint, expiry = nowSeconds() + 600n) => signed(node, "StorageRoots", { node: node.address, infoHashes: [`0x${b.infoHash}`], roots: [`0x${b.storageRoot}`], nonce, expiry });
+    const report = await roots(1n);
+    expect((await call("/api/nodes/roots", report)).status).toBe(200);
+    const again = await call("/api/nodes/roots", report);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: "stale_nonce" } });
+    const late = await call("/api/nodes/roots", await roots(2n, nowSeconds() - 1n));
+    expect(late.status).toBe(400);
+    expect(await late.json()).toMatchObject({ error: { code: "invalid_report", message: expect.stringMatching(/expired/) } });
+  });
+
   it("refuses a hosted subset from an unregistered node", async () => {
     const stranger = privateKeyToAccount(generatePrivateKey());
     const res = await call("/api/nodes/hosted", await signed(stranger, "HostedSubset", { node: stranger.address, infoHashes: [], nonce: 1n, expiry: nowSeconds() + 600n }));

@@ -87,11 +87,24 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     // Two torrents, six rounds: every round challenges both (coverage slice plus spot check).
     expect(inputs.challenges).toHaveLength(6);
     // What anyone can check without the node's subset: the reveal, the blocks, the signatures.
-    expect(await checkInputs({ ...inputs, epoch: 1, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID)).toEqual({ seedRevealed: true, underived: [], unsigned: [] });
+    const index = new Map(hosted.map((t) => [t.infoHash, t]));
+    const check = await checkInputs({ ...inputs, epoch: 1, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID, index);
+    expect(check).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [] });
+    // Admin rounds run now, not at their derived time: listed, so a forced moment is visible.
+    const due = (t: Transcript) => roundDueAt(inputs.schedule, inputs.seed, 1, t.node, t.round);
+    expect(check.early).toEqual(inputs.challenges.filter((t) => t.startedAt < due(t)).map((t) => t.id));
+    expect(check.early.length).toBeGreaterThan(0);
     const tampered = inputs.challenges.map((t, i) => (i === 0 ? { ...t, blocks: [...t.blocks].reverse() } : t));
-    const check = await checkInputs({ ...inputs, epoch: 1, challenges: tampered, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID);
-    expect(check.underived).toEqual([tampered[0]!.id]);
-    expect(check.unsigned).toEqual([tampered[0]!.id]);
+    const bad = await checkInputs({ ...inputs, epoch: 1, challenges: tampered, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID);
+    expect(bad.underived).toEqual([tampered[0]!.id]);
+    expect(bad.unsigned).toEqual([tampered[0]!.id]);
+    // A root other than the index's, or a round whose transcripts disagree on their block, is caught too.
+    const otherRoot = inputs.challenges.map((t, i) => (i === 1 ? { ...t, root: "ab".repeat(32) } : t));
+    expect((await checkInputs({ ...inputs, epoch: 1, challenges: otherRoot, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID, index)).underived).toEqual([otherRoot[1]!.id]);
+    const sameRound = inputs.challenges.filter((t) => t.round === inputs.challenges[0]!.round);
+    expect(sameRound.length).toBe(2);
+    const mixed = inputs.challenges.map((t) => (t.id === sameRound[1]!.id ? { ...t, blockHash: `0x${"12".repeat(32)}` as Hex } : t));
+    expect((await checkInputs({ ...inputs, epoch: 1, challenges: mixed, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID)).inconsistent).toEqual([sameRound[1]!.id]);
   });
 
   it("commits the next epoch's seed in the same transaction as the close", async () => {

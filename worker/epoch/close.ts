@@ -1,7 +1,7 @@
 // Closing an epoch (DESIGN.md flow 6, docs/interfaces.md "Epochs"): challenge transcripts
 // become proven bytes and penalties per node (protocol/epoch/evaluate.ts), those become
-// cumulative earned and slashed leaves, the leaves two trees whose roots are stored (the
-// earned root posted on-chain beside the hash of the inputs). The inputs reveal the epoch's
+// cumulative earned and slashed leaves, the leaves two trees whose roots are stored and
+// posted on-chain together beside the hash of the inputs. The inputs reveal the epoch's
 // challenge seed, and the next epoch's seed is committed in the same transaction.
 // Everything here is recomputable from the published inputs and leaves.
 
@@ -109,7 +109,8 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
     const onChain = await lastPostedEpoch(env);
     if (onChain !== BigInt(epoch - 1))
       throw new HttpError(409, "chain_out_of_step", `the chain's last epoch is ${onChain} but the worker would post epoch ${epoch}`);
-    txHash = await postRoot(env, epoch, tree.root, hash, totalEarned);
+    // The slashed root goes on-chain beside the earned one: Staking.slash acts only on a final posted root.
+    txHash = await postRoot(env, epoch, tree.root, hash, totalEarned, { slashedRoot });
   }
 
   const row = {

@@ -25,6 +25,8 @@ abstract contract Deployment is Test {
     uint256 internal LOCK_BOOST_CAP = 3 * WAD;
     uint256 internal FEE_STREAM = 30 days;
     uint256 internal WITHDRAWAL_DELAY = 31 hours;
+    uint256 internal HOLDBACK_BPS = 5_000;
+    uint256 internal HOLDBACK_VESTING = 30 days;
 
     VidyaToken internal token;
     EpochRewards internal rewards;
@@ -48,13 +50,16 @@ abstract contract Deployment is Test {
             LOCK_BOOST_CAP = _jsonUintOr(json, ".LOCK_BOOST_CAP", LOCK_BOOST_CAP);
             FEE_STREAM = _jsonUintOr(json, ".FEE_STREAM_SECONDS", FEE_STREAM);
             WITHDRAWAL_DELAY = _jsonUintOr(json, ".ESCROW_WITHDRAWAL_DELAY_SECONDS", WITHDRAWAL_DELAY);
+            HOLDBACK_BPS = _jsonUintOr(json, ".HOLDBACK_BPS", HOLDBACK_BPS);
+            HOLDBACK_VESTING = _jsonUintOr(json, ".HOLDBACK_VESTING_SECONDS", HOLDBACK_VESTING);
         }
         vm.warp(START);
         token = new VidyaToken(treasury, GENESIS_SUPPLY, EMISSION_PER_EPOCH, address(0));
-        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY);
+        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
         token.setMinter(address(rewards));
         bounties = HostingBounties(rewards.bounties());
         staking = new Staking(token, rewards, UNBONDING_DELAY, MAX_LOCK, LOCK_BOOST_CAP, FEE_STREAM);
+        rewards.setStaking(address(staking));
         escrow = new Escrow(token, rewards, staking, WITHDRAWAL_DELAY);
         badges = new HostingBadges(rewards, "https://vidya.example/badges/{id}.json");
     }
@@ -81,6 +86,17 @@ abstract contract Deployment is Test {
             totalEarned,
             new HostingBounties.Draw[](0)
         );
+    }
+
+    /// The part of a claim of `amount` paid at once; the rest is held back (contracts/src/HeldEarnings.sol).
+    function _paidNow(uint256 amount) internal view returns (uint256) {
+        return amount - amount * HOLDBACK_BPS / 10_000;
+    }
+
+    /// Everything claims gave `account` and no slash took: its balance and its held earnings, vested or not.
+    function _claimedValue(address account) internal view returns (uint256) {
+        (uint256 unvested, uint256 vested,) = rewards.heldOf(account);
+        return token.balanceOf(account) + unvested + vested;
     }
 
     function _finalise() internal {

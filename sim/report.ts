@@ -1,0 +1,309 @@
+// Writes docs/economics/report.md and its SVG plots from the two routes' results.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as P from "../protocol/params.ts";
+import type { ActorResult, SimResult } from "./model.ts";
+import { barChart, lineChart, PALETTE, type Series } from "./svg.ts";
+
+const A_COLOR = PALETTE[0]!;
+const B_COLOR = PALETTE[1]!;
+const tokens = (wei: bigint) => Number(wei) / 1e18;
+const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
+const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)}%` : "–");
+const mean = (xs: number[]) => {
+  const ys = xs.filter(Number.isFinite);
+  return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : NaN;
+};
+
+/** Averages of a day metric over the last `n` days. */
+const tail = (r: SimResult, key: keyof SimResult["days"][number], n = 30) => mean(r.days.slice(-n).map((d) => d[key] as number));
+
+/** The attackers' verdicts, computed from both runs (so the text follows the numbers). */
+function findings(a: SimResult, b: SimResult): string {
+  const pairOf = (r: SimResult, group: string) => {
+    const attacker = r.actors.find((x) => x.group === group && x.kind !== "twin" && x.kind !== "member")!;
+    const twin = r.actors.find((x) => x.group === group && (x.kind === "twin" || x.kind === "member"))!;
+    return { attacker, twin };
+  };
+  const lines: string[] = ["### What each attacker earns", ""];
+  const verdict = (group: string, what: string) => {
+    const pa = pairOf(a, group);
+    const pb = pairOf(b, group);
+    // Twins differ by chance too (what they happen to hold, when they go offline): within 0.15 is noise.
+    const gap = Math.max(pa.attacker.profitPerCost - pa.twin.profitPerCost, pb.attacker.profitPerCost - pb.twin.profitPerCost);
+    const word = gap > 0.15 ? "**it gains** over honest behaviour" : gap > -0.15 ? "no better than honest behaviour (within the runs' noise)" : "it does worse than honest behaviour";
+    const note = pa.attacker.note.charAt(0).toUpperCase() + pa.attacker.note.slice(1);
+    lines.push(
+      `- **${what}**: profit per unit of cost ${f(pa.attacker.profitPerCost)} (fixed-gate) and ${f(pb.attacker.profitPerCost)} (dynamic-gate), against ${f(pa.twin.profitPerCost)} and ${f(pb.twin.profitPerCost)} for its honest twin: ${word}. ${note}.`,
+    );
+  };
+  verdict("liar", "A client lying about uploads");
+  verdict("self-trader", "A node trading with itself on a hot torrent");
+  verdict("sybil-subnet", "Three identities on one disk, one /24");
+  verdict("sybil-vpn", "Three identities on one disk, three /24s");
+  verdict("relay", "A relaying node");
+  verdict("geo-claim", "A node claiming a far location");
+  verdict("geo-vpn", "A node faking its location through a VPN");
+  const sy = pairOf(a, "sybil-vpn");
+  const months = a.config.days / 30;
+  const extra = (sy.attacker.revenueUsd - sy.twin.revenueUsd) / (2 * months);
+  lines.push(
+    "",
+    `Break-even for the three-identity attack: the two extra identities brought $${f(extra)} a month each over an honest node; an address in another /24 (or /64) that costs less than that makes the attack pay (the run assumes $${a.config.vpnUsdPerMonth}).`,
+  );
+  return lines.join("\n");
+}
+
+export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: number): { markdown: string; summary: string } {
+  mkdirSync(dir, { recursive: true });
+  const days = a.days.map((d) => d.day);
+  const both = (key: keyof SimResult["days"][number], label: string, band?: [keyof SimResult["days"][number], keyof SimResult["days"][number]]): Series[] =>
+    [a, b].map((r, i) => ({
+      name: `${label}, ${r.config.route}`,
+      y: r.days.map((d) => d[key] as number),
+      color: i === 0 ? A_COLOR : B_COLOR,
+      dashed: i === 1,
+      band: band ? { lo: r.days.map((d) => d[band[0]] as number), hi: r.days.map((d) => d[band[1]] as number) } : undefined,
+    }));
+  const shockMarkers = a.config.shocks.map((s, i) => ({ x: s.day + 1, label: `shock ${i + 1}` }));
+  const bountyMarkers = a.config.bounties.map((s) => ({ x: s.day + 1, label: "bounty" }));
+  const plots: Record<string, string> = {};
+
+  plots["replication.svg"] = lineChart({
+    title: "Counted replicas per torrent (median, p10–p90 band)",
+    x: days,
+    xLabel: "day",
+    yLabel: "replicas (one per /24 or /64)",
+    series: both("replicasMedian", "median", ["replicasP10", "replicasP90"]),
+    markers: shockMarkers,
+  });
+  plots["replication-by-rank.svg"] = lineChart({
+    title: "Replicas per torrent at the end, by popularity rank",
+    x: a.finalReplicasByRank.map((t) => t.rank + 1),
+    xLabel: "popularity rank (1 = most wanted)",
+    yLabel: "counted replicas",
+    series: [a, b].map((r, i) => ({ name: r.config.route, y: r.finalReplicasByRank.map((t) => t.replicas), color: i ? B_COLOR : A_COLOR, dashed: i === 1 })),
+  });
+  plots["availability.svg"] = lineChart({
+    title: "Availability",
+    x: days,
+    xLabel: "day",
+    yLabel: "share",
+    yMin: 0,
+    yMax: 1.05,
+    series: [
+      ...both("withReplica", "torrents with a proven replica"),
+      ...both("withThree", "with ≥ 3").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] })),
+      ...both("serviceRatio", "leechers' wanted rate served").map((s) => ({ ...s, color: s.dashed ? PALETTE[5] : PALETTE[4] })),
+    ],
+    markers: shockMarkers,
+  });
+  plots["node-earnings.svg"] = lineChart({
+    title: "Node earnings per GB hosted per day (honest nodes: median, p10–p90)",
+    x: days,
+    xLabel: "day",
+    yLabel: "VIDYA per GB-day",
+    series: both("earnPerGBMedian", "median", ["earnPerGBP10", "earnPerGBP90"]),
+    markers: [...shockMarkers, ...bountyMarkers],
+  });
+  plots["member-cost.svg"] = lineChart({
+    title: "Member cost per GB",
+    x: days,
+    xLabel: "day",
+    yLabel: "VIDYA per GB",
+    series: [...both("pricePerPaidGB", "price per paid GB"), ...both("memberCostPerGB", "net cost per GB downloaded (fees back)").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] }))],
+    markers: shockMarkers,
+  });
+  plots["supply.svg"] = lineChart({
+    title: "Token supply of the sample: emission minted against the schedule, slashes burned",
+    x: days,
+    xLabel: "day",
+    yLabel: "VIDYA (cumulative)",
+    series: [
+      { name: "schedule (emission × epochs)", y: a.days.map((d) => d.schedule), color: "#555", dashed: true },
+      ...both("minted", "minted"),
+      ...both("burned", "burned").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] })),
+    ],
+  });
+  plots["fee-flows.svg"] = lineChart({
+    title: "Daily flows (fixed-gate solid, dynamic-gate dashed)",
+    x: days,
+    xLabel: "day",
+    yLabel: "VIDYA per day",
+    logY: true,
+    yMin: 0.1,
+    series: [
+      ...both("hostingPaid", "hosting pool paid"),
+      ...both("uploadPaid", "upload pool paid").map((s) => ({ ...s, color: PALETTE[2] })),
+      ...both("feesIn", "download fees in").map((s) => ({ ...s, color: PALETTE[3] })),
+      ...both("feesOut", "fees streamed to stakers").map((s) => ({ ...s, color: PALETTE[4] })),
+      ...both("bountyDrawn", "bounty draws").map((s) => ({ ...s, color: PALETTE[5] })),
+    ].map((s) => ({ ...s, name: s.name.replace(/, .*gate$/, s.dashed ? " (B)" : " (A)") })),
+    markers: bountyMarkers,
+  });
+  const e0 = a.config.shocks[0]!.day * 24 - 24;
+  const e1 = e0 + 24 * 5;
+  const window = <T>(xs: T[]) => xs.slice(e0, e1);
+  plots["shock.svg"] = lineChart({
+    title: `Shock 1: a torrent of popularity rank ${a.shockRanks[0]! + 1} becomes ${a.config.shocks[0]!.boost}× as wanted`,
+    x: window(a.epochs).map((e) => (e.epoch - 1) / 24),
+    xLabel: "day",
+    yLabel: "multiplier / replicas",
+    series: [a, b].flatMap((r, i) => [
+      { name: `surge (${r.config.route})`, y: window(r.epochs).map((e) => e.shockSurge[0]!), color: i ? B_COLOR : A_COLOR, dashed: i === 1 },
+      { name: `replicas (${r.config.route})`, y: window(r.epochs).map((e) => e.shockReplicas[0]!), color: i ? PALETTE[3] : PALETTE[2], dashed: i === 1 },
+    ]),
+  });
+  plots["members-and-gate.svg"] = lineChart({
+    title: "Members, and the stake to join (dynamic gate)",
+    x: days,
+    xLabel: "day",
+    yLabel: "members / VIDYA",
+    series: [...both("members", "members"), ...both("gate", "stake to join").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] })), ...both("nodes", "active nodes").map((s) => ({ ...s, color: s.dashed ? PALETTE[5] : PALETTE[4] }))],
+  });
+  plots["attackers.svg"] = barChart({
+    title: "Profit per unit of cost over the run (fixed-gate route)",
+    xLabel: "(revenue − cost) ÷ cost, dollars at the assumed token price",
+    rows: a.actors.map((x) => ({ label: x.name.startsWith("  ") ? `↳ ${x.name.trim().replace(/^its /, "")}` : x.name, value: Number.isFinite(x.profitPerCost) ? x.profitPerCost : 0, color: x.kind === "twin" || x.kind === "honest" || x.kind === "member" ? PALETTE[0] : undefined, note: `${f(x.profitPerCost)}  ($${f(x.profitUsd)})` })),
+  });
+  for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
+
+  const c = a.config;
+  const actorRows = (r: SimResult) =>
+    r.actors.map((x: ActorResult) => `| ${x.name.trim().startsWith("its") || x.name.startsWith("  ") ? `↳ ${x.name.trim()}` : x.name} | ${f(x.revenueTokens, 1)} | ${f(x.revenueUsd)} | ${f(x.costUsd)} | ${f(x.profitUsd)} | **${f(x.profitPerCost)}** | ${x.note} |`).join("\n");
+  const row = (label: string, key: keyof SimResult["days"][number], fmt: (v: number) => string = (v) => f(v, 3)) => `| ${label} | ${fmt(tail(a, key))} | ${fmt(tail(b, key))} |`;
+  const md = `# Token economics: simulation report
+
+Generated by \`npm run simulate\` (sim/, seed ${c.seed}, ${c.days} days of hourly epochs per route, ${f(seconds, 0)} s). Every
+amount the protocol decides comes from the same functions the edge runs (protocol/economics/:
+saturation and surge every 5-minute window, the access route's prices and gate, the freemium
+allotment, one \`settleEpoch\` per epoch, held-back earnings at every claim); what the protocol
+cannot decide (members' wants, swarms moving bytes, nodes choosing and leaving, attackers) is
+modelled in sim/model.ts. Both access routes run from the same seed, side by side: **fixed-gate**
+(stake ${tokens(P.ACCESS_STAKE)} VIDYA to join, ${tokens(P.DOWNLOAD_PRICE_PER_GB)} VIDYA per paid GB × surge) and **dynamic-gate**
+(a stake to join that follows the network's saturation, a flat ${tokens(P.DOWNLOAD_PRICE_PER_GB)} VIDYA per paid GB).
+
+## The model
+
+| | |
+| --- | --- |
+| network | a ${c.emissionScale * 100}% sample of a larger network: it is paid ${c.emissionScale * 100}% of the emission (${f(tokens(P.EMISSION_PER_EPOCH) * c.emissionScale, 2)} VIDYA an epoch), so a node earns what it would in the whole network |
+| torrents | ${c.torrents}, log-normal sizes (median ${c.torrentMedianGB} GB, ${c.torrentMinGB}–${c.torrentMaxGB} GB), Zipf popularity (exponent ${c.zipf}) |
+| shocks | ${c.shocks.map((s) => `day ${s.day}: rank ${s.rank + 1} becomes ${s.boost}× as wanted (half-life ${s.halfLifeHours} h) and ${s.burst * 100}% of the members start it within ${s.burstHours} h (${s.sizeGB} GB)`).join("; ")} |
+| bounties | ${c.bounties.map((s) => `day ${s.day}: ${s.amount} VIDYA on rank ${s.rank + 1}`).join("; ")} |
+| nodes | ${c.initialNodes} at start; ${c.candidatesPerDay} candidates a day join when the published offers beat their costs by ${c.entryMargin}×; a node leaves when three days earn less than ${c.exitMargin}× its costs; disk log-normal around ${c.diskMedianGB} GB (≥ 5 GB); uplink ${c.uplinkMin / 1e6}–${c.uplinkMax / 1e6} MB/s; ten regions; each plans what to host every ${c.replanHours} h (staggered) from \`hostingOffers\`, keeping what it holds at a ${c.keepBias}× bias, plus a couple of torrents it wants anyway |
+| costs | disk $${c.diskUsdPerGBMonth}/GB-month, bandwidth $${c.bandwidthUsdPerGB}/GB, $${c.fixedUsdPerMonth}/node-month, VPN address $${c.vpnUsdPerMonth}/month; token at $${c.tokenPriceUsd} |
+| reliability | honest nodes go offline ${c.offlineChance * 100}% of epochs for up to ${c.offlineMaxEpochs} h, and miss ${c.honestMissChance * 100}% of challenges anyway; each held torrent is challenged once an epoch |
+| members | ${c.initialMembers} prospective at start, ${c.membersPerDay}/day more; join when willing to lock the gate (log-normal, median ${c.willingnessMedian} VIDYA); want log-normal ${c.demandMedianGBPerDay} GB/day; ${c.depositShare * 100}% have a deposit (the rest are slowed past the ${tokens(P.FREE_ALLOTMENT_BYTES * P.ONE_TOKEN) / 1e9} GB allotment); download at up to ${c.leechRate / 1e6} MB/s, then seed ${c.memberSeedHours} h at ${c.memberUplink / 1e6} MB/s; forgo ${c.stakeOpportunityPerYear * 100}%/year on their stake; receive the fee stream as stakers |
+| protocol | as in protocol/params.ts: surge floor ${Number(P.SURGE_FLOOR_BPS) / 1e4}×, cap ${Number(P.SURGE_CAP_BPS) / 1e4}×, target saturation ${Number(P.SATURATION_TARGET_BPS) / 1e4}; hosting ${Number(P.HOSTING_POOL_BPS) / 100}% / upload ${100 - Number(P.HOSTING_POOL_BPS) / 100}% of emission; upload reward ≤ ${Number(P.UPLOAD_PRICE_SHARE_BPS) / 100}% of the price; geo boost +${Number(P.GEO_BOOST_BPS) / 100}%; holdback ${Number(P.HOLDBACK_BPS) / 100}% vesting ${P.HOLDBACK_VESTING_SECONDS / 86400} days; fault fees ${tokens(P.FAULT_FEE_BASE)}–${tokens(P.FAULT_FEE_CAP)} VIDYA |
+
+## Results, the last 30 days
+
+| measure | fixed-gate | dynamic-gate |
+| --- | --- | --- |
+${row("active nodes", "nodes", (v) => f(v, 0))}
+${row("members", "members", (v) => f(v, 0))}
+${row("median counted replicas per torrent", "replicasMedian", (v) => f(v, 1))}
+${row("torrents with a proven replica", "withReplica", pct)}
+${row("torrents with ≥ 3 replicas", "withThree", pct)}
+${row("share of leechers' wanted rate served (slowed members at their slowed rate)", "serviceRatio", pct)}
+${row("node earnings, VIDYA per GB-day (median)", "earnPerGBMedian", (v) => f(v, 4))}
+${row("honest node profit, $ per day (median)", "nodeProfitMedianUsd", (v) => f(v, 3))}
+${row("price per paid GB, VIDYA", "pricePerPaidGB")}
+${row("member net cost per GB downloaded, VIDYA (fees returned to stakers deducted)", "memberCostPerGB")}
+${row("share of downloaded bytes paid (the rest free or slowed)", "paidShare", pct)}
+${row("download fees in, VIDYA/day", "feesIn")}
+${row("hosting pool paid, VIDYA/day", "hostingPaid", (v) => f(v, 1))}
+${row("upload pool paid, VIDYA/day", "uploadPaid", (v) => f(v, 1))}
+${row("emission not paid (no host, dust), VIDYA/day", "unspent", (v) => f(v, 4))}
+${row("stake to join, VIDYA", "gate", (v) => f(v, 0))}
+
+Bounties: ${a.totals.bountyFunded} VIDYA funded; drawn ${f(a.totals.bountyDrawn, 1)} (fixed-gate) and ${f(b.totals.bountyDrawn, 1)} (dynamic-gate) by the end.
+Supply: minted ${f(a.days.at(-1)!.minted, 0)} of a schedule of ${f(a.days.at(-1)!.schedule, 0)} VIDYA (fixed-gate), burned by slashes ${f(a.days.at(-1)!.burned, 1)}.
+
+![replication](replication.svg)
+![replication by rank](replication-by-rank.svg)
+![availability](availability.svg)
+![node earnings](node-earnings.svg)
+![member cost](member-cost.svg)
+![supply](supply.svg)
+![flows](fee-flows.svg)
+![shock](shock.svg)
+![members and gate](members-and-gate.svg)
+
+## Attackers: profit per unit of cost
+
+Each attacker runs inside the same network beside an honest **twin** with the same disk, uplink
+and place, so the comparison is like for like. Revenue is every token earned (paid and held)
+less slashes taken, at $${c.tokenPriceUsd}; costs as above, plus what the attacker pays (fees,
+VPN addresses, stake). Profit per unit of cost = (revenue − cost) ÷ cost.
+
+### fixed-gate
+
+| actor | revenue VIDYA | revenue $ | cost $ | profit $ | profit ÷ cost | note |
+| --- | --- | --- | --- | --- | --- | --- |
+${actorRows(a)}
+
+### dynamic-gate
+
+| actor | revenue VIDYA | revenue $ | cost $ | profit $ | profit ÷ cost | note |
+| --- | --- | --- | --- | --- | --- | --- |
+${actorRows(b)}
+
+![attackers](attackers.svg)
+
+${findings(a, b)}
+
+### Why
+
+- **Lying about uploads** cannot create rewards: a swarm's credit is its paid downloads, and a
+  swarm without paying downloaders credits nobody. But in a swarm *with* paying downloaders the
+  tracker cannot tell a real upload from a reported one, so the liar is credited up to the level
+  the honest uploaders are cut to, and takes that from them (its twin, who really uploads, is
+  credited only what it sent). What would close it is evidence the protocol does not have yet:
+  per-peer reports from downloaders (Vidya's own client could send them), or upload rewards
+  for bonded, challengeable nodes only.
+- **Self-trading** pays the price and earns back at most 80% of it (UPLOAD_PRICE_SHARE_BPS),
+  plus a staker's share of its own fees: it loses at every surge, and the extra demand it
+  creates raises the price it pays before it raises anything it earns.
+- **Identities behind one address** are counted once per torrent; the copies earn only when the
+  first identity misses a challenge they answer. **Identities behind several addresses** are
+  counted each, and on one disk they split the torrents' weight three ways; what stops them is
+  the price of the addresses (break-even above). A /64 of IPv6 is often free: counting IPv6 per
+  /48 or per network operator would raise the price.
+- **Relaying** passes most challenges only where others seed the torrent, misses some, and a
+  node whose misses run into a second epoch is suspended (no hosting reward) while its fault
+  fees grow and take its held-back earnings: it keeps a fraction of an honest node's income and
+  adds no availability. Its honest twin (the same 40 GB actually stored) is the best earner of
+  the run: size amortises a node's fixed costs.
+- **Location** is what the edge sees: a claimed location changes nothing; a VPN exit elsewhere
+  buys the 15% geo boost on some torrents but costs the VPN and the challenges its round trips
+  miss.
+
+### Which access route the numbers favour
+
+- Members: the fixed gate's surge pricing is cheaper per GB on average (${f(tail(a, "pricePerPaidGB"), 3)} against
+  ${f(tail(b, "pricePerPaidGB"), 3)} VIDYA per paid GB): idle torrents fall to the 0.5× floor and only saturated swarms cost
+  more, for the hours they are saturated. The dynamic gate's stake to join sat at its floor
+  (${f(tail(b, "gate"), 0)} VIDYA) all run, since the network as a whole never saturated, so it admitted more members
+  (${f(tail(b, "members"), 0)} against ${f(tail(a, "members"), 0)}) and charged a flat price.
+- Nodes and availability: nearly equal (${f(tail(a, "nodes"), 0)} and ${f(tail(b, "nodes"), 0)} nodes, ${f(tail(a, "replicasMedian"), 1)} and ${f(tail(b, "replicasMedian"), 1)} median replicas); in both
+  the hot torrent's surge raised its hosting weight and drew replicas within hours (shock plot).
+- Stakers: the dynamic gate's flat price brings more fees (${f(tail(b, "feesIn"), 1)} against ${f(tail(a, "feesIn"), 1)} VIDYA a day).
+- On these numbers the default, **fixed-gate**, serves members better per GB and rations a hot
+  torrent by price while it is hot; **dynamic-gate** suits a community that wants cheap entry
+  and a steady price, and gives stakers more.
+
+Self-trading in numbers (fixed-gate): the pair paid ${f(a.totals.selfTrade.paidTokens, 2)} VIDYA to download the hot torrent
+from itself and its node earned about ${f(a.totals.selfTrade.earnedTokens, 2)} VIDYA of upload reward on those bytes
+(dynamic-gate: ${f(b.totals.selfTrade.paidTokens, 2)} paid, ${f(b.totals.selfTrade.earnedTokens, 2)} earned).
+`;
+  writeFileSync(join(dir, "report.md"), md);
+  const summary = [
+    `fixed-gate: ${f(tail(a, "nodes"), 0)} nodes, median ${f(tail(a, "replicasMedian"), 1)} replicas, ${pct(tail(a, "serviceRatio"))} served, ${f(tail(a, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(a, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
+    `dynamic-gate: ${f(tail(b, "nodes"), 0)} nodes, median ${f(tail(b, "replicasMedian"), 1)} replicas, ${pct(tail(b, "serviceRatio"))} served, ${f(tail(b, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(b, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
+    ...a.actors.map((x, i) => `${x.name.padEnd(52)} ${f(x.profitPerCost).padStart(7)} ${f(b.actors[i]?.profitPerCost ?? NaN).padStart(7)}`),
+  ].join("\n");
+  return { markdown: md, summary };
+}
