@@ -12,6 +12,8 @@ import { clients } from "../../scripts/network/chain.ts";
 import { LocalNetwork, type EpochInfo, type RunningNode } from "../../scripts/network/network.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { contextWithWallet, launchChromium, screenshot } from "./support/browser.ts";
+import { formatVidya } from "../../protocol/format.ts";
+import { HOLDBACK_BPS } from "../../protocol/params.ts";
 
 describe("the members' site in Chromium", () => {
   let net: LocalNetwork;
@@ -87,6 +89,8 @@ describe("the members' site in Chromium", () => {
     expect((await net.claimedOnChain(node.address)).claimed).toBe(BigInt(leaf.cumulative));
     await page.reload();
     expect(await page.textContent("main")).toContain("Nothing to claim now.");
+    // Half of the claim is held back as the node's bond, vesting (contracts/src/HeldEarnings.sol).
+    expect(await page.textContent('[data-testid="held"]')).toBe(formatVidya((BigInt(leaf.cumulative) * HOLDBACK_BPS) / 10_000n));
   });
 
   it("stakes through the wallet (approve, then stake) and shows the staked balance change on-chain", async () => {

@@ -79,3 +79,10 @@ export async function isFinal(env: Env, epoch: number): Promise<boolean> {
   const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
   return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "isFinal", args: [BigInt(epoch)] });
 }
+
+/** A node's held-back earnings (contracts/src/HeldEarnings.sol): its bond, vesting; `vested` is releasable now. */
+export async function heldOf(env: Env, account: Address): Promise<{ unvested: bigint; vested: bigint; vestEnd: bigint }> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  const [unvested, vested, vestEnd] = await publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "heldOf", args: [account] });
+  return { unvested, vested, vestEnd };
+}

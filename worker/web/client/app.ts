@@ -3,13 +3,14 @@
 
 import { signIn } from "./signin.ts";
 import { checkProof } from "./explorer.ts";
-import { claim } from "./claim.ts";
+import { claim, release } from "./claim.ts";
 import { submitTx } from "./tx-form.ts";
 import { claimBadge } from "./badge.ts";
 
 function wire(): void {
   for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="signin"]')) el.addEventListener("click", () => void signIn(el));
   for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="claim"]')) el.addEventListener("click", () => void claim(el));
+  for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="release"]')) el.addEventListener("click", () => void release(el));
   for (const form of document.querySelectorAll<HTMLFormElement>('form[data-action="check-proof"]')) {
     form.addEventListener("submit", (e) => {
       e.preventDefault();

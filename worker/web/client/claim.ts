@@ -24,3 +24,11 @@ export async function claim(button: HTMLButtonElement): Promise<void> {
     button.disabled = false;
   }
 }
+
+/** Pays a node the part of its held-back earnings that has vested (anyone may send it). */
+export async function release(button: HTMLButtonElement): Promise<void> {
+  const { account, chainId, epochRewards } = button.dataset;
+  button.disabled = true;
+  const ok = await sendAndWatch({ chainId: Number(chainId), address: epochRewards as Address, abi: epochRewardsAbi, functionName: "releaseVested", args: [account as Address], label: "Release" }, statusFor("release"));
+  if (!ok) button.disabled = false;
+}

@@ -5,14 +5,14 @@ import { desc, eq } from "drizzle-orm";
 import { html } from "hono/html";
 import type { Address } from "viem";
 import { formatBytes, formatVidya } from "../../../protocol/format.ts";
-import { ONE_TOKEN } from "../../../protocol/params.ts";
+import { HOLDBACK_BPS, HOLDBACK_VESTING_SECONDS, ONE_TOKEN } from "../../../protocol/params.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { badRequest } from "../../errors.ts";
-import { chainConfigured, claimedOf, isFinal } from "../../chain/client.ts";
+import { chainConfigured, claimedOf, heldOf, isFinal } from "../../chain/client.ts";
 import { nodeStatus } from "../../nodes/status.ts";
 import { barChart } from "../plot.ts";
-import { page, type PageOptions } from "../layout.ts";
+import { page, when, type PageOptions } from "../layout.ts";
 
 type Who = Pick<PageOptions, "account" | "member">;
 
@@ -21,6 +21,8 @@ const FINALITY_LOOKBACK = 8;
 
 export interface ClaimState {
   claimed: bigint;
+  /** Held back from earlier claims: the node's bond, vesting; `vested` can be released now. */
+  held: { unvested: bigint; vested: bigint; vestEnd: bigint };
   /** The newest final epoch with a leaf for the node, and the leaf's cumulative amount. */
   final?: { epoch: number; cumulative: bigint };
   /** Posted but still inside the dispute window. */
@@ -31,7 +33,8 @@ async function claimState(env: Env, node: string): Promise<ClaimState | undefine
   if (!chainConfigured(env) || !env.EPOCH_REWARDS_ADDRESS) return undefined;
   const leaves = await db(env.DB).select({ epoch: schema.leaves.epoch, cumulative: schema.leaves.cumulative }).from(schema.leaves).where(eq(schema.leaves.account, node)).orderBy(desc(schema.leaves.epoch)).limit(FINALITY_LOOKBACK);
   try {
-    const state: ClaimState = { claimed: await claimedOf(env, node as Address) };
+    const [claimed, held] = await Promise.all([claimedOf(env, node as Address), heldOf(env, node as Address)]);
+    const state: ClaimState = { claimed, held };
     for (const l of leaves) {
       if (await isFinal(env, l.epoch)) {
         state.final = { epoch: l.epoch, cumulative: BigInt(l.cumulative) };
@@ -73,7 +76,8 @@ export async function nodePage(env: Env, who: Who, raw: string) {
 <div><span class="label">Hosting</span><span class="value">${formatBytes(status.hostedBytes)}</span><span class="sub">${status.hosted.length} torrents</span></div>
 <div><span class="label">Challenges passed</span><span class="value" data-testid="pass-rate">${percent(passed, passed + failed)}</span><span class="sub">${passed} passed, ${failed} failed</span></div>
 <div><span class="label">Earned to date</span><span class="value">${formatVidya(BigInt(status.cumulativeEarned))}</span></div>
-<div><span class="label">Claimable now</span><span class="value">${claim ? formatVidya(claimable) : "—"}</span><span class="sub">${claim ? `claimed ${formatVidya(claim.claimed)}` : "no chain configured"}</span></div>
+<div><span class="label">Claimable now</span><span class="value" data-testid="claimable">${claim ? formatVidya(claimable) : "—"}</span><span class="sub">${claim ? `claimed ${formatVidya(claim.claimed)}` : "no chain configured"}</span></div>
+${claim ? html`<div><span class="label">Held back (bond)</span><span class="value" data-testid="held">${formatVidya(claim.held.unvested)}</span><span class="sub">${claim.held.unvested > 0n ? html`vesting until ${when(Number(claim.held.vestEnd) * 1000)}` : "nothing vesting"}${claim.held.vested > 0n ? ` · ${formatVidya(claim.held.vested)} vested` : ""}</span></div>` : ""}
 </div>
 
 <h2>Earnings per epoch</h2>
@@ -84,11 +88,16 @@ ${claim
 <h2>Claim</h2>
 ${claim.final && claimable > 0n
   ? html`<p>Epoch ${claim.final.epoch} is final and owes this node ${formatVidya(claimable)} (cumulative ${formatVidya(claim.final.cumulative)}, claimed ${formatVidya(claim.claimed)}).
-Anyone may send the claim; the tokens go to the node.</p>
+Anyone may send the claim; the tokens go to the node: ${(10_000n - HOLDBACK_BPS) / 100n}% now, and ${HOLDBACK_BPS / 100n}% held back as the node's
+slashable bond, vesting over ${Math.round(HOLDBACK_VESTING_SECONDS / 86_400)} days.</p>
 <p><button type="button" class="primary" data-action="claim" data-account="${node}" data-epoch="${claim.final.epoch}" data-cumulative="${claim.final.cumulative.toString()}"
   data-chain-id="${chainId(env)}" data-epoch-rewards="${env.EPOCH_REWARDS_ADDRESS ?? ""}">Claim ${formatVidya(claimable)}</button></p>
 <p class="status" data-status="claim" role="status" aria-live="polite"></p>`
   : html`<p>Nothing to claim now.</p>`}
+${claim.held.vested > 0n
+  ? html`<p><button type="button" data-action="release" data-account="${node}" data-chain-id="${chainId(env)}" data-epoch-rewards="${env.EPOCH_REWARDS_ADDRESS ?? ""}">Release ${formatVidya(claim.held.vested)} vested</button></p>
+<p class="status" data-status="release" role="status" aria-live="polite"></p>`
+  : ""}
 ${claim.pending ? html`<p class="muted">Epoch ${claim.pending.epoch} (cumulative ${formatVidya(claim.pending.cumulative)}) becomes claimable when its dispute window ends.</p>` : ""}
 </section>`
   : ""}
