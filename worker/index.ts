@@ -15,6 +15,7 @@ import { torrentDownload, torrentsAdmin, torrentsApi } from "./torrents/routes.t
 import { invitesAdmin, invitesApi } from "./members/invites.ts";
 import { membersAdmin, passkeyApi } from "./members/passkey-reset.ts";
 import { metricsRoute } from "./metrics/routes.ts";
+import { clientsAdmin } from "./announce/clients.ts";
 import { epochsApi } from "./epoch/routes.ts";
 import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
@@ -55,6 +56,7 @@ app.route("/admin", admin);
 app.route("/admin", invitesAdmin);
 app.route("/admin", membersAdmin);
 app.route("/admin", torrentsAdmin);
+app.route("/admin", clientsAdmin);
 app.route("/", metricsRoute);
 
 // Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.

@@ -5,7 +5,12 @@
 // `A2-1-36-0-`). The defaults are here; admins allow, refuse or attach a warning to a prefix
 // in D1 (client_rules), and the longest matching prefix decides.
 
+import { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
+import { HttpError } from "../errors.ts";
+import { requireAdmin } from "../admin.ts";
 
 export interface ClientRule {
   prefix: string;
@@ -77,3 +82,44 @@ export function refusal(rules: readonly ClientRule[], peerId: string): string {
   const names = [...new Set(rules.filter((r) => r.allowed).map((r) => r.name))].join(", ");
   return `Your client is not on the allow-list (peer id ${clientTag(peerId)}); allowed: ${names}`;
 }
+
+// ---------------------------------------------------------------------------------------
+// Admin routes: GET /admin/clients (effective list), PUT /admin/clients/:prefix
+// { name, allowed, warning? }, DELETE /admin/clients/:prefix (back to the default).
+
+export const clientsAdmin = new Hono<{ Bindings: Env }>();
+clientsAdmin.use("*", requireAdmin);
+
+function prefixParam(raw: string): string {
+  // Peer-id prefixes are ASCII (BEP 20); 1 to 12 bytes.
+  if (!/^[\x21-\x7e]{1,12}$/.test(raw)) throw new HttpError(400, "bad_request", "prefix must be 1 to 12 printable ASCII characters");
+  return raw;
+}
+
+clientsAdmin.get("/clients", async (c) => {
+  forgetClientRules();
+  return c.json({ defaults: DEFAULT_CLIENTS, rules: await clientRules(c.env.DB) });
+});
+
+clientsAdmin.put("/clients/:prefix", async (c) => {
+  const prefix = prefixParam(c.req.param("prefix"));
+  const body = (await c.req.json().catch(() => null)) as { name?: unknown; allowed?: unknown; warning?: unknown } | null;
+  if (!body || typeof body.name !== "string" || !body.name || body.name.length > 64 || typeof body.allowed !== "boolean")
+    throw new HttpError(400, "bad_request", "body must be { name: string, allowed: boolean, warning?: string }");
+  if (body.warning !== undefined && body.warning !== null && (typeof body.warning !== "string" || body.warning.length > 200))
+    throw new HttpError(400, "bad_request", "warning must be a string of at most 200 characters");
+  const rule = { prefix, name: body.name, allowed: body.allowed, warning: (body.warning as string | null | undefined) ?? null, updatedAt: Date.now() };
+  await db(c.env.DB)
+    .insert(schema.clientRules)
+    .values(rule)
+    .onConflictDoUpdate({ target: schema.clientRules.prefix, set: { name: rule.name, allowed: rule.allowed, warning: rule.warning, updatedAt: rule.updatedAt } });
+  forgetClientRules();
+  return c.json({ prefix, name: rule.name, allowed: rule.allowed, warning: rule.warning });
+});
+
+clientsAdmin.delete("/clients/:prefix", async (c) => {
+  const prefix = prefixParam(c.req.param("prefix"));
+  await db(c.env.DB).delete(schema.clientRules).where(eq(schema.clientRules.prefix, prefix));
+  forgetClientRules();
+  return c.json({ prefix, rules: await clientRules(c.env.DB) });
+});

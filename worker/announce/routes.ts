@@ -144,7 +144,7 @@ tracker.get("/:passkey/announce", async (c) => {
     if (member.slowed) warnings.push("your account is slowed (fewer peers, longer interval): see your allotment on the site");
     if (client.warning) warnings.push(client.warning);
     countInWorker("announce_ok");
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), now);
+    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
     return bencodedResponse(
       announceBody({
         complete: r.complete,
@@ -152,14 +152,14 @@ tracker.get("/:passkey/announce", async (c) => {
         downloaded: r.downloaded,
         interval: jitteredInterval(member.slowed),
         minInterval: ANNOUNCE_MIN_INTERVAL_SECONDS,
-        peers: q.compact ? r.peers : dictPeers(r.peers, r.ids4 ?? "", 6, q.noPeerId),
+        peers: q.compact ? r.peers : [...dictPeers(r.peers, r.ids4 ?? "", 6, q.noPeerId), ...dictPeers(r.peers6, r.ids6 ?? "", 18, q.noPeerId)],
         peers6: q.compact ? r.peers6 : undefined,
         trackerId: r.tid ? String(r.tid) : undefined,
         warning: warnings.join("; ") || undefined,
       }),
     );
   } catch (e) {
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), now);
+    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
     return failure("announce", e);
   }
 });
@@ -214,10 +214,10 @@ tracker.get("/:passkey/scrape", async (c) => {
       for (const [h, st] of Object.entries(r) as [string, SwarmStats][]) files.set(byHex.get(h)!, st);
     }
     countInWorker("scrape_ok");
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), now);
+    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
     return bencodedResponse(scrapeBody(files, ANNOUNCE_MIN_INTERVAL_SECONDS));
   } catch (e) {
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), now);
+    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
     return failure("scrape", e);
   }
 });

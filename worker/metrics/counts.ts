@@ -17,20 +17,21 @@ export function countInWorker(name: string, n = 1): void {
   pending.set(name, (pending.get(name) ?? 0) + n);
 }
 
-/** Ships this isolate's counts when due; call with the request's waitUntil. */
-export function shipCounts(env: Env, waitUntil: (p: Promise<unknown>) => void, now = Date.now(), force = false): void {
-  if (pending.size === 0 || (!force && now - lastShip < SHIP_MS)) return;
+/** Ships this isolate's counts when due (or now, with `force`); call with the request's waitUntil. */
+export function shipCounts(env: Env, waitUntil: (p: Promise<unknown>) => void, force = false): Promise<void> | undefined {
+  const now = Date.now();
+  if (pending.size === 0 || (!force && now - lastShip < SHIP_MS)) return undefined;
   lastShip = now;
   const counts = Object.fromEntries(pending);
   pending.clear();
   const ns = env.SWARM;
-  waitUntil(
-    ns
-      .get(ns.idFromName(shardName(shipShard)))
-      .addCounts(counts)
-      .catch(() => {
-        // Lost counts are put back for the next ship.
-        for (const [k, v] of Object.entries(counts)) countInWorker(k, v);
-      }),
-  );
+  const shipped = ns
+    .get(ns.idFromName(shardName(shipShard)))
+    .addCounts(counts)
+    .catch(() => {
+      // Lost counts are put back for the next ship.
+      for (const [k, v] of Object.entries(counts)) countInWorker(k, v);
+    });
+  waitUntil(shipped);
+  return shipped;
 }

@@ -11,6 +11,7 @@ import { HttpError } from "../errors.ts";
 import { tokenMatches } from "../admin.ts";
 import { SWARM_SHARDS, shardName, type ShardMetrics } from "../swarm/shard.ts";
 import { WS_SHARDS, wsShardName } from "../ws/swarm.ts";
+import { shipCounts } from "./counts.ts";
 
 interface Family {
   name: string;
@@ -103,6 +104,8 @@ metricsRoute.get("/metrics", async (c) => {
   const header = c.req.header("Authorization") ?? "";
   const given = header.startsWith("Bearer ") ? header.slice(7) : "";
   if (!expected || !given || !(await tokenMatches(given, expected))) throw new HttpError(401, "unauthorized", "metrics token required");
+  // This isolate's own counts first, so they are in what it answers.
+  await shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), true);
   const ns = c.env.SWARM;
   const wsNs = c.env.WS_SWARM;
   const [shards, ws] = await Promise.all([

@@ -415,7 +415,7 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4 = a.ep;
       p.v4Seen = now;
     }
-    this.scheduleAlarm(now);
+    this.scheduleAlarm(Date.now());
     return this.answer(s, p, a, warn);
   }
 
@@ -503,7 +503,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.ws.delete(key);
       p.gone = true;
     }
-    this.scheduleAlarm(now);
+    this.scheduleAlarm(Date.now());
     return { ok: true };
   }
 
