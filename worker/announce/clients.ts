@@ -79,7 +79,11 @@ export function clientTag(peerId: string): string {
 
 /** The refusal, with what is allowed (TRACKER-NOTES: a failure reason clients show). */
 export function refusal(rules: readonly ClientRule[], peerId: string): string {
-  const names = [...new Set(rules.filter((r) => r.allowed).map((r) => r.name))].join(", ");
+  const rank = (r: ClientRule) => {
+    const i = DEFAULT_CLIENTS.findIndex((d) => d.prefix === r.prefix);
+    return i < 0 ? DEFAULT_CLIENTS.length : i;
+  };
+  const names = [...new Set([...rules].filter((r) => r.allowed).sort((a, b) => rank(a) - rank(b)).map((r) => r.name))].join(", ");
   return `Your client is not on the allow-list (peer id ${clientTag(peerId)}); allowed: ${names}`;
 }
 

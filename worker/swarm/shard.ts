@@ -333,7 +333,7 @@ export class SwarmShard extends DurableObject<Env> {
   async announce(a: AnnounceInput): Promise<AnnounceOutput> {
     const now = a.now;
     this.count("announces");
-    if (this.refusedPasskey(a.pk, now)) {
+    if (this.refusedPasskey(a.pk, Date.now())) {
       this.count("failures_revoked");
       return { ok: false, code: "revoked", reason: "this passkey was reset: download the .torrent again from the site" };
     }
@@ -458,7 +458,7 @@ export class SwarmShard extends DurableObject<Env> {
   async creditWs(a: WsCreditInput): Promise<{ ok: boolean; reason?: string }> {
     const now = a.now;
     this.count("ws_announces");
-    if (this.refusedPasskey(a.pk, now)) return { ok: false, reason: "this passkey was reset: download the .torrent again from the site" };
+    if (this.refusedPasskey(a.pk, Date.now())) return { ok: false, reason: "this passkey was reset: download the .torrent again from the site" };
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(a.m);
