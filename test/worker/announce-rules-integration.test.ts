@@ -186,7 +186,7 @@ describe("announce rules", () => {
     await announce(pk[0]!, { infoHash: ih, peerId: seedId, left: 0, event: "started", ip: "10.29.0.1", port: 51413 });
     await announce(pk[2]!, { infoHash: ih, peerId: peerId("dict-seed6"), left: 0, event: "started", ip: "2001:db8::29", port: 6882 });
     const r = await announce(pk[1]!, { infoHash: ih, peerId: peerId("dict-leech"), left: 10, event: "started", ip: "10.29.0.2", extra: "compact=0" });
-    const peers = (r.body.peers as BDict[]).map((p) => ({ ip: text(p.ip), port: p.port, id: text(p["peer id"]) }));
+    const peers = (r.body.peers as BDict[]).map((p) => ({ ip: text(p.ip), port: p.port as number, id: text(p["peer id"]) }));
     expect(peers.sort((x, y) => x.port - y.port)).toEqual([
       { ip: "2001:db8::29", port: 6882, id: new TextDecoder().decode(peerId("dict-seed6")) },
       { ip: "10.29.0.1", port: 51413, id: new TextDecoder().decode(seedId) },
