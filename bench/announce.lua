@@ -1,11 +1,16 @@
 -- wrk script for bench/tracker.ts: BitTorrent announces as clients send them (BEP 3, 23).
---   wrk -s bench/announce.lua <url> -- <path prefix> <info hash file> <many|hot|fill> <cf|plain> [peers per thread]
--- Each thread keeps a pool of peers (random 20-byte peer ids, ports and counters), each tied to
--- one info hash from the file (40 hex per line), and re-announces a random one per request:
--- swarms of a steady size, as on a tracker whose clients come back every interval. "hot" puts
--- every peer in the first torrent's swarm. "fill" announces each peer of the pool once, in
--- turn over the file's torrents, then stops (to weigh memory per peer). "cf" adds
--- CF-Connecting-IP as Cloudflare's edge does. Prints one line "BENCH {json}" with
+--   wrk -s bench/announce.lua <url> -- <path prefix> <info hash file> <many|hot|fill> <cf|plain> [peers per thread] [passkey file]
+-- Each thread keeps a pool of peers (qBittorrent-style peer ids, ports and counters), each tied
+-- to one info hash from the file (40 hex per line) and, with a passkey file (one per line), to
+-- one member's passkey URL; it re-announces a random one per request: swarms of a steady
+-- size, as on a tracker whose clients come back every interval. "hot" puts every peer in the
+-- first torrent's swarm. "fill" announces each peer of the pool once, in turn over the file's
+-- torrents, then stops (to weigh memory per peer). "cf" adds CF-Connecting-IP as Cloudflare's
+-- edge does, a fresh address per request: a pool re-announces every few seconds, far sooner
+-- than min interval, and a private tracker answers an endpoint that comes back that soon with
+-- no peers; from a new address (another interface of the client) it answers in full, which is
+-- the work this measures. Peers of one member are spread so that no member has more than a
+-- few sessions in a swarm (the tracker's limit). Prints one line "BENCH {json}" with
 -- throughput, latency percentiles and outcomes.
 
 local threads = {}
@@ -28,15 +33,16 @@ local function random_bytes(n)
 end
 
 local peers = {}
-local prefix, cf, fill
+local cf, fill
 local sent = 0
 
 function init(args)
-  prefix = args[1] or ""
+  local prefix = args[1] or ""
   local file = args[2]
   local mode = args[3] or "many"
   cf = args[4] == "cf"
   local pool = tonumber(args[5] or "10000")
+  local keyfile = args[6]
   math.randomseed(7919 * (id or 1))
   local hashes = {}
   for line in io.lines(file) do
@@ -45,14 +51,29 @@ function init(args)
       table.insert(hashes, escape(raw))
     end
   end
+  local keys = {}
+  if keyfile and #keyfile > 0 then
+    for line in io.lines(keyfile) do
+      if #line == 32 then table.insert(keys, line) end
+    end
+  end
   if mode == "hot" then hashes = { hashes[1] } end
   fill = mode == "fill"
   for i = 1, pool do
+    -- A global index across threads, so members and peer ids never repeat between threads.
+    local g = ((id or 1) - 1) * pool + i - 1
+    local t = fill and (g % #hashes) + 1 or math.random(#hashes)
+    local path = prefix
+    if #keys > 0 then
+      -- In fill mode a torrent's peers are consecutive members; otherwise members cycle.
+      local k = fill and (math.floor(g / #hashes) % #keys) or (g % #keys)
+      path = "/" .. keys[k + 1]
+    end
     peers[i] = {
-      info_hash = fill and hashes[(i % #hashes) + 1] or hashes[math.random(#hashes)],
-      peer_id = fill and string.format("-BN0001-%02d%010d", id or 1, i) or escape("-BN0001-" .. random_bytes(12)),
+      path = path,
+      info_hash = hashes[t],
+      peer_id = escape("-qB4650-" .. (fill and string.format("%012d", g) or random_bytes(12))),
       port = math.random(1025, 65535),
-      ip = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254),
       uploaded = 0,
       downloaded = 0,
       left = (math.random(4) == 1) and 0 or math.random(1, 1000000000),
@@ -75,11 +96,11 @@ function request()
     p.downloaded = p.downloaded + got
     p.left = p.left - got
   end
-  local path = prefix .. "/announce?info_hash=" .. p.info_hash .. "&peer_id=" .. p.peer_id ..
+  local path = p.path .. "/announce?info_hash=" .. p.info_hash .. "&peer_id=" .. p.peer_id ..
     "&port=" .. p.port .. "&uploaded=" .. p.uploaded .. "&downloaded=" .. p.downloaded ..
     "&left=" .. p.left .. "&corrupt=0&key=1A2B3C4D&numwant=50&compact=1&no_peer_id=1&supportcrypto=1"
   local headers = {}
-  if cf then headers["CF-Connecting-IP"] = p.ip end
+  if cf then headers["CF-Connecting-IP"] = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254) end
   return wrk.format("GET", path, headers)
 end
 

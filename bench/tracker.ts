@@ -50,6 +50,9 @@ const FILL = Number(flags.fill);
 const ONLY = new Set(flags.only.split(","));
 const ADMIN_TOKEN = "bench-admin-token";
 const PASSKEY = "0123456789abcdef0123456789abcdef";
+/** Members announcing (one passkey each): enough that none has more than a few sessions in a swarm. */
+const MEMBERS = 10_000;
+const KEYS_FILE = join(OUT, "passkeys.txt");
 
 interface WrkResult {
   requests: number;
@@ -95,15 +98,25 @@ function log(message: string): void {
 }
 
 /** Runs wrk with bench/announce.lua and returns its BENCH line. */
-async function wrk(url: string, lua: { prefix: string; hashes: string; mode: "many" | "hot" | "fill"; cf: boolean; pool?: number }, seconds = SECONDS, connections = CONNECTIONS): Promise<WrkResult> {
-  const args = ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", lua.prefix, lua.hashes, lua.mode, lua.cf ? "cf" : "plain", String(lua.pool ?? POOL)];
+interface LuaArgs {
+  prefix: string;
+  hashes: string;
+  mode: "many" | "hot" | "fill";
+  cf: boolean;
+  pool?: number;
+  /** A file of passkeys, one per member: each peer announces at one member's URL. */
+  keys?: string;
+}
+
+async function wrk(url: string, lua: LuaArgs, seconds = SECONDS, connections = CONNECTIONS): Promise<WrkResult> {
+  const args = ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", lua.prefix, lua.hashes, lua.mode, lua.cf ? "cf" : "plain", String(lua.pool ?? POOL), lua.keys ?? ""];
   const { stdout } = await run("wrk", args, { timeoutMs: (seconds + 60) * 1000 });
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
   if (!line) throw new Error(`wrk printed no BENCH line:\n${stdout}`);
   return JSON.parse(line.slice(6)) as WrkResult;
 }
 
-async function measure(server: string, url: string, lua: { prefix: string; hashes: string; cf: boolean }, hot: boolean): Promise<void> {
+async function measure(server: string, url: string, lua: Omit<LuaArgs, "mode">, hot: boolean): Promise<void> {
   // A short warm-up, not counted: JIT, connection setup, the first D1 reads.
   await wrk(url, { ...lua, mode: "many" }, 2);
   for (const load of hot ? (["many", "hot"] as const) : (["many"] as const)) {
@@ -192,10 +205,20 @@ async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{
   for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort())
     for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint"))
       if (statement.trim()) await d1.prepare(statement).run();
-  await d1
-    .prepare("INSERT INTO members (account, passkey, admission, created_at) VALUES (?, ?, 'invite', ?)")
-    .bind("0x" + "be".repeat(20), PASSKEY, Date.now())
-    .run();
+  // Members who joined long ago (not newcomers), one passkey each.
+  const joined = Date.now() - 90 * 86_400_000;
+  const keys: string[] = [];
+  const insert = d1.prepare("INSERT INTO members (account, passkey, admission, created_at) VALUES (?, ?, 'invite', ?)");
+  for (let i = 0; i < MEMBERS; i += 500) {
+    const batch = [];
+    for (let j = i; j < Math.min(MEMBERS, i + 500); j++) {
+      const passkey = j === 0 ? PASSKEY : j.toString(16).padStart(8, "0").repeat(4);
+      keys.push(passkey);
+      batch.push(insert.bind("0x" + j.toString(16).padStart(40, "0"), passkey, joined));
+    }
+    await d1.batch(batch);
+  }
+  writeFileSync(KEYS_FILE, keys.join("\n") + "\n");
   return { mf, url };
 }
 
@@ -265,6 +288,25 @@ async function workerHeapUsed(inspectorPort: number): Promise<number> {
 
 let workerdBytesPerPeer: { bytes: number; peers: number } | undefined;
 
+/** What the flush design wrote for the announces measured, from the shards' own counters (GET /metrics). */
+interface FlushCost {
+  announces: number;
+  d1Rows: number;
+  doRows: number;
+  flushes: number;
+}
+let flushCost: FlushCost | undefined;
+
+async function writesPerAnnounce(url: string): Promise<FlushCost> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const sum = (name: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith(name + "{") || l.startsWith(name + " "))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  return { announces: sum("vidya_announces_total"), d1Rows: sum("vidya_d1_rows_written_total"), doRows: sum("vidya_do_rows_written_total"), flushes: sum("vidya_flushes_total") };
+}
+
 async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
   const script = await buildWorker();
   const inspectorPort = await freePort();
@@ -274,7 +316,9 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
     const registered = await registerTorrents(url);
     writeFileSync(hashesFile, registered.join("\n") + "\n");
     hashes.splice(0, hashes.length, ...registered);
-    await measure("vidya (workerd)", url, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, true);
+    await measure("vidya (workerd)", url, { prefix: "", hashes: hashesFile, cf: true, keys: KEYS_FILE }, true);
+    await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
+    flushCost = await writesPerAnnounce(url);
 
     // Memory: more distinct peers (spread over every swarm, as sharding spreads them over the
     // shards; one swarm alone would measure the hot-swarm scan, not memory), then weigh the
@@ -290,12 +334,9 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
     const rate = many ? many.ok / (many.duration_us / 1e6) : 1_000;
     const seconds = Math.min(300, Math.ceil((FILL / Math.max(rate, 100)) * 1.5) + 5);
     log(`memory: announcing ${FILL} more distinct peers (at most ${seconds} s)`);
-    await wrk(url, { prefix: `/${PASSKEY}`, hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS) }, seconds);
-    const afterNow = await workerHeapUsed(inspectorPort);
-    await new Promise((r) => setTimeout(r, 6_000));
+    await wrk(url, { prefix: "", hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS), keys: KEYS_FILE }, seconds);
+    await new Promise((r) => setTimeout(r, 7_000));
     const after = await workerHeapUsed(inspectorPort);
-    log("DEBUG targets " + JSON.stringify(((await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string }[]).map((t) => t.id)));
-    log(`DEBUG heap before ${before} right after ${afterNow} after wait ${after}`);
     const peers = (await scrapePeers(url, registered)) - peersBefore;
     workerdBytesPerPeer = { bytes: Math.round((after - before) / peers), peers };
   } catch (e) {
@@ -419,6 +460,13 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
       `${"memory per peer, workerd heap".padEnd(34)} ${workerdBytesPerPeer.bytes} B   target ≤ 500 B  ${workerdBytesPerPeer.bytes <= 500 ? "met" : "NOT met"}` +
         `   (V8 heap growth of the worker's isolate over ${workerdBytesPerPeer.peers.toLocaleString("en-US")} more peers, after GC and flush)`,
     );
+  if (flushCost && flushCost.announces > 0) {
+    const perM = (n: number) => Math.round((n / flushCost!.announces) * 1e6).toLocaleString("en-US");
+    out.push(
+      `${"D1 rows written per 10⁶ announces".padEnd(34)} ${perM(flushCost.d1Rows)}   (${flushCost.d1Rows.toLocaleString("en-US")} rows over ${flushCost.announces.toLocaleString("en-US")} announces in ${flushCost.flushes.toLocaleString("en-US")} batches, D1's own count)`,
+      `${"shard SQLite rows per 10⁶ announces".padEnd(34)} ${perM(flushCost.doRows)}   (write-behind and outbox)`,
+    );
+  }
   if (memory)
     out.push(
       `${"memory per peer, SwarmShard in Node".padEnd(34)} ${memory.bytesPerPeer ?? "?"} B (${memory.bytesPerPeerWithPending} B before the flush)` +

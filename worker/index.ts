@@ -6,7 +6,7 @@ import { ReportError } from "../protocol/reports/eip712.ts";
 import { chainId, type Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
-import { tracker } from "./announce/routes.ts";
+import { announceFastPath, tracker } from "./announce/routes.ts";
 import { webSocketTracker } from "./ws/routes.ts";
 import { membersApi } from "./members/routes.ts";
 import { memberStats } from "./members/stats.ts";
@@ -79,7 +79,8 @@ app.onError((err, c) => {
 });
 
 export default {
-  fetch: app.fetch,
+  // Announces skip the router (most of the traffic); everything else goes through Hono.
+  fetch: (request, env, ctx) => announceFastPath(request, env, ctx) ?? app.fetch(request, env, ctx),
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       tick(env, controller.scheduledTime).then(

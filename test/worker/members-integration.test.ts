@@ -80,9 +80,9 @@ describe("passkey reset", () => {
     // An isolate that still caches the old passkey reaches the shard, which refuses it.
     const shard = env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(f.infoHash))));
     const r = await runInDurableObject(shard, (s: SwarmShard) =>
-      s.announce({ ih: f.infoHash, pid: bytesToBinary(peerId("rst")), m: acct(1), pk: old, ep: "\x0a\x3c\x00\x01\x1a\xe1", up: 0, down: 0, left: 0, ev: EV_NONE, nw: 50, now: tick(), tf: 0, mf: 0, tid: 0, ids: false }),
+      s.announce({ ih: f.infoHash, pid: bytesToBinary(peerId("rst")), pk: old, client: true, ep: "\x0a\x3c\x00\x01\x1a\xe1", up: 0, down: 0, left: 0, ev: EV_NONE, nw: 50, now: tick(), tid: 0, ids: false }),
     );
-    expect(r).toMatchObject({ ok: false, code: "revoked" });
+    expect(r).toMatchObject({ ok: false, code: "revoked_passkey" });
   });
 
   it("closes a WebTorrent connection made with the old passkey", async () => {

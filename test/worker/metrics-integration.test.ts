@@ -60,7 +60,8 @@ describe("GET /metrics", () => {
       expect(seen.has(line.split(/[{ ]/)[0]!), line).toBe(true);
     }
 
-    expect(total(text, "vidya_announces_total")).toBe(3);
+    // Every announce that parsed reached a shard (it resolves passkeys and torrents); the malformed one did not.
+    expect(total(text, "vidya_announces_total")).toBe(6);
     expect(total(text, "vidya_announce_requests_total")).toBe(3);
     expect(total(text, "vidya_announce_failures_total", { reason: "unknown_passkey" })).toBe(1);
     expect(total(text, "vidya_announce_failures_total", { reason: "unregistered" })).toBe(1);

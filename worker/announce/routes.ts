@@ -9,30 +9,23 @@ import { ANNOUNCE_INTERVAL_SECONDS, ANNOUNCE_MIN_INTERVAL_SECONDS } from "../../
 import { toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
 import { edgeAddress } from "../edge.ts";
-import { forgetPasskey, memberRecord, torrentRecord, torrentRecords, type MemberRecord } from "../members/lookup.ts";
+import { PASSKEY, forgetPasskey, memberRecord, torrentRecords, type MemberRecord } from "../members/lookup.ts";
 import { compactEndpoint, parseIp } from "../swarm/ip.ts";
 import { EVENT_CODES } from "../swarm/credit.ts";
-import { SWARM_SHARDS, shardName, shardOf, type AnnounceOutput, type SwarmStats, type SwarmShard } from "../swarm/shard.ts";
+import { SWARM_SHARDS, shardName, shardOf, type RefusalCode, type SwarmStats, type SwarmShard } from "../swarm/shard.ts";
 import { countInWorker, shipCounts } from "../metrics/counts.ts";
-import { clientRules, matchClient, refusal } from "./clients.ts";
+import { clientRules, matchClient, refusal, type ClientRule } from "./clients.ts";
 import { QueryError, parseAnnounce, parseScrape, rawQueryOf } from "./query.ts";
 import { announceBody, bencodedResponse, endpointText, failureBody, scrapeBody, type DictPeer, type ScrapeFile } from "./response.ts";
-import {
-  MODERATION_RETRY_SECONDS,
-  NEWCOMER,
-  NEWCOMER_MS,
-  PERMANENT_RETRY_SECONDS,
-  SLOWED_INTERVAL_FACTOR,
-  SLOWED_NUMWANT,
-  TRANSIENT_RETRY_SECONDS,
-  WARN_TOO_SOON,
-} from "./rules.ts";
+import { MAX_PEERS_PER_MEMBER_TORRENT, MODERATION_RETRY_SECONDS, PERMANENT_RETRY_SECONDS, SLOWED_INTERVAL_FACTOR, TRANSIENT_RETRY_SECONDS, WARN_TOO_SOON } from "./rules.ts";
 
 /** A refusal clients can read, with its retry timer and a reason code for /metrics. */
 export class TrackerFailure extends Error {
   readonly retrySeconds: number;
   readonly code: string;
   readonly never: boolean;
+  /** Already counted where it was decided (a swarm shard's refusal). */
+  counted = false;
   constructor(code: string, message: string, retrySeconds: number, never = false) {
     super(message);
     this.code = code;
@@ -45,7 +38,7 @@ export const UNREGISTERED = "Unregistered torrent";
 
 function failure(kind: "announce" | "scrape", e: unknown): Response {
   if (e instanceof TrackerFailure) {
-    countInWorker(`${kind}_failure_${e.code}`);
+    if (!e.counted) countInWorker(`${kind}_failure_${e.code}`);
     return bencodedResponse(failureBody(e.message, e.retrySeconds, e.never));
   }
   if (e instanceof QueryError) {
@@ -81,76 +74,85 @@ export function requestNow(c: Context<{ Bindings: Env }>): number {
 
 async function authenticate(env: Env, passkey: string): Promise<MemberRecord> {
   const member = await memberRecord(env.DB, passkey);
-  if (!member) throw new TrackerFailure("unknown_passkey", "unknown passkey: download the .torrent again from the site", PERMANENT_RETRY_SECONDS, true);
+  if (!member) throw new TrackerFailure("unknown_passkey", UNKNOWN_PASSKEY, PERMANENT_RETRY_SECONDS, true);
   return member;
 }
 
-function refusedByShard(passkey: string, r: Extract<AnnounceOutput, { ok: false }>): TrackerFailure {
-  if (r.code === "revoked") {
-    forgetPasskey(passkey);
-    return new TrackerFailure("revoked_passkey", r.reason, PERMANENT_RETRY_SECONDS, true);
+const UNKNOWN_PASSKEY = "unknown passkey: download the .torrent again from the site";
+
+/** A shard's refusal in words clients show, with the retry timer that fits it. */
+export function refusalFailure(code: RefusalCode, passkey: string, rules: readonly ClientRule[], peerId: string): TrackerFailure {
+  switch (code) {
+    case "unknown_passkey":
+      return new TrackerFailure(code, UNKNOWN_PASSKEY, PERMANENT_RETRY_SECONDS, true);
+    case "revoked_passkey":
+      forgetPasskey(passkey);
+      return new TrackerFailure(code, "this passkey was reset: download the .torrent again from the site", PERMANENT_RETRY_SECONDS, true);
+    case "client_not_allowed":
+      return new TrackerFailure(code, refusal(rules, peerId), PERMANENT_RETRY_SECONDS, true);
+    case "unregistered":
+      return new TrackerFailure(code, UNREGISTERED, PERMANENT_RETRY_SECONDS);
+    case "pending_moderation":
+      // UNIT3D's moderation states; a short retry (TRACKER-NOTES): it clears once a curator acts.
+      return new TrackerFailure(code, "Torrent is waiting for moderation: it will work once a curator approves it", MODERATION_RETRY_SECONDS);
+    case "rejected":
+      return new TrackerFailure(code, "Torrent was rejected by moderation", PERMANENT_RETRY_SECONDS, true);
+    case "too_many_peers":
+      return new TrackerFailure(code, `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`, ANNOUNCE_MIN_INTERVAL_SECONDS);
   }
-  return new TrackerFailure(r.code, r.reason, ANNOUNCE_MIN_INTERVAL_SECONDS);
 }
 
-/** What the torrent's state means for an announce (UNIT3D's moderation states). */
-function checkTorrent(t: { status: string } | undefined): void {
-  if (!t) throw new TrackerFailure("unregistered", UNREGISTERED, PERMANENT_RETRY_SECONDS);
-  if (t.status === "pending")
-    throw new TrackerFailure("pending_moderation", "Torrent is waiting for moderation: it will work once a curator approves it", MODERATION_RETRY_SECONDS);
-  if (t.status !== "approved") throw new TrackerFailure("rejected", "Torrent was rejected by moderation", PERMANENT_RETRY_SECONDS, true);
-}
-
-export const tracker = new Hono<{ Bindings: Env }>();
-
-tracker.get("/:passkey/announce", async (c) => {
-  const now = requestNow(c);
+/**
+ * One announce: parse, check the client against the allow-list (cached per isolate), and one
+ * RPC to the swarm shard, which resolves the passkey and the torrent from its own memory
+ * (swarm/directory.ts), credits, and picks the peers. No D1 read or write on this path.
+ */
+export async function announceRequest(url: string, headers: Headers, passkey: string, env: Env, waitUntil: (p: Promise<unknown>) => void, now: number): Promise<Response> {
   try {
-    const q = parseAnnounce(rawQueryOf(c.req.url));
-    const passkey = c.req.param("passkey");
-    const member = await authenticate(c.env, passkey);
-    const rules = await clientRules(c.env.DB, now);
+    const q = parseAnnounce(rawQueryOf(url));
+    // A passkey that cannot be one is refused here; any other is the shard's to check.
+    if (!PASSKEY.test(passkey)) throw new TrackerFailure("unknown_passkey", UNKNOWN_PASSKEY, PERMANENT_RETRY_SECONDS, true);
+    const rules = await clientRules(env.DB, now);
     const client = matchClient(rules, q.peerId);
-    if (!client?.allowed) throw new TrackerFailure("client_not_allowed", refusal(rules, q.peerId), PERMANENT_RETRY_SECONDS, true);
     const ih = toHex(binary(q.infoHash));
-    const torrent = await torrentRecord(c.env.DB, ih, now);
-    checkTorrent(torrent);
     // The address the edge saw; ip=, ipv4= and ipv6= are never read (BEP 7: they would let
     // anyone point a swarm at a victim).
-    const address = edgeAddress(c.req.raw.headers, c.env);
+    const address = edgeAddress(headers, env);
     const ip = address ? parseIp(address) : undefined;
     if (!ip) throw new TrackerFailure("no_address", "cannot determine your address", TRANSIENT_RETRY_SECONDS);
-    const r = await shardStub(c.env, shardOf(ih)).announce({
+    const r = await shardStub(env, shardOf(ih)).announce({
       ih,
       pid: q.peerId,
-      m: member.account,
       pk: passkey,
+      client: client?.allowed === true,
       ep: compactEndpoint(ip, q.port),
       up: q.uploaded,
       down: q.downloaded,
       left: q.left,
       ev: EVENT_CODES[q.event]!,
-      nw: member.slowed ? Math.min(q.numwant, SLOWED_NUMWANT) : q.numwant,
+      nw: q.numwant,
       now,
-      tf: torrent!.flags,
-      mf: now - member.createdAt < NEWCOMER_MS ? NEWCOMER : 0,
       tid: q.trackerId,
       ids: !q.compact,
     });
-    if (!r.ok) throw refusedByShard(passkey, r);
+    if (!r.ok) {
+      const f = refusalFailure(r.code, passkey, rules, q.peerId);
+      f.counted = true;
+      throw f;
+    }
     const warnings: string[] = [];
     if (r.warn & WARN_TOO_SOON)
       warnings.push(`announced again before the min interval (${ANNOUNCE_MIN_INTERVAL_SECONDS} s) from the same address: no peers this time`);
-    if (member.slowed) warnings.push("your account is slowed (fewer peers, longer interval): see your allotment on the site");
-    if (client.warning) warnings.push(client.warning);
+    if (r.slowed) warnings.push("your account is slowed (fewer peers, longer interval): see your allotment on the site");
+    if (client?.warning) warnings.push(client.warning);
     countInWorker("announce_ok");
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
+    shipCounts(env, waitUntil);
     return bencodedResponse(
       announceBody({
         complete: r.complete,
         incomplete: r.incomplete,
         downloaded: r.downloaded,
-        interval: jitteredInterval(member.slowed),
+        interval: jitteredInterval(r.slowed),
         minInterval: ANNOUNCE_MIN_INTERVAL_SECONDS,
         peers: q.compact ? r.peers : [...dictPeers(r.peers, r.ids4 ?? "", 6, q.noPeerId), ...dictPeers(r.peers6, r.ids6 ?? "", 18, q.noPeerId)],
         peers6: q.compact ? r.peers6 : undefined,
@@ -159,10 +161,37 @@ tracker.get("/:passkey/announce", async (c) => {
       }),
     );
   } catch (e) {
-    shipCounts(c.env, (p) => c.executionCtx.waitUntil(p));
+    shipCounts(env, waitUntil);
     return failure("announce", e);
   }
-});
+}
+
+export const tracker = new Hono<{ Bindings: Env }>();
+
+tracker.get("/:passkey/announce", (c) =>
+  announceRequest(c.req.url, c.req.raw.headers, c.req.param("passkey"), c.env, (p) => c.executionCtx.waitUntil(p), requestNow(c)),
+);
+
+/**
+ * The announce without the router: `GET /<passkey>/announce?…` is most of a tracker's traffic,
+ * so the worker's fetch answers it before Hono sees it (the same handler as the route above).
+ */
+export function announceFastPath(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> | undefined {
+  if (request.method !== "GET" || request.headers.has("Upgrade")) return undefined;
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const q = url.indexOf("?", start);
+  const path = q < 0 ? url.slice(start) : url.slice(start, q);
+  if (path.length !== 42 || !path.endsWith("/announce")) return undefined;
+  const passkey = path.slice(1, 33);
+  if (!PASSKEY.test(passkey)) return undefined;
+  let now = Date.now();
+  if (env.TEST_CLOCK === "1") {
+    const t = Number(request.headers.get("X-Test-Now"));
+    if (Number.isSafeInteger(t) && t > 0) now = t;
+  }
+  return announceRequest(url, request.headers, passkey, env, (p) => ctx.waitUntil(p), now);
+}
 
 /** BEP 3's dictionary model from compact entries (IPv6 peers are listed too, as text addresses). */
 function dictPeers(compact: string, ids: string, size: number, noPeerId: boolean): DictPeer[] {

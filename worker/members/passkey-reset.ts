@@ -77,8 +77,9 @@ membersAdmin.post("/members/:account", async (c) => {
     .where(eq(schema.members.account, account))
     .returning({ account: schema.members.account, passkey: schema.members.passkey, inviteQuota: schema.members.inviteQuota, slowed: schema.members.slowed });
   if (rows.length !== 1) throw new HttpError(404, "not_found", "no such member");
-  // This isolate sees the change at once; others within their cache's minute.
+  // This isolate and every swarm shard read the member again at once.
   forgetPasskey(rows[0]!.passkey);
+  await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(c.env, i).forgetMember(rows[0]!.passkey)));
   const { passkey: _, ...member } = rows[0]!;
   return c.json(member);
 });

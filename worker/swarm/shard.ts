@@ -11,7 +11,8 @@ import { DurableObject } from "cloudflare:workers";
 import { ANNOUNCE_INTERVAL_SECONDS } from "../../protocol/params.ts";
 import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
-import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER, WARN_TOO_SOON } from "../announce/rules.ts";
+import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER_MS, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
+import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { alreadyApplied, batchSql, type AccRow, type Batch, type SwarmRow } from "./flush.ts";
@@ -45,10 +46,10 @@ export interface AnnounceInput {
   ih: string;
   /** Peer id, 20 bytes as a binary string. */
   pid: string;
-  /** Member account. */
-  m: string;
-  /** The passkey used (refused here at once after a reset). */
+  /** The passkey used: the shard resolves the member (directory.ts) and refuses a reset one at once. */
   pk: string;
+  /** Whether the client's peer id is on the allow-list (the worker holds the list and words the refusal). */
+  client: boolean;
   /** The endpoint the edge saw, compact: 6 bytes (IPv4) or 18 (IPv6), binary string. */
   ep: string;
   up: number;
@@ -59,10 +60,6 @@ export interface AnnounceInput {
   /** Peers wanted (already bounded by the worker). */
   nw: number;
   now: number;
-  /** Torrent flags (rules.ts FREELEECH | NEUTRAL | DOUBLE_UPLOAD). */
-  tf: number;
-  /** Member flags (rules.ts NEWCOMER). */
-  mf: number;
   /** The tracker id the client echoed, 0 for none. */
   tid: number;
   /** Also return the peers' ids (BEP 3 dictionary model). */
@@ -85,22 +82,24 @@ export type AnnounceOutput =
       tid: number;
       /** WARN_* bits (rules.ts). */
       warn: number;
+      /** The member is slowed (fewer peers were given; the worker sets a longer interval and says why). */
+      slowed: boolean;
     }
-  | { ok: false; code: "revoked" | "too_many_peers"; reason: string };
+  | { ok: false; code: RefusalCode };
+
+/** Why the shard refused an announce; the worker words it (announce/routes.ts). */
+export type RefusalCode = "unknown_passkey" | "revoked_passkey" | "client_not_allowed" | "unregistered" | "pending_moderation" | "rejected" | "too_many_peers";
 
 /** An announce of WebTorrent's WebSocket tracker, for accounting only (its peers live in ws/swarm.ts). */
 export interface WsCreditInput {
   ih: string;
   pid: string;
-  m: string;
   pk: string;
   up: number;
   down: number;
   left: number;
   ev: number;
   now: number;
-  tf: number;
-  mf: number;
 }
 
 export interface SwarmStats {
@@ -195,9 +194,11 @@ export class SwarmShard extends DurableObject<Env> {
   private lastFlushAt = 0;
   private lastFlushMs = 0;
   private readonly c: Record<string, number> = {};
+  private readonly dir: Directory;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.dir = new Directory(env.DB);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec(SCHEMA);
@@ -330,16 +331,44 @@ export class SwarmShard extends DurableObject<Env> {
     return until !== undefined && until > now;
   }
 
+  /** The member and torrent of a request, from memory or (batched) D1; a refusal code otherwise. */
+  private async resolve(pk: string, ih: string): Promise<{ m: MemberInfo; t: TorrentInfo } | RefusalCode> {
+    const clock = Date.now();
+    if (this.refusedPasskey(pk, clock)) return "revoked_passkey";
+    let m = this.dir.memberNow(pk, clock);
+    let t = this.dir.torrentNow(ih, clock);
+    if (m === MISS || t === MISS) {
+      this.count("directory_misses");
+      [m, t] = await Promise.all([m === MISS ? this.dir.loadMember(pk, clock) : m, t === MISS ? this.dir.loadTorrent(ih, clock) : t]);
+      // A reset may have landed while D1 answered.
+      if (this.refusedPasskey(pk, Date.now())) return "revoked_passkey";
+    }
+    if (!m) return "unknown_passkey";
+    if (!t) return "unregistered";
+    if (t.status === "pending") return "pending_moderation";
+    if (t.status !== "approved") return "rejected";
+    return { m, t };
+  }
+
   async announce(a: AnnounceInput): Promise<AnnounceOutput> {
     const now = a.now;
     this.count("announces");
-    if (this.refusedPasskey(a.pk, Date.now())) {
-      this.count("failures_revoked");
-      return { ok: false, code: "revoked", reason: "this passkey was reset: download the .torrent again from the site" };
+    const r = await this.resolve(a.pk, a.ih);
+    if (typeof r === "string") {
+      this.count(`failures_${r}`);
+      return { ok: false, code: r };
     }
+    // Passkey first, then the client (as Ocelot orders them), then the torrent's state.
+    if (!a.client) {
+      this.count("failures_client_not_allowed");
+      return { ok: false, code: "client_not_allowed" };
+    }
+    const tf = r.t.flags;
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
+    if (r.m.slowed) a.nw = Math.min(a.nw, SLOWED_NUMWANT);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
-    const member = this.memberIndex(a.m);
+    const member = this.memberIndex(r.m.account);
     const key = `${member}:${a.pid}`;
     const v6 = a.ep.length === 18;
     let p = s.peers.get(key);
@@ -347,14 +376,10 @@ export class SwarmShard extends DurableObject<Env> {
 
     if (!p) {
       // Nothing to stop: a stopped announce of an unknown session changes nothing and credits nothing.
-      if (a.ev === EV_STOPPED) return this.answer(s, undefined, a, 0);
+      if (a.ev === EV_STOPPED) return this.answer(s, undefined, a, 0, r.m.slowed);
       if ((s.perMember.get(member) ?? 0) >= MAX_PEERS_PER_MEMBER_TORRENT) {
         this.count("failures_too_many_peers");
-        return {
-          ok: false,
-          code: "too_many_peers",
-          reason: `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`,
-        };
+        return { ok: false, code: "too_many_peers" };
       }
       // A first sighting credits zero: its counters are the session's baseline.
       p = {
@@ -374,7 +399,7 @@ export class SwarmShard extends DurableObject<Env> {
         kind: kindOf(a.left, a.ev === EV_PAUSED),
         at: 0,
         // Newcomers download what needs seeders without charge (rules.ts HOT_MAX_SEEDERS).
-        free: (a.mf & NEWCOMER) !== 0 && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
         gone: false,
         ws: false,
         acc: undefined,
@@ -389,7 +414,7 @@ export class SwarmShard extends DurableObject<Env> {
         warn |= WARN_TOO_SOON;
         this.count("too_soon");
       }
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: a.tf });
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf });
       this.count(`announces_${cr.outcome.replace("-", "_")}`);
       if (cr.outcome !== "stale") {
         const wasLeeching = p.left > 0;
@@ -416,10 +441,10 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4Seen = now;
     }
     this.scheduleAlarm(Date.now());
-    return this.answer(s, p, a, warn);
+    return this.answer(s, p, a, warn, r.m.slowed);
   }
 
-  private answer(s: Swarm, p: Peer | undefined, a: AnnounceInput, warn: number): AnnounceOutput {
+  private answer(s: Swarm, p: Peer | undefined, a: AnnounceInput, warn: number, slowed: boolean): AnnounceOutput {
     let peers = "";
     let peers6 = "";
     let ids4 = "";
@@ -447,6 +472,7 @@ export class SwarmShard extends DurableObject<Env> {
       ...(a.ids ? { ids4, ids6 } : {}),
       tid: p?.session ?? 0,
       warn,
+      slowed,
     };
   }
 
@@ -455,13 +481,16 @@ export class SwarmShard extends DurableObject<Env> {
    * HTTP, from the counters the client reports; the session is kept apart from the HTTP
    * swarm (a WebRTC peer cannot be handed to a TCP client).
    */
-  async creditWs(a: WsCreditInput): Promise<{ ok: boolean; reason?: string }> {
+  async creditWs(a: WsCreditInput): Promise<{ ok: true } | { ok: false; code: RefusalCode }> {
     const now = a.now;
     this.count("ws_announces");
-    if (this.refusedPasskey(a.pk, Date.now())) return { ok: false, reason: "this passkey was reset: download the .torrent again from the site" };
+    const r = await this.resolve(a.pk, a.ih);
+    if (typeof r === "string") return { ok: false, code: r };
+    const tf = r.t.flags;
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
-    const member = this.memberIndex(a.m);
+    const member = this.memberIndex(r.m.account);
     const key = `${member}:${a.pid}`;
     let p = s.ws.get(key);
     if (!p) {
@@ -482,7 +511,7 @@ export class SwarmShard extends DurableObject<Env> {
         lastCredit: now,
         kind: kindOf(a.left, false),
         at: 0,
-        free: (a.mf & NEWCOMER) !== 0 && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
         gone: false,
         ws: true,
         acc: undefined,
@@ -490,7 +519,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.ws.set(key, p);
       this.addCredit(p, s, undefined, now);
     } else {
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: a.tf });
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf });
       if (cr.outcome !== "stale") {
         if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
         p.left = a.left;
@@ -539,9 +568,20 @@ export class SwarmShard extends DurableObject<Env> {
   /** A passkey reset: refuse the old one here at once, for longer than any isolate caches it. */
   async revokePasskey(passkey: string, now = Date.now()): Promise<void> {
     const until = now + REVOCATION_MS;
+    this.dir.forgetMember(passkey);
     this.revoked.set(passkey, until);
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO revoked (passkey, until) VALUES (?, ?)", passkey, until);
     await this.ensureAlarm(now);
+  }
+
+  /** A member changed (slowed, say): read it again at its next announce. */
+  forgetMember(passkey: string): void {
+    this.dir.forgetMember(passkey);
+  }
+
+  /** A torrent uploaded, moderated or re-flagged: read it again at its next announce. */
+  forgetTorrent(infoHash: string): void {
+    this.dir.forgetTorrent(infoHash);
   }
 
   /** Counts from the worker isolates (failures before any shard, by reason), for /metrics. */
@@ -565,7 +605,7 @@ export class SwarmShard extends DurableObject<Env> {
     const oldest = Math.min(this.due.size ? this.oldestDue : now, outbox.oldest ?? now);
     return {
       shard: this.shard >= 0 ? this.shard : shard,
-      counters: { ...this.c },
+      counters: { ...this.c, directory_queries: this.dir.queries },
       gauges: {
         swarms: this.swarms.size,
         peers,
@@ -579,6 +619,8 @@ export class SwarmShard extends DurableObject<Env> {
         last_flush_duration_seconds: this.lastFlushMs / 1_000,
         last_flush_age_seconds: this.lastFlushAt ? (now - this.lastFlushAt) / 1_000 : -1,
         revoked_passkeys: this.revoked.size,
+        cached_members: this.dir.size.members,
+        cached_torrents: this.dir.size.torrents,
       },
     };
   }

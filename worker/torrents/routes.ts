@@ -15,6 +15,14 @@ import { HttpError, badRequest, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
 import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
 import { forgetTorrent, memberByPasskey } from "../members/lookup.ts";
+import { shardStub } from "../announce/routes.ts";
+import { shardOf } from "../swarm/shard.ts";
+
+/** This isolate and the torrent's swarm shard read it again at once; other isolates within their cache's minute. */
+async function changedTorrent(env: Env, infoHash: string): Promise<void> {
+  forgetTorrent(infoHash);
+  await shardStub(env, shardOf(infoHash)).forgetTorrent(infoHash);
+}
 
 /** D1 stores at most 2 MB in one value; real .torrent files are far smaller. */
 const MAX_TORRENT_BYTES = 2_000_000;
@@ -116,7 +124,7 @@ async function addTorrent(env: Env, bytes: Uint8Array, storageRootParam: string 
   };
   const inserted = await db(env.DB).insert(schema.torrents).values(row).onConflictDoNothing().returning({ infoHash: schema.torrents.infoHash });
   if (inserted.length === 0) throw new HttpError(409, "already_exists", `torrent ${meta.infoHash} is already in the index`);
-  forgetTorrent(meta.infoHash);
+  await changedTorrent(env, meta.infoHash);
   return torrentJson(row);
 }
 
@@ -206,9 +214,9 @@ async function moderate(env: Env, infoHash: string, status: "approved" | "reject
     .where(eq(schema.torrents.infoHash, infoHash))
     .returning({ infoHash: schema.torrents.infoHash });
   if (rows.length !== 1) throw notFound("no such torrent");
-  // This isolate answers with the new status at once; others within their cache's minute,
-  // which is the retry interval a pending torrent's announces were given.
-  forgetTorrent(infoHash);
+  // Announces see the new status at once (the shard); the index's other isolates within their
+  // cache's minute, the retry interval a pending torrent's announces were given.
+  await changedTorrent(env, infoHash);
   return torrentJson((await listed(env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!);
 }
 
@@ -229,6 +237,6 @@ torrentsAdmin.post("/torrents/:infoHash/flags", async (c) => {
   if (Object.keys(set).length === 0) throw badRequest("nothing to set: freeleech, neutral or doubleUpload");
   const rows = await db(c.env.DB).update(schema.torrents).set(set).where(eq(schema.torrents.infoHash, infoHash)).returning({ infoHash: schema.torrents.infoHash });
   if (rows.length !== 1) throw notFound("no such torrent");
-  forgetTorrent(infoHash);
+  await changedTorrent(c.env, infoHash);
   return c.json(torrentJson((await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!));
 });

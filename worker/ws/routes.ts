@@ -13,7 +13,6 @@ import { createMiddleware } from "hono/factory";
 import type { Env } from "../env.ts";
 import { forgetPasskey, memberRecord, registeredTorrents, torrentRecord, type MemberRecord } from "../members/lookup.ts";
 import { clientRules, matchClient, refusal } from "../announce/clients.ts";
-import { NEWCOMER, NEWCOMER_MS } from "../announce/rules.ts";
 import { UNREGISTERED, shardStub } from "../announce/routes.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STARTED, EV_STOPPED } from "../swarm/credit.ts";
 import { shardOf } from "../swarm/shard.ts";
@@ -103,24 +102,20 @@ class Connection {
       if (!matchClient(rules, m.peer_id)?.allowed) throw new WsFailure(refusal(rules, m.peer_id), "announce", m.info_hash, "client_not_allowed");
       // Credited like an HTTP announce, from the counters WebTorrent reports (its torrent's
       // uploaded and downloaded); the swarm shard refuses a reset passkey at once.
-      const now = Date.now();
       const credit = shardStub(this.env, shardOf(hex)).creditWs({
         ih: hex,
         pid: m.peer_id,
-        m: this.member.account,
         pk: this.passkey,
         up: m.uploaded,
         down: m.downloaded,
         left: Number.isFinite(m.left) ? m.left : Number.MAX_SAFE_INTEGER,
         ev: EVENTS[m.event],
-        now,
-        tf: torrent.flags,
-        mf: now - this.member.createdAt < NEWCOMER_MS ? NEWCOMER : 0,
+        now: Date.now(),
       });
       const [credited] = await Promise.all([credit, this.link(wsShardOf(hex)).then((ws) => ws.send(JSON.stringify(m)))]);
-      if (!credited.ok) {
+      if (!credited.ok && (credited.code === "revoked_passkey" || credited.code === "unknown_passkey")) {
         forgetPasskey(this.passkey);
-        this.reply(failureFrame(new WsFailure(credited.reason ?? "passkey reset", "announce", m.info_hash, "revoked_passkey")));
+        this.reply(failureFrame(new WsFailure("this passkey was reset: download the .torrent again from the site", "announce", m.info_hash, "revoked_passkey")));
         return this.close(REVOKED_CLOSE_CODE, "passkey reset");
       }
       countInWorker("ws_ok");
