@@ -4,8 +4,9 @@
 -- to one info hash from the file (40 hex per line) and, with a passkey file (one per line), to
 -- one member's passkey URL; it re-announces a random one per request: swarms of a steady
 -- size, as on a tracker whose clients come back every interval. "hot" puts every peer in the
--- first torrent's swarm. "fill" announces each peer of the pool once, in turn over the file's
--- torrents, then stops (to weigh memory per peer). "cf" adds CF-Connecting-IP as Cloudflare's
+-- first torrent's swarm. "warm" and "warm-hot" announce each peer of those pools once (a
+-- tracker's steady state: every session known) and stop. "fill" announces each peer of the pool
+-- once, in turn over the file's torrents, then stops (to weigh memory per peer). "cf" adds CF-Connecting-IP as Cloudflare's
 -- edge does, a fresh address per request: a pool re-announces every few seconds, far sooner
 -- than min interval, and a private tracker answers an endpoint that comes back that soon with
 -- no peers; from a new address (another interface of the client) it answers in full, which is
@@ -33,7 +34,7 @@ local function random_bytes(n)
 end
 
 local peers = {}
-local cf, fill
+local cf, fill, warm
 local sent = 0
 
 function init(args)
@@ -57,8 +58,10 @@ function init(args)
       if #line == 32 then table.insert(keys, line) end
     end
   end
-  if mode == "hot" then hashes = { hashes[1] } end
+  if mode == "hot" or mode == "warm-hot" then hashes = { hashes[1] } end
   fill = mode == "fill"
+  -- "warm" and "warm-hot": the same pool as "many" and "hot", each peer announced once, in turn.
+  warm = mode == "warm" or mode == "warm-hot"
   for i = 1, pool do
     -- A global index across threads, so members and peer ids never repeat between threads.
     local g = ((id or 1) - 1) * pool + i - 1
@@ -84,7 +87,7 @@ end
 
 function request()
   local p
-  if fill then
+  if fill or warm then
     sent = sent + 1
     p = peers[math.min(sent, #peers)]
   else
@@ -112,7 +115,7 @@ function response(status, headers, body)
   else
     ok = ok + 1
   end
-  if fill and ok + failures + other >= #peers then wrk.thread:stop() end
+  if (fill or warm) and ok + failures + other >= #peers then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

@@ -101,7 +101,7 @@ function log(message: string): void {
 interface LuaArgs {
   prefix: string;
   hashes: string;
-  mode: "many" | "hot" | "fill";
+  mode: "many" | "hot" | "fill" | "warm" | "warm-hot";
   cf: boolean;
   pool?: number;
   /** A file of passkeys, one per member: each peer announces at one member's URL. */
@@ -116,10 +116,16 @@ async function wrk(url: string, lua: LuaArgs, seconds = SECONDS, connections = C
   return JSON.parse(line.slice(6)) as WrkResult;
 }
 
+/** wrk waits out -d even when its threads stop early: size a one-pass run from a rate. */
+const passSeconds = (peers: number, rate: number) => Math.min(600, Math.ceil((peers / Math.max(rate, 50)) * 1.3) + 3);
+
 async function measure(server: string, url: string, lua: Omit<LuaArgs, "mode">, hot: boolean): Promise<void> {
-  // A short warm-up, not counted: JIT, connection setup, the first D1 reads.
-  await wrk(url, { ...lua, mode: "many" }, 2);
+  // Not counted: JIT and connections, then every session of the pool announced once, as on a
+  // tracker whose clients are all known (their members and torrents read, their sessions in the swarms).
+  const probe = await wrk(url, { ...lua, mode: "many" }, 2);
+  const rate = probe.requests / (probe.duration_us / 1e6);
   for (const load of hot ? (["many", "hot"] as const) : (["many"] as const)) {
+    await wrk(url, { ...lua, mode: load === "hot" ? "warm-hot" : "warm" }, passSeconds(POOL * THREADS, rate));
     log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${SECONDS} s`);
     const result = await wrk(url, { ...lua, mode: load });
     rows.push({ server, load, result });
@@ -258,11 +264,19 @@ async function scrapePeers(url: string, hashes: string[]): Promise<number> {
 }
 
 /** The V8 heap of the worker's isolate (it also runs its Durable Objects), after a full GC. */
+/** The V8 heap of the worker's isolate(s) (they also run its Durable Objects), after full GCs. */
 async function workerHeapUsed(inspectorPort: number): Promise<number> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string; title?: string; webSocketDebuggerUrl?: string }[];
-  const target = targets.find((t) => t.webSocketDebuggerUrl && /vidya/.test(t.title ?? t.id)) ?? targets.find((t) => t.webSocketDebuggerUrl);
-  if (!target?.webSocketDebuggerUrl) throw new Error("no inspector target for the worker");
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  // Miniflare's own workers (entry, D1, cache, …) are not ours.
+  const ours = targets.filter((t) => t.webSocketDebuggerUrl && /vidya/.test(t.title ?? t.id));
+  if (ours.length === 0) throw new Error(`no inspector target for the worker among ${targets.map((t) => t.title ?? t.id).join(", ")}`);
+  let used = 0;
+  for (const target of ours) used += await heapOf(target.webSocketDebuggerUrl!);
+  return used;
+}
+
+async function heapOf(url: string): Promise<number> {
+  const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
     ws.onerror = () => reject(new Error("inspector connection failed"));
@@ -322,22 +336,24 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
 
     // Memory: more distinct peers (spread over every swarm, as sharding spreads them over the
     // shards; one swarm alone would measure the hot-swarm scan, not memory), then weigh the
-    // isolate's heap. All shards of a worker share one isolate locally.
+    // isolate's heap. All shards of a worker share one isolate locally. An idle shard is
+    // evicted after seconds (and reads its swarms back from its SQLite when used), so each
+    // weighing follows a scrape of every torrent, which loads every swarm into memory.
     const fillFile = join(OUT, "fill-torrents.txt");
     writeFileSync(fillFile, registered.join("\n") + "\n");
+    await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
     const peersBefore = await scrapePeers(url, registered);
-    await new Promise((r) => setTimeout(r, 6_000)); // the shards' alarms flush pending accounting
     const before = await workerHeapUsed(inspectorPort);
     // wrk's threads stop once their peers are sent, but wrk itself waits out -d: size it from
     // the rate just measured, with room to spare (fewer peers only make the figure coarser).
     const many = rows.find((r) => r.server.startsWith("vidya") && r.load === "many")?.result;
     const rate = many ? many.ok / (many.duration_us / 1e6) : 1_000;
-    const seconds = Math.min(300, Math.ceil((FILL / Math.max(rate, 100)) * 1.5) + 5);
+    const seconds = passSeconds(FILL, rate);
     log(`memory: announcing ${FILL} more distinct peers (at most ${seconds} s)`);
     await wrk(url, { prefix: "", hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS), keys: KEYS_FILE }, seconds);
     await new Promise((r) => setTimeout(r, 7_000));
-    const after = await workerHeapUsed(inspectorPort);
     const peers = (await scrapePeers(url, registered)) - peersBefore;
+    const after = await workerHeapUsed(inspectorPort);
     workerdBytesPerPeer = { bytes: Math.round((after - before) / peers), peers };
   } catch (e) {
     rows.push({ server: "vidya (workerd)", load: "many", note: `failed: ${(e as Error).message.split("\n")[0]}` });
@@ -357,17 +373,29 @@ async function benchTrivial(hashesFile: string): Promise<void> {
   const dir = join(OUT, "trivial");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "index.js"), js);
-  const port = await freePort();
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({ name: "trivial", modules: true, scriptPath: join(dir, "index.js"), compatibilityDate: wranglerConfig().compatibility_date, host: "127.0.0.1", port, logRequests: false }),
-  );
-  miniflares.add(mf);
-  try {
-    await mf.ready;
-    await measure("trivial worker (workerd)", `http://127.0.0.1:${port}`, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, false);
-  } finally {
-    await mf.dispose();
-    miniflares.delete(mf);
+  // Plain, then with one Durable Object RPC per request (the hop every announce pays).
+  for (const rpc of [false, true]) {
+    const port = await freePort();
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        name: "trivial",
+        modules: true,
+        scriptPath: join(dir, "index.js"),
+        compatibilityDate: wranglerConfig().compatibility_date,
+        host: "127.0.0.1",
+        port,
+        logRequests: false,
+        ...(rpc ? { durableObjects: { ECHO: { className: "Echo", useSQLite: true } } } : {}),
+      }),
+    );
+    miniflares.add(mf);
+    try {
+      await mf.ready;
+      await measure(rpc ? "trivial worker + DO RPC" : "trivial worker (workerd)", `http://127.0.0.1:${port}`, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, false);
+    } finally {
+      await mf.dispose();
+      miniflares.delete(mf);
+    }
   }
 }
 
@@ -446,7 +474,8 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
     const x = ours / other;
     out.push(`${label.padEnd(34)} ${x.toFixed(2)}×${target ? `   target ≥ ${target}×  ${x >= target ? "met" : "NOT met"}` : ""}`);
   };
-  ratio("vidya ÷ trivial worker", rate("trivial", "many"), 0.8);
+  ratio("vidya ÷ trivial worker", rate("trivial worker (workerd)", "many"), 0.8);
+  ratio("vidya ÷ trivial worker + DO RPC", rate("trivial worker + DO RPC", "many"));
   ratio("vidya ÷ bittorrent-tracker", rate("bittorrent-tracker", "many"), 0.5);
   ratio("vidya ÷ opentracker", rate("opentracker", "many"));
   if (oursRow) {

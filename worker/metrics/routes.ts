@@ -45,6 +45,8 @@ function counterFamily(key: string): { name: string; help: string; labels: Recor
     flushed_sessions: "session accounting rows sent to D1",
     d1_rows_written: "rows written to D1 by accounting batches (D1's own count)",
     do_rows_written: "rows written to the shards' own SQLite (write-behind and outbox)",
+    directory_misses: "announces whose member or torrent the shard had to read from D1",
+    directory_queries: "D1 reads of members and torrents by the shards (misses are batched)",
   };
   return { name: `vidya_${key}_total`, help: known[key] ?? key.replace(/_/g, " "), labels: {} };
 }
@@ -62,6 +64,8 @@ const GAUGES: Record<string, string> = {
   last_flush_duration_seconds: "duration of the last batch sent to D1",
   last_flush_age_seconds: "time since the last batch was applied (-1: none yet)",
   revoked_passkeys: "reset passkeys still refused by the shard",
+  cached_members: "passkeys the shard knows without reading D1",
+  cached_torrents: "torrents the shard knows without reading D1",
 };
 
 function labelText(labels: Record<string, string>): string {

@@ -92,12 +92,9 @@ export class Directory {
   private readonly torrents = new Map<string, Entry<TorrentInfo>>();
   private readonly memberLoader: BatchLoader<MemberInfo>;
   private readonly torrentLoader: BatchLoader<TorrentInfo>;
-  /** D1 queries made (for /metrics). */
-  queries = 0;
-
-  constructor(d1: D1Database) {
+  constructor(d1: D1Database, onQuery: () => void = () => {}) {
     this.memberLoader = new BatchLoader(async (passkeys) => {
-      this.queries++;
+      onQuery();
       const { results } = await d1
         .prepare(`SELECT passkey, account, created_at, slowed FROM members WHERE passkey IN (${passkeys.map(() => "?").join(", ")})`)
         .bind(...passkeys)
@@ -105,7 +102,7 @@ export class Directory {
       return new Map(results.map((r) => [r.passkey, { account: r.account, createdAt: r.created_at, slowed: r.slowed === 1 }]));
     });
     this.torrentLoader = new BatchLoader(async (hashes) => {
-      this.queries++;
+      onQuery();
       const { results } = await d1
         .prepare(`SELECT info_hash, status, freeleech, neutral, double_upload FROM torrents WHERE info_hash IN (${hashes.map(() => "?").join(", ")})`)
         .bind(...hashes)

@@ -157,7 +157,8 @@ CREATE INDEX IF NOT EXISTS peer_rows_seen ON peer_rows (seen);
 CREATE TABLE IF NOT EXISTS swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;`;
+CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;`;
 
 const blob = (s: string | undefined): ArrayBuffer | null => (s ? (binaryToBytes(s).buffer as ArrayBuffer) : null);
 const unblob = (b: ArrayBuffer | null): string | undefined => (b ? bytesToBinary(new Uint8Array(b)) : undefined);
@@ -198,7 +199,7 @@ export class SwarmShard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.dir = new Directory(env.DB);
+    this.dir = new Directory(env.DB, () => this.count("directory_queries"));
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec(SCHEMA);
@@ -206,6 +207,9 @@ export class SwarmShard extends DurableObject<Env> {
         if (r.k === "seq") this.seq = r.v;
         if (r.k === "shard") this.shard = r.v;
       }
+      // The metrics' counters survive eviction (saved by each alarm), so /metrics series only grow.
+      const saved = sql.exec<{ json: string }>("SELECT json FROM state WHERE k = 'counters'").toArray()[0];
+      if (saved) Object.assign(this.c, JSON.parse(saved.json) as Record<string, number>);
       const now = Date.now();
       for (const r of sql.exec<{ passkey: string; until: number }>("SELECT passkey, until FROM revoked WHERE until > ?", now)) this.revoked.set(r.passkey, r.until);
     });
@@ -213,6 +217,15 @@ export class SwarmShard extends DurableObject<Env> {
 
   private count(name: string, n = 1): void {
     this.c[name] = (this.c[name] ?? 0) + n;
+    this.countersChanged = true;
+  }
+
+  private countersChanged = false;
+
+  private saveCounters(): void {
+    if (!this.countersChanged) return;
+    this.countersChanged = false;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO state (k, json) VALUES ('counters', ?)", JSON.stringify(this.c));
   }
 
   private memberIndex(account: string): number {
@@ -605,7 +618,7 @@ export class SwarmShard extends DurableObject<Env> {
     const oldest = Math.min(this.due.size ? this.oldestDue : now, outbox.oldest ?? now);
     return {
       shard: this.shard >= 0 ? this.shard : shard,
-      counters: { ...this.c, directory_queries: this.dir.queries },
+      counters: { ...this.c },
       gauges: {
         swarms: this.swarms.size,
         peers,
@@ -644,6 +657,7 @@ export class SwarmShard extends DurableObject<Env> {
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
     this.seal(now);
     await this.send();
+    this.saveCounters();
     const sql = this.ctx.storage.sql;
     // Keep ticking while anything waits, or stored peers and revocations are to expire later.
     const waiting = sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
@@ -751,6 +765,7 @@ export class SwarmShard extends DurableObject<Env> {
   async flush(): Promise<number> {
     const n = this.seal();
     await this.send();
+    this.saveCounters();
     return n;
   }
 
