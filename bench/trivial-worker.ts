@@ -12,7 +12,7 @@ import { DurableObject } from "cloudflare:workers";
 
 interface EchoNamespace {
   idFromName(name: string): unknown;
-  get(id: unknown): { answer(): Promise<Uint8Array> };
+  get(id: unknown): { answer(): Promise<Uint8Array<ArrayBuffer>> };
 }
 
 const PEERS = 20;
@@ -30,7 +30,7 @@ const BODY = response();
 const HEADERS = { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" };
 
 export class Echo extends DurableObject {
-  answer(): Uint8Array {
+  answer(): Uint8Array<ArrayBuffer> {
     return BODY;
   }
 }
