@@ -1,18 +1,16 @@
 -- wrk script for bench/tracker.ts: BitTorrent announces as clients send them (BEP 3, 23).
---   wrk -s bench/announce.lua <url> -- <path prefix> <info hash file> <many|hot|fill> <cf|plain> [peers per thread] [passkey file]
--- Each thread keeps a pool of peers (qBittorrent-style peer ids, ports and counters), each tied
--- to one info hash from the file (40 hex per line) and, with a passkey file (one per line), to
--- one member's passkey URL; it re-announces a random one per request: swarms of a steady
--- size, as on a tracker whose clients come back every interval. "hot" puts every peer in the
--- first torrent's swarm. "warm" and "warm-hot" announce each peer of those pools once (a
--- tracker's steady state: every session known) and stop. "fill" announces each peer of the pool
--- once, in turn over the file's torrents, then stops (to weigh memory per peer). "cf" adds CF-Connecting-IP as Cloudflare's
--- edge does, a fresh address per request: a pool re-announces every few seconds, far sooner
--- than min interval, and a private tracker answers an endpoint that comes back that soon with
--- no peers; from a new address (another interface of the client) it answers in full, which is
--- the work this measures. Peers of one member are spread so that no member has more than a
--- few sessions in a swarm (the tracker's limit). Prints one line "BENCH {json}" with
--- throughput, latency percentiles and outcomes.
+--   wrk -t <threads> -s bench/announce.lua <url> -- <pool file> <loop|once> <cf|plain> <threads>
+-- The pool file (written by bench/tracker.ts) has one peer a line: its URL path (with a
+-- member's passkey, or none), escaped info hash and peer id, port and bytes left. Thread k of
+-- n takes every n-th line. "loop" re-announces a random peer of the pool per request, its
+-- counters moving on: swarms of a steady size, as on a tracker whose clients come back every
+-- interval. "once" announces each peer once, in turn, then stops (to weigh memory per peer;
+-- wrk itself still waits out -d). "cf" adds CF-Connecting-IP as Cloudflare's edge does, a
+-- fresh address per request: a pool re-announces every few seconds, far sooner than min
+-- interval, and a private tracker answers an endpoint that comes back that soon with no
+-- peers; from a new address (another interface of the client) it answers in full, which is
+-- the work this measures. Prints one line "BENCH {json}" with throughput, latency
+-- percentiles and outcomes.
 
 local threads = {}
 local counter = 0
@@ -23,71 +21,32 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local function escape(bytes)
-  return (bytes:gsub(".", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function random_bytes(n)
-  local t = {}
-  for i = 1, n do t[i] = string.char(math.random(0, 255)) end
-  return table.concat(t)
-end
-
 local peers = {}
-local cf, fill, warm
+local cf, once
 local sent = 0
 
 function init(args)
-  local prefix = args[1] or ""
-  local file = args[2]
-  local mode = args[3] or "many"
-  cf = args[4] == "cf"
-  local pool = tonumber(args[5] or "10000")
-  local keyfile = args[6]
+  local file = args[1]
+  once = args[2] == "once"
+  cf = args[3] == "cf"
+  local nthreads = tonumber(args[4] or "1")
   math.randomseed(7919 * (id or 1))
-  local hashes = {}
+  local i = 0
   for line in io.lines(file) do
-    if #line >= 40 then
-      local raw = line:sub(1, 40):gsub("..", function(h) return string.char(tonumber(h, 16)) end)
-      table.insert(hashes, escape(raw))
+    local path, ih, pid, port, left = line:match("^(%S*) (%S+) (%S+) (%d+) (%d+)$")
+    if ih then
+      if i % nthreads == (id or 1) - 1 then
+        table.insert(peers, { path = path, info_hash = ih, peer_id = pid, port = tonumber(port), left = tonumber(left), uploaded = 0, downloaded = 0 })
+      end
+      i = i + 1
     end
-  end
-  local keys = {}
-  if keyfile and #keyfile > 0 then
-    for line in io.lines(keyfile) do
-      if #line == 32 then table.insert(keys, line) end
-    end
-  end
-  if mode == "hot" or mode == "warm-hot" then hashes = { hashes[1] } end
-  fill = mode == "fill"
-  -- "warm" and "warm-hot": the same pool as "many" and "hot", each peer announced once, in turn.
-  warm = mode == "warm" or mode == "warm-hot"
-  for i = 1, pool do
-    -- A global index across threads, so members and peer ids never repeat between threads.
-    local g = ((id or 1) - 1) * pool + i - 1
-    local t = fill and (g % #hashes) + 1 or math.random(#hashes)
-    local path = prefix
-    if #keys > 0 then
-      -- In fill mode a torrent's peers are consecutive members; otherwise members cycle.
-      local k = fill and (math.floor(g / #hashes) % #keys) or (g % #keys)
-      path = "/" .. keys[k + 1]
-    end
-    peers[i] = {
-      path = path,
-      info_hash = hashes[t],
-      peer_id = escape("-qB4650-" .. (fill and string.format("%012d", g) or random_bytes(12))),
-      port = math.random(1025, 65535),
-      uploaded = 0,
-      downloaded = 0,
-      left = (math.random(4) == 1) and 0 or math.random(1, 1000000000),
-    }
   end
   ok, failures, other = 0, 0, 0
 end
 
 function request()
   local p
-  if fill or warm then
+  if once then
     sent = sent + 1
     p = peers[math.min(sent, #peers)]
   else
@@ -115,7 +74,7 @@ function response(status, headers, body)
   else
     ok = ok + 1
   end
-  if (fill or warm) and ok + failures + other >= #peers then wrk.thread:stop() end
+  if once and ok + failures + other >= #peers then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

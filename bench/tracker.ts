@@ -2,17 +2,21 @@
 // peers re-announcing with compact=1, keep-alive where the server allows) against, one after
 // another:
 //   vidya               our worker, production build (wrangler deploy --dry-run --minify) run by
-//                       Miniflare on workerd, local D1 with migrations and SQLite Durable Objects,
-//                       a member and the torrents registered first
-//   trivial worker      bench/trivial-worker.ts on the same workerd: the ceiling
+//                       Miniflare on workerd, local D1 with migrations and SQLite Durable Objects;
+//                       10,000 members (one passkey each) and the torrents registered first
+//   trivial worker      bench/trivial-worker.ts on the same workerd: the ceiling; and the same
+//                       with one Durable Object RPC per request (the hop every announce pays)
 //   opentracker         Debian's /usr/bin/opentracker (whitelist build: the torrents are listed)
 //   bittorrent-tracker  webtorrent's, from npm, HTTP only, in its own Node process
 // then one hot swarm (every announce to one info hash) on each tracker, and memory per peer
-// in a SwarmShard, measured twice: the V8 heap of workerd (through its inspector) while one
-// shard fills with distinct peers, and the class alone in Node (bench/peer-memory.ts).
+// in a SwarmShard, measured twice: the V8 heap of workerd (through its inspector) after its
+// shards took many more distinct peers, and the class alone in Node (bench/peer-memory.ts).
+// The peers are pools written to files here (peer ids, ports, torrents, members); before a
+// measurement every peer of the pool announces once (the steady state of a tracker whose
+// clients are all known), then wrk re-announces random ones for --seconds.
 // Everything listens on 127.0.0.1 and every process started is stopped at the end.
 //   npm run bench:tracker -- [--seconds 10] [--connections 32] [--threads 2] [--torrents 1000]
-//                            [--pool 10000] [--fill 100000] [--only vidya,trivial,opentracker,bittorrent-tracker]
+//                            [--pool 10000] [--fill 20000] [--only vidya,trivial,opentracker,bittorrent-tracker]
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -37,7 +41,7 @@ const { values: flags } = parseArgs({
     threads: { type: "string", default: "2" },
     torrents: { type: "string", default: "1000" },
     pool: { type: "string", default: "10000" },
-    fill: { type: "string", default: "100000" },
+    fill: { type: "string", default: "20000" },
     only: { type: "string", default: "vidya,trivial,opentracker,bittorrent-tracker" },
   },
 });
@@ -45,14 +49,13 @@ const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
 const THREADS = Number(flags.threads);
 const TORRENTS = Number(flags.torrents);
-const POOL = Number(flags.pool); // peers per wrk thread
+const POOL = Number(flags.pool); // peers in a pool
 const FILL = Number(flags.fill);
 const ONLY = new Set(flags.only.split(","));
 const ADMIN_TOKEN = "bench-admin-token";
 const PASSKEY = "0123456789abcdef0123456789abcdef";
-/** Members announcing (one passkey each): enough that none has more than a few sessions in a swarm. */
+/** Members announcing (one passkey each): enough that none has more than a few sessions in one swarm, even the hot one. */
 const MEMBERS = 10_000;
-const KEYS_FILE = join(OUT, "passkeys.txt");
 
 interface WrkResult {
   requests: number;
@@ -97,38 +100,85 @@ function log(message: string): void {
   console.log(`[bench] ${message}`);
 }
 
-/** Runs wrk with bench/announce.lua and returns its BENCH line. */
-interface LuaArgs {
-  prefix: string;
-  hashes: string;
-  mode: "many" | "hot" | "fill" | "warm" | "warm-hot";
-  cf: boolean;
-  pool?: number;
-  /** A file of passkeys, one per member: each peer announces at one member's URL. */
-  keys?: string;
+// ---------------------------------------------------------------------------------------
+// Peer pools: one peer a line, `<path> <info hash> <peer id> <port> <left>` (escaped), read by
+// bench/announce.lua. The same pools for every tracker; ours carries members' passkeys.
+
+type PoolKind = "many" | "hot" | "fill";
+
+/** mulberry32: the same pools on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
-async function wrk(url: string, lua: LuaArgs, seconds = SECONDS, connections = CONNECTIONS): Promise<WrkResult> {
-  const args = ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", lua.prefix, lua.hashes, lua.mode, lua.cf ? "cf" : "plain", String(lua.pool ?? POOL), lua.keys ?? ""];
+const escapeBytes = (b: Uint8Array) => Array.from(b, (x) => "%" + x.toString(16).padStart(2, "0").toUpperCase()).join("");
+
+/** Writes a pool; with `keys`, each peer announces at a member's URL, never more than three of a member in a swarm. */
+function writePool(kind: PoolKind, hashes: string[], keys: string[] | undefined): string {
+  const size = kind === "fill" ? FILL : POOL;
+  const random = prng(kind === "many" ? 1 : kind === "hot" ? 2 : 3);
+  const lines: string[] = [];
+  for (let g = 0; g < size; g++) {
+    const t = kind === "hot" ? 0 : kind === "fill" ? g % hashes.length : Math.floor(random() * hashes.length);
+    // A fill pool's torrent takes consecutive members; the others cycle through them.
+    const k = kind === "fill" ? Math.floor(g / hashes.length) % (keys?.length ?? 1) : g % (keys?.length ?? 1);
+    const pid = new Uint8Array(20);
+    pid.set(new TextEncoder().encode("-qB4650-"));
+    for (let i = 8; i < 20; i++) pid[i] = Math.floor(random() * 256);
+    const left = random() < 0.25 ? 0 : 1 + Math.floor(random() * 1_000_000_000);
+    lines.push(`${keys ? "/" + keys[k] : ""} ${escapeBytes(fromHex(hashes[t]!))} ${escapeBytes(pid)} ${1025 + Math.floor(random() * 64_000)} ${left}`);
+  }
+  const file = join(OUT, `pool-${kind}${keys ? "-members" : ""}.txt`);
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+const randomIp = () => `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
+/** Announces every peer of a pool once (`started`), CONNECTIONS at a time; returns the announces answered without a failure. */
+async function warm(url: string, file: string, cf: boolean): Promise<number> {
+  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  let next = 0;
+  let ok = 0;
+  const worker = async () => {
+    for (let i = next++; i < lines.length; i = next++) {
+      const [path, ih, pid, port, left] = lines[i]!.split(" ");
+      const res = await fetch(`${url}${path}/announce?info_hash=${ih}&peer_id=${pid}&port=${port}&uploaded=0&downloaded=0&left=${left}&event=started&numwant=50&compact=1`, {
+        headers: cf ? { "CF-Connecting-IP": randomIp() } : {},
+      });
+      const body = await res.text();
+      if (res.status === 200 && !body.includes("failure reason")) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  return ok;
+}
+
+/** Runs wrk with bench/announce.lua re-announcing random peers of a pool; returns its BENCH line. */
+async function wrk(url: string, file: string, cf: boolean, seconds = SECONDS): Promise<WrkResult> {
+  const args = ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", file, "loop", cf ? "cf" : "plain", String(THREADS)];
   const { stdout } = await run("wrk", args, { timeoutMs: (seconds + 60) * 1000 });
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
   if (!line) throw new Error(`wrk printed no BENCH line:\n${stdout}`);
   return JSON.parse(line.slice(6)) as WrkResult;
 }
 
-/** wrk waits out -d even when its threads stop early: size a one-pass run from a rate. */
-const passSeconds = (peers: number, rate: number) => Math.min(600, Math.ceil((peers / Math.max(rate, 50)) * 1.3) + 3);
-
-async function measure(server: string, url: string, lua: Omit<LuaArgs, "mode">, hot: boolean): Promise<void> {
-  // Not counted: JIT and connections, then every session of the pool announced once, as on a
-  // tracker whose clients are all known (their members and torrents read, their sessions in the swarms).
-  const probe = await wrk(url, { ...lua, mode: "many" }, 2);
-  const rate = probe.requests / (probe.duration_us / 1e6);
-  for (const load of hot ? (["many", "hot"] as const) : (["many"] as const)) {
-    await wrk(url, { ...lua, mode: load === "hot" ? "warm-hot" : "warm" }, passSeconds(POOL * THREADS, rate));
+async function measure(server: string, url: string, pools: { many: string; hot?: string }, cf: boolean): Promise<void> {
+  for (const load of pools.hot ? (["many", "hot"] as const) : (["many"] as const)) {
+    const file = load === "hot" ? pools.hot! : pools.many;
+    // Not counted: every peer of the pool announces once (its member and torrent read, its
+    // session in the swarm), then a short run for the JIT and the connections.
+    log(`${server}: warming ${POOL.toLocaleString("en-US")} peers${load === "hot" ? " of one swarm" : ""}`);
+    const warmed = await warm(url, file, cf);
+    if (warmed < POOL * 0.99) log(`${server}: only ${warmed} of ${POOL} peers were admitted while warming`);
+    await wrk(url, file, cf, 2);
     log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${SECONDS} s`);
-    const result = await wrk(url, { ...lua, mode: load });
-    rows.push({ server, load, result });
+    rows.push({ server, load, result: await wrk(url, file, cf) });
   }
 }
 
@@ -182,7 +232,7 @@ function wranglerConfig(): WranglerConfig {
   return unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
 }
 
-async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{ mf: Miniflare; url: string }> {
+async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{ mf: Miniflare; url: string; keys: string[] }> {
   const config = wranglerConfig();
   const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
   const port = await freePort();
@@ -224,8 +274,7 @@ async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{
     }
     await d1.batch(batch);
   }
-  writeFileSync(KEYS_FILE, keys.join("\n") + "\n");
-  return { mf, url };
+  return { mf, url, keys };
 }
 
 async function registerTorrents(url: string): Promise<string[]> {
@@ -321,16 +370,15 @@ async function writesPerAnnounce(url: string): Promise<FlushCost> {
   return { announces: sum("vidya_announces_total"), d1Rows: sum("vidya_d1_rows_written_total"), doRows: sum("vidya_do_rows_written_total"), flushes: sum("vidya_flushes_total") };
 }
 
-async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
+async function benchVidya(hashes: string[]): Promise<void> {
   const script = await buildWorker();
   const inspectorPort = await freePort();
-  log("starting the worker in Miniflare (workerd), applying migrations, registering torrents");
-  const { mf, url } = await startVidya(script, inspectorPort);
+  log("starting the worker in Miniflare (workerd), applying migrations, registering members and torrents");
+  const { mf, url, keys } = await startVidya(script, inspectorPort);
   try {
     const registered = await registerTorrents(url);
-    writeFileSync(hashesFile, registered.join("\n") + "\n");
-    hashes.splice(0, hashes.length, ...registered);
-    await measure("vidya (workerd)", url, { prefix: "", hashes: hashesFile, cf: true, keys: KEYS_FILE }, true);
+    if (registered.join() !== hashes.join()) throw new Error("the worker computed other info hashes than the bench");
+    await measure("vidya (workerd)", url, { many: writePool("many", hashes, keys), hot: writePool("hot", hashes, keys) }, true);
     await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
     flushCost = await writesPerAnnounce(url);
 
@@ -339,19 +387,12 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
     // isolate's heap. All shards of a worker share one isolate locally. An idle shard is
     // evicted after seconds (and reads its swarms back from its SQLite when used), so each
     // weighing follows a scrape of every torrent, which loads every swarm into memory.
-    const fillFile = join(OUT, "fill-torrents.txt");
-    writeFileSync(fillFile, registered.join("\n") + "\n");
-    await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
+    const fill = writePool("fill", hashes, keys);
     const peersBefore = await scrapePeers(url, registered);
     const before = await workerHeapUsed(inspectorPort);
-    // wrk's threads stop once their peers are sent, but wrk itself waits out -d: size it from
-    // the rate just measured, with room to spare (fewer peers only make the figure coarser).
-    const many = rows.find((r) => r.server.startsWith("vidya") && r.load === "many")?.result;
-    const rate = many ? many.ok / (many.duration_us / 1e6) : 1_000;
-    const seconds = passSeconds(FILL, rate);
-    log(`memory: announcing ${FILL} more distinct peers (at most ${seconds} s)`);
-    await wrk(url, { prefix: "", hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS), keys: KEYS_FILE }, seconds);
-    await new Promise((r) => setTimeout(r, 7_000));
+    log(`memory: announcing ${FILL.toLocaleString("en-US")} more distinct peers`);
+    await warm(url, fill, true);
+    await new Promise((r) => setTimeout(r, 7_000)); // flushed: no pending credit is weighed
     const peers = (await scrapePeers(url, registered)) - peersBefore;
     const after = await workerHeapUsed(inspectorPort);
     workerdBytesPerPeer = { bytes: Math.round((after - before) / peers), peers };
@@ -367,7 +408,7 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // (b) the trivial worker on the same workerd
 
-async function benchTrivial(hashesFile: string): Promise<void> {
+async function benchTrivial(pool: string): Promise<void> {
   const source = readFileSync(join(ROOT, "bench", "trivial-worker.ts"), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const dir = join(OUT, "trivial");
@@ -391,7 +432,7 @@ async function benchTrivial(hashesFile: string): Promise<void> {
     miniflares.add(mf);
     try {
       await mf.ready;
-      await measure(rpc ? "trivial worker + DO RPC" : "trivial worker (workerd)", `http://127.0.0.1:${port}`, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, false);
+      await measure(rpc ? "trivial worker + DO RPC" : "trivial worker (workerd)", `http://127.0.0.1:${port}`, { many: pool }, true);
     } finally {
       await mf.dispose();
       miniflares.delete(mf);
@@ -402,7 +443,7 @@ async function benchTrivial(hashesFile: string): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // (c) opentracker, (d) bittorrent-tracker
 
-async function benchOpentracker(hashesFile: string): Promise<void> {
+async function benchOpentracker(hashesFile: string, pools: { many: string; hot: string }): Promise<void> {
   const bin = "/usr/bin/opentracker";
   if (!existsSync(bin)) return void rows.push({ server: "opentracker", load: "many", note: "not installed (apt-get install opentracker)" });
   // Debian builds it with a whitelist: the torrents are listed, as ours are registered.
@@ -413,15 +454,15 @@ async function benchOpentracker(hashesFile: string): Promise<void> {
   group.start("opentracker", bin, ["-i", "127.0.0.1", "-p", String(port), "-P", String(port), "-d", dir, "-w", "whitelist.txt"], { cwd: dir });
   await waitForPort(port);
   await new Promise((r) => setTimeout(r, 500)); // the whitelist is loaded by a thread of its own
-  await measure("opentracker", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await measure("opentracker", `http://127.0.0.1:${port}`, pools, false);
   await group.stopAll();
 }
 
-async function benchBittorrentTracker(hashesFile: string): Promise<void> {
+async function benchBittorrentTracker(hashesFile: string, pools: { many: string; hot: string }): Promise<void> {
   const port = await freePort();
   group.start("bittorrent-tracker", process.execPath, [join(ROOT, "bench", "bittorrent-tracker-server.ts"), String(port), hashesFile], { cwd: ROOT });
   await waitForPort(port);
-  await measure("bittorrent-tracker (Node)", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await measure("bittorrent-tracker (Node)", `http://127.0.0.1:${port}`, pools, false);
   await group.stopAll();
 }
 
@@ -507,20 +548,19 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   for (const tool of ["wrk"]) await run("sh", ["-c", `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is not installed (apt-get install ${tool})`)));
+  // The torrents' info hashes, computed here; our worker registers the same torrents and the
+  // other trackers list them.
+  const { parseTorrent } = await import("../protocol/torrent.ts");
+  const hashes = Array.from({ length: TORRENTS }, (_, i) => parseTorrent(makeTorrent(i)).infoHash);
   const hashesFile = join(OUT, "torrents.txt");
-  const hashes: string[] = [];
-  if (!ONLY.has("vidya")) {
-    // Without our worker, list the same torrents by computing their info hashes here.
-    const { parseTorrent } = await import("../protocol/torrent.ts");
-    for (let i = 0; i < TORRENTS; i++) hashes.push(parseTorrent(makeTorrent(i)).infoHash);
-    writeFileSync(hashesFile, hashes.join("\n") + "\n");
-  }
-  log(`${TORRENTS} torrents, ${THREADS} wrk threads × ${POOL} peers, ${CONNECTIONS} connections, ${SECONDS} s per run`);
+  writeFileSync(hashesFile, hashes.join("\n") + "\n");
+  const pools = { many: writePool("many", hashes, undefined), hot: writePool("hot", hashes, undefined) };
+  log(`${TORRENTS} torrents, pools of ${POOL.toLocaleString("en-US")} peers, ${THREADS} wrk threads, ${CONNECTIONS} connections, ${SECONDS} s per run`);
   try {
-    if (ONLY.has("vidya")) await benchVidya(hashesFile, hashes);
-    if (ONLY.has("trivial")) await benchTrivial(hashesFile);
-    if (ONLY.has("opentracker")) await benchOpentracker(hashesFile);
-    if (ONLY.has("bittorrent-tracker")) await benchBittorrentTracker(hashesFile);
+    if (ONLY.has("vidya")) await benchVidya(hashes);
+    if (ONLY.has("trivial")) await benchTrivial(pools.many);
+    if (ONLY.has("opentracker")) await benchOpentracker(hashesFile, pools);
+    if (ONLY.has("bittorrent-tracker")) await benchBittorrentTracker(hashesFile, pools);
   } finally {
     await stopEverything();
   }

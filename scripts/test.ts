@@ -43,7 +43,7 @@ const suites: Suite[] = [
       return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) };
     },
   },
-  // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox; .ci/run installs them).
+  // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox, rTorrent; .ci/run installs them).
   vitest("interop", "vitest.node.config.ts", ["--project", "interop"]),
   vitest("e2e", "vitest.node.config.ts", ["--project", "e2e"]),
 ];
