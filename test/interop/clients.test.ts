@@ -204,7 +204,7 @@ describe("real BitTorrent clients through our tracker", () => {
       const r = await scrape("qbittorrent");
       return r.complete === 2 ? r : undefined;
     }, 15_000);
-    expect(s).toEqual({ complete: 2, incomplete: 0, downloaded: before.downloaded + 1 });
+    expect(s).toEqual({ complete: 2, incomplete: 0, downloaded: before.downloaded + 1, downloaders: 0 });
   });
 
   it("rTorrent downloads it from qBittorrent, with aria2 stopped, after a curator made it freeleech", async () => {

@@ -134,7 +134,7 @@ describe("a member's lists, ratio and the hot list", () => {
     expect(stats.ratio).toBeCloseTo(80_000 / 90_000, 10);
   });
 
-  it("lists torrents that need seeders, and a newcomer who downloads one is not charged for it but is credited for seeding it", async () => {
+  it("lists torrents that need seeders, and a newcomer who downloads one others are waiting for is not charged for it but is credited for seeding it", async () => {
     const hot = fixture(40_000, 933, "hot.bin");
     expect((await uploadTorrent(hot)).status).toBe(201);
     const veteran = await addMember(acct(4));
@@ -156,5 +156,15 @@ describe("a member's lists, ratio and the hot list", () => {
     await announce(veteran, { infoHash: hot.infoHash, peerId: peerId("hw"), left: 0, downloaded: 40_000, ip: "10.62.0.2" });
     await flushShard(hot.infoHash);
     expect(await credited(acct(4), hot.infoHash)).toMatchObject({ creditedDownloaded: 40_000 });
+
+    // A torrent with few seeds that nobody is waiting for is not free, even for a newcomer.
+    const quiet = fixture(40_000, 934, "quiet.bin");
+    expect((await uploadTorrent(quiet)).status).toBe(201);
+    await announce(veteran, { infoHash: quiet.infoHash, peerId: peerId("qv"), left: 0, event: "started", ip: "10.62.2.1" });
+    const t1 = tick();
+    await announce(newcomer, { infoHash: quiet.infoHash, peerId: peerId("nq"), left: 40_000, event: "started", ip: "10.62.2.2", now: t1 });
+    await announce(newcomer, { infoHash: quiet.infoHash, peerId: peerId("nq"), left: 0, downloaded: 40_000, event: "completed", ip: "10.62.2.2", now: t1 + 400_000 });
+    await flushShard(quiet.infoHash);
+    expect(await credited(acct(5), quiet.infoHash)).toMatchObject({ downloaded: 40_000, creditedDownloaded: 40_000 });
   });
 });

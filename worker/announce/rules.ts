@@ -35,9 +35,10 @@ export const MAX_PEERS_PER_MEMBER_TORRENT = 3;
 export const NEWCOMER_MS = 14 * 24 * 3_600_000;
 
 /**
- * A swarm with fewer seeds than this needs seeders: it is on the hot list, and a newcomer's
- * session that starts leeching it downloads without charge (credited download zero), so that
- * new members can fetch what needs seeding and earn their first credit by seeding it.
+ * A swarm with fewer seeds than this needs seeders: it is on the hot list. When such a swarm
+ * also has others waiting to download it, a newcomer's session that starts leeching it
+ * downloads without charge (credited download zero): new members fetch what others are
+ * waiting for and earn their first credit by seeding it to them.
  */
 export const HOT_MAX_SEEDERS = 3;
 

@@ -411,8 +411,8 @@ export class SwarmShard extends DurableObject<Env> {
         lastCredit: now,
         kind: kindOf(a.left, a.ev === EV_PAUSED),
         at: 0,
-        // Newcomers download what needs seeders without charge (rules.ts HOT_MAX_SEEDERS).
-        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
+        // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
         gone: false,
         ws: false,
         acc: undefined,
@@ -524,7 +524,7 @@ export class SwarmShard extends DurableObject<Env> {
         lastCredit: now,
         kind: kindOf(a.left, false),
         at: 0,
-        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS,
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
         gone: false,
         ws: true,
         acc: undefined,

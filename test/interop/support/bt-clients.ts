@@ -482,6 +482,7 @@ export class RTorrent {
       "system.daemon.set = true",
       `log.open_file = "main", ${join(dir, "rtorrent.log")}`,
       `log.add_output = "info", "main"`,
+      `log.add_output = "tracker_debug", "main"`,
       "",
     ].join("\n");
     const rcPath = join(dir, "rtorrent.rc");
