@@ -551,6 +551,14 @@ export class RTorrent {
     return rows.map(([url, success, failed]) => ({ url, success, failed }));
   }
 
+  /**
+   * Announces now (what "update tracker" does in its front ends). rTorrent holds an event it
+   * queued, `completed` included, until `min interval` has passed since its last announce.
+   */
+  async announce(hash: string): Promise<void> {
+    await this.call("d.tracker_announce", hash);
+  }
+
   /** Stops and closes the torrent: rTorrent announces `stopped` with its session counters. */
   async stop(hash: string): Promise<void> {
     await this.call("d.stop", hash);
