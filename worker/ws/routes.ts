@@ -78,7 +78,9 @@ class Connection {
   }
 
   private async handle(m: ClientMessage): Promise<void> {
-    if (this.closed) return;
+    // A client that leaves sends `stopped` and closes at once: its announces still count
+    // (their credit), though nothing is relayed to or from a closed connection.
+    if (this.closed && m.action !== "announce") return;
     if (m.action === "scrape") {
       const byHex = new Map(m.info_hash.map((ih) => [binaryToHex(ih), ih]));
       const known = await registeredTorrents(this.env.DB, [...byHex.keys()]);
@@ -112,7 +114,9 @@ class Connection {
         ev: EVENTS[m.event],
         now: Date.now(),
       });
-      const [credited] = await Promise.all([credit, this.link(wsShardOf(hex)).then((ws) => ws.send(JSON.stringify(m)))]);
+      this.waitUntil(credit);
+      const relay = this.closed ? undefined : this.link(wsShardOf(hex)).then((ws) => ws.send(JSON.stringify(m)));
+      const [credited] = await Promise.all([credit, relay]);
       if (!credited.ok && (credited.code === "revoked_passkey" || credited.code === "unknown_passkey")) {
         forgetPasskey(this.passkey);
         this.reply(failureFrame(new WsFailure("this passkey was reset: download the .torrent again from the site", "announce", m.info_hash, "revoked_passkey")));
