@@ -17,7 +17,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
           // Test-only bindings; CHAIN_RPC_URL stays unset so epochs close without posting.
-          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY },
+          // TEST_CLOCK lets a request carry its clock (X-Test-Now) so the time rules can be tested.
+          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY, TEST_CLOCK: "1" },
         },
       }),
     ],

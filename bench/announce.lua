@@ -1,12 +1,16 @@
 -- wrk script for bench/tracker.ts: BitTorrent announces as clients send them (BEP 3, 23).
---   wrk -s bench/announce.lua <url> -- <path prefix> <info hash file> <many|hot|fill> <cf|plain> [peers per thread]
--- Each thread keeps a pool of peers (random 20-byte peer ids, ports and counters), each tied to
--- one info hash from the file (40 hex per line), and re-announces a random one per request:
--- swarms of a steady size, as on a tracker whose clients come back every interval. "hot" puts
--- every peer in the first torrent's swarm. "fill" announces each peer of the pool once, in
--- turn over the file's torrents, then stops (to weigh memory per peer). "cf" adds
--- CF-Connecting-IP as Cloudflare's edge does. Prints one line "BENCH {json}" with
--- throughput, latency percentiles and outcomes.
+--   wrk -t <threads> -s bench/announce.lua <url> -- <pool file> <loop|once> <cf|plain> <threads>
+-- The pool file (written by bench/tracker.ts) has one peer a line: its URL path (with a
+-- member's passkey, or none), escaped info hash and peer id, port and bytes left. Thread k of
+-- n takes every n-th line. "loop" re-announces a random peer of the pool per request, its
+-- counters moving on: swarms of a steady size, as on a tracker whose clients come back every
+-- interval. "once" announces each peer once, in turn, then stops (to weigh memory per peer;
+-- wrk itself still waits out -d). "cf" adds CF-Connecting-IP as Cloudflare's edge does, a
+-- fresh address per request: a pool re-announces every few seconds, far sooner than min
+-- interval, and a private tracker answers an endpoint that comes back that soon with no
+-- peers; from a new address (another interface of the client) it answers in full, which is
+-- the work this measures. Prints one line "BENCH {json}" with throughput, latency
+-- percentiles and outcomes.
 
 local threads = {}
 local counter = 0
@@ -17,53 +21,32 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local function escape(bytes)
-  return (bytes:gsub(".", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function random_bytes(n)
-  local t = {}
-  for i = 1, n do t[i] = string.char(math.random(0, 255)) end
-  return table.concat(t)
-end
-
 local peers = {}
-local prefix, cf, fill
+local cf, once
 local sent = 0
 
 function init(args)
-  prefix = args[1] or ""
-  local file = args[2]
-  local mode = args[3] or "many"
-  cf = args[4] == "cf"
-  local pool = tonumber(args[5] or "10000")
+  local file = args[1]
+  once = args[2] == "once"
+  cf = args[3] == "cf"
+  local nthreads = tonumber(args[4] or "1")
   math.randomseed(7919 * (id or 1))
-  local hashes = {}
+  local i = 0
   for line in io.lines(file) do
-    if #line >= 40 then
-      local raw = line:sub(1, 40):gsub("..", function(h) return string.char(tonumber(h, 16)) end)
-      table.insert(hashes, escape(raw))
+    local path, ih, pid, port, left = line:match("^(%S*) (%S+) (%S+) (%d+) (%d+)$")
+    if ih then
+      if i % nthreads == (id or 1) - 1 then
+        table.insert(peers, { path = path, info_hash = ih, peer_id = pid, port = tonumber(port), left = tonumber(left), uploaded = 0, downloaded = 0 })
+      end
+      i = i + 1
     end
-  end
-  if mode == "hot" then hashes = { hashes[1] } end
-  fill = mode == "fill"
-  for i = 1, pool do
-    peers[i] = {
-      info_hash = fill and hashes[(i % #hashes) + 1] or hashes[math.random(#hashes)],
-      peer_id = fill and string.format("-BN0001-%02d%010d", id or 1, i) or escape("-BN0001-" .. random_bytes(12)),
-      port = math.random(1025, 65535),
-      ip = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254),
-      uploaded = 0,
-      downloaded = 0,
-      left = (math.random(4) == 1) and 0 or math.random(1, 1000000000),
-    }
   end
   ok, failures, other = 0, 0, 0
 end
 
 function request()
   local p
-  if fill then
+  if once then
     sent = sent + 1
     p = peers[math.min(sent, #peers)]
   else
@@ -75,11 +58,11 @@ function request()
     p.downloaded = p.downloaded + got
     p.left = p.left - got
   end
-  local path = prefix .. "/announce?info_hash=" .. p.info_hash .. "&peer_id=" .. p.peer_id ..
+  local path = p.path .. "/announce?info_hash=" .. p.info_hash .. "&peer_id=" .. p.peer_id ..
     "&port=" .. p.port .. "&uploaded=" .. p.uploaded .. "&downloaded=" .. p.downloaded ..
     "&left=" .. p.left .. "&corrupt=0&key=1A2B3C4D&numwant=50&compact=1&no_peer_id=1&supportcrypto=1"
   local headers = {}
-  if cf then headers["CF-Connecting-IP"] = p.ip end
+  if cf then headers["CF-Connecting-IP"] = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254) end
   return wrk.format("GET", path, headers)
 end
 
@@ -91,7 +74,7 @@ function response(status, headers, body)
   else
     ok = ok + 1
   end
-  if fill and ok + failures + other >= #peers then wrk.thread:stop() end
+  if once and ok + failures + other >= #peers then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

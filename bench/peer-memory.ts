@@ -27,17 +27,28 @@ const nothing: unknown = new Proxy(function () {}, {
   apply: () => nothing,
 });
 
-/** A D1 that accepts every statement: the alarm's accounting flush writes into it. */
+/**
+ * A D1 that accepts every statement (the alarm's accounting flush writes into it) and knows
+ * every passkey and info hash the shard's directory asks for (members and approved torrents).
+ */
 function fakeD1(): unknown {
-  const result = { success: true, results: [], meta: { changes: 0, duration: 0 } };
-  const statement: Record<string, unknown> = {
-    bind: () => statement,
-    run: async () => result,
-    all: async () => result,
-    raw: async () => [],
-    first: async () => null,
+  const empty = { success: true, results: [] as unknown[], meta: { changes: 0, duration: 0 } };
+  const prepare = (sql: string) => {
+    let keys: string[] = [];
+    const statement: Record<string, unknown> = {
+      bind: (...k: string[]) => ((keys = k), statement),
+      run: async () => empty,
+      all: async () => {
+        if (sql.includes("FROM members")) return { ...empty, results: keys.map((k) => ({ passkey: k, account: `0x${k.padStart(40, "0")}`, created_at: 0, slowed: 0 })) };
+        if (sql.includes("FROM torrents")) return { ...empty, results: keys.map((k) => ({ info_hash: k, status: "approved", freeleech: 0, neutral: 0, double_upload: 0 })) };
+        return empty;
+      },
+      raw: async () => [],
+      first: async () => null,
+    };
+    return statement;
   };
-  return { prepare: () => statement, batch: async (s: unknown[]) => s.map(() => result), exec: async () => ({ count: 0, duration: 0 }) };
+  return { prepare, batch: async (s: unknown[]) => s.map(() => empty), exec: async () => ({ count: 0, duration: 0 }) };
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -52,7 +63,7 @@ function heap(): number {
 interface Shard {
   announce(a: ReturnType<typeof input>): Promise<unknown>;
   alarm(): Promise<void>;
-  scrape(infoHashes: string[]): Record<string, { complete: number; incomplete: number }>;
+  scrape(infoHashes: string[], pk: string): Record<string, { complete: number; incomplete: number }>;
 }
 const shardModule = "../worker/swarm/shard.ts";
 const { SwarmShard } = (await import(shardModule)) as { SwarmShard: new (ctx: unknown, env: unknown) => Shard };
@@ -69,22 +80,29 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
  * deserialisation makes them, so what the shard keeps of them is counted.
  */
 const input = (i: number) => ({
-  infoHash: hex(i % SWARMS, 8).repeat(5),
-  peerId: ["2d424e303030312d", hex(i, 24)].join(""),
-  member: ["0x", "ab".repeat(20)].join(""),
-  ip: new Uint8Array([10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff]),
-  port: 1025 + (i % 60_000),
-  uploaded: i * 1_000,
-  downloaded: i * 2_000,
+  ih: hex(i % SWARMS, 8).repeat(5),
+  // A qBittorrent-style id: 8 bytes of client, 12 of this peer.
+  pid: ["-qB4650-", hex(i, 12)].join(""),
+  // One member per SWARMS peers: each member has one session in every swarm (the limit is per swarm).
+  pk: hex(Math.floor(i / SWARMS), 32),
+  client: true,
+  ep: String.fromCharCode(10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff, (1025 + (i % 60_000)) >> 8, (1025 + (i % 60_000)) & 0xff),
+  up: i * 1_000,
+  down: i * 2_000,
   left: i % 4 === 0 ? 0 : 1_000_000,
-  event: "started" as const,
-  numwant: 50,
+  ev: 1, // started
+  nw: 50,
   now: Date.now(),
+  tid: 0,
+  ids: false,
 });
-const firstInfoHash = input(0).infoHash;
+const firstInfoHash = input(0).ih;
 
 const before = heap();
-for (let i = 0; i < PEERS; i++) await shard.announce(input(i));
+for (let i = 0; i < PEERS; i++) {
+  const r = (await shard.announce(input(i))) as { ok: boolean; code?: string };
+  if (!r.ok) throw new Error(`announce ${i} refused: ${r.code}`);
+}
 const afterAnnounces = heap();
 let afterFlush: number | undefined;
 try {
@@ -93,7 +111,7 @@ try {
 } catch (e) {
   console.error("alarm failed in the fake context, reporting the first figure only:", (e as Error).message);
 }
-const stats = shard.scrape([firstInfoHash]);
+const stats = shard.scrape([firstInfoHash], "");
 const inSwarm = Object.values(stats).reduce((n, s) => n + s.complete + s.incomplete, 0) * SWARMS;
 if (inSwarm !== PEERS) throw new Error(`expected ${PEERS} peers in the shard, found about ${inSwarm}`);
 

@@ -2,17 +2,22 @@
 // peers re-announcing with compact=1, keep-alive where the server allows) against, one after
 // another:
 //   vidya               our worker, production build (wrangler deploy --dry-run --minify) run by
-//                       Miniflare on workerd, local D1 with migrations and SQLite Durable Objects,
-//                       a member and the torrents registered first
-//   trivial worker      bench/trivial-worker.ts on the same workerd: the ceiling
+//                       Miniflare on workerd, local D1 with migrations and SQLite Durable Objects;
+//                       10,000 members (one passkey each) and the torrents registered first
+//   trivial worker      bench/trivial-worker.ts on the same workerd: the ceiling; and the same
+//                       with one Durable Object RPC per request (the hop every announce pays)
 //   opentracker         Debian's /usr/bin/opentracker (whitelist build: the torrents are listed)
 //   bittorrent-tracker  webtorrent's, from npm, HTTP only, in its own Node process
-// then one hot swarm (every announce to one info hash) on each tracker, and memory per peer
-// in a SwarmShard, measured twice: the V8 heap of workerd (through its inspector) while one
-// shard fills with distinct peers, and the class alone in Node (bench/peer-memory.ts).
+// then one hot swarm (every announce to one info hash) on each tracker, each the median of
+// --runs runs; the D1 and shard-SQLite rows our worker wrote per announce (its /metrics); and
+// memory per peer of the real SwarmShard class, in Node (bench/peer-memory.ts: workerd's own
+// heap figures, through its inspector or its resident memory, did not isolate the shards').
+// The peers are pools written to files here (peer ids, ports, torrents, members); before a
+// measurement every peer of the pool announces once (the steady state of a tracker whose
+// clients are all known), then wrk re-announces random ones for --seconds.
 // Everything listens on 127.0.0.1 and every process started is stopped at the end.
 //   npm run bench:tracker -- [--seconds 10] [--connections 32] [--threads 2] [--torrents 1000]
-//                            [--pool 10000] [--fill 100000] [--only vidya,trivial,opentracker,bittorrent-tracker]
+//                            [--pool 10000] [--runs 3] [--only vidya,trivial,opentracker,bittorrent-tracker]
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -21,7 +26,7 @@ import { parseArgs } from "node:util";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import ts from "typescript";
 import { unstable_readConfig } from "wrangler";
-import { asDict, decode, encode } from "../protocol/bencode.ts";
+import { encode } from "../protocol/bencode.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { ProcessGroup, freePort, run, waitFor } from "../scripts/network/processes.ts";
 
@@ -37,7 +42,7 @@ const { values: flags } = parseArgs({
     threads: { type: "string", default: "2" },
     torrents: { type: "string", default: "1000" },
     pool: { type: "string", default: "10000" },
-    fill: { type: "string", default: "100000" },
+    runs: { type: "string", default: "3" },
     only: { type: "string", default: "vidya,trivial,opentracker,bittorrent-tracker" },
   },
 });
@@ -45,11 +50,14 @@ const SECONDS = Number(flags.seconds);
 const CONNECTIONS = Number(flags.connections);
 const THREADS = Number(flags.threads);
 const TORRENTS = Number(flags.torrents);
-const POOL = Number(flags.pool); // peers per wrk thread
-const FILL = Number(flags.fill);
+const POOL = Number(flags.pool); // peers in a pool
+/** Runs per measurement; the median (by announces/s) is reported, this machine being shared. */
+const RUNS = Math.max(1, Number(flags.runs));
 const ONLY = new Set(flags.only.split(","));
 const ADMIN_TOKEN = "bench-admin-token";
 const PASSKEY = "0123456789abcdef0123456789abcdef";
+/** Members announcing (one passkey each): enough that none has more than a few sessions in one swarm, even the hot one. */
+const MEMBERS = 10_000;
 
 interface WrkResult {
   requests: number;
@@ -94,22 +102,86 @@ function log(message: string): void {
   console.log(`[bench] ${message}`);
 }
 
-/** Runs wrk with bench/announce.lua and returns its BENCH line. */
-async function wrk(url: string, lua: { prefix: string; hashes: string; mode: "many" | "hot" | "fill"; cf: boolean; pool?: number }, seconds = SECONDS, connections = CONNECTIONS): Promise<WrkResult> {
-  const args = ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", lua.prefix, lua.hashes, lua.mode, lua.cf ? "cf" : "plain", String(lua.pool ?? POOL)];
+// ---------------------------------------------------------------------------------------
+// Peer pools: one peer a line, `<path> <info hash> <peer id> <port> <left>` (escaped), read by
+// bench/announce.lua. The same pools for every tracker; ours carries members' passkeys.
+
+type PoolKind = "many" | "hot";
+
+/** mulberry32: the same pools on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const escapeBytes = (b: Uint8Array) => Array.from(b, (x) => "%" + x.toString(16).padStart(2, "0").toUpperCase()).join("");
+
+/** Writes a pool; with `keys`, each peer announces at a member's URL, never more than three of a member in a swarm. */
+function writePool(kind: PoolKind, hashes: string[], keys: string[] | undefined): string {
+  const random = prng(kind === "many" ? 1 : 2);
+  const lines: string[] = [];
+  for (let g = 0; g < POOL; g++) {
+    const t = kind === "hot" ? 0 : Math.floor(random() * hashes.length);
+    const k = g % (keys?.length ?? 1);
+    const pid = new Uint8Array(20);
+    pid.set(new TextEncoder().encode("-qB4650-"));
+    for (let i = 8; i < 20; i++) pid[i] = Math.floor(random() * 256);
+    const left = random() < 0.25 ? 0 : 1 + Math.floor(random() * 1_000_000_000);
+    lines.push(`${keys ? "/" + keys[k] : ""} ${escapeBytes(fromHex(hashes[t]!))} ${escapeBytes(pid)} ${1025 + Math.floor(random() * 64_000)} ${left}`);
+  }
+  const file = join(OUT, `pool-${kind}${keys ? "-members" : ""}.txt`);
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+const randomIp = () => `10.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
+/** Announces every peer of a pool once (`started`), CONNECTIONS at a time; returns the announces answered without a failure. */
+async function warm(url: string, file: string, cf: boolean): Promise<number> {
+  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  let next = 0;
+  let ok = 0;
+  const worker = async () => {
+    for (let i = next++; i < lines.length; i = next++) {
+      const [path, ih, pid, port, left] = lines[i]!.split(" ");
+      const res = await fetch(`${url}${path}/announce?info_hash=${ih}&peer_id=${pid}&port=${port}&uploaded=0&downloaded=0&left=${left}&event=started&numwant=50&compact=1`, {
+        headers: cf ? { "CF-Connecting-IP": randomIp() } : {},
+      });
+      const body = await res.text();
+      if (res.status === 200 && !body.includes("failure reason")) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  return ok;
+}
+
+/** Runs wrk with bench/announce.lua re-announcing random peers of a pool; returns its BENCH line. */
+async function wrk(url: string, file: string, cf: boolean, seconds = SECONDS): Promise<WrkResult> {
+  const args = ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "--timeout", "10s", "-s", LUA, url, "--", file, "loop", cf ? "cf" : "plain", String(THREADS)];
   const { stdout } = await run("wrk", args, { timeoutMs: (seconds + 60) * 1000 });
   const line = stdout.split("\n").find((l) => l.startsWith("BENCH "));
   if (!line) throw new Error(`wrk printed no BENCH line:\n${stdout}`);
   return JSON.parse(line.slice(6)) as WrkResult;
 }
 
-async function measure(server: string, url: string, lua: { prefix: string; hashes: string; cf: boolean }, hot: boolean): Promise<void> {
-  // A short warm-up, not counted: JIT, connection setup, the first D1 reads.
-  await wrk(url, { ...lua, mode: "many" }, 2);
-  for (const load of hot ? (["many", "hot"] as const) : (["many"] as const)) {
-    log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${SECONDS} s`);
-    const result = await wrk(url, { ...lua, mode: load });
-    rows.push({ server, load, result });
+async function measure(server: string, url: string, pools: { many: string; hot?: string }, cf: boolean): Promise<void> {
+  for (const load of pools.hot ? (["many", "hot"] as const) : (["many"] as const)) {
+    const file = load === "hot" ? pools.hot! : pools.many;
+    // Not counted: every peer of the pool announces once (its member and torrent read, its
+    // session in the swarm), then a short run for the JIT and the connections.
+    log(`${server}: warming ${POOL.toLocaleString("en-US")} peers${load === "hot" ? " of one swarm" : ""}`);
+    const warmed = await warm(url, file, cf);
+    if (warmed < POOL * 0.99) log(`${server}: only ${warmed} of ${POOL} peers were admitted while warming`);
+    await wrk(url, file, cf, 2);
+    log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${RUNS} × ${SECONDS} s`);
+    const results: WrkResult[] = [];
+    for (let i = 0; i < RUNS; i++) results.push(await wrk(url, file, cf));
+    results.sort((a, b) => a.ok / a.duration_us - b.ok / b.duration_us);
+    rows.push({ server, load, result: results[Math.floor(results.length / 2)]! });
   }
 }
 
@@ -163,7 +235,7 @@ function wranglerConfig(): WranglerConfig {
   return unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
 }
 
-async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{ mf: Miniflare; url: string }> {
+async function startVidya(scriptPath: string): Promise<{ mf: Miniflare; url: string; keys: string[] }> {
   const config = wranglerConfig();
   const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
   const port = await freePort();
@@ -181,7 +253,6 @@ async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{
       port,
       // Production has no request log: Miniflare's posts every request to Node.
       logRequests: false,
-      ...(inspectorPort ? { inspectorPort } : {}),
     }),
   );
   miniflares.add(mf);
@@ -192,11 +263,20 @@ async function startVidya(scriptPath: string, inspectorPort?: number): Promise<{
   for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort())
     for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint"))
       if (statement.trim()) await d1.prepare(statement).run();
-  await d1
-    .prepare("INSERT INTO members (account, passkey, admission, created_at) VALUES (?, ?, 'invite', ?)")
-    .bind("0x" + "be".repeat(20), PASSKEY, Date.now())
-    .run();
-  return { mf, url };
+  // Members who joined long ago (not newcomers), one passkey each.
+  const joined = Date.now() - 90 * 86_400_000;
+  const keys: string[] = [];
+  const insert = d1.prepare("INSERT INTO members (account, passkey, admission, created_at) VALUES (?, ?, 'invite', ?)");
+  for (let i = 0; i < MEMBERS; i += 500) {
+    const batch = [];
+    for (let j = i; j < Math.min(MEMBERS, i + 500); j++) {
+      const passkey = j === 0 ? PASSKEY : j.toString(16).padStart(8, "0").repeat(4);
+      keys.push(passkey);
+      batch.push(insert.bind("0x" + j.toString(16).padStart(40, "0"), passkey, joined));
+    }
+    await d1.batch(batch);
+  }
+  return { mf, url, keys };
 }
 
 async function registerTorrents(url: string): Promise<string[]> {
@@ -217,87 +297,39 @@ async function registerTorrents(url: string): Promise<string[]> {
   return hashes;
 }
 
-async function scrapePeers(url: string, hashes: string[]): Promise<number> {
-  let peers = 0;
-  for (let i = 0; i < hashes.length; i += 100) {
-    const q = hashes
-      .slice(i, i + 100)
-      .map((h) => "info_hash=" + Array.from(fromHex(h), (b) => "%" + b.toString(16).padStart(2, "0")).join(""))
-      .join("&");
-    const body = new Uint8Array(await (await fetch(`${url}/${PASSKEY}/scrape?${q}`)).arrayBuffer());
-    const files = asDict(asDict(decode(body), "scrape").files, "files");
-    for (const f of Object.values(files)) {
-      const s = asDict(f, "file");
-      peers += (s.complete as number) + (s.incomplete as number);
-    }
-  }
-  return peers;
-}
 
 /** The V8 heap of the worker's isolate (it also runs its Durable Objects), after a full GC. */
-async function workerHeapUsed(inspectorPort: number): Promise<number> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string; title?: string; webSocketDebuggerUrl?: string }[];
-  const target = targets.find((t) => t.webSocketDebuggerUrl && /vidya/.test(t.title ?? t.id)) ?? targets.find((t) => t.webSocketDebuggerUrl);
-  if (!target?.webSocketDebuggerUrl) throw new Error("no inspector target for the worker");
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = () => reject(new Error("inspector connection failed"));
-  });
-  let id = 0;
-  const pending = new Map<number, (r: unknown) => void>();
-  ws.onmessage = (e) => {
-    const m = JSON.parse(String(e.data)) as { id?: number; result?: unknown };
-    if (m.id !== undefined) pending.get(m.id)?.(m.result);
-  };
-  const call = (method: string) =>
-    new Promise<unknown>((resolve) => {
-      pending.set(++id, resolve);
-      ws.send(JSON.stringify({ id, method }));
-    });
-  try {
-    for (let i = 0; i < 3; i++) await call("HeapProfiler.collectGarbage");
-    return ((await call("Runtime.getHeapUsage")) as { usedSize: number }).usedSize;
-  } finally {
-    ws.close();
-  }
+
+/** What the flush design wrote for the announces measured, from the shards' own counters (GET /metrics). */
+interface FlushCost {
+  announces: number;
+  d1Rows: number;
+  doRows: number;
+  flushes: number;
+}
+let flushCost: FlushCost | undefined;
+
+async function writesPerAnnounce(url: string): Promise<FlushCost> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+  const sum = (name: string) =>
+    text
+      .split("\n")
+      .filter((l) => l.startsWith(name + "{") || l.startsWith(name + " "))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  return { announces: sum("vidya_announces_total"), d1Rows: sum("vidya_d1_rows_written_total"), doRows: sum("vidya_do_rows_written_total"), flushes: sum("vidya_flushes_total") };
 }
 
-let workerdBytesPerPeer: { bytes: number; peers: number } | undefined;
-
-async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
+async function benchVidya(hashes: string[]): Promise<void> {
   const script = await buildWorker();
-  const inspectorPort = await freePort();
-  log("starting the worker in Miniflare (workerd), applying migrations, registering torrents");
-  const { mf, url } = await startVidya(script, inspectorPort);
+  log("starting the worker in Miniflare (workerd), applying migrations, registering members and torrents");
+  const { mf, url, keys } = await startVidya(script);
   try {
     const registered = await registerTorrents(url);
-    writeFileSync(hashesFile, registered.join("\n") + "\n");
-    hashes.splice(0, hashes.length, ...registered);
-    await measure("vidya (workerd)", url, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, true);
+    if (registered.join() !== hashes.join()) throw new Error("the worker computed other info hashes than the bench");
+    await measure("vidya (workerd)", url, { many: writePool("many", hashes, keys), hot: writePool("hot", hashes, keys) }, true);
+    await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
+    flushCost = await writesPerAnnounce(url);
 
-    // Memory: more distinct peers (spread over every swarm, as sharding spreads them over the
-    // shards; one swarm alone would measure the hot-swarm scan, not memory), then weigh the
-    // isolate's heap. All shards of a worker share one isolate locally.
-    const fillFile = join(OUT, "fill-torrents.txt");
-    writeFileSync(fillFile, registered.join("\n") + "\n");
-    const peersBefore = await scrapePeers(url, registered);
-    await new Promise((r) => setTimeout(r, 6_000)); // the shards' alarms flush pending accounting
-    const before = await workerHeapUsed(inspectorPort);
-    // wrk's threads stop once their peers are sent, but wrk itself waits out -d: size it from
-    // the rate just measured, with room to spare (fewer peers only make the figure coarser).
-    const many = rows.find((r) => r.server.startsWith("vidya") && r.load === "many")?.result;
-    const rate = many ? many.ok / (many.duration_us / 1e6) : 1_000;
-    const seconds = Math.min(300, Math.ceil((FILL / Math.max(rate, 100)) * 1.5) + 5);
-    log(`memory: announcing ${FILL} more distinct peers (at most ${seconds} s)`);
-    await wrk(url, { prefix: `/${PASSKEY}`, hashes: fillFile, mode: "fill", cf: true, pool: Math.ceil(FILL / THREADS) }, seconds);
-    const afterNow = await workerHeapUsed(inspectorPort);
-    await new Promise((r) => setTimeout(r, 6_000));
-    const after = await workerHeapUsed(inspectorPort);
-    log("DEBUG targets " + JSON.stringify(((await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string }[]).map((t) => t.id)));
-    log(`DEBUG heap before ${before} right after ${afterNow} after wait ${after}`);
-    const peers = (await scrapePeers(url, registered)) - peersBefore;
-    workerdBytesPerPeer = { bytes: Math.round((after - before) / peers), peers };
   } catch (e) {
     rows.push({ server: "vidya (workerd)", load: "many", note: `failed: ${(e as Error).message.split("\n")[0]}` });
     throw e;
@@ -310,30 +342,42 @@ async function benchVidya(hashesFile: string, hashes: string[]): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // (b) the trivial worker on the same workerd
 
-async function benchTrivial(hashesFile: string): Promise<void> {
+async function benchTrivial(pool: string): Promise<void> {
   const source = readFileSync(join(ROOT, "bench", "trivial-worker.ts"), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const dir = join(OUT, "trivial");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "index.js"), js);
-  const port = await freePort();
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({ name: "trivial", modules: true, scriptPath: join(dir, "index.js"), compatibilityDate: wranglerConfig().compatibility_date, host: "127.0.0.1", port, logRequests: false }),
-  );
-  miniflares.add(mf);
-  try {
-    await mf.ready;
-    await measure("trivial worker (workerd)", `http://127.0.0.1:${port}`, { prefix: `/${PASSKEY}`, hashes: hashesFile, cf: true }, false);
-  } finally {
-    await mf.dispose();
-    miniflares.delete(mf);
+  // Plain, then with one Durable Object RPC per request (the hop every announce pays).
+  for (const rpc of [false, true]) {
+    const port = await freePort();
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        name: "trivial",
+        modules: true,
+        scriptPath: join(dir, "index.js"),
+        compatibilityDate: wranglerConfig().compatibility_date,
+        host: "127.0.0.1",
+        port,
+        logRequests: false,
+        ...(rpc ? { durableObjects: { ECHO: { className: "Echo", useSQLite: true } } } : {}),
+      }),
+    );
+    miniflares.add(mf);
+    try {
+      await mf.ready;
+      await measure(rpc ? "trivial worker + DO RPC" : "trivial worker (workerd)", `http://127.0.0.1:${port}`, { many: pool }, true);
+    } finally {
+      await mf.dispose();
+      miniflares.delete(mf);
+    }
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // (c) opentracker, (d) bittorrent-tracker
 
-async function benchOpentracker(hashesFile: string): Promise<void> {
+async function benchOpentracker(hashesFile: string, pools: { many: string; hot: string }): Promise<void> {
   const bin = "/usr/bin/opentracker";
   if (!existsSync(bin)) return void rows.push({ server: "opentracker", load: "many", note: "not installed (apt-get install opentracker)" });
   // Debian builds it with a whitelist: the torrents are listed, as ours are registered.
@@ -344,15 +388,15 @@ async function benchOpentracker(hashesFile: string): Promise<void> {
   group.start("opentracker", bin, ["-i", "127.0.0.1", "-p", String(port), "-P", String(port), "-d", dir, "-w", "whitelist.txt"], { cwd: dir });
   await waitForPort(port);
   await new Promise((r) => setTimeout(r, 500)); // the whitelist is loaded by a thread of its own
-  await measure("opentracker", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await measure("opentracker", `http://127.0.0.1:${port}`, pools, false);
   await group.stopAll();
 }
 
-async function benchBittorrentTracker(hashesFile: string): Promise<void> {
+async function benchBittorrentTracker(hashesFile: string, pools: { many: string; hot: string }): Promise<void> {
   const port = await freePort();
   group.start("bittorrent-tracker", process.execPath, [join(ROOT, "bench", "bittorrent-tracker-server.ts"), String(port), hashesFile], { cwd: ROOT });
   await waitForPort(port);
-  await measure("bittorrent-tracker (Node)", `http://127.0.0.1:${port}`, { prefix: "", hashes: hashesFile, cf: false }, true);
+  await measure("bittorrent-tracker (Node)", `http://127.0.0.1:${port}`, pools, false);
   await group.stopAll();
 }
 
@@ -405,7 +449,8 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
     const x = ours / other;
     out.push(`${label.padEnd(34)} ${x.toFixed(2)}×${target ? `   target ≥ ${target}×  ${x >= target ? "met" : "NOT met"}` : ""}`);
   };
-  ratio("vidya ÷ trivial worker", rate("trivial", "many"), 0.8);
+  ratio("vidya ÷ trivial worker", rate("trivial worker (workerd)", "many"), 0.8);
+  ratio("vidya ÷ trivial worker + DO RPC", rate("trivial worker + DO RPC", "many"));
   ratio("vidya ÷ bittorrent-tracker", rate("bittorrent-tracker", "many"), 0.5);
   ratio("vidya ÷ opentracker", rate("opentracker", "many"));
   if (oursRow) {
@@ -414,11 +459,13 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
   }
   const hot = rate("vidya", "hot");
   if (hot !== undefined) out.push(`${"vidya one hot swarm".padEnd(34)} ${Math.round(hot).toLocaleString("en-US")}/s   target ≥ 2,000/s  ${hot >= 2000 ? "met" : "NOT met"}`);
-  if (workerdBytesPerPeer)
+  if (flushCost && flushCost.announces > 0) {
+    const perM = (n: number) => Math.round((n / flushCost!.announces) * 1e6).toLocaleString("en-US");
     out.push(
-      `${"memory per peer, workerd heap".padEnd(34)} ${workerdBytesPerPeer.bytes} B   target ≤ 500 B  ${workerdBytesPerPeer.bytes <= 500 ? "met" : "NOT met"}` +
-        `   (V8 heap growth of the worker's isolate over ${workerdBytesPerPeer.peers.toLocaleString("en-US")} more peers, after GC and flush)`,
+      `${"D1 rows written per 10⁶ announces".padEnd(34)} ${perM(flushCost.d1Rows)}   (${flushCost.d1Rows.toLocaleString("en-US")} rows over ${flushCost.announces.toLocaleString("en-US")} announces in ${flushCost.flushes.toLocaleString("en-US")} batches, D1's own count)`,
+      `${"shard SQLite rows per 10⁶ announces".padEnd(34)} ${perM(flushCost.doRows)}   (write-behind and outbox)`,
     );
+  }
   if (memory)
     out.push(
       `${"memory per peer, SwarmShard in Node".padEnd(34)} ${memory.bytesPerPeer ?? "?"} B (${memory.bytesPerPeerWithPending} B before the flush)` +
@@ -430,20 +477,19 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   for (const tool of ["wrk"]) await run("sh", ["-c", `command -v ${tool}`]).catch(() => Promise.reject(new Error(`${tool} is not installed (apt-get install ${tool})`)));
+  // The torrents' info hashes, computed here; our worker registers the same torrents and the
+  // other trackers list them.
+  const { parseTorrent } = await import("../protocol/torrent.ts");
+  const hashes = Array.from({ length: TORRENTS }, (_, i) => parseTorrent(makeTorrent(i)).infoHash);
   const hashesFile = join(OUT, "torrents.txt");
-  const hashes: string[] = [];
-  if (!ONLY.has("vidya")) {
-    // Without our worker, list the same torrents by computing their info hashes here.
-    const { parseTorrent } = await import("../protocol/torrent.ts");
-    for (let i = 0; i < TORRENTS; i++) hashes.push(parseTorrent(makeTorrent(i)).infoHash);
-    writeFileSync(hashesFile, hashes.join("\n") + "\n");
-  }
-  log(`${TORRENTS} torrents, ${THREADS} wrk threads × ${POOL} peers, ${CONNECTIONS} connections, ${SECONDS} s per run`);
+  writeFileSync(hashesFile, hashes.join("\n") + "\n");
+  const pools = { many: writePool("many", hashes, undefined), hot: writePool("hot", hashes, undefined) };
+  log(`${TORRENTS} torrents, pools of ${POOL.toLocaleString("en-US")} peers, ${THREADS} wrk threads, ${CONNECTIONS} connections, ${SECONDS} s per run`);
   try {
-    if (ONLY.has("vidya")) await benchVidya(hashesFile, hashes);
-    if (ONLY.has("trivial")) await benchTrivial(hashesFile);
-    if (ONLY.has("opentracker")) await benchOpentracker(hashesFile);
-    if (ONLY.has("bittorrent-tracker")) await benchBittorrentTracker(hashesFile);
+    if (ONLY.has("vidya")) await benchVidya(hashes);
+    if (ONLY.has("trivial")) await benchTrivial(pools.many);
+    if (ONLY.has("opentracker")) await benchOpentracker(hashesFile, pools);
+    if (ONLY.has("bittorrent-tracker")) await benchBittorrentTracker(hashesFile, pools);
   } finally {
     await stopEverything();
   }

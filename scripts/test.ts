@@ -45,7 +45,7 @@ const suites: Suite[] = [
   },
   // Relays, forgers, corrupted and deleted data against the real edge, slashed on anvil.
   vitest("adversarial", "vitest.node.config.ts", ["--project", "adversarial"]),
-  // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox; .ci/run installs them).
+  // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox, rTorrent; .ci/run installs them).
   vitest("interop", "vitest.node.config.ts", ["--project", "interop"]),
   vitest("e2e", "vitest.node.config.ts", ["--project", "e2e"]),
 ];

@@ -15,6 +15,8 @@ export interface Env {
   ASSETS?: Fetcher;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */
   ADMIN_TOKEN?: string;
+  /** Bearer token of GET /metrics (ADMIN_TOKEN when unset), so a scraper holds no admin power. */
+  METRICS_TOKEN?: string;
   CHAIN_PRIVATE_KEY?: string;
   /** Signs challenge transcripts (EIP-712); CHAIN_PRIVATE_KEY when absent, unsigned when both are. */
   TRANSCRIPT_PRIVATE_KEY?: string;
@@ -36,6 +38,8 @@ export interface Env {
   /** How long after an epoch closes disputes of its transcripts are accepted (default DISPUTE_DELAY_SECONDS). */
   DISPUTE_WINDOW_SECONDS?: string;
   LOCAL_DEV?: string;
+  /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
+  TEST_CLOCK?: string;
 }
 
 export function chainId(env: Env): number {

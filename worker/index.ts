@@ -6,13 +6,16 @@ import { ReportError } from "../protocol/reports/eip712.ts";
 import { chainId, type Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
-import { db, schema } from "./db/client.ts";
-import { tracker } from "./announce/routes.ts";
+import { announceFastPath, tracker } from "./announce/routes.ts";
 import { webSocketTracker } from "./ws/routes.ts";
 import { membersApi } from "./members/routes.ts";
 import { memberStats } from "./members/stats.ts";
 import { nodesApi } from "./nodes/routes.ts";
-import { torrentDownload, torrentsApi } from "./torrents/routes.ts";
+import { torrentDownload, torrentsAdmin, torrentsApi } from "./torrents/routes.ts";
+import { invitesAdmin, invitesApi } from "./members/invites.ts";
+import { membersAdmin, passkeyApi } from "./members/passkey-reset.ts";
+import { metricsRoute } from "./metrics/routes.ts";
+import { clientsAdmin } from "./announce/clients.ts";
 import { epochsApi } from "./epoch/routes.ts";
 import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
@@ -52,12 +55,13 @@ admin.use("*", requireAdmin);
 // Both go through the scheduler, which serialises rounds and epoch changes.
 admin.post("/challenges/run", async (c) => c.json({ results: unwrap(await scheduler(c.env).runRound(c.req.query("node"))) }));
 admin.post("/epochs/close", async (c) => c.json(unwrap(await scheduler(c.env).close())));
-admin.post("/invites", async (c) => {
-  const code = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
-  await db(c.env.DB).insert(schema.invites).values({ code, createdAt: Date.now() });
-  return c.json({ invite: code }, 201);
-});
 app.route("/admin", admin);
+// Each of these checks the admin token itself too.
+app.route("/admin", invitesAdmin);
+app.route("/admin", membersAdmin);
+app.route("/admin", torrentsAdmin);
+app.route("/admin", clientsAdmin);
+app.route("/", metricsRoute);
 
 // The members' site: pages at /, /signin, /epochs, /nodes/:address… (worker/web/).
 app.route("/", site);
@@ -67,6 +71,8 @@ app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; oth
 app.route("/", tracker);
 app.route("/", torrentDownload);
 app.route("/", memberStats);
+app.route("/", invitesApi);
+app.route("/", passkeyApi);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 
@@ -80,7 +86,8 @@ app.onError((err, c) => {
 });
 
 export default {
-  fetch: app.fetch,
+  // Announces skip the router (most of the traffic); everything else goes through Hono.
+  fetch: (request, env, ctx) => announceFastPath(request, env, ctx) ?? app.fetch(request, env, ctx),
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(
       tick(env, controller.scheduledTime).then(

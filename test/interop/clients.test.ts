@@ -2,9 +2,12 @@
 // workerd through wrangler dev with local D1 and Durable Objects, our node through the `vidya`
 // CLI). One private torrent travels a chain, each hop a download through the tracker with the
 // member's own passkey announce URL:
-//   our node → Transmission → aria2 (node stopped) → qBittorrent (Transmission stopped).
+//   our node → Transmission → aria2 (node stopped) → qBittorrent (Transmission stopped)
+//   → rTorrent (aria2 stopped; the torrent made freeleech first).
 // Each hop checks the bytes, the tracker status the client reports, and a scrape; at the end
-// every client has announced `stopped` and the members' credited accounting matches what moved.
+// every client has announced `stopped`, the members' accounting matches what moved (actual and
+// credited, freeleech applied to rTorrent's download only), and each session was recorded
+// under its client's real peer id, which the allow-list admitted.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
@@ -14,7 +17,7 @@ import { bytesToBinary, fromHex } from "../../protocol/hex.ts";
 import { LocalNetwork, type Member } from "../../scripts/network/network.ts";
 import { ProcessGroup, waitFor } from "../../scripts/network/processes.ts";
 import type { SampleTorrent } from "../../scripts/network/dataset.ts";
-import { Aria2, QBittorrent, QB_HERMETIC, Transmission, missingClients } from "./support/bt-clients.ts";
+import { Aria2, QBittorrent, QB_HERMETIC, RTorrent, Transmission, missingClients } from "./support/bt-clients.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const RUN_DIR = join(ROOT, ".vidya", "interop-clients");
@@ -32,6 +35,10 @@ interface TorrentStats {
   infoHash: string;
   uploaded: number;
   downloaded: number;
+  creditedUploaded: number;
+  creditedDownloaded: number;
+  clients: string[];
+  completedAt: number | null;
   state: string;
   left: number | null;
 }
@@ -41,6 +48,9 @@ interface MemberStats {
   downloaded: number;
   torrents: TorrentStats[];
 }
+
+/** The peer-id prefixes these Debian builds send (BEP 20), as the member's stats name them. */
+const PEER_ID_PREFIX = { transmission: /^-TR3000-$/, aria2: /^A2-1-36-0-$/, qbittorrent: /^-qB4520-$/, rtorrent: /^-lt0D80-$/ };
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -67,6 +77,8 @@ describe("real BitTorrent clients through our tracker", () => {
   let aria2: Aria2;
   let aria2Gid: string;
   let qbittorrent: QBittorrent;
+  let rtorrent: RTorrent;
+  let rtorrentHash: string;
 
   const holder = (name: string) => holders.get(name)!;
   const announceUrl = (name: string) => `${net.trackerUrl}/${holder(name).passkey}/announce`;
@@ -91,11 +103,11 @@ describe("real BitTorrent clients through our tracker", () => {
 
   beforeAll(async () => {
     const missing = missingClients();
-    if (missing.length) throw new Error(`not on PATH: ${missing.join(", ")}; install Debian's transmission-daemon, aria2 and qbittorrent-nox (see .ci/run)`);
+    if (missing.length) throw new Error(`not on PATH: ${missing.join(", ")}; install Debian's transmission-daemon, aria2, qbittorrent-nox and rtorrent (see .ci/run)`);
     net = await LocalNetwork.start({ dir: RUN_DIR, datasetDir: join(ROOT, ".vidya", "dataset"), nodes: [] });
     clients = new ProcessGroup(join(RUN_DIR, "logs", "clients"));
     torrent = net.dataset.find((d) => d.name === TORRENT)!;
-    for (const name of ["transmission", "aria2", "qbittorrent"]) {
+    for (const name of ["transmission", "aria2", "qbittorrent", "rtorrent"]) {
       const member = await net.joinMember(`${name}-member`);
       const { passkey } = JSON.parse(readFileSync(join(member.home, "config.json"), "utf8")) as { passkey: string };
       const res = await fetch(`${net.trackerUrl}/${passkey}/torrent/${torrent.infoHash}`);
@@ -192,33 +204,84 @@ describe("real BitTorrent clients through our tracker", () => {
       const r = await scrape("qbittorrent");
       return r.complete === 2 ? r : undefined;
     }, 15_000);
-    expect(s).toEqual({ complete: 2, incomplete: 0, downloaded: before.downloaded + 1 });
+    expect(s).toEqual({ complete: 2, incomplete: 0, downloaded: before.downloaded + 1, downloaders: 0 });
   });
 
-  it("credits each member with what moved once every client has announced stopped", async () => {
+  it("rTorrent downloads it from qBittorrent, with aria2 stopped, after a curator made it freeleech", async () => {
     await aria2.shutdown();
+    await waitFor("aria2's stopped announce", async () => ((await scrape("rtorrent")).complete === 1 ? true : undefined), 15_000);
+    // Freeleech applies from the next credit on: rTorrent's download will not be charged.
+    const flagged = await net.api<{ freeleech: boolean }>(`/admin/torrents/${torrent.infoHash}/flags`, {
+      method: "POST",
+      admin: true,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ freeleech: true }),
+    });
+    expect(flagged.freeleech).toBe(true);
+
+    rtorrent = await RTorrent.start(clients, join(RUN_DIR, "clients", "rtorrent"));
+    rtorrentHash = await rtorrent.add(holder("rtorrent").torrentFile, torrent.infoHash, downloads("rtorrent"));
+    await waitFor("rTorrent to finish", async () => {
+      const t = await rtorrent.torrent(rtorrentHash);
+      return t.complete && t.progress === 1 ? t : undefined;
+    }, 90_000, 250);
+    expectSamePayload(torrent, downloads("rtorrent"));
+    const trackers = await rtorrent.trackers(rtorrentHash);
+    expect(trackers).toHaveLength(1);
+    expect(trackers[0]!.url).toBe(announceUrl("rtorrent"));
+    expect(trackers[0]!.success).toBeGreaterThanOrEqual(1);
+    expect(trackers[0]!.failed).toBe(0);
+    // rTorrent queues `completed` until min interval (300 s) has passed: ask it to announce now,
+    // as a user would; the tracker takes its new state whether or not it came too soon.
+    await rtorrent.announce(rtorrentHash);
+    const s = await waitFor("rTorrent's announce after completing, in a scrape", async () => {
+      const r = await scrape("rtorrent");
+      return r.complete === 2 ? r : undefined;
+    }, 15_000);
+    expect((await rtorrent.trackers(rtorrentHash))[0]!.failed).toBe(0);
+    expect(s.incomplete).toBe(0);
+  });
+
+  it("credits each member with what moved once every client has announced stopped: actual and credited, under each client's real peer id", async () => {
     await qbittorrent.remove(torrent.infoHash);
+    await rtorrent.stop(rtorrentHash);
     const L = torrent.length;
+    const names = ["transmission", "aria2", "qbittorrent", "rtorrent"] as const;
     // Shards flush accounting to D1 every few seconds: wait for the last `stopped` credits.
-    const [t, a, q] = await waitFor("the final credits", async () => {
-      const all = await Promise.all(["transmission", "aria2", "qbittorrent"].map((n) => stats(n)));
-      const [t, a, q] = all.map((s) => s.torrent);
-      const settled = t && a && q && t.uploaded >= L && a.uploaded >= L && q.downloaded >= L && q.state === "inactive";
-      return settled ? [t, a, q] : undefined;
+    const [t, a, q, r] = await waitFor("the final credits", async () => {
+      const all = await Promise.all(names.map((n) => stats(n)));
+      const [t, a, q, r] = all.map((s) => s.torrent);
+      const settled = t && a && q && r && t.uploaded >= L && a.uploaded >= L && q.uploaded >= L && r.downloaded >= L && q.state === "inactive" && r.state === "inactive";
+      return settled ? [t, a, q, r] : undefined;
     }, 30_000, 500);
 
     // Each downloader was credited the payload (plus a few re-sent blocks at most)…
-    for (const s of [t, a, q]) {
+    for (const s of [t, a, q, r]) {
       expect(s.downloaded).toBeGreaterThanOrEqual(L);
       expect(s.downloaded).toBeLessThanOrEqual(L * SLACK);
+      expect(s.completedAt).not.toBeNull();
       expect(s).toMatchObject({ state: "inactive", left: null });
     }
-    // …and each sole seeder what its one downloader received: Transmission to aria2, aria2 to qBittorrent.
-    for (const s of [t, a]) expect(s.uploaded).toBeLessThanOrEqual(L * SLACK);
-    expect(q.uploaded).toBe(0);
+    // …charged in full before the torrent was made freeleech, and not at all after.
+    for (const s of [t, a, q]) expect(s.creditedDownloaded).toBe(s.downloaded);
+    expect(r.creditedDownloaded).toBe(0);
+    // Each sole seeder is credited what its one downloader received (uploads are never freeleech).
+    for (const s of [t, a, q]) {
+      expect(s.uploaded).toBeLessThanOrEqual(L * SLACK);
+      expect(s.creditedUploaded).toBe(s.uploaded);
+    }
+    expect(r.uploaded).toBe(0);
     // Credited upload never exceeds what the swarm's downloaders reported (DESIGN.md).
-    expect(t.uploaded + a.uploaded).toBeLessThanOrEqual(t.downloaded + a.downloaded + q.downloaded);
+    expect(t.uploaded + a.uploaded + q.uploaded).toBeLessThanOrEqual(t.downloaded + a.downloaded + q.downloaded + r.downloaded);
+
+    // Every client's real peer id was admitted by the allow-list and recorded as its session.
+    names.forEach((n, i) => {
+      const s = [t, a, q, r][i]!;
+      expect(s.clients.length, n).toBeGreaterThanOrEqual(1);
+      for (const c of s.clients) expect(c, n).toMatch(PEER_ID_PREFIX[n]);
+    });
 
     expect(await scrape("qbittorrent")).toMatchObject({ complete: 0, incomplete: 0 });
+    await rtorrent.shutdown();
   });
 });

@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import WebTorrent, { type Torrent } from "webtorrent";
 import { LocalNetwork, type Member } from "../../scripts/network/network.ts";
+import { waitFor } from "../../scripts/network/processes.ts";
 import { makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { StorageTreeBuilder } from "../../protocol/merkle/storage-tree.ts";
 import { bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
@@ -163,5 +164,35 @@ describe("WebTorrent over the WebSocket tracker", () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(stats).toEqual({ complete: 2, incomplete: 0, downloaded: 1 });
+  });
+
+  it("credits both members for the WebRTC transfer, from the counters WebTorrent reports, as HTTP sessions are", async () => {
+    // Each client announces its counters now (as it does every interval), then leaves.
+    for (const c of clients) for (const t of c.torrents) (t as unknown as { discovery: { tracker: { update(): void } } }).discovery.tracker.update();
+    const L = fx.payload.length;
+    const statsOf = async (url: string) => {
+      const res = await fetch(url.replace(/^ws/, "http").replace(/\/announce$/, "/stats"));
+      expect(res.status).toBe(200);
+      const s = (await res.json()) as { torrents: { infoHash: string; uploaded: number; downloaded: number; creditedUploaded: number; creditedDownloaded: number; clients: string[]; state: string }[] };
+      return s.torrents.find((t) => t.infoHash === fx.meta.infoHash);
+    };
+    // The shards flush accounting to D1 every few seconds.
+    let last: unknown;
+    const [seeder, leecher] = await waitFor("the WebTorrent credits", async () => {
+      const [s, l] = await Promise.all([statsOf(seederUrl), statsOf(leecherUrl)]);
+      last = { seeder: s, leecher: l };
+      return s && l && s.uploaded >= L && l.downloaded >= L ? [s, l] : undefined;
+    }, 30_000, 500).catch((e: Error) => {
+      throw new Error(`${e.message}; last seen ${JSON.stringify(last)}`);
+    });
+    await Promise.all(clients.splice(0).map((c) => new Promise<void>((resolve) => c.destroy(() => resolve()))));
+    if (!seeder || !leecher) throw new Error("no stats");
+    expect(leecher.downloaded).toBeLessThanOrEqual(L * 1.25);
+    expect(leecher.creditedDownloaded).toBe(leecher.downloaded);
+    expect(seeder.uploaded).toBeLessThanOrEqual(L * 1.25);
+    expect(seeder.creditedUploaded).toBe(seeder.uploaded);
+    // The leecher had nothing the seed lacked: what WebTorrent counts as its upload is under a block.
+    expect(leecher.uploaded).toBeLessThan(16 * 1024);
+    for (const s of [seeder, leecher]) for (const c of s.clients) expect(c).toMatch(/^-WW\d{4}-$/);
   });
 });

@@ -94,7 +94,7 @@ describe("announce", () => {
   it("fails for a torrent that is not registered", async () => {
     const { status, body } = await announce(pkA, { infoHash: "ff".repeat(20), peerId: peerId("x"), ip: "10.0.0.3" });
     expect(status).toBe(200);
-    expect(text(body["failure reason"])).toMatch(/not registered/);
+    expect(text(body["failure reason"])).toBe("Unregistered torrent");
   });
 
   it("fails for an info_hash of the wrong length, and for a bad escape", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { QueryError, parseAnnounce, parseRawQuery, parseScrape, percentDecodeBytes, rawQueryOf } from "../../worker/announce/query.ts";
 import { parseIp } from "../../worker/swarm/ip.ts";
+import { binaryToBytes } from "../../protocol/hex.ts";
 import { pct } from "./support/worker.ts";
 
 const pid = pct(new TextEncoder().encode("-qB4650-abcdefghijkl"));
@@ -11,21 +12,21 @@ describe("raw query decoding", () => {
       const bytes = Uint8Array.from({ length: 20 }, (_, i) => (start + i) % 256);
       for (const upper of [false, true]) {
         const q = parseAnnounce(`info_hash=${pct(bytes, upper)}&peer_id=${pid}&port=1&left=0`);
-        expect(Array.from(q.infoHash)).toEqual(Array.from(bytes));
+        expect(Array.from(binaryToBytes(q.infoHash))).toEqual(Array.from(bytes));
       }
     }
   });
 
   it("takes unescaped URL-safe characters as themselves", () => {
     const q = parseAnnounce(`info_hash=abcdefghij0123456789&peer_id=${pid}&port=1&left=0`);
-    expect(new TextDecoder().decode(q.infoHash)).toBe("abcdefghij0123456789");
+    expect(q.infoHash).toBe("abcdefghij0123456789");
   });
 
   it("keeps + as a literal plus, not a space", () => {
     expect(Array.from(percentDecodeBytes("a+b"))).toEqual([0x61, 0x2b, 0x62]);
     const q = parseAnnounce(`info_hash=+++++++++++++++++++%20&peer_id=${pid}&port=1&left=0`);
-    expect(q.infoHash[0]).toBe(0x2b);
-    expect(q.infoHash[19]).toBe(0x20);
+    expect(q.infoHash.charCodeAt(0)).toBe(0x2b);
+    expect(q.infoHash.charCodeAt(19)).toBe(0x20);
   });
 
   it("does not collide two info hashes that differ only in invalid UTF-8 bytes", () => {
@@ -84,6 +85,18 @@ describe("raw query decoding", () => {
     const q = parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=0006881&left=00000000000000000000005&uploaded=0000000000000000000`);
     expect(q).toMatchObject({ port: 6881, left: 5, uploaded: 0 });
     expect(() => parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=1&left=9007199254740992`)).toThrow(/left/);
+  });
+
+  it("reads compact=0, no_peer_id and an echoed tracker id, and never fails over them", () => {
+    const base = `info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=6881&left=5`;
+    expect(parseAnnounce(base)).toMatchObject({ compact: true, noPeerId: false, trackerId: 0 });
+    expect(parseAnnounce(`${base}&compact=0&no_peer_id=1&trackerid=1790000000123`)).toMatchObject({ compact: false, noPeerId: true, trackerId: 1790000000123 });
+    expect(parseAnnounce(`${base}&compact=%&no_peer_id=%zz&trackerid=abc`)).toMatchObject({ compact: true, noPeerId: false, trackerId: 0 });
+  });
+
+  it("ignores ip=, ipv4= and ipv6= (BEP 7: the edge's view of the address is used)", () => {
+    const q = parseAnnounce(`info_hash=${"%01".repeat(20)}&peer_id=${pid}&port=6881&left=5&ip=203.0.113.9&ipv4=203.0.113.9&ipv6=2001:db8::9`);
+    expect(Object.keys(q).some((k) => /ip/i.test(k))).toBe(false);
   });
 
   it("reads the raw query without the fragment and scrape hashes all", () => {

@@ -61,7 +61,7 @@ describe("GET /:passkey/stats", () => {
   it("answers a member who never announced with empty totals", async () => {
     const pkD = await addMember(dave);
     const s = (await (await call(`/${pkD}/stats`)).json()) as Stats;
-    expect(s).toEqual({ account: dave, uploaded: 0, downloaded: 0, seedSeconds: 0, torrents: [] });
+    expect(s).toEqual({ account: dave, uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, snatched: 0, ratio: null, torrents: [] });
   });
 
   it("refuses an unknown passkey with a JSON error", async () => {

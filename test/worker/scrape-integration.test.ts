@@ -24,9 +24,9 @@ describe("scrape", () => {
     expect(res.status).toBe(200);
     const files = asDict(asDict(decode(new Uint8Array(await res.arrayBuffer())), "scrape").files, "files");
     const stats = (h: string) => files[bytesToBinary(fromHex(h))];
-    expect(stats(torrents[0]!.infoHash)).toEqual({ complete: 1, incomplete: 1, downloaded: 0 });
-    expect(stats(torrents[1]!.infoHash)).toEqual({ complete: 0, incomplete: 1, downloaded: 0 });
-    expect(stats(torrents[2]!.infoHash)).toEqual({ complete: 0, incomplete: 0, downloaded: 0 });
+    expect(stats(torrents[0]!.infoHash)).toEqual({ complete: 1, incomplete: 1, downloaded: 0, downloaders: 1 });
+    expect(stats(torrents[1]!.infoHash)).toEqual({ complete: 0, incomplete: 1, downloaded: 0, downloaders: 1 });
+    expect(stats(torrents[2]!.infoHash)).toEqual({ complete: 0, incomplete: 0, downloaded: 0, downloaders: 0 });
     expect(stats(unknown)).toBeUndefined();
     expect(Object.keys(files).map((k) => binaryToBytes(k).length)).toEqual([20, 20, 20]);
   });

@@ -4,11 +4,11 @@
 
 import { SELF, env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { bytesToBinary, fromHex } from "../../protocol/hex.ts";
+import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import { WS_ANNOUNCE_INTERVAL_SECONDS } from "../../worker/ws/messages.ts";
 import { MAX_PEERS_PER_SOCKET, MAX_PEERS_PER_SOCKET_IN_SWARM, peerKey, wsShardName, wsShardOf, type Attachment, type WsSwarm } from "../../worker/ws/swarm.ts";
 import { fixture } from "./support/fixture.ts";
-import { ORIGIN, addMember, announce as httpAnnounce, peerId as httpPeerId } from "./support/worker.ts";
+import { ORIGIN, accountingRows, addMember, announce as httpAnnounce, flushShard, peerId as httpPeerId } from "./support/worker.ts";
 
 type Json = Record<string, unknown>;
 
@@ -77,6 +77,11 @@ function binaryId(first: number): string {
   return bytesToBinary(Uint8Array.from({ length: 20 }, (_, i) => (first + i * 13) & 0xff));
 }
 
+/** A WebTorrent peer id (on the allow-list) whose other 12 bytes cover NUL, control and high bytes. */
+function peerIdWs(first: number): string {
+  return "-WW0208-" + binaryId(first).slice(8);
+}
+
 const isAnnounceReply = (m: Json) => m.action === "announce" && "complete" in m;
 const isOffer = (m: Json) => m.action === "announce" && "offer" in m;
 const isAnswer = (m: Json) => m.action === "announce" && "answer" in m;
@@ -94,8 +99,8 @@ async function scrape(c: Client, ...hashes: string[]): Promise<Record<string, Js
 describe("WebSocket tracker", () => {
   const f = fixture(60_000, 31, "ws.bin");
   const ih = bytesToBinary(fromHex(f.infoHash));
-  const seedId = binaryId(0x00); // starts with NUL and runs through 0x80–0xff
-  const leechId = binaryId(0xf0);
+  const seedId = peerIdWs(0x00); // its random part runs through NUL and 0x80–0xff
+  const leechId = peerIdWs(0xf0);
   let pkA: string;
   let pkB: string;
 
@@ -179,19 +184,19 @@ describe("WebSocket tracker", () => {
     expect(await shared.next(isAnswer)).toMatchObject({ offer_id: offerId, peer_id: seedId });
     // A few peer ids per connection and swarm, not a flood.
     for (let i = 2; i < MAX_PEERS_PER_SOCKET_IN_SWARM; i++) {
-      shared.send({ action: "announce", info_hash: ih, peer_id: binaryId(0x60 + i), left: 9, event: "started", offers: [] });
+      shared.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x60 + i), left: 9, event: "started", offers: [] });
       expect(await shared.next(isAnnounceReply)).toMatchObject({ incomplete: i });
     }
-    shared.send({ action: "announce", info_hash: ih, peer_id: binaryId(0x70), left: 9, event: "started", offers: [] });
+    shared.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x70), left: 9, event: "started", offers: [] });
     expect(await shared.next()).toMatchObject({ "failure reason": expect.stringMatching(/too many peer ids/), info_hash: ih });
   });
 
   it("does not relay a seed's offers to other seeds", async () => {
     const s1 = await connect(pkA);
     const s2 = await connect(pkB);
-    s1.send({ action: "announce", info_hash: ih, peer_id: binaryId(0x11), left: 0, event: "started", offers: [] });
+    s1.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x11), left: 0, event: "started", offers: [] });
     await s1.next(isAnnounceReply);
-    s2.send({ action: "announce", info_hash: ih, peer_id: binaryId(0x22), left: 0, event: "started", offers: [{ offer: { type: "offer", sdp: "x" }, offer_id: binaryId(0x33) }] });
+    s2.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x22), left: 0, event: "started", offers: [{ offer: { type: "offer", sdp: "x" }, offer_id: binaryId(0x33) }] });
     expect(await s2.next(isAnnounceReply)).toMatchObject({ complete: 2, incomplete: 0 });
     expect(await s1.quiet(isOffer)).toBe(true);
   });
@@ -296,6 +301,26 @@ describe("WebSocket tracker", () => {
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await scrape(seed, ih))[ih]).toMatchObject({ complete: 0, incomplete: 0 });
+  });
+
+  it("refuses a client not on the allow-list, as the HTTP tracker does", async () => {
+    const c = await connect(pkA);
+    c.send({ action: "announce", info_hash: ih, peer_id: binaryId(0x31), left: 0, event: "started", offers: [] });
+    const r = await c.next((m) => "failure reason" in m);
+    expect(r).toMatchObject({ action: "announce", info_hash: ih });
+    expect(r["failure reason"]).toMatch(/^Your client is not on the allow-list/);
+  });
+
+  it("credits a WebTorrent session from the counters it reports, as an HTTP session (actual and credited)", async () => {
+    const c = await connect(pkB);
+    const pid = peerIdWs(0x41);
+    c.send({ action: "announce", info_hash: ih, peer_id: pid, left: 60_000, uploaded: 0, downloaded: 0, event: "started", offers: [] });
+    await c.next(isAnnounceReply);
+    c.send({ action: "announce", info_hash: ih, peer_id: pid, left: 0, uploaded: 1_234, downloaded: 60_000, event: "stopped" });
+    await c.next(isAnnounceReply);
+    await flushShard(f.infoHash);
+    const rows = await accountingRows("0x00000000000000000000000000000000000005b2", f.infoHash);
+    expect(rows.find((r) => r.peerId === toHex(binaryToBytes(pid)))).toMatchObject({ uploaded: 1_234, downloaded: 60_000, creditedUploaded: 1_234, creditedDownloaded: 60_000, announces: 2 });
   });
 
   it("fits a connection at its peer cap in the runtime's attachment limit", async () => {

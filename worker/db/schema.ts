@@ -19,15 +19,29 @@ export const members = sqliteTable("members", {
   admission: text("admission").notNull(),
   /** The invite code used, when admitted by invite. */
   invitedBy: text("invited_by"),
+  /** The member whose invite admitted this one (the invite tree); null for admin invites, stake and nodes. */
+  inviter: text("inviter"),
+  /** Invites this member may create (worker/members/invites.ts); admins set it. */
+  inviteQuota: integer("invite_quota").notNull().default(2),
+  /** Slowed (DESIGN.md "Access and downloads"): fewer peers and a longer interval, with a warning. */
+  slowed: integer("slowed", { mode: "boolean" }).notNull().default(false),
+  /** Last passkey reset; the old passkey stops working at once (worker/members/passkey-reset.ts). */
+  passkeyResetAt: integer("passkey_reset_at"),
   createdAt: integer("created_at").notNull(),
 });
 
-export const invites = sqliteTable("invites", {
-  code: text("code").primaryKey(),
-  createdAt: integer("created_at").notNull(),
-  usedBy: text("used_by"),
-  usedAt: integer("used_at"),
-});
+export const invites = sqliteTable(
+  "invites",
+  {
+    code: text("code").primaryKey(),
+    /** The member who made it; null when an admin did. */
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull(),
+    usedBy: text("used_by"),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("invites_created_by").on(t.createdBy)],
+);
 
 export const torrents = sqliteTable("torrents", {
   infoHash: text("info_hash").primaryKey(), // 40 lowercase hex
@@ -47,8 +61,37 @@ export const torrents = sqliteTable("torrents", {
   rootConfirmedAt: integer("root_confirmed_at"),
   /** The .torrent as uploaded; served back with each member's announce URL. */
   metainfo: bytes("metainfo").notNull(),
+  /** Moderation: "approved" (announces accepted), "pending" (a member's upload awaiting a curator), "rejected". */
+  status: text("status").notNull().default("approved"),
+  /** The member who uploaded it; null for an admin upload. */
+  uploadedBy: text("uploaded_by"),
+  moderatedAt: integer("moderated_at"),
+  /** Credit flags applied when deltas are credited (worker/swarm/credit.ts): downloads not counted… */
+  freeleech: integer("freeleech", { mode: "boolean" }).notNull().default(false),
+  /** …neither uploads nor downloads counted… */
+  neutral: integer("neutral", { mode: "boolean" }).notNull().default(false),
+  /** …uploads counted twice. */
+  doubleUpload: integer("double_upload", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * Each swarm's size as its shard last flushed it (only when it changed): the index's seeders
+ * and leechers, and the hot list (torrents needing seeders).
+ */
+export const swarms = sqliteTable(
+  "swarms",
+  {
+    infoHash: text("info_hash").primaryKey(),
+    seeders: integer("seeders").notNull(),
+    leechers: integer("leechers").notNull(),
+    /** BEP 21 partial seeds, counted among the leechers. */
+    partialSeeds: integer("partial_seeds").notNull().default(0),
+    snatches: integer("snatches").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("swarms_seeders").on(t.seeders)],
+);
 
 export const nodes = sqliteTable("nodes", {
   address: text("address").primaryKey(), // lowercase 0x address; also its members.account
@@ -84,9 +127,10 @@ export const reportNonces = sqliteTable(
 );
 
 /**
- * Credited totals per (member, info hash, peer id): one record per client session key,
- * whatever the number of endpoints (TRACKER-NOTES "Accounting"). Flushed in batches by the
- * swarm shards.
+ * Lifetime totals per (member, info hash, peer id): one record per client session key,
+ * whatever the number of endpoints (TRACKER-NOTES "Accounting"). `uploaded`/`downloaded` are
+ * ACTUAL bytes (the client's deltas); `credited*` are after the torrent's flags (freeleech,
+ * neutral, double upload) and the newcomer rule. Flushed in batches by the swarm shards.
  */
 export const accounting = sqliteTable(
   "accounting",
@@ -96,12 +140,87 @@ export const accounting = sqliteTable(
     peerId: text("peer_id").notNull(), // 40 hex
     uploaded: integer("uploaded").notNull().default(0),
     downloaded: integer("downloaded").notNull().default(0),
+    creditedUploaded: integer("credited_uploaded").notNull().default(0),
+    creditedDownloaded: integer("credited_downloaded").notNull().default(0),
     seedSeconds: integer("seed_seconds").notNull().default(0),
     announces: integer("announces").notNull().default(0),
     lastAnnounceAt: integer("last_announce_at").notNull(),
+    /** When this session finished the download (a snatch), if it did. */
+    completedAt: integer("completed_at"),
   },
   (t) => [primaryKey({ columns: [t.member, t.infoHash, t.peerId] }), index("accounting_info_hash").on(t.infoHash)],
 );
+
+/**
+ * The epoch ledger (docs/interfaces.md "Accounting ledger"): per epoch, per (member, info
+ * hash), actual and credited bytes. Rows are stamped with the epoch open when the shard's
+ * batch reached D1 (worker/swarm/flush.ts), so a closed or sealed epoch's rows never change.
+ */
+export const ledger = sqliteTable(
+  "ledger",
+  {
+    epoch: integer("epoch").notNull(),
+    member: text("member").notNull(),
+    infoHash: text("info_hash").notNull(),
+    uploaded: integer("uploaded").notNull().default(0),
+    downloaded: integer("downloaded").notNull().default(0),
+    creditedUploaded: integer("credited_uploaded").notNull().default(0),
+    creditedDownloaded: integer("credited_downloaded").notNull().default(0),
+    seedSeconds: integer("seed_seconds").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.member, t.infoHash] })],
+);
+
+/** Per epoch, per torrent: the swarm's totals (what its members reported), for pricing and the upload cap. */
+export const swarmLedger = sqliteTable(
+  "swarm_ledger",
+  {
+    epoch: integer("epoch").notNull(),
+    infoHash: text("info_hash").notNull(),
+    uploaded: integer("uploaded").notNull().default(0),
+    downloaded: integer("downloaded").notNull().default(0),
+    creditedUploaded: integer("credited_uploaded").notNull().default(0),
+    creditedDownloaded: integer("credited_downloaded").notNull().default(0),
+    announces: integer("announces").notNull().default(0),
+    snatches: integer("snatches").notNull().default(0),
+    /** The swarm's size at the epoch's last flush. */
+    seeders: integer("seeders").notNull().default(0),
+    leechers: integer("leechers").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.infoHash] })],
+);
+
+/**
+ * Epochs whose ledger is sealed: once an epoch is sealed (at the start of its close), new
+ * batches are stamped with the next one, so the close reads a ledger that no longer moves.
+ */
+export const ledgerSeals = sqliteTable("ledger_seals", {
+  epoch: integer("epoch").primaryKey(),
+  sealedAt: integer("sealed_at").notNull(),
+});
+
+/** Batches applied per shard: a batch replayed after a crash fails on this key and is not applied twice. */
+export const flushes = sqliteTable(
+  "flushes",
+  {
+    shard: integer("shard").notNull(),
+    seq: integer("seq").notNull(),
+    flushedAt: integer("flushed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shard, t.seq] })],
+);
+
+/**
+ * Admins' changes to the client allow-list (worker/announce/clients.ts holds the defaults):
+ * a peer-id prefix allowed or refused, with a warning shown to its users when set.
+ */
+export const clientRules = sqliteTable("client_rules", {
+  prefix: text("prefix").primaryKey(),
+  name: text("name").notNull(),
+  allowed: integer("allowed", { mode: "boolean" }).notNull(),
+  warning: text("warning"),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 /**
  * Challenge transcripts (protocol/challenge/transcript.ts): the published inputs of each

@@ -15,9 +15,9 @@ import { newPasskey } from "./passkey.ts";
 export const membersApi = new Hono<{ Bindings: Env }>();
 
 /** Returns the account's passkey, creating its member row if needed (also used for nodes). */
-export async function ensureMember(d1: D1Database, account: string, admission: string, invitedBy: string | null = null): Promise<string> {
+export async function ensureMember(d1: D1Database, account: string, admission: string, invitedBy: string | null = null, inviter: string | null = null): Promise<string> {
   const d = db(d1);
-  await d.insert(schema.members).values({ account, passkey: newPasskey(), admission, invitedBy, createdAt: Date.now() }).onConflictDoNothing({ target: schema.members.account });
+  await d.insert(schema.members).values({ account, passkey: newPasskey(), admission, invitedBy, inviter, createdAt: Date.now() }).onConflictDoNothing({ target: schema.members.account });
   const row = await d.select({ passkey: schema.members.passkey }).from(schema.members).where(eq(schema.members.account, account)).get();
   if (!row) throw new Error("member row missing after insert");
   return row.passkey;
@@ -38,9 +38,10 @@ membersApi.post("/join", async (c) => {
       .update(schema.invites)
       .set({ usedBy: account, usedAt: Date.now() })
       .where(and(eq(schema.invites.code, invite), isNull(schema.invites.usedBy)))
-      .returning({ code: schema.invites.code });
+      .returning({ code: schema.invites.code, createdBy: schema.invites.createdBy });
     if (claimed.length !== 1) throw new HttpError(403, "invalid_invite", "invite is unknown or already used");
-    return c.json({ account, passkey: await ensureMember(c.env.DB, account, "invite", invite) });
+    // The invite tree: whoever made the invite brought this member (admins' invites make roots).
+    return c.json({ account, passkey: await ensureMember(c.env.DB, account, "invite", invite, claimed[0]!.createdBy) });
   }
 
   if (!chainConfigured(c.env)) throw new HttpError(403, "not_admitted", "an invite is required (no chain is configured to check the access stake)");

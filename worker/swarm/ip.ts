@@ -64,10 +64,9 @@ function parseIpv6(s: string): Uint8Array | undefined {
   return out;
 }
 
-export function compactEndpoint(ip: Uint8Array, port: number): Uint8Array {
-  const out = new Uint8Array(ip.length + 2);
-  out.set(ip);
-  out[ip.length] = port >> 8;
-  out[ip.length + 1] = port & 0xff;
-  return out;
+/** The compact endpoint as a binary string (one char per byte): 6 chars for IPv4, 18 for IPv6. */
+export function compactEndpoint(ip: Uint8Array, port: number): string {
+  let s = "";
+  for (let i = 0; i < ip.length; i++) s += String.fromCharCode(ip[i]!);
+  return s + String.fromCharCode(port >> 8, port & 0xff);
 }

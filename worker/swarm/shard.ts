@@ -1,17 +1,21 @@
-// Swarm state for a fixed shard of info hashes (TRACKER-NOTES "Scale on Workers"): peers
-// in memory, keyed by (member, peer id) so one client session is one record whatever its
-// endpoints; accounting deltas computed here and flushed to D1 in batches by the alarm,
-// never one D1 write per announce. Changed peers are written behind to the object's own
-// SQLite by the same alarm, so a shard evicted from memory (after seconds of idleness,
-// while clients announce every half hour) still knows its peers and their counters.
+// Swarm state for a fixed shard of info hashes (TRACKER-NOTES "Scale on Workers"): sessions in
+// memory, keyed by (member, peer id) so one client session is one record whatever its
+// endpoints; credit computed here (credit.ts) and flushed to D1 in numbered batches by the
+// alarm (flush.ts), never a D1 write per announce. Each alarm also writes the changed
+// sessions behind to the object's own SQLite, in the same transaction as the batch it seals,
+// so a shard evicted from memory (after seconds idle, while clients announce every half
+// hour) still knows its peers and their baselines, and a crash neither loses nor repeats a
+// credit. The hot path reads storage only when a swarm is first used after a restart.
 
 import { DurableObject } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
 import { ANNOUNCE_INTERVAL_SECONDS } from "../../protocol/params.ts";
-import { concatBytes } from "../../protocol/hex.ts";
+import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
-import { db, schema } from "../db/client.ts";
-import { compactEndpoint } from "./ip.ts";
+import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER_MS, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
+import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
+import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
+import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
+import { alreadyApplied, batchSql, type AccRow, type Batch, type SwarmRow } from "./flush.ts";
 
 /** Fixed for the life of the deployment: changing it would move swarms between objects. */
 export const SWARM_SHARDS = 64;
@@ -29,23 +33,72 @@ export function shardName(shard: number): string {
 export const FLUSH_MS = 5_000;
 /** Peers unseen for twice the interval are gone: `stopped` is not guaranteed. */
 export const PEER_TTL_MS = 2 * ANNOUNCE_INTERVAL_SECONDS * 1_000;
-/** Seed time accrues only across gaps shorter than this (TRACKER-NOTES "Accounting"). */
-export const SEED_GAP_CAP_MS = 2 * ANNOUNCE_INTERVAL_SECONDS * 1_000;
+/** WebSocket (WebTorrent) sessions announce every 2 minutes (ws/messages.ts): gone after two missed. */
+export const WS_SESSION_TTL_MS = 5 * 60_000;
 const REAP_EVERY_MS = 60_000;
-const FLUSH_CHUNK = 100;
+/** Batches sent to D1 per alarm; more wait for the next alarm (they keep their order). */
+const BATCHES_PER_ALARM = 8;
+/** How long a reset passkey is refused here: longer than any isolate caches it (members/lookup.ts). */
+export const REVOCATION_MS = 10 * 60_000;
 
 export interface AnnounceInput {
-  infoHash: string; // 40 hex
-  peerId: string; // 40 hex
-  member: string;
-  /** 4 or 16 bytes: the address the edge saw. */
-  ip: Uint8Array;
-  port: number;
-  uploaded: number;
-  downloaded: number;
+  /** Info hash, 40 lowercase hex. */
+  ih: string;
+  /** Peer id, 20 bytes as a binary string. */
+  pid: string;
+  /** The passkey used: the shard resolves the member (directory.ts) and refuses a reset one at once. */
+  pk: string;
+  /** Whether the client's peer id is on the allow-list (the worker holds the list and words the refusal). */
+  client: boolean;
+  /** The endpoint the edge saw, compact: 6 bytes (IPv4) or 18 (IPv6), binary string. */
+  ep: string;
+  up: number;
+  down: number;
   left: number;
-  event: "started" | "completed" | "stopped" | "paused" | "";
-  numwant: number;
+  /** EV_* (credit.ts). */
+  ev: number;
+  /** Peers wanted (already bounded by the worker). */
+  nw: number;
+  now: number;
+  /** The tracker id the client echoed, 0 for none. */
+  tid: number;
+  /** Also return the peers' ids (BEP 3 dictionary model). */
+  ids: boolean;
+}
+
+export type AnnounceOutput =
+  | {
+      ok: true;
+      complete: number;
+      incomplete: number;
+      downloaded: number;
+      /** Compact IPv4 and IPv6 peers, binary strings. */
+      peers: string;
+      peers6: string;
+      /** With `ids`: the peer ids of `peers` and `peers6`, 20 bytes each, in the same order. */
+      ids4?: string;
+      ids6?: string;
+      /** The session's tracker id. */
+      tid: number;
+      /** WARN_* bits (rules.ts). */
+      warn: number;
+      /** The member is slowed (fewer peers were given; the worker sets a longer interval and says why). */
+      slowed: boolean;
+    }
+  | { ok: false; code: RefusalCode };
+
+/** Why the shard refused an announce; the worker words it (announce/routes.ts). */
+export type RefusalCode = "unknown_passkey" | "revoked_passkey" | "client_not_allowed" | "unregistered" | "pending_moderation" | "rejected" | "too_many_peers";
+
+/** An announce of WebTorrent's WebSocket tracker, for accounting only (its peers live in ws/swarm.ts). */
+export interface WsCreditInput {
+  ih: string;
+  pid: string;
+  pk: string;
+  up: number;
+  down: number;
+  left: number;
+  ev: number;
   now: number;
 }
 
@@ -53,61 +106,26 @@ export interface SwarmStats {
   complete: number;
   incomplete: number;
   downloaded: number;
-}
-
-export interface AnnounceResult extends SwarmStats {
-  /** BEP 23 compact IPv4 peers, 6 bytes each; always present. */
-  peers: Uint8Array;
-  /** BEP 7 compact IPv6 peers, 18 bytes each; only when there are some. */
-  peers6?: Uint8Array;
+  /** BEP 21: leechers that are not partial seeds. */
+  downloaders: number;
 }
 
 export interface MemberSession {
+  /** 40 hex. */
   peerId: string;
   left: number;
+  state: "seeding" | "partial" | "leeching";
   lastAnnounce: number;
 }
 
-interface Peer {
-  member: string;
-  peerId: string;
-  v4?: Uint8Array; // compact 6 bytes
-  v4Seen: number;
-  v6?: Uint8Array; // compact 18 bytes
-  v6Seen: number;
-  left: number;
-  /** Counters of the previous announce of this session, for deltas. */
-  uploaded: number;
-  downloaded: number;
-  lastAnnounce: number;
+/** What a shard reports to /metrics (worker/metrics). Counters since the object started. */
+export interface ShardMetrics {
+  shard: number;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
 }
 
-interface Swarm {
-  peers: Map<string, Peer>;
-  completed: number;
-}
-
-interface Pending {
-  member: string;
-  infoHash: string;
-  peerId: string;
-  uploaded: number;
-  downloaded: number;
-  seedSeconds: number;
-  announces: number;
-  lastAnnounceAt: number;
-}
-
-const COMPLETED_PREFIX = "completed:";
-
-/** Peer rows in the object's SQLite, one per (info hash, member, peer id). */
-const PEERS_SCHEMA = `CREATE TABLE IF NOT EXISTS peers (
-  info_hash TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL,
-  v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL,
-  left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL, last_announce INTEGER NOT NULL,
-  PRIMARY KEY (info_hash, member, peer_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS peers_last_announce ON peers (last_announce);`;
+const KIND_STATE = ["leeching", "partial", "seeding"] as const;
 
 type PeerRow = {
   member: string;
@@ -119,195 +137,505 @@ type PeerRow = {
   left_bytes: number;
   uploaded: number;
   downloaded: number;
-  last_announce: number;
+  session: number;
+  last_credit: number;
+  kind: number;
+  free: number;
+  ws: number;
 };
 
-const blob = (b: Uint8Array | undefined): ArrayBuffer | null => (b ? (b.slice().buffer as ArrayBuffer) : null);
+const SCHEMA = `
+DROP TABLE IF EXISTS peers;
+CREATE TABLE IF NOT EXISTS peer_rows (
+  ih TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL, ws INTEGER NOT NULL,
+  v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL, seen INTEGER NOT NULL,
+  left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL,
+  session INTEGER NOT NULL, last_credit INTEGER NOT NULL, kind INTEGER NOT NULL, free INTEGER NOT NULL,
+  PRIMARY KEY (ih, member, peer_id, ws)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS peer_rows_seen ON peer_rows (seen);
+CREATE TABLE IF NOT EXISTS swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;`;
+
+const blob = (s: string | undefined): ArrayBuffer | null => (s ? (binaryToBytes(s).buffer as ArrayBuffer) : null);
+const unblob = (b: ArrayBuffer | null): string | undefined => (b ? bytesToBinary(new Uint8Array(b)) : undefined);
+
+function newAcc(now: number): Acc {
+  return { up: 0, down: 0, cup: 0, cdown: 0, seed: 0, announces: 0, last: now, completedAt: 0 };
+}
+
+/** Byte and announce totals of a swarm not yet flushed. */
+interface SwarmPending {
+  up: number;
+  down: number;
+  cup: number;
+  cdown: number;
+  announces: number;
+}
 
 export class SwarmShard extends DurableObject<Env> {
   private readonly swarms = new Map<string, Swarm>();
-  private pending = new Map<string, Pending>();
-  /** Peers changed since the last write-behind: info hash → peer keys. */
-  private dirty = new Map<string, Set<string>>();
-  private completedCounts = new Map<string, number>();
+  /** Member accounts by small index: a session holds a number, not a copy of the string. */
+  private readonly memberIds = new Map<string, number>();
+  private readonly memberNames: string[] = [];
+  /** Sessions with something to flush or write behind. */
+  private due = new Set<Peer>();
+  /** Swarms with activity since the last batch, and their byte totals. */
+  private active = new Map<Swarm, SwarmPending>();
+  private readonly revoked = new Map<string, number>();
+  private shard = -1;
+  private seq = 0;
   private alarmAt: number | undefined;
   private lastReap = 0;
+  /** The oldest announce not yet sealed into a batch (ms), for the flush lag. */
+  private oldestDue = 0;
+  private lastFlushAt = 0;
+  private lastFlushMs = 0;
+  private readonly c: Record<string, number> = {};
+  private readonly dir: Directory;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    // Swarm download counts and peers survive eviction; swarms are read back one at a time.
+    this.dir = new Directory(env.DB, () => this.count("directory_queries"));
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(PEERS_SCHEMA);
-      const stored = await ctx.storage.list<number>({ prefix: COMPLETED_PREFIX });
-      for (const [k, v] of stored) this.completedCounts.set(k.slice(COMPLETED_PREFIX.length), v);
+      const sql = ctx.storage.sql;
+      sql.exec(SCHEMA);
+      for (const r of sql.exec<{ k: string; v: number }>("SELECT k, v FROM meta")) {
+        if (r.k === "seq") this.seq = r.v;
+        if (r.k === "shard") this.shard = r.v;
+      }
+      // The metrics' counters survive eviction (saved by each alarm), so /metrics series only grow.
+      const saved = sql.exec<{ json: string }>("SELECT json FROM state WHERE k = 'counters'").toArray()[0];
+      if (saved) Object.assign(this.c, JSON.parse(saved.json) as Record<string, number>);
+      const now = Date.now();
+      for (const r of sql.exec<{ passkey: string; until: number }>("SELECT passkey, until FROM revoked WHERE until > ?", now)) this.revoked.set(r.passkey, r.until);
     });
   }
 
-  private swarm(infoHash: string, now: number): Swarm {
-    let s = this.swarms.get(infoHash);
+  private count(name: string, n = 1): void {
+    this.c[name] = (this.c[name] ?? 0) + n;
+    this.countersChanged = true;
+  }
+
+  private countersChanged = false;
+
+  private saveCounters(): void {
+    if (!this.countersChanged) return;
+    this.countersChanged = false;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO state (k, json) VALUES ('counters', ?)", JSON.stringify(this.c));
+  }
+
+  private memberIndex(account: string): number {
+    let i = this.memberIds.get(account);
+    if (i === undefined) {
+      i = this.memberNames.length;
+      this.memberNames.push(account);
+      this.memberIds.set(account, i);
+    }
+    return i;
+  }
+
+  private learnShard(ih: string): void {
+    if (this.shard >= 0) return;
+    this.shard = shardOf(ih);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('shard', ?)", this.shard);
+  }
+
+  private swarm(ih: string, now: number): Swarm {
+    let s = this.swarms.get(ih);
     if (!s) {
-      s = { peers: this.storedPeers(infoHash, now), completed: this.completedCounts.get(infoHash) ?? 0 };
-      this.swarms.set(infoHash, s);
+      s = this.load(ih, now);
+      this.swarms.set(ih, s);
     }
     return s;
   }
 
-  /** The swarm's peers as last written behind, without those gone stale meanwhile. */
-  private storedPeers(infoHash: string, now: number): Map<string, Peer> {
-    const peers = new Map<string, Peer>();
-    const rows = this.ctx.storage.sql.exec<PeerRow>(
-      "SELECT member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, last_announce FROM peers WHERE info_hash = ?",
-      infoHash,
-    );
-    for (const r of rows) {
-      const v4 = r.v4 && now - r.v4_seen <= PEER_TTL_MS ? new Uint8Array(r.v4) : undefined;
-      const v6 = r.v6 && now - r.v6_seen <= PEER_TTL_MS ? new Uint8Array(r.v6) : undefined;
-      if (!v4 && !v6) continue;
-      peers.set(`${r.member}:${r.peer_id}`, {
-        member: r.member,
-        peerId: r.peer_id,
+  /** A swarm as last written behind, without the sessions gone stale meanwhile. */
+  private load(ih: string, now: number): Swarm {
+    const sql = this.ctx.storage.sql;
+    const counted = sql.exec<{ snatches: number }>("SELECT snatches FROM swarm_counts WHERE ih = ?", ih).toArray()[0];
+    const s = new Swarm(ih, counted?.snatches ?? 0);
+    for (const r of sql.exec<PeerRow>(
+      "SELECT member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, session, last_credit, kind, free, ws FROM peer_rows WHERE ih = ?",
+      ih,
+    )) {
+      const ttl = r.ws ? WS_SESSION_TTL_MS : PEER_TTL_MS;
+      const v4 = now - r.v4_seen <= ttl ? unblob(r.v4) : undefined;
+      const v6 = now - r.v6_seen <= ttl ? unblob(r.v6) : undefined;
+      if (!v4 && !v6 && !(r.ws && now - r.v4_seen <= ttl)) continue;
+      const member = this.memberIndex(r.member);
+      const peerId = bytesToBinary(fromHex(r.peer_id));
+      const p: Peer = {
+        key: `${member}:${peerId}`,
+        ih,
+        member,
+        peerId,
         v4,
-        v4Seen: r.v4_seen,
         v6,
+        v4Seen: r.v4_seen,
         v6Seen: r.v6_seen,
         left: r.left_bytes,
         uploaded: r.uploaded,
         downloaded: r.downloaded,
-        lastAnnounce: r.last_announce,
-      });
+        session: r.session,
+        lastCredit: r.last_credit,
+        kind: (r.kind as 0 | 1 | 2) ?? DOWNLOADER,
+        at: 0,
+        free: r.free === 1,
+        gone: false,
+        ws: r.ws === 1,
+        acc: undefined,
+      };
+      if (r.ws) s.ws.set(p.key, p);
+      else s.add(p);
     }
-    return peers;
+    s.changed = false;
+    return s;
   }
 
-  private markDirty(infoHash: string, key: string): void {
-    let keys = this.dirty.get(infoHash);
-    if (!keys) this.dirty.set(infoHash, (keys = new Set()));
-    keys.add(key);
+  private markDue(p: Peer, now: number): void {
+    if (this.due.size === 0) this.oldestDue = now;
+    this.due.add(p);
   }
 
-  async announce(a: AnnounceInput): Promise<AnnounceResult> {
-    const swarm = this.swarm(a.infoHash, a.now);
-    const key = `${a.member}:${a.peerId}`;
-    const isV6 = a.ip.length === 16;
-    let peer = swarm.peers.get(key);
-    let upDelta = 0;
-    let downDelta = 0;
-    let seedMs = 0;
-    if (peer) {
-      // A counter that goes down is a new client session: it credits zero (TRACKER-NOTES).
-      if (a.uploaded >= peer.uploaded) upDelta = a.uploaded - peer.uploaded;
-      if (a.downloaded >= peer.downloaded) downDelta = a.downloaded - peer.downloaded;
-      const gap = a.now - peer.lastAnnounce;
-      if (peer.left === 0 && gap > 0 && gap < SEED_GAP_CAP_MS) seedMs = gap;
-    } else {
-      peer = { member: a.member, peerId: a.peerId, v4Seen: 0, v6Seen: 0, left: a.left, uploaded: 0, downloaded: 0, lastAnnounce: a.now };
-    }
-    peer.uploaded = a.uploaded;
-    peer.downloaded = a.downloaded;
-    peer.lastAnnounce = a.now;
-    const wasLeeching = peer.left > 0;
-    peer.left = a.left;
-    this.credit(key, a, upDelta, downDelta, Math.floor(seedMs / 1000));
+  private pendingOf(s: Swarm): SwarmPending {
+    let sp = this.active.get(s);
+    if (!sp) this.active.set(s, (sp = { up: 0, down: 0, cup: 0, cdown: 0, announces: 0 }));
+    return sp;
+  }
 
-    if (a.event === "completed" && (wasLeeching || !swarm.peers.has(key))) {
-      swarm.completed++;
-      this.completedCounts.set(a.infoHash, swarm.completed);
-      await this.ctx.storage.put(COMPLETED_PREFIX + a.infoHash, swarm.completed);
+  private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
+    const acc = (p.acc ??= newAcc(now));
+    acc.announces++;
+    acc.last = now;
+    const sp = this.pendingOf(s);
+    sp.announces++;
+    if (cr) {
+      acc.up += cr.up;
+      acc.down += cr.down;
+      acc.cup += cr.cup;
+      acc.cdown += cr.cdown;
+      acc.seed += cr.seed;
+      sp.up += cr.up;
+      sp.down += cr.down;
+      sp.cup += cr.cup;
+      sp.cdown += cr.cdown;
+      this.count("uploaded_bytes", cr.up);
+      this.count("downloaded_bytes", cr.down);
+      this.count("credited_uploaded_bytes", cr.cup);
+      this.count("credited_downloaded_bytes", cr.cdown);
     }
+    this.markDue(p, now);
+  }
 
-    if (a.event === "stopped") {
-      if (isV6) peer.v6 = undefined;
-      else peer.v4 = undefined;
-      if (!peer.v4 && !peer.v6) swarm.peers.delete(key);
-      else swarm.peers.set(key, peer);
-    } else {
-      if (isV6) {
-        peer.v6 = compactEndpoint(a.ip, a.port);
-        peer.v6Seen = a.now;
-      } else {
-        peer.v4 = compactEndpoint(a.ip, a.port);
-        peer.v4Seen = a.now;
+  private snatch(s: Swarm, p: Peer, now: number): void {
+    s.snatches++;
+    s.unflushedSnatches++;
+    (p.acc ??= newAcc(now)).completedAt = now;
+    this.count("snatches");
+  }
+
+  private refusedPasskey(pk: string, now: number): boolean {
+    if (this.revoked.size === 0) return false;
+    const until = this.revoked.get(pk);
+    return until !== undefined && until > now;
+  }
+
+  /** The member and torrent of a request, from memory or (batched) D1; a refusal code otherwise. */
+  private async resolve(pk: string, ih: string): Promise<{ m: MemberInfo; t: TorrentInfo } | RefusalCode> {
+    const clock = Date.now();
+    if (this.refusedPasskey(pk, clock)) return "revoked_passkey";
+    let m = this.dir.memberNow(pk, clock);
+    let t = this.dir.torrentNow(ih, clock);
+    if (m === MISS || t === MISS) {
+      this.count("directory_misses");
+      [m, t] = await Promise.all([m === MISS ? this.dir.loadMember(pk, clock) : m, t === MISS ? this.dir.loadTorrent(ih, clock) : t]);
+      // A reset may have landed while D1 answered.
+      if (this.refusedPasskey(pk, Date.now())) return "revoked_passkey";
+    }
+    if (!m) return "unknown_passkey";
+    if (!t) return "unregistered";
+    if (t.status === "pending") return "pending_moderation";
+    if (t.status !== "approved") return "rejected";
+    return { m, t };
+  }
+
+  async announce(a: AnnounceInput): Promise<AnnounceOutput> {
+    const now = a.now;
+    this.count("announces");
+    const r = await this.resolve(a.pk, a.ih);
+    if (typeof r === "string") {
+      this.count(`failures_${r}`);
+      return { ok: false, code: r };
+    }
+    // Passkey first, then the client (as Ocelot orders them), then the torrent's state.
+    if (!a.client) {
+      this.count("failures_client_not_allowed");
+      return { ok: false, code: "client_not_allowed" };
+    }
+    const tf = r.t.flags;
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
+    if (r.m.slowed) a.nw = Math.min(a.nw, SLOWED_NUMWANT);
+    this.learnShard(a.ih);
+    const s = this.swarm(a.ih, now);
+    const member = this.memberIndex(r.m.account);
+    const key = `${member}:${a.pid}`;
+    const v6 = a.ep.length === 18;
+    let p = s.peers.get(key);
+    let warn = 0;
+
+    if (!p) {
+      // Nothing to stop: a stopped announce of an unknown session changes nothing and credits nothing.
+      if (a.ev === EV_STOPPED) return this.answer(s, undefined, a, 0, r.m.slowed);
+      if ((s.perMember.get(member) ?? 0) >= MAX_PEERS_PER_MEMBER_TORRENT) {
+        this.count("failures_too_many_peers");
+        return { ok: false, code: "too_many_peers" };
       }
-      swarm.peers.set(key, peer);
+      // A first sighting credits zero: its counters are the session's baseline.
+      p = {
+        key,
+        ih: s.ih,
+        member,
+        peerId: a.pid,
+        v4: undefined,
+        v6: undefined,
+        v4Seen: 0,
+        v6Seen: 0,
+        left: a.left,
+        uploaded: a.up,
+        downloaded: a.down,
+        session: now,
+        lastCredit: now,
+        kind: kindOf(a.left, a.ev === EV_PAUSED),
+        at: 0,
+        // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
+        gone: false,
+        ws: false,
+        acc: undefined,
+      };
+      s.add(p);
+      this.count("sessions_started");
+      if (a.ev === EV_COMPLETED && a.left === 0) this.snatch(s, p, now);
+      this.addCredit(p, s, undefined, now);
+    } else {
+      const sameEndpoint = (v6 ? p.v6 : p.v4) === a.ep;
+      if (a.ev === EV_NONE && sameEndpoint && now - (v6 ? p.v6Seen : p.v4Seen) < MIN_ANNOUNCE_GAP_MS) {
+        warn |= WARN_TOO_SOON;
+        this.count("too_soon");
+      }
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf });
+      this.count(`announces_${cr.outcome.replace("-", "_")}`);
+      if (cr.outcome !== "stale") {
+        const wasLeeching = p.left > 0;
+        p.left = a.left;
+        s.setKind(p, kindOf(a.left, a.ev === EV_PAUSED));
+        // A snatch is a leecher becoming a seed, with or without `completed`, counted once.
+        if (wasLeeching && a.left === 0) this.snatch(s, p, now);
+      }
+      this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
 
-    this.markDirty(a.infoHash, key);
-
-    const wanted = a.event === "stopped" ? 0 : a.numwant;
-    const result = this.selectPeers(swarm, key, a.left === 0, wanted);
-    this.scheduleAlarm(a.now);
-    return result;
+    if (a.ev === EV_STOPPED) {
+      if (v6) p.v6 = undefined;
+      else p.v4 = undefined;
+      if (!p.v4 && !p.v6) {
+        s.remove(p);
+        p.gone = true;
+      }
+    } else if (v6) {
+      p.v6 = a.ep;
+      p.v6Seen = now;
+    } else {
+      p.v4 = a.ep;
+      p.v4Seen = now;
+    }
+    this.scheduleAlarm(Date.now());
+    return this.answer(s, p, a, warn, r.m.slowed);
   }
 
-  scrape(infoHashes: string[]): Record<string, SwarmStats> {
-    const out: Record<string, SwarmStats> = {};
+  private answer(s: Swarm, p: Peer | undefined, a: AnnounceInput, warn: number, slowed: boolean): AnnounceOutput {
+    let peers = "";
+    let peers6 = "";
+    let ids4 = "";
+    let ids6 = "";
+    // A stopped client wants none; one that came too soon gets none (what UNIT3D does).
+    if (p && !p.gone && a.ev !== EV_STOPPED && !(warn & WARN_TOO_SOON)) {
+      for (const q of s.sample(a.nw, p)) {
+        if (q.v4) {
+          peers += q.v4;
+          if (a.ids) ids4 += q.peerId;
+        }
+        if (q.v6) {
+          peers6 += q.v6;
+          if (a.ids) ids6 += q.peerId;
+        }
+      }
+    }
+    return {
+      ok: true,
+      complete: s.seeds,
+      incomplete: s.incomplete,
+      downloaded: s.snatches,
+      peers,
+      peers6,
+      ...(a.ids ? { ids4, ids6 } : {}),
+      tid: p?.session ?? 0,
+      warn,
+      slowed,
+    };
+  }
+
+  /**
+   * Accounting of a WebSocket (WebTorrent) announce: the same session rules and credit as
+   * HTTP, from the counters the client reports; the session is kept apart from the HTTP
+   * swarm (a WebRTC peer cannot be handed to a TCP client).
+   */
+  async creditWs(a: WsCreditInput): Promise<{ ok: true } | { ok: false; code: RefusalCode }> {
+    const now = a.now;
+    this.count("ws_announces");
+    const r = await this.resolve(a.pk, a.ih);
+    if (typeof r === "string") return { ok: false, code: r };
+    const tf = r.t.flags;
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
+    this.learnShard(a.ih);
+    const s = this.swarm(a.ih, now);
+    const member = this.memberIndex(r.m.account);
+    const key = `${member}:${a.pid}`;
+    let p = s.ws.get(key);
+    if (!p) {
+      if (a.ev === EV_STOPPED) return { ok: true };
+      p = {
+        key,
+        ih: s.ih,
+        member,
+        peerId: a.pid,
+        v4: undefined,
+        v6: undefined,
+        v4Seen: now,
+        v6Seen: 0,
+        left: a.left,
+        uploaded: a.up,
+        downloaded: a.down,
+        session: now,
+        lastCredit: now,
+        kind: kindOf(a.left, false),
+        at: 0,
+        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
+        gone: false,
+        ws: true,
+        acc: undefined,
+      };
+      s.ws.set(key, p);
+      this.addCredit(p, s, undefined, now);
+    } else {
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf });
+      if (cr.outcome !== "stale") {
+        if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
+        p.left = a.left;
+        p.kind = kindOf(a.left, false);
+      }
+      p.v4Seen = now;
+      this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
+    }
+    if (a.ev === EV_STOPPED) {
+      s.ws.delete(key);
+      p.gone = true;
+    }
+    this.scheduleAlarm(Date.now());
+    return { ok: true };
+  }
+
+  scrape(infoHashes: string[], pk: string): Record<string, SwarmStats> | { revoked: true } {
     const now = Date.now();
-    for (const h of infoHashes) out[h] = this.stats(this.swarm(h, now));
+    this.count("scrapes");
+    if (this.refusedPasskey(pk, now)) return { revoked: true };
+    const out: Record<string, SwarmStats> = {};
+    for (const h of infoHashes) {
+      const s = this.swarm(h, now);
+      out[h] = { complete: s.seeds, incomplete: s.incomplete, downloaded: s.snatches, downloaders: s.downloaders };
+    }
     return out;
   }
 
-  /** A member's sessions in these swarms now (peer id and bytes left), for the member's own stats. */
+  /** A member's sessions in these swarms now, for the member's own stats and lists. */
   sessions(member: string, infoHashes: string[]): Record<string, MemberSession[]> {
     const out: Record<string, MemberSession[]> = {};
     const now = Date.now();
     for (const h of infoHashes) {
+      const s = this.swarm(h, now);
       const list: MemberSession[] = [];
-      for (const p of this.swarm(h, now).peers.values()) if (p.member === member) list.push({ peerId: p.peerId, left: p.left, lastAnnounce: p.lastAnnounce });
+      // Loading the swarm may have taught us the member's index.
+      const mi = this.memberIds.get(member);
+      if (mi !== undefined && s.perMember.has(mi))
+        for (const p of s.peers.values())
+          if (p.member === mi) list.push({ peerId: toHex(binaryToBytes(p.peerId)), left: p.left, state: KIND_STATE[p.kind], lastAnnounce: p.lastCredit });
       out[h] = list;
     }
     return out;
   }
 
-  private stats(swarm: Swarm): SwarmStats {
-    let complete = 0;
-    let incomplete = 0;
-    for (const p of swarm.peers.values()) p.left === 0 ? complete++ : incomplete++;
-    return { complete, incomplete, downloaded: swarm.completed };
+  /** A passkey reset: refuse the old one here at once, for longer than any isolate caches it. */
+  async revokePasskey(passkey: string, now = Date.now()): Promise<void> {
+    const until = now + REVOCATION_MS;
+    this.dir.forgetMember(passkey);
+    this.revoked.set(passkey, until);
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO revoked (passkey, until) VALUES (?, ?)", passkey, until);
+    await this.ensureAlarm(now);
   }
 
-  private selectPeers(swarm: Swarm, self: string, selfIsSeed: boolean, numwant: number): AnnounceResult {
-    const candidates: Peer[] = [];
-    let complete = 0;
-    let incomplete = 0;
-    for (const [k, p] of swarm.peers) {
-      if (p.left === 0) complete++;
-      else incomplete++;
-      // Seeds have nothing to give each other.
-      if (k === self || (selfIsSeed && p.left === 0)) continue;
-      candidates.push(p);
+  /** A member changed (slowed, say): read it again at its next announce. */
+  forgetMember(passkey: string): void {
+    this.dir.forgetMember(passkey);
+  }
+
+  /** A torrent uploaded, moderated or re-flagged: read it again at its next announce. */
+  forgetTorrent(infoHash: string): void {
+    this.dir.forgetTorrent(infoHash);
+  }
+
+  /** Counts from the worker isolates (failures before any shard, by reason), for /metrics. */
+  addCounts(counts: Record<string, number>): void {
+    for (const [k, v] of Object.entries(counts)) if (Number.isFinite(v) && /^[a-z0-9_]{1,64}$/.test(k)) this.count(`worker_${k}`, v);
+  }
+
+  metrics(shard: number): ShardMetrics {
+    const now = Date.now();
+    let peers = 0;
+    let seeds = 0;
+    let partial = 0;
+    let ws = 0;
+    for (const s of this.swarms.values()) {
+      peers += s.size;
+      seeds += s.seeds;
+      partial += s.partialSeeds;
+      ws += s.ws.size;
     }
-    const v4: Uint8Array[] = [];
-    const v6: Uint8Array[] = [];
-    // Partial Fisher-Yates: a uniform sample of the swarm, different for each announce.
-    for (let i = 0; i < candidates.length && v4.length + v6.length < numwant; i++) {
-      const j = i + Math.floor(Math.random() * (candidates.length - i));
-      const p = candidates[j]!;
-      candidates[j] = candidates[i]!;
-      candidates[i] = p;
-      if (p.v4) v4.push(p.v4);
-      if (p.v6 && v4.length + v6.length < numwant) v6.push(p.v6);
-    }
+    const outbox = this.ctx.storage.sql.exec<{ n: number; oldest: number | null }>("SELECT count(*) AS n, min(at) AS oldest FROM outbox").one();
+    const oldest = Math.min(this.due.size ? this.oldestDue : now, outbox.oldest ?? now);
     return {
-      peers: concatBytes(...v4),
-      ...(v6.length ? { peers6: concatBytes(...v6) } : {}),
-      complete,
-      incomplete,
-      downloaded: swarm.completed,
+      shard: this.shard >= 0 ? this.shard : shard,
+      counters: { ...this.c },
+      gauges: {
+        swarms: this.swarms.size,
+        peers,
+        seeders: seeds,
+        leechers: peers - seeds,
+        partial_seeds: partial,
+        ws_sessions: ws,
+        pending_sessions: this.due.size,
+        outbox_batches: outbox.n,
+        flush_lag_seconds: (now - oldest) / 1_000,
+        last_flush_duration_seconds: this.lastFlushMs / 1_000,
+        last_flush_age_seconds: this.lastFlushAt ? (now - this.lastFlushAt) / 1_000 : -1,
+        revoked_passkeys: this.revoked.size,
+        cached_members: this.dir.size.members,
+        cached_torrents: this.dir.size.torrents,
+      },
     };
-  }
-
-  private credit(key: string, a: AnnounceInput, uploaded: number, downloaded: number, seedSeconds: number): void {
-    const k = `${a.infoHash}:${key}`;
-    const p = this.pending.get(k);
-    if (p) {
-      p.uploaded += uploaded;
-      p.downloaded += downloaded;
-      p.seedSeconds += seedSeconds;
-      p.announces++;
-      p.lastAnnounceAt = a.now;
-    } else {
-      this.pending.set(k, { member: a.member, infoHash: a.infoHash, peerId: a.peerId, uploaded, downloaded, seedSeconds, announces: 1, lastAnnounceAt: a.now });
-    }
   }
 
   private scheduleAlarm(now: number): void {
@@ -317,105 +645,162 @@ export class SwarmShard extends DurableObject<Env> {
     this.ctx.waitUntil(this.ctx.storage.setAlarm(this.alarmAt));
   }
 
+  private async ensureAlarm(now: number): Promise<void> {
+    if (this.alarmAt !== undefined) return;
+    this.alarmAt = now + FLUSH_MS;
+    await this.ctx.storage.setAlarm(this.alarmAt);
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = undefined;
     const now = Date.now();
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
-    await this.flush();
-    // Only once their credit is in D1: stored counters never run ahead of credited bytes, so
-    // after a crash the next announce's delta covers whatever was not yet written.
-    this.writeBehind();
-    // Keep ticking while there is anything to flush, or stored peers to reap later.
-    const stored = this.ctx.storage.sql.exec("SELECT 1 FROM peers LIMIT 1").toArray().length > 0;
-    if (this.pending.size > 0 || stored) {
-      this.alarmAt = now + (this.pending.size > 0 ? FLUSH_MS : REAP_EVERY_MS);
+    this.seal(now);
+    await this.send();
+    this.saveCounters();
+    const sql = this.ctx.storage.sql;
+    // Keep ticking while anything waits, or stored peers and revocations are to expire later.
+    const waiting = sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
+    const stored = sql.exec("SELECT 1 FROM peer_rows LIMIT 1").toArray().length > 0 || this.revoked.size > 0;
+    if (this.due.size > 0 || waiting || stored) {
+      this.alarmAt = now + (this.due.size > 0 || waiting ? FLUSH_MS : REAP_EVERY_MS);
       await this.ctx.storage.setAlarm(this.alarmAt);
     }
   }
 
-  /** Writes the peers changed since the last alarm to the object's SQLite, in one transaction. */
-  writeBehind(): number {
-    if (this.dirty.size === 0) return 0;
-    const dirty = this.dirty;
-    this.dirty = new Map();
+  /**
+   * Seals what is due into the next numbered batch and writes the same sessions behind, in
+   * one transaction of the object's SQLite: after a crash the stored baselines and the
+   * unsent batches agree, so the next announce neither repeats nor loses a credit.
+   */
+  seal(now = Date.now()): number {
+    if (this.due.size === 0 && this.active.size === 0) return 0;
+    const due = this.due;
+    const active = this.active;
+    this.due = new Set();
+    this.active = new Map();
+    const acc: AccRow[] = [];
     const sql = this.ctx.storage.sql;
-    let n = 0;
+    const peerHex = new Map<Peer, string>();
+    const hexOf = (p: Peer) => {
+      let h = peerHex.get(p);
+      if (h === undefined) peerHex.set(p, (h = toHex(binaryToBytes(p.peerId))));
+      return h;
+    };
+    for (const p of due) {
+      const a = p.acc;
+      if (!a) continue;
+      p.acc = undefined;
+      acc.push([this.memberNames[p.member]!, p.ih, hexOf(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
+    }
+    const swarms: SwarmRow[] = [];
+    for (const [s, sp] of active) {
+      swarms.push([s.ih, s.seeds, s.incomplete, s.partialSeeds, s.snatches, s.changed ? 1 : 0, sp.up, sp.down, sp.cup, sp.cdown, sp.announces, s.unflushedSnatches]);
+      s.changed = false;
+    }
+    const batch: Batch | undefined = acc.length || swarms.length ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms } : undefined;
+    let rows = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const [infoHash, keys] of dirty) {
-        const swarm = this.swarms.get(infoHash);
-        for (const key of keys) {
-          n++;
-          const p = swarm?.peers.get(key);
-          const [member, peerId] = key.split(":") as [string, string];
-          if (!p) {
-            sql.exec("DELETE FROM peers WHERE info_hash = ? AND member = ? AND peer_id = ?", infoHash, member, peerId);
-            continue;
-          }
-          sql.exec(
-            "INSERT OR REPLACE INTO peers (info_hash, member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, last_announce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            infoHash, p.member, p.peerId, blob(p.v4), p.v4Seen, blob(p.v6), p.v6Seen, p.left, p.uploaded, p.downloaded, p.lastAnnounce,
-          );
+      for (const p of due) {
+        rows++;
+        const ws = p.ws ? 1 : 0;
+        if (p.gone) {
+          sql.exec("DELETE FROM peer_rows WHERE ih = ? AND member = ? AND peer_id = ? AND ws = ?", p.ih, this.memberNames[p.member]!, hexOf(p), ws);
+          continue;
         }
+        sql.exec(
+          "INSERT OR REPLACE INTO peer_rows (ih, member, peer_id, ws, v4, v4_seen, v6, v6_seen, seen, left_bytes, uploaded, downloaded, session, last_credit, kind, free) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          p.ih, this.memberNames[p.member]!, hexOf(p), ws, blob(p.v4), p.v4Seen, blob(p.v6), p.v6Seen, Math.max(p.v4Seen, p.v6Seen),
+          p.left, p.uploaded, p.downloaded, p.session, p.lastCredit, p.kind, p.free ? 1 : 0,
+        );
+      }
+      for (const [s] of active)
+        if (s.unflushedSnatches) {
+          rows++;
+          sql.exec("INSERT OR REPLACE INTO swarm_counts (ih, snatches) VALUES (?, ?)", s.ih, s.snatches);
+          s.unflushedSnatches = 0;
+        }
+      if (batch) {
+        this.seq = batch.seq;
+        sql.exec("INSERT INTO outbox (seq, body, at) VALUES (?, ?, ?)", batch.seq, JSON.stringify(batch), now);
+        sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq', ?)", batch.seq);
+        rows += 2;
       }
     });
-    return n;
+    this.count("do_rows_written", rows);
+    return batch ? acc.length : 0;
   }
 
-  /** Writes pending accounting deltas to D1 in one batch; on failure they wait for the next alarm. */
-  async flush(): Promise<number> {
-    if (this.pending.size === 0) return 0;
-    const batch = this.pending;
-    this.pending = new Map();
-    const d = db(this.env.DB);
-    const t = schema.accounting;
-    const entries = [...batch];
-    const upsert = (p: Pending) =>
-      d
-        .insert(t)
-        .values(p)
-        .onConflictDoUpdate({
-          target: [t.member, t.infoHash, t.peerId],
-          set: {
-            uploaded: sql`${t.uploaded} + excluded.uploaded`,
-            downloaded: sql`${t.downloaded} + excluded.downloaded`,
-            seedSeconds: sql`${t.seedSeconds} + excluded.seed_seconds`,
-            announces: sql`${t.announces} + excluded.announces`,
-            lastAnnounceAt: sql`excluded.last_announce_at`,
-          },
-        });
-    // A D1 batch is one transaction: a chunk is written whole or not at all.
-    for (let i = 0; i < entries.length; i += FLUSH_CHUNK) {
-      const chunk = entries.slice(i, i + FLUSH_CHUNK).map(([, p]) => upsert(p));
+  /** Sends sealed batches to D1 in order; a batch that fails waits, with those after it, for the next alarm. */
+  async send(): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    const rows = sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", BATCHES_PER_ALARM).toArray();
+    let sent = 0;
+    for (const r of rows) {
+      const b = JSON.parse(r.body) as Batch;
+      if (b.shard < 0) b.shard = this.shard;
+      const started = Date.now();
       try {
-        await d.batch(chunk as [(typeof chunk)[0], ...typeof chunk]);
+        const results = await this.env.DB.batch(batchSql(b).map((s) => this.env.DB.prepare(s)));
+        for (const res of results) this.count("d1_rows_written", res.meta?.rows_written ?? 0);
+        this.count("flushes");
+        this.count("flushed_sessions", b.acc.length);
       } catch (e) {
-        // Put the unwritten rest back (merged with anything credited since) for the next alarm.
-        for (const [k, p] of entries.slice(i)) {
-          const q = this.pending.get(k);
-          if (q) {
-            q.uploaded += p.uploaded;
-            q.downloaded += p.downloaded;
-            q.seedSeconds += p.seedSeconds;
-            q.announces += p.announces;
-          } else this.pending.set(k, p);
+        if (!alreadyApplied(e)) {
+          this.count("flush_failures");
+          console.error("flush failed", e instanceof Error ? e.message.slice(0, 200) : typeof e);
+          break;
         }
-        throw e;
+        this.count("flush_replays");
       }
+      sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+      this.lastFlushAt = Date.now();
+      this.lastFlushMs = this.lastFlushAt - started;
+      sent++;
     }
-    return batch.size;
+    return sent;
+  }
+
+  /** Seals and sends now (tests and the bench; the alarm does the same every FLUSH_MS). */
+  async flush(): Promise<number> {
+    const n = this.seal();
+    await this.send();
+    this.saveCounters();
+    return n;
   }
 
   private reap(now: number): void {
     this.lastReap = now;
-    for (const [ih, swarm] of this.swarms) {
-      for (const [k, p] of swarm.peers) {
+    for (const [ih, s] of this.swarms) {
+      for (const p of s.peers.values()) {
         if (p.v4 && now - p.v4Seen > PEER_TTL_MS) p.v4 = undefined;
         if (p.v6 && now - p.v6Seen > PEER_TTL_MS) p.v6 = undefined;
-        if (!p.v4 && !p.v6) swarm.peers.delete(k);
+        if (!p.v4 && !p.v6) {
+          s.remove(p);
+          p.gone = true;
+          this.count("reaped");
+          // Its pending credit, if any, is still flushed; its stored row is deleted.
+          this.markDue(p, now);
+          this.pendingOf(s);
+        }
       }
-      if (swarm.peers.size === 0 && !this.dirty.has(ih)) this.swarms.delete(ih);
+      for (const p of s.ws.values())
+        if (now - p.v4Seen > WS_SESSION_TTL_MS) {
+          s.ws.delete(p.key);
+          p.gone = true;
+          this.markDue(p, now);
+        }
+      if (s.size === 0 && s.ws.size === 0 && !this.active.has(s)) this.swarms.delete(ih);
     }
-    // Stored peers of swarms not in memory go stale too (a stale endpoint is dropped on read).
-    this.ctx.storage.sql.exec("DELETE FROM peers WHERE last_announce < ?", now - PEER_TTL_MS);
+    const sql = this.ctx.storage.sql;
+    // Stored sessions of swarms not in memory go stale too (a stale endpoint is dropped on read).
+    sql.exec("DELETE FROM peer_rows WHERE seen < ?", now - PEER_TTL_MS);
+    for (const [pk, until] of this.revoked)
+      if (until <= now) {
+        this.revoked.delete(pk);
+        sql.exec("DELETE FROM revoked WHERE passkey = ?", pk);
+      }
   }
 }
+
+export { SEED, PARTIAL_SEED, DOWNLOADER };

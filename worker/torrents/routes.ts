@@ -1,8 +1,11 @@
-// The private index: admins upload .torrent files (BEP 27 private only); members fetch
-// them back carrying their own announce URL.
+// The private index: admins upload .torrent files (BEP 27: private only), approved at once;
+// members upload too, and their torrents wait for a curator (moderation, as UNIT3D's
+// pending/approved/rejected); members fetch them back carrying their own announce URL.
+// Curators set the credit flags (freeleech, neutral, double upload) that the swarm shards
+// apply when they credit; the hot list shows what needs seeders.
 
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
+import { and, asc, desc, eq, lt, or, sql, isNull } from "drizzle-orm";
 import { BencodeError } from "../../protocol/bencode.ts";
 import { isInfoHashHex } from "../../protocol/hex.ts";
 import { parseTorrent, withAnnounce, type TorrentFile, type TorrentFileV2 } from "../../protocol/torrent.ts";
@@ -10,14 +13,24 @@ import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
-import { memberByPasskey } from "../members/lookup.ts";
+import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
+import { forgetTorrent, memberByPasskey } from "../members/lookup.ts";
+import { shardStub } from "../announce/routes.ts";
+import { shardOf } from "../swarm/shard.ts";
+
+/** This isolate and the torrent's swarm shard read it again at once; other isolates within their cache's minute. */
+async function changedTorrent(env: Env, infoHash: string): Promise<void> {
+  forgetTorrent(infoHash);
+  await shardStub(env, shardOf(infoHash)).forgetTorrent(infoHash);
+}
 
 /** D1 stores at most 2 MB in one value; real .torrent files are far smaller. */
 const MAX_TORRENT_BYTES = 2_000_000;
 
 type TorrentRow = typeof schema.torrents.$inferSelect;
+type Listed = Omit<TorrentRow, "metainfo" | "createdAt" | "moderatedAt"> & { seeders?: number | null; leechers?: number | null; snatches?: number | null };
 
-export function torrentJson(t: Omit<TorrentRow, "metainfo" | "createdAt">) {
+export function torrentJson(t: Listed) {
   const v2Files = JSON.parse(t.v2Files) as TorrentFileV2[];
   return {
     infoHash: t.infoHash,
@@ -31,6 +44,14 @@ export function torrentJson(t: Omit<TorrentRow, "metainfo" | "createdAt">) {
     rootStatus: t.rootStatus,
     rootConfirmedAt: t.rootConfirmedAt,
     ...(v2Files.length ? { v2Files } : {}),
+    status: t.status,
+    uploadedBy: t.uploadedBy,
+    freeleech: t.freeleech,
+    neutral: t.neutral,
+    doubleUpload: t.doubleUpload,
+    seeders: t.seeders ?? 0,
+    leechers: t.leechers ?? 0,
+    snatches: t.snatches ?? 0,
   };
 }
 
@@ -45,29 +66,29 @@ const listColumns = {
   v2Files: schema.torrents.v2Files,
   rootStatus: schema.torrents.rootStatus,
   rootConfirmedAt: schema.torrents.rootConfirmedAt,
+  status: schema.torrents.status,
+  uploadedBy: schema.torrents.uploadedBy,
+  freeleech: schema.torrents.freeleech,
+  neutral: schema.torrents.neutral,
+  doubleUpload: schema.torrents.doubleUpload,
+  seeders: schema.swarms.seeders,
+  leechers: schema.swarms.leechers,
+  snatches: schema.swarms.snatches,
 };
 
-export const torrentsApi = new Hono<{ Bindings: Env }>();
+function listed(d1: D1Database) {
+  return db(d1).select(listColumns).from(schema.torrents).leftJoin(schema.swarms, eq(schema.swarms.infoHash, schema.torrents.infoHash));
+}
 
-torrentsApi.get("/", async (c) => {
-  const rows = await db(c.env.DB).select(listColumns).from(schema.torrents).orderBy(schema.torrents.createdAt);
-  return c.json(rows.map(torrentJson));
-});
-
-torrentsApi.get("/:infoHash", async (c) => {
-  const infoHash = c.req.param("infoHash").toLowerCase();
+function infoHashParam(raw: string): string {
+  const infoHash = raw.toLowerCase();
   if (!isInfoHashHex(infoHash)) throw badRequest("info hash must be 40 hex digits");
-  const row = await db(c.env.DB).select(listColumns).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
-  if (!row) throw notFound("no such torrent");
-  return c.json(torrentJson(row));
-});
+  return infoHash;
+}
 
-// v1: the curator supplies the storage root (query `storageRoot`); it is `published` until
-// ROOT_CONFIRMATIONS nodes confirm it (POST /api/nodes/roots). v2 and hybrid (BEP 52): the
-// per-file roots in the info dict are the commitment, confirmed by the info hash itself.
-torrentsApi.post("/", requireAdmin, async (c) => {
-  const storageRoot = (c.req.query("storageRoot") ?? "").replace(/^0x/, "").toLowerCase();
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+/** Parses, checks and stores an uploaded .torrent. */
+async function addTorrent(env: Env, bytes: Uint8Array, storageRootParam: string | undefined, who: { status: "approved" | "pending"; uploadedBy: string | null }) {
+  const storageRoot = (storageRootParam ?? "").replace(/^0x/, "").toLowerCase();
   if (bytes.length === 0) throw badRequest("body must be the raw .torrent file", "invalid_torrent");
   if (bytes.length > MAX_TORRENT_BYTES) throw new HttpError(413, "too_large", `a .torrent may be at most ${MAX_TORRENT_BYTES} bytes`);
   let meta;
@@ -77,6 +98,7 @@ torrentsApi.post("/", requireAdmin, async (c) => {
     if (e instanceof BencodeError) throw badRequest(`not a valid .torrent: ${e.message}`, "invalid_torrent");
     throw e;
   }
+  // BEP 27: a private torrent makes clients use only this tracker (no DHT, PEX or LSD).
   if (!meta.private) throw badRequest("torrent must be private (BEP 27: info.private = 1) so clients use only this tracker", "not_private");
   const v1 = meta.version === "v1";
   if (v1 && !/^[0-9a-f]{64}$/.test(storageRoot)) throw badRequest("query storageRoot must be 64 hex digits", "invalid_storage_root");
@@ -93,27 +115,128 @@ torrentsApi.post("/", requireAdmin, async (c) => {
     rootStatus: v1 ? "published" : "confirmed",
     rootConfirmedAt: v1 ? null : now,
     metainfo: bytes,
+    status: who.status,
+    uploadedBy: who.uploadedBy,
+    freeleech: false,
+    neutral: false,
+    doubleUpload: false,
     createdAt: now,
   };
-  const inserted = await db(c.env.DB).insert(schema.torrents).values(row).onConflictDoNothing().returning({ infoHash: schema.torrents.infoHash });
+  const inserted = await db(env.DB).insert(schema.torrents).values(row).onConflictDoNothing().returning({ infoHash: schema.torrents.infoHash });
   if (inserted.length === 0) throw new HttpError(409, "already_exists", `torrent ${meta.infoHash} is already in the index`);
-  return c.json(torrentJson(row), 201);
+  await changedTorrent(env, meta.infoHash);
+  return torrentJson(row);
+}
+
+export const torrentsApi = new Hono<{ Bindings: Env }>();
+
+/** Approved torrents only: pending and rejected ones are not in the index. */
+torrentsApi.get("/", async (c) => {
+  const rows = await listed(c.env.DB).where(eq(schema.torrents.status, "approved")).orderBy(schema.torrents.createdAt);
+  return c.json(rows.map(torrentJson));
 });
 
-/** GET /:passkey/torrent/:infoHash: the .torrent with this member's announce URL. */
+/**
+ * GET /api/torrents/hot: approved torrents that need seeders (fewer than HOT_MAX_SEEDERS),
+ * most wanted first (leechers, then snatches). Newcomers who download one of these while it
+ * is hot are not charged for it, so they can seed it and earn their first credit.
+ */
+torrentsApi.get("/hot", async (c) => {
+  const rows = await listed(c.env.DB)
+    .where(and(eq(schema.torrents.status, "approved"), or(isNull(schema.swarms.seeders), lt(schema.swarms.seeders, HOT_MAX_SEEDERS))))
+    .orderBy(desc(sql`coalesce(${schema.swarms.leechers}, 0)`), desc(sql`coalesce(${schema.swarms.snatches}, 0)`), asc(sql`coalesce(${schema.swarms.seeders}, 0)`))
+    .limit(200);
+  return c.json({ maxSeeders: HOT_MAX_SEEDERS, torrents: rows.map(torrentJson) });
+});
+
+torrentsApi.get("/:infoHash", async (c) => {
+  const infoHash = infoHashParam(c.req.param("infoHash"));
+  const row = await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get();
+  if (!row) throw notFound("no such torrent");
+  return c.json(torrentJson(row));
+});
+
+// v1: the uploader supplies the storage root (query `storageRoot`); it is `published` until
+// ROOT_CONFIRMATIONS nodes confirm it (POST /api/nodes/roots). v2 and hybrid (BEP 52): the
+// per-file roots in the info dict are the commitment, confirmed by the info hash itself.
+torrentsApi.post("/", requireAdmin, async (c) => {
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  return c.json(await addTorrent(c.env, bytes, c.req.query("storageRoot"), { status: "approved", uploadedBy: null }), 201);
+});
+
+/** GET /:passkey/torrent/:infoHash: the .torrent with this member's announce URL; POST /:passkey/upload: a member's upload. */
 export const torrentDownload = new Hono<{ Bindings: Env }>();
 
 torrentDownload.get("/:passkey/torrent/:infoHash", async (c) => {
   const passkey = c.req.param("passkey");
-  const infoHash = c.req.param("infoHash").toLowerCase().replace(/\.torrent$/, "");
-  if (!(await memberByPasskey(c.env.DB, passkey))) throw new HttpError(403, "unknown_passkey", "unknown passkey");
-  if (!isInfoHashHex(infoHash)) throw badRequest("info hash must be 40 hex digits");
-  const row = await db(c.env.DB).select({ name: schema.torrents.name, metainfo: schema.torrents.metainfo }).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
-  if (!row) throw notFound("no such torrent");
+  const member = await memberByPasskey(c.env.DB, passkey);
+  if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  const infoHash = infoHashParam(c.req.param("infoHash").replace(/\.torrent$/i, ""));
+  const row = await db(c.env.DB)
+    .select({ name: schema.torrents.name, metainfo: schema.torrents.metainfo, status: schema.torrents.status, uploadedBy: schema.torrents.uploadedBy })
+    .from(schema.torrents)
+    .where(eq(schema.torrents.infoHash, infoHash))
+    .get();
+  // Until approved, only its uploader can fetch it (the tracker answers with a retry meanwhile).
+  if (!row || (row.status !== "approved" && row.uploadedBy !== member)) throw notFound("no such torrent");
   const announce = `${new URL(c.req.url).origin}/${passkey}/announce`;
   const body = withAnnounce(row.metainfo, announce);
   const filename = `${row.name.replace(/[^\w.\- ]+/g, "_")}.torrent`;
   return new Response(body, {
     headers: { "Content-Type": "application/x-bittorrent", "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "private, no-store" },
   });
+});
+
+/** POST /:passkey/upload[?storageRoot=…]: a member's .torrent (raw body), pending until a curator approves it. */
+torrentDownload.post("/:passkey/upload", async (c) => {
+  const member = await memberByPasskey(c.env.DB, c.req.param("passkey"));
+  if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  return c.json(await addTorrent(c.env, bytes, c.req.query("storageRoot"), { status: "pending", uploadedBy: member }), 201);
+});
+
+/** Curators: moderation and credit flags. */
+export const torrentsAdmin = new Hono<{ Bindings: Env }>();
+torrentsAdmin.use("*", requireAdmin);
+
+/** GET /admin/torrents?status=pending|approved|rejected (default pending): the moderation queue. */
+torrentsAdmin.get("/torrents", async (c) => {
+  const status = c.req.query("status") ?? "pending";
+  if (!["pending", "approved", "rejected"].includes(status)) throw badRequest("status must be pending, approved or rejected");
+  const rows = await listed(c.env.DB).where(eq(schema.torrents.status, status)).orderBy(schema.torrents.createdAt);
+  return c.json(rows.map(torrentJson));
+});
+
+async function moderate(env: Env, infoHash: string, status: "approved" | "rejected") {
+  const rows = await db(env.DB)
+    .update(schema.torrents)
+    .set({ status, moderatedAt: Date.now() })
+    .where(eq(schema.torrents.infoHash, infoHash))
+    .returning({ infoHash: schema.torrents.infoHash });
+  if (rows.length !== 1) throw notFound("no such torrent");
+  // Announces see the new status at once (the shard); the index's other isolates within their
+  // cache's minute, the retry interval a pending torrent's announces were given.
+  await changedTorrent(env, infoHash);
+  return torrentJson((await listed(env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!);
+}
+
+torrentsAdmin.post("/torrents/:infoHash/approve", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "approved")));
+torrentsAdmin.post("/torrents/:infoHash/reject", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "rejected")));
+
+/** POST /admin/torrents/:infoHash/flags { freeleech?, neutral?, doubleUpload? }: applied to credit from the next announce. */
+torrentsAdmin.post("/torrents/:infoHash/flags", async (c) => {
+  const infoHash = infoHashParam(c.req.param("infoHash"));
+  const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!body || typeof body !== "object") throw badRequest("body must be a JSON object");
+  const set: { freeleech?: boolean; neutral?: boolean; doubleUpload?: boolean } = {};
+  for (const k of ["freeleech", "neutral", "doubleUpload"] as const) {
+    if (body[k] === undefined) continue;
+    if (typeof body[k] !== "boolean") throw badRequest(`${k} must be true or false`);
+    set[k] = body[k];
+  }
+  if (Object.keys(set).length === 0) throw badRequest("nothing to set: freeleech, neutral or doubleUpload");
+  const rows = await db(c.env.DB).update(schema.torrents).set(set).where(eq(schema.torrents.infoHash, infoHash)).returning({ infoHash: schema.torrents.infoHash });
+  if (rows.length !== 1) throw notFound("no such torrent");
+  await changedTorrent(c.env, infoHash);
+  return c.json(torrentJson((await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!));
 });

@@ -28,6 +28,9 @@ export interface AnnounceMessage {
   peer_id: string;
   /** 0 for a seed; unknown or unparsable counts as a leecher, as bittorrent-tracker does. */
   left: number;
+  /** The session's counters, as in an HTTP announce (WebTorrent sends its torrent's totals); 0 when absent or invalid. */
+  uploaded: number;
+  downloaded: number;
   event: WsEvent;
   offers: Offer[];
 }
@@ -54,10 +57,13 @@ export class WsFailure extends Error {
   override name = "WsFailure";
   readonly action: "announce" | "scrape" | undefined;
   readonly infoHash: string | undefined;
-  constructor(message: string, action?: "announce" | "scrape", infoHash?: string) {
+  /** Reason code for /metrics. */
+  readonly code: string;
+  constructor(message: string, action?: "announce" | "scrape", infoHash?: string, code = "malformed") {
     super(message);
     this.action = action;
     this.infoHash = infoHash;
+    this.code = code;
   }
 }
 
@@ -119,6 +125,7 @@ export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
   const event = m.event === undefined || m.event === "" || m.event === "empty" ? "update" : m.event;
   if (typeof event !== "string" || !EVENTS.has(event)) throw new WsFailure("invalid event", "announce", infoHash);
   const left = Number(m.left);
+  const counter = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : 0);
   const offers: Offer[] = [];
   if (m.offers !== undefined) {
     if (!Array.isArray(m.offers)) throw new WsFailure("invalid offers", "announce", infoHash);
@@ -132,6 +139,8 @@ export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
     info_hash: infoHash,
     peer_id: m.peer_id,
     left: Number.isFinite(left) && left >= 0 ? left : Number.POSITIVE_INFINITY,
+    uploaded: counter(m.uploaded),
+    downloaded: counter(m.downloaded),
     event: event as WsEvent,
     // A stopped or completed announce carries no offers (websocket-tracker.js), and none are relayed.
     offers: event === "stopped" ? [] : offers,

@@ -42,6 +42,16 @@ export const MAX_PEERS_PER_SOCKET_IN_SWARM = 4;
 
 /** Headers the edge worker sets on its internal upgrade; clients never reach this object. */
 export const MEMBER_HEADER = "X-Vidya-Member";
+export const PASSKEY_HASH_HEADER = "X-Vidya-Passkey-Hash";
+
+/** Close code of a link (and then of the client's socket) whose passkey was reset. */
+export const REVOKED_CLOSE_CODE = 4001;
+
+/** What the shards keep of a connection's passkey: enough to close it on a reset, never the secret. */
+export async function passkeyHash(passkey: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`vidya.passkey:${passkey}`)));
+  return Array.from(d.subarray(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /** Per peer: [seed 0|1, last announce in seconds]. */
 export type Membership = [0 | 1, number];
@@ -54,6 +64,8 @@ export interface Attachment {
   /** Connection id: socket objects are not guaranteed identical across hibernation. */
   id: string;
   member: string;
+  /** passkeyHash of the passkey the client connected with. */
+  pkh?: string;
   /** peerKey(info hash, peer id) → membership. */
   peers: Record<string, Membership>;
 }
@@ -145,7 +157,7 @@ export class WsSwarm extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    const attachment: Attachment = { id: crypto.randomUUID(), member, peers: {} };
+    const attachment: Attachment = { id: crypto.randomUUID(), member, pkh: request.headers.get(PASSKEY_HASH_HEADER) ?? undefined, peers: {} };
     server.serializeAttachment(attachment);
     await this.ensureAlarm();
     return new Response(null, { status: 101, webSocket: client });
@@ -187,6 +199,25 @@ export class WsSwarm extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(now + REAP_EVERY_MS);
       this.alarmSet = true;
     }
+  }
+
+  /** A passkey reset: close the links of connections made with it (the edge closes the clients'). */
+  revokePasskey(pkh: string): number {
+    let n = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = ws.deserializeAttachment() as Attachment | null;
+      if (a?.pkh !== pkh) continue;
+      this.leaveAll(ws, REVOKED_CLOSE_CODE, "passkey reset");
+      n++;
+    }
+    return n;
+  }
+
+  /** Sockets and peers, for /metrics. */
+  metrics(shard: number): { shard: number; sockets: number; peers: number } {
+    let peers = 0;
+    for (const s of this.swarms().values()) peers += s.byPeer.size;
+    return { shard, sockets: this.ctx.getWebSockets().length, peers };
   }
 
   /** Swarm stats (info hash as a binary string), for scrapes and tests. */
@@ -310,12 +341,12 @@ export class WsSwarm extends DurableObject<Env> {
     }
   }
 
-  private leaveAll(ws: WebSocket): void {
+  private leaveAll(ws: WebSocket, code = 1000, reason = "closed"): void {
     const a = ws.deserializeAttachment() as Attachment | null;
     if (!a) return;
     for (const key of Object.keys(a.peers)) this.drop(...splitKey(key), a.id);
     try {
-      ws.close(1000, "closed");
+      ws.close(code, reason);
     } catch {
       // Already closed.
     }

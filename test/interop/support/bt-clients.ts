@@ -1,5 +1,5 @@
 // Drivers for real BitTorrent clients from Debian's packages (Transmission 3, aria2 1.36,
-// qBittorrent-nox 4.5 on libtorrent 2.0), each hermetic (STYLE.md): its own config and state
+// qBittorrent-nox 4.5 on libtorrent 2.0, rTorrent 0.9.8), each hermetic (STYLE.md): its own config and state
 // folder, listening on 127.0.0.1 only where the client allows it, no DHT, PEX, LSD, UPnP or
 // NAT-PMP, no uTP; our tracker is its only source of peers. Each runs in the test's
 // ProcessGroup, which kills its whole process group at the end.
@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { connect as netConnect } from "node:net";
 import { ProcessGroup, freePort, waitFor, type Managed } from "../../../scripts/network/processes.ts";
 
 /** What every driver reports about one torrent. */
@@ -33,7 +34,7 @@ function homeIn(dir: string): NodeJS.ProcessEnv {
 }
 
 /** The Debian commands these drivers run; `.ci/run` installs them. */
-export const CLIENT_COMMANDS = ["transmission-daemon", "aria2c", "qbittorrent-nox"] as const;
+export const CLIENT_COMMANDS = ["transmission-daemon", "aria2c", "qbittorrent-nox", "rtorrent"] as const;
 
 /** Those of CLIENT_COMMANDS that are not on PATH. */
 export function missingClients(): string[] {
@@ -382,6 +383,190 @@ export class QBittorrent {
 
   async shutdown(): Promise<void> {
     await this.post("/app/shutdown", {}).catch(() => {});
+    await Promise.race([this.process.exited, new Promise((r) => setTimeout(r, 20_000))]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rTorrent: rtorrent 0.9.8 (libtorrent 0.13.8, peer ids `-lt0D80-`) as a daemon
+// (`system.daemon.set`, no terminal), configured by its own rc file (`-n` skips ~/.rtorrent.rc)
+// and driven through XML-RPC over SCGI on a Unix socket in its folder: the interface its
+// web front ends (ruTorrent, Flood) use.
+
+/** An XML-RPC value as rTorrent answers: integers, strings, arrays. */
+export type XmlRpcValue = number | string | XmlRpcValue[] | { [name: string]: XmlRpcValue };
+
+const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const xmlUnescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+
+function xmlRpcParam(v: string | number): string {
+  return typeof v === "number" ? `<param><value><i8>${v}</i8></value></param>` : `<param><value><string>${xmlEscape(v)}</string></value></param>`;
+}
+
+/** Parses the <value> at `at`; returns it and where it ends. Only what rTorrent sends. */
+function parseXmlRpcValue(xml: string, at: number): [XmlRpcValue, number] {
+  const open = xml.indexOf("<value>", at);
+  if (open < 0) throw new Error("XML-RPC: no value");
+  let i = open + 7;
+  const tag = /^\s*<([a-z0-9]+)\s*(\/)?>/.exec(xml.slice(i));
+  if (!tag) {
+    // A bare <value>text</value> is a string.
+    const end = xml.indexOf("</value>", i);
+    return [xmlUnescape(xml.slice(i, end)), end + 8];
+  }
+  i += tag[0].length;
+  const name = tag[1]!;
+  if (tag[2]) return [name === "string" ? "" : 0, xml.indexOf("</value>", i) + 8];
+  if (name === "array") {
+    const items: XmlRpcValue[] = [];
+    const end = () => xml.indexOf("</data>", i);
+    for (;;) {
+      const nextValue = xml.indexOf("<value>", i);
+      if (nextValue < 0 || nextValue > end()) break;
+      const [v, j] = parseXmlRpcValue(xml, i);
+      items.push(v);
+      i = j;
+    }
+    return [items, xml.indexOf("</value>", xml.indexOf("</array>", i)) + 8];
+  }
+  if (name === "struct") {
+    const out: Record<string, XmlRpcValue> = {};
+    for (;;) {
+      const m = xml.indexOf("<member>", i);
+      const close = xml.indexOf("</struct>", i);
+      if (m < 0 || m > close) break;
+      const n = /<name>([^<]*)<\/name>/.exec(xml.slice(m))!;
+      const [v, j] = parseXmlRpcValue(xml, m + n.index + n[0].length);
+      out[xmlUnescape(n[1]!)] = v;
+      i = xml.indexOf("</member>", j) + 9;
+    }
+    return [out, xml.indexOf("</value>", xml.indexOf("</struct>", i)) + 8];
+  }
+  const close = xml.indexOf(`</${name}>`, i);
+  const text = xml.slice(i, close);
+  const v = name === "string" ? xmlUnescape(text) : Number(text);
+  return [v, xml.indexOf("</value>", close) + 8];
+}
+
+export class RTorrent {
+  readonly name = "rtorrent";
+  readonly process: Managed;
+  readonly peerPort: number;
+  private readonly socket: string;
+  private readonly dir: string;
+
+  private constructor(process: Managed, socket: string, peerPort: number, dir: string) {
+    this.process = process;
+    this.socket = socket;
+    this.peerPort = peerPort;
+    this.dir = dir;
+  }
+
+  static async start(group: ProcessGroup, dir: string): Promise<RTorrent> {
+    for (const d of ["session", "downloads", "torrents"]) mkdirSync(join(dir, d), { recursive: true });
+    const peerPort = await freePort();
+    const socket = join(dir, "rpc.socket");
+    const rc = [
+      `session.path.set = ${join(dir, "session")}`,
+      `directory.default.set = ${join(dir, "downloads")}`,
+      `network.port_range.set = ${peerPort}-${peerPort}`,
+      "network.port_random.set = no",
+      "network.bind_address.set = 127.0.0.1",
+      // Our tracker is its only source of peers: no DHT, no peer exchange, no UDP trackers.
+      "dht.mode.set = disable",
+      "protocol.pex.set = no",
+      "trackers.use_udp.set = no",
+      "protocol.encryption.set = allow_incoming,try_outgoing,enable_retry",
+      "pieces.hash.on_completion.set = yes",
+      `network.scgi.open_local = ${socket}`,
+      "system.daemon.set = true",
+      `log.open_file = "main", ${join(dir, "rtorrent.log")}`,
+      `log.add_output = "info", "main"`,
+      `log.add_output = "tracker_debug", "main"`,
+      "",
+    ].join("\n");
+    const rcPath = join(dir, "rtorrent.rc");
+    writeFileSync(rcPath, rc);
+    const proc = group.start("rtorrent", "rtorrent", ["-n", "-o", `import=${rcPath}`], { env: homeIn(dir), cwd: dir });
+    const r = new RTorrent(proc, socket, peerPort, dir);
+    await waitFor("rTorrent's XML-RPC socket", async () => {
+      if (proc.child.exitCode !== null) throw new Error(`rtorrent exited; see ${proc.logPath} and ${join(dir, "rtorrent.log")}`);
+      if (!existsSync(socket)) return undefined;
+      return (await r.call("system.client_version").catch(() => undefined)) ? true : undefined;
+    }, 30_000, 200);
+    return r;
+  }
+
+  /** One XML-RPC call over SCGI (netstring headers, then the body; the answer is CGI-style). */
+  call(method: string, ...params: (string | number)[]): Promise<XmlRpcValue> {
+    const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params>${params.map(xmlRpcParam).join("")}</params></methodCall>`;
+    const fields = [["CONTENT_LENGTH", String(Buffer.byteLength(body))], ["SCGI", "1"], ["REQUEST_METHOD", "POST"], ["REQUEST_URI", "/RPC2"]];
+    const headers = fields.map(([k, v]) => `${k}\0${v}\0`).join("");
+    return new Promise((resolve, reject) => {
+      const s = netConnect(this.socket);
+      const chunks: Buffer[] = [];
+      s.on("data", (d: Buffer) => chunks.push(d));
+      s.on("error", reject);
+      s.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const xml = text.slice(text.indexOf("<?xml"));
+        const fault = /<fault>[\s\S]*<name>faultString<\/name>\s*<value>(?:<string>)?([^<]*)/.exec(xml);
+        if (fault) return reject(new Error(`rtorrent ${method}: ${xmlUnescape(fault[1]!)}`));
+        try {
+          resolve(parseXmlRpcValue(xml, xml.indexOf("<params>"))[0]);
+        } catch (e) {
+          reject(new Error(`rtorrent ${method}: cannot read the answer (${(e as Error).message}): ${text.slice(0, 300)}`));
+        }
+      });
+      s.write(`${Buffer.byteLength(headers)}:${headers},${body}`);
+    });
+  }
+
+  /** Loads a .torrent and starts it, its payload under `downloadDir/<name>` as with the other clients; returns rTorrent's hash (upper-case hex). */
+  async add(torrent: Uint8Array, infoHash: string, downloadDir: string): Promise<string> {
+    const path = join(this.dir, "torrents", `${infoHash}.torrent`);
+    writeFileSync(path, torrent);
+    mkdirSync(downloadDir, { recursive: true });
+    await this.call("load.start_verbose", "", path, `d.directory.set=${downloadDir}`);
+    const hash = infoHash.toUpperCase();
+    await waitFor("rTorrent to load the torrent", async () => ((await this.call("download_list")) as string[]).includes(hash) || undefined, 10_000, 100);
+    return hash;
+  }
+
+  async torrent(hash: string): Promise<ClientTorrent & { complete: boolean; message: string }> {
+    const [done, size, up, down, complete, message] = await Promise.all([
+      this.call("d.completed_bytes", hash),
+      this.call("d.size_bytes", hash),
+      this.call("d.up.total", hash),
+      this.call("d.down.total", hash),
+      this.call("d.complete", hash),
+      this.call("d.message", hash),
+    ]);
+    return { progress: (size as number) > 0 ? (done as number) / (size as number) : 0, uploaded: up as number, downloaded: down as number, complete: complete === 1, message: String(message) };
+  }
+
+  /** The torrent's trackers: URL and how many announces succeeded and failed. */
+  async trackers(hash: string): Promise<{ url: string; success: number; failed: number }[]> {
+    const rows = (await this.call("t.multicall", hash, "", "t.url=", "t.success_counter=", "t.failed_counter=")) as [string, number, number][];
+    return rows.map(([url, success, failed]) => ({ url, success, failed }));
+  }
+
+  /**
+   * Announces now (what "update tracker" does in its front ends). rTorrent holds an event it
+   * queued, `completed` included, until `min interval` has passed since its last announce.
+   */
+  async announce(hash: string): Promise<void> {
+    await this.call("d.tracker_announce", hash);
+  }
+
+  /** Stops and closes the torrent: rTorrent announces `stopped` with its session counters. */
+  async stop(hash: string): Promise<void> {
+    await this.call("d.stop", hash);
+    await this.call("d.close", hash);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.call("system.shutdown.normal").catch(() => {});
     await Promise.race([this.process.exited, new Promise((r) => setTimeout(r, 20_000))]);
   }
 }

@@ -1,6 +1,7 @@
 // Helpers for tests that drive the worker through its HTTP surface (SELF) and its D1.
 
-import { SELF, env } from "cloudflare:test";
+import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { and, eq } from "drizzle-orm";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { asDict, decode, type BDict } from "../../../protocol/bencode.ts";
@@ -8,6 +9,7 @@ import { fromHex } from "../../../protocol/hex.ts";
 import { signReport, reportToJson, type ReportMessages, type ReportType } from "../../../protocol/reports/eip712.ts";
 import { db, schema } from "../../../worker/db/client.ts";
 import { newPasskey } from "../../../worker/members/passkey.ts";
+import { shardName, shardOf, type SwarmShard } from "../../../worker/swarm/shard.ts";
 import type { Fixture } from "./fixture.ts";
 
 export const ADMIN_TOKEN = "test-admin-token";
@@ -24,10 +26,24 @@ export function admin(path: string, init: RequestInit = {}): Promise<Response> {
   return call(path, { method: "POST", ...init, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers ?? {}) } });
 }
 
-export async function addMember(account: string): Promise<string> {
+/** A member who joined long enough ago not to be a newcomer (announce/rules.ts NEWCOMER_MS), unless `joinedAt` says otherwise. */
+export async function addMember(account: string, opts: { joinedAt?: number; inviter?: string } = {}): Promise<string> {
   const passkey = newPasskey();
-  await db(env.DB).insert(schema.members).values({ account: account.toLowerCase(), passkey, admission: "invite", createdAt: Date.now() });
+  await db(env.DB)
+    .insert(schema.members)
+    .values({ account: account.toLowerCase(), passkey, admission: "invite", inviter: opts.inviter ?? null, createdAt: opts.joinedAt ?? Date.now() - 60 * 86_400_000 });
   return passkey;
+}
+
+/**
+ * The clock announces carry (X-Test-Now, honoured because TEST_CLOCK=1): unless a test sets
+ * `now`, each announce is 400 s after the previous one, past min interval and every window of
+ * the duplicate lock, as real clients' announces are.
+ */
+let clock = Date.now();
+export function tick(ms = 400_000): number {
+  clock = Math.max(clock + ms, Date.now());
+  return clock;
 }
 
 export async function uploadTorrent(f: Pick<Fixture, "torrent" | "storageRoot">): Promise<Response> {
@@ -49,6 +65,8 @@ export interface AnnounceArgs {
   event?: string;
   ip?: string;
   extra?: string;
+  /** The request's clock (ms); default: tick(). */
+  now?: number;
 }
 
 export async function announce(passkey: string, a: AnnounceArgs): Promise<{ status: number; body: BDict }> {
@@ -60,11 +78,13 @@ export async function announce(passkey: string, a: AnnounceArgs): Promise<{ stat
     `uploaded=${a.uploaded ?? 0}`,
     `downloaded=${a.downloaded ?? 0}`,
     `left=${a.left ?? 0}`,
-    "compact=1",
+    a.extra?.includes("compact=") ? "" : "compact=1",
     a.event ? `event=${a.event}` : "",
     a.extra ?? "",
   ].filter(Boolean);
-  const res = await call(`/${passkey}/announce?${q.join("&")}`, { headers: a.ip ? { "CF-Connecting-IP": a.ip } : {} });
+  const headers: Record<string, string> = { "X-Test-Now": String(a.now ?? tick()) };
+  if (a.ip) headers["CF-Connecting-IP"] = a.ip;
+  const res = await call(`/${passkey}/announce?${q.join("&")}`, { headers });
   return { status: res.status, body: asDict(decode(new Uint8Array(await res.arrayBuffer())), "announce response") };
 }
 
@@ -92,4 +112,43 @@ export async function registerHosting(port: number, infoHash: string): Promise<s
   const hosted = (await (await call("/api/nodes/hosted", await signed(node, "HostedSubset", { node: node.address, infoHashes: [`0x${infoHash}`], nonce: 1n, expiry: nowSeconds() + 600n }))).json()) as { hosted: string[] };
   if (hosted.hosted[0] !== infoHash) throw new Error("hosted subset not accepted");
   return node.address.toLowerCase();
+}
+
+/** Seals and sends the shard's pending accounting to D1 now (what its alarm does every FLUSH_MS). */
+export async function flushShard(infoHash: string): Promise<void> {
+  const stub = env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(infoHash))));
+  await runInDurableObject(stub, (shard: SwarmShard) => shard.flush());
+}
+
+/** Compact peers (BEP 23, BEP 7) as "ip:port" strings. */
+export function peerList(body: BDict): string[] {
+  const out: string[] = [];
+  const v4 = (body.peers as Uint8Array | undefined) ?? new Uint8Array(0);
+  for (let i = 0; i + 6 <= v4.length; i += 6) out.push(`${v4[i]}.${v4[i + 1]}.${v4[i + 2]}.${v4[i + 3]}:${(v4[i + 4]! << 8) | v4[i + 5]!}`);
+  const v6 = (body.peers6 as Uint8Array | undefined) ?? new Uint8Array(0);
+  for (let i = 0; i + 18 <= v6.length; i += 18) out.push(`[${Array.from(v6.slice(i, i + 16), (b) => b.toString(16).padStart(2, "0")).join("")}]:${(v6[i + 16]! << 8) | v6[i + 17]!}`);
+  return out.sort();
+}
+
+/** The member's accounting rows for a torrent (one per peer id). */
+export async function accountingRows(member: string, infoHash: string) {
+  return db(env.DB)
+    .select()
+    .from(schema.accounting)
+    .where(and(eq(schema.accounting.member, member.toLowerCase()), eq(schema.accounting.infoHash, infoHash)))
+    .all();
+}
+
+/** Sums of a member's accounting rows for a torrent. */
+export async function credited(member: string, infoHash: string) {
+  const rows = await accountingRows(member, infoHash);
+  const sum = (k: "uploaded" | "downloaded" | "creditedUploaded" | "creditedDownloaded" | "seedSeconds" | "announces") => rows.reduce((n, r) => n + r[k], 0);
+  return {
+    uploaded: sum("uploaded"),
+    downloaded: sum("downloaded"),
+    creditedUploaded: sum("creditedUploaded"),
+    creditedDownloaded: sum("creditedDownloaded"),
+    seedSeconds: sum("seedSeconds"),
+    announces: sum("announces"),
+  };
 }

@@ -1,0 +1,124 @@
+// GET /metrics: Prometheus text format (exposition format 0.0.4), protected by a bearer
+// token (METRICS_TOKEN, else ADMIN_TOKEN). The counters live where the work happens, in the
+// swarm shards (and, for requests refused before any shard, in the isolates that ship them
+// to a shard: counts.ts); a scrape asks every shard and prints one series per shard, so each
+// series only grows and sum() by reason or outcome is the tracker's total. Nothing here
+// writes anywhere.
+
+import { Hono } from "hono";
+import type { Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { tokenMatches } from "../admin.ts";
+import { SWARM_SHARDS, shardName, type ShardMetrics } from "../swarm/shard.ts";
+import { WS_SHARDS, wsShardName } from "../ws/swarm.ts";
+import { shipCounts } from "./counts.ts";
+
+interface Family {
+  name: string;
+  type: "counter" | "gauge";
+  help: string;
+  samples: string[];
+}
+
+/** Shard counter name → metric family and labels. */
+function counterFamily(key: string): { name: string; help: string; labels: Record<string, string> } {
+  let m: RegExpExecArray | null;
+  if ((m = /^worker_(announce|scrape|ws)_failure_([a-z0-9_]+)$/.exec(key)))
+    return { name: `vidya_${m[1]}_failures_total`, help: `${m[1]} requests refused, by reason`, labels: { reason: m[2]! } };
+  if ((m = /^worker_(announce|scrape|ws)_ok$/.exec(key))) return { name: `vidya_${m[1]}_requests_total`, help: `${m[1]} requests answered by the worker without a failure`, labels: {} };
+  if ((m = /^failures_([a-z_]+)$/.exec(key))) return { name: "vidya_announce_failures_total", help: "announce requests refused, by reason", labels: { reason: m[1]! } };
+  if ((m = /^announces_(credited|duplicate|stale|new_session)$/.exec(key)))
+    return { name: "vidya_announce_outcomes_total", help: "announces of known sessions by how their counters were taken (swarm/credit.ts)", labels: { outcome: m[1]! } };
+  if ((m = /^(credited_)?(uploaded|downloaded)_bytes$/.exec(key)))
+    return { name: "vidya_bytes_total", help: "bytes reported by clients (actual) and credited after the torrents' flags", labels: { direction: m[2]!, figure: m[1] ? "credited" : "actual" } };
+  const known: Record<string, string> = {
+    announces: "announces that reached a swarm shard",
+    ws_announces: "WebSocket announces credited by the swarm shards",
+    scrapes: "scrape requests answered by a swarm shard",
+    too_soon: "announces sooner than min interval from the same endpoint (answered without peers)",
+    sessions_started: "client sessions that joined a swarm",
+    reaped: "sessions dropped after twice the interval without an announce",
+    snatches: "completed downloads",
+    flushes: "accounting batches applied to D1",
+    flush_failures: "accounting batches D1 refused (retried)",
+    flush_replays: "accounting batches found already applied when sent again",
+    flushed_sessions: "session accounting rows sent to D1",
+    d1_rows_written: "rows written to D1 by accounting batches (D1's own count)",
+    do_rows_written: "rows written to the shards' own SQLite (write-behind and outbox)",
+    directory_misses: "announces whose member or torrent the shard had to read from D1",
+    directory_queries: "D1 reads of members and torrents by the shards (misses are batched)",
+  };
+  return { name: `vidya_${key}_total`, help: known[key] ?? key.replace(/_/g, " "), labels: {} };
+}
+
+const GAUGES: Record<string, string> = {
+  swarms: "swarms in memory",
+  peers: "HTTP sessions in the swarms",
+  seeders: "seeding sessions",
+  leechers: "leeching sessions (partial seeds included)",
+  partial_seeds: "BEP 21 partial seeds",
+  ws_sessions: "WebSocket sessions credited by the shard",
+  pending_sessions: "sessions with credit not yet sealed into a batch",
+  outbox_batches: "sealed batches not yet applied to D1",
+  flush_lag_seconds: "age of the oldest credit not yet in D1",
+  last_flush_duration_seconds: "duration of the last batch sent to D1",
+  last_flush_age_seconds: "time since the last batch was applied (-1: none yet)",
+  revoked_passkeys: "reset passkeys still refused by the shard",
+  cached_members: "passkeys the shard knows without reading D1",
+  cached_torrents: "torrents the shard knows without reading D1",
+};
+
+function labelText(labels: Record<string, string>): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/[\\"\n]/g, "_")}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number }[], unreachable: number): string {
+  const families = new Map<string, Family>();
+  const family = (name: string, type: Family["type"], help: string) => {
+    let f = families.get(name);
+    if (!f) families.set(name, (f = { name, type, help, samples: [] }));
+    return f;
+  };
+  for (const s of shards) {
+    const shard = String(s.shard);
+    for (const [k, v] of Object.entries(s.counters)) {
+      const f = counterFamily(k);
+      family(f.name, "counter", f.help).samples.push(`${f.name}${labelText({ ...f.labels, shard })} ${v}`);
+    }
+    for (const [k, v] of Object.entries(s.gauges)) {
+      const name = `vidya_${k}`;
+      family(name, "gauge", GAUGES[k] ?? k).samples.push(`${name}${labelText({ shard })} ${v}`);
+    }
+  }
+  for (const w of ws) {
+    family("vidya_ws_sockets", "gauge", "WebSocket tracker connections (edge links) per WsSwarm shard").samples.push(`vidya_ws_sockets{ws_shard="${w.shard}"} ${w.sockets}`);
+    family("vidya_ws_peers", "gauge", "WebTorrent peers in the WebSocket swarms").samples.push(`vidya_ws_peers{ws_shard="${w.shard}"} ${w.peers}`);
+  }
+  family("vidya_metrics_unreachable_shards", "gauge", "shards that did not answer this scrape").samples.push(`vidya_metrics_unreachable_shards ${unreachable}`);
+  let out = "";
+  for (const f of families.values()) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
+  return out;
+}
+
+export const metricsRoute = new Hono<{ Bindings: Env }>();
+
+metricsRoute.get("/metrics", async (c) => {
+  const expected = c.env.METRICS_TOKEN || c.env.ADMIN_TOKEN;
+  const header = c.req.header("Authorization") ?? "";
+  const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+  if (!expected || !given || !(await tokenMatches(given, expected))) throw new HttpError(401, "unauthorized", "metrics token required");
+  // This isolate's own counts first, so they are in what it answers.
+  await shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), true);
+  const ns = c.env.SWARM;
+  const wsNs = c.env.WS_SWARM;
+  const [shards, ws] = await Promise.all([
+    Promise.allSettled(Array.from({ length: SWARM_SHARDS }, (_, i) => ns.get(ns.idFromName(shardName(i))).metrics(i))),
+    Promise.allSettled(Array.from({ length: WS_SHARDS }, (_, i) => wsNs.get(wsNs.idFromName(wsShardName(i))).metrics(i))),
+  ]);
+  const ok = <T>(r: PromiseSettledResult<T>[]) => r.filter((x): x is PromiseFulfilledResult<T> => x.status === "fulfilled").map((x) => x.value);
+  const unreachable = shards.length + ws.length - ok(shards).length - ok(ws).length;
+  return new Response(renderMetrics(ok(shards) as ShardMetrics[], ok(ws), unreachable), {
+    headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" },
+  });
+});
