@@ -12,3 +12,7 @@ CREATE TABLE `siwe_nonces` (
 	`expires_at` integer NOT NULL,
 	`used_at` integer
 );
+--> statement-breakpoint
+ALTER TABLE `members` ADD `curator` integer DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE `torrents` ADD `category` text DEFAULT 'other' NOT NULL;--> statement-breakpoint
+ALTER TABLE `torrents` ADD `description` text DEFAULT '' NOT NULL;

@@ -63,16 +63,19 @@ app.route("/admin", torrentsAdmin);
 app.route("/admin", clientsAdmin);
 app.route("/", metricsRoute);
 
-// The members' site: pages at /, /signin, /epochs, /nodes/:address… (worker/web/).
-app.route("/", site);
-
-// Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.
+// The passkey routes (`/:passkey/…`) before the site: the site's middleware (session cookie,
+// same-origin form posts) then never runs for a BitTorrent client or an API script. No site
+// path has a second segment these routes take (announce, scrape, torrent, upload, stats,
+// torrents, invites, passkey).
 app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; other GETs fall through
 app.route("/", tracker);
 app.route("/", torrentDownload);
 app.route("/", memberStats);
 app.route("/", invitesApi);
 app.route("/", passkeyApi);
+
+// The members' site: pages at /, /torrents/:infoHash, /me, /signin, /epochs… (worker/web/).
+app.route("/", site);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 

@@ -7,42 +7,12 @@ import { describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { db, schema } from "../../worker/db/client.ts";
-import { SIWE_STATEMENT, type SiweChallenge } from "../../worker/web/session.ts";
+import { SIWE_STATEMENT } from "../../worker/web/session.ts";
+import { challenge, messageFor, post, signIn } from "./support/site.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { CHAIN_ID, ORIGIN, addMember, admin, call, uploadTorrent } from "./support/worker.ts";
-
-const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  call(path, { method: "POST", headers: { "Content-Type": "application/json", Origin: ORIGIN, ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-
-async function challenge(): Promise<SiweChallenge> {
-  const res = await post("/auth/nonce");
-  expect(res.status).toBe(200);
-  return (await res.json()) as SiweChallenge;
-}
-
-function messageFor(address: `0x${string}`, ch: SiweChallenge, over: Partial<Parameters<typeof createSiweMessage>[0]> = {}) {
-  return createSiweMessage({
-    address,
-    domain: ch.domain,
-    uri: ch.uri,
-    chainId: ch.chainId,
-    nonce: ch.nonce,
-    statement: ch.statement,
-    version: "1",
-    issuedAt: new Date(ch.issuedAt),
-    expirationTime: new Date(ch.expirationTime),
-    ...over,
-  });
-}
-
-async function signIn(key = generatePrivateKey()) {
-  const wallet = privateKeyToAccount(key);
-  const message = messageFor(wallet.address, await challenge());
-  const res = await post("/auth/verify", { message, signature: await wallet.signMessage({ message }) });
-  return { wallet, message, res, cookie: (res.headers.get("Set-Cookie") ?? "").split(";")[0]! };
-}
 
 describe("Sign-In with Ethereum", () => {
   it("issues a challenge naming this site, its chain and a fresh nonce", async () => {

@@ -5,7 +5,7 @@ import { createPublicClient, createWalletClient, defineChain, http, type Address
 import { privateKeyToAccount } from "viem/accounts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
-import { epochRewardsAbi, stakingAbi } from "./abi.ts";
+import { epochRewardsAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
 
 function chain(env: Env, rpcUrl: string) {
   return defineChain({
@@ -85,4 +85,11 @@ export async function heldOf(env: Env, account: Address): Promise<{ unvested: bi
   const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
   const [unvested, vested, vestEnd] = await publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "heldOf", args: [account] });
   return { unvested, vested, vestEnd };
+}
+
+/** What a torrent's hosting bounty holds now (contracts/src/HostingBounties.sol); 0 when no bounty contract is configured. */
+export async function bountyOf(env: Env, infoHash: string): Promise<bigint> {
+  if (!chainConfigured(env) || !env.BOUNTIES_ADDRESS) return 0n;
+  const address = requireAddress(env.BOUNTIES_ADDRESS, "BOUNTIES_ADDRESS");
+  return publicClient(env).readContract({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${infoHash}` as Hex] });
 }

@@ -27,6 +27,8 @@ export const members = sqliteTable("members", {
   slowed: integer("slowed", { mode: "boolean" }).notNull().default(false),
   /** Last passkey reset; the old passkey stops working at once (worker/members/passkey-reset.ts). */
   passkeyResetAt: integer("passkey_reset_at"),
+  /** May moderate members' uploads and set credit flags on the site (admins grant it). */
+  curator: integer("curator", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -72,6 +74,10 @@ export const torrents = sqliteTable("torrents", {
   neutral: integer("neutral", { mode: "boolean" }).notNull().default(false),
   /** …uploads counted twice. */
   doubleUpload: integer("double_upload", { mode: "boolean" }).notNull().default(false),
+  /** One of worker/torrents/categories.ts CATEGORIES, chosen by the uploader. */
+  category: text("category").notNull().default("other"),
+  /** The uploader's words about it (plain text, shown escaped). */
+  description: text("description").notNull().default(""),
   createdAt: integer("created_at").notNull(),
 });
 
