@@ -14,6 +14,9 @@ import { ROOT } from "../../scripts/network/chain.ts";
 import { contextWithWallet, launchChromium, screenshot } from "./support/browser.ts";
 import { formatVidya } from "../../protocol/format.ts";
 import { HOLDBACK_BPS } from "../../protocol/params.ts";
+import { asBytes, asDict, decode } from "../../protocol/bencode.ts";
+import { generatePrivateKey } from "viem/accounts";
+import { fixture } from "../worker/support/fixture.ts";
 
 describe("the members' site in Chromium", () => {
   let net: LocalNetwork;
@@ -138,5 +141,75 @@ describe("the members' site in Chromium", () => {
     await page.click('form[data-function="stake"] button[type="submit"]');
     // The browser keeps the form from submitting: no transaction, no status.
     expect(await page.textContent('[data-status="stake"]')).toBe("");
+  });
+
+  it("finds a torrent in the index and downloads its .torrent, whose announce URL carries the member's passkey", async () => {
+    const wanted = node.hosts[0]!;
+    await page.goto(`${net.trackerUrl}/`);
+    await page.fill('form.filters input[name="q"]', wanted.name.split("-")[0]!);
+    await page.selectOption('form.filters select[name="category"]', "games");
+    await page.click('form.filters button[type="submit"]');
+    await page.waitForURL((u) => u.searchParams.get("category") === "games");
+    await screenshot(page, "index");
+    await page.click(`a[href="/torrents/${wanted.infoHash}"]`);
+    await page.waitForURL(`**/torrents/${wanted.infoHash}`);
+    expect(await page.textContent('[data-testid="info-hash"]')).toBe(wanted.infoHash);
+    // The node proved it in the epoch: one replica; the bounty funded above is read from the chain.
+    expect(await page.textContent('[data-testid="replicas"]')).toBe("1");
+    expect(await page.textContent('[data-testid="bounty"]')).toBe("12.5000 VIDYA");
+    await screenshot(page, "torrent");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="download"]')]);
+    const meta = asDict(decode(readFileSync((await download.path())!)), "torrent");
+    const announce = new TextDecoder().decode(asBytes(meta.announce, "announce"));
+    const passkey = (JSON.parse(readFileSync(join(node.home, "config.json"), "utf8")) as { passkey: string }).passkey;
+    expect(announce).toBe(`${net.trackerUrl}/${passkey}/announce`);
+    expect(download.suggestedFilename()).toBe(`${wanted.name}.torrent`);
+  });
+
+  it("uploads a private torrent, which waits in the curators' queue until one approves it into the index", async () => {
+    const t = fixture(64 * 1024, 7, "browser-upload.bin");
+    await page.goto(`${net.trackerUrl}/upload`);
+    await page.setInputFiles('input[name="torrent"]', { name: "browser-upload.torrent", mimeType: "application/x-bittorrent", buffer: Buffer.from(t.torrent) });
+    await page.selectOption('select[name="category"]', "data");
+    await page.fill('textarea[name="description"]', "Uploaded from a browser test.");
+    await page.fill('input[name="storageRoot"]', t.storageRoot);
+    await screenshot(page, "upload");
+    await page.click('form[data-testid="upload-form"] button[type="submit"]');
+    await page.waitForURL(`**/torrents/${t.infoHash}?done=uploaded`);
+    expect(await page.textContent('[data-testid="moderation-status"]')).toContain("pending");
+    expect(await (await fetch(`${net.trackerUrl}/api/torrents/search?q=browser-upload`)).json()).toMatchObject({ total: 0 });
+
+    // An admin makes the node's operator a curator; the site then shows the queue.
+    const res = await fetch(`${net.trackerUrl}/admin/members/${node.address}`, { method: "POST", headers: { Authorization: `Bearer ${net.adminToken}`, "Content-Type": "application/json" }, body: JSON.stringify({ curator: true }) });
+    expect(res.status).toBe(200);
+    await page.goto(`${net.trackerUrl}/moderation`);
+    await screenshot(page, "moderation");
+    await page.click(`form[action="/moderation/${t.infoHash}"] button[value="approve"]`);
+    await page.waitForURL("**/moderation?done=approved");
+    expect(await (await fetch(`${net.trackerUrl}/api/torrents/search?q=browser-upload`)).json()).toMatchObject({ total: 1, torrents: [{ infoHash: t.infoHash, category: "data" }] });
+  });
+
+  it("shows the profile, makes an invite, and lets a new wallet join with it", async () => {
+    await page.goto(`${net.trackerUrl}/me`);
+    expect(await page.textContent('[data-testid="ratio"]')).toBeTruthy();
+    await page.click('[data-testid="make-invite"]');
+    await page.waitForURL("**/me?done=invite");
+    await screenshot(page, "profile");
+    const link = await page.getAttribute('a[href^="/join?invite="]', "href");
+    expect(link).toMatch(/^\/join\?invite=[0-9a-f]{24}$/);
+
+    const other = await contextWithWallet(browser, { key: generatePrivateKey(), rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId });
+    try {
+      const p = await other.newPage();
+      await p.goto(`${net.trackerUrl}/signin?next=${encodeURIComponent(link!)}`);
+      await p.click('button[data-action="signin"]');
+      await p.waitForURL((u) => u.pathname === "/join");
+      await screenshot(p, "join");
+      await p.click('button[value="invite"]');
+      await p.waitForURL("**/me?done=joined");
+      expect(await p.textContent('[data-testid="passkey"]')).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -45,7 +45,9 @@ export async function signIn(button: HTMLButtonElement): Promise<void> {
     const signature = await provider().request({ method: "personal_sign", params: [`0x${[...new TextEncoder().encode(message)].map((b) => b.toString(16).padStart(2, "0")).join("")}`, address] });
     const r = await postJson<{ account: string; member: boolean }>("/auth/verify", { message, signature });
     say(status, `Signed in as ${r.account}.`, "ok");
-    location.assign(r.member ? (button.dataset.next ?? "/me") : "/join");
+    // A member goes where they were going; anyone else to joining (keeping an invite link's code).
+    const next = button.dataset.next ?? "/me";
+    location.assign(r.member || next.startsWith("/join") ? next : "/join");
   } catch (e) {
     say(status, describe(e), "error");
     button.disabled = false;
