@@ -31,6 +31,8 @@ export interface Env {
   ESCROW_ADDRESS?: string;
   BADGES_ADDRESS?: string;
   EPOCH_SECONDS?: string;
+  /** Days a new member counts as a newcomer (worker/announce/rules.ts); "0" turns the hot-list rule off. */
+  NEWCOMER_DAYS?: string;
   /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
   CHALLENGE_ROUNDS?: string;
   /** Retries of a challenge that did not pass before it counts (default CHALLENGE_RETRIES). */

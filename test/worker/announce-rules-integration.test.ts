@@ -76,6 +76,19 @@ describe("announce rules", () => {
     expect(rows[0]).toMatchObject({ downloaded: 3_000, uploaded: 300, announces: 5 });
   });
 
+  it("credits a completed announce at once even within a second of started (a fast download), under the flags it completed under", async () => {
+    const ih = await torrent();
+    const pid = peerId("fastdl");
+    const t0 = tick();
+    await announce(pk[2]!, { infoHash: ih, peerId: pid, left: 20_000, event: "started", ip: "10.21.0.2", now: t0 });
+    await announce(pk[2]!, { infoHash: ih, peerId: pid, left: 0, downloaded: 20_000, event: "completed", ip: "10.21.0.2", now: t0 + 600 });
+    // A curator makes it freeleech afterwards: the download was already charged.
+    await admin(`/admin/torrents/${ih}/flags`, { body: JSON.stringify({ freeleech: true }), headers: { "Content-Type": "application/json" } });
+    await announce(pk[2]!, { infoHash: ih, peerId: pid, left: 0, downloaded: 20_000, event: "stopped", ip: "10.21.0.2", now: t0 + 5_000 });
+    await flushShard(ih);
+    expect(await credited(acct(2), ih)).toMatchObject({ downloaded: 20_000, creditedDownloaded: 20_000 });
+  });
+
   it("never credits twice from reordered announces: an overtaken request with lower counters is ignored", async () => {
     const ih = await torrent();
     const pid = peerId("reorder");

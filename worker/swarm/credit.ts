@@ -7,7 +7,7 @@
 //   move one baseline, so nothing is credited twice;
 // - the duplicate lock: within DUPLICATE_WINDOW_MS of the last credited announce, an announce
 //   (a retry, the other family, a second request in flight) credits nothing and leaves the
-//   baseline; its bytes count at the next one;
+//   baseline; its bytes count at the next one (`completed` and `stopped` are credited at once);
 // - the baseline never moves down: lower counters soon after a credit are an overtaken
 //   request (reordered, retried) and are ignored; lower counters later are a new client
 //   session (credit zero); a request carrying an older session's `tracker id` just after a
@@ -71,8 +71,11 @@ export function creditAnnounce(p: Peer, r: CounterReport): Credit {
     p.lastCredit = r.now;
     return { ...none, outcome: "new-session" };
   }
-  // A stopped announce is the session's last word: always credited (its delta cannot repeat a credit).
-  if (sinceCredit < DUPLICATE_WINDOW_MS && r.event !== EV_STOPPED) return none;
+  // `stopped` (the session's last word) and `completed` (sent once, at the moment the download
+  // ends: a fast download can complete within the window of its `started`) are always
+  // credited; their deltas cannot repeat a credit. Deferring `completed`'s bytes would charge
+  // them under whatever flags the torrent has at the next announce.
+  if (sinceCredit < DUPLICATE_WINDOW_MS && r.event !== EV_STOPPED && r.event !== EV_COMPLETED) return none;
   const up = r.up - p.uploaded;
   const down = r.down - p.downloaded;
   const seed = p.kind === SEED && sinceCredit > 0 && sinceCredit < SEED_GAP_CAP_MS ? Math.floor(sinceCredit / 1_000) : 0;
