@@ -161,7 +161,9 @@ describe("the members' site in Chromium", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="download"]')]);
     const meta = asDict(decode(readFileSync((await download.path())!)), "torrent");
     const announce = new TextDecoder().decode(asBytes(meta.announce, "announce"));
-    const passkey = (JSON.parse(readFileSync(join(node.home, "config.json"), "utf8")) as { passkey: string }).passkey;
+    await page.goto(`${net.trackerUrl}/me`);
+    const passkey = await page.textContent('[data-testid="passkey"]');
+    expect(passkey).toMatch(/^[0-9a-f]{32}$/);
     expect(announce).toBe(`${net.trackerUrl}/${passkey}/announce`);
     expect(download.suggestedFilename()).toBe(`${wanted.name}.torrent`);
   });
