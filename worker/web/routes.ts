@@ -30,7 +30,9 @@ export type Site = { Bindings: Env; Variables: SiteVars };
 
 export const site = new Hono<Site>();
 
-site.use("*", loadSession, sameOrigin);
+// The session is read for any path that reaches the site; the Origin check is on the site's
+// own form posts only, so an unknown route elsewhere is still a 404.
+site.use("*", loadSession);
 
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
 type Ctx = { env: Env; get(key: "account"): string | null };
@@ -82,7 +84,7 @@ site.get("/torrents/:infoHash/download", async (c) => {
   return memberTorrentFile(c.env, who.account, who.passkey, infoHashParam(c.req.param("infoHash")), new URL(c.req.url).origin);
 });
 
-site.post("/torrents/:infoHash/flags", async (c) => {
+site.post("/torrents/:infoHash/flags", sameOrigin, async (c) => {
   await requireCurator(c);
   const infoHash = infoHashParam(c.req.param("infoHash"));
   const form = await c.req.parseBody();
@@ -96,7 +98,7 @@ site.get("/upload", async (c) => {
   return c.html(uploadPage(c.env, who));
 });
 
-site.post("/upload", async (c) => {
+site.post("/upload", sameOrigin, async (c) => {
   const who = await requireMember(c);
   const form = await c.req.parseBody();
   const field = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
@@ -117,7 +119,7 @@ site.post("/upload", async (c) => {
 
 site.get("/moderation", async (c) => c.html(await moderationPage(c.env, await requireCurator(c), done(c.req.query("done")))));
 
-site.post("/moderation/:infoHash", async (c) => {
+site.post("/moderation/:infoHash", sameOrigin, async (c) => {
   await requireCurator(c);
   const decision = (await c.req.parseBody()).decision;
   if (decision !== "approve" && decision !== "reject") throw new HttpError(400, "bad_request", "decision must be approve or reject");
@@ -134,13 +136,13 @@ site.get("/me", async (c) => {
   return c.html(await profilePage(c.env, who, new URL(c.req.url).origin, list, done(c.req.query("done"))));
 });
 
-site.post("/me/reset-passkey", async (c) => {
+site.post("/me/reset-passkey", sameOrigin, async (c) => {
   const who = await requireMember(c);
   await resetPasskey(c.env, who.account, who.passkey);
   return c.redirect("/me?done=passkey", 303);
 });
 
-site.post("/me/invite", async (c) => {
+site.post("/me/invite", sameOrigin, async (c) => {
   const who = await requireMember(c);
   await createInvite(c.env, who.account);
   return c.redirect("/me?done=invite", 303);
@@ -148,7 +150,7 @@ site.post("/me/invite", async (c) => {
 
 site.get("/join", async (c) => c.html(joinPage(c.env, await visitor(c), c.req.query("invite") ?? "")));
 
-site.post("/join", async (c) => {
+site.post("/join", sameOrigin, async (c) => {
   const who = await visitor(c);
   if (!who.account) throw new HttpError(401, "sign_in", "sign in with your wallet first");
   const form = await c.req.parseBody();
@@ -165,9 +167,9 @@ site.post("/join", async (c) => {
 site.get("/signin", async (c) => c.html(signInPage({ ...(await visitor(c)), next: safeNext(c.req.query("next")) })));
 
 // The fields the wallet signs, chosen here (domain, URI, chain, nonce, expiry), not by the page.
-site.post("/auth/nonce", async (c) => c.json(await issueNonce(c.env, new URL(c.req.url))));
+site.post("/auth/nonce", sameOrigin, async (c) => c.json(await issueNonce(c.env, new URL(c.req.url))));
 
-site.post("/auth/verify", async (c) => {
+site.post("/auth/verify", sameOrigin, async (c) => {
   const body = (await c.req.json().catch(() => null)) as { message?: unknown; signature?: unknown } | null;
   if (!body) throw new HttpError(400, "bad_request", "body must be JSON { message, signature }");
   const account = await verifySignIn(c.env, new URL(c.req.url), body.message as string, body.signature as string);
@@ -176,7 +178,7 @@ site.post("/auth/verify", async (c) => {
   return c.json({ account, member: Boolean(member) });
 });
 
-site.post("/signout", async (c) => {
+site.post("/signout", sameOrigin, async (c) => {
   await closeSession(c, c.env);
   return c.redirect("/", 303);
 });
