@@ -21,6 +21,8 @@ export default defineConfig({
       { test: { name: "adversarial", include: ["test/adversarial/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false } },
       // Real clients against the real network (LocalNetwork): Debian's transmission-daemon, aria2c and
       // qbittorrent-nox over HTTP (clients.test.ts), WebTorrent over the WebSocket tracker.
+      // The members' site in real headless Chromium (Debian's) against the real network.
+      { test: { name: "web", include: ["test/web/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false } },
       { test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },

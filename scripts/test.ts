@@ -1,6 +1,6 @@
 // `npm test`: every suite in order (types, protocol and node in Node, the worker inside
-// workerd, the contracts under forge, adversarial nodes, real BitTorrent clients, then the
-// end-to-end network), then one summary line.
+// workerd, the contracts under forge, adversarial nodes, real BitTorrent clients, the site in
+// Chromium, then the end-to-end network), then one summary line.
 //   npm test                 all suites
 //   npm test -- --skip e2e   leave out a suite by name
 
@@ -29,7 +29,7 @@ const vitest = (name: string, config: string, extra: string[] = []): Suite => {
 };
 
 const suites: Suite[] = [
-  { name: "types", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "typecheck.ts")], counts: () => ({ passed: 2, failed: 0, skipped: 0 }) },
+  { name: "types", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "typecheck.ts")], counts: () => ({ passed: 3, failed: 0, skipped: 0 }) },
   vitest("protocol-and-node", "vitest.node.config.ts", ["--project", "protocol", "--project", "node"]),
   vitest("worker", "vitest.worker.config.ts"),
   {
@@ -47,6 +47,8 @@ const suites: Suite[] = [
   vitest("adversarial", "vitest.node.config.ts", ["--project", "adversarial"]),
   // Real BitTorrent clients (Debian's Transmission, aria2, qBittorrent-nox, rTorrent; .ci/run installs them).
   vitest("interop", "vitest.node.config.ts", ["--project", "interop"]),
+  // The members' site in Debian's headless Chromium against anvil, workerd and a node.
+  vitest("web", "vitest.node.config.ts", ["--project", "web"]),
   vitest("e2e", "vitest.node.config.ts", ["--project", "e2e"]),
 ];
 
@@ -66,9 +68,12 @@ function runSuite(s: Suite): Promise<{ code: number; stdout: string }> {
   });
 }
 
-// Build first: the node's chain tests and the end-to-end network deploy the forge artifacts.
-const build = await runSuite({ name: "build contracts", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "forge.ts"), "build"], counts: () => ({ passed: 0, failed: 0, skipped: 0 }) });
-if (build.code !== 0) {
+// Build first: the node's chain tests and the end-to-end network deploy the forge artifacts;
+// the site's pages load its bundled browser script.
+const none = () => ({ passed: 0, failed: 0, skipped: 0 });
+const build = await runSuite({ name: "build contracts", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "forge.ts"), "build"], counts: none });
+const buildWeb = build.code === 0 ? await runSuite({ name: "build site script", cmd: join(BIN, "node"), args: [join(ROOT, "scripts", "build-web.ts")], counts: none }) : build;
+if (build.code !== 0 || buildWeb.code !== 0) {
   console.log("tests: 0 passed, 1 failed, 0 skipped");
   process.exit(1);
 }

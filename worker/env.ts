@@ -11,6 +11,8 @@ export interface Env {
   WS_SWARM: DurableObjectNamespace<WsSwarm>;
   /** The challenge scheduler: one object coordinates rounds (alarms), epoch opening and closing. */
   SCHEDULER: DurableObjectNamespace<ChallengeScheduler>;
+  /** The members' site's static files (worker/web/public), served before the worker runs. */
+  ASSETS?: Fetcher;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */
   ADMIN_TOKEN?: string;
   /** Bearer token of GET /metrics (ADMIN_TOKEN when unset), so a scraper holds no admin power. */
@@ -24,6 +26,10 @@ export interface Env {
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
+  /** HostingBounties (created by EpochRewards), Escrow and HostingBadges: the site's wallet page calls them. */
+  BOUNTIES_ADDRESS?: string;
+  ESCROW_ADDRESS?: string;
+  BADGES_ADDRESS?: string;
   EPOCH_SECONDS?: string;
   /** Days a new member counts as a newcomer (worker/announce/rules.ts); "0" turns the hot-list rule off. */
   NEWCOMER_DAYS?: string;

@@ -21,6 +21,7 @@ import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
 import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
+import { site } from "./web/routes.ts";
 import { transcriptSigner } from "./challenge/signer.ts";
 
 export { SwarmShard } from "./swarm/shard.ts";
@@ -36,6 +37,9 @@ app.get("/api/chain", (c) =>
     token: c.env.TOKEN_ADDRESS ?? null,
     staking: c.env.STAKING_ADDRESS ?? null,
     epochRewards: c.env.EPOCH_REWARDS_ADDRESS ?? null,
+    bounties: c.env.BOUNTIES_ADDRESS ?? null,
+    escrow: c.env.ESCROW_ADDRESS ?? null,
+    badges: c.env.BADGES_ADDRESS ?? null,
     transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
   }),
 );
@@ -59,13 +63,19 @@ app.route("/admin", torrentsAdmin);
 app.route("/admin", clientsAdmin);
 app.route("/", metricsRoute);
 
-// Tracker routes last: `/:passkey/…` would otherwise shadow nothing, but reads best here.
+// The passkey routes (`/:passkey/…`) before the site: the site's middleware (session cookie,
+// same-origin form posts) then never runs for a BitTorrent client or an API script. No site
+// path has a second segment these routes take (announce, scrape, torrent, upload, stats,
+// torrents, invites, passkey).
 app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; other GETs fall through
 app.route("/", tracker);
 app.route("/", torrentDownload);
 app.route("/", memberStats);
 app.route("/", invitesApi);
 app.route("/", passkeyApi);
+
+// The members' site: pages at /, /torrents/:infoHash, /me, /signin, /epochs… (worker/web/).
+app.route("/", site);
 
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 

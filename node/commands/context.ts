@@ -40,22 +40,4 @@ export function makeCtx(home: Home, json: boolean): Ctx {
   };
 }
 
-export function formatBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
-}
-
-/** $VIDYA in whole tokens with 4 decimals, from wei-like units. */
-export function formatVidya(wei: bigint): string {
-  const neg = wei < 0n;
-  const a = neg ? -wei : wei;
-  const whole = a / 10n ** 18n;
-  const frac = ((a % 10n ** 18n) * 10_000n) / 10n ** 18n;
-  return `${neg ? "-" : ""}${whole}.${frac.toString().padStart(4, "0")} VIDYA`;
-}
+export { formatBytes, formatVidya } from "../../protocol/format.ts";

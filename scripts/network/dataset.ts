@@ -38,6 +38,14 @@ export const SAMPLE_LAYOUT: Record<string, { path: string; size: number }[]> = {
   ],
 };
 
+/** The index's category of each sample (worker/torrents/categories.ts). */
+export const SAMPLE_CATEGORY: Record<string, string> = {
+  "retro-arcade-pack": "games",
+  "shareware-classics": "software",
+  "demo-scene-2001.iso": "video",
+  "homebrew-tools": "software",
+};
+
 /** Deterministic bytes from a label (xorshift32 seeded by FNV-1a of the label): fast for MBs. */
 export function sampleBytes(label: string, size: number): Buffer {
   let s = 2166136261;

@@ -55,6 +55,9 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
           TOKEN_ADDRESS: opts.chain.addresses.token,
           STAKING_ADDRESS: opts.chain.addresses.staking,
           EPOCH_REWARDS_ADDRESS: opts.chain.addresses.epochRewards,
+          BOUNTIES_ADDRESS: opts.chain.addresses.bounties,
+          ESCROW_ADDRESS: opts.chain.addresses.escrow,
+          BADGES_ADDRESS: opts.chain.addresses.badges,
         }
       : {}),
     ...opts.vars,

@@ -11,7 +11,7 @@ import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
 import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
 import { startEdge, type ApiInit, type Edge } from "./edge.ts";
-import { generateDataset, type SampleTorrent } from "./dataset.ts";
+import { SAMPLE_CATEGORY, generateDataset, type SampleTorrent } from "./dataset.ts";
 
 export interface NetworkOptions {
   /** Working folder for this run: logs, node homes, local D1 state. Wiped at start. */
@@ -96,7 +96,7 @@ export class LocalNetwork {
   }
 
   private async publish(t: SampleTorrent): Promise<void> {
-    await this.api(`/api/torrents?storageRoot=${t.storageRoot}`, {
+    await this.api(`/api/torrents?storageRoot=${t.storageRoot}&category=${SAMPLE_CATEGORY[t.name] ?? "other"}`, {
       method: "POST",
       admin: true,
       headers: { "content-type": "application/x-bittorrent" },

@@ -1,6 +1,6 @@
 // The table `npm start` prints: what each node hosted, proved, earned and claimed.
 
-import { formatUnits } from "viem";
+import { formatBytes, formatVidya } from "../../protocol/format.ts";
 import type { ClaimResult, LocalNetwork, NodeStatus, RunningNode } from "./network.ts";
 
 export interface NodeRow {
@@ -33,8 +33,6 @@ export async function nodeRows(net: LocalNetwork, claims: Map<string, ClaimResul
   return rows;
 }
 
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
-const vidya = (v: bigint) => `${Number(formatUnits(v, 18)).toFixed(4)} VIDYA`;
 
 export function renderTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -45,7 +43,7 @@ export function renderTable(headers: string[], rows: string[][]): string {
 export function renderNodes(rows: NodeRow[]): string {
   return renderTable(
     ["node", "address", "hosted", "challenges passed/failed", "earned", "claimed on-chain", "claim tx"],
-    rows.map((r) => [r.node, r.address, mb(r.hostedBytes), `${r.passed}/${r.failed}`, vidya(r.earned), vidya(r.claimedOnChain), r.claimTx]),
+    rows.map((r) => [r.node, r.address, formatBytes(r.hostedBytes), `${r.passed}/${r.failed}`, formatVidya(r.earned), formatVidya(r.claimedOnChain), r.claimTx]),
   );
 }
 

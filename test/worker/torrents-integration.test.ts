@@ -24,7 +24,7 @@ describe("torrent index", () => {
     expect(res.status).toBe(201);
     // A v1 root is the curator's until nodes confirm it (POST /api/nodes/roots).
     const json = { infoHash: f.infoHash, name: "index.bin", length: 90_000, pieceLength: 32_768, storageRoot: f.storageRoot, files: [{ path: "", length: 90_000 }], version: "v1", rootStatus: "published", rootConfirmedAt: null,
-      status: "approved", uploadedBy: null, freeleech: false, neutral: false, doubleUpload: false, seeders: 0, leechers: 0, snatches: 0 };
+      status: "approved", category: "other", description: "", uploadedBy: null, freeleech: false, neutral: false, doubleUpload: false, seeders: 0, leechers: 0, snatches: 0 };
     expect(await res.json()).toEqual(json);
     expect(await (await call(`/api/torrents/${f.infoHash}`)).json()).toEqual(json);
     expect(await (await call("/api/torrents")).json()).toContainEqual(json);

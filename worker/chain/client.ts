@@ -5,7 +5,7 @@ import { createPublicClient, createWalletClient, defineChain, http, type Address
 import { privateKeyToAccount } from "viem/accounts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
-import { epochRewardsAbi, stakingAbi } from "./abi.ts";
+import { epochRewardsAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
 
 function chain(env: Env, rpcUrl: string) {
   return defineChain({
@@ -66,4 +66,30 @@ export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: H
   const receipt = await publicClient(env).waitForTransactionReceipt({ hash, pollingInterval: 250 });
   if (receipt.status !== "success") throw new HttpError(502, "post_reverted", `postRoot for epoch ${epoch} reverted (tx ${hash})`);
   return hash;
+}
+
+/** Tokens `account` has claimed from EpochRewards to date. */
+export async function claimedOf(env: Env, account: Address): Promise<bigint> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "claimedOf", args: [account] });
+}
+
+/** Whether an epoch's roots are final: posted, past the dispute delay, not disabled. */
+export async function isFinal(env: Env, epoch: number): Promise<boolean> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "isFinal", args: [BigInt(epoch)] });
+}
+
+/** A node's held-back earnings (contracts/src/HeldEarnings.sol): its bond, vesting; `vested` is releasable now. */
+export async function heldOf(env: Env, account: Address): Promise<{ unvested: bigint; vested: bigint; vestEnd: bigint }> {
+  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
+  const [unvested, vested, vestEnd] = await publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "heldOf", args: [account] });
+  return { unvested, vested, vestEnd };
+}
+
+/** What a torrent's hosting bounty holds now (contracts/src/HostingBounties.sol); 0 when no bounty contract is configured. */
+export async function bountyOf(env: Env, infoHash: string): Promise<bigint> {
+  if (!chainConfigured(env) || !env.BOUNTIES_ADDRESS) return 0n;
+  const address = requireAddress(env.BOUNTIES_ADDRESS, "BOUNTIES_ADDRESS");
+  return publicClient(env).readContract({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${infoHash}` as Hex] });
 }

@@ -27,6 +27,8 @@ export const members = sqliteTable("members", {
   slowed: integer("slowed", { mode: "boolean" }).notNull().default(false),
   /** Last passkey reset; the old passkey stops working at once (worker/members/passkey-reset.ts). */
   passkeyResetAt: integer("passkey_reset_at"),
+  /** May moderate members' uploads and set credit flags on the site (admins grant it). */
+  curator: integer("curator", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -72,6 +74,10 @@ export const torrents = sqliteTable("torrents", {
   neutral: integer("neutral", { mode: "boolean" }).notNull().default(false),
   /** …uploads counted twice. */
   doubleUpload: integer("double_upload", { mode: "boolean" }).notNull().default(false),
+  /** One of worker/torrents/categories.ts CATEGORIES, chosen by the uploader. */
+  category: text("category").notNull().default("other"),
+  /** The uploader's words about it (plain text, shown escaped). */
+  description: text("description").notNull().default(""),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -366,4 +372,30 @@ export const leaves = sqliteTable(
     earned: text("earned").notNull(),
   },
   (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("leaves_account").on(t.account)],
+);
+
+/**
+ * Sign-In with Ethereum (EIP-4361) nonces for the members' site: issued by the worker, each
+ * accepted once and only before it expires, so a signed message cannot be replayed.
+ */
+export const siweNonces = sqliteTable("siwe_nonces", {
+  nonce: text("nonce").primaryKey(),
+  issuedAt: integer("issued_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/**
+ * Site sessions after a sign-in. Only the SHA-256 of the cookie's secret is stored, so a
+ * leaked table opens no session.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    account: text("account").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_account").on(t.account)],
 );

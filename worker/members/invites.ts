@@ -49,26 +49,24 @@ export async function inviteTree(d1: D1Database, root?: string): Promise<InviteT
 
 export const invitesApi = new Hono<{ Bindings: Env }>();
 
-/** POST /:passkey/invites: a member makes an invite, within their quota (checked in the insert itself, so two requests cannot both take the last one). */
-invitesApi.post("/:passkey/invites", async (c) => {
-  const account = await member(c.env, c.req.param("passkey"));
+/** `account` makes an invite, within its quota (checked in the insert itself, so two requests cannot both take the last one). */
+export async function createInvite(env: Env, account: string): Promise<{ invite: string; remaining: number }> {
   const code = inviteCode();
-  const r = await c.env.DB.prepare(
+  const r = await env.DB.prepare(
     "INSERT INTO invites (code, created_by, created_at) SELECT ?1, ?2, ?3 WHERE (SELECT count(*) FROM invites WHERE created_by = ?2) < (SELECT invite_quota FROM members WHERE account = ?2)",
   )
     .bind(code, account, Date.now())
     .run();
-  const row = await db(c.env.DB).select({ quota: schema.members.inviteQuota }).from(schema.members).where(eq(schema.members.account, account)).get();
-  const made = await db(c.env.DB).select({ n: count() }).from(schema.invites).where(eq(schema.invites.createdBy, account)).get();
+  const row = await db(env.DB).select({ quota: schema.members.inviteQuota }).from(schema.members).where(eq(schema.members.account, account)).get();
+  const made = await db(env.DB).select({ n: count() }).from(schema.invites).where(eq(schema.invites.createdBy, account)).get();
   const quota = row?.quota ?? 0;
   if (r.meta.changes !== 1) throw new HttpError(403, "invite_quota", `you have made all ${quota} of your invites`);
-  return c.json({ invite: code, remaining: Math.max(0, quota - (made?.n ?? 0)) }, 201);
-});
+  return { invite: code, remaining: Math.max(0, quota - (made?.n ?? 0)) };
+}
 
-/** GET /:passkey/invites: the member's invites (used or not) and the members they brought, with theirs. */
-invitesApi.get("/:passkey/invites", async (c) => {
-  const account = await member(c.env, c.req.param("passkey"));
-  const d = db(c.env.DB);
+/** The member's invites (used or not) and the members they brought, with theirs. */
+export async function invitesOf(env: Env, account: string) {
+  const d = db(env.DB);
   const [row, invites, tree] = await Promise.all([
     d.select({ quota: schema.members.inviteQuota }).from(schema.members).where(eq(schema.members.account, account)).get(),
     d
@@ -77,10 +75,16 @@ invitesApi.get("/:passkey/invites", async (c) => {
       .where(eq(schema.invites.createdBy, account))
       .orderBy(schema.invites.createdAt)
       .all(),
-    inviteTree(c.env.DB, account),
+    inviteTree(env.DB, account),
   ]);
-  return c.json({ account, quota: row?.quota ?? 0, remaining: Math.max(0, (row?.quota ?? 0) - invites.length), invites, invited: tree[0]?.invited ?? [] });
-});
+  return { account, quota: row?.quota ?? 0, remaining: Math.max(0, (row?.quota ?? 0) - invites.length), invites, invited: tree[0]?.invited ?? [] };
+}
+
+/** POST /:passkey/invites: a member makes an invite → { invite, remaining }. */
+invitesApi.post("/:passkey/invites", async (c) => c.json(await createInvite(c.env, await member(c.env, c.req.param("passkey"))), 201));
+
+/** GET /:passkey/invites: the member's invites and the members they brought. */
+invitesApi.get("/:passkey/invites", async (c) => c.json(await invitesOf(c.env, await member(c.env, c.req.param("passkey")))));
 
 export const invitesAdmin = new Hono<{ Bindings: Env }>();
 invitesAdmin.use("*", requireAdmin);

@@ -56,12 +56,12 @@ membersAdmin.post("/members/:account/passkey", async (c) => {
   return c.json({ account, passkey: await resetPasskey(c.env, account, row.passkey) });
 });
 
-/** POST /admin/members/:account { inviteQuota?, slowed? }: an admin's settings for a member. */
+/** POST /admin/members/:account { inviteQuota?, slowed?, curator? }: an admin's settings for a member. */
 membersAdmin.post("/members/:account", async (c) => {
   const account = c.req.param("account").toLowerCase();
-  const body = (await c.req.json().catch(() => null)) as { inviteQuota?: unknown; slowed?: unknown } | null;
+  const body = (await c.req.json().catch(() => null)) as { inviteQuota?: unknown; slowed?: unknown; curator?: unknown } | null;
   if (!body || typeof body !== "object") throw new HttpError(400, "bad_request", "body must be a JSON object");
-  const set: { inviteQuota?: number; slowed?: boolean } = {};
+  const set: { inviteQuota?: number; slowed?: boolean; curator?: boolean } = {};
   if (body.inviteQuota !== undefined) {
     if (!Number.isSafeInteger(body.inviteQuota) || (body.inviteQuota as number) < 0) throw new HttpError(400, "bad_request", "inviteQuota must be a whole number ≥ 0");
     set.inviteQuota = body.inviteQuota as number;
@@ -70,12 +70,16 @@ membersAdmin.post("/members/:account", async (c) => {
     if (typeof body.slowed !== "boolean") throw new HttpError(400, "bad_request", "slowed must be true or false");
     set.slowed = body.slowed;
   }
-  if (Object.keys(set).length === 0) throw new HttpError(400, "bad_request", "nothing to set: inviteQuota or slowed");
+  if (body.curator !== undefined) {
+    if (typeof body.curator !== "boolean") throw new HttpError(400, "bad_request", "curator must be true or false");
+    set.curator = body.curator;
+  }
+  if (Object.keys(set).length === 0) throw new HttpError(400, "bad_request", "nothing to set: inviteQuota, slowed or curator");
   const rows = await db(c.env.DB)
     .update(schema.members)
     .set(set)
     .where(eq(schema.members.account, account))
-    .returning({ account: schema.members.account, passkey: schema.members.passkey, inviteQuota: schema.members.inviteQuota, slowed: schema.members.slowed });
+    .returning({ account: schema.members.account, passkey: schema.members.passkey, inviteQuota: schema.members.inviteQuota, slowed: schema.members.slowed, curator: schema.members.curator });
   if (rows.length !== 1) throw new HttpError(404, "not_found", "no such member");
   // This isolate and every swarm shard read the member again at once.
   forgetPasskey(rows[0]!.passkey);

@@ -23,15 +23,16 @@ export async function ensureMember(d1: D1Database, account: string, admission: s
   return row.passkey;
 }
 
-membersApi.post("/join", async (c) => {
-  const body = await readJson(c.req);
-  const message = await acceptReport(c.env, "MemberJoin", body);
-  const account = message.member.toLowerCase();
-  const d = db(c.env.DB);
+/**
+ * Admits `account` by an unused invite, or by its access stake on-chain when no invite is
+ * given; returns its passkey (the same one when it is already a member). Used by the signed
+ * API join and by the site's join page (where the session proves the account).
+ */
+export async function admit(env: Env, account: string, invite: string | undefined): Promise<string> {
+  const d = db(env.DB);
   const existing = await d.select({ passkey: schema.members.passkey }).from(schema.members).where(eq(schema.members.account, account)).get();
-  if (existing) return c.json({ account, passkey: existing.passkey });
+  if (existing) return existing.passkey;
 
-  const invite = (body as { invite?: unknown }).invite;
   if (typeof invite === "string" && invite.length > 0) {
     // Claim the invite atomically: only an unused one flips to this account.
     const claimed = await d
@@ -41,17 +42,25 @@ membersApi.post("/join", async (c) => {
       .returning({ code: schema.invites.code, createdBy: schema.invites.createdBy });
     if (claimed.length !== 1) throw new HttpError(403, "invalid_invite", "invite is unknown or already used");
     // The invite tree: whoever made the invite brought this member (admins' invites make roots).
-    return c.json({ account, passkey: await ensureMember(c.env.DB, account, "invite", invite, claimed[0]!.createdBy) });
+    return ensureMember(env.DB, account, "invite", invite, claimed[0]!.createdBy);
   }
 
-  if (!chainConfigured(c.env)) throw new HttpError(403, "not_admitted", "an invite is required (no chain is configured to check the access stake)");
+  if (!chainConfigured(env)) throw new HttpError(403, "not_admitted", "an invite is required (no chain is configured to check the access stake)");
   let stake: bigint;
   try {
-    stake = await stakeOf(c.env, message.member as Address);
+    stake = await stakeOf(env, account as Address);
   } catch (e) {
     if (e instanceof HttpError) throw e;
     throw new HttpError(502, "chain_unavailable", "could not read the access stake from the chain");
   }
   if (stake < ACCESS_STAKE) throw new HttpError(403, "not_admitted", `access requires a stake of at least ${ACCESS_STAKE} (have ${stake}) or an invite`);
-  return c.json({ account, passkey: await ensureMember(c.env.DB, account, "stake") });
+  return ensureMember(env.DB, account, "stake");
+}
+
+membersApi.post("/join", async (c) => {
+  const body = await readJson(c.req);
+  const message = await acceptReport(c.env, "MemberJoin", body);
+  const account = message.member.toLowerCase();
+  const invite = (body as { invite?: unknown }).invite;
+  return c.json({ account, passkey: await admit(c.env, account, typeof invite === "string" ? invite : undefined) });
 });

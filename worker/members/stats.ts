@@ -88,9 +88,9 @@ const perTorrent = {
 
 export const memberStats = new Hono<{ Bindings: Env }>();
 
-memberStats.get("/:passkey/stats", async (c) => {
-  const member = await account(c.env, c.req.param("passkey"));
-  const d = db(c.env.DB);
+/** A member's totals (actual and credited, ratio, seed time, snatches) and the latest torrents they announced. */
+export async function statsOf(env: Env, member: string) {
+  const d = db(env.DB);
   const [rows, [totals]] = await Promise.all([
     d
       .select(perTorrent)
@@ -112,34 +112,42 @@ memberStats.get("/:passkey/stats", async (c) => {
       .from(a)
       .where(eq(a.member, member)),
   ]);
-  const live = await liveSessions(c.env, member, rows.map((r) => r.infoHash));
+  const live = await liveSessions(env, member, rows.map((r) => r.infoHash));
   const torrents: TorrentStats[] = rows.map((r) => {
     const active = live.get(r.infoHash) ?? [];
     const left = active.length ? Math.min(...active.map((s) => s.left)) : null;
     return { ...r, clients: clientsOf(r.clients), state: left === null ? "inactive" : left === 0 ? "seeding" : "leeching", left };
   });
   const t = totals ?? { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, snatched: 0 };
-  return c.json({
+  return {
     account: member,
     ...t,
     // Credited upload over credited download; null before anything was credited as downloaded.
     ratio: t.creditedDownloaded > 0 ? t.creditedUploaded / t.creditedDownloaded : null,
     torrents,
-  });
-});
+  };
+}
 
-const LISTS = new Set(["snatched", "seeding", "leeching"]);
+memberStats.get("/:passkey/stats", async (c) => c.json(await statsOf(c.env, await account(c.env, c.req.param("passkey")))));
+
+export const LISTS = ["snatched", "seeding", "leeching"] as const;
+export type ListName = (typeof LISTS)[number];
 
 /**
  * GET /:passkey/torrents/:list[?page=n]: `snatched` (finished downloads, newest first, with
  * what the member uploaded since), `seeding` and `leeching` (in a swarm now, per the shards).
  */
 memberStats.get("/:passkey/torrents/:list", async (c) => {
-  const list = c.req.param("list");
-  if (!LISTS.has(list)) throw new HttpError(404, "not_found", "lists are snatched, seeding and leeching");
+  const list = c.req.param("list") as ListName;
+  if (!LISTS.includes(list)) throw new HttpError(404, "not_found", "lists are snatched, seeding and leeching");
   const member = await account(c.env, c.req.param("passkey"));
   const page = Math.max(0, Math.floor(Number(c.req.query("page") ?? 0)) || 0);
-  const d = db(c.env.DB);
+  return c.json(await listOf(c.env, member, list, page));
+});
+
+/** One of a member's lists, a page of it. */
+export async function listOf(env: Env, member: string, list: ListName, page = 0) {
+  const d = db(env.DB);
   if (list === "snatched") {
     const rows = await d
       .select(perTorrent)
@@ -151,7 +159,7 @@ memberStats.get("/:passkey/torrents/:list", async (c) => {
       .orderBy(desc(perTorrent.completedAt))
       .limit(PAGE)
       .offset(page * PAGE);
-    return c.json({ account: member, list, page, torrents: rows.map((r) => ({ ...r, clients: clientsOf(r.clients) })) });
+    return { account: member, list, page, torrents: rows.map((r) => ({ ...r, clients: clientsOf(r.clients), left: null as number | null })) };
   }
   // Candidates: torrents the member announced recently (a session not seen for the TTL is gone).
   const recent = await d
@@ -161,7 +169,7 @@ memberStats.get("/:passkey/torrents/:list", async (c) => {
     .where(and(eq(a.member, member), gt(a.lastAnnounceAt, Date.now() - PEER_TTL_MS - 60_000)))
     .groupBy(a.infoHash)
     .orderBy(desc(perTorrent.lastAnnounceAt));
-  const live = await liveSessions(c.env, member, recent.map((r) => r.infoHash));
+  const live = await liveSessions(env, member, recent.map((r) => r.infoHash));
   const torrents = recent
     .map((r) => {
       const sessions = (live.get(r.infoHash) ?? []).map((s) => ({ ...s, client: clientTag(bytesToBinary(fromHex(s.peerId))) }));
@@ -170,5 +178,5 @@ memberStats.get("/:passkey/torrents/:list", async (c) => {
     })
     .filter((t) => t.left !== null && (list === "seeding" ? t.left === 0 : t.left > 0))
     .slice(page * PAGE, (page + 1) * PAGE);
-  return c.json({ account: member, list, page, torrents });
-});
+  return { account: member, list, page, torrents };
+}

@@ -2,7 +2,7 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { refreshRootStatus } from "../torrents/roots.ts";
@@ -12,6 +12,7 @@ import { HttpError, badRequest, notFound } from "../errors.ts";
 import { acceptReport, readJson } from "../reports.ts";
 import { edgeAddress } from "../edge.ts";
 import { ensureMember } from "../members/routes.ts";
+import { nodeStatus } from "./status.ts";
 
 export const nodesApi = new Hono<{ Bindings: Env }>();
 
@@ -100,31 +101,8 @@ nodesApi.get("/:address/transcripts", async (c) => {
 nodesApi.get("/:address", async (c) => {
   const address = c.req.param("address");
   if (!ADDRESS.test(address)) throw badRequest("address must be 0x and 40 hex digits");
-  const node = address.toLowerCase();
-  const d = db(c.env.DB);
-  const row = await d.select().from(schema.nodes).where(eq(schema.nodes.address, node)).get();
-  if (!row) throw notFound("no such node");
-  const hostedRows = await d
-    .select({ infoHash: schema.hosted.infoHash, length: schema.torrents.length })
-    .from(schema.hosted)
-    .innerJoin(schema.torrents, eq(schema.torrents.infoHash, schema.hosted.infoHash))
-    .where(eq(schema.hosted.node, node));
-  const verdicts = await d
-    .select({ epoch: schema.challenges.epoch, passed: sql<number>`sum(${schema.challenges.verdict} = 'pass')`, total: sql<number>`count(*)` })
-    .from(schema.challenges)
-    .where(eq(schema.challenges.node, node))
-    .groupBy(schema.challenges.epoch);
-  const earnedRows = await d.select().from(schema.leaves).where(eq(schema.leaves.account, node)).orderBy(desc(schema.leaves.epoch));
-  const earnedBy = new Map(earnedRows.map((l) => [l.epoch, l.earned]));
-  const epochs = verdicts
-    .map((v) => ({ epoch: v.epoch, passed: Number(v.passed), failed: Number(v.total) - Number(v.passed), earned: earnedBy.get(v.epoch) ?? "0" }))
-    .sort((a, b) => a.epoch - b.epoch);
-  return c.json({
-    node,
-    endpoint: { host: row.host, port: row.port },
-    hosted: hostedRows.map((h) => h.infoHash),
-    hostedBytes: hostedRows.reduce((s, h) => s + h.length, 0),
-    epochs,
-    cumulativeEarned: earnedRows[0]?.cumulative ?? "0",
-  });
+  const status = await nodeStatus(db(c.env.DB), address.toLowerCase());
+  if (!status) throw notFound("no such node");
+  const { hosted, latestLeafEpoch: _latest, ...rest } = status;
+  return c.json({ ...rest, hosted: hosted.map((h) => h.infoHash) });
 });

@@ -14,6 +14,8 @@ import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
 import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
+import { CATEGORIES, isCategory, type Category } from "./categories.ts";
+import { PAGE_SIZE, parseFilters, searchTorrents } from "./search.ts";
 import { forgetTorrent, memberByPasskey } from "../members/lookup.ts";
 import { shardStub } from "../announce/routes.ts";
 import { shardOf } from "../swarm/shard.ts";
@@ -45,6 +47,8 @@ export function torrentJson(t: Listed) {
     rootConfirmedAt: t.rootConfirmedAt,
     ...(v2Files.length ? { v2Files } : {}),
     status: t.status,
+    category: t.category,
+    description: t.description,
     uploadedBy: t.uploadedBy,
     freeleech: t.freeleech,
     neutral: t.neutral,
@@ -67,6 +71,8 @@ const listColumns = {
   rootStatus: schema.torrents.rootStatus,
   rootConfirmedAt: schema.torrents.rootConfirmedAt,
   status: schema.torrents.status,
+  category: schema.torrents.category,
+  description: schema.torrents.description,
   uploadedBy: schema.torrents.uploadedBy,
   freeleech: schema.torrents.freeleech,
   neutral: schema.torrents.neutral,
@@ -80,15 +86,31 @@ function listed(d1: D1Database) {
   return db(d1).select(listColumns).from(schema.torrents).leftJoin(schema.swarms, eq(schema.swarms.infoHash, schema.torrents.infoHash));
 }
 
-function infoHashParam(raw: string): string {
+export function infoHashParam(raw: string): string {
   const infoHash = raw.toLowerCase();
   if (!isInfoHashHex(infoHash)) throw badRequest("info hash must be 40 hex digits");
   return infoHash;
 }
 
-/** Parses, checks and stores an uploaded .torrent. */
-async function addTorrent(env: Env, bytes: Uint8Array, storageRootParam: string | undefined, who: { status: "approved" | "pending"; uploadedBy: string | null }) {
-  const storageRoot = (storageRootParam ?? "").replace(/^0x/, "").toLowerCase();
+/** A description is a paragraph or a few, not a file. */
+export const MAX_DESCRIPTION_CHARS = 4_000;
+
+/** What an uploader says about a torrent besides the file itself. */
+export interface UploadDetails {
+  /** Hex storage root of a v1 payload (DESIGN.md); ignored for v2 and hybrid. */
+  storageRoot?: string;
+  /** One of CATEGORIES; "other" when not given. */
+  category?: string;
+  description?: string;
+}
+
+/** Parses, checks and stores an uploaded .torrent: the API's admin and member uploads and the site's form. */
+export async function addTorrent(env: Env, bytes: Uint8Array, details: UploadDetails, who: { status: "approved" | "pending"; uploadedBy: string | null }) {
+  const storageRoot = (details.storageRoot ?? "").trim().replace(/^0x/, "").toLowerCase();
+  const category: Category | undefined = details.category === undefined || details.category === "" ? "other" : isCategory(details.category) ? details.category : undefined;
+  if (!category) throw badRequest(`category must be one of ${CATEGORIES.join(", ")}`, "invalid_category");
+  const description = (details.description ?? "").trim();
+  if (description.length > MAX_DESCRIPTION_CHARS) throw badRequest(`description may be at most ${MAX_DESCRIPTION_CHARS} characters`, "invalid_description");
   if (bytes.length === 0) throw badRequest("body must be the raw .torrent file", "invalid_torrent");
   if (bytes.length > MAX_TORRENT_BYTES) throw new HttpError(413, "too_large", `a .torrent may be at most ${MAX_TORRENT_BYTES} bytes`);
   let meta;
@@ -116,6 +138,8 @@ async function addTorrent(env: Env, bytes: Uint8Array, storageRootParam: string 
     rootConfirmedAt: v1 ? null : now,
     metainfo: bytes,
     status: who.status,
+    category,
+    description,
     uploadedBy: who.uploadedBy,
     freeleech: false,
     neutral: false,
@@ -149,6 +173,16 @@ torrentsApi.get("/hot", async (c) => {
   return c.json({ maxSeeders: HOT_MAX_SEEDERS, torrents: rows.map(torrentJson) });
 });
 
+/**
+ * GET /api/torrents/search?q=&category=&min_size=&max_size=&min_seeders=&hot=1&freeleech=1&sort=&order=&page=
+ * → { total, page, pageSize, torrents }: the index's search, the same filters as the site's.
+ */
+torrentsApi.get("/search", async (c) => {
+  const f = parseFilters(c.req.query());
+  const { total, rows } = await searchTorrents(c.env.DB, f);
+  return c.json({ total, page: f.page, pageSize: PAGE_SIZE, torrents: rows });
+});
+
 torrentsApi.get("/:infoHash", async (c) => {
   const infoHash = infoHashParam(c.req.param("infoHash"));
   const row = await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get();
@@ -161,8 +195,28 @@ torrentsApi.get("/:infoHash", async (c) => {
 // per-file roots in the info dict are the commitment, confirmed by the info hash itself.
 torrentsApi.post("/", requireAdmin, async (c) => {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  return c.json(await addTorrent(c.env, bytes, c.req.query("storageRoot"), { status: "approved", uploadedBy: null }), 201);
+  return c.json(await addTorrent(c.env, bytes, uploadDetails(c.req.query()), { status: "approved", uploadedBy: null }), 201);
 });
+
+const uploadDetails = (q: Record<string, string>): UploadDetails => ({ storageRoot: q.storageRoot, category: q.category, description: q.description });
+
+/**
+ * The .torrent of `infoHash` as `member` may fetch it, its announce URL carrying `passkey`
+ * (the tracker's only way to know who announces). Until approved, only its uploader may.
+ */
+export async function memberTorrentFile(env: Env, member: string, passkey: string, infoHash: string, origin: string): Promise<Response> {
+  const row = await db(env.DB)
+    .select({ name: schema.torrents.name, metainfo: schema.torrents.metainfo, status: schema.torrents.status, uploadedBy: schema.torrents.uploadedBy })
+    .from(schema.torrents)
+    .where(eq(schema.torrents.infoHash, infoHash))
+    .get();
+  if (!row || (row.status !== "approved" && row.uploadedBy !== member)) throw notFound("no such torrent");
+  const body = withAnnounce(row.metainfo, `${origin}/${passkey}/announce`);
+  const filename = `${row.name.replace(/[^\w.\- ]+/g, "_")}.torrent`;
+  return new Response(body, {
+    headers: { "Content-Type": "application/x-bittorrent", "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "private, no-store" },
+  });
+}
 
 /** GET /:passkey/torrent/:infoHash: the .torrent with this member's announce URL; POST /:passkey/upload: a member's upload. */
 export const torrentDownload = new Hono<{ Bindings: Env }>();
@@ -172,27 +226,15 @@ torrentDownload.get("/:passkey/torrent/:infoHash", async (c) => {
   const member = await memberByPasskey(c.env.DB, passkey);
   if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
   const infoHash = infoHashParam(c.req.param("infoHash").replace(/\.torrent$/i, ""));
-  const row = await db(c.env.DB)
-    .select({ name: schema.torrents.name, metainfo: schema.torrents.metainfo, status: schema.torrents.status, uploadedBy: schema.torrents.uploadedBy })
-    .from(schema.torrents)
-    .where(eq(schema.torrents.infoHash, infoHash))
-    .get();
-  // Until approved, only its uploader can fetch it (the tracker answers with a retry meanwhile).
-  if (!row || (row.status !== "approved" && row.uploadedBy !== member)) throw notFound("no such torrent");
-  const announce = `${new URL(c.req.url).origin}/${passkey}/announce`;
-  const body = withAnnounce(row.metainfo, announce);
-  const filename = `${row.name.replace(/[^\w.\- ]+/g, "_")}.torrent`;
-  return new Response(body, {
-    headers: { "Content-Type": "application/x-bittorrent", "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "private, no-store" },
-  });
+  return memberTorrentFile(c.env, member, passkey, infoHash, new URL(c.req.url).origin);
 });
 
-/** POST /:passkey/upload[?storageRoot=…]: a member's .torrent (raw body), pending until a curator approves it. */
+/** POST /:passkey/upload[?storageRoot=…&category=…&description=…]: a member's .torrent (raw body), pending until a curator approves it. */
 torrentDownload.post("/:passkey/upload", async (c) => {
   const member = await memberByPasskey(c.env.DB, c.req.param("passkey"));
   if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  return c.json(await addTorrent(c.env, bytes, c.req.query("storageRoot"), { status: "pending", uploadedBy: member }), 201);
+  return c.json(await addTorrent(c.env, bytes, uploadDetails(c.req.query()), { status: "pending", uploadedBy: member }), 201);
 });
 
 /** Curators: moderation and credit flags. */
@@ -207,7 +249,8 @@ torrentsAdmin.get("/torrents", async (c) => {
   return c.json(rows.map(torrentJson));
 });
 
-async function moderate(env: Env, infoHash: string, status: "approved" | "rejected") {
+/** Approves or rejects a torrent (admins through the API, curators through the site). */
+export async function moderate(env: Env, infoHash: string, status: "approved" | "rejected") {
   const rows = await db(env.DB)
     .update(schema.torrents)
     .set({ status, moderatedAt: Date.now() })
@@ -223,20 +266,27 @@ async function moderate(env: Env, infoHash: string, status: "approved" | "reject
 torrentsAdmin.post("/torrents/:infoHash/approve", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "approved")));
 torrentsAdmin.post("/torrents/:infoHash/reject", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "rejected")));
 
+export type CreditFlags = { freeleech?: boolean; neutral?: boolean; doubleUpload?: boolean };
+
+/** Sets credit flags, applied from the torrent's next announce (admins through the API, curators through the site). */
+export async function setFlags(env: Env, infoHash: string, set: CreditFlags) {
+  if (Object.keys(set).length === 0) throw badRequest("nothing to set: freeleech, neutral or doubleUpload");
+  const rows = await db(env.DB).update(schema.torrents).set(set).where(eq(schema.torrents.infoHash, infoHash)).returning({ infoHash: schema.torrents.infoHash });
+  if (rows.length !== 1) throw notFound("no such torrent");
+  await changedTorrent(env, infoHash);
+  return torrentJson((await listed(env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!);
+}
+
 /** POST /admin/torrents/:infoHash/flags { freeleech?, neutral?, doubleUpload? }: applied to credit from the next announce. */
 torrentsAdmin.post("/torrents/:infoHash/flags", async (c) => {
   const infoHash = infoHashParam(c.req.param("infoHash"));
   const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
   if (!body || typeof body !== "object") throw badRequest("body must be a JSON object");
-  const set: { freeleech?: boolean; neutral?: boolean; doubleUpload?: boolean } = {};
+  const set: CreditFlags = {};
   for (const k of ["freeleech", "neutral", "doubleUpload"] as const) {
     if (body[k] === undefined) continue;
     if (typeof body[k] !== "boolean") throw badRequest(`${k} must be true or false`);
     set[k] = body[k];
   }
-  if (Object.keys(set).length === 0) throw badRequest("nothing to set: freeleech, neutral or doubleUpload");
-  const rows = await db(c.env.DB).update(schema.torrents).set(set).where(eq(schema.torrents.infoHash, infoHash)).returning({ infoHash: schema.torrents.infoHash });
-  if (rows.length !== 1) throw notFound("no such torrent");
-  await changedTorrent(c.env, infoHash);
-  return c.json(torrentJson((await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!));
+  return c.json(await setFlags(c.env, infoHash, set));
 });
