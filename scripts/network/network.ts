@@ -190,13 +190,16 @@ export class LocalNetwork {
     return this.api<NodeStatus>(`/api/nodes/${node.address}`);
   }
 
-  async claimedOnChain(address: Address): Promise<{ claimed: bigint; balance: bigint }> {
+  /** What `address` claimed from EpochRewards, its token balance, and the part of its claims held back as its bond (HeldEarnings). */
+  async claimedOnChain(address: Address): Promise<{ claimed: bigint; balance: bigint; held: bigint }> {
     const { publicClient } = clients(this.chain);
-    const [claimed, balance] = await Promise.all([
+    const [claimed, balance, held] = await Promise.all([
       publicClient.readContract({ address: this.chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [address] }),
       publicClient.readContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [address] }),
+      publicClient.readContract({ address: this.chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "heldOf", args: [address] }),
     ]);
-    return { claimed: claimed as bigint, balance };
+    const [unvested, vested] = held as readonly [bigint, bigint, bigint];
+    return { claimed: claimed as bigint, balance, held: unvested + vested };
   }
 
   async stop(): Promise<void> {

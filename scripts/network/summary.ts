@@ -11,6 +11,8 @@ export interface NodeRow {
   failed: number;
   earned: bigint;
   claimedOnChain: bigint;
+  /** Of the claims, what is held back as the node's bond, vesting (contracts/src/HeldEarnings.sol). */
+  held: bigint;
   claimTx: string;
 }
 
@@ -27,6 +29,7 @@ export async function nodeRows(net: LocalNetwork, claims: Map<string, ClaimResul
       failed: s.epochs.reduce((a, e) => a + e.failed, 0),
       earned: BigInt(s.cumulativeEarned),
       claimedOnChain: chain.claimed,
+      held: chain.held,
       claimTx: claims.get(n.name)?.txHash ?? "-",
     });
   }
@@ -42,8 +45,8 @@ export function renderTable(headers: string[], rows: string[][]): string {
 
 export function renderNodes(rows: NodeRow[]): string {
   return renderTable(
-    ["node", "address", "hosted", "challenges passed/failed", "earned", "claimed on-chain", "claim tx"],
-    rows.map((r) => [r.node, r.address, formatBytes(r.hostedBytes), `${r.passed}/${r.failed}`, formatVidya(r.earned), formatVidya(r.claimedOnChain), r.claimTx]),
+    ["node", "address", "hosted", "challenges passed/failed", "earned", "claimed on-chain", "of which held as bond", "claim tx"],
+    rows.map((r) => [r.node, r.address, formatBytes(r.hostedBytes), `${r.passed}/${r.failed}`, formatVidya(r.earned), formatVidya(r.claimedOnChain), formatVidya(r.held), r.claimTx]),
   );
 }
 
