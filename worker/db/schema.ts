@@ -2,7 +2,7 @@
 // Times are unix milliseconds. Token amounts exceed SQLite's 64-bit integers, so they are
 // decimal strings; byte counts fit in integers.
 
-import { sqliteTable, text, integer, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
 
 /** Raw bytes as a BLOB without Node's Buffer (drizzle's blob "buffer" mode needs nodejs_compat). */
 const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | Uint8Array | number[] }>({
@@ -89,6 +89,9 @@ export const swarms = sqliteTable(
     partialSeeds: integer("partial_seeds").notNull().default(0),
     snatches: integer("snatches").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
+    /** The surge controller's state after the shard's last window (protocol/economics/saturation.ts, surge.ts), basis points. */
+    saturationBps: integer("saturation_bps").notNull().default(0),
+    surgeBps: integer("surge_bps").notNull().default(10_000),
   },
   (t) => [index("swarms_seeders").on(t.seeders)],
 );
@@ -98,6 +101,10 @@ export const nodes = sqliteTable("nodes", {
   /** What the edge saw of the node's connection, never what the node claims. */
   host: text("host").notNull(),
   port: integer("port").notNull(),
+  /** Where the edge saw the node's registration (request.cf latitude, longitude, colo); null when the edge did not say (locally). */
+  lat: real("lat"),
+  lon: real("lon"),
+  colo: text("colo"),
   registeredAt: integer("registered_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -186,6 +193,9 @@ export const swarmLedger = sqliteTable(
     /** The swarm's size at the epoch's last flush. */
     seeders: integer("seeders").notNull().default(0),
     leechers: integer("leechers").notNull().default(0),
+    /** Σ surge (basis points) over the epoch's surge windows, and their count: the epoch's surge is the mean (surge.ts epochSurgeBps). */
+    surgeSum: integer("surge_sum").notNull().default(0),
+    surgeWindows: integer("surge_windows").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.epoch, t.infoHash] })],
 );
@@ -366,4 +376,43 @@ export const leaves = sqliteTable(
     earned: text("earned").notNull(),
   },
   (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("leaves_account").on(t.account)],
+);
+
+/** Cumulative spending per member and epoch: the leaves of the epoch's spent tree (Escrow.settle). */
+export const spent = sqliteTable(
+  "spent",
+  {
+    epoch: integer("epoch").notNull(),
+    account: text("account").notNull(),
+    cumulative: text("cumulative").notNull(),
+    /** Spent in this epoch alone. */
+    spent: text("spent").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("spent_account").on(t.account)],
+);
+
+/** Replicas proven in an epoch and the first epoch of their unbroken run (settle.ts Seniority), carried into the next close. */
+export const seniority = sqliteTable(
+  "seniority",
+  {
+    epoch: integer("epoch").notNull(),
+    infoHash: text("info_hash").notNull(),
+    node: text("node").notNull(),
+    since: integer("since").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.infoHash, t.node] })],
+);
+
+/**
+ * Free-allotment bytes used per member and UTC day (protocol/economics/allotment.ts), written
+ * at each epoch close from the ledger; days older than FREE_ALLOTMENT_DAYS are deleted then.
+ */
+export const allotments = sqliteTable(
+  "allotments",
+  {
+    member: text("member").notNull(),
+    day: integer("day").notNull(),
+    bytes: integer("bytes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.member, t.day] })],
 );
