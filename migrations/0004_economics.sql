@@ -22,6 +22,8 @@ CREATE TABLE `spent` (
 );
 --> statement-breakpoint
 CREATE INDEX `spent_account` ON `spent` (`account`);--> statement-breakpoint
+ALTER TABLE `epochs` ADD `spent_root` text DEFAULT '0x0000000000000000000000000000000000000000000000000000000000000000' NOT NULL;--> statement-breakpoint
+ALTER TABLE `epochs` ADD `total_spent` text DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE `nodes` ADD `lat` real;--> statement-breakpoint
 ALTER TABLE `nodes` ADD `lon` real;--> statement-breakpoint
 ALTER TABLE `nodes` ADD `colo` text;--> statement-breakpoint

@@ -3,6 +3,7 @@
 import type { SwarmShard } from "./swarm/shard.ts";
 import type { WsSwarm } from "./ws/swarm.ts";
 import type { ChallengeScheduler } from "./challenge/scheduler.ts";
+import type { AccessRoute } from "../protocol/economics/access.ts";
 
 export interface Env {
   DB: D1Database;
@@ -24,6 +25,12 @@ export interface Env {
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
+  /** HostingBounties: balances read at each close; absent → no bounties are drawn. */
+  BOUNTIES_ADDRESS?: string;
+  /** Escrow: members with a deposit there are charged past the allotment; absent → they are slowed instead. */
+  ESCROW_ADDRESS?: string;
+  /** The access route (protocol/economics/access.ts): "fixed-gate" (default) or "dynamic-gate". */
+  ACCESS_ROUTE?: string;
   EPOCH_SECONDS?: string;
   /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
   CHALLENGE_ROUNDS?: string;
@@ -44,4 +51,9 @@ export function chainId(env: Env): number {
 export function secondsVar(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** The access route in force; an unknown value falls back to the default, `fixed-gate`. */
+export function accessRoute(env: Env): AccessRoute {
+  return env.ACCESS_ROUTE === "dynamic-gate" ? "dynamic-gate" : "fixed-gate";
 }

@@ -361,6 +361,9 @@ export const epochs = sqliteTable("epochs", {
   /** Root of the slashed tree (zero bytes32 when nobody is slashed) and its total. */
   slashedRoot: text("slashed_root").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
   totalSlashed: text("total_slashed").notNull().default("0"),
+  /** Root of the spent tree (zero bytes32 when nobody spent) and its total: what Escrow.settle pays the fee pool. */
+  spentRoot: text("spent_root").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
+  totalSpent: text("total_spent").notNull().default("0"),
   /** keccak256 of the epoch's challenge seed, published when it opened. */
   seedCommitment: text("seed_commitment"),
 });
