@@ -18,7 +18,7 @@ export interface LocalChain {
   chainId: number;
   deployerKey: Hex;
   posterKey: Hex;
-  addresses: { token: Address; staking: Address; epochRewards: Address };
+  addresses: { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
   deployTxs: Record<string, Hex>;
   fund(address: Address, ether?: string): Promise<void>;
 }
@@ -59,7 +59,7 @@ export async function startChain(group: ProcessGroup, opts: { disputeDelaySecond
     chainId: d.chainId,
     deployerKey,
     posterKey,
-    addresses: { token: d.token, staking: d.staking, epochRewards: d.epochRewards },
+    addresses: { token: d.token, staking: d.staking, epochRewards: d.epochRewards, bounties: d.bounties, escrow: d.escrow },
     deployTxs: d.txHashes,
     fund,
   };

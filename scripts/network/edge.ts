@@ -55,6 +55,8 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
           TOKEN_ADDRESS: opts.chain.addresses.token,
           STAKING_ADDRESS: opts.chain.addresses.staking,
           EPOCH_REWARDS_ADDRESS: opts.chain.addresses.epochRewards,
+          BOUNTIES_ADDRESS: opts.chain.addresses.bounties,
+          ESCROW_ADDRESS: opts.chain.addresses.escrow,
         }
       : {}),
     ...opts.vars,
