@@ -27,8 +27,10 @@ export interface QuoteBasis {
   /** "settlement": the last epoch's settlement; "epoch": an epoch closed before it (proven replicas); "hosted": no epoch yet. */
   basis: "settlement" | "epoch" | "hosted";
   epoch: number | null;
-  /** Replicas per torrent (nodes): counted in the settlement, proven in the epoch, or reported hosted. */
+  /** Replicas per torrent (nodes) the quote counts: counted in the settlement (one per subnet), proven in the epoch, or reported hosted. */
   replicas: Map<string, Set<string>>;
+  /** Replicas per torrent proven in the last epoch (every challenge passed), counted or not; empty before any epoch. */
+  proven: Map<string, Set<string>>;
   /** Proven (or hosted) bytes at weight 1×: the first cut's denominator. */
   provenBytes: bigint;
   /** The settlement's total weight in weighted bytes, when there is one. */
@@ -52,15 +54,14 @@ export async function quoteBasis(d: Db): Promise<QuoteBasis> {
       replicas.set(r.infoHash, (replicas.get(r.infoHash) ?? new Set()).add(r.node));
       provenBytes += BigInt(r.length);
     }
-    return { basis: "hosted", epoch: null, replicas, provenBytes, pool: HOSTING_POOL, bountyLeft: new Map() };
+    return { basis: "hosted", epoch: null, replicas, proven: new Map(), provenBytes, pool: HOSTING_POOL, bountyLeft: new Map() };
   }
   const inputs = JSON.parse(last.inputs) as PublishedInputs;
   const provenBytes = (inputs.hosting ?? []).reduce((s, h) => s + BigInt(h.provenBytes), 0n);
+  const contested = new Set((inputs.torrents ?? []).filter((t) => t.rootStatus === "contested").map((t) => t.infoHash));
+  const proven = provenReplicas(inputs.challenges ?? [], contested);
   const s = inputs.settlement;
-  if (!s) {
-    const contested = new Set((inputs.torrents ?? []).filter((t) => t.rootStatus === "contested").map((t) => t.infoHash));
-    return { basis: "epoch", epoch: last.epoch, replicas: provenReplicas(inputs.challenges ?? [], contested), provenBytes, pool: HOSTING_POOL, bountyLeft: new Map() };
-  }
+  if (!s) return { basis: "epoch", epoch: last.epoch, replicas: proven, proven, provenBytes, pool: HOSTING_POOL, bountyLeft: new Map() };
   const replicas = new Map<string, Set<string>>();
   for (const r of s.hosting.replicas) if (r.counted) replicas.set(r.infoHash, (replicas.get(r.infoHash) ?? new Set()).add(r.node));
   const drawn = new Map(s.bounties.draws.map((b) => [b.infoHash, BigInt(b.amount)]));
@@ -70,6 +71,7 @@ export async function quoteBasis(d: Db): Promise<QuoteBasis> {
     basis: "settlement",
     epoch: last.epoch,
     replicas,
+    proven,
     provenBytes,
     totalWeight: BigInt(s.hosting.totalWeight) / WEIGHT_SCALE,
     pool: BigInt(s.pools.hostingPool),

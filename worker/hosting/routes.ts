@@ -43,7 +43,7 @@ hostingApi.get("/offers", async (c) => {
       length: t.length,
       replicas,
       mine: node !== undefined && by?.has(node) === true,
-      provenReplicas: q.basis === "hosted" ? 0 : replicas,
+      provenReplicas: q.proven.get(t.infoHash)?.size ?? 0,
       hostedReplicas,
     };
     if (t.surgeBps !== null) x.surgeBps = BigInt(t.surgeBps);
