@@ -3,7 +3,6 @@
 // settleEpoch. Canonical JSON writes bigints as decimal strings (protocol/epoch/inputs.ts), so
 // reading turns them back into bigints; one place for both directions.
 
-import type { Address } from "viem";
 import type { EvaluatedChallenge, FaultState, RootStatus } from "../epoch/evaluate.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
@@ -79,5 +78,3 @@ export function settlementJson(s: Settlement) {
     suspended: s.suspended,
   };
 }
-
-export type { Address };
