@@ -75,7 +75,8 @@ export async function startTestEdge(name: string, opts: { chain?: { disputeDelay
       runChallenges: async (node) => (await edge.api<{ results: Transcript[] }>(`/admin/challenges/run${node ? `?node=${node.toLowerCase()}` : ""}`, { method: "POST", admin: true })).results,
       closeEpoch: () => edge.api<EpochInfo>("/admin/epochs/close", { method: "POST", admin: true }),
       peersOf: async (passkey, infoHash) => {
-        const peerId = randomBytes(20);
+        // A qBittorrent-style id: the tracker's client allow-list refuses unknown prefixes.
+        const peerId = new Uint8Array([...new TextEncoder().encode("-qB4650-"), ...randomBytes(12)]);
         const announce = async (event: string) => {
           const q = `info_hash=${percent(fromHex(infoHash))}&peer_id=${percent(peerId)}&port=6881&uploaded=0&downloaded=0&left=1&compact=1&numwant=50&event=${event}`;
           const res = await fetch(`${edge.url}/${passkey}/announce?${q}`);
