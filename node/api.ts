@@ -228,6 +228,11 @@ export class TrackerApi {
     return this.json("GET", `/api/epochs/${n}/slashed`);
   }
 
+  /** Members' cumulative spending: the leaves of the epoch's spent tree. */
+  epochSpent(n: number | bigint): Promise<{ epoch: number; spentRoot: Hex; leaves: { account: Address; cumulative: string }[] }> {
+    return this.json("GET", `/api/epochs/${n}/spent`);
+  }
+
   /** A node's cumulative slashed leaf and its proof against the epoch's slashed root. */
   slashedProof(n: number | bigint, account: Address): Promise<EpochProof> {
     return this.json("GET", `/api/epochs/${n}/slashed/proof/${account.toLowerCase()}`);

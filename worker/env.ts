@@ -3,6 +3,7 @@
 import type { SwarmShard } from "./swarm/shard.ts";
 import type { WsSwarm } from "./ws/swarm.ts";
 import type { ChallengeScheduler } from "./challenge/scheduler.ts";
+import type { AccessRoute } from "../protocol/economics/access.ts";
 
 export interface Env {
   DB: D1Database;
@@ -26,10 +27,14 @@ export interface Env {
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
-  /** HostingBounties (created by EpochRewards), Escrow and HostingBadges: the site's wallet page calls them. */
+  /** HostingBounties (created by EpochRewards): balances read at each close (absent → no bounties are drawn) and the site's bounty forms. */
   BOUNTIES_ADDRESS?: string;
+  /** Escrow: members with a deposit there are charged past the allotment (absent → they are slowed instead); the site's deposit forms. */
   ESCROW_ADDRESS?: string;
+  /** HostingBadges: the site's badge claims. */
   BADGES_ADDRESS?: string;
+  /** The access route (protocol/economics/access.ts): "fixed-gate" (default) or "dynamic-gate". */
+  ACCESS_ROUTE?: string;
   EPOCH_SECONDS?: string;
   /** Days a new member counts as a newcomer (worker/announce/rules.ts); "0" turns the hot-list rule off. */
   NEWCOMER_DAYS?: string;
@@ -52,4 +57,9 @@ export function chainId(env: Env): number {
 export function secondsVar(value: string | undefined, fallback: number): number {
   const n = Number(value);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** The access route in force; an unknown value falls back to the default, `fixed-gate`. */
+export function accessRoute(env: Env): AccessRoute {
+  return env.ACCESS_ROUTE === "dynamic-gate" ? "dynamic-gate" : "fixed-gate";
 }

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
-import { ACCESS_STAKE, HOLDBACK_BPS, HOSTING_POOL } from "../../protocol/params.ts";
+import { ACCESS_STAKE, HOLDBACK_BPS, EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { ROOT, bin, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import type { EpochInfo, EpochProof, NodeInfo } from "../api.ts";
@@ -89,7 +89,7 @@ describe("rewards on-chain through the CLI", () => {
     const round = await edge.runChallenges();
     expect(round.map((t) => [t.node, t.infoHash, t.verdict])).toEqual([[node.toLowerCase(), infoHash, "pass"]]);
     epoch = await edge.closeEpoch();
-    expect(epoch).toMatchObject({ epoch: 1, leafCount: 1, totalEarned: HOSTING_POOL.toString() });
+    expect(epoch).toMatchObject({ epoch: 1, leafCount: 1, totalEarned: EMISSION_PER_EPOCH.toString() });
     expect(epoch.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     const onChain = (await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "rootOf", args: [1n] })) as { earnedRoot: Hex; inputsHash: Hex };
     expect(onChain.earnedRoot).toBe(epoch.root);
@@ -122,11 +122,11 @@ describe("rewards on-chain through the CLI", () => {
       hosted: [{ infoHash }],
       // The scheduler may have run rounds of its own by now; every one passed.
       challenges: { failed: 0, passRate: 1 },
-      earned: HOSTING_POOL.toString(),
+      earned: EMISSION_PER_EPOCH.toString(),
       finalEpoch: 1,
-      finalCumulative: HOSTING_POOL.toString(),
+      finalCumulative: EMISSION_PER_EPOCH.toString(),
       claimed: "0",
-      claimable: HOSTING_POOL.toString(),
+      claimable: EMISSION_PER_EPOCH.toString(),
       pending: "0",
       bond: "0",
       slashed: "0",
@@ -138,15 +138,15 @@ describe("rewards on-chain through the CLI", () => {
   it("claims exactly the committed cumulative amount once the root is final", async () => {
     const leaf = await edge.api<EpochProof>(`/api/epochs/1/proof/${node}`);
     // One node proved every challenged byte: it earns the whole hosting pool.
-    expect(leaf.cumulative).toBe(HOSTING_POOL.toString());
+    expect(leaf.cumulative).toBe(EMISSION_PER_EPOCH.toString());
     const r = await vidya(["--home", nodeHome, "--json", "claim"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ epoch: 1, amount: leaf.cumulative, cumulative: leaf.cumulative });
     expect(out.txHash).toMatch(/^0x[0-9a-f]{64}$/);
-    expect(await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(HOSTING_POOL);
+    expect(await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(EMISSION_PER_EPOCH);
     // HOLDBACK_BPS of the claim is held back as the node's bond and vests (contracts/src/HeldEarnings.sol).
-    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(HOSTING_POOL - (HOSTING_POOL * HOLDBACK_BPS) / 10_000n);
+    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(EMISSION_PER_EPOCH - (EMISSION_PER_EPOCH * HOLDBACK_BPS) / 10_000n);
   });
 
   it("says there is nothing left to claim after claiming", async () => {
@@ -154,7 +154,7 @@ describe("rewards on-chain through the CLI", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ epoch: 1, amount: "0", txHash: null });
     const status = await vidya(["--home", nodeHome, "--json", "node", "status"]);
-    expect(JSON.parse(status.stdout)).toMatchObject({ claimed: HOSTING_POOL.toString(), claimable: "0" });
+    expect(JSON.parse(status.stdout)).toMatchObject({ claimed: EMISSION_PER_EPOCH.toString(), claimable: "0" });
   });
 
   it("refuses, before any transaction, a proof that does not match the on-chain root", async () => {

@@ -1,6 +1,7 @@
-// vidya verify <epoch>: rebuild the epoch's earned and slashed roots from the published
+// vidya verify <epoch>: rebuild the epoch's earned, slashed and spent roots from the published
 // leaves and its inputs hash from the published inputs, and compare them with what is
-// on-chain; re-run the evaluation to check that the leaves follow from the transcripts; and
+// on-chain; re-run the settlement (protocol/economics/settle.ts) on the published inputs to
+// check that the leaves follow from the transcripts, the ledger, surge and bounties; and
 // check the challenges themselves: the seed's reveal, the derivation of every block, the
 // edge's signatures, and that each round's block hash is the chain's. Anyone can run it: it
 // needs no wallet (DESIGN.md "Trust model").
@@ -9,6 +10,8 @@ import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { evaluateEpoch, type EvaluatedChallenge, type FaultState, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
+import { settleEpoch } from "../../protocol/economics/settle.ts";
+import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
 import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import type { ChallengeableTorrent } from "../../protocol/challenge/schedule.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
@@ -52,20 +55,35 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const recomputedSlashedRoot = rootOf(epoch, slashedLeaves);
   const slashedVerified = recomputedSlashedRoot.toLowerCase() === onChain.slashedRoot.toLowerCase();
 
+  // The spent tree: what Escrow.settle pays the fee pool from members' deposits.
+  const spentLeaves = toLeaves((await api.epochSpent(epoch)).leaves);
+  const recomputedSpentRoot = rootOf(epoch, spentLeaves);
+  const spentVerified = recomputedSpentRoot.toLowerCase() === onChain.spentRoot.toLowerCase();
+
   // The inputs hash covers the published inputs without the hash field itself.
   const inputs = await api.epochInputs(epoch);
   const { inputsHash: publishedInputsHash, ...rest } = inputs;
   const recomputedInputsHash = inputsHash(rest);
   const inputsVerified = recomputedInputsHash.toLowerCase() === onChain.inputsHash.toLowerCase();
 
-  // Re-run the evaluation: the published transcripts, the previous epoch's leaves and the fault
-  // streaks it carried must give exactly the published earned and slashed leaves (the edge can
-  // neither pay nor slash anyone the inputs do not support).
+  // Re-run the settlement: the published transcripts, transfers, surge, bounty balances and
+  // locations, the previous epoch's leaves and the streaks and seniority it carried must give
+  // exactly the published earned, slashed and spent leaves, the on-chain total (the edge can
+  // neither pay, charge nor slash anyone the inputs do not support). Epochs closed before the
+  // settlement (no `emission` published) are re-evaluated as they were closed.
   const previous = epoch > 1n ? toLeaves((await api.epochLeaves(epoch - 1n)).leaves) : [];
   const previousSlashed = epoch > 1n ? toLeaves((await api.epochSlashed(epoch - 1n)).leaves) : [];
-  const previousFaults = (rest.previousFaults ?? []) as FaultState[];
-  const evaluation = evaluateEpoch((rest.challenges ?? []) as EvaluatedChallenge[], (rest.torrents ?? []) as TorrentLength[], previous, { slashed: previousSlashed, faults: previousFaults });
-  const evaluationVerified = key(evaluation.leaves) === key(leaves) && key(evaluation.slashedLeaves) === key(slashedLeaves);
+  let evaluationVerified: boolean;
+  if (rest.emission !== undefined) {
+    const previousSpent = epoch > 1n ? toLeaves((await api.epochSpent(epoch - 1n)).leaves) : [];
+    const s = settleEpoch(settleInputsOf(rest as unknown as PublishedSettleInputs, { earned: previous, slashed: previousSlashed, spent: previousSpent }));
+    evaluationVerified =
+      key(s.leaves) === key(leaves) && key(s.slashedLeaves) === key(slashedLeaves) && key(s.spentLeaves) === key(spentLeaves) && s.totalEarned === onChain.totalEarned;
+  } else {
+    const previousFaults = (rest.previousFaults ?? []) as FaultState[];
+    const evaluation = evaluateEpoch((rest.challenges ?? []) as EvaluatedChallenge[], (rest.torrents ?? []) as TorrentLength[], previous, { slashed: previousSlashed, faults: previousFaults });
+    evaluationVerified = key(evaluation.leaves) === key(leaves) && key(evaluation.slashedLeaves) === key(slashedLeaves);
+  }
 
   // The challenges themselves: the revealed seed matches its commitment, every block (file and
   // root, from the index) follows from it and the round's block (the edge did not choose them),
@@ -82,10 +100,11 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`on-chain root      ${onChain.earnedRoot}${onChain.disabled ? " (DISABLED by the guardian)" : ""}`);
   ctx.say(`root               ${verified ? "verified" : "MISMATCH"}`);
   ctx.say(`slashed root       ${slashedVerified ? "verified" : `MISMATCH (recomputed ${recomputedSlashedRoot}, on-chain ${onChain.slashedRoot})`}`);
+  ctx.say(`spent root         ${spentVerified ? "verified" : `MISMATCH (recomputed ${recomputedSpentRoot}, on-chain ${onChain.spentRoot})`}`);
   ctx.say(`recomputed inputs  ${recomputedInputsHash}`);
   ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
-  ctx.say(`leaves from inputs ${evaluationVerified ? "verified (earned and slashed, re-evaluated from the transcripts)" : "MISMATCH"}`);
+  ctx.say(`leaves from inputs ${evaluationVerified ? "verified (earned, slashed and spent, re-settled from the published inputs)" : "MISMATCH"}`);
   if (challenges) {
     ctx.say(
       `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, rounds consistent, transcripts signed, block hashes on-chain)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${unanchored.length} with a block hash the chain does not have)`}`,
@@ -101,6 +120,9 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     recomputedSlashedRoot,
     onChainSlashedRoot: onChain.slashedRoot,
     slashedVerified,
+    recomputedSpentRoot,
+    onChainSpentRoot: onChain.spentRoot,
+    spentVerified,
     recomputedInputsHash,
     onChainInputsHash: onChain.inputsHash,
     publishedInputsHash,
@@ -114,7 +136,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !slashedVerified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
+  if (!verified || !slashedVerified || !spentVerified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
 }
 
 /**

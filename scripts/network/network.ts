@@ -235,6 +235,7 @@ export interface VerifyResult {
   onChainRoot: Hex;
   verified: boolean;
   slashedVerified: boolean;
+  spentVerified: boolean;
   inputsVerified: boolean;
   evaluationVerified: boolean;
   challengesVerified: boolean;

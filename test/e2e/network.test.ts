@@ -63,7 +63,7 @@ describe("the Vidya network, end to end", () => {
     expect(of(deleter.address).some((c) => c.verdict === "pass")).toBe(false);
   });
 
-  it("commits the epoch on-chain; the deleter earns nothing and the honest node the hosting pool", async () => {
+  it("commits the epoch on-chain; the deleter earns nothing and the honest node the epoch's emission", async () => {
     epoch = await net.closeEpoch();
     expect(epoch.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     const res = await net.api<{ root: Hex; leaves: { account: Address; cumulative: string }[] }>(`/api/epochs/${epoch.epoch}/leaves`);
@@ -97,6 +97,7 @@ describe("the Vidya network, end to end", () => {
     expect(v.inputsVerified).toBe(true);
     expect(v.evaluationVerified).toBe(true);
     expect(v.slashedVerified).toBe(true);
+    expect(v.spentVerified).toBe(true);
     expect(v.challengesVerified).toBe(true);
     expect(v.recomputedRoot).toBe(epoch.root);
     expect(v.onChainRoot).toBe(epoch.root);

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { HOSTING_POOL } from "../../protocol/params.ts";
+import { EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { verifyTranscript } from "../../protocol/reports/eip712.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { fixture } from "./support/fixture.ts";
@@ -63,14 +63,19 @@ describe("challenge rounds over real TCP (cloudflare:sockets)", () => {
     expect(await verifyTranscript(CHAIN_ID, { ...t, verdict: "timeout" }, edge.address)).toBe(false);
   });
 
-  it("pays the honest and the flaky node alike; the failing ones earn nothing", async () => {
+  it("proves the honest and the flaky node alike, counts them as one replica on one subnet; the failing ones earn nothing", async () => {
     const closed = (await (await admin("/admin/epochs/close")).json()) as { epoch: number; totalEarned: string };
-    // Two equal shares of the hosting pool, rounded down (the dust stays unminted).
-    expect(closed).toMatchObject({ epoch: 1, totalEarned: (2n * (HOSTING_POOL / 2n)).toString() });
+    // Both seeders listen on 127.0.0.1: one /24, so one replica counts (DESIGN.md "at most one
+    // replica per torrent per /24"), the lower address at equal seniority, and it is paid the
+    // whole emission (nobody uploaded, so the upload pool joins the hosting pool).
+    expect(closed).toMatchObject({ epoch: 1, totalEarned: EMISSION_PER_EPOCH.toString() });
+    const [first, second] = [honest, flaky].sort();
+    const earned = (n: string) => (n === first ? EMISSION_PER_EPOCH : 0n).toString();
+    expect(second).toBeDefined();
     const status = (await (await call(`/api/nodes/${honest}`)).json()) as { epochs: unknown[]; cumulativeEarned: string };
-    expect(status.epochs).toEqual([{ epoch: 1, passed: 1, failed: 0, earned: (HOSTING_POOL / 2n).toString() }]);
+    expect(status.epochs).toEqual([{ epoch: 1, passed: 1, failed: 0, earned: earned(honest) }]);
     const flakyStatus = (await (await call(`/api/nodes/${flaky}`)).json()) as { epochs: unknown[] };
-    expect(flakyStatus.epochs).toEqual([{ epoch: 1, passed: 2, failed: 0, earned: (HOSTING_POOL / 2n).toString() }]);
+    expect(flakyStatus.epochs).toEqual([{ epoch: 1, passed: 2, failed: 0, earned: earned(flaky) }]);
     // Missing once is not a fault fee yet, and an unconfirmed root is never grounds for a slash.
     const slashed = (await (await call("/api/epochs/1/slashed")).json()) as { leaves: unknown[]; penalties: { node: string; missed: number; slashed: string }[] };
     expect(slashed.leaves).toEqual([]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, rewardLeafHash, verifyRewardProof } from "../../protocol/merkle/reward-tree.ts";
-import { HOSTING_POOL } from "../../protocol/params.ts";
+import { EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow, type Transcript } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
@@ -37,7 +37,7 @@ describe("epoch close (no chain configured)", () => {
     expect(await (await call("/api/epochs")).json()).toEqual([]);
   });
 
-  it("gives the whole hosting pool to the node whose challenges all passed, nothing to the failing one", async () => {
+  it("gives the whole emission (the hosting pool and the upload pool nobody earned) to the node whose challenges all passed, nothing to the failing one", async () => {
     await uploadTorrent(t1);
     await uploadTorrent(t2);
     await insert([
@@ -48,10 +48,10 @@ describe("epoch close (no chain configured)", () => {
     ]);
     const { status, body } = await closeNow();
     expect(status).toBe(200);
-    expect(body).toMatchObject({ epoch: 1, txHash: null, leafCount: 1, totalEarned: HOSTING_POOL.toString() });
+    expect(body).toMatchObject({ epoch: 1, txHash: null, leafCount: 1, totalEarned: EMISSION_PER_EPOCH.toString() });
 
     const leaves = (await (await call("/api/epochs/1/leaves")).json()) as { root: Hex; leaves: { account: Address; cumulative: string }[] };
-    expect(leaves.leaves).toEqual([{ account: nodeA, cumulative: HOSTING_POOL.toString() }]);
+    expect(leaves.leaves).toEqual([{ account: nodeA, cumulative: EMISSION_PER_EPOCH.toString() }]);
     const rebuilt = buildRewardTree(1, leaves.leaves.map((l) => ({ account: l.account, cumulative: BigInt(l.cumulative) })));
     expect(rebuilt.root).toBe(body.root);
     expect(leaves.root).toBe(body.root);
@@ -76,7 +76,7 @@ describe("epoch close (no chain configured)", () => {
   it("serves a proof that verifies against the posted root", async () => {
     const { root } = (await (await call("/api/epochs/1")).json()) as { root: Hex };
     const p = (await (await call(`/api/epochs/1/proof/${nodeA}`)).json()) as { cumulative: string; proof: Hex[]; account: Address };
-    expect(p.cumulative).toBe(HOSTING_POOL.toString());
+    expect(p.cumulative).toBe(EMISSION_PER_EPOCH.toString());
     expect(verifyRewardProof(root, rewardLeafHash(1, p.account, BigInt(p.cumulative)), p.proof)).toBe(true);
     expect((await call(`/api/epochs/1/proof/${nodeB}`)).status).toBe(404);
     expect((await call("/api/epochs/9")).status).toBe(404);
@@ -86,11 +86,11 @@ describe("epoch close (no chain configured)", () => {
     await insert([transcript(2, nodeA, t1.infoHash, "timeout"), transcript(2, nodeB, t2.infoHash, "pass")]);
     const { status, body } = await closeNow();
     expect(status).toBe(200);
-    expect(body).toMatchObject({ epoch: 2, leafCount: 2, totalEarned: (2n * HOSTING_POOL).toString() });
+    expect(body).toMatchObject({ epoch: 2, leafCount: 2, totalEarned: (2n * EMISSION_PER_EPOCH).toString() });
     const leaves = (await (await call("/api/epochs/2/leaves")).json()) as { leaves: { account: string; cumulative: string }[] };
     expect(leaves.leaves).toEqual([
-      { account: nodeA, cumulative: HOSTING_POOL.toString() },
-      { account: nodeB, cumulative: HOSTING_POOL.toString() },
+      { account: nodeA, cumulative: EMISSION_PER_EPOCH.toString() },
+      { account: nodeB, cumulative: EMISSION_PER_EPOCH.toString() },
     ]);
     const list = (await (await call("/api/epochs")).json()) as { epoch: number }[];
     expect(list.map((e) => e.epoch)).toEqual([1, 2]);

@@ -1,13 +1,19 @@
 // Node side of the worker tests: real TCP seeders on 127.0.0.1 for the challenge tests
 // (one honest, one serving corrupted blocks, one that drops every first connection, one
 // seeding libtorrent's BEP 52 hybrid torrent), their ports handed to workerd by inject(),
-// and the announce fuzz's seed and size from the environment.
+// the announce fuzz's seed and size from the environment, and a real anvil with the contracts
+// deployed (scripts/network/chain.ts) for the close that posts on-chain
+// (economics-chain-integration.test.ts); its keys are fresh for every run.
 
 import type { TestProject } from "vitest/node";
 import { fromHex } from "../../protocol/hex.ts";
 import { fixture, PIECE_LENGTH } from "./support/fixture.ts";
 import { startSeeder } from "./support/seeder.ts";
 import { hybridSeederOptions } from "./support/hybrid.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProcessGroup } from "../../scripts/network/processes.ts";
+import { startChain } from "../../scripts/network/chain.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,6 +26,8 @@ declare module "vitest" {
     hybridTorrent: string;
     fuzzSeed: number;
     fuzzCount: number;
+    /** The local chain: RPC URL, contract addresses, the deployer's (genesis holder's) and the poster's keys. */
+    chain: { rpcUrl: string; chainId: number; addresses: Record<string, string>; deployerKey: string; posterKey: string };
   }
 }
 
@@ -44,7 +52,11 @@ export default async function setup(project: TestProject) {
   // The announce fuzz is deterministic by default; FUZZ_SEED replays or varies a run.
   project.provide("fuzzSeed", Number(process.env.FUZZ_SEED ?? 20260301) >>> 0);
   project.provide("fuzzCount", Number(process.env.FUZZ_COUNT ?? 100_000));
+  const group = new ProcessGroup(join(tmpdir(), `vidya-worker-tests-${process.pid}`));
+  const chain = await startChain(group, { disputeDelaySeconds: 3_600n });
+  project.provide("chain", { rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses, deployerKey: chain.deployerKey, posterKey: chain.posterKey });
   return async () => {
+    await group.stopAll();
     await Promise.all([honest, corrupt, flaky, hybrid].map((s) => new Promise((r) => s.server.close(r))));
   };
 }

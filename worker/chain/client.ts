@@ -5,7 +5,7 @@ import { createPublicClient, createWalletClient, defineChain, http, type Address
 import { privateKeyToAccount } from "viem/accounts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
-import { epochRewardsAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
+import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
 
 function chain(env: Env, rpcUrl: string) {
   return defineChain({
@@ -39,6 +39,48 @@ export async function stakeOf(env: Env, account: Address): Promise<bigint> {
 export async function lastPostedEpoch(env: Env): Promise<bigint> {
   const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
   return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });
+}
+
+function optionalAddress(value: string | undefined): Address | undefined {
+  return !value || !/^0x[0-9a-fA-F]{40}$/.test(value) ? undefined : (value as Address);
+}
+
+/** Reads run a few at a time: one RPC endpoint, and an epoch may read hundreds. */
+async function inParallel<T, R>(xs: readonly T[], f: (x: T) => Promise<R>, width = 8): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < xs.length; i += width) out.push(...(await Promise.all(xs.slice(i, i + width).map(f))));
+  return out;
+}
+
+/**
+ * What is left of each torrent's hosting bounty on-chain (HostingBounties.bountyOf), for the
+ * info hashes given (40 hex). Empty without a chain or without BOUNTIES_ADDRESS: no bounties.
+ */
+export async function bountiesOf(env: Env, infoHashes: readonly string[]): Promise<Map<string, bigint>> {
+  const address = optionalAddress(env.BOUNTIES_ADDRESS);
+  if (!chainConfigured(env) || !address || infoHashes.length === 0) return new Map();
+  const client = publicClient(env);
+  const balances = await inParallel(infoHashes, (h) => client.readContract({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${h}` as Hex] }));
+  return new Map(infoHashes.map((h, i) => [h, balances[i]!] as const).filter(([, b]) => b > 0n));
+}
+
+/**
+ * Members whose Escrow deposit may be charged: a positive balance and no withdrawal requested
+ * (Escrow.requestWithdrawal: the edge stops charging from then on). None without a chain or
+ * without ESCROW_ADDRESS: everyone past the allotment is slowed.
+ */
+export async function chargeableDeposits(env: Env, members: readonly string[]): Promise<Set<string>> {
+  const address = optionalAddress(env.ESCROW_ADDRESS);
+  if (!chainConfigured(env) || !address || members.length === 0) return new Set();
+  const client = publicClient(env);
+  const ok = await inParallel(members, async (m) => {
+    const [balance, leaving] = await Promise.all([
+      client.readContract({ address, abi: escrowAbi, functionName: "balanceOf", args: [m as Address] }),
+      client.readContract({ address, abi: escrowAbi, functionName: "withdrawalRequested", args: [m as Address] }),
+    ]);
+    return balance > 0n && !leaving;
+  });
+  return new Set(members.filter((_, i) => ok[i]));
 }
 
 /** "No leaves" for a tree (contracts/src/EpochRewards.sol): nothing can be claimed against it. */
@@ -87,9 +129,3 @@ export async function heldOf(env: Env, account: Address): Promise<{ unvested: bi
   return { unvested, vested, vestEnd };
 }
 
-/** What a torrent's hosting bounty holds now (contracts/src/HostingBounties.sol); 0 when no bounty contract is configured. */
-export async function bountyOf(env: Env, infoHash: string): Promise<bigint> {
-  if (!chainConfigured(env) || !env.BOUNTIES_ADDRESS) return 0n;
-  const address = requireAddress(env.BOUNTIES_ADDRESS, "BOUNTIES_ADDRESS");
-  return publicClient(env).readContract({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${infoHash}` as Hex] });
-}

@@ -2,7 +2,7 @@
 // Times are unix milliseconds. Token amounts exceed SQLite's 64-bit integers, so they are
 // decimal strings; byte counts fit in integers.
 
-import { sqliteTable, text, integer, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
 
 /** Raw bytes as a BLOB without Node's Buffer (drizzle's blob "buffer" mode needs nodejs_compat). */
 const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | Uint8Array | number[] }>({
@@ -95,6 +95,9 @@ export const swarms = sqliteTable(
     partialSeeds: integer("partial_seeds").notNull().default(0),
     snatches: integer("snatches").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
+    /** The surge controller's state after the shard's last window (protocol/economics/saturation.ts, surge.ts), basis points. */
+    saturationBps: integer("saturation_bps").notNull().default(0),
+    surgeBps: integer("surge_bps").notNull().default(10_000),
   },
   (t) => [index("swarms_seeders").on(t.seeders)],
 );
@@ -104,6 +107,10 @@ export const nodes = sqliteTable("nodes", {
   /** What the edge saw of the node's connection, never what the node claims. */
   host: text("host").notNull(),
   port: integer("port").notNull(),
+  /** Where the edge saw the node's registration (request.cf latitude, longitude, colo); null when the edge did not say (locally). */
+  lat: real("lat"),
+  lon: real("lon"),
+  colo: text("colo"),
   registeredAt: integer("registered_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -192,6 +199,9 @@ export const swarmLedger = sqliteTable(
     /** The swarm's size at the epoch's last flush. */
     seeders: integer("seeders").notNull().default(0),
     leechers: integer("leechers").notNull().default(0),
+    /** Σ surge (basis points) over the epoch's surge windows, and their count: the epoch's surge is the mean (surge.ts epochSurgeBps). */
+    surgeSum: integer("surge_sum").notNull().default(0),
+    surgeWindows: integer("surge_windows").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.epoch, t.infoHash] })],
 );
@@ -357,6 +367,9 @@ export const epochs = sqliteTable("epochs", {
   /** Root of the slashed tree (zero bytes32 when nobody is slashed) and its total. */
   slashedRoot: text("slashed_root").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
   totalSlashed: text("total_slashed").notNull().default("0"),
+  /** Root of the spent tree (zero bytes32 when nobody spent) and its total: what Escrow.settle pays the fee pool. */
+  spentRoot: text("spent_root").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
+  totalSpent: text("total_spent").notNull().default("0"),
   /** keccak256 of the epoch's challenge seed, published when it opened. */
   seedCommitment: text("seed_commitment"),
 });
@@ -398,4 +411,43 @@ export const sessions = sqliteTable(
     expiresAt: integer("expires_at").notNull(),
   },
   (t) => [index("sessions_account").on(t.account)],
+);
+
+/** Cumulative spending per member and epoch: the leaves of the epoch's spent tree (Escrow.settle). */
+export const spent = sqliteTable(
+  "spent",
+  {
+    epoch: integer("epoch").notNull(),
+    account: text("account").notNull(),
+    cumulative: text("cumulative").notNull(),
+    /** Spent in this epoch alone. */
+    spent: text("spent").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account] }), index("spent_account").on(t.account)],
+);
+
+/** Replicas proven in an epoch and the first epoch of their unbroken run (settle.ts Seniority), carried into the next close. */
+export const seniority = sqliteTable(
+  "seniority",
+  {
+    epoch: integer("epoch").notNull(),
+    infoHash: text("info_hash").notNull(),
+    node: text("node").notNull(),
+    since: integer("since").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.infoHash, t.node] })],
+);
+
+/**
+ * Free-allotment bytes used per member and UTC day (protocol/economics/allotment.ts), written
+ * at each epoch close from the ledger; days older than FREE_ALLOTMENT_DAYS are deleted then.
+ */
+export const allotments = sqliteTable(
+  "allotments",
+  {
+    member: text("member").notNull(),
+    day: integer("day").notNull(),
+    bytes: integer("bytes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.member, t.day] })],
 );

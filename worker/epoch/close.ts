@@ -1,21 +1,32 @@
-// Closing an epoch (DESIGN.md flow 6, docs/interfaces.md "Epochs"): challenge transcripts
-// become proven bytes and penalties per node (protocol/epoch/evaluate.ts), those become
-// cumulative earned and slashed leaves, the leaves two trees whose roots are stored and
-// posted on-chain together beside the hash of the inputs. The inputs reveal the epoch's
-// challenge seed, and the next epoch's seed is committed in the same transaction.
-// Everything here is recomputable from the published inputs and leaves.
+// Closing an epoch (DESIGN.md flow 6, docs/interfaces.md "Epochs", docs/economics/engine.md):
+// the ledger is sealed, then challenge transcripts, the epoch's ledger (paid and free bytes,
+// uploads), each torrent's mean surge, on-chain bounty balances, node locations and the
+// previous settlement's carried state go through settleEpoch (protocol/economics/settle.ts),
+// whose earned, slashed and spent leaves become three trees; their roots, the total earned and
+// the bounty draws are posted on-chain in one transaction beside the hash of the inputs. The
+// inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
+// transaction. Everything here is recomputable from the published inputs and leaves.
 
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
-import { evaluateEpoch, type FaultState, type RootStatus, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
-import type { Env } from "../env.ts";
-import { db, schema } from "../db/client.ts";
+import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
+import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
+import { settlementJson } from "../../protocol/economics/published.ts";
+import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
+import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
+import { EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
+import { accessRoute, type Env } from "../env.ts";
+import { db, schema, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
-import { chainConfigured, lastPostedEpoch, postRoot } from "../chain/client.ts";
+import { bountiesOf, chainConfigured, chargeableDeposits, lastPostedEpoch, postRoot } from "../chain/client.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
+import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
+import { forgetPasskey } from "../members/lookup.ts";
+import { SWARM_SHARDS } from "../swarm/shard.ts";
+import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
@@ -28,6 +39,8 @@ export interface EpochJson {
   txHash: string | null;
   totalEarned: string;
   totalSlashed: string;
+  spentRoot: string;
+  totalSpent: string;
   seedCommitment: string | null;
   closedAt: number;
   leafCount: number;
@@ -42,6 +55,8 @@ export function epochJson(r: typeof schema.epochs.$inferSelect): EpochJson {
     txHash: r.txHash,
     totalEarned: r.totalEarned,
     totalSlashed: r.totalSlashed,
+    spentRoot: r.spentRoot,
+    totalSpent: r.totalSpent,
     seedCommitment: r.seedCommitment,
     closedAt: r.closedAt,
     leafCount: r.leafCount,
@@ -53,74 +68,204 @@ export function rootOf(epoch: number, leaves: RewardLeaf[]): Hex {
   return leaves.length ? buildRewardTree(epoch, leaves).root : ZERO_ROOT;
 }
 
+const toLeaves = (rows: { account: string; cumulative: string }[]): RewardLeaf[] => rows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+
+/** Rows of `table` for these keys, 90 at a time (D1 binds at most 100 parameters). */
+async function inChunks<T>(keys: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 90) out.push(...(await read(keys.slice(i, i + 90))));
+  return out;
+}
+
+/** What the allotment decided for one member at this close (published with the inputs). */
+export interface AllotmentOutcome {
+  member: string;
+  free: bigint;
+  paid: bigint;
+  slowed: bigint;
+  /** Free bytes left in the rolling window after this epoch. */
+  remaining: bigint;
+  deposit: boolean;
+  /** Whether the member is slowed from now on (past the allotment without a chargeable deposit). */
+  slowedNow: boolean;
+}
+
+/**
+ * The epoch's transfers from its ledger: each member's downloaded bytes split free first, then
+ * paid from a deposit, else slowed (allotment.ts), torrent by torrent in info-hash order.
+ * Charged are the credited bytes (freeleech and newcomers' free sessions are not charged);
+ * uploads are the actual bytes reported (double upload is a ratio bonus, not a token one),
+ * which settleEpoch caps by what the swarm's paying members downloaded.
+ */
+async function transfersOf(env: Env, d: Db, rows: LedgerRow[], day: number): Promise<{ transfers: Transfer[]; outcomes: AllotmentOutcome[]; days: Map<string, AllotmentState> }> {
+  const byMember = new Map<string, LedgerRow[]>();
+  for (const r of rows) byMember.set(r.member, [...(byMember.get(r.member) ?? []), r]);
+  // Members slowed before, who downloaded nothing since, are looked at again: their window may have rolled on.
+  const slowedBefore = (await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.slowed, true))).map((m) => m.account);
+  const members = [...new Set([...byMember.keys(), ...slowedBefore])].sort();
+  const used = await inChunks(members, (part) =>
+    d.select().from(schema.allotments).where(and(inArray(schema.allotments.member, part), lt(schema.allotments.day, day + 1))),
+  );
+  const state = new Map<string, AllotmentState>(members.map((m) => [m, { days: [] }]));
+  for (const u of used) state.get(u.member)!.days.push({ day: u.day, bytes: BigInt(u.bytes) });
+  // Only members past their allotment need the chain: does a deposit pay for the rest?
+  const past = members.filter((m) => {
+    let bytes = 0n;
+    for (const r of byMember.get(m) ?? []) bytes += BigInt(r.creditedDownloaded);
+    return bytes >= freeRemaining(state.get(m)!, day);
+  });
+  const deposits = await chargeableDeposits(env, past);
+  const transfers: Transfer[] = [];
+  const outcomes: AllotmentOutcome[] = [];
+  for (const m of members) {
+    let st = state.get(m)!;
+    const o: AllotmentOutcome = { member: m, free: 0n, paid: 0n, slowed: 0n, remaining: 0n, deposit: deposits.has(m), slowedNow: false };
+    for (const r of (byMember.get(m) ?? []).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1))) {
+      const split = splitDownload(st, day, BigInt(r.creditedDownloaded), o.deposit);
+      st = split.state;
+      o.free += split.free;
+      o.paid += split.paid;
+      o.slowed += split.slowed;
+      if (split.paid || split.free || split.slowed || r.uploaded)
+        transfers.push({ member: m, infoHash: r.infoHash, paidDownloaded: split.paid, freeDownloaded: split.free + split.slowed, uploaded: BigInt(r.uploaded) });
+    }
+    state.set(m, st);
+    o.remaining = freeRemaining(st, day);
+    o.slowedNow = o.remaining === 0n && !o.deposit;
+    outcomes.push(o);
+  }
+  return { transfers, outcomes, days: state };
+}
+
 /** Closes the open epoch. Only the ChallengeScheduler calls this, so it never races a round. */
 export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson> {
   const d = db(env.DB);
   const epoch = await openEpoch(d);
   const seedRow = await ensureOpen(env, d, epoch, now);
+  // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
+  // ledger read below no longer moves. A close that then fails leaves later bytes to the next.
+  await sealLedger(env.DB, epoch, now);
   const rows = await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, epoch)).orderBy(asc(schema.challenges.startedAt), asc(schema.challenges.id));
   const transcripts = rows.map(transcriptFromRow);
-  const infoHashes = [...new Set(transcripts.map((t) => t.infoHash))];
+  const ledger = await ledgerOf(env.DB, epoch);
+  const swarmLedger = await swarmLedgerOf(env.DB, epoch);
+  const day = dayOf(Math.floor(now / 1000));
+  const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day);
+
+  // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
+  // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
+  const infoHashes = [...new Set([...transcripts.map((t) => t.infoHash), ...transfers.map((t) => t.infoHash)])].sort();
   const known = new Map<string, { length: number; rootStatus: RootStatus }>();
-  for (let i = 0; i < infoHashes.length; i += 90) {
-    const part = await d
-      .select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus })
-      .from(schema.torrents)
-      .where(inArray(schema.torrents.infoHash, infoHashes.slice(i, i + 90)));
-    for (const r of part) known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
-  }
-  // The root's status when the epoch closes is what counts (a fail is fraud only against a confirmed root).
-  const torrents: TorrentLength[] = infoHashes.sort().map((infoHash) => ({ infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" }));
-  const previousRows = await d.select().from(schema.leaves).where(eq(schema.leaves.epoch, epoch - 1));
-  const previous = previousRows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
-  const previousSlashed = (await d.select().from(schema.slashed).where(eq(schema.slashed.epoch, epoch - 1))).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+  for (const r of await inChunks(infoHashes, (part) =>
+    d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inArray(schema.torrents.infoHash, part)),
+  ))
+    known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
+  const surgeOf = new Map(swarmLedger.filter((s) => s.surgeWindows > 0).map((s) => [s.infoHash, BigInt(s.surgeSum) / BigInt(s.surgeWindows)]));
+  // Bounties are drawn only for torrents someone proved: read only those.
+  const proved = [...new Set(transcripts.filter((t) => t.verdict === "pass").map((t) => t.infoHash))].sort();
+  const bounties = await bountiesOf(env, proved);
+  const torrents: SettleTorrent[] = infoHashes.map((infoHash) => {
+    const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
+    const surge = surgeOf.get(infoHash);
+    if (surge !== undefined) t.surgeBps = surge;
+    const bounty = bounties.get(infoHash);
+    if (bounty !== undefined) t.bounty = bounty;
+    return t;
+  });
+
+  // Where the edge saw each challenged node register (request.cf); none locally.
+  const nodes = [...new Set(transcripts.map((t) => t.node.toLowerCase()))].sort();
+  const locations: NodeLocation[] = (
+    await inChunks(nodes, (part) => d.select({ node: schema.nodes.address, lat: schema.nodes.lat, lon: schema.nodes.lon }).from(schema.nodes).where(inArray(schema.nodes.address, part)))
+  )
+    .filter((n) => n.lat !== null && n.lon !== null)
+    .map((n) => ({ node: n.node, lat: n.lat!, lon: n.lon! }))
+    .sort((a, b) => (a.node < b.node ? -1 : 1));
+
+  const previousEarned = toLeaves(await d.select().from(schema.leaves).where(eq(schema.leaves.epoch, epoch - 1)));
+  const previousSlashed = toLeaves(await d.select().from(schema.slashed).where(eq(schema.slashed.epoch, epoch - 1)));
+  const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
   const previousFaults: FaultState[] = (await d.select().from(schema.faults).where(eq(schema.faults.epoch, epoch - 1)))
     .filter((f) => f.streak > 0)
     .map((f) => ({ node: f.node, streak: f.streak }))
     .sort((a, b) => (a.node < b.node ? -1 : 1));
-  const evaluation = evaluateEpoch(transcripts, torrents, previous, { slashed: previousSlashed, faults: previousFaults });
-  const { hosting, earned, leaves, penalties, slashed, slashedLeaves, faults } = evaluation;
+  const previousSeniority: Seniority[] = (await d.select().from(schema.seniority).where(eq(schema.seniority.epoch, epoch - 1)).orderBy(asc(schema.seniority.infoHash), asc(schema.seniority.node))).map((s) => ({
+    node: s.node,
+    infoHash: s.infoHash,
+    since: s.since,
+  }));
+
+  const route = accessRoute(env);
+  const emission = EMISSION_PER_EPOCH;
+  const settlement = settleEpoch({
+    epoch,
+    route,
+    emission,
+    challenges: transcripts,
+    torrents,
+    locations,
+    transfers,
+    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority },
+  });
+  const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
   if (leaves.length === 0) throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
 
   const tree = buildRewardTree(epoch, leaves);
   const slashedRoot = rootOf(epoch, slashedLeaves);
+  const spentRoot = rootOf(epoch, spentLeaves);
   const schedule = scheduleOf(seedRow);
-  // Everything the evaluation read is published, so `vidya verify` can re-run it; the seed
-  // is revealed so anyone can re-derive every challenge (protocol/challenge/schedule.ts).
+  // Everything the settlement read is published, so `vidya verify` can re-run it; the seed
+  // is revealed so anyone can re-derive every challenge (protocol/challenge/schedule.ts). The
+  // breakdowns and the allotment's decisions ride along, covered by the same hash.
   const inputs = {
     epoch,
+    route,
+    emission,
     challenges: transcripts,
     torrents,
-    hosting,
+    locations,
+    transfers,
     previousFaults,
+    previousSeniority,
+    hosting: settlement.provenBytes,
+    settlement: settlementJson(settlement),
+    allotment: { day, members: outcomes },
     seed: seedRow.seed,
     seedCommitment: seedRow.commitment,
     schedule,
     transcriptSigner: transcriptSigner(env)?.address.toLowerCase() ?? null,
   };
   const hash = inputsHash(inputs);
-  const totalEarned = leaves.reduce((s, l) => s + l.cumulative, 0n);
+  const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
+  const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
 
   let txHash: Hex | null = null;
   if (chainConfigured(env)) {
     const onChain = await lastPostedEpoch(env);
     if (onChain !== BigInt(epoch - 1))
       throw new HttpError(409, "chain_out_of_step", `the chain's last epoch is ${onChain} but the worker would post epoch ${epoch}`);
-    // The slashed root goes on-chain beside the earned one: Staking.slash acts only on a final posted root.
-    txHash = await postRoot(env, epoch, tree.root, hash, totalEarned, { slashedRoot });
+    // Slashed and spent roots go on-chain beside the earned one (Staking.slash and Escrow.settle
+    // act only on final posted roots); the bounty draws back what the earned leaves pay from them.
+    txHash = await postRoot(env, epoch, tree.root, hash, totalEarned, {
+      slashedRoot,
+      spentRoot,
+      bountyDraws: settlement.bountyDraws.map((b) => ({ infoHash: `0x${b.infoHash}` as Hex, amount: b.amount })),
+    });
   }
 
   const row = {
     epoch,
     root: tree.root,
     slashedRoot,
+    spentRoot,
     inputsHash: hash,
     inputs: canonicalJson(inputs),
     totalEarned: totalEarned.toString(),
     totalSlashed: totalSlashed.toString(),
+    totalSpent: totalSpent.toString(),
     seedCommitment: seedRow.commitment,
     leafCount: leaves.length,
     txHash,
@@ -128,20 +273,51 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   };
   const leafRows = leaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), earned: (earned.get(l.account) ?? 0n).toString() }));
   const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
+  const spentRows = spentLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), spent: (spent.get(l.account) ?? 0n).toString() }));
+  const seniorityRows = settlement.seniority.map((s) => ({ epoch, infoHash: s.infoHash, node: s.node, since: s.since }));
   const penaltyOf = new Map(penalties.map((p) => [p.node, p]));
   const faultNodes = [...new Set([...faults.map((f) => f.node), ...penalties.map((p) => p.node)])].sort();
   const streakOf = new Map(faults.map((f) => [f.node, f.streak]));
   const faultRows = faultNodes.map((node) => ({ epoch, node, streak: streakOf.get(node) ?? 0, penalty: penaltyOf.has(node) ? canonicalJson(penaltyOf.get(node)) : null }));
+  // The allotment's days (the rolling window only) and who is slowed from now on.
+  const allotmentRows = [...days].flatMap(([member, st]) => st.days.filter((x) => x.bytes > 0n).map((x) => ({ member, day: x.day, bytes: Number(x.bytes) })));
+  const members = outcomes.map((o) => o.member);
+  const wasSlowed = new Set(
+    (await inChunks(members, (part) => d.select({ account: schema.members.account, slowed: schema.members.slowed }).from(schema.members).where(inArray(schema.members.account, part))))
+      .filter((m) => m.slowed)
+      .map((m) => m.account),
+  );
+  const changed = outcomes.filter((o) => o.slowedNow !== wasSlowed.has(o.member));
   // One transaction: an epoch is stored with all its leaves, and the next one opens, or nothing is.
   const statements = [
     d.insert(schema.epochs).values(row),
     ...chunk(leafRows, 20).map((part) => d.insert(schema.leaves).values(part)),
     ...chunk(slashedRows, 20).map((part) => d.insert(schema.slashed).values(part)),
+    ...chunk(spentRows, 20).map((part) => d.insert(schema.spent).values(part)),
+    ...chunk(seniorityRows, 20).map((part) => d.insert(schema.seniority).values(part)),
     ...chunk(faultRows, 20).map((part) => d.insert(schema.faults).values(part)),
+    d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1)),
+    ...chunk(allotmentRows, 30).map((part) =>
+      d.insert(schema.allotments).values(part).onConflictDoUpdate({ target: [schema.allotments.member, schema.allotments.day], set: { bytes: sql`excluded.bytes` } }),
+    ),
+    ...changed.map((o) => d.update(schema.members).set({ slowed: o.slowedNow }).where(eq(schema.members.account, o.member))),
     d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing(),
   ];
   await d.batch(statements as [(typeof statements)[0], ...typeof statements]);
+  if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
   return epochJson(row);
+}
+
+/** Members slowed or released: every shard and this isolate read them again at their next announce. */
+async function announceSlowed(env: Env, accounts: string[]): Promise<void> {
+  const rows = await inChunks(accounts, (part) => db(env.DB).select({ passkey: schema.members.passkey }).from(schema.members).where(inArray(schema.members.account, part)));
+  for (const r of rows) forgetPasskey(r.passkey);
+  await Promise.all(
+    Array.from({ length: SWARM_SHARDS }, async (_, i) => {
+      const stub = shardStub(env, i);
+      for (const r of rows) await stub.forgetMember(r.passkey);
+    }),
+  );
 }
 
 function chunk<T>(xs: T[], n: number): T[][] {

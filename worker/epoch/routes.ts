@@ -97,6 +97,29 @@ epochsApi.get("/:epoch/slashed/proof/:account", async (c) => {
   return c.json({ epoch: row.epoch, account: mine.account, cumulative: mine.cumulative.toString(), proof: buildRewardTree(row.epoch, leaves).proof(mine.account) });
 });
 
+async function spentOf(d: Db, epoch: number) {
+  return d.select({ account: schema.spent.account, cumulative: schema.spent.cumulative }).from(schema.spent).where(eq(schema.spent.epoch, epoch)).orderBy(asc(schema.spent.account));
+}
+
+// Cumulative spending per member: the leaves of the epoch's spent tree (Escrow.settle pays them to the fee pool).
+epochsApi.get("/:epoch/spent", async (c) => {
+  const d = db(c.env.DB);
+  const row = await epochRow(d, c.req.param("epoch"));
+  return c.json({ epoch: row.epoch, spentRoot: row.spentRoot, leaves: await spentOf(d, row.epoch) });
+});
+
+epochsApi.get("/:epoch/spent/proof/:account", async (c) => {
+  const account = c.req.param("account");
+  if (!/^0x[0-9a-fA-F]{40}$/.test(account)) throw badRequest("account must be 0x and 40 hex digits");
+  const d = db(c.env.DB);
+  const row = await epochRow(d, c.req.param("epoch"));
+  const leaves = (await spentOf(d, row.epoch)).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+  const mine = leaves.find((l) => l.account === account.toLowerCase());
+  if (!mine) throw notFound(`no spent leaf for ${account} in epoch ${row.epoch}`);
+  if (rootOf(row.epoch, leaves) !== row.spentRoot) throw new Error("stored spent leaves do not rebuild the stored root");
+  return c.json({ epoch: row.epoch, account: mine.account, cumulative: mine.cumulative.toString(), proof: buildRewardTree(row.epoch, leaves).proof(mine.account) });
+});
+
 // Disputes are recorded for the guardian, who decides them during the dispute window.
 epochsApi.get("/:epoch/disputes", async (c) => {
   const d = db(c.env.DB);

@@ -1,25 +1,19 @@
 // What hosting each torrent is expected to pay (DESIGN.md "Buy hosting"): nodes read this to
-// choose what to keep. The maths is protocol/hosting/offers.ts (a first cut the economics
-// work will replace); this handler only gathers its inputs: every registered torrent, the
-// replicas proven in the last closed epoch (from its published inputs) or, before any epoch
-// has closed, the replicas nodes report hosting.
+// choose what to keep. The maths is protocol/hosting/offers.ts, the settlement's own formula;
+// this handler only gathers its inputs: every registered torrent with its surge now (the
+// `swarms` row its shard last flushed), and the last settlement's total weight, hosting pool,
+// counted replicas and bounty balances (worker/economics/last-settlement.ts). Before any epoch
+// has closed, the replicas nodes report hosting stand in for proven ones.
 
 import { Hono } from "hono";
-import { desc, eq, sql } from "drizzle-orm";
-import { hostingOffers, provenReplicas, type OfferInput, type ReplicaChallenge } from "../../protocol/hosting/offers.ts";
-import { HOSTING_POOL } from "../../protocol/params.ts";
+import { eq, sql } from "drizzle-orm";
+import { hostingOffers, type OfferInput } from "../../protocol/hosting/offers.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { badRequest } from "../errors.ts";
+import { quoteBasis } from "../economics/last-settlement.ts";
 
 export const hostingApi = new Hono<{ Bindings: Env }>();
-
-/** The parts of an epoch's published inputs (worker/epoch/close.ts) that replicas are counted from. */
-interface PublishedInputs {
-  challenges?: ReplicaChallenge[];
-  torrents?: { infoHash: string; rootStatus?: string }[];
-  hosting?: { node: string; provenBytes: string | number }[];
-}
 
 // GET /api/hosting/offers[?node=0x…]: with `node`, that node's own replicas are not counted
 // against it (protocol/hosting/offers.ts `mine`), so what it holds and what it could fetch
@@ -30,38 +24,36 @@ hostingApi.get("/offers", async (c) => {
   const node = nodeParam?.toLowerCase();
   const d = db(c.env.DB);
 
-  const torrents = await d.select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name, length: schema.torrents.length }).from(schema.torrents).orderBy(schema.torrents.infoHash);
+  const torrents = await d
+    .select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name, length: schema.torrents.length, surgeBps: schema.swarms.surgeBps })
+    .from(schema.torrents)
+    .leftJoin(schema.swarms, eq(schema.swarms.infoHash, schema.torrents.infoHash))
+    .orderBy(schema.torrents.infoHash);
   const hostedCounts = await d.select({ infoHash: schema.hosted.infoHash, n: sql<number>`count(*)` }).from(schema.hosted).groupBy(schema.hosted.infoHash);
   const hostedBy = new Map(hostedCounts.map((r) => [r.infoHash, Number(r.n)]));
-  const mineHosted = node ? new Set((await d.select({ infoHash: schema.hosted.infoHash }).from(schema.hosted).where(eq(schema.hosted.node, node))).map((r) => r.infoHash)) : new Set<string>();
-
-  const last = await d.select({ epoch: schema.epochs.epoch, inputs: schema.epochs.inputs }).from(schema.epochs).orderBy(desc(schema.epochs.epoch)).limit(1).get();
-  let basis: "epoch" | "hosted";
-  let provenBytes: bigint;
-  let proven = new Map<string, Set<string>>();
-  if (last) {
-    basis = "epoch";
-    const inputs = JSON.parse(last.inputs) as PublishedInputs;
-    const contested = new Set((inputs.torrents ?? []).filter((t) => t.rootStatus === "contested").map((t) => t.infoHash));
-    proven = provenReplicas(inputs.challenges ?? [], contested);
-    provenBytes = (inputs.hosting ?? []).reduce((s, h) => s + BigInt(h.provenBytes), 0n);
-  } else {
-    // Before the first close nothing is proven: what nodes claim to host stands in for it.
-    basis = "hosted";
-    const lengths = new Map(torrents.map((t) => [t.infoHash, t.length]));
-    provenBytes = hostedCounts.reduce((s, r) => s + BigInt(lengths.get(r.infoHash) ?? 0) * BigInt(r.n), 0n);
-  }
+  const q = await quoteBasis(d);
 
   const inputs: (OfferInput & { provenReplicas: number; hostedReplicas: number })[] = torrents.map((t) => {
-    const provenBy = proven.get(t.infoHash);
+    const by = q.replicas.get(t.infoHash);
     const hostedReplicas = hostedBy.get(t.infoHash) ?? 0;
-    const replicas = basis === "epoch" ? (provenBy?.size ?? 0) : hostedReplicas;
-    const mine = node !== undefined && (basis === "epoch" ? provenBy?.has(node) === true : mineHosted.has(t.infoHash));
-    // Surge and bounties are neutral until the economics engine supplies them per torrent.
-    return { ...t, replicas, mine, provenReplicas: provenBy?.size ?? 0, hostedReplicas };
+    const replicas = by?.size ?? 0;
+    const x: OfferInput & { provenReplicas: number; hostedReplicas: number } = {
+      infoHash: t.infoHash,
+      name: t.name,
+      length: t.length,
+      replicas,
+      mine: node !== undefined && by?.has(node) === true,
+      provenReplicas: q.proven.get(t.infoHash)?.size ?? 0,
+      hostedReplicas,
+    };
+    if (t.surgeBps !== null) x.surgeBps = BigInt(t.surgeBps);
+    const bounty = q.bountyLeft.get(t.infoHash);
+    if (bounty !== undefined) x.bounty = bounty;
+    return x;
   });
   const extra = new Map(inputs.map((t) => [t.infoHash, t]));
-  const offers = hostingOffers(inputs, { provenBytes, pool: HOSTING_POOL }).map((o) => {
+  const ctx = q.totalWeight !== undefined ? { provenBytes: q.provenBytes, totalWeight: q.totalWeight, pool: q.pool } : { provenBytes: q.provenBytes, pool: q.pool };
+  const offers = hostingOffers(inputs, ctx).map((o) => {
     const t = extra.get(o.infoHash)!;
     return {
       infoHash: o.infoHash,
@@ -77,5 +69,6 @@ hostingApi.get("/offers", async (c) => {
       expectedRewardPerGB: o.expectedRewardPerGB.toString(),
     };
   });
-  return c.json({ basis, epoch: last?.epoch ?? null, hostingPool: HOSTING_POOL.toString(), provenBytes: provenBytes.toString(), node: node ?? null, offers });
+  // `basis` keeps its two historical values: "epoch" whenever an epoch has closed.
+  return c.json({ basis: q.basis === "hosted" ? "hosted" : "epoch", epoch: q.epoch, hostingPool: q.pool.toString(), provenBytes: q.provenBytes.toString(), node: node ?? null, offers });
 });

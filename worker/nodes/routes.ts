@@ -18,16 +18,33 @@ export const nodesApi = new Hono<{ Bindings: Env }>();
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
+/**
+ * request.cf's latitude, longitude (strings) and colo, when the edge gives them. Locally
+ * (LOCAL_DEV=1) miniflare hands every request one placeholder place (Austin, "DFW"): taken as
+ * absent, so no node gets a distance boost from it.
+ */
+export function edgeLocation(req: Request, env: Env): { lat: number | null; lon: number | null; colo: string | null } {
+  if (env.LOCAL_DEV === "1") return { lat: null, lon: null, colo: null };
+  const cf = (req as Request & { cf?: { latitude?: unknown; longitude?: unknown; colo?: unknown } }).cf;
+  const lat = Number(cf?.latitude);
+  const lon = Number(cf?.longitude);
+  const ok = cf?.latitude !== undefined && cf?.longitude !== undefined && Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+  return { lat: ok ? lat : null, lon: ok ? lon : null, colo: typeof cf?.colo === "string" ? cf.colo : null };
+}
+
 nodesApi.post("/register", async (c) => {
   const host = edgeAddress(c.req.raw.headers, c.env);
   if (!host) throw badRequest("cannot determine the address the edge sees", "no_endpoint");
   const message = await acceptReport(c.env, "NodeRegistration", await readJson(c.req));
   const node = message.node.toLowerCase();
   const now = Date.now();
+  // Where Cloudflare's edge saw the connection (DESIGN.md "Hosting rewards": never what the node
+  // claims). Locally request.cf has no coordinates: null, and the node gets no distance boost.
+  const location = edgeLocation(c.req.raw, c.env);
   await db(c.env.DB)
     .insert(schema.nodes)
-    .values({ address: node, host, port: message.port, registeredAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, updatedAt: now } });
+    .values({ address: node, host, port: message.port, ...location, registeredAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now } });
   // A node downloads what it hosts like any member, so it gets a passkey too.
   const passkey = await ensureMember(c.env.DB, node, "node");
   return c.json({ node, passkey, endpoint: { host, port: message.port } });

@@ -41,12 +41,25 @@ export type SwarmRow = [
   newSnatches: number,
 ];
 
+/** One swarm's surge window (shard.ts surgeWindow): the controller's output and the swarm's size then. */
+export type SurgeRow = [
+  infoHash: string,
+  saturationBps: number,
+  surgeBps: number,
+  seeders: number,
+  leechers: number,
+  partialSeeds: number,
+  snatches: number,
+];
+
 export interface Batch {
   shard: number;
   seq: number;
   at: number;
   acc: AccRow[];
   swarms: SwarmRow[];
+  /** Surge windows closed since the last batch (absent in batches sealed before surge existed). */
+  surge?: SurgeRow[];
 }
 
 /**
@@ -133,6 +146,22 @@ export function batchSql(b: Batch): string[] {
         " credited_uploaded = credited_uploaded + excluded.credited_uploaded, credited_downloaded = credited_downloaded + excluded.credited_downloaded," +
         " announces = announces + excluded.announces, snatches = snatches + excluded.snatches, seeders = excluded.seeders, leechers = excluded.leechers",
     );
+  // Surge: the current multiplier where the site and the offers read it, and the epoch's sum
+  // and count of windows where its close reads the mean.
+  for (const part of chunks(b.surge ?? [])) {
+    sql.push(
+      "INSERT INTO swarms (info_hash, seeders, leechers, partial_seeds, snatches, updated_at, saturation_bps, surge_bps) VALUES " +
+        part.map((s) => `(${text(s[0])}, ${[s[3], s[4], s[5], s[6], b.at, s[1], s[2]].map(num).join(", ")})`).join(", ") +
+        " ON CONFLICT (info_hash) DO UPDATE SET saturation_bps = excluded.saturation_bps, surge_bps = excluded.surge_bps",
+    );
+    sql.push(
+      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, seeders, leechers) AS (VALUES ` +
+        part.map((s) => `(${text(s[0])}, ${[s[2], s[3], s[4]].map(num).join(", ")})`).join(", ") +
+        ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers)" +
+        " SELECT e.epoch, v.info_hash, v.surge_sum, 1, v.seeders, v.leechers FROM e, v WHERE true" +
+        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + 1",
+    );
+  }
   return sql;
 }
 

@@ -8,14 +8,16 @@
 // credit. The hot path reads storage only when a swarm is first used after a restart.
 
 import { DurableObject } from "cloudflare:workers";
-import { ANNOUNCE_INTERVAL_SECONDS } from "../../protocol/params.ts";
+import { ANNOUNCE_INTERVAL_SECONDS, SURGE_WINDOW_SECONDS } from "../../protocol/params.ts";
+import { EMPTY_FORECAST, forecast, observeWindow, saturationBps, type ForecastState } from "../../protocol/economics/saturation.ts";
+import { NEUTRAL_SURGE_BPS, nextSurgeBps } from "../../protocol/economics/surge.ts";
 import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
 import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, newcomerMs, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
-import { alreadyApplied, batchSql, type AccRow, type Batch, type SwarmRow } from "./flush.ts";
+import { alreadyApplied, batchSql, type AccRow, type Batch, type SurgeRow, type SwarmRow } from "./flush.ts";
 
 /** Fixed for the life of the deployment: changing it would move swarms between objects. */
 export const SWARM_SHARDS = 64;
@@ -158,7 +160,44 @@ CREATE TABLE IF NOT EXISTS swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER N
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;`;
+CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS surge (ih TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;`;
+
+/** A swarm's pricing state between surge windows (protocol/economics/saturation.ts, surge.ts). */
+export interface SurgeState {
+  forecast: ForecastState;
+  saturationBps: bigint;
+  surgeBps: bigint;
+}
+
+/** What one surge window of a swarm gave (tests and the shard's batch). */
+export interface SurgeSample {
+  infoHash: string;
+  seconds: number;
+  downloaded: number;
+  uploaded: number;
+  left: number;
+  leechers: number;
+  seeders: number;
+  saturationBps: number;
+  surgeBps: number;
+}
+
+const NEUTRAL_SURGE: SurgeState = { forecast: EMPTY_FORECAST, saturationBps: 0n, surgeBps: NEUTRAL_SURGE_BPS };
+/** A window's length is the time since the last one, within these bounds (an evicted shard's gap is not a rate). */
+const MAX_WINDOW_SECONDS = 12 * SURGE_WINDOW_SECONDS;
+
+const surgeJson = (st: SurgeState): string =>
+  JSON.stringify({ ...st.forecast, demandRate: String(st.forecast.demandRate), seederRate: String(st.forecast.seederRate), left: String(st.forecast.left), saturationBps: String(st.saturationBps), surgeBps: String(st.surgeBps) });
+
+function surgeFromJson(json: string): SurgeState {
+  const o = JSON.parse(json) as Record<string, string | number>;
+  return {
+    forecast: { demandRate: BigInt(o.demandRate!), seederRate: BigInt(o.seederRate!), left: BigInt(o.left!), leechers: Number(o.leechers), seeders: Number(o.seeders), windows: Number(o.windows) },
+    saturationBps: BigInt(o.saturationBps!),
+    surgeBps: BigInt(o.surgeBps!),
+  };
+}
 
 const blob = (s: string | undefined): ArrayBuffer | null => (s ? (binaryToBytes(s).buffer as ArrayBuffer) : null);
 const unblob = (b: ArrayBuffer | null): string | undefined => (b ? bytesToBinary(new Uint8Array(b)) : undefined);
@@ -196,6 +235,14 @@ export class SwarmShard extends DurableObject<Env> {
   private lastFlushMs = 0;
   private readonly c: Record<string, number> = {};
   private readonly dir: Directory;
+  /** Per swarm: surge state, and the actual bytes moved since the last surge window. */
+  private readonly surge = new Map<string, SurgeState>();
+  private readonly windowBytes = new Map<string, { up: number; down: number }>();
+  /** Surge rows for the next batch, and swarms whose surge state is to be written behind with it. */
+  private pendingSurge: SurgeRow[] = [];
+  private surgeDirty = new Set<string>();
+  /** When the last surge window closed (ms; 0: none yet). */
+  private lastWindowAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -206,7 +253,9 @@ export class SwarmShard extends DurableObject<Env> {
       for (const r of sql.exec<{ k: string; v: number }>("SELECT k, v FROM meta")) {
         if (r.k === "seq") this.seq = r.v;
         if (r.k === "shard") this.shard = r.v;
+        if (r.k === "window_at") this.lastWindowAt = r.v;
       }
+      for (const r of sql.exec<{ ih: string; json: string }>("SELECT ih, json FROM surge")) this.surge.set(r.ih, surgeFromJson(r.json));
       // The metrics' counters survive eviction (saved by each alarm), so /metrics series only grow.
       const saved = sql.exec<{ json: string }>("SELECT json FROM state WHERE k = 'counters'").toArray()[0];
       if (saved) Object.assign(this.c, JSON.parse(saved.json) as Record<string, number>);
@@ -321,6 +370,11 @@ export class SwarmShard extends DurableObject<Env> {
       acc.seed += cr.seed;
       sp.up += cr.up;
       sp.down += cr.down;
+      const wb = this.windowBytes.get(s.ih);
+      if (wb) {
+        wb.up += cr.up;
+        wb.down += cr.down;
+      } else this.windowBytes.set(s.ih, { up: cr.up, down: cr.down });
       sp.cup += cr.cup;
       sp.cdown += cr.cdown;
       this.count("uploaded_bytes", cr.up);
@@ -655,6 +709,8 @@ export class SwarmShard extends DurableObject<Env> {
     this.alarmAt = undefined;
     const now = Date.now();
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
+    if (this.lastWindowAt === 0) this.lastWindowAt = now;
+    else if (now - this.lastWindowAt >= SURGE_WINDOW_SECONDS * 1_000) this.surgeWindow(now);
     this.seal(now);
     await this.send();
     this.saveCounters();
@@ -674,7 +730,7 @@ export class SwarmShard extends DurableObject<Env> {
    * unsent batches agree, so the next announce neither repeats nor loses a credit.
    */
   seal(now = Date.now()): number {
-    if (this.due.size === 0 && this.active.size === 0) return 0;
+    if (this.due.size === 0 && this.active.size === 0 && this.pendingSurge.length === 0) return 0;
     const due = this.due;
     const active = this.active;
     this.due = new Set();
@@ -698,7 +754,11 @@ export class SwarmShard extends DurableObject<Env> {
       swarms.push([s.ih, s.seeds, s.incomplete, s.partialSeeds, s.snatches, s.changed ? 1 : 0, sp.up, sp.down, sp.cup, sp.cdown, sp.announces, s.unflushedSnatches]);
       s.changed = false;
     }
-    const batch: Batch | undefined = acc.length || swarms.length ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms } : undefined;
+    const surge = this.pendingSurge;
+    const surgeDirty = this.surgeDirty;
+    this.pendingSurge = [];
+    this.surgeDirty = new Set();
+    const batch: Batch | undefined = acc.length || swarms.length || surge.length ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms, ...(surge.length ? { surge } : {}) } : undefined;
     let rows = 0;
     this.ctx.storage.transactionSync(() => {
       for (const p of due) {
@@ -720,6 +780,12 @@ export class SwarmShard extends DurableObject<Env> {
           sql.exec("INSERT OR REPLACE INTO swarm_counts (ih, snatches) VALUES (?, ?)", s.ih, s.snatches);
           s.unflushedSnatches = 0;
         }
+      // The surge state is written behind with the batch that carries its rows to D1.
+      for (const ih of surgeDirty) {
+        rows++;
+        sql.exec("INSERT OR REPLACE INTO surge (ih, json) VALUES (?, ?)", ih, surgeJson(this.surge.get(ih)!));
+      }
+      if (surge.length) sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('window_at', ?)", this.lastWindowAt);
       if (batch) {
         this.seq = batch.seq;
         sql.exec("INSERT INTO outbox (seq, body, at) VALUES (?, ?, ?)", batch.seq, JSON.stringify(batch), now);
@@ -767,6 +833,58 @@ export class SwarmShard extends DurableObject<Env> {
     await this.send();
     this.saveCounters();
     return n;
+  }
+
+  /**
+   * Closes a surge window (DESIGN.md flow 5, docs/economics/engine.md): each swarm in memory,
+   * or with bytes moved since the last window, feeds what it saw to the forecaster and steps its
+   * surge multiplier once (nextSurgeBps: at most 1/8 a window). The results reach D1 with the
+   * next batch (`swarms.surge_bps`, `saturation_bps`; the epoch's sum in `swarm_ledger`), never
+   * from the announce path. The alarm calls it every SURGE_WINDOW_SECONDS; tests call it with
+   * their own clock. Returns what each swarm saw.
+   */
+  surgeWindow(now = Date.now(), seconds?: number): SurgeSample[] {
+    const elapsed = this.lastWindowAt ? Math.round((now - this.lastWindowAt) / 1_000) : SURGE_WINDOW_SECONDS;
+    const secs = seconds ?? Math.min(Math.max(elapsed, SURGE_WINDOW_SECONDS), MAX_WINDOW_SECONDS);
+    this.lastWindowAt = now;
+    const out: SurgeSample[] = [];
+    const ihs = new Set([...this.swarms.keys(), ...this.windowBytes.keys()]);
+    for (const ih of [...ihs].sort()) {
+      const s = this.swarms.get(ih);
+      const bytes = this.windowBytes.get(ih) ?? { up: 0, down: 0 };
+      // The backlog counts each member once (its largest `left`): one member's clients want one copy.
+      const leftOf = new Map<number, number>();
+      let seeders = 0;
+      let leechers = 0;
+      for (const list of s ? [s.peers.values(), s.ws.values()] : [])
+        for (const p of list) {
+          if (p.left > 0) {
+            leechers++;
+            leftOf.set(p.member, Math.max(leftOf.get(p.member) ?? 0, p.left));
+          } else seeders++;
+        }
+      let left = 0n;
+      for (const v of leftOf.values()) left += BigInt(v);
+      const before = this.surge.get(ih) ?? NEUTRAL_SURGE;
+      // An idle swarm at rest stays at rest: nothing to write.
+      if (!bytes.up && !bytes.down && !seeders && !leechers && before === NEUTRAL_SURGE) continue;
+      const f = observeWindow(before.forecast, { seconds: secs, downloaded: BigInt(bytes.down), uploaded: BigInt(bytes.up), left, leechers, seeders });
+      const sat = saturationBps(forecast(f));
+      const next: SurgeState = { forecast: f, saturationBps: sat, surgeBps: nextSurgeBps(before.surgeBps, sat) };
+      this.surge.set(ih, next);
+      this.surgeDirty.add(ih);
+      this.pendingSurge.push([ih, Number(sat), Number(next.surgeBps), s?.seeds ?? 0, s?.incomplete ?? 0, s?.partialSeeds ?? 0, s?.snatches ?? 0]);
+      out.push({ infoHash: ih, seconds: secs, downloaded: bytes.down, uploaded: bytes.up, left: Number(left), leechers, seeders, saturationBps: Number(sat), surgeBps: Number(next.surgeBps) });
+    }
+    this.windowBytes.clear();
+    this.count("surge_windows");
+    return out;
+  }
+
+  /** A swarm's surge state now (tests, the bench). */
+  surgeOf(infoHash: string): { saturationBps: number; surgeBps: number; windows: number } {
+    const st = this.surge.get(infoHash) ?? NEUTRAL_SURGE;
+    return { saturationBps: Number(st.saturationBps), surgeBps: Number(st.surgeBps), windows: st.forecast.windows };
   }
 
   private reap(now: number): void {

@@ -5,6 +5,7 @@
 import { html, raw } from "hono/html";
 import { formatBytes } from "../../../protocol/format.ts";
 import { FREE_ALLOTMENT_BYTES, FREE_ALLOTMENT_DAYS } from "../../../protocol/params.ts";
+import { dayOf, freeRemaining } from "../../../protocol/economics/allotment.ts";
 import type { Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { eq } from "drizzle-orm";
@@ -15,17 +16,19 @@ import { page, shortHex, when, type Html, type PageOptions } from "../layout.ts"
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
 
 /**
- * Free bytes used in the allotment's window: credited downloads (freeleech and neutral
- * torrents count nothing) of the open epoch and of every epoch closed within the window.
+ * Free allotment left: what the epoch closes recorded as free per UTC day (the `allotments`
+ * table, protocol/economics/allotment.ts), less what the open epoch has downloaded so far
+ * (credited: freeleech and neutral torrents count nothing; a sealed epoch not yet closed
+ * counts as open), which its close will split.
  */
-export async function allotmentUsed(env: Env, account: string, now = Date.now()): Promise<bigint> {
-  const since = now - FREE_ALLOTMENT_DAYS * 86_400_000;
-  const row = await env.DB.prepare(
-    "SELECT coalesce(sum(credited_downloaded), 0) AS used FROM ledger WHERE member = ?1 AND epoch > (SELECT coalesce(max(epoch), 0) FROM epochs WHERE closed_at < ?2)",
-  )
-    .bind(account, since)
-    .first<{ used: number }>();
-  return BigInt(row?.used ?? 0);
+export async function allotmentLeft(env: Env, account: string, now = Date.now()): Promise<bigint> {
+  const [days, open] = await Promise.all([
+    db(env.DB).select({ day: schema.allotments.day, bytes: schema.allotments.bytes }).from(schema.allotments).where(eq(schema.allotments.member, account)).all(),
+    env.DB.prepare("SELECT coalesce(sum(credited_downloaded), 0) AS used FROM ledger WHERE member = ?1 AND epoch > (SELECT coalesce(max(epoch), 0) FROM epochs)").bind(account).first<{ used: number }>(),
+  ]);
+  const closed = freeRemaining({ days: days.map((d) => ({ day: d.day, bytes: BigInt(d.bytes) })) }, dayOf(Math.floor(now / 1000)));
+  const pending = BigInt(open?.used ?? 0);
+  return pending >= closed ? 0n : closed - pending;
 }
 
 function duration(seconds: number): string {
@@ -48,8 +51,7 @@ export async function profilePage(env: Env, who: Who, origin: string, list: List
     const body = html`<h1>Your profile</h1><p>You are signed in as <code>${account}</code> but not a member yet. <a href="/join">Join</a> with an invite or your stake.</p>`;
     return page({ title: "Profile", nav: "profile", notice, ...who, body });
   }
-  const [stats, shown, invites, used] = await Promise.all([statsOf(env, account), listOf(env, account, list), invitesOf(env, account), allotmentUsed(env, account)]);
-  const left = used >= FREE_ALLOTMENT_BYTES ? 0n : FREE_ALLOTMENT_BYTES - used;
+  const [stats, shown, invites, left] = await Promise.all([statsOf(env, account), listOf(env, account, list), invitesOf(env, account), allotmentLeft(env, account)]);
   const credit = stats.creditedUploaded - stats.creditedDownloaded;
   const announce = `${origin}/${member.passkey}/announce`;
   const body = html`<h1>Your profile</h1>

@@ -9,7 +9,8 @@ import type { TorrentFile } from "../../../protocol/torrent.ts";
 import type { Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { notFound } from "../../errors.ts";
-import { torrentMarket, type TorrentMarket } from "../market.ts";
+import { accessRoute } from "../../env.ts";
+import { torrentEconomics, type TorrentEconomics } from "../../economics/torrent.ts";
 import { page, shortHex, when, type Html, type PageOptions } from "../layout.ts";
 import { flagTags } from "./index.ts";
 
@@ -18,17 +19,19 @@ type Who = Pick<PageOptions, "account" | "member" | "curator">;
 /** Files listed on the page; a torrent of thousands lists the first ones and says so. */
 const MAX_FILES_SHOWN = 500;
 
-const multiplier = (bps: bigint) => `${(Number(bps) / 10_000).toFixed(2)}×`;
+const multiplier = (bps: number) => `${(bps / 10_000).toFixed(2)}×`;
 
-function marketFacts(m: TorrentMarket): Html {
+// The figures are the worker's own (worker/economics/torrent.ts): the surge its shard last
+// stepped, prices under the access route in force, the last settlement's replicas and quote.
+function marketFacts(m: TorrentEconomics, route: string): Html {
   return html`<div class="stats" data-testid="market">
-<div><span class="label">Saturation</span><span class="value" data-testid="saturation">${m.saturationBps === null ? "—" : `${(Number(m.saturationBps) / 100).toFixed(0)}%`}</span><span class="sub">demand ÷ upload capacity, next 15 min</span></div>
-<div><span class="label">Surge</span><span class="value" data-testid="surge">${multiplier(m.surgeBps)}</span><span class="sub">0.5× idle … 4× saturated</span></div>
-<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(m.pricePerGBWei)}</span><span class="sub">${m.route}; your free allotment first</span></div>
+<div><span class="label">Saturation</span><span class="value" data-testid="saturation">${(m.saturationBps / 100).toFixed(0)}%</span><span class="sub">forecast demand ÷ upload capacity, next 15 min</span></div>
+<div><span class="label">Surge</span><span class="value" data-testid="surge">${multiplier(m.surgeBps)}</span><span class="sub">0.5× idle … 4× saturated, one step per 5 min</span></div>
+<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(BigInt(m.pricePerGBWei))}</span><span class="sub">${route}; your free allotment first</span></div>
 <div><span class="label">Upload reward</span><span class="value" data-testid="upload-multiplier">${multiplier(m.uploadRewardMultiplierBps)}</span><span class="sub">per paid byte you upload</span></div>
-<div><span class="label">Replicas</span><span class="value" data-testid="replicas">${m.provenReplicas}</span><span class="sub">proven last epoch; ${m.hostedReplicas} nodes report hosting</span></div>
-<div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(m.expectedRewardPerGBWei)}</span><span class="sub">per GB per epoch for one more replica (scarcity ${m.scarcityWeight}×)</span></div>
-<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${m.bountyWei === null ? "—" : formatVidya(m.bountyWei)}</span><span class="sub"><a href="/wallet#bounty">fund it</a></span></div>
+<div><span class="label">Replicas</span><span class="value" data-testid="replicas">${m.replicas}</span><span class="sub">counted in the last epoch (one per subnet)</span></div>
+<div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(BigInt(m.expectedRewardPerGBWei))}</span><span class="sub">per GB per epoch for one more replica</span></div>
+<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub"><a href="/wallet#bounty">fund it</a></span></div>
 </div>`;
 }
 
@@ -80,7 +83,7 @@ export async function torrentPage(env: Env, who: Who, infoHash: string, notice?:
   // Pending and rejected uploads are the uploader's and the curators' business only.
   if (!t || (t.status !== "approved" && !who.curator && t.uploadedBy !== who.account)) throw notFound("no such torrent");
   const files = JSON.parse(t.files) as TorrentFile[];
-  const market = await torrentMarket(env, infoHash);
+  const market = (await torrentEconomics(env, infoHash))!;
   const seeders = t.seeders ?? 0;
   const body = html`<h1>${t.name} ${flagTags({ ...t, seeders })}</h1>
 ${t.status !== "approved" ? html`<p class="notice" data-testid="moderation-status">This upload is <strong>${t.status}</strong>${t.status === "pending" ? " until a curator approves it; until then its announces are told to retry in a minute" : ""}.</p>` : ""}
@@ -111,7 +114,7 @@ ${t.description ? html`<p class="description">${t.description}</p>` : ""}
 <p class="muted">As the swarm's shard last wrote it${t.swarmAt ? html` (${when(t.swarmAt)})` : ""}; clients announce every half hour.</p>
 
 <h2>Market</h2>
-${marketFacts(market)}
+${marketFacts(market, accessRoute(env))}
 
 <h2>Files</h2>
 ${filesTable(files)}

@@ -1,0 +1,114 @@
+// The close that posts on-chain (worker/epoch/close.ts with a chain): a real anvil with the
+// contracts deployed (global setup), a member's Escrow deposit charged past the free
+// allotment, a hosting bounty drawn for the torrent's proven host, and EpochRewards accepting
+// the earned, slashed and spent roots, the total and the draws that settleEpoch computed.
+
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, vidyaTokenAbi } from "../../contracts/abi.ts";
+import { settleEpoch } from "../../protocol/economics/settle.ts";
+import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
+import { bountyDrawOf } from "../../protocol/economics/bounties.ts";
+import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
+import { BYTES_PER_GB, DOWNLOAD_PRICE_PER_GB, EMISSION_PER_EPOCH, ONE_TOKEN, UPLOAD_PRICE_SHARE_BPS } from "../../protocol/params.ts";
+import type { Env } from "../../worker/env.ts";
+import { closeEpoch } from "../../worker/epoch/close.ts";
+import { db, schema } from "../../worker/db/client.ts";
+import { transcriptRow } from "../../worker/challenge/round.ts";
+import { fixture } from "./support/fixture.ts";
+import { madeTranscript } from "./support/transcripts.ts";
+import { addMember, announce, call, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
+
+const c = inject("chain");
+const a = c.addresses as { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
+const vidya = defineChain({ id: c.chainId, name: "anvil", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [c.rpcUrl] } } });
+const pub = createPublicClient({ chain: vidya, transport: http(c.rpcUrl) });
+const deployer = createWalletClient({ account: privateKeyToAccount(c.deployerKey as Hex), chain: vidya, transport: http(c.rpcUrl) });
+/** The worker as deployed with a chain: every contract address, the poster's key. */
+const chainEnv: Env = {
+  ...(env as unknown as Env),
+  CHAIN_RPC_URL: c.rpcUrl,
+  CHAIN_ID: String(c.chainId),
+  TOKEN_ADDRESS: a.token,
+  STAKING_ADDRESS: a.staking,
+  EPOCH_REWARDS_ADDRESS: a.epochRewards,
+  BOUNTIES_ADDRESS: a.bounties,
+  ESCROW_ADDRESS: a.escrow,
+  CHAIN_PRIVATE_KEY: c.posterKey,
+};
+
+async function send(hash: Promise<Hex>) {
+  const r = await pub.waitForTransactionReceipt({ hash: await hash, pollingInterval: 100 });
+  expect(r.status).toBe("success");
+}
+
+const GB = 1_000_000_000;
+const node = "0x00000000000000000000000000000000000c00aa";
+const payer = privateKeyToAccount("0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba");
+const uploader = "0x00000000000000000000000000000000000c0002";
+const t = fixture(80_000, 8001, "paid.bin");
+const BOUNTY = 500n * ONE_TOKEN;
+const DEPOSIT = 10n * ONE_TOKEN;
+
+describe("an epoch closed on-chain with paid downloads and a bounty", () => {
+  const pk: Record<string, string> = {};
+  beforeAll(async () => {
+    expect((await uploadTorrent(t)).status).toBe(201);
+    pk.payer = await addMember(payer.address);
+    pk.uploader = await addMember(uploader);
+    // The payer's deposit in Escrow, and a bounty on the torrent, both from genesis tokens.
+    await pub.request({ method: "anvil_setBalance" as never, params: [payer.address, "0x56bc75e2d63100000"] as never });
+    await send(deployer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "transfer", args: [payer.address, DEPOSIT] }));
+    const asPayer = createWalletClient({ account: payer, chain: vidya, transport: http(c.rpcUrl) });
+    await send(asPayer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "approve", args: [a.escrow, DEPOSIT] }));
+    await send(asPayer.writeContract({ address: a.escrow, abi: escrowAbi, functionName: "deposit", args: [DEPOSIT] }));
+    await send(deployer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "approve", args: [a.bounties, BOUNTY] }));
+    await send(deployer.writeContract({ address: a.bounties, abi: hostingBountiesAbi, functionName: "fund", args: [`0x${t.infoHash}`, BOUNTY] }));
+  });
+
+  it("charges the deposit past the allotment, pays the uploader within the price cap and the host its bounty share, and posts what settleEpoch computed", async () => {
+    // 11 GB downloaded: 10 GB free, 1 GB paid from the deposit. The uploader reports 11 GB sent.
+    await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u"), left: 0, event: "started", ip: "10.90.0.1" });
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p"), left: 80_000, event: "started", ip: "10.90.0.2" });
+    await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u"), left: 0, uploaded: 11 * GB, ip: "10.90.0.1" });
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p"), left: 0, downloaded: 11 * GB, event: "completed", ip: "10.90.0.2" });
+    await flushShard(t.infoHash);
+    await db(env.DB).insert(schema.challenges).values(transcriptRow(madeTranscript(1, node, t.infoHash, "pass", { host: "10.91.0.1" })));
+
+    const closed = await closeEpoch(chainEnv);
+    expect(closed.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+
+    // What the chain holds is what the worker published.
+    const onChain = (await pub.readContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "rootOf", args: [1n] })) as { earnedRoot: Hex; slashedRoot: Hex; spentRoot: Hex; inputsHash: Hex; totalEarned: bigint };
+    expect(onChain).toMatchObject({ earnedRoot: closed.root, slashedRoot: closed.slashedRoot, spentRoot: closed.spentRoot, inputsHash: closed.inputsHash, totalEarned: BigInt(closed.totalEarned) });
+
+    // Re-running settleEpoch on the published inputs gives the posted leaves.
+    const { inputsHash: _, ...p } = (await (await call("/api/epochs/1/inputs")).json()) as Record<string, unknown>;
+    const s = settleEpoch(settleInputsOf(p as unknown as PublishedSettleInputs));
+    expect(buildRewardTree(1, s.leaves).root).toBe(closed.root);
+    expect(buildRewardTree(1, s.spentLeaves).root).toBe(closed.spentRoot);
+
+    // The payer paid for 1 GB at 1× surge (no window closed yet), and is not slowed.
+    const price = DOWNLOAD_PRICE_PER_GB;
+    expect(s.spentLeaves).toEqual([{ account: payer.address.toLowerCase(), cumulative: price }]);
+    const spent = (await (await call("/api/epochs/1/spent")).json()) as { leaves: { account: string; cumulative: string }[] };
+    expect(spent.leaves).toEqual([{ account: payer.address.toLowerCase(), cumulative: price.toString() }]);
+    expect((await db(env.DB).select({ slowed: schema.members.slowed }).from(schema.members).where(eq(schema.members.account, payer.address.toLowerCase())).get())!.slowed).toBe(false);
+    // The uploader is credited the paid GB only and earns at most 80% of what it was paid.
+    const up = s.earned.get(uploader)!;
+    expect(up).toBe((BigInt(GB) * price * UPLOAD_PRICE_SHARE_BPS) / (BYTES_PER_GB * 10_000n));
+
+    // The bounty: this epoch's draw went to the one proven host, and left the contract.
+    const draw = bountyDrawOf(BOUNTY);
+    expect(s.bountyDraws).toEqual([{ infoHash: t.infoHash, amount: draw }]);
+    expect(await pub.readContract({ address: a.bounties, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${t.infoHash}`] })).toBe(BOUNTY - draw);
+    // Conservation: Σ earned = emission − unspent + bounty draws.
+    const paid = [...s.earned.values()].reduce((x, y) => x + y, 0n);
+    expect(paid).toBe(EMISSION_PER_EPOCH - s.pools.unspent + draw);
+    expect(s.earned.get(node)).toBe(paid - up);
+    expect(BigInt(closed.totalEarned)).toBe(paid);
+  });
+});
