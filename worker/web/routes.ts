@@ -72,7 +72,7 @@ const DONE: Record<string, NonNullable<PageOptions["notice"]>> = {
   invite: { kind: "ok", text: "Invite made: send its code or link to the person you invite." },
   joined: { kind: "ok", text: "Welcome: you are a member. Your passkey is below." },
 };
-const done = (key: string | undefined) => (key ? DONE[key] : undefined);
+const done = (key: string | undefined) => (key && Object.hasOwn(DONE, key) ? DONE[key] : undefined);
 
 site.get("/", async (c) => c.html(await indexPage(c.env, await visitor(c), parseFilters(c.req.query()))));
 
