@@ -116,9 +116,12 @@ const READ = ["info_hash", "peer_id", "port", "uploaded", "downloaded", "left", 
 type ReadName = (typeof READ)[number];
 const READ_INDEX = new Map<string, number>(READ.map((n, i) => [n, i]));
 
-/** The raw (still escaped) first value of each parameter we read, by READ index. */
-function scan(raw: string, wanted: Set<ReadName> | undefined): (string | undefined)[] {
-  const found: (string | undefined)[] = new Array(READ.length);
+/**
+ * Calls `visit` with each `name=value` pair of a raw query, in order: the name decoded
+ * (undefined when its escapes are malformed) and where the still-escaped value lies in `raw`.
+ * Empty pairs (`&&`) are skipped; a pair without `=` has an empty value.
+ */
+function forEachParam(raw: string, visit: (name: string | undefined, valueStart: number, valueEnd: number) => void): void {
   const n = raw.length;
   let start = 0;
   while (start <= n) {
@@ -129,12 +132,20 @@ function scan(raw: string, wanted: Set<ReadName> | undefined): (string | undefin
       if (eq < 0 || eq > end) eq = end;
       let name: string | undefined = raw.slice(start, eq);
       if (name.includes("%")) name = decodeComponent(name);
-      const k = name === undefined ? undefined : READ_INDEX.get(name);
-      // A repeated parameter counts once, as sent first.
-      if (k !== undefined && found[k] === undefined && (!wanted || wanted.has(READ[k]!))) found[k] = eq < end ? raw.slice(eq + 1, end) : "";
+      visit(name, eq < end ? eq + 1 : end, end);
     }
     start = end + 1;
   }
+}
+
+/** The raw (still escaped) first value of each parameter we read, by READ index. */
+function scan(raw: string, wanted: Set<ReadName> | undefined): (string | undefined)[] {
+  const found: (string | undefined)[] = new Array(READ.length);
+  forEachParam(raw, (name, from, to) => {
+    const k = name === undefined ? undefined : READ_INDEX.get(name);
+    // A repeated parameter counts once, as sent first.
+    if (k !== undefined && found[k] === undefined && (!wanted || wanted.has(READ[k]!))) found[k] = raw.slice(from, to);
+  });
   return found;
 }
 
@@ -224,24 +235,12 @@ export function parseAnnounce(raw: string): AnnounceQuery {
 /** Every info_hash of a scrape (BEP 48), each exactly 20 bytes, as binary strings. */
 export function parseScrape(raw: string): string[] {
   const hashes: string[] = [];
-  const n = raw.length;
-  let start = 0;
-  while (start <= n) {
-    let end = raw.indexOf("&", start);
-    if (end < 0) end = n;
-    if (end > start) {
-      let eq = raw.indexOf("=", start);
-      if (eq < 0 || eq > end) eq = end;
-      let name: string | undefined = raw.slice(start, eq);
-      if (name.includes("%")) name = decodeComponent(name);
-      if (name === "info_hash") {
-        const d = decodeComponent(raw, eq < end ? eq + 1 : end, end);
-        if (d === undefined) throw new QueryError("malformed percent-escape in info_hash");
-        if (d.length !== 20) throw new QueryError(`invalid info_hash: expected 20 bytes, got ${d.length}`);
-        hashes.push(d);
-      }
-    }
-    start = end + 1;
-  }
+  forEachParam(raw, (name, from, to) => {
+    if (name !== "info_hash") return;
+    const d = decodeComponent(raw, from, to);
+    if (d === undefined) throw new QueryError("malformed percent-escape in info_hash");
+    if (d.length !== 20) throw new QueryError(`invalid info_hash: expected 20 bytes, got ${d.length}`);
+    hashes.push(d);
+  });
   return hashes;
 }
