@@ -202,6 +202,35 @@ function surgeFromJson(json: string): SurgeState {
 const blob = (s: string | undefined): ArrayBuffer | null => (s ? (binaryToBytes(s).buffer as ArrayBuffer) : null);
 const unblob = (b: ArrayBuffer | null): string | undefined => (b ? bytesToBinary(new Uint8Array(b)) : undefined);
 
+/**
+ * A session's first sighting, over HTTP or the WebSocket tracker: its counters are only the
+ * baseline (nothing credited). A WebSocket peer's socket is its endpoint, seen now.
+ */
+function newSession(s: Swarm, key: string, member: number, peerId: string, c: { left: number; up: number; down: number }, now: number, o: { newcomer: boolean; paused: boolean; ws: boolean }): Peer {
+  return {
+    key,
+    ih: s.ih,
+    member,
+    peerId,
+    v4: undefined,
+    v6: undefined,
+    v4Seen: o.ws ? now : 0,
+    v6Seen: 0,
+    left: c.left,
+    uploaded: c.up,
+    downloaded: c.down,
+    session: now,
+    lastCredit: now,
+    kind: kindOf(c.left, o.paused),
+    at: 0,
+    // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
+    free: o.newcomer && c.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
+    gone: false,
+    ws: o.ws,
+    acc: undefined,
+  };
+}
+
 function newAcc(now: number): Acc {
   return { up: 0, down: 0, cup: 0, cdown: 0, seed: 0, announces: 0, last: now, completedAt: 0 };
 }
@@ -449,28 +478,7 @@ export class SwarmShard extends DurableObject<Env> {
         return { ok: false, code: "too_many_peers" };
       }
       // A first sighting credits zero: its counters are the session's baseline.
-      p = {
-        key,
-        ih: s.ih,
-        member,
-        peerId: a.pid,
-        v4: undefined,
-        v6: undefined,
-        v4Seen: 0,
-        v6Seen: 0,
-        left: a.left,
-        uploaded: a.up,
-        downloaded: a.down,
-        session: now,
-        lastCredit: now,
-        kind: kindOf(a.left, a.ev === EV_PAUSED),
-        at: 0,
-        // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
-        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
-        gone: false,
-        ws: false,
-        acc: undefined,
-      };
+      p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: a.ev === EV_PAUSED, ws: false });
       s.add(p);
       this.count("sessions_started");
       if (a.ev === EV_COMPLETED && a.left === 0) this.snatch(s, p, now);
@@ -562,27 +570,7 @@ export class SwarmShard extends DurableObject<Env> {
     let p = s.ws.get(key);
     if (!p) {
       if (a.ev === EV_STOPPED) return { ok: true };
-      p = {
-        key,
-        ih: s.ih,
-        member,
-        peerId: a.pid,
-        v4: undefined,
-        v6: undefined,
-        v4Seen: now,
-        v6Seen: 0,
-        left: a.left,
-        uploaded: a.up,
-        downloaded: a.down,
-        session: now,
-        lastCredit: now,
-        kind: kindOf(a.left, false),
-        at: 0,
-        free: newcomer && a.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
-        gone: false,
-        ws: true,
-        acc: undefined,
-      };
+      p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: false, ws: true });
       s.ws.set(key, p);
       this.addCredit(p, s, undefined, now);
     } else {
