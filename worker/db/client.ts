@@ -8,3 +8,10 @@ export function db(d1: D1Database) {
 }
 
 export { schema };
+
+/** Rows read for these keys, 90 at a time (D1 binds at most 100 parameters). */
+export async function inChunks<T>(keys: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 90) out.push(...(await read(keys.slice(i, i + 90))));
+  return out;
+}

@@ -7,7 +7,7 @@
 // inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
 // transaction. Everything here is recomputable from the published inputs and leaves.
 
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
@@ -18,7 +18,8 @@ import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../
 import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
 import { accessRoute, type Env } from "../env.ts";
-import { db, schema, type Db } from "../db/client.ts";
+import { db, inChunks, schema, type Db } from "../db/client.ts";
+import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError } from "../errors.ts";
 import { bountiesOf, chainConfigured, chargeableDeposits, lastPostedEpoch, postRoot } from "../chain/client.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
@@ -70,13 +71,6 @@ export function rootOf(epoch: number, leaves: RewardLeaf[]): Hex {
 
 const toLeaves = (rows: { account: string; cumulative: string }[]): RewardLeaf[] => rows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
 
-/** Rows of `table` for these keys, 90 at a time (D1 binds at most 100 parameters). */
-async function inChunks<T>(keys: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < keys.length; i += 90) out.push(...(await read(keys.slice(i, i + 90))));
-  return out;
-}
-
 /** What the allotment decided for one member at this close (published with the inputs). */
 export interface AllotmentOutcome {
   member: string;
@@ -103,11 +97,7 @@ async function transfersOf(env: Env, d: Db, rows: LedgerRow[], day: number): Pro
   // Members slowed before, who downloaded nothing since, are looked at again: their window may have rolled on.
   const slowedBefore = (await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.slowed, true))).map((m) => m.account);
   const members = [...new Set([...byMember.keys(), ...slowedBefore])].sort();
-  const used = await inChunks(members, (part) =>
-    d.select().from(schema.allotments).where(and(inArray(schema.allotments.member, part), lt(schema.allotments.day, day + 1))),
-  );
-  const state = new Map<string, AllotmentState>(members.map((m) => [m, { days: [] }]));
-  for (const u of used) state.get(u.member)!.days.push({ day: u.day, bytes: BigInt(u.bytes) });
+  const state = await allotmentStates(d, members, day);
   // Only members past their allotment need the chain: does a deposit pay for the rest?
   const past = members.filter((m) => {
     let bytes = 0n;

@@ -6,6 +6,7 @@ import { html, raw } from "hono/html";
 import { formatBytes } from "../../../protocol/format.ts";
 import { FREE_ALLOTMENT_BYTES, FREE_ALLOTMENT_DAYS } from "../../../protocol/params.ts";
 import { dayOf, freeRemaining } from "../../../protocol/economics/allotment.ts";
+import { allotmentStates } from "../../economics/allotment.ts";
 import type { Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { eq } from "drizzle-orm";
@@ -22,11 +23,12 @@ type Who = Pick<PageOptions, "account" | "member" | "curator">;
  * counts as open), which its close will split.
  */
 export async function allotmentLeft(env: Env, account: string, now = Date.now()): Promise<bigint> {
-  const [days, open] = await Promise.all([
-    db(env.DB).select({ day: schema.allotments.day, bytes: schema.allotments.bytes }).from(schema.allotments).where(eq(schema.allotments.member, account)).all(),
+  const today = dayOf(Math.floor(now / 1000));
+  const [states, open] = await Promise.all([
+    allotmentStates(db(env.DB), [account], today),
     env.DB.prepare("SELECT coalesce(sum(credited_downloaded), 0) AS used FROM ledger WHERE member = ?1 AND epoch > (SELECT coalesce(max(epoch), 0) FROM epochs)").bind(account).first<{ used: number }>(),
   ]);
-  const closed = freeRemaining({ days: days.map((d) => ({ day: d.day, bytes: BigInt(d.bytes) })) }, dayOf(Math.floor(now / 1000)));
+  const closed = freeRemaining(states.get(account)!, today);
   const pending = BigInt(open?.used ?? 0);
   return pending >= closed ? 0n : closed - pending;
 }
