@@ -9,17 +9,12 @@ import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
-import { memberByPasskey } from "./lookup.ts";
+import { requirePasskey } from "./lookup.ts";
 
 function inviteCode(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function member(env: Env, passkey: string): Promise<string> {
-  const account = await memberByPasskey(env.DB, passkey);
-  if (!account) throw new HttpError(403, "unknown_passkey", "unknown passkey");
-  return account;
-}
 
 export interface InviteTreeNode {
   account: string;
@@ -81,10 +76,10 @@ export async function invitesOf(env: Env, account: string) {
 }
 
 /** POST /:passkey/invites: a member makes an invite → { invite, remaining }. */
-invitesApi.post("/:passkey/invites", async (c) => c.json(await createInvite(c.env, await member(c.env, c.req.param("passkey"))), 201));
+invitesApi.post("/:passkey/invites", async (c) => c.json(await createInvite(c.env, await requirePasskey(c.env.DB, c.req.param("passkey"))), 201));
 
 /** GET /:passkey/invites: the member's invites and the members they brought. */
-invitesApi.get("/:passkey/invites", async (c) => c.json(await invitesOf(c.env, await member(c.env, c.req.param("passkey")))));
+invitesApi.get("/:passkey/invites", async (c) => c.json(await invitesOf(c.env, await requirePasskey(c.env.DB, c.req.param("passkey")))));
 
 export const invitesAdmin = new Hono<{ Bindings: Env }>();
 invitesAdmin.use("*", requireAdmin);

@@ -7,6 +7,7 @@
 
 import { eq, inArray } from "drizzle-orm";
 import { db, schema } from "../db/client.ts";
+import { HttpError } from "../errors.ts";
 import { DOUBLE_UPLOAD, FREELEECH, NEUTRAL } from "../announce/rules.ts";
 
 const TTL_MS = 60_000;
@@ -52,6 +53,13 @@ export async function memberRecord(d1: D1Database, passkey: string, now = Date.n
 
 export async function memberByPasskey(d1: D1Database, passkey: string, now = Date.now()): Promise<string | undefined> {
   return (await memberRecord(d1, passkey, now))?.account;
+}
+
+/** The member a passkey route is for, or the JSON API's 403: every `/:passkey/…` route but the tracker's. */
+export async function requirePasskey(d1: D1Database, passkey: string): Promise<string> {
+  const account = await memberByPasskey(d1, passkey);
+  if (!account) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  return account;
 }
 
 /** This isolate forgets a passkey (reset) or a member's cached record (slowed changed). */

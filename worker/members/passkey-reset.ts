@@ -13,7 +13,7 @@ import { requireAdmin } from "../admin.ts";
 import { shardStub } from "../announce/routes.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { WS_SHARDS, passkeyHash, wsShardName } from "../ws/swarm.ts";
-import { forgetPasskey, memberByPasskey } from "./lookup.ts";
+import { forgetPasskey, requirePasskey } from "./lookup.ts";
 import { newPasskey } from "./passkey.ts";
 
 /** Gives `account` a new passkey and revokes `old` everywhere; returns the new one. */
@@ -40,8 +40,7 @@ export const passkeyApi = new Hono<{ Bindings: Env }>();
 /** POST /:passkey/passkey: the member resets their own passkey → { account, passkey }. */
 passkeyApi.post("/:passkey/passkey", async (c) => {
   const old = c.req.param("passkey");
-  const account = await memberByPasskey(c.env.DB, old);
-  if (!account) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  const account = await requirePasskey(c.env.DB, old);
   return c.json({ account, passkey: await resetPasskey(c.env, account, old) });
 });
 

@@ -14,7 +14,7 @@ import { HttpError } from "../errors.ts";
 import { clientTag } from "../announce/clients.ts";
 import { shardStub } from "../announce/routes.ts";
 import { PEER_TTL_MS, shardOf, type MemberSession } from "../swarm/shard.ts";
-import { memberByPasskey } from "./lookup.ts";
+import { requirePasskey } from "./lookup.ts";
 
 /** A page of torrents, most recent first; the totals cover every torrent. */
 const PAGE = 500;
@@ -43,11 +43,6 @@ export interface TorrentStats {
   left: number | null;
 }
 
-async function account(env: Env, passkey: string): Promise<string> {
-  const a = await memberByPasskey(env.DB, passkey);
-  if (!a) throw new HttpError(403, "unknown_passkey", "unknown passkey");
-  return a;
-}
 
 /** Live sessions of `account` in these swarms, asking each shard once. */
 async function liveSessions(env: Env, account: string, infoHashes: string[]): Promise<Map<string, MemberSession[]>> {
@@ -128,7 +123,7 @@ export async function statsOf(env: Env, member: string) {
   };
 }
 
-memberStats.get("/:passkey/stats", async (c) => c.json(await statsOf(c.env, await account(c.env, c.req.param("passkey")))));
+memberStats.get("/:passkey/stats", async (c) => c.json(await statsOf(c.env, await requirePasskey(c.env.DB, c.req.param("passkey")))));
 
 export const LISTS = ["snatched", "seeding", "leeching"] as const;
 export type ListName = (typeof LISTS)[number];
@@ -140,7 +135,7 @@ export type ListName = (typeof LISTS)[number];
 memberStats.get("/:passkey/torrents/:list", async (c) => {
   const list = c.req.param("list") as ListName;
   if (!LISTS.includes(list)) throw new HttpError(404, "not_found", "lists are snatched, seeding and leeching");
-  const member = await account(c.env, c.req.param("passkey"));
+  const member = await requirePasskey(c.env.DB, c.req.param("passkey"));
   const page = Math.max(0, Math.floor(Number(c.req.query("page") ?? 0)) || 0);
   return c.json(await listOf(c.env, member, list, page));
 });

@@ -16,7 +16,7 @@ import { requireAdmin } from "../admin.ts";
 import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
 import { CATEGORIES, isCategory, type Category } from "./categories.ts";
 import { PAGE_SIZE, parseFilters, searchTorrents } from "./search.ts";
-import { forgetTorrent, memberByPasskey } from "../members/lookup.ts";
+import { forgetTorrent, requirePasskey } from "../members/lookup.ts";
 import { shardStub } from "../announce/routes.ts";
 import { shardOf } from "../swarm/shard.ts";
 
@@ -223,16 +223,14 @@ export const torrentDownload = new Hono<{ Bindings: Env }>();
 
 torrentDownload.get("/:passkey/torrent/:infoHash", async (c) => {
   const passkey = c.req.param("passkey");
-  const member = await memberByPasskey(c.env.DB, passkey);
-  if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  const member = await requirePasskey(c.env.DB, passkey);
   const infoHash = infoHashParam(c.req.param("infoHash").replace(/\.torrent$/i, ""));
   return memberTorrentFile(c.env, member, passkey, infoHash, new URL(c.req.url).origin);
 });
 
 /** POST /:passkey/upload[?storageRoot=…&category=…&description=…]: a member's .torrent (raw body), pending until a curator approves it. */
 torrentDownload.post("/:passkey/upload", async (c) => {
-  const member = await memberByPasskey(c.env.DB, c.req.param("passkey"));
-  if (!member) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  const member = await requirePasskey(c.env.DB, c.req.param("passkey"));
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   return c.json(await addTorrent(c.env, bytes, uploadDetails(c.req.query()), { status: "pending", uploadedBy: member }), 201);
 });
