@@ -5,7 +5,7 @@
 // apply when they credit; the hot list shows what needs seeders.
 
 import { Hono } from "hono";
-import { and, asc, desc, eq, lt, or, sql, isNull } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { BencodeError } from "../../protocol/bencode.ts";
 import { isInfoHashHex } from "../../protocol/hex.ts";
 import { parseTorrent, withAnnounce, type TorrentFile, type TorrentFileV2 } from "../../protocol/torrent.ts";
@@ -15,7 +15,7 @@ import { HttpError, badRequest, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
 import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
 import { CATEGORIES, isCategory, type Category } from "./categories.ts";
-import { PAGE_SIZE, parseFilters, searchTorrents } from "./search.ts";
+import { PAGE_SIZE, needsSeeders, parseFilters, searchTorrents } from "./search.ts";
 import { forgetTorrent, requirePasskey } from "../members/lookup.ts";
 import { shardStub } from "../announce/routes.ts";
 import { shardOf } from "../swarm/shard.ts";
@@ -167,7 +167,7 @@ torrentsApi.get("/", async (c) => {
  */
 torrentsApi.get("/hot", async (c) => {
   const rows = await listed(c.env.DB)
-    .where(and(eq(schema.torrents.status, "approved"), or(isNull(schema.swarms.seeders), lt(schema.swarms.seeders, HOT_MAX_SEEDERS))))
+    .where(and(eq(schema.torrents.status, "approved"), needsSeeders))
     .orderBy(desc(sql`coalesce(${schema.swarms.leechers}, 0)`), desc(sql`coalesce(${schema.swarms.snatches}, 0)`), asc(sql`coalesce(${schema.swarms.seeders}, 0)`))
     .limit(200);
   return c.json({ maxSeeders: HOT_MAX_SEEDERS, torrents: rows.map(torrentJson) });

@@ -100,6 +100,9 @@ export function filtersQuery(f: TorrentFilters, change: Partial<TorrentFilters> 
   return s ? `?${s}` : "";
 }
 
+/** A torrent on the hot list: fewer than HOT_MAX_SEEDERS seeders (none flushed yet counts as none). Joined with `swarms`. */
+export const needsSeeders = or(isNull(schema.swarms.seeders), lt(schema.swarms.seeders, HOT_MAX_SEEDERS))!;
+
 const seeders = sql<number>`coalesce(${schema.swarms.seeders}, 0)`;
 const leechers = sql<number>`coalesce(${schema.swarms.leechers}, 0)`;
 const snatches = sql<number>`coalesce(${schema.swarms.snatches}, 0)`;
@@ -140,7 +143,7 @@ export async function searchTorrents(d1: D1Database, f: TorrentFilters): Promise
   if (f.minBytes !== null) where.push(gte(t.length, f.minBytes));
   if (f.maxBytes !== null) where.push(lte(t.length, f.maxBytes));
   if (f.minSeeders !== null) where.push(gte(seeders, f.minSeeders));
-  if (f.hot) where.push(or(isNull(schema.swarms.seeders), lt(schema.swarms.seeders, HOT_MAX_SEEDERS))!);
+  if (f.hot) where.push(needsSeeders);
   if (f.freeleech) where.push(eq(t.freeleech, true));
   const cond = and(...where);
   const d = db(d1);
