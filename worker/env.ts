@@ -36,8 +36,6 @@ export interface Env {
   /** The access route (protocol/economics/access.ts): "fixed-gate" (default) or "dynamic-gate". */
   ACCESS_ROUTE?: string;
   EPOCH_SECONDS?: string;
-  /** Days a new member counts as a newcomer (worker/announce/rules.ts); "0" turns the hot-list rule off. */
-  NEWCOMER_DAYS?: string;
   /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
   CHALLENGE_ROUNDS?: string;
   /** Retries of a challenge that did not pass before it counts (default CHALLENGE_RETRIES). */

@@ -21,8 +21,6 @@ export interface NetworkOptions {
   /** For each node, the names of the sample torrents it hosts. */
   nodes: string[][];
   disputeDelaySeconds?: number;
-  /** Extra worker vars (wrangler.jsonc names). */
-  vars?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -86,7 +84,7 @@ export class LocalNetwork {
   }
 
   private async startEdge(): Promise<void> {
-    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain, vars: this.opts.vars });
+    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain });
     this.trackerUrl = this.edge.url;
     this.adminToken = this.edge.adminToken;
   }

@@ -104,10 +104,7 @@ describe("real BitTorrent clients through our tracker", () => {
   beforeAll(async () => {
     const missing = missingClients();
     if (missing.length) throw new Error(`not on PATH: ${missing.join(", ")}; install Debian's transmission-daemon, aria2, qbittorrent-nox and rtorrent (see .ci/run)`);
-    // The members here joined a moment ago; the newcomers' free downloads of hot torrents
-    // (tested in test/worker/) would make their charges depend on who else was in the swarm
-    // at each hop's first announce, so the rule is off and every byte is charged or freeleech.
-    net = await LocalNetwork.start({ dir: RUN_DIR, datasetDir: join(ROOT, ".vidya", "dataset"), nodes: [], vars: { NEWCOMER_DAYS: "0" } });
+    net = await LocalNetwork.start({ dir: RUN_DIR, datasetDir: join(ROOT, ".vidya", "dataset"), nodes: [] });
     clients = new ProcessGroup(join(RUN_DIR, "logs", "clients"));
     torrent = net.dataset.find((d) => d.name === TORRENT)!;
     for (const name of ["transmission", "aria2", "qbittorrent", "rtorrent"]) {

@@ -34,12 +34,6 @@ export const MAX_PEERS_PER_MEMBER_TORRENT = 3;
 /** Members who joined less than this long ago are newcomers (the hot-list rule below). */
 export const NEWCOMER_MS = 14 * 24 * 3_600_000;
 
-/** The newcomer period in force: the worker var NEWCOMER_DAYS when set ("0" turns the rule off), else NEWCOMER_MS. */
-export function newcomerMs(days: string | undefined): number {
-  const d = days === undefined || days === "" ? NaN : Number(days);
-  return Number.isFinite(d) && d >= 0 ? d * 86_400_000 : NEWCOMER_MS;
-}
-
 /**
  * A swarm with fewer seeds than this needs seeders: it is on the hot list. When such a swarm
  * also has others waiting to download it, a newcomer's session that starts leeching it

@@ -13,7 +13,7 @@ import { EMPTY_FORECAST, forecast, observeWindow, saturationBps, type ForecastSt
 import { NEUTRAL_SURGE_BPS, nextSurgeBps } from "../../protocol/economics/surge.ts";
 import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
-import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, newcomerMs, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
+import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER_MS, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
@@ -460,7 +460,7 @@ export class SwarmShard extends DurableObject<Env> {
       return { ok: false, code: "client_not_allowed" };
     }
     const tf = r.t.flags;
-    const newcomer = now - r.m.createdAt < newcomerMs(this.env.NEWCOMER_DAYS);
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
     if (r.m.slowed) a.nw = Math.min(a.nw, SLOWED_NUMWANT);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
@@ -562,7 +562,7 @@ export class SwarmShard extends DurableObject<Env> {
     const r = await this.resolve(a.pk, a.ih);
     if (typeof r === "string") return { ok: false, code: r };
     const tf = r.t.flags;
-    const newcomer = now - r.m.createdAt < newcomerMs(this.env.NEWCOMER_DAYS);
+    const newcomer = now - r.m.createdAt < NEWCOMER_MS;
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(r.m.account);
