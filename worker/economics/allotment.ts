@@ -1,10 +1,11 @@
 // Members' free-allotment state as the epoch closes recorded it (the `allotments` table: free
 // bytes per UTC day, protocol/economics/allotment.ts). Read by the close, which extends it,
-// and by the site's profile, which shows what is left.
+// and by the site's profile, which shows what is left (allotmentLeft).
 
 import { and, inArray, lt } from "drizzle-orm";
-import type { AllotmentState } from "../../protocol/economics/allotment.ts";
-import { inChunks, schema, type Db } from "../db/client.ts";
+import { dayOf, freeRemaining, type AllotmentState } from "../../protocol/economics/allotment.ts";
+import type { Env } from "../env.ts";
+import { db, inChunks, schema, type Db } from "../db/client.ts";
 
 /** Each member's state up to `day` (days after it are ignored); a member with no rows has used nothing. */
 export async function allotmentStates(d: Db, members: string[], day: number): Promise<Map<string, AllotmentState>> {
@@ -14,4 +15,21 @@ export async function allotmentStates(d: Db, members: string[], day: number): Pr
   const state = new Map<string, AllotmentState>(members.map((m) => [m, { days: [] }]));
   for (const u of used) state.get(u.member)!.days.push({ day: u.day, bytes: BigInt(u.bytes) });
   return state;
+}
+
+/**
+ * Free allotment left: what the epoch closes recorded as free per UTC day (the `allotments`
+ * table, protocol/economics/allotment.ts), less what the open epoch has downloaded so far
+ * (credited: freeleech and neutral torrents count nothing; a sealed epoch not yet closed
+ * counts as open), which its close will split.
+ */
+export async function allotmentLeft(env: Env, account: string, now = Date.now()): Promise<bigint> {
+  const today = dayOf(Math.floor(now / 1000));
+  const [states, open] = await Promise.all([
+    allotmentStates(db(env.DB), [account], today),
+    env.DB.prepare("SELECT coalesce(sum(credited_downloaded), 0) AS used FROM ledger WHERE member = ?1 AND epoch > (SELECT coalesce(max(epoch), 0) FROM epochs)").bind(account).first<{ used: number }>(),
+  ]);
+  const closed = freeRemaining(states.get(account)!, today);
+  const pending = BigInt(open?.used ?? 0);
+  return pending >= closed ? 0n : closed - pending;
 }

@@ -5,8 +5,7 @@
 import { html, raw } from "hono/html";
 import { formatBytes } from "../../../protocol/format.ts";
 import { FREE_ALLOTMENT_BYTES, FREE_ALLOTMENT_DAYS } from "../../../protocol/params.ts";
-import { dayOf, freeRemaining } from "../../../protocol/economics/allotment.ts";
-import { allotmentStates } from "../../economics/allotment.ts";
+import { allotmentLeft } from "../../economics/allotment.ts";
 import type { Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { eq } from "drizzle-orm";
@@ -15,23 +14,6 @@ import { invitesOf, type InviteTreeNode } from "../../members/invites.ts";
 import { page, shortHex, when, type Html, type PageOptions } from "../layout.ts";
 
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
-
-/**
- * Free allotment left: what the epoch closes recorded as free per UTC day (the `allotments`
- * table, protocol/economics/allotment.ts), less what the open epoch has downloaded so far
- * (credited: freeleech and neutral torrents count nothing; a sealed epoch not yet closed
- * counts as open), which its close will split.
- */
-export async function allotmentLeft(env: Env, account: string, now = Date.now()): Promise<bigint> {
-  const today = dayOf(Math.floor(now / 1000));
-  const [states, open] = await Promise.all([
-    allotmentStates(db(env.DB), [account], today),
-    env.DB.prepare("SELECT coalesce(sum(credited_downloaded), 0) AS used FROM ledger WHERE member = ?1 AND epoch > (SELECT coalesce(max(epoch), 0) FROM epochs)").bind(account).first<{ used: number }>(),
-  ]);
-  const closed = freeRemaining(states.get(account)!, today);
-  const pending = BigInt(open?.used ?? 0);
-  return pending >= closed ? 0n : closed - pending;
-}
 
 function duration(seconds: number): string {
   if (seconds < 3_600) return `${Math.round(seconds / 60)} min`;
