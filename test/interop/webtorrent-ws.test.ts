@@ -85,6 +85,15 @@ async function wsAnnounceOf(net: LocalNetwork, member: Member): Promise<string> 
   return `${net.trackerUrl.replace(/^http/, "ws")}/${passkey}/announce`;
 }
 
+/** Waits until a scrape over the socket counts `n` seeds (the tracker has their announces). */
+async function waitForSeeds(url: string, infoHashHex: string, n: number): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (((await wsScrape(url, infoHashHex)).complete as number) >= n) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the tracker never counted ${n} seeds of ${infoHashHex}`);
+}
+
 describe("WebTorrent over the WebSocket tracker", () => {
   let net: LocalNetwork;
   let seederUrl: string;
@@ -136,6 +145,10 @@ describe("WebTorrent over the WebSocket tracker", () => {
     seeding.on("warning", (e: Error) => warnings.push(`seeder: ${e.message}`));
     await whenReady(seeding);
     expect(seeding.done).toBe(true);
+    // The seeder must be in the swarm before the leecher's first announce: the tracker relays
+    // offers to the peers it has, and the leecher offers again only a whole interval (120 s)
+    // later. A client that finds nobody simply waits that long; the test would time out.
+    await waitForSeeds(leecherUrl, fx.meta.infoHash, 1);
 
     const out = join(RUN_DIR, "download");
     const downloading = leecher.add(withAnnounce(fx.torrentFile, leecherUrl), { path: out });
