@@ -8,6 +8,7 @@ import {
   encodeFunctionData,
   http,
   keccak256,
+  parseTransaction,
   type Address,
   type Hex,
   type TransactionReceipt,
@@ -81,12 +82,11 @@ export interface SignedPost {
 }
 
 /**
- * Signs a postRoot transaction without sending it. A first attempt takes the account's next
- * nonce and the chain's fee estimate; a replacement passes the nonce and the fees to beat.
- * Gas is estimated, so a post the contract would refuse (EpochOutOfOrder, NotPoster) fails
- * here, before anything is recorded or sent.
+ * Signs a postRoot transaction without sending it: the account's next nonce, the chain's fee
+ * estimate, estimated gas (so a post the contract would refuse, EpochOutOfOrder or NotPoster,
+ * fails here, before anything is recorded or sent).
  */
-export async function signPost(env: Env, call: PostCall, replacing?: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<SignedPost> {
+export async function signPost(env: Env, call: PostCall): Promise<SignedPost> {
   const c = client(env);
   const account = posterAccount(env);
   const to = rewardsAddress(env);
@@ -95,18 +95,30 @@ export async function signPost(env: Env, call: PostCall, replacing?: { nonce: nu
     functionName: "postRoot",
     args: [BigInt(call.epoch), call.earnedRoot, call.slashedRoot ?? EMPTY_ROOT, call.spentRoot ?? EMPTY_ROOT, call.inputsHash, call.totalEarned, call.bountyDraws ?? []],
   });
-  const nonce = replacing?.nonce ?? (await c.getTransactionCount({ address: account.address, blockTag: "pending" }));
-  const gas = ((await c.estimateGas({ account: account.address, to, data })) * 12n) / 10n;
-  const estimate = await c.estimateFeesPerGas();
-  let { maxFeePerGas, maxPriorityFeePerGas } = estimate;
-  if (replacing) {
-    // Nodes accept a replacement only above the old fees (geth: +10%); bump by a quarter.
-    const bump = (x: bigint) => (x * 125n) / 100n + 1n;
-    maxPriorityFeePerGas = bigMax(bump(replacing.maxPriorityFeePerGas), maxPriorityFeePerGas);
-    maxFeePerGas = bigMax(bump(replacing.maxFeePerGas), maxFeePerGas, maxPriorityFeePerGas);
-  }
+  const nonce = await c.getTransactionCount({ address: account.address, blockTag: "pending" });
+  const gas = ((await c.estimateGas({ account: account.address, to, data, blockTag: "latest" })) * 12n) / 10n;
+  const { maxFeePerGas, maxPriorityFeePerGas } = await c.estimateFeesPerGas();
   const rawTx = await account.signTransaction({ type: "eip1559", chainId: chainId(env), to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, value: 0n });
   return { nonce, maxFeePerGas, maxPriorityFeePerGas, rawTx, txHash: keccak256(rawTx) };
+}
+
+/**
+ * The same transaction (recipient, data, gas, nonce) with higher fees: nodes accept a
+ * replacement only above the old fees (geth: +10%), so both are raised by a quarter, or to the
+ * chain's current estimate when that is higher. Not re-estimated: the pending state already
+ * holds the original, against which this post would revert.
+ */
+export async function signReplacement(env: Env, previousRawTx: Hex): Promise<SignedPost> {
+  const account = posterAccount(env);
+  const old = parseTransaction(previousRawTx);
+  if (old.type !== "eip1559" || old.nonce === undefined || !old.gas || !old.maxFeePerGas || old.maxPriorityFeePerGas === undefined || !old.to)
+    throw new HttpError(500, "bad_record", "the recorded post is not an EIP-1559 transaction");
+  const estimate = await client(env).estimateFeesPerGas();
+  const bump = (x: bigint) => (x * 125n) / 100n + 1n;
+  const maxPriorityFeePerGas = bigMax(bump(old.maxPriorityFeePerGas), estimate.maxPriorityFeePerGas);
+  const maxFeePerGas = bigMax(bump(old.maxFeePerGas), estimate.maxFeePerGas, maxPriorityFeePerGas);
+  const rawTx = await account.signTransaction({ type: "eip1559", chainId: chainId(env), to: old.to, data: old.data, nonce: old.nonce, gas: old.gas, maxFeePerGas, maxPriorityFeePerGas, value: 0n });
+  return { nonce: old.nonce, maxFeePerGas, maxPriorityFeePerGas, rawTx, txHash: keccak256(rawTx) };
 }
 
 const bigMax = (...xs: bigint[]) => xs.reduce((a, b) => (a > b ? a : b));

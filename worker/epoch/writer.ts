@@ -22,7 +22,7 @@ import { secondsVar, type Env } from "../env.ts";
 import { db, schema, type Db } from "../db/client.ts";
 import { HttpError, safeMessage } from "../errors.ts";
 import { chainConfigured } from "../chain/client.ts";
-import { broadcast, chainLastEpoch, chainRootOf, checkChainId, headBlock, minedNonce, postedTxOf, receiptOf, signPost, type PostCall } from "../chain/poster.ts";
+import { broadcast, chainLastEpoch, chainRootOf, checkChainId, headBlock, minedNonce, postedTxOf, receiptOf, signPost, signReplacement, type PostCall } from "../chain/poster.ts";
 
 export type EpochRow = typeof schema.epochs.$inferSelect;
 export type CloseState = "settled" | "published" | "sent" | "mined" | "final" | "halted";
@@ -60,7 +60,7 @@ export async function recorded<T>(env: Env, epoch: number, now: number, f: () =>
   } catch (e) {
     const err = asHttpError(e, epoch);
     if (!WAITING.has(err.code)) {
-      console.error("epoch writer", err.code, `epoch ${epoch}`, err.message);
+      console.error("epoch writer", err.code, err.message);
       await countFailure(db(env.DB), err.code, epoch, err.message, now).catch(() => {});
     }
     throw err;
@@ -68,7 +68,7 @@ export async function recorded<T>(env: Env, epoch: number, now: number, f: () =>
 }
 
 function asHttpError(e: unknown, epoch: number): HttpError {
-  if (e instanceof HttpError) return new HttpError(e.status, e.code, safeMessage(e.message, 600));
+  if (e instanceof HttpError) return new HttpError(e.status, e.code, safeMessage(e.message.startsWith("epoch ") ? e.message : `epoch ${epoch}: ${e.message}`, 600));
   // viem's errors carry a shortMessage; anything else (D1, a test crash) is the close's own.
   const viem = e instanceof Error && typeof (e as { shortMessage?: unknown }).shortMessage === "string";
   const message = viem ? (e as unknown as { shortMessage: string }).shortMessage : e instanceof Error ? e.message : String(e);
@@ -114,7 +114,10 @@ async function steps(env: Env, d: Db, row: EpochRow, now: number): Promise<Epoch
   await checkChainId(env);
   if (row.state === "published") row = await send(env, d, row, now);
   if (row.state === "sent") row = await follow(env, d, row, now);
-  if (row.state === "mined") row = await confirm(env, d, row, now);
+  if (row.state === "mined") {
+    crashPoint(env, "mined");
+    row = await confirm(env, d, row, now);
+  }
   return row;
 }
 
@@ -249,7 +252,7 @@ async function follow(env: Env, d: Db, row: EpochRow, now: number): Promise<Epoc
     return halt(env, d, row, "nonce_taken", `nonce ${latest.nonce} was mined by a transaction this worker did not record (is another writer using CHAIN_PRIVATE_KEY?); epoch ${row.epoch} is not on-chain`, now);
 
   if (now - latest.sentAt >= replaceAfterMs(env)) {
-    const signed = await signPost(env, postCallOf(row), { nonce: latest.nonce, maxFeePerGas: BigInt(latest.maxFeePerGas), maxPriorityFeePerGas: BigInt(latest.maxPriorityFeePerGas) });
+    const signed = await signReplacement(env, latest.rawTx as Hex);
     const replacement: PostRow = {
       epoch: row.epoch,
       attempt: latest.attempt + 1,
