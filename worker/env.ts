@@ -33,6 +33,8 @@ export interface Env {
   CHAIN_RECEIPT_WAIT_MS?: string;
   /** A post pending this long is replaced with higher fees on the same nonce (default 180). */
   CHAIN_REPLACE_AFTER_SECONDS?: string;
+  /** The highest maxFeePerGas (wei) a replacement may offer; unset: no cap. */
+  CHAIN_MAX_FEE_PER_GAS?: string;
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;

@@ -105,18 +105,23 @@ export async function signPost(env: Env, call: PostCall): Promise<SignedPost> {
 /**
  * The same transaction (recipient, data, gas, nonce) with higher fees: nodes accept a
  * replacement only above the old fees (geth: +10%), so both are raised by a quarter, or to the
- * chain's current estimate when that is higher. Not re-estimated: the pending state already
+ * chain's current estimate when that is higher, up to `cap`. Not re-estimated: the pending state already
  * holds the original, against which this post would revert.
  */
-export async function signReplacement(env: Env, previousRawTx: Hex): Promise<SignedPost> {
+export async function signReplacement(env: Env, previousRawTx: Hex, cap?: bigint): Promise<SignedPost> {
   const account = posterAccount(env);
   const old = parseTransaction(previousRawTx);
   if (old.type !== "eip1559" || old.nonce === undefined || !old.gas || !old.maxFeePerGas || old.maxPriorityFeePerGas === undefined || !old.to)
     throw new HttpError(500, "bad_record", "the recorded post is not an EIP-1559 transaction");
   const estimate = await client(env).estimateFeesPerGas();
   const bump = (x: bigint) => (x * 125n) / 100n + 1n;
-  const maxPriorityFeePerGas = bigMax(bump(old.maxPriorityFeePerGas), estimate.maxPriorityFeePerGas);
-  const maxFeePerGas = bigMax(bump(old.maxFeePerGas), estimate.maxFeePerGas, maxPriorityFeePerGas);
+  let maxPriorityFeePerGas = bigMax(bump(old.maxPriorityFeePerGas), estimate.maxPriorityFeePerGas);
+  let maxFeePerGas = bigMax(bump(old.maxFeePerGas), estimate.maxFeePerGas, maxPriorityFeePerGas);
+  // Capped by the operator (CHAIN_MAX_FEE_PER_GAS); the caller replaces only below the cap.
+  if (cap !== undefined && maxFeePerGas > cap) {
+    maxFeePerGas = cap;
+    if (maxPriorityFeePerGas > cap) maxPriorityFeePerGas = cap;
+  }
   const rawTx = await account.signTransaction({ type: "eip1559", chainId: chainId(env), to: old.to, data: old.data, nonce: old.nonce, gas: old.gas, maxFeePerGas, maxPriorityFeePerGas, value: 0n });
   return { nonce: old.nonce, maxFeePerGas, maxPriorityFeePerGas, rawTx, txHash: keccak256(rawTx) };
 }

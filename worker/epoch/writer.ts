@@ -37,6 +37,11 @@ const replaceAfterMs = (env: Env) => secondsVar(env.CHAIN_REPLACE_AFTER_SECONDS,
 /** Blocks on top of the post (itself included) before the close is final: 1 locally, more on a public chain. */
 const confirmations = (env: Env) => BigInt(Math.max(1, Math.floor(secondsVar(env.CHAIN_CONFIRMATIONS, 1))));
 
+/** The highest maxFeePerGas a replacement may offer (wei); unset: no cap. At the cap the post waits as it is. */
+function maxFeeCap(env: Env): bigint | undefined {
+  return env.CHAIN_MAX_FEE_PER_GAS && /^[0-9]{1,30}$/.test(env.CHAIN_MAX_FEE_PER_GAS) ? BigInt(env.CHAIN_MAX_FEE_PER_GAS) : undefined;
+}
+
 /** Tests only (a vitest binding, never in wrangler.jsonc): dies right after recording `state`, as a crash would. */
 export function crashPoint(env: Env, state: CloseState): void {
   if (env.TEST_CRASH_AFTER === state) throw new Error(`test crash after ${state}`);
@@ -198,10 +203,12 @@ async function send(env: Env, d: Db, row: EpochRow, now: number): Promise<EpochR
   const next = await reconcile(env, d, row, now);
   if (next !== "post") return next;
   const signed = await signPost(env, postCallOf(row));
+  // Attempts of a halt an operator cleared stay on record; this one follows them.
+  const attempt = ((await postsOf(d, row.epoch)).at(-1)?.attempt ?? 0) + 1;
   await d.batch([
     d.insert(schema.epochPosts).values({
       epoch: row.epoch,
-      attempt: 1,
+      attempt,
       nonce: signed.nonce,
       txHash: signed.txHash,
       rawTx: signed.rawTx,
@@ -251,8 +258,9 @@ async function follow(env: Env, d: Db, row: EpochRow, now: number): Promise<Epoc
   if (nonceMined)
     return halt(env, d, row, "nonce_taken", `nonce ${latest.nonce} was mined by a transaction this worker did not record (is another writer using CHAIN_PRIVATE_KEY?); epoch ${row.epoch} is not on-chain`, now);
 
-  if (now - latest.sentAt >= replaceAfterMs(env)) {
-    const signed = await signReplacement(env, latest.rawTx as Hex);
+  const cap = maxFeeCap(env);
+  if (now - latest.sentAt >= replaceAfterMs(env) && (cap === undefined || BigInt(latest.maxFeePerGas) < cap)) {
+    const signed = await signReplacement(env, latest.rawTx as Hex, cap);
     const replacement: PostRow = {
       epoch: row.epoch,
       attempt: latest.attempt + 1,
