@@ -35,11 +35,6 @@ export async function stakeOf(env: Env, account: Address): Promise<bigint> {
   return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
 }
 
-export async function lastPostedEpoch(env: Env): Promise<bigint> {
-  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
-  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });
-}
-
 function optionalAddress(value: string | undefined): Address | undefined {
   return !value || !/^0x[0-9a-fA-F]{40}$/.test(value) ? undefined : (value as Address);
 }
