@@ -262,6 +262,8 @@ describe("the epoch writer on a chain that misbehaves", () => {
     expect(text).toMatch(/vidya_epoch_post_attempts_total (\d+)/);
     expect(Number(/vidya_epoch_post_attempts_total (\d+)/.exec(text)![1])).toBe(await (async () => (await d().select({ n: count() }).from(schema.epochPosts).get())!.n)());
     expect(text).toMatch(/vidya_epoch_open_age_seconds \d+/);
+    const balance = await pub.getBalance({ address: poster.account.address });
+    expect(text).toContain(`vidya_chain_poster_balance_wei ${balance}`);
     expect(text).not.toContain(SECRET);
   });
 });

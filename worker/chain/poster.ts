@@ -157,6 +157,11 @@ export async function minedNonce(env: Env): Promise<number> {
   return client(env).getTransactionCount({ address: posterAccount(env).address, blockTag: "latest" });
 }
 
+/** The poster's gas money: a post it cannot pay for waits (docs/runbook.md "Stuck transaction"). */
+export async function posterBalance(env: Env): Promise<bigint> {
+  return client(env).getBalance({ address: posterAccount(env).address });
+}
+
 export async function headBlock(env: Env): Promise<bigint> {
   return client(env).getBlockNumber();
 }

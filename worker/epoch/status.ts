@@ -1,13 +1,13 @@
 // What /metrics says about epochs and the writer (docs/runbook.md): the open epoch's age, the
 // last epoch final in D1 and the last on-chain, the unfinished close's state, post attempts and
-// failures by code. Counters come from D1 rows that only grow (epoch_posts, close_errors).
+// failures by code, the poster's gas balance. Counters come from D1 rows that only grow (epoch_posts, close_errors).
 
 import { count, eq, max } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { openEpoch } from "../challenge/round.ts";
 import { chainConfigured } from "../chain/client.ts";
-import { chainLastEpoch } from "../chain/poster.ts";
+import { chainLastEpoch, posterBalance } from "../chain/poster.ts";
 import { seedOf } from "./seed.ts";
 import { unfinishedClose } from "./writer.ts";
 
@@ -21,6 +21,8 @@ export interface WriterStatus {
   failures: { code: string; count: number }[];
   /** The chain's last posted epoch; absent without a chain, null when the RPC did not answer in time. */
   chainLastEpoch?: number | null;
+  /** The poster's balance in wei; absent without a chain or a key, null when the RPC did not answer in time. */
+  posterBalanceWei?: bigint | null;
 }
 
 /** A scrape must not hang on a dead RPC. */
@@ -46,7 +48,12 @@ export async function writerStatus(env: Env, now = Date.now()): Promise<WriterSt
   };
   if (chainConfigured(env)) {
     const timeout = new Promise<null>((r) => setTimeout(() => r(null), CHAIN_READ_MS));
-    status.chainLastEpoch = await Promise.race([chainLastEpoch(env).then(Number, () => null), timeout]);
+    const [last, balance] = await Promise.all([
+      Promise.race([chainLastEpoch(env).then(Number, () => null), timeout]),
+      env.CHAIN_PRIVATE_KEY ? Promise.race([posterBalance(env).catch(() => null), timeout]) : Promise.resolve(undefined),
+    ]);
+    status.chainLastEpoch = last;
+    if (balance !== undefined) status.posterBalanceWei = balance;
   }
   return status;
 }

@@ -111,6 +111,8 @@ function writerFamilies(w: WriterStatus, family: (name: string, type: Family["ty
   const last = family("vidya_epoch_last", "gauge", "the last epoch final in D1 and the last posted on-chain (-1: the RPC did not answer)");
   last.samples.push(`vidya_epoch_last{source="d1"} ${w.lastFinalEpoch}`);
   if (w.chainLastEpoch !== undefined) last.samples.push(`vidya_epoch_last{source="chain"} ${w.chainLastEpoch ?? -1}`);
+  if (w.posterBalanceWei !== undefined)
+    family("vidya_chain_poster_balance_wei", "gauge", "the epoch poster's balance for gas (-1: the RPC did not answer)").samples.push(`vidya_chain_poster_balance_wei ${w.posterBalanceWei ?? -1}`);
   family("vidya_epoch_closing", "gauge", "the epoch whose close is unfinished (0: none)").samples.push(`vidya_epoch_closing ${w.closing?.epoch ?? 0}`);
   const state = family("vidya_epoch_close_state", "gauge", "1 for the state the unfinished close is in (worker/epoch/writer.ts)");
   for (const s of CLOSE_STATES.filter((x) => x !== "final")) state.samples.push(`vidya_epoch_close_state${labelText({ state: s })} ${w.closing?.state === s ? 1 : 0}`);
