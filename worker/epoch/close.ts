@@ -3,7 +3,8 @@
 // uploads), each torrent's mean surge, on-chain bounty balances, node locations and the
 // previous settlement's carried state go through settleEpoch (protocol/economics/settle.ts),
 // whose earned, slashed and spent leaves become three trees; their roots, the total earned and
-// the bounty draws are posted on-chain in one transaction beside the hash of the inputs. The
+// the bounty draws are posted on-chain in one transaction beside the hash of the inputs: stored
+// in D1 first, then posted by the crash-safe epoch writer (writer.ts), which resumes them. The
 // inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
 // transaction. Everything here is recomputable from the published inputs and leaves.
 

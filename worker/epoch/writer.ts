@@ -123,6 +123,7 @@ async function steps(env: Env, d: Db, row: EpochRow, now: number): Promise<Epoch
     crashPoint(env, "mined");
     row = await confirm(env, d, row, now);
   }
+  if (row.state !== "final") throw new HttpError(503, "post_pending", `epoch ${row.epoch} is ${row.state}; the next tick goes on`);
   return row;
 }
 
