@@ -207,6 +207,31 @@ describe("the epoch writer on a chain that misbehaves", () => {
     expect(await postsOf(epoch)).toHaveLength(2);
   });
 
+  it("waits CHAIN_CONFIRMATIONS blocks, and follows a post reorganised away until it is mined again, once (attack: reorg drops the post)", async () => {
+    const epoch = await earnIn();
+    const deep: Env = { ...chainEnv, CHAIN_CONFIRMATIONS: "3" };
+    await automine(false);
+    expect((await rejection(closeEpoch(deep))).code).toBe("post_pending");
+    const [sent] = await postsOf(epoch);
+    const beforeBlock = await rpc("evm_snapshot");
+    await mine();
+    // Mined but one block deep: not final yet.
+    expect((await rejection(resumeClose(deep))).message).toContain("1 of 3 blocks deep");
+    expect((await rowOf(epoch))!).toMatchObject({ state: "mined", txHash: sent!.txHash });
+    // The block is reorganised away: the writer goes back to following the same recorded post.
+    await rpc("evm_revert", [beforeBlock]);
+    expect(await lastOnChain()).toBe(BigInt(epoch - 1));
+    expect((await rejection(resumeClose(deep))).message).toContain("reorganised away");
+    expect((await rowOf(epoch))!.state).toBe("sent");
+    expect((await rejection(resumeClose(deep))).code).toBe("post_pending");
+    await mine();
+    await mine();
+    await mine();
+    expect(await resumeClose(deep)).toMatchObject({ epoch, state: "final", txHash: sent!.txHash });
+    await expectCommittedOnce(epoch);
+    expect(await postsOf(epoch)).toHaveLength(1);
+  });
+
   it("refuses to settle or post on an RPC whose chain id is not CHAIN_ID (attack: wrong network)", async () => {
     const epoch = await earnIn();
     const before = await epochRows();
