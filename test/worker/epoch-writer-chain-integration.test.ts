@@ -232,6 +232,32 @@ describe("the epoch writer on a chain that misbehaves", () => {
     expect(await postsOf(epoch)).toHaveLength(1);
   });
 
+  it("halts when another holder of the key takes the post's nonce, and posts on the next nonce once the operator clears the halt (attack: second writer on the poster key)", async () => {
+    const epoch = await earnIn();
+    await automine(false);
+    expect((await rejection(closeEpoch(chainEnv))).code).toBe("post_pending");
+    const [ours] = await postsOf(epoch);
+    // Someone else signs with the poster's key on the same nonce, paying more: theirs is mined.
+    const fee = BigInt(ours!.maxFeePerGas) * 2n;
+    await poster.sendTransaction({ to: deployer.account.address, value: 1n, nonce: ours!.nonce, maxFeePerGas: fee, maxPriorityFeePerGas: fee });
+    await mine();
+    await automine(true);
+    const halted = await rejection(resumeClose(chainEnv));
+    expect(halted.code).toBe("epoch_halted");
+    expect(halted.message).toContain("nonce_taken");
+    expect(await lastOnChain()).toBe(BigInt(epoch - 1));
+    // The runbook's step once the key is safe again: back to "published"; the writer posts anew.
+    await d().update(schema.epochs).set({ state: "published", haltReason: null }).where(eq(schema.epochs.epoch, epoch));
+    expect(await resumeClose(chainEnv)).toMatchObject({ epoch, state: "final" });
+    await expectCommittedOnce(epoch);
+    const posts = await postsOf(epoch);
+    expect(posts.map((p) => [p.attempt, p.nonce])).toEqual([
+      [1, ours!.nonce],
+      [2, ours!.nonce + 1],
+    ]);
+    expect((await rowOf(epoch))!.txHash).toBe(posts[1]!.txHash);
+  });
+
   it("refuses to settle or post on an RPC whose chain id is not CHAIN_ID (attack: wrong network)", async () => {
     const epoch = await earnIn();
     const before = await epochRows();
