@@ -7,7 +7,7 @@
 
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { count, eq } from "drizzle-orm";
+import { and, count, eq, ne } from "drizzle-orm";
 import { createPublicClient, createWalletClient, defineChain, http, parseTransaction, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { epochRewardsAbi } from "../../contracts/abi.ts";
@@ -57,6 +57,7 @@ const postedEvents = async (epoch: number) =>
 const d = () => db(env.DB);
 const rowOf = (epoch: number) => d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get();
 const postsOf = (epoch: number) => d().select().from(schema.epochPosts).where(eq(schema.epochPosts.epoch, epoch)).orderBy(schema.epochPosts.attempt);
+const unfinishedRow = () => d().select().from(schema.epochs).where(ne(schema.epochs.state, "final")).get();
 const epochRows = async () => (await d().select({ n: count() }).from(schema.epochs).get())!.n;
 
 /** The node passes a challenge in the open epoch, so it has something to earn; returns that epoch. */
@@ -316,6 +317,30 @@ describe("the epoch writer on a chain that misbehaves", () => {
     const balance = await pub.getBalance({ address: poster.account.address });
     expect(text).toContain(`vidya_chain_poster_balance_wei ${balance}`);
     expect(text).not.toContain(SECRET);
+  });
+
+  it("recovers from a bad root as the runbook says: the guardian disables it, the next epoch carries the totals, and claims resume (attack: a bad root wedges the edge for good)", async () => {
+    const halted = (await unfinishedRow())!;
+    expect(halted.state).toBe("halted");
+    const epoch = halted.epoch;
+    // The guardian (the deployer here) disables the foreign roots; the operator marks the epoch done.
+    const disable = await deployer.writeContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "disableRoot", args: [BigInt(epoch)] });
+    expect((await pub.waitForTransactionReceipt({ hash: disable })).status).toBe("success");
+    await d().update(schema.epochs).set({ state: "final", haltReason: "chain root disabled; totals carried by the next epoch" }).where(eq(schema.epochs.epoch, epoch));
+
+    const next = await earnIn();
+    expect(next).toBe(epoch + 1);
+    expect(await closeEpoch(chainEnv)).toMatchObject({ epoch: next, state: "final" });
+    await expectCommittedOnce(next);
+    // Cumulative: the next leaf includes the halted epoch's earnings, and it is claimable once final.
+    await rpc("evm_increaseTime", [3_601]);
+    await mine();
+    const proof = (await (await call(`/api/epochs/${next}/proof/${node}`)).json()) as { cumulative: string; proof: Hex[] };
+    const inHalted = await d().select().from(schema.leaves).where(and(eq(schema.leaves.epoch, epoch), eq(schema.leaves.account, node))).get();
+    expect(BigInt(proof.cumulative)).toBeGreaterThan(BigInt(inHalted!.cumulative));
+    const claim = await deployer.writeContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "claim", args: [BigInt(next), node, BigInt(proof.cumulative), proof.proof] });
+    expect((await pub.waitForTransactionReceipt({ hash: claim })).status).toBe("success");
+    expect(await pub.readContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(BigInt(proof.cumulative));
   });
 });
 
