@@ -7,7 +7,8 @@ import { reportToJson, signReport, type Dispute, type HostedSubset, type MemberJ
 
 export interface ChainInfo {
   chainId: number;
-  rpcUrl: string;
+  /** The tracker's public RPC URL (its PUBLIC_RPC_URL); null when it publishes none: pass --rpc or set rpcUrl in config.json. */
+  rpcUrl: string | null;
   token: Address;
   staking: Address;
   epochRewards: Address;

@@ -23,7 +23,18 @@ export interface Env {
   TRANSCRIPT_PRIVATE_KEY?: string;
   /** Vars. Chain access is optional: without CHAIN_RPC_URL epochs close without posting. */
   CHAIN_RPC_URL?: string;
+  /** Expected chain id, checked against the RPC's eth_chainId before any read that settles or any post. */
   CHAIN_ID?: string;
+  /** An RPC URL safe to publish (GET /api/chain, the site's reads, the CLI's default): never a keyed provider URL. Unset: none is published. */
+  PUBLIC_RPC_URL?: string;
+  /** Blocks on top of an epoch's post before its close is final (default 1; more on a public chain). */
+  CHAIN_CONFIRMATIONS?: string;
+  /** How long one tick waits for a post's receipt, in ms (default 30,000); the next tick checks again. */
+  CHAIN_RECEIPT_WAIT_MS?: string;
+  /** A post pending this long is replaced with higher fees on the same nonce (default 180). */
+  CHAIN_REPLACE_AFTER_SECONDS?: string;
+  /** The highest maxFeePerGas (wei) a replacement may offer; unset: no cap. */
+  CHAIN_MAX_FEE_PER_GAS?: string;
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;
@@ -45,6 +56,8 @@ export interface Env {
   LOCAL_DEV?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
   TEST_CLOCK?: string;
+  /** Tests only (never in wrangler.jsonc): the epoch writer dies right after recording this state (writer.ts crashPoint). */
+  TEST_CRASH_AFTER?: string;
 }
 
 export function chainId(env: Env): number {

@@ -15,3 +15,16 @@ export class HttpError extends Error {
 export const badRequest = (message: string, code = "bad_request") => new HttpError(400, code, message);
 export const notFound = (message: string, code = "not_found") => new HttpError(404, code, message);
 export const conflict = (message: string, code = "conflict") => new HttpError(409, code, message);
+
+/**
+ * An error's message fit for logs and answers: URLs removed (viem embeds the RPC URL, and a
+ * provider's URL carries its API key), one line, bounded.
+ */
+export function safeMessage(e: unknown, max = 400): string {
+  const raw = e instanceof Error ? e.message : typeof e === "string" ? e : "";
+  const text = raw
+    .replace(/\b(?:https?|wss?):\/\/[^\s"'<>)]+/gi, "<url>")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ReportError } from "../protocol/reports/eip712.ts";
 import { chainId, type Env } from "./env.ts";
-import { HttpError } from "./errors.ts";
+import { HttpError, safeMessage } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
 import { announceFastPath, tracker } from "./announce/routes.ts";
 import { webSocketTracker } from "./ws/routes.ts";
@@ -33,7 +33,8 @@ const app = new Hono<{ Bindings: Env }>();
 app.get("/api/chain", (c) =>
   c.json({
     chainId: chainId(c.env),
-    rpcUrl: c.env.CHAIN_RPC_URL ?? null,
+    // Only a URL configured as public: CHAIN_RPC_URL is the poster's and may carry a provider's key.
+    rpcUrl: c.env.PUBLIC_RPC_URL || null,
     token: c.env.TOKEN_ADDRESS ?? null,
     staking: c.env.STAKING_ADDRESS ?? null,
     epochRewards: c.env.EPOCH_REWARDS_ADDRESS ?? null,
@@ -80,11 +81,12 @@ app.route("/", site);
 app.notFound((c) => c.json({ error: { code: "not_found", message: "no such route" } }, 404));
 
 app.onError((err, c) => {
-  if (err instanceof HttpError) return c.json({ error: { code: err.code, message: err.message } }, err.status);
+  // Messages may quote a chain error, which names the RPC URL: URLs are stripped.
+  if (err instanceof HttpError) return c.json({ error: { code: err.code, message: safeMessage(err.message, 2_000) } }, err.status);
   if (err instanceof ReportError) return c.json({ error: { code: "invalid_report", message: err.message } }, 400);
   if (err instanceof HTTPException && err.status < 500) return c.json({ error: { code: "bad_request", message: err.message || "bad request" } }, err.status);
-  // Internals stay in the logs, by name and route pattern only (paths carry passkeys).
-  console.error("unhandled error", err.name, c.req.method, c.req.routePath);
+  // Internals stay in the logs: name, message (URLs stripped) and route pattern (paths carry passkeys).
+  console.error("unhandled error", err.name, safeMessage(err), c.req.method, c.req.routePath);
   return c.json({ error: { code: "internal", message: "internal error" } }, 500);
 });
 
@@ -95,7 +97,7 @@ export default {
     ctx.waitUntil(
       tick(env, controller.scheduledTime).then(
         (r) => console.log("tick", JSON.stringify(r)),
-        (e: unknown) => console.error("tick failed", e instanceof Error ? e.name : typeof e, e instanceof HttpError ? e.message : ""),
+        (e: unknown) => console.error("tick failed", e instanceof Error ? e.name : typeof e, safeMessage(e)),
       ),
     );
   },

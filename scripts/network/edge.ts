@@ -51,6 +51,8 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
     ...(opts.chain
       ? {
           CHAIN_RPC_URL: opts.chain.rpcUrl,
+          // A local anvil's URL holds no key: the site and the CLI may read through it.
+          PUBLIC_RPC_URL: opts.chain.rpcUrl,
           CHAIN_ID: String(opts.chain.chainId),
           TOKEN_ADDRESS: opts.chain.addresses.token,
           STAKING_ADDRESS: opts.chain.addresses.staking,

@@ -3,7 +3,8 @@
 // seeding libtorrent's BEP 52 hybrid torrent), their ports handed to workerd by inject(),
 // the announce fuzz's seed and size from the environment, and a real anvil with the contracts
 // deployed (scripts/network/chain.ts) for the close that posts on-chain
-// (economics-chain-integration.test.ts); its keys are fresh for every run.
+// (economics-chain-integration.test.ts), and a second one for the epoch writer's fault tests
+// (epoch-writer-chain-integration.test.ts); their keys are fresh for every run.
 
 import type { TestProject } from "vitest/node";
 import { fromHex } from "../../protocol/hex.ts";
@@ -28,6 +29,8 @@ declare module "vitest" {
     fuzzCount: number;
     /** The local chain: RPC URL, contract addresses, the deployer's (genesis holder's) and the poster's keys. */
     chain: { rpcUrl: string; chainId: number; addresses: Record<string, string>; deployerKey: string; posterKey: string };
+    /** A second anvil of its own for the epoch writer's fault tests (automine switched off, outages): nothing else posts there. */
+    writerChain: { rpcUrl: string; chainId: number; addresses: Record<string, string>; deployerKey: string; posterKey: string };
   }
 }
 
@@ -53,8 +56,9 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzSeed", Number(process.env.FUZZ_SEED ?? 20260301) >>> 0);
   project.provide("fuzzCount", Number(process.env.FUZZ_COUNT ?? 100_000));
   const group = new ProcessGroup(join(tmpdir(), `vidya-worker-tests-${process.pid}`));
-  const chain = await startChain(group, { disputeDelaySeconds: 3_600n });
+  const [chain, writerChain] = await Promise.all([startChain(group, { disputeDelaySeconds: 3_600n }), startChain(group, { disputeDelaySeconds: 3_600n })]);
   project.provide("chain", { rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses, deployerKey: chain.deployerKey, posterKey: chain.posterKey });
+  project.provide("writerChain", { rpcUrl: writerChain.rpcUrl, chainId: writerChain.chainId, addresses: writerChain.addresses, deployerKey: writerChain.deployerKey, posterKey: writerChain.posterKey });
   return async () => {
     await group.stopAll();
     await Promise.all([honest, corrupt, flaky, hybrid].map((s) => new Promise((r) => s.server.close(r))));

@@ -1,8 +1,7 @@
-// Chain access with viem. The worker is the single writer of epoch roots: one key, one
-// nonce owner (STYLE.md, viem's habits).
+// Chain access with viem: reads. The worker is the single writer of epoch roots (poster.ts):
+// one key, one nonce owner (STYLE.md, viem's habits).
 
-import { createPublicClient, createWalletClient, defineChain, http, type Address, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { createPublicClient, defineChain, http, type Address, type Hex } from "viem";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
@@ -34,11 +33,6 @@ export function publicClient(env: Env) {
 export async function stakeOf(env: Env, account: Address): Promise<bigint> {
   const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");
   return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
-}
-
-export async function lastPostedEpoch(env: Env): Promise<bigint> {
-  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
-  return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });
 }
 
 function optionalAddress(value: string | undefined): Address | undefined {
@@ -96,19 +90,7 @@ export interface EpochCommitment {
   bountyDraws?: { infoHash: Hex; amount: bigint }[];
 }
 
-/** Posts one epoch's roots and waits for it to be mined; returns the transaction hash. */
-export async function postRoot(env: Env, epoch: number, root: Hex, inputsHash: Hex, totalEarned: bigint, extra: EpochCommitment = {}): Promise<Hex> {
-  const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
-  const key = env.CHAIN_PRIVATE_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new HttpError(503, "chain_not_configured", "CHAIN_PRIVATE_KEY is not configured");
-  const url = env.CHAIN_RPC_URL!;
-  const account = privateKeyToAccount(key as Hex);
-  const wallet = createWalletClient({ account, chain: chain(env, url), transport: http(url) });
-  const hash = await wallet.writeContract({ address, abi: epochRewardsAbi, functionName: "postRoot", args: [BigInt(epoch), root, extra.slashedRoot ?? EMPTY_ROOT, extra.spentRoot ?? EMPTY_ROOT, inputsHash, totalEarned, extra.bountyDraws ?? []] });
-  const receipt = await publicClient(env).waitForTransactionReceipt({ hash, pollingInterval: 250 });
-  if (receipt.status !== "success") throw new HttpError(502, "post_reverted", `postRoot for epoch ${epoch} reverted (tx ${hash})`);
-  return hash;
-}
+// Posting lives in poster.ts (the epoch writer's actions): sign, record, then broadcast.
 
 /** Tokens `account` has claimed from EpochRewards to date. */
 export async function claimedOf(env: Env, account: Address): Promise<bigint> {

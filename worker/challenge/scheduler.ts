@@ -13,7 +13,7 @@ import { CHALLENGE_RETRY_BACKOFF_MS, EPOCH_SECONDS } from "../../protocol/params
 import { chainId, secondsVar, type Env } from "../env.ts";
 import { db, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
-import { closeEpoch, type EpochJson } from "../epoch/close.ts";
+import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
 import { readBeacon } from "./beacon.ts";
 import { dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
@@ -35,6 +35,10 @@ export interface TickResult {
   nextRoundAt: number | null;
   closed?: number;
   skipped?: string;
+  /** A close whose post waits to be mined (resumed at the next tick). */
+  pending?: string;
+  /** A close that failed or is halted (logged and counted in /metrics by the writer). */
+  closeError?: { code: string; message: string };
 }
 
 /** Errors cross the RPC boundary as values: a thrown HttpError would lose its status and code. */
@@ -171,17 +175,22 @@ export class ChallengeScheduler extends DurableObject<Env> {
         const d = db(this.env.DB);
         let seedRow = await this.open(d, now);
         const result: TickResult = { epoch: seedRow.epoch, challenged: 0, nextRoundAt: null };
-        if (now - seedRow.openedAt >= secondsVar(this.env.EPOCH_SECONDS, EPOCH_SECONDS) * 1000) {
-          try {
-            result.closed = (await closeEpoch(this.env, now)).epoch;
-            seedRow = await this.open(d, now);
-            result.epoch = seedRow.epoch;
-          } catch (e) {
-            // Not an error of the cron: the epoch stays open until someone has earned.
-            if (e instanceof HttpError && e.code === "nothing_earned") result.skipped = e.message;
-            else throw e;
-          }
+        try {
+          // An unfinished close (a post not mined yet, a crash mid-close) is resumed on every
+          // tick, whatever the open epoch's age (worker/epoch/writer.ts).
+          const resumed = await resumeClose(this.env, now);
+          if (resumed) result.closed = resumed.epoch;
+          if (now - seedRow.openedAt >= secondsVar(this.env.EPOCH_SECONDS, EPOCH_SECONDS) * 1000) result.closed = (await closeEpoch(this.env, now)).epoch;
+        } catch (e) {
+          if (!(e instanceof HttpError)) throw e;
+          // Not errors of the cron: the epoch stays open until someone has earned; a post
+          // waits for its block; a halted or failing close is logged and counted by the writer.
+          if (e.code === "nothing_earned") result.skipped = e.message;
+          else if (e.code === "post_pending") result.pending = e.message;
+          else result.closeError = { code: e.code, message: e.message };
         }
+        seedRow = await this.open(d, now);
+        result.epoch = seedRow.epoch;
         await this.sync(d, seedRow);
         result.nextRoundAt = await this.rearm(seedRow, now);
         return result;

@@ -372,6 +372,40 @@ export const epochs = sqliteTable("epochs", {
   totalSpent: text("total_spent").notNull().default("0"),
   /** keccak256 of the epoch's challenge seed, published when it opened. */
   seedCommitment: text("seed_commitment"),
+  /** Where the close stands (worker/epoch/writer.ts): settled, published, sent, mined, final or halted. */
+  state: text("state").notNull().default("final"),
+  /** Block that mined the post (its receipt's). */
+  minedBlock: integer("mined_block"),
+  /** Why the writer stopped (state "halted"): an operator decides (docs/runbook.md). */
+  haltReason: text("halt_reason"),
+  /** The bounty draws posted beside the roots: JSON [{ infoHash (0x, 20 bytes), amount }], amounts decimal. */
+  bountyDraws: text("bounty_draws").notNull().default("[]"),
+});
+
+/** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */
+export const epochPosts = sqliteTable(
+  "epoch_posts",
+  {
+    epoch: integer("epoch").notNull(),
+    attempt: integer("attempt").notNull(),
+    nonce: integer("nonce").notNull(),
+    txHash: text("tx_hash").notNull(),
+    /** The signed transaction, broadcast again byte for byte if the node lost it. */
+    rawTx: text("raw_tx").notNull(),
+    maxFeePerGas: text("max_fee_per_gas").notNull(),
+    maxPriorityFeePerGas: text("max_priority_fee_per_gas").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.attempt] })],
+);
+
+/** Failures of the epoch writer by code: monotonic counts for /metrics, the last message (URLs stripped). */
+export const closeErrors = sqliteTable("close_errors", {
+  code: text("code").primaryKey(),
+  count: integer("count").notNull(),
+  epoch: integer("epoch"),
+  message: text("message").notNull(),
+  at: integer("at").notNull(),
 });
 
 /** Every leaf of every epoch's reward tree: cumulative earned per account. */

@@ -3,7 +3,8 @@
 // uploads), each torrent's mean surge, on-chain bounty balances, node locations and the
 // previous settlement's carried state go through settleEpoch (protocol/economics/settle.ts),
 // whose earned, slashed and spent leaves become three trees; their roots, the total earned and
-// the bounty draws are posted on-chain in one transaction beside the hash of the inputs. The
+// the bounty draws are posted on-chain in one transaction beside the hash of the inputs: stored
+// in D1 first, then posted by the crash-safe epoch writer (writer.ts), which resumes them. The
 // inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
 // transaction. Everything here is recomputable from the published inputs and leaves.
 
@@ -21,7 +22,9 @@ import { accessRoute, type Env } from "../env.ts";
 import { db, inChunks, schema, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError } from "../errors.ts";
-import { bountiesOf, chainConfigured, chargeableDeposits, lastPostedEpoch, postRoot } from "../chain/client.ts";
+import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
+import { checkChainId } from "../chain/poster.ts";
+import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
 import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
@@ -38,6 +41,10 @@ export interface EpochJson {
   slashedRoot: string;
   inputsHash: string;
   txHash: string | null;
+  /** Where the close stands (writer.ts): settled, published, sent, mined, final or halted. */
+  state: string;
+  /** Why the writer stopped on this epoch, when halted. */
+  haltReason: string | null;
   totalEarned: string;
   totalSlashed: string;
   spentRoot: string;
@@ -54,6 +61,8 @@ export function epochJson(r: typeof schema.epochs.$inferSelect): EpochJson {
     slashedRoot: r.slashedRoot,
     inputsHash: r.inputsHash,
     txHash: r.txHash,
+    state: r.state,
+    haltReason: r.haltReason,
     totalEarned: r.totalEarned,
     totalSlashed: r.totalSlashed,
     spentRoot: r.spentRoot,
@@ -127,10 +136,34 @@ async function transfersOf(env: Env, d: Db, rows: LedgerRow[], day: number): Pro
   return { transfers, outcomes, days: state };
 }
 
-/** Closes the open epoch. Only the ChallengeScheduler calls this, so it never races a round. */
+/**
+ * Closes the open epoch: finishes any earlier close first, settles this one (stored before
+ * anything is posted) and drives it through the writer (writer.ts). Throws post_pending while
+ * its post waits to be mined: the next tick resumes it. Only the ChallengeScheduler calls
+ * this, so it never races a round.
+ */
 export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson> {
+  await resumeClose(env, now);
   const d = db(env.DB);
   const epoch = await openEpoch(d);
+  const row = await recorded(env, epoch, now, async () => {
+    // Deposits and bounties are read from the chain the roots go to: check it is the right one.
+    if (chainConfigured(env)) await checkChainId(env);
+    const settled = await settleOpen(env, d, epoch, now);
+    crashPoint(env, "settled");
+    return settled;
+  });
+  return epochJson(await advanceClose(env, row, now));
+}
+
+/** Drives the oldest unfinished close (if any) to final: every tick calls this first. Returns it once final. */
+export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson | undefined> {
+  const pending = await unfinishedClose(db(env.DB));
+  return pending ? epochJson(await advanceClose(env, pending, now)) : undefined;
+}
+
+/** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
+async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<EpochRow> {
   const seedRow = await ensureOpen(env, d, epoch, now);
   // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
   // ledger read below no longer moves. A close that then fails leaves later bytes to the next.
@@ -232,20 +265,6 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
 
-  let txHash: Hex | null = null;
-  if (chainConfigured(env)) {
-    const onChain = await lastPostedEpoch(env);
-    if (onChain !== BigInt(epoch - 1))
-      throw new HttpError(409, "chain_out_of_step", `the chain's last epoch is ${onChain} but the worker would post epoch ${epoch}`);
-    // Slashed and spent roots go on-chain beside the earned one (Staking.slash and Escrow.settle
-    // act only on final posted roots); the bounty draws back what the earned leaves pay from them.
-    txHash = await postRoot(env, epoch, tree.root, hash, totalEarned, {
-      slashedRoot,
-      spentRoot,
-      bountyDraws: settlement.bountyDraws.map((b) => ({ infoHash: `0x${b.infoHash}` as Hex, amount: b.amount })),
-    });
-  }
-
   const row = {
     epoch,
     root: tree.root,
@@ -258,8 +277,11 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
     totalSpent: totalSpent.toString(),
     seedCommitment: seedRow.commitment,
     leafCount: leaves.length,
-    txHash,
+    txHash: null,
     closedAt: now,
+    // Recorded with the roots: the post sends exactly these, whenever it happens (writer.ts).
+    bountyDraws: JSON.stringify(settlement.bountyDraws.map((b) => ({ infoHash: `0x${b.infoHash}`, amount: b.amount.toString() }))),
+    state: "settled" as const,
   };
   const leafRows = leaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), earned: (earned.get(l.account) ?? 0n).toString() }));
   const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
@@ -279,6 +301,7 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   );
   const changed = outcomes.filter((o) => o.slowedNow !== wasSlowed.has(o.member));
   // One transaction: an epoch is stored with all its leaves, and the next one opens, or nothing is.
+  // This is the writer's "settled" record: nothing is posted before it exists (writer.ts).
   const statements = [
     d.insert(schema.epochs).values(row),
     ...chunk(leafRows, 20).map((part) => d.insert(schema.leaves).values(part)),
@@ -295,7 +318,7 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   ];
   await d.batch(statements as [(typeof statements)[0], ...typeof statements]);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
-  return epochJson(row);
+  return { ...row, minedBlock: null, haltReason: null };
 }
 
 /** Members slowed or released: every shard and this isolate read them again at their next announce. */

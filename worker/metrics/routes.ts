@@ -7,7 +7,9 @@
 
 import { Hono } from "hono";
 import type { Env } from "../env.ts";
-import { HttpError } from "../errors.ts";
+import { HttpError, safeMessage } from "../errors.ts";
+import { writerStatus, type WriterStatus } from "../epoch/status.ts";
+import { CLOSE_STATES } from "../epoch/writer.ts";
 import { tokenMatches } from "../admin.ts";
 import { SWARM_SHARDS, shardName, type ShardMetrics } from "../swarm/shard.ts";
 import { WS_SHARDS, wsShardName } from "../ws/swarm.ts";
@@ -73,7 +75,7 @@ function labelText(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
-export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number }[], unreachable: number): string {
+export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number }[], unreachable: number, writer?: WriterStatus): string {
   const families = new Map<string, Family>();
   const family = (name: string, type: Family["type"], help: string) => {
     let f = families.get(name);
@@ -96,9 +98,27 @@ export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; socke
     family("vidya_ws_peers", "gauge", "WebTorrent peers in the WebSocket swarms").samples.push(`vidya_ws_peers{ws_shard="${w.shard}"} ${w.peers}`);
   }
   family("vidya_metrics_unreachable_shards", "gauge", "shards that did not answer this scrape").samples.push(`vidya_metrics_unreachable_shards ${unreachable}`);
+  if (writer) writerFamilies(writer, family);
   let out = "";
   for (const f of families.values()) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
   return out;
+}
+
+/** The epoch writer (worker/epoch/status.ts): an overdue epoch, a stuck post or a halt shows here. */
+function writerFamilies(w: WriterStatus, family: (name: string, type: Family["type"], help: string) => Family): void {
+  family("vidya_epoch_open", "gauge", "the open epoch").samples.push(`vidya_epoch_open ${w.openEpoch}`);
+  if (w.openAgeSeconds !== null) family("vidya_epoch_open_age_seconds", "gauge", "seconds since the open epoch opened").samples.push(`vidya_epoch_open_age_seconds ${w.openAgeSeconds}`);
+  const last = family("vidya_epoch_last", "gauge", "the last epoch final in D1 and the last posted on-chain (-1: the RPC did not answer)");
+  last.samples.push(`vidya_epoch_last{source="d1"} ${w.lastFinalEpoch}`);
+  if (w.chainLastEpoch !== undefined) last.samples.push(`vidya_epoch_last{source="chain"} ${w.chainLastEpoch ?? -1}`);
+  if (w.posterBalanceWei !== undefined)
+    family("vidya_chain_poster_balance_wei", "gauge", "the epoch poster's balance for gas (-1: the RPC did not answer)").samples.push(`vidya_chain_poster_balance_wei ${w.posterBalanceWei ?? -1}`);
+  family("vidya_epoch_closing", "gauge", "the epoch whose close is unfinished (0: none)").samples.push(`vidya_epoch_closing ${w.closing?.epoch ?? 0}`);
+  const state = family("vidya_epoch_close_state", "gauge", "1 for the state the unfinished close is in (worker/epoch/writer.ts)");
+  for (const s of CLOSE_STATES.filter((x) => x !== "final")) state.samples.push(`vidya_epoch_close_state${labelText({ state: s })} ${w.closing?.state === s ? 1 : 0}`);
+  family("vidya_epoch_post_attempts_total", "counter", "postRoot transactions signed and recorded (replacements included)").samples.push(`vidya_epoch_post_attempts_total ${w.postAttempts}`);
+  const failures = family("vidya_epoch_close_failures_total", "counter", "failures of the epoch writer by code (chain_error, chain_id_mismatch, bad_root...)");
+  for (const f of w.failures) failures.samples.push(`vidya_epoch_close_failures_total${labelText({ code: f.code })} ${f.count}`);
 }
 
 export const metricsRoute = new Hono<{ Bindings: Env }>();
@@ -112,13 +132,17 @@ metricsRoute.get("/metrics", async (c) => {
   await shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), true);
   const ns = c.env.SWARM;
   const wsNs = c.env.WS_SWARM;
-  const [shards, ws] = await Promise.all([
+  const [shards, ws, writer] = await Promise.all([
     Promise.allSettled(Array.from({ length: SWARM_SHARDS }, (_, i) => ns.get(ns.idFromName(shardName(i))).metrics(i))),
     Promise.allSettled(Array.from({ length: WS_SHARDS }, (_, i) => wsNs.get(wsNs.idFromName(wsShardName(i))).metrics(i))),
+    writerStatus(c.env).catch((e: unknown) => {
+      console.error("metrics: epoch writer status failed", safeMessage(e));
+      return undefined;
+    }),
   ]);
   const ok = <T>(r: PromiseSettledResult<T>[]) => r.filter((x): x is PromiseFulfilledResult<T> => x.status === "fulfilled").map((x) => x.value);
   const unreachable = shards.length + ws.length - ok(shards).length - ok(ws).length;
-  return new Response(renderMetrics(ok(shards) as ShardMetrics[], ok(ws), unreachable), {
+  return new Response(renderMetrics(ok(shards) as ShardMetrics[], ok(ws), unreachable, writer), {
     headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" },
   });
 });

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
-import { HttpError } from "../errors.ts";
+import { HttpError, safeMessage } from "../errors.ts";
 import { closeSession, issueNonce, loadSession, openSession, sameOrigin, verifySignIn, type SiteVars } from "./session.ts";
 import { epochPage, epochsPage } from "./pages/epochs.ts";
 import { nodePage } from "./pages/node.ts";
@@ -198,8 +198,9 @@ export function safeNext(next: string | undefined): string {
 site.onError((err, c) => {
   const known = err instanceof HttpError;
   const status = known ? err.status : 500;
-  const message = known ? err.message : "internal error";
-  if (!known) console.error("site error", err.name, c.req.method, c.req.routePath, err.message);
+  // A chain error's message names the RPC URL, which may carry a provider's key: URLs are stripped.
+  const message = known ? safeMessage(err.message, 2_000) : "internal error";
+  if (!known) console.error("site error", err.name, c.req.method, c.req.routePath, safeMessage(err));
   if (new URL(c.req.url).pathname.startsWith("/auth/")) return c.json({ error: { code: known ? err.code : "internal", message } }, status);
   const body = html`<h1>${status === 404 ? "Not found" : status === 401 || status === 403 ? "Not allowed" : "Something went wrong"}</h1><p>${message}</p><p><a href="/">Back to the index</a></p>`;
   return c.html(page({ title: status === 404 ? "Not found" : "Error", account: c.get("account") ?? null, body }), status);

@@ -19,6 +19,20 @@ type Who = Pick<PageOptions, "account" | "member">;
 /** Leaves shown on an epoch's page; the JSON link has every one. */
 const LEAVES_SHOWN = 200;
 
+/** Where an unfinished close stands (worker/epoch/writer.ts), in words. */
+function closeStateText(r: { state: string; haltReason: string | null }): string {
+  if (r.state === "halted") return `halted: ${r.haltReason ?? "see the operator"}`;
+  if (r.state === "sent") return "posting: transaction sent, waiting for its block";
+  if (r.state === "mined") return "posting: mined, waiting for confirmations";
+  return "posting: settled, not sent yet";
+}
+
+function postedCell(r: { state: string; haltReason: string | null; txHash: string | null }) {
+  if (r.txHash && r.state === "final") return shortHex(r.txHash);
+  if (r.state === "final") return html`<span class="muted">not posted</span>`;
+  return html`<span class="muted">${closeStateText(r)}</span>`;
+}
+
 export async function epochsPage(env: Env, who: Who) {
   const d = db(env.DB);
   const rows = await d.select().from(schema.epochs).orderBy(desc(schema.epochs.epoch)).limit(500);
@@ -44,7 +58,7 @@ ${rows.map(
 <td>${/^0x0+$/.test(r.slashedRoot) ? html`<span class="muted">none</span>` : shortHex(r.slashedRoot)}</td>
 <td class="num">${formatVidya(BigInt(r.totalEarned))}</td>
 <td class="num">${r.leafCount}</td>
-<td>${r.txHash ? shortHex(r.txHash) : html`<span class="muted">not posted</span>`}</td>
+<td>${postedCell(r)}</td>
 </tr>`,
 )}
 </tbody></table>`}`;
@@ -69,7 +83,7 @@ export async function epochPage(env: Env, who: Who, raw: string, account: string
 <dt>Slashed root</dt><dd><code>${row.slashedRoot}</code></dd>
 <dt>Inputs hash</dt><dd><code>${row.inputsHash}</code></dd>
 <dt>Seed commitment</dt><dd><code>${row.seedCommitment ?? "—"}</code></dd>
-<dt>Posted in</dt><dd>${row.txHash ? html`<code>${row.txHash}</code>` : html`<span class="muted">not posted (no chain configured)</span>`}</dd>
+<dt>Posted in</dt><dd>${row.txHash ? html`<code>${row.txHash}</code>` : html`<span class="muted">${row.state === "final" ? "not posted (no chain configured)" : closeStateText(row)}</span>`}</dd>
 <dt>Earned to date</dt><dd>${formatVidya(BigInt(row.totalEarned))} over ${row.leafCount} accounts</dd>
 <dt>Slashed to date</dt><dd>${formatVidya(BigInt(row.totalSlashed))}</dd>
 </dl>
@@ -85,7 +99,7 @@ hosting, the revealed seed) · <a href="/api/epochs/${row.epoch}/leaves">earned 
 (keccak256 of keccak256(abi.encode(epoch, account, cumulative)), sorted pairs), and compares the
 root it gets with the root stored on-chain for epoch ${row.epoch}.</p>
 <form method="get" action="/epochs/${row.epoch}#check" data-action="check-proof" data-epoch="${row.epoch}"
-  data-chain-id="${chainId(env)}" data-epoch-rewards="${env.EPOCH_REWARDS_ADDRESS ?? ""}" data-rpc-url="${env.CHAIN_RPC_URL ?? ""}">
+  data-chain-id="${chainId(env)}" data-epoch-rewards="${env.EPOCH_REWARDS_ADDRESS ?? ""}" data-rpc-url="${env.PUBLIC_RPC_URL ?? ""}">
 <label>Account <input name="account" value="${wanted ?? who.account ?? ""}" pattern="0x[0-9a-fA-F]{40}" required size="44" autocomplete="off"></label>
 <button type="submit">Check</button>
 </form>

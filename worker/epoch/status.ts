@@ -1,0 +1,59 @@
+// What /metrics says about epochs and the writer (docs/runbook.md): the open epoch's age, the
+// last epoch final in D1 and the last on-chain, the unfinished close's state, post attempts and
+// failures by code, the poster's gas balance. Counters come from D1 rows that only grow (epoch_posts, close_errors).
+
+import { count, eq, max } from "drizzle-orm";
+import type { Env } from "../env.ts";
+import { db, schema } from "../db/client.ts";
+import { openEpoch } from "../challenge/round.ts";
+import { chainConfigured } from "../chain/client.ts";
+import { chainLastEpoch, posterBalance } from "../chain/poster.ts";
+import { seedOf } from "./seed.ts";
+import { unfinishedClose } from "./writer.ts";
+
+export interface WriterStatus {
+  openEpoch: number;
+  /** Seconds since the open epoch opened; null before the scheduler opened it. */
+  openAgeSeconds: number | null;
+  lastFinalEpoch: number;
+  closing: { epoch: number; state: string } | null;
+  postAttempts: number;
+  failures: { code: string; count: number }[];
+  /** The chain's last posted epoch; absent without a chain, null when the RPC did not answer in time. */
+  chainLastEpoch?: number | null;
+  /** The poster's balance in wei; absent without a chain or a key, null when the RPC did not answer in time. */
+  posterBalanceWei?: bigint | null;
+}
+
+/** A scrape must not hang on a dead RPC. */
+const CHAIN_READ_MS = 3_000;
+
+export async function writerStatus(env: Env, now = Date.now()): Promise<WriterStatus> {
+  const d = db(env.DB);
+  const open = await openEpoch(d);
+  const [seed, final, closing, attempts, failures] = await Promise.all([
+    seedOf(d, open),
+    d.select({ last: max(schema.epochs.epoch) }).from(schema.epochs).where(eq(schema.epochs.state, "final")).get(),
+    unfinishedClose(d),
+    d.select({ n: count() }).from(schema.epochPosts).get(),
+    d.select({ code: schema.closeErrors.code, count: schema.closeErrors.count }).from(schema.closeErrors),
+  ]);
+  const status: WriterStatus = {
+    openEpoch: open,
+    openAgeSeconds: seed ? Math.max(0, Math.floor((now - seed.openedAt) / 1000)) : null,
+    lastFinalEpoch: final?.last ?? 0,
+    closing: closing ? { epoch: closing.epoch, state: closing.state } : null,
+    postAttempts: attempts?.n ?? 0,
+    failures: failures.sort((a, b) => (a.code < b.code ? -1 : 1)),
+  };
+  if (chainConfigured(env)) {
+    const timeout = new Promise<null>((r) => setTimeout(() => r(null), CHAIN_READ_MS));
+    const [last, balance] = await Promise.all([
+      Promise.race([chainLastEpoch(env).then(Number, () => null), timeout]),
+      env.CHAIN_PRIVATE_KEY ? Promise.race([posterBalance(env).catch(() => null), timeout]) : Promise.resolve(undefined),
+    ]);
+    status.chainLastEpoch = last;
+    if (balance !== undefined) status.posterBalanceWei = balance;
+  }
+  return status;
+}
