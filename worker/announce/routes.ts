@@ -97,6 +97,8 @@ export function refusalFailure(code: RefusalCode, passkey: string, rules: readon
       return new TrackerFailure(code, "Torrent is waiting for moderation: it will work once a curator approves it", MODERATION_RETRY_SECONDS);
     case "rejected":
       return new TrackerFailure(code, "Torrent was rejected by moderation", PERMANENT_RETRY_SECONDS, true);
+    case "not_hosted":
+      return new TrackerFailure(code, "this node key covers only the torrents the node hosts or reported fetching to host", MODERATION_RETRY_SECONDS);
     case "too_many_peers":
       return new TrackerFailure(code, `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`, ANNOUNCE_MIN_INTERVAL_SECONDS);
   }

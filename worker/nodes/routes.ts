@@ -2,7 +2,8 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { MAX_FETCHING } from "../../protocol/params.ts";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { refreshRootStatus } from "../torrents/roots.ts";
@@ -11,7 +12,7 @@ import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
 import { acceptReport, readJson } from "../reports.ts";
 import { edgeAddress } from "../edge.ts";
-import { ensureMember } from "../members/routes.ts";
+import { newPasskey } from "../members/passkey.ts";
 import { nodeStatus } from "./status.ts";
 
 export const nodesApi = new Hono<{ Bindings: Env }>();
@@ -41,13 +42,46 @@ nodesApi.post("/register", async (c) => {
   // Where Cloudflare's edge saw the connection (DESIGN.md "Hosting rewards": never what the node
   // claims). Locally request.cf has no coordinates: null, and the node gets no distance boost.
   const location = edgeLocation(c.req.raw, c.env);
-  await db(c.env.DB)
+  const d = db(c.env.DB);
+  // One endpoint, one node: another key registering a port it does not own would pass that
+  // node's challenges. (The real fix, the handshake proving the node's key, is issue 12.)
+  const holder = await d
+    .select({ address: schema.nodes.address })
+    .from(schema.nodes)
+    .where(and(eq(schema.nodes.host, host), eq(schema.nodes.port, message.port), ne(schema.nodes.address, node)))
+    .get();
+  if (holder) throw new HttpError(409, "endpoint_taken", `${host}:${message.port} is registered to another node`);
+  await d
     .insert(schema.nodes)
-    .values({ address: node, host, port: message.port, ...location, registeredAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now } });
-  // A node downloads what it hosts like any member, so it gets a passkey too.
-  const passkey = await ensureMember(c.env.DB, node, "node");
-  return c.json({ node, passkey, endpoint: { host, port: message.port } });
+    .values({ address: node, passkey: newPasskey(), host, port: message.port, ...location, registeredAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now, passkey: sql`coalesce(${schema.nodes.passkey}, excluded.passkey)` } });
+  // The node's tracker key, not a membership (DESIGN.md "Identities cost something"): it
+  // announces and downloads only what the node hosts or fetches to host (nodes/access.ts).
+  const row = await d.select({ passkey: schema.nodes.passkey }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  return c.json({ node, passkey: row!.passkey!, endpoint: { host, port: message.port } });
+});
+
+// What the node is about to fetch, or check on disk, to host: its tracker key covers these
+// for FETCH_ACCESS_SECONDS (it needs their .torrent files and swarms before it can host them).
+nodesApi.post("/fetching", async (c) => {
+  const message = await acceptReport(c.env, "FetchSubset", await readJson(c.req));
+  const node = message.node.toLowerCase();
+  const d = db(c.env.DB);
+  const registered = await d.select({ address: schema.nodes.address }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!registered) throw new HttpError(409, "not_registered", "register the node before reporting what it fetches");
+  const wanted = [...new Set(message.infoHashes.map((h) => h.slice(2).toLowerCase()))];
+  if (wanted.length > MAX_FETCHING) throw badRequest(`at most ${MAX_FETCHING} torrents may be fetched at a time`, "too_many_fetching");
+  // Only approved torrents: a node key never opens a pending or rejected one.
+  const approved = wanted.length
+    ? new Set((await d.select({ infoHash: schema.torrents.infoHash }).from(schema.torrents).where(and(inArray(schema.torrents.infoHash, wanted), eq(schema.torrents.status, "approved")))).map((r) => r.infoHash))
+    : new Set<string>();
+  const accepted = wanted.filter((h) => approved.has(h));
+  const now = Date.now();
+  await d.batch([
+    d.delete(schema.fetching).where(eq(schema.fetching.node, node)),
+    ...accepted.map((infoHash) => d.insert(schema.fetching).values({ node, infoHash, reportedAt: now })),
+  ]);
+  return c.json({ node, fetching: accepted });
 });
 
 nodesApi.post("/hosted", async (c) => {

@@ -3,8 +3,14 @@
 // payload whose v1 piece hashes they checked; it is `contested` when as many agree on another
 // root and fewer on the curator's. Challenges against a published root pay but never slash;
 // against a contested one they count for nothing (protocol/epoch/evaluate.ts).
+//
+// Only proven, bonded hosts move a root's status (DESIGN.md "Identities cost something"): a
+// node that passed a challenge in a closed epoch. That epoch's reward is what the node's held
+// amount (its slashable bond, protocol/economics/holdback.ts) comes from; the held amount
+// itself is on-chain, too dear to read per report. Reports from other nodes are kept (a node
+// that qualifies later counts from then) but move nothing: two fresh keys cannot contest a root.
 
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { ROOT_CONFIRMATIONS } from "../../protocol/params.ts";
 import type { RootStatus } from "../../protocol/epoch/evaluate.ts";
 import { schema, type Db } from "../db/client.ts";
@@ -25,7 +31,10 @@ export async function refreshRootStatus(d: Db, infoHash: string, now: number): P
   const t = await d.select({ storageRoot: schema.torrents.storageRoot, version: schema.torrents.version, status: schema.torrents.rootStatus, confirmedAt: schema.torrents.rootConfirmedAt }).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
   if (!t) return undefined;
   if (t.version !== "v1") return t.status as RootStatus;
-  const reports = await d.select({ root: schema.rootReports.root, subnet: schema.rootReports.subnet }).from(schema.rootReports).where(eq(schema.rootReports.infoHash, infoHash));
+  const reports = await d
+    .select({ root: schema.rootReports.root, subnet: schema.rootReports.subnet })
+    .from(schema.rootReports)
+    .where(sql`${schema.rootReports.infoHash} = ${infoHash} AND ${provenHost(sql`${schema.rootReports.node}`)}`);
   const status = rootStatusOf(t.storageRoot, reports);
   if (status !== t.status)
     await d
@@ -33,4 +42,9 @@ export async function refreshRootStatus(d: Db, infoHash: string, now: number): P
       .set({ rootStatus: status, rootConfirmedAt: status === "confirmed" ? (t.confirmedAt ?? now) : null })
       .where(eq(schema.torrents.infoHash, infoHash));
   return status;
+}
+
+/** SQL: the node passed at least one challenge of a closed epoch (a row in `epochs`). */
+export function provenHost(node: ReturnType<typeof sql>) {
+  return sql`EXISTS (SELECT 1 FROM ${schema.challenges} c JOIN ${schema.epochs} e ON e.epoch = c.epoch WHERE c.node = ${node} AND c.verdict = 'pass')`;
 }
