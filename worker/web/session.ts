@@ -158,7 +158,7 @@ export const loadSession = createMiddleware<{ Bindings: Env; Variables: SiteVars
 export const sameOrigin = createMiddleware<{ Bindings: Env; Variables: SiteVars }>(async (c, next) => {
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     const origin = c.req.header("Origin");
-    if (!origin || origin !== new URL(c.req.url).origin) throw new HttpError(403, "cross_origin", "form posts must come from this site");
+    if (!origin || origin !== siteOrigin(c.env, c.req.url).origin) throw new HttpError(403, "cross_origin", "form posts must come from this site");
   }
   await next();
 });
