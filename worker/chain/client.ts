@@ -36,6 +36,12 @@ export async function stakeOf(env: Env, account: Address): Promise<bigint> {
   return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
 }
 
+/** Stake bonded on a node (its own or a sponsor's): the Staking contract's bond, which slashes draw on. */
+export async function bondOf(env: Env, node: Address): Promise<bigint> {
+  const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");
+  return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "bondOf", args: [node] });
+}
+
 export async function lastPostedEpoch(env: Env): Promise<bigint> {
   const address = requireAddress(env.EPOCH_REWARDS_ADDRESS, "EPOCH_REWARDS_ADDRESS");
   return publicClient(env).readContract({ address, abi: epochRewardsAbi, functionName: "lastEpoch" });

@@ -6,7 +6,8 @@ import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { MAX_FETCHING } from "../../protocol/params.ts";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
-import { refreshRootStatus } from "../torrents/roots.ts";
+import { noBonds, refreshRootStatus, type BondCheck } from "../torrents/roots.ts";
+import { bondOf, chainConfigured } from "../chain/client.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
@@ -31,6 +32,27 @@ export function edgeLocation(req: Request, env: Env): { lat: number | null; lon:
   const lon = Number(cf?.longitude);
   const ok = cf?.latitude !== undefined && cf?.longitude !== undefined && Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
   return { lat: ok ? lat : null, lon: ok ? lon : null, colo: typeof cf?.colo === "string" ? cf.colo : null };
+}
+
+/** Stake bonded on a node, read once per report from the Staking contract; none without a chain. */
+function bondCheck(env: Env): BondCheck {
+  if (!chainConfigured(env) || !env.STAKING_ADDRESS) return noBonds;
+  const known = new Map<string, Promise<boolean>>();
+  return (node) => {
+    let b = known.get(node);
+    if (!b) {
+      b = bondOf(env, node as `0x${string}`).then(
+        (v) => v > 0n,
+        (e: unknown) => {
+          // The chain being down never stops a report: the node counts as unbonded this time.
+          console.warn("bondOf failed", e instanceof Error ? e.message.slice(0, 120) : typeof e);
+          return false;
+        },
+      );
+      known.set(node, b);
+    }
+    return b;
+  };
 }
 
 nodesApi.post("/register", async (c) => {
@@ -118,6 +140,7 @@ nodesApi.post("/roots", async (c) => {
   const subnet = subnetOf(registered.host);
   const now = Date.now();
   const accepted: { infoHash: string; root: string; rootStatus: string }[] = [];
+  const bonded = bondCheck(c.env);
   for (let i = 0; i < message.infoHashes.length; i++) {
     const infoHash = message.infoHashes[i]!.slice(2).toLowerCase();
     const root = message.roots[i]!.slice(2).toLowerCase();
@@ -127,7 +150,7 @@ nodesApi.post("/roots", async (c) => {
       .insert(schema.rootReports)
       .values({ infoHash, node, root, subnet, reportedAt: now })
       .onConflictDoUpdate({ target: [schema.rootReports.infoHash, schema.rootReports.node], set: { root, subnet, reportedAt: now } });
-    accepted.push({ infoHash, root, rootStatus: (await refreshRootStatus(d, infoHash, now))! });
+    accepted.push({ infoHash, root, rootStatus: (await refreshRootStatus(d, infoHash, now, bonded))! });
   }
   return c.json({ node, accepted });
 });
