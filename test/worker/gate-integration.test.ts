@@ -253,6 +253,17 @@ describe("the site's headers and sign-in", () => {
     }
   });
 
+  it("takes its own form posts under no-referrer (Origin: null, Sec-Fetch-Site: same-origin) and refuses forged ones (attack: cross-site form post)", async () => {
+    const { cookie } = await signIn();
+    const postWith = (headers: Record<string, string>) => call("/signout", { method: "POST", headers: { Cookie: cookie, ...headers }, redirect: "manual" });
+    expect((await postWith({ Origin: "null", "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+    expect((await postWith({ Origin: "null" })).status).toBe(403);
+    expect((await postWith({ Origin: "https://evil.example", "Sec-Fetch-Site": "same-origin" })).status).toBe(403);
+    expect(await (await call("/signin", { headers: { Cookie: cookie } })).text()).toContain("You are signed in");
+    expect((await postWith({ Origin: "null", "Sec-Fetch-Site": "same-origin" })).status).toBe(303);
+    expect(await (await call("/signin", { headers: { Cookie: cookie } })).text()).not.toContain("You are signed in");
+  });
+
   it("names the configured site in sign-in messages whatever the Host header says (attack: spoofed Host)", async () => {
     // A request reaching the worker under another host name: the challenge still names SITE_ORIGIN.
     const res = await SELF.fetch("http://evil.example/auth/nonce", { method: "POST", headers: { Origin: ORIGIN } });

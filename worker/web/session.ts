@@ -153,12 +153,15 @@ export const loadSession = createMiddleware<{ Bindings: Env; Variables: SiteVars
 
 /**
  * Form posts must come from this site: SameSite=Lax already keeps the cookie off cross-site
- * posts, and the Origin check refuses the rest (a browser always sends Origin on POST).
+ * posts, and the Origin check refuses the rest. Under the site's `Referrer-Policy: no-referrer`
+ * a browser sends `Origin: null` on its own form posts, so then Fetch Metadata decides:
+ * `Sec-Fetch-Site: same-origin` (a header no page can set) is this site's own form.
  */
 export const sameOrigin = createMiddleware<{ Bindings: Env; Variables: SiteVars }>(async (c, next) => {
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     const origin = c.req.header("Origin");
-    if (!origin || origin !== siteOrigin(c.env, c.req.url).origin) throw new HttpError(403, "cross_origin", "form posts must come from this site");
+    const ours = origin === siteOrigin(c.env, c.req.url).origin || (origin === "null" && c.req.header("Sec-Fetch-Site") === "same-origin");
+    if (!ours) throw new HttpError(403, "cross_origin", "form posts must come from this site");
   }
   await next();
 });
