@@ -3,7 +3,7 @@
 ALTER TABLE `nodes` ADD `passkey` text;
 --> statement-breakpoint
 -- A node registered before this keeps the key it was given, moved off its member row...
-UPDATE `nodes` SET `passkey` = (SELECT `passkey` FROM `members` WHERE `members`.`account` = `nodes`.`address` AND `members`.`admission` = 'node');
+UPDATE `nodes` SET `passkey` = (SELECT `passkey` FROM `members` WHERE `members`.`account` = `nodes`.`address` AND `members`.`admission` = 'node') WHERE `passkey` IS NULL;
 --> statement-breakpoint
 -- ...and a node whose operator is a member (stake or invite) gets a key of its own: the
 -- member's passkey stays the member's.
