@@ -7,6 +7,8 @@ import { defineConfig } from "vitest/config";
 
 // Must match ADMIN_TOKEN and TRANSCRIPT_KEY in test/worker/support/worker.ts.
 const TEST_ADMIN_TOKEN = "test-admin-token";
+// Must match ORIGIN in test/worker/support/worker.ts: the site's configured origin (SIWE domain and URI).
+const TEST_SITE_ORIGIN = "http://tracker.test";
 const TEST_TRANSCRIPT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 export default defineConfig(async () => {
@@ -18,7 +20,7 @@ export default defineConfig(async () => {
         miniflare: {
           // Test-only bindings; CHAIN_RPC_URL stays unset so epochs close without posting.
           // TEST_CLOCK lets a request carry its clock (X-Test-Now) so the time rules can be tested.
-          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY, TEST_CLOCK: "1" },
+          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY, TEST_CLOCK: "1", SITE_ORIGIN: TEST_SITE_ORIGIN },
         },
       }),
     ],

@@ -3,7 +3,7 @@
 
 import type { Address, Hex, LocalAccount } from "viem";
 import type { Transcript } from "../protocol/challenge/transcript.ts";
-import { reportToJson, signReport, type Dispute, type HostedSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
+import { reportToJson, signReport, type Dispute, type HostedSubset, type FetchSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -252,6 +252,15 @@ export class TrackerApi {
   reportHosted(account: LocalAccount, chainId: number, infoHashes: string[]): Promise<{ node: Address; hosted: string[] }> {
     const message: HostedSubset = { node: account.address, infoHashes: infoHashes.map((h) => `0x${h.toLowerCase()}` as Hex), ...freshness() };
     return this.signed("/api/nodes/hosted", account, chainId, "HostedSubset", message);
+  }
+
+  /**
+   * What the node is about to fetch (or check on disk) to host: its tracker key covers these
+   * (their .torrent files and swarms) as well as its hosted subset.
+   */
+  reportFetching(account: LocalAccount, chainId: number, infoHashes: string[]): Promise<{ node: Address; fetching: string[] }> {
+    const message: FetchSubset = { node: account.address, infoHashes: infoHashes.map((h) => `0x${h.toLowerCase()}` as Hex), ...freshness() };
+    return this.signed("/api/nodes/fetching", account, chainId, "FetchSubset", message);
   }
 
   /**

@@ -104,6 +104,14 @@ export const CHALLENGE_RETRY_BACKOFF_MS = 250;
 export const ROOT_CONFIRMATIONS = 2;
 
 /**
+ * A node's tracker key (not a member passkey) covers its hosted subset and what it reported
+ * fetching to host (FetchSubset) in the last FETCH_ACCESS_SECONDS, at most MAX_FETCHING
+ * torrents at a time: a fresh node key cannot open the whole index (DESIGN.md "Identities").
+ */
+export const FETCH_ACCESS_SECONDS = 24 * 3_600;
+export const MAX_FETCHING = 64;
+
+/**
  * Consequences (DESIGN.md "Unavailable is not fraud"). A missed challenge loses the epoch's
  * hosting reward for the torrent; a node that misses in consecutive epochs pays a fault fee
  * from its bond, FAULT_FEE_BASE for the second epoch in a row, doubling each epoch, at most

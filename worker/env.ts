@@ -53,6 +53,8 @@ export interface Env {
   CHALLENGE_RETRIES?: string;
   /** How long after an epoch closes disputes of its transcripts are accepted (default DISPUTE_DELAY_SECONDS). */
   DISPUTE_WINDOW_SECONDS?: string;
+  /** The members' site's origin (https://host): the EIP-4361 domain and URI sign-ins are for (worker/web/session.ts). */
+  SITE_ORIGIN?: string;
   LOCAL_DEV?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
   TEST_CLOCK?: string;

@@ -12,8 +12,9 @@ import { membersApi } from "./members/routes.ts";
 import { memberStats } from "./members/stats.ts";
 import { nodesApi } from "./nodes/routes.ts";
 import { torrentDownload, torrentsAdmin, torrentsApi } from "./torrents/routes.ts";
-import { invitesAdmin, invitesApi } from "./members/invites.ts";
-import { membersAdmin, passkeyApi } from "./members/passkey-reset.ts";
+import { invitesAdmin } from "./members/invites.ts";
+import { membersAdmin } from "./members/passkey-reset.ts";
+import { memberActionsApi } from "./members/actions.ts";
 import { metricsRoute } from "./metrics/routes.ts";
 import { clientsAdmin } from "./announce/clients.ts";
 import { epochsApi } from "./epoch/routes.ts";
@@ -45,6 +46,7 @@ app.get("/api/chain", (c) =>
   }),
 );
 app.route("/api/members", membersApi);
+app.route("/api/members", memberActionsApi);
 app.route("/api/nodes", nodesApi);
 app.route("/api/torrents", torrentsApi);
 app.route("/api/epochs", epochsApi);
@@ -66,14 +68,13 @@ app.route("/", metricsRoute);
 
 // The passkey routes (`/:passkey/…`) before the site: the site's middleware (session cookie,
 // same-origin form posts) then never runs for a BitTorrent client or an API script. No site
-// path has a second segment these routes take (announce, scrape, torrent, upload, stats,
-// torrents, invites, passkey).
+// path has a second segment these routes take (announce, scrape, torrent, stats, torrents).
+// A passkey authorises tracker use and reading one's stats only: invites, uploads and passkey
+// resets need the site's session or a signed MemberAction (members/actions.ts).
 app.get("/:passkey/announce", webSocketTracker); // WebSocket upgrades only; other GETs fall through
 app.route("/", tracker);
 app.route("/", torrentDownload);
 app.route("/", memberStats);
-app.route("/", invitesApi);
-app.route("/", passkeyApi);
 
 // The members' site: pages at /, /torrents/:infoHash, /me, /signin, /epochs… (worker/web/).
 app.route("/", site);

@@ -78,10 +78,10 @@ describe("bin/vidya", () => {
       }
       const state = JSON.parse(await readFile(join(home, "state.json"), "utf8"));
       expect(state.hosted.map((h: { infoHash: string }) => h.infoHash)).toEqual([fx.meta.infoHash]);
-      // The worker hands an account the same passkey whenever it joins: the node's must not be in state.json.
+      // Registering again answers the node's same tracker key: it must not be in state.json.
       const account = privateKeyToAccount((JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey);
       const api = new TrackerApi(edge.url);
-      const { passkey } = await api.join(account, (await api.chain()).chainId);
+      const { passkey } = await api.register(account, (await api.chain()).chainId, state.endpoint.port);
       expect(JSON.stringify(state)).not.toContain(passkey);
       expect((await edge.api<NodeInfo>(`/api/nodes/${account.address}`)).hosted).toEqual([fx.meta.infoHash]);
 

@@ -11,6 +11,7 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import type { StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
+import { MAX_FETCHING } from "../../protocol/params.ts";
 import type { IndexTorrent, TrackerApi } from "../api.ts";
 import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
@@ -204,6 +205,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     reporting = reporting.then(send);
     return reporting;
   };
+  let lastFetching: string | undefined;
   const report = (): Promise<void> => {
     const send = async () => {
       if (stopped) return;
@@ -399,6 +401,17 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       log(`dropped ${t.name} (${ih}, ${bytes} bytes on disk) to make room`);
     }
 
+    // The node's tracker key covers only what it hosts or reported fetching: say what it is
+    // about to fetch or check on disk before asking for .torrent files or announcing.
+    const toFetch = [...p.keep, ...p.fetch].filter((ih) => !seeding.has(ih)).slice(0, MAX_FETCHING);
+    if (toFetch.join(",") !== lastFetching) {
+      try {
+        await o.api.reportFetching(o.account, chain.chainId, toFetch);
+        lastFetching = toFetch.join(",");
+      } catch (e) {
+        log(`warning: could not report what this node fetches: ${(e as Error).message}`);
+      }
+    }
     for (const ih of p.keep) {
       if (seeding.has(ih) || stopped) continue;
       const t = index.get(ih)!;

@@ -31,6 +31,28 @@ export const reportTypes = {
     { name: "expiry", type: "uint64" },
   ],
   /**
+   * What a node is about to fetch (or check on disk) to host: its tracker key covers these
+   * torrents as well as its hosted subset, for a while (FETCH_ACCESS_SECONDS).
+   */
+  FetchSubset: [
+    { name: "node", type: "address" },
+    { name: "infoHashes", type: "bytes20[]" },
+    { name: "nonce", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
+  /**
+   * A member's account action through the API (an invite, a passkey reset, an upload): the
+   * passkey authorises tracker use only, so these need the wallet's signature. `subject`
+   * binds the action's content (an upload's SHA-256; zero when there is none).
+   */
+  MemberAction: [
+    { name: "member", type: "address" },
+    { name: "action", type: "string" },
+    { name: "subject", type: "bytes32" },
+    { name: "nonce", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
+  /**
    * The storage roots a node computed from payloads whose v1 piece hashes it checked: the
    * edge confirms a curator's root when ROOT_CONFIRMATIONS distinct nodes agree with it.
    */
@@ -55,6 +77,10 @@ export const reportTypes = {
 export interface NodeRegistration { node: Address; port: number; nonce: bigint; expiry: bigint }
 export interface HostedSubset { node: Address; infoHashes: Hex[]; nonce: bigint; expiry: bigint }
 export interface MemberJoin { member: Address; nonce: bigint; expiry: bigint }
+export interface FetchSubset { node: Address; infoHashes: Hex[]; nonce: bigint; expiry: bigint }
+export interface MemberAction { member: Address; action: string; subject: Hex; nonce: bigint; expiry: bigint }
+/** The actions a MemberAction may name. */
+export const MEMBER_ACTIONS = ["invite", "list-invites", "reset-passkey", "upload"] as const;
 export interface StorageRoots { node: Address; infoHashes: Hex[]; roots: Hex[]; nonce: bigint; expiry: bigint }
 export interface Dispute { node: Address; epoch: bigint; transcriptId: Hex; reason: string; nonce: bigint; expiry: bigint }
 
@@ -62,6 +88,8 @@ export interface ReportMessages {
   NodeRegistration: NodeRegistration;
   HostedSubset: HostedSubset;
   MemberJoin: MemberJoin;
+  FetchSubset: FetchSubset;
+  MemberAction: MemberAction;
   StorageRoots: StorageRoots;
   Dispute: Dispute;
 }
@@ -69,7 +97,7 @@ export type ReportType = keyof ReportMessages;
 
 /** The account a report speaks for: the field its signature must recover to. */
 export function reportSigner<T extends ReportType>(type: T, message: ReportMessages[T]): Address {
-  return type === "MemberJoin" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset | StorageRoots | Dispute).node;
+  return type === "MemberJoin" || type === "MemberAction" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset | StorageRoots | Dispute).node;
 }
 
 /** Longest a report may be valid for, so a leaked one cannot be replayed for long. */
@@ -110,6 +138,11 @@ export function reportFromJson<T extends ReportType>(type: T, json: unknown): Re
   const nonce = uint64(j.nonce, "nonce");
   const expiry = uint64(j.expiry, "expiry");
   if (type === "MemberJoin") return { member: address(j.member, "member"), nonce, expiry } as ReportMessages[T];
+  if (type === "MemberAction") {
+    const action = field(typeof j.action === "string" && (MEMBER_ACTIONS as readonly string[]).includes(j.action), "action", j.action as string);
+    const subject = field(typeof j.subject === "string" && /^0x[0-9a-fA-F]{64}$/.test(j.subject), "subject", (j.subject as string).toLowerCase() as Hex);
+    return { member: address(j.member, "member"), action, subject, nonce, expiry } as ReportMessages[T];
+  }
   const node = address(j.node, "node");
   if (type === "NodeRegistration") {
     const port = field(typeof j.port === "number" && Number.isInteger(j.port) && j.port > 0 && j.port < 65536, "port", j.port as number);

@@ -25,6 +25,11 @@ export interface EdgeOptions {
 
 export type ApiInit = RequestInit & { admin?: boolean };
 
+/** wrangler dev without its request log (it prints every path, passkeys included): warnings and errors only. */
+export const WRANGLER_QUIET_ARGS = ["--log-level", "warn"];
+/** …and without the debug log file wrangler otherwise writes every level to. */
+export const WRANGLER_QUIET_ENV = { WRANGLER_LOG: "warn", WRANGLER_WRITE_LOGS: "false" };
+
 export interface Edge {
   url: string;
   adminToken: string;
@@ -43,7 +48,11 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
   // Secrets reach wrangler through an env file in the run folder (mode 0600), never argv.
   const secrets = [`ADMIN_TOKEN=${adminToken}`, ...(opts.chain ? [`CHAIN_PRIVATE_KEY=${opts.chain.posterKey}`] : [])];
   writeFileSync(envFile, `${secrets.join("\n")}\n`, { mode: 0o600 });
-  const env = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+  // Passkeys are in announce paths: wrangler logs each request at info level and copies every
+  // level to a debug file (~/.wrangler/logs). Warnings and errors only, and no debug file, so
+  // no passkey reaches a log (issue 10, finding 7); our own logs never print one.
+  // (Were a debug file written anyway, it would land in the run folder, not ~/.wrangler/logs.)
+  const env = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", WRANGLER_LOG_PATH: join(opts.dir, "wrangler-logs"), ...WRANGLER_QUIET_ENV };
   await run(bin("wrangler"), ["d1", "migrations", "apply", "vidya", "--local", "--persist-to", state], { cwd: ROOT, env });
   const vars: Record<string, string> = {
     LOCAL_DEV: "1",
@@ -69,7 +78,7 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
     bin("wrangler"),
     [
       "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false",
+      "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false", ...WRANGLER_QUIET_ARGS,
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     { cwd: ROOT, env },

@@ -68,6 +68,7 @@ describe("adversarial nodes, challenged by the real edge", () => {
   const relayAccount = privateKeyToAccount(generatePrivateKey());
   const forgerAccount = privateKeyToAccount(generatePrivateKey());
   const honestAccount = privateKeyToAccount(generatePrivateKey());
+  const corruptAccount = privateKeyToAccount(generatePrivateKey());
   const flakyAccount = privateKeyToAccount(generatePrivateKey());
   const deleterKey = generatePrivateKey();
   const deleterAccount = privateKeyToAccount(deleterKey);
@@ -128,13 +129,25 @@ describe("adversarial nodes, challenged by the real edge", () => {
     await edge?.stop();
   });
 
-  it("confirms the curator's v1 root once nodes on two subnets have checked the piece hashes and report it", async () => {
+  it("confirms the curator's v1 root once proven, bonded nodes on two subnets have checked the piece hashes and report it", async () => {
+    const rootStatus = async () => (await edge.api<IndexTorrent & { rootStatus: string }>(`/api/torrents/${fx.meta.infoHash}`)).rootStatus;
     honest = await startNode("honest", "127.0.1.1", honestAccount);
     expect(honest.hosted.map((h) => h.infoHash)).toEqual([fx.meta.infoHash]);
-    expect((await edge.api<IndexTorrent & { rootStatus: string }>(`/api/torrents/${fx.meta.infoHash}`)).rootStatus).toBe("published");
-    corrupt = await startNode("corrupt", "127.0.2.1");
-    expect((await edge.api<IndexTorrent & { rootStatus: string }>(`/api/torrents/${fx.meta.infoHash}`)).rootStatus).toBe("confirmed");
+    expect(await rootStatus()).toBe("published");
+    corrupt = await startNode("corrupt", "127.0.2.1", corruptAccount);
+    // Fresh keys move nothing (worker/torrents/roots.ts): a node must pass a challenge and be bonded.
+    expect(await rootStatus()).toBe("published");
     expect(await round(honest.address)).toMatchObject({ verdict: "pass", host: "127.0.1.1", attempts: 1 });
+    expect(await round(corrupt.address)).toMatchObject({ verdict: "pass", host: "127.0.2.1" });
+    for (const n of [honest, corrupt]) {
+      const r = await vidya(["--home", sponsorHome, "--json", "bond", "1", "--node", n.address]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // They report their roots again (as a node does on its next start), and now they count.
+    const { storageRoot: root } = await edge.api<IndexTorrent>(`/api/torrents/${fx.meta.infoHash}`);
+    for (const [account, ip] of [[honestAccount, "127.0.1.1"], [corruptAccount, "127.0.2.1"]] as const)
+      await new TrackerApi(edge.url, fetchSeenFrom(ip)).reportRoots(account, chainId, [{ infoHash: fx.meta.infoHash, root }]);
+    expect(await rootStatus()).toBe("confirmed");
   });
 
   it("fails a node that deleted a file of a torrent it still claims", async () => {
@@ -234,7 +247,8 @@ describe("adversarial nodes, challenged by the real edge", () => {
     const c = corrupt.address as Address;
     let r = await vidya(["--home", sponsorHome, "--json", "bond", "80", "--node", c]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ node: c, amount: parseUnits("80", 18).toString(), bond: parseUnits("80", 18).toString() });
+    // 1 bonded when it was proven (first test) and 80 now.
+    expect(JSON.parse(r.stdout)).toMatchObject({ node: c, amount: parseUnits("80", 18).toString(), bond: parseUnits("81", 18).toString() });
     // Overwrite the payload in place (same sizes): every block it serves is wrong.
     for (const f of FILES) await writeFile(join(edge.dir, "corrupt", "data", "Arcade Archive", ...f.path.split("/")), randomBytes(f.length));
     const t = await round(c);
@@ -283,12 +297,12 @@ describe("adversarial nodes, challenged by the real edge", () => {
     const out = JSON.parse(r.stdout) as { epoch: number; slashes: { node: string; amount: string; owed: string; bondAfter: string; txHash: string | null; message: string }[] };
     const of = (a: string) => out.slashes.find((s) => s.node.toLowerCase() === a.toLowerCase())!;
     expect(out.epoch).toBe(1);
-    expect(of(c)).toMatchObject({ amount: FRAUD_SLASH.toString(), owed: "0", bondAfter: (80n * ONE_TOKEN - FRAUD_SLASH).toString() });
+    expect(of(c)).toMatchObject({ amount: FRAUD_SLASH.toString(), owed: "0", bondAfter: (81n * ONE_TOKEN - FRAUD_SLASH).toString() });
     expect(of(c).txHash).toMatch(/^0x[0-9a-f]{64}$/);
     // The forger has no bond: its slash stays owed, and no transaction is sent for it.
     expect(of(forgerAccount.address)).toMatchObject({ amount: "0", owed: FRAUD_SLASH.toString(), txHash: null });
     expect(of(forgerAccount.address).message).toMatch(/no bond/);
-    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(80n * ONE_TOKEN - FRAUD_SLASH);
+    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(81n * ONE_TOKEN - FRAUD_SLASH);
     expect(await read<bigint>(chain.addresses.staking, stakingAbi, "slashExecutedOf", [c])).toBe(FRAUD_SLASH);
     // Slashed stake is burnt.
     expect(await read<bigint>(chain.addresses.token, erc20Abi, "totalSupply")).toBe(supply - FRAUD_SLASH);
@@ -325,10 +339,10 @@ describe("adversarial nodes, challenged by the real edge", () => {
     await waitFinal(2n);
     const r = await vidya(["--home", keeperHome, "--json", "slash", c, "--epoch", "2"]);
     expect(r.code, r.stderr).toBe(0);
-    const bondLeft = 80n * ONE_TOKEN - FRAUD_SLASH;
-    expect(JSON.parse(r.stdout).slashes[0]).toMatchObject({ cumulative: (2n * FRAUD_SLASH).toString(), amount: bondLeft.toString(), owed: (2n * FRAUD_SLASH - 80n * ONE_TOKEN).toString(), bondAfter: "0" });
+    const bondLeft = 81n * ONE_TOKEN - FRAUD_SLASH;
+    expect(JSON.parse(r.stdout).slashes[0]).toMatchObject({ cumulative: (2n * FRAUD_SLASH).toString(), amount: bondLeft.toString(), owed: (2n * FRAUD_SLASH - 81n * ONE_TOKEN).toString(), bondAfter: "0" });
     expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(0n);
-    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "slashExecutedOf", [c])).toBe(80n * ONE_TOKEN);
+    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "slashExecutedOf", [c])).toBe(81n * ONE_TOKEN);
   });
 
   it("`vidya verify` recomputes both roots and re-derives every challenge of both epochs", async () => {

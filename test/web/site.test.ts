@@ -15,7 +15,8 @@ import { contextWithWallet, launchChromium, screenshot } from "./support/browser
 import { formatVidya } from "../../protocol/format.ts";
 import { HOLDBACK_BPS } from "../../protocol/params.ts";
 import { asBytes, asDict, decode } from "../../protocol/bencode.ts";
-import { generatePrivateKey } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { TrackerApi } from "../../node/api.ts";
 import { fixture } from "../worker/support/fixture.ts";
 
 describe("the members' site in Chromium", () => {
@@ -37,6 +38,10 @@ describe("the members' site in Chromium", () => {
     browser = await launchChromium();
     // The node operator's own key, imported into the browser wallet.
     const key = (JSON.parse(readFileSync(join(node.home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey;
+    // A node key is no membership: the operator also joins, by an admin's invite, and keeps both.
+    const made = await fetch(`${net.trackerUrl}/admin/invites`, { method: "POST", headers: { Authorization: `Bearer ${net.adminToken}` } });
+    const { invite } = (await made.json()) as { invite: string };
+    await new TrackerApi(net.trackerUrl).join(privateKeyToAccount(key), net.chain.chainId, invite);
     context = await contextWithWallet(browser, { key, rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId });
     page = await context.newPage();
   });
@@ -51,7 +56,7 @@ describe("the members' site in Chromium", () => {
     await page.goto(`${net.trackerUrl}/signin`);
     await screenshot(page, "signin");
     await page.click('button[data-action="signin"]');
-    // A node is a member (it registered), so the site goes on to the profile page.
+    // The operator is a member (it joined by invite), so the site goes on to the profile page.
     await page.waitForURL((u) => u.pathname !== "/signin");
     await page.goto(`${net.trackerUrl}/signin`);
     expect(await page.textContent("main")).toContain(`You are signed in as ${node.address.toLowerCase()}`);

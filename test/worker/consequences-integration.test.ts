@@ -10,7 +10,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { admin, call, nowSeconds, signed, uploadTorrent } from "./support/worker.ts";
+import { admin, call, nowSeconds, proveHosts, signed, uploadTorrent } from "./support/worker.ts";
 
 const t = fixture(80_000, 91, "consequences.bin");
 const honest = "0x00000000000000000000000000000000000000a1";
@@ -56,6 +56,8 @@ describe("consequences: storage roots, slashing, fault fees, correlation, disput
   it("confirms a curator's root once nodes on two distinct subnets report the same root", async () => {
     expect((await uploadTorrent(t)).status).toBe(201);
     const [a, b, c] = [await registerAt("198.51.100.7"), await registerAt("198.51.100.8"), await registerAt("203.0.113.9")];
+    // Only proven, bonded hosts move a root's status (worker/torrents/roots.ts).
+    await proveHosts([a, b, c].map((n) => n.address), t.infoHash);
     expect(await reportRoot(a, t.storageRoot, 1n)).toBe("published");
     // A second node of the same /24 is not independent.
     expect(await reportRoot(b, t.storageRoot, 1n)).toBe("published");

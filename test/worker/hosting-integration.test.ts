@@ -41,9 +41,13 @@ const rare = fixture(50_000, 62, "rare.bin");
 const unheld = fixture(30_000, 63, "unheld.bin");
 let nonce = 1n;
 
+// One endpoint, one node (a second node on a held host:port is refused): each account its own port.
+const ports = new Map<string, number>();
+const portOf = (address: string) => ports.get(address) ?? ports.set(address, 6881 + ports.size).get(address)!;
+
 async function host(account: typeof a, torrents: { infoHash: string }[]) {
   const expiry = nowSeconds() + 600n;
-  expect((await call("/api/nodes/register", await signed(account, "NodeRegistration", { node: account.address, port: 6881, nonce: nonce++, expiry }))).status).toBe(200);
+  expect((await call("/api/nodes/register", await signed(account, "NodeRegistration", { node: account.address, port: portOf(account.address), nonce: nonce++, expiry }))).status).toBe(200);
   const infoHashes = torrents.map((t) => `0x${t.infoHash}` as const);
   expect((await call("/api/nodes/hosted", await signed(account, "HostedSubset", { node: account.address, infoHashes, nonce: nonce++, expiry }))).status).toBe(200);
 }

@@ -9,17 +9,21 @@ import { EV_NONE } from "../../worker/swarm/credit.ts";
 import { shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fixture } from "./support/fixture.ts";
-import { ORIGIN, addMember, admin, announce, call, credited, flushShard, nowSeconds, peerId, signed, text, tick, uploadTorrent } from "./support/worker.ts";
+import type { LocalAccount } from "viem";
+import { ORIGIN, addMember, admin, announce, call, credited, flushShard, memberAction, nowSeconds, peerId, signed, text, tick, uploadTorrent } from "./support/worker.ts";
 
 const acct = (n: number) => `0x${(0x3e00 + n).toString(16).padStart(40, "0")}`;
 const json = (body: unknown): RequestInit => ({ method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
 
-async function join(invite: string): Promise<{ account: string; passkey: string }> {
+async function join(invite: string): Promise<{ account: string; passkey: string; wallet: LocalAccount }> {
   const wallet = privateKeyToAccount(generatePrivateKey());
   const res = await call("/api/members/join", await signed(wallet, "MemberJoin", { member: wallet.address, nonce: 1n, expiry: nowSeconds() + 600n }, { invite }));
   expect(res.status).toBe(200);
-  return (await res.json()) as { account: string; passkey: string };
+  return { ...((await res.json()) as { account: string; passkey: string }), wallet };
 }
+
+// Invites and passkey resets are signed by the member's wallet (a MemberAction), never made with the passkey.
+const invite = async (m: { wallet: LocalAccount }) => call("/api/members/invites", await memberAction(m.wallet, "invite"));
 
 describe("invites and the invite tree", () => {
   it("lets a member make invites up to their quota, and records who brought whom", async () => {
@@ -28,19 +32,19 @@ describe("invites and the invite tree", () => {
 
     const made: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const res = await call(`/${alice.passkey}/invites`, { method: "POST" });
+      const res = await invite(alice);
       expect(res.status).toBe(201);
       made.push(((await res.json()) as { invite: string }).invite);
     }
-    const over = await call(`/${alice.passkey}/invites`, { method: "POST" });
+    const over = await invite(alice);
     expect(over.status).toBe(403);
     expect(await over.json()).toMatchObject({ error: { code: "invite_quota" } });
 
     const bob = await join(made[0]!);
-    const bobsInvite = ((await (await call(`/${bob.passkey}/invites`, { method: "POST" })).json()) as { invite: string }).invite;
+    const bobsInvite = ((await (await invite(bob)).json()) as { invite: string }).invite;
     const carol = await join(bobsInvite);
 
-    const mine = (await (await call(`/${alice.passkey}/invites`)).json()) as { quota: number; remaining: number; invites: { code: string; usedBy: string | null }[]; invited: { account: string; invited: { account: string }[] }[] };
+    const mine = (await (await call("/api/members/invites/list", await memberAction(alice.wallet, "list-invites"))).json()) as { quota: number; remaining: number; invites: { code: string; usedBy: string | null }[]; invited: { account: string; invited: { account: string }[] }[] };
     expect(mine).toMatchObject({ quota: 2, remaining: 0 });
     expect(mine.invites.map((i) => [i.code, i.usedBy])).toEqual([
       [made[0], bob.account],
@@ -53,7 +57,7 @@ describe("invites and the invite tree", () => {
 
     // Admins raise a quota.
     expect((await admin(`/admin/members/${alice.account}`, json({ inviteQuota: 3 }))).status).toBe(200);
-    expect((await call(`/${alice.passkey}/invites`, { method: "POST" })).status).toBe(201);
+    expect((await invite(alice)).status).toBe(201);
   });
 });
 
@@ -64,9 +68,10 @@ describe("passkey reset", () => {
   });
 
   it("stops the old passkey at once, at the worker and in the swarm shards, and the new one works", async () => {
-    const old = await addMember(acct(1));
+    const wallet = privateKeyToAccount(generatePrivateKey());
+    const old = await addMember(wallet.address);
     expect((await announce(old, { infoHash: f.infoHash, peerId: peerId("rst"), left: 0, event: "started", ip: "10.60.0.1" })).body["failure reason"]).toBeUndefined();
-    const res = await call(`/${old}/passkey`, { method: "POST" });
+    const res = await call("/api/members/passkey", await memberAction(wallet, "reset-passkey"));
     expect(res.status).toBe(200);
     const { passkey } = (await res.json()) as { passkey: string };
     expect(passkey).toMatch(/^[0-9a-f]{32}$/);

@@ -5,13 +5,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MODERATION_RETRY_SECONDS, PERMANENT_RETRY_SECONDS } from "../../worker/announce/rules.ts";
 import { fixture, makeTorrent, payload } from "./support/fixture.ts";
-import { addMember, admin, announce, call, peerId, text } from "./support/worker.ts";
+import type { LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { addMember, admin, announce, call, peerId, signedUpload, text } from "./support/worker.ts";
 
-const uploader = "0x000000000000000000000000000000000000a9d1";
-const other = "0x000000000000000000000000000000000000a9d2";
+const uploaderWallet = privateKeyToAccount(generatePrivateKey());
+const uploader = uploaderWallet.address.toLowerCase();
+const other = privateKeyToAccount(generatePrivateKey()).address.toLowerCase();
 
-async function memberUpload(pk: string, f: { torrent: Uint8Array; storageRoot: string }) {
-  return call(`/${pk}/upload?storageRoot=${f.storageRoot}`, { method: "POST", body: f.torrent, headers: { "Content-Type": "application/x-bittorrent" } });
+// Uploads are signed by the member's wallet (a MemberAction "upload"): a passkey does not authorise them.
+async function memberUpload(wallet: LocalAccount, f: { torrent: Uint8Array; storageRoot: string }) {
+  return signedUpload(wallet, f.torrent, `?storageRoot=${f.storageRoot}`);
 }
 
 describe("moderation", () => {
@@ -24,7 +28,7 @@ describe("moderation", () => {
 
   it("keeps a member's upload pending: announces fail with a short retry, the index does not list it, only its uploader can fetch it", async () => {
     const f = fixture(30_000, 901, "pending.bin");
-    const res = await memberUpload(pkU, f);
+    const res = await memberUpload(uploaderWallet, f);
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ infoHash: f.infoHash, status: "pending", uploadedBy: uploader });
 
@@ -41,7 +45,7 @@ describe("moderation", () => {
 
   it("opens the torrent once a curator approves it", async () => {
     const f = fixture(30_000, 902, "approved.bin");
-    expect((await memberUpload(pkU, f)).status).toBe(201);
+    expect((await memberUpload(uploaderWallet, f)).status).toBe(201);
     expect(text((await announce(pkO, { infoHash: f.infoHash, peerId: peerId("mod2"), left: 1, event: "started", ip: "10.40.0.2" })).body["failure reason"])).toMatch(/moderation/);
     const approved = await admin(`/admin/torrents/${f.infoHash}/approve`);
     expect(approved.status).toBe(200);
@@ -53,7 +57,7 @@ describe("moderation", () => {
 
   it("fails a rejected torrent for good (BEP 31 retry in: never)", async () => {
     const f = fixture(30_000, 903, "rejected.bin");
-    expect((await memberUpload(pkU, f)).status).toBe(201);
+    expect((await memberUpload(uploaderWallet, f)).status).toBe(201);
     expect((await admin(`/admin/torrents/${f.infoHash}/reject`)).status).toBe(200);
     const { body } = await announce(pkO, { infoHash: f.infoHash, peerId: peerId("mod3"), left: 1, event: "started", ip: "10.40.0.3" });
     expect(text(body["failure reason"])).toMatch(/rejected/);
@@ -61,11 +65,11 @@ describe("moderation", () => {
     expect(text(body["retry in"])).toBe("never");
   });
 
-  it("refuses a public torrent from a member too (BEP 27), and an unknown passkey", async () => {
-    const res = await memberUpload(pkU, { torrent: makeTorrent(payload(20_000, 904), { private: false }), storageRoot: "00".repeat(32) });
+  it("refuses a public torrent from a member too (BEP 27), and an upload signed by a wallet that is no member", async () => {
+    const res = await memberUpload(uploaderWallet, { torrent: makeTorrent(payload(20_000, 904), { private: false }), storageRoot: "00".repeat(32) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: "not_private" } });
-    expect((await memberUpload("ffffffffffffffffffffffffffffffff", fixture(20_000, 905))).status).toBe(403);
+    expect((await memberUpload(privateKeyToAccount(generatePrivateKey()), fixture(20_000, 905))).status).toBe(403);
   });
 
   it("answers an info hash that is in no index with the failure clients know: Unregistered torrent", async () => {

@@ -9,7 +9,7 @@ import { ANNOUNCE_INTERVAL_SECONDS, ANNOUNCE_MIN_INTERVAL_SECONDS } from "../../
 import { toHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
 import { edgeAddress } from "../edge.ts";
-import { PASSKEY, forgetPasskey, memberRecord, torrentRecords, type MemberRecord } from "../members/lookup.ts";
+import { PASSKEY, forgetPasskey, memberRecord, passkeyTag, torrentRecords, type MemberRecord } from "../members/lookup.ts";
 import { compactEndpoint, parseIp } from "../swarm/ip.ts";
 import { EVENT_CODES } from "../swarm/credit.ts";
 import { SWARM_SHARDS, shardName, shardOf, type RefusalCode, type SwarmStats, type SwarmShard } from "../swarm/shard.ts";
@@ -87,6 +87,8 @@ export function refusalFailure(code: RefusalCode, passkey: string, rules: readon
       return new TrackerFailure(code, UNKNOWN_PASSKEY, PERMANENT_RETRY_SECONDS, true);
     case "revoked_passkey":
       forgetPasskey(passkey);
+      // A reset passkey still in use is a leaked .torrent or a stale client: worth a warning, by hash only.
+      console.warn("announce refused: passkey was reset", `sha256:${passkeyTag(passkey)}`);
       return new TrackerFailure(code, "this passkey was reset: download the .torrent again from the site", PERMANENT_RETRY_SECONDS, true);
     case "client_not_allowed":
       return new TrackerFailure(code, refusal(rules, peerId), PERMANENT_RETRY_SECONDS, true);
@@ -97,6 +99,8 @@ export function refusalFailure(code: RefusalCode, passkey: string, rules: readon
       return new TrackerFailure(code, "Torrent is waiting for moderation: it will work once a curator approves it", MODERATION_RETRY_SECONDS);
     case "rejected":
       return new TrackerFailure(code, "Torrent was rejected by moderation", PERMANENT_RETRY_SECONDS, true);
+    case "not_hosted":
+      return new TrackerFailure(code, "this node key covers only the torrents the node hosts or reported fetching to host", MODERATION_RETRY_SECONDS);
     case "too_many_peers":
       return new TrackerFailure(code, `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`, ANNOUNCE_MIN_INTERVAL_SECONDS);
   }

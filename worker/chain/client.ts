@@ -35,6 +35,12 @@ export async function stakeOf(env: Env, account: Address): Promise<bigint> {
   return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
 }
 
+/** Stake bonded on a node (its own or a sponsor's): the Staking contract's bond, which slashes draw on. */
+export async function bondOf(env: Env, node: Address): Promise<bigint> {
+  const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");
+  return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "bondOf", args: [node] });
+}
+
 function optionalAddress(value: string | undefined): Address | undefined {
   return !value || !/^0x[0-9a-fA-F]{40}$/.test(value) ? undefined : (value as Address);
 }

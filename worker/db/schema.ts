@@ -2,7 +2,7 @@
 // Times are unix milliseconds. Token amounts exceed SQLite's 64-bit integers, so they are
 // decimal strings; byte counts fit in integers.
 
-import { sqliteTable, text, integer, real, primaryKey, index, customType } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, primaryKey, index, uniqueIndex, customType } from "drizzle-orm/sqlite-core";
 
 /** Raw bytes as a BLOB without Node's Buffer (drizzle's blob "buffer" mode needs nodejs_compat). */
 const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | Uint8Array | number[] }>({
@@ -11,11 +11,11 @@ const bytes = customType<{ data: Uint8Array; driverData: ArrayBuffer | Uint8Arra
   fromDriver: (v) => (Array.isArray(v) ? Uint8Array.from(v) : v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)),
 });
 
-/** Everyone who may announce: members admitted by stake or invite, and registered nodes. */
+/** Members, admitted by stake or invite (nodes are not members: their tracker key is on `nodes`). */
 export const members = sqliteTable("members", {
   account: text("account").primaryKey(), // lowercase 0x address
   passkey: text("passkey").notNull().unique(),
-  /** How the account was admitted: "stake", "invite" or "node". */
+  /** How the account was admitted: "stake" or "invite" (migration 0005 removed the old "node" rows). */
   admission: text("admission").notNull(),
   /** The invite code used, when admitted by invite. */
   invitedBy: text("invited_by"),
@@ -102,18 +102,39 @@ export const swarms = sqliteTable(
   (t) => [index("swarms_seeders").on(t.seeders)],
 );
 
-export const nodes = sqliteTable("nodes", {
-  address: text("address").primaryKey(), // lowercase 0x address; also its members.account
-  /** What the edge saw of the node's connection, never what the node claims. */
-  host: text("host").notNull(),
-  port: integer("port").notNull(),
-  /** Where the edge saw the node's registration (request.cf latitude, longitude, colo); null when the edge did not say (locally). */
-  lat: real("lat"),
-  lon: real("lon"),
-  colo: text("colo"),
-  registeredAt: integer("registered_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
-});
+export const nodes = sqliteTable(
+  "nodes",
+  {
+    address: text("address").primaryKey(), // lowercase 0x address
+    /**
+     * The node's tracker key (32 hex, like a passkey but never a member's): announces and
+     * .torrent downloads with it cover only the node's hosted and fetching torrents
+     * (worker/nodes/access.ts); it opens no site, invites, uploads or stats.
+     */
+    passkey: text("passkey"),
+    /** What the edge saw of the node's connection, never what the node claims. */
+    host: text("host").notNull(),
+    port: integer("port").notNull(),
+    /** Where the edge saw the node's registration (request.cf latitude, longitude, colo); null when the edge did not say (locally). */
+    lat: real("lat"),
+    lon: real("lon"),
+    colo: text("colo"),
+    registeredAt: integer("registered_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("nodes_passkey").on(t.passkey), index("nodes_endpoint").on(t.host, t.port)],
+);
+
+/** What a node reported fetching to host (FetchSubset), replaced as a whole by each report. */
+export const fetching = sqliteTable(
+  "fetching",
+  {
+    node: text("node").notNull(),
+    infoHash: text("info_hash").notNull(),
+    reportedAt: integer("reported_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.node, t.infoHash] })],
+);
 
 /** A node's hosted subset, replaced as a whole by each signed HostedSubset report. */
 export const hosted = sqliteTable(

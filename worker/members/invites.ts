@@ -9,7 +9,6 @@ import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { requireAdmin } from "../admin.ts";
-import { requirePasskey } from "./lookup.ts";
 
 function inviteCode(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -42,8 +41,6 @@ export async function inviteTree(d1: D1Database, root?: string): Promise<InviteT
   return n ? [n] : [];
 }
 
-export const invitesApi = new Hono<{ Bindings: Env }>();
-
 /** `account` makes an invite, within its quota (checked in the insert itself, so two requests cannot both take the last one). */
 export async function createInvite(env: Env, account: string): Promise<{ invite: string; remaining: number }> {
   const code = inviteCode();
@@ -75,11 +72,7 @@ export async function invitesOf(env: Env, account: string) {
   return { account, quota: row?.quota ?? 0, remaining: Math.max(0, (row?.quota ?? 0) - invites.length), invites, invited: tree[0]?.invited ?? [] };
 }
 
-/** POST /:passkey/invites: a member makes an invite → { invite, remaining }. */
-invitesApi.post("/:passkey/invites", async (c) => c.json(await createInvite(c.env, await requirePasskey(c.env.DB, c.req.param("passkey"))), 201));
-
-/** GET /:passkey/invites: the member's invites and the members they brought. */
-invitesApi.get("/:passkey/invites", async (c) => c.json(await invitesOf(c.env, await requirePasskey(c.env.DB, c.req.param("passkey")))));
+// Members make and list invites through the site (session) or the signed API (members/actions.ts), never by passkey.
 
 export const invitesAdmin = new Hono<{ Bindings: Env }>();
 invitesAdmin.use("*", requireAdmin);

@@ -6,6 +6,8 @@
 // isolates may still hold it (worker/members/passkey-reset.ts).
 
 import { eq, inArray } from "drizzle-orm";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { toHex } from "../../protocol/hex.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { DOUBLE_UPLOAD, FREELEECH, NEUTRAL } from "../announce/rules.ts";
@@ -15,6 +17,11 @@ const UNKNOWN_TTL_MS = 5_000;
 const MAX_ENTRIES = 50_000;
 
 export const PASSKEY = /^[0-9a-f]{32}$/;
+
+/** What a log may say of a passkey: the first 8 hex digits of its SHA-256, never the passkey. */
+export function passkeyTag(passkey: string): string {
+  return toHex(sha256(new TextEncoder().encode(passkey))).slice(0, 8);
+}
 
 export interface MemberRecord {
   account: string;

@@ -13,7 +13,7 @@ import { requireAdmin } from "../admin.ts";
 import { shardStub } from "../announce/routes.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { WS_SHARDS, passkeyHash, wsShardName } from "../ws/swarm.ts";
-import { forgetPasskey, requirePasskey } from "./lookup.ts";
+import { forgetPasskey } from "./lookup.ts";
 import { newPasskey } from "./passkey.ts";
 
 /** Gives `account` a new passkey and revokes `old` everywhere; returns the new one. */
@@ -35,14 +35,9 @@ export async function resetPasskey(env: Env, account: string, old: string, now =
   return passkey;
 }
 
-export const passkeyApi = new Hono<{ Bindings: Env }>();
-
-/** POST /:passkey/passkey: the member resets their own passkey → { account, passkey }. */
-passkeyApi.post("/:passkey/passkey", async (c) => {
-  const old = c.req.param("passkey");
-  const account = await requirePasskey(c.env.DB, old);
-  return c.json({ account, passkey: await resetPasskey(c.env, account, old) });
-});
+// A member resets their own passkey through the site (session) or the signed API
+// (members/actions.ts): never with the passkey alone, which would hand the new one to whoever
+// lifted the old one from a .torrent.
 
 export const membersAdmin = new Hono<{ Bindings: Env }>();
 membersAdmin.use("*", requireAdmin);

@@ -14,8 +14,8 @@ import { newPasskey } from "./passkey.ts";
 
 export const membersApi = new Hono<{ Bindings: Env }>();
 
-/** Returns the account's passkey, creating its member row if needed (also used for nodes). */
-export async function ensureMember(d1: D1Database, account: string, admission: string, invitedBy: string | null = null, inviter: string | null = null): Promise<string> {
+/** Returns the account's passkey, creating its member row if needed (admitted by invite or stake only: nodes are not members). */
+export async function ensureMember(d1: D1Database, account: string, admission: "invite" | "stake", invitedBy: string | null = null, inviter: string | null = null): Promise<string> {
   const d = db(d1);
   await d.insert(schema.members).values({ account, passkey: newPasskey(), admission, invitedBy, inviter, createdAt: Date.now() }).onConflictDoNothing({ target: schema.members.account });
   const row = await d.select({ passkey: schema.members.passkey }).from(schema.members).where(eq(schema.members.account, account)).get();

@@ -2,16 +2,18 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { MAX_FETCHING } from "../../protocol/params.ts";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
-import { refreshRootStatus } from "../torrents/roots.ts";
+import { noBonds, refreshRootStatus, type BondCheck } from "../torrents/roots.ts";
+import { bondOf, chainConfigured } from "../chain/client.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
 import { acceptReport, readJson } from "../reports.ts";
 import { edgeAddress } from "../edge.ts";
-import { ensureMember } from "../members/routes.ts";
+import { newPasskey } from "../members/passkey.ts";
 import { nodeStatus } from "./status.ts";
 
 export const nodesApi = new Hono<{ Bindings: Env }>();
@@ -32,6 +34,27 @@ export function edgeLocation(req: Request, env: Env): { lat: number | null; lon:
   return { lat: ok ? lat : null, lon: ok ? lon : null, colo: typeof cf?.colo === "string" ? cf.colo : null };
 }
 
+/** Stake bonded on a node, read once per report from the Staking contract; none without a chain. */
+function bondCheck(env: Env): BondCheck {
+  if (!chainConfigured(env) || !env.STAKING_ADDRESS) return noBonds;
+  const known = new Map<string, Promise<boolean>>();
+  return (node) => {
+    let b = known.get(node);
+    if (!b) {
+      b = bondOf(env, node as `0x${string}`).then(
+        (v) => v > 0n,
+        (e: unknown) => {
+          // The chain being down never stops a report: the node counts as unbonded this time.
+          console.warn("bondOf failed", e instanceof Error ? e.message.slice(0, 120) : typeof e);
+          return false;
+        },
+      );
+      known.set(node, b);
+    }
+    return b;
+  };
+}
+
 nodesApi.post("/register", async (c) => {
   const host = edgeAddress(c.req.raw.headers, c.env);
   if (!host) throw badRequest("cannot determine the address the edge sees", "no_endpoint");
@@ -41,13 +64,46 @@ nodesApi.post("/register", async (c) => {
   // Where Cloudflare's edge saw the connection (DESIGN.md "Hosting rewards": never what the node
   // claims). Locally request.cf has no coordinates: null, and the node gets no distance boost.
   const location = edgeLocation(c.req.raw, c.env);
-  await db(c.env.DB)
+  const d = db(c.env.DB);
+  // One endpoint, one node: another key registering a port it does not own would pass that
+  // node's challenges. (The real fix, the handshake proving the node's key, is issue 12.)
+  const holder = await d
+    .select({ address: schema.nodes.address })
+    .from(schema.nodes)
+    .where(and(eq(schema.nodes.host, host), eq(schema.nodes.port, message.port), ne(schema.nodes.address, node)))
+    .get();
+  if (holder) throw new HttpError(409, "endpoint_taken", `${host}:${message.port} is registered to another node`);
+  await d
     .insert(schema.nodes)
-    .values({ address: node, host, port: message.port, ...location, registeredAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now } });
-  // A node downloads what it hosts like any member, so it gets a passkey too.
-  const passkey = await ensureMember(c.env.DB, node, "node");
-  return c.json({ node, passkey, endpoint: { host, port: message.port } });
+    .values({ address: node, passkey: newPasskey(), host, port: message.port, ...location, registeredAt: now, updatedAt: now })
+    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now, passkey: sql`coalesce(${schema.nodes.passkey}, excluded.passkey)` } });
+  // The node's tracker key, not a membership (DESIGN.md "Identities cost something"): it
+  // announces and downloads only what the node hosts or fetches to host (nodes/access.ts).
+  const row = await d.select({ passkey: schema.nodes.passkey }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  return c.json({ node, passkey: row!.passkey!, endpoint: { host, port: message.port } });
+});
+
+// What the node is about to fetch, or check on disk, to host: its tracker key covers these
+// for FETCH_ACCESS_SECONDS (it needs their .torrent files and swarms before it can host them).
+nodesApi.post("/fetching", async (c) => {
+  const message = await acceptReport(c.env, "FetchSubset", await readJson(c.req));
+  const node = message.node.toLowerCase();
+  const d = db(c.env.DB);
+  const registered = await d.select({ address: schema.nodes.address }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!registered) throw new HttpError(409, "not_registered", "register the node before reporting what it fetches");
+  const wanted = [...new Set(message.infoHashes.map((h) => h.slice(2).toLowerCase()))];
+  if (wanted.length > MAX_FETCHING) throw badRequest(`at most ${MAX_FETCHING} torrents may be fetched at a time`, "too_many_fetching");
+  // Only approved torrents: a node key never opens a pending or rejected one.
+  const approved = wanted.length
+    ? new Set((await d.select({ infoHash: schema.torrents.infoHash }).from(schema.torrents).where(and(inArray(schema.torrents.infoHash, wanted), eq(schema.torrents.status, "approved")))).map((r) => r.infoHash))
+    : new Set<string>();
+  const accepted = wanted.filter((h) => approved.has(h));
+  const now = Date.now();
+  await d.batch([
+    d.delete(schema.fetching).where(eq(schema.fetching.node, node)),
+    ...accepted.map((infoHash) => d.insert(schema.fetching).values({ node, infoHash, reportedAt: now })),
+  ]);
+  return c.json({ node, fetching: accepted });
 });
 
 nodesApi.post("/hosted", async (c) => {
@@ -84,6 +140,7 @@ nodesApi.post("/roots", async (c) => {
   const subnet = subnetOf(registered.host);
   const now = Date.now();
   const accepted: { infoHash: string; root: string; rootStatus: string }[] = [];
+  const bonded = bondCheck(c.env);
   for (let i = 0; i < message.infoHashes.length; i++) {
     const infoHash = message.infoHashes[i]!.slice(2).toLowerCase();
     const root = message.roots[i]!.slice(2).toLowerCase();
@@ -93,7 +150,7 @@ nodesApi.post("/roots", async (c) => {
       .insert(schema.rootReports)
       .values({ infoHash, node, root, subnet, reportedAt: now })
       .onConflictDoUpdate({ target: [schema.rootReports.infoHash, schema.rootReports.node], set: { root, subnet, reportedAt: now } });
-    accepted.push({ infoHash, root, rootStatus: (await refreshRootStatus(d, infoHash, now))! });
+    accepted.push({ infoHash, root, rootStatus: (await refreshRootStatus(d, infoHash, now, bonded))! });
   }
   return c.json({ node, accepted });
 });

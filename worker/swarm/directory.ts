@@ -8,11 +8,14 @@
 // torrent's change is forgotten here by the route that made it; the TTLs bound anything missed.
 
 import { torrentFlags } from "../members/lookup.ts";
+import { nodeCovers } from "../nodes/access.ts";
 
 export interface MemberInfo {
   account: string;
   createdAt: number;
   slowed: boolean;
+  /** A node's tracker key (nodes.passkey), not a member's passkey: it covers only its hosted and fetching torrents. */
+  node: boolean;
 }
 
 export interface TorrentInfo {
@@ -23,6 +26,8 @@ export interface TorrentInfo {
 }
 
 const MEMBER_TTL_MS = 60 * 60_000;
+/** A node's coverage of a torrent: a torrent dropped from its subset stops being covered within this. */
+const COVER_TTL_MS = 5 * 60_000;
 const TORRENT_TTL_MS = 10 * 60_000;
 /** Unknown passkeys and info hashes are remembered briefly: a new member or upload is seen soon. */
 const UNKNOWN_TTL_MS = 5_000;
@@ -92,14 +97,24 @@ export class Directory {
   private readonly torrents = new Map<string, Entry<TorrentInfo>>();
   private readonly memberLoader: BatchLoader<MemberInfo>;
   private readonly torrentLoader: BatchLoader<TorrentInfo>;
+  private readonly coverage = new Map<string, Entry<boolean>>();
+  private readonly d1: D1Database;
+  private readonly onQuery: () => void;
   constructor(d1: D1Database, onQuery: () => void = () => {}) {
+    this.d1 = d1;
+    this.onQuery = onQuery;
     this.memberLoader = new BatchLoader(async (passkeys) => {
       onQuery();
+      // Numbered parameters: both halves share the same bindings (D1 allows 100 a query).
+      const list = passkeys.map((_, i) => `?${i + 1}`).join(", ");
       const { results } = await d1
-        .prepare(`SELECT passkey, account, created_at, slowed FROM members WHERE passkey IN (${passkeys.map(() => "?").join(", ")})`)
+        .prepare(
+          `SELECT passkey, account, created_at, slowed, 0 AS node FROM members WHERE passkey IN (${list}) ` +
+            `UNION ALL SELECT passkey, address, registered_at, 0, 1 FROM nodes WHERE passkey IN (${list})`,
+        )
         .bind(...passkeys)
-        .all<{ passkey: string; account: string; created_at: number; slowed: number }>();
-      return new Map(results.map((r) => [r.passkey, { account: r.account, createdAt: r.created_at, slowed: r.slowed === 1 }]));
+        .all<{ passkey: string; account: string; created_at: number; slowed: number; node: number }>();
+      return new Map(results.map((r) => [r.passkey, { account: r.account, createdAt: r.created_at, slowed: r.slowed === 1, node: r.node === 1 }]));
     });
     this.torrentLoader = new BatchLoader(async (hashes) => {
       onQuery();
@@ -143,6 +158,20 @@ export class Directory {
     const t = await this.torrentLoader.load(infoHash);
     this.store(this.torrents, infoHash, t, now);
     return t;
+  }
+
+  /** Whether a node's key covers this torrent now (cached), or MISS. */
+  coversNow(node: string, infoHash: string, now: number): boolean | typeof MISS {
+    const v = this.cached(this.coverage, `${node}:${infoHash}`, COVER_TTL_MS, now);
+    return v === undefined ? MISS : v;
+  }
+
+  async loadCovers(node: string, infoHash: string, now: number): Promise<boolean> {
+    this.onQuery();
+    const v = await nodeCovers(this.d1, node, infoHash, now);
+    // Refusals are remembered briefly (as unknown keys are): a fresh FetchSubset report is seen soon.
+    this.store(this.coverage, `${node}:${infoHash}`, v ? true : undefined, now);
+    return v;
   }
 
   forgetMember(passkey: string): void {

@@ -90,7 +90,7 @@ export type AnnounceOutput =
   | { ok: false; code: RefusalCode };
 
 /** Why the shard refused an announce; the worker words it (announce/routes.ts). */
-export type RefusalCode = "unknown_passkey" | "revoked_passkey" | "client_not_allowed" | "unregistered" | "pending_moderation" | "rejected" | "too_many_peers";
+export type RefusalCode = "unknown_passkey" | "revoked_passkey" | "client_not_allowed" | "unregistered" | "pending_moderation" | "rejected" | "too_many_peers" | "not_hosted";
 
 /** An announce of WebTorrent's WebSocket tracker, for accounting only (its peers live in ws/swarm.ts). */
 export interface WsCreditInput {
@@ -443,6 +443,12 @@ export class SwarmShard extends DurableObject<Env> {
     if (!t) return "unregistered";
     if (t.status === "pending") return "pending_moderation";
     if (t.status !== "approved") return "rejected";
+    if (m.node) {
+      // A node's key covers only what it hosts or reported fetching (nodes/access.ts).
+      let covered = this.dir.coversNow(m.account, ih, clock);
+      if (covered === MISS) covered = await this.dir.loadCovers(m.account, ih, clock);
+      if (!covered) return "not_hosted";
+    }
     return { m, t };
   }
 

@@ -16,7 +16,9 @@ import { requireAdmin } from "../admin.ts";
 import { HOT_MAX_SEEDERS } from "../announce/rules.ts";
 import { CATEGORIES, isCategory, type Category } from "./categories.ts";
 import { PAGE_SIZE, needsSeeders, parseFilters, searchTorrents } from "./search.ts";
-import { forgetTorrent, requirePasskey } from "../members/lookup.ts";
+import { forgetTorrent, memberByPasskey } from "../members/lookup.ts";
+import { nodeByKey, nodeCovers } from "../nodes/access.ts";
+import { requireMemberAction, signedFromHeaders, uploadSubject } from "../members/actions.ts";
 import { shardStub } from "../announce/routes.ts";
 import { shardOf } from "../swarm/shard.ts";
 
@@ -204,13 +206,13 @@ const uploadDetails = (q: Record<string, string>): UploadDetails => ({ storageRo
  * The .torrent of `infoHash` as `member` may fetch it, its announce URL carrying `passkey`
  * (the tracker's only way to know who announces). Until approved, only its uploader may.
  */
-export async function memberTorrentFile(env: Env, member: string, passkey: string, infoHash: string, origin: string): Promise<Response> {
+export async function memberTorrentFile(env: Env, member: string, passkey: string, infoHash: string, origin: string, approvedOnly = false): Promise<Response> {
   const row = await db(env.DB)
     .select({ name: schema.torrents.name, metainfo: schema.torrents.metainfo, status: schema.torrents.status, uploadedBy: schema.torrents.uploadedBy })
     .from(schema.torrents)
     .where(eq(schema.torrents.infoHash, infoHash))
     .get();
-  if (!row || (row.status !== "approved" && row.uploadedBy !== member)) throw notFound("no such torrent");
+  if (!row || (row.status !== "approved" && (approvedOnly || row.uploadedBy !== member))) throw notFound("no such torrent");
   const body = withAnnounce(row.metainfo, `${origin}/${passkey}/announce`);
   const filename = `${row.name.replace(/[^\w.\- ]+/g, "_")}.torrent`;
   return new Response(body, {
@@ -223,16 +225,28 @@ export const torrentDownload = new Hono<{ Bindings: Env }>();
 
 torrentDownload.get("/:passkey/torrent/:infoHash", async (c) => {
   const passkey = c.req.param("passkey");
-  const member = await requirePasskey(c.env.DB, passkey);
   const infoHash = infoHashParam(c.req.param("infoHash").replace(/\.torrent$/i, ""));
-  return memberTorrentFile(c.env, member, passkey, infoHash, new URL(c.req.url).origin);
+  const member = await memberByPasskey(c.env.DB, passkey);
+  if (member) return memberTorrentFile(c.env, member, passkey, infoHash, new URL(c.req.url).origin);
+  // A node's tracker key: only approved torrents it hosts or reported fetching (nodes/access.ts).
+  const node = await nodeByKey(c.env.DB, passkey);
+  if (!node) throw new HttpError(403, "unknown_passkey", "unknown passkey");
+  if (!(await nodeCovers(c.env.DB, node.address, infoHash))) throw new HttpError(403, "not_hosted", "this node key covers only the torrents the node hosts or reported fetching to host");
+  return memberTorrentFile(c.env, node.address, passkey, infoHash, new URL(c.req.url).origin, true);
 });
 
-/** POST /:passkey/upload[?storageRoot=…&category=…&description=…]: a member's .torrent (raw body), pending until a curator approves it. */
-torrentDownload.post("/:passkey/upload", async (c) => {
-  const member = await requirePasskey(c.env.DB, c.req.param("passkey"));
+/**
+ * POST /api/torrents/upload[?storageRoot=…&category=…&description=…]: a member's .torrent (raw
+ * body), pending until a curator approves it. Signed by the member's wallet (a MemberAction
+ * "upload" in X-Vidya-Action / X-Vidya-Signature, its subject the body's SHA-256): a passkey
+ * does not authorise uploads (members/actions.ts).
+ */
+torrentsApi.post("/upload", async (c) => {
+  const signed = signedFromHeaders(c.req.raw.headers);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  return c.json(await addTorrent(c.env, bytes, uploadDetails(c.req.query()), { status: "pending", uploadedBy: member }), 201);
+  if (bytes.length > MAX_TORRENT_BYTES) throw new HttpError(413, "too_large", `a .torrent may be at most ${MAX_TORRENT_BYTES} bytes`);
+  const { account } = await requireMemberAction(c.env, signed, "upload", uploadSubject(bytes));
+  return c.json(await addTorrent(c.env, bytes, uploadDetails(c.req.query()), { status: "pending", uploadedBy: account }), 201);
 });
 
 /** Curators: moderation and credit flags. */

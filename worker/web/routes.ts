@@ -6,7 +6,8 @@ import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, safeMessage } from "../errors.ts";
-import { closeSession, issueNonce, loadSession, openSession, sameOrigin, verifySignIn, type SiteVars } from "./session.ts";
+import { closeSession, issueNonce, loadSession, openSession, sameOrigin, siteOrigin, verifySignIn, type SiteVars } from "./session.ts";
+import { securityHeaders } from "./headers.ts";
 import { epochPage, epochsPage } from "./pages/epochs.ts";
 import { nodePage } from "./pages/node.ts";
 import { signInPage } from "./pages/signin.ts";
@@ -32,7 +33,7 @@ export const site = new Hono<Site>();
 
 // The session is read for any path that reaches the site; the Origin check is on the site's
 // own form posts only, so an unknown route elsewhere is still a 404.
-site.use("*", loadSession);
+site.use("*", securityHeaders, loadSession);
 
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
 type Ctx = { env: Env; get(key: "account"): string | null };
@@ -167,12 +168,13 @@ site.post("/join", sameOrigin, async (c) => {
 site.get("/signin", async (c) => c.html(signInPage({ ...(await visitor(c)), next: safeNext(c.req.query("next")) })));
 
 // The fields the wallet signs, chosen here (domain, URI, chain, nonce, expiry), not by the page.
-site.post("/auth/nonce", sameOrigin, async (c) => c.json(await issueNonce(c.env, new URL(c.req.url))));
+// Domain and URI come from SITE_ORIGIN (configuration), never from the request's Host header.
+site.post("/auth/nonce", sameOrigin, async (c) => c.json(await issueNonce(c.env, siteOrigin(c.env, c.req.url))));
 
 site.post("/auth/verify", sameOrigin, async (c) => {
   const body = (await c.req.json().catch(() => null)) as { message?: unknown; signature?: unknown } | null;
   if (!body) throw new HttpError(400, "bad_request", "body must be JSON { message, signature }");
-  const account = await verifySignIn(c.env, new URL(c.req.url), body.message as string, body.signature as string);
+  const account = await verifySignIn(c.env, siteOrigin(c.env, c.req.url), body.message as string, body.signature as string);
   await openSession(c, c.env, account);
   const member = await db(c.env.DB).select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.account, account)).get();
   return c.json({ account, member: Boolean(member) });

@@ -68,6 +68,27 @@ export async function issueNonce(env: Env, url: URL, now = Date.now()): Promise<
 const refuse = (message: string) => new HttpError(401, "sign_in_refused", message);
 
 /**
+ * The site's origin as configured (SITE_ORIGIN in wrangler.jsonc): the EIP-4361 domain and URI
+ * a wallet signs, never taken from the Host header (a proxy or a spoofed Host would make the
+ * worker vouch for another domain). Only local dev (LOCAL_DEV=1) without SITE_ORIGIN falls
+ * back to the request's own URL, so `wrangler dev` on any port signs in.
+ */
+export function siteOrigin(env: Env, requestUrl: string): URL {
+  if (env.SITE_ORIGIN) {
+    try {
+      return new URL(new URL(env.SITE_ORIGIN).origin);
+    } catch {
+      throw new HttpError(500, "misconfigured", "SITE_ORIGIN is not a URL");
+    }
+  }
+  if (env.LOCAL_DEV === "1") return new URL(new URL(requestUrl).origin);
+  throw new HttpError(503, "sign_in_unavailable", "sign-in is not configured on this site (SITE_ORIGIN)");
+}
+
+/** A SIWE time field: absent, or a date that parsed (viem's parser yields Invalid Date for garbage). */
+const validTime = (d: Date | undefined) => d === undefined || Number.isFinite(d.getTime());
+
+/**
  * Checks a signed EIP-4361 message against this site and spends its nonce; returns the
  * signer's lowercase address. Every check names what failed, never the signature itself.
  */
@@ -79,6 +100,7 @@ export async function verifySignIn(env: Env, url: URL, message: string, signatur
   if (m.domain !== url.host) throw refuse(`the message is for ${m.domain}, not ${url.host}`);
   if (new URL(m.uri).origin !== url.origin) throw refuse("the message's URI is not this site");
   if (m.chainId !== chainId(env)) throw refuse(`the message is for chain ${m.chainId}, this site uses chain ${chainId(env)}`);
+  if (!validTime(m.expirationTime) || !validTime(m.issuedAt) || !validTime(m.notBefore)) throw refuse("the message has an invalid time field");
   if (!m.expirationTime || m.expirationTime.getTime() <= now) throw refuse("the message has expired: sign in again");
   if (m.issuedAt && m.issuedAt.getTime() > now + CLOCK_SKEW_MS) throw refuse("the message was issued in the future");
   if (m.notBefore && m.notBefore.getTime() > now + CLOCK_SKEW_MS) throw refuse("the message is not valid yet");
@@ -131,12 +153,15 @@ export const loadSession = createMiddleware<{ Bindings: Env; Variables: SiteVars
 
 /**
  * Form posts must come from this site: SameSite=Lax already keeps the cookie off cross-site
- * posts, and the Origin check refuses the rest (a browser always sends Origin on POST).
+ * posts, and the Origin check refuses the rest. Under the site's `Referrer-Policy: no-referrer`
+ * a browser sends `Origin: null` on its own form posts, so then Fetch Metadata decides:
+ * `Sec-Fetch-Site: same-origin` (a header no page can set) is this site's own form.
  */
 export const sameOrigin = createMiddleware<{ Bindings: Env; Variables: SiteVars }>(async (c, next) => {
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     const origin = c.req.header("Origin");
-    if (!origin || origin !== new URL(c.req.url).origin) throw new HttpError(403, "cross_origin", "form posts must come from this site");
+    const ours = origin === siteOrigin(c.env, c.req.url).origin || (origin === "null" && c.req.header("Sec-Fetch-Site") === "same-origin");
+    if (!ours) throw new HttpError(403, "cross_origin", "form posts must come from this site");
   }
   await next();
 });

@@ -100,6 +100,46 @@ export async function signed<T extends ReportType>(account: LocalAccount, type: 
 
 export const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
 
+let actionSeq = 0n;
+/** A fresh nonce for a member's MemberAction (strictly increasing within a test file). */
+const actionNonce = () => BigInt(Date.now()) * 1_000n + ++actionSeq;
+
+/** A signed MemberAction (invite, list-invites, reset-passkey) as the JSON API takes it. */
+export function memberAction(wallet: LocalAccount, action: string, subject = `0x${"00".repeat(32)}`): Promise<RequestInit> {
+  return signed(wallet, "MemberAction", { member: wallet.address, action, subject: subject as `0x${string}`, nonce: actionNonce(), expiry: nowSeconds() + 600n });
+}
+
+/** A member's upload through the API: the .torrent as the body, a MemberAction "upload" over its SHA-256 in headers. */
+export async function signedUpload(wallet: LocalAccount, torrent: Uint8Array, query = "", as: LocalAccount = wallet): Promise<Response> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", torrent));
+  const subject = `0x${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}` as `0x${string}`;
+  const message = { member: as.address, action: "upload", subject, nonce: actionNonce(), expiry: nowSeconds() + 600n };
+  const signature = await signReport(wallet, CHAIN_ID, "MemberAction", message);
+  return call(`/api/torrents/upload${query}`, {
+    method: "POST",
+    body: torrent,
+    headers: { "Content-Type": "application/x-bittorrent", "X-Vidya-Action": JSON.stringify(reportToJson(message)), "X-Vidya-Signature": signature },
+  });
+}
+
+/**
+ * Makes these nodes proven, bonded hosts (worker/torrents/roots.ts): each passed a challenge in
+ * a closed epoch. Epoch 0 is recorded as closed, so the open epoch stays 1.
+ */
+export async function proveHosts(nodes: string[], infoHash: string): Promise<void> {
+  const d = db(env.DB);
+  await d
+    .insert(schema.epochs)
+    .values({ epoch: 0, root: `0x${"00".repeat(32)}`, inputsHash: `0x${"00".repeat(32)}`, inputs: "{}", totalEarned: "0", leafCount: 0, closedAt: Date.now() })
+    .onConflictDoNothing();
+  for (const node of nodes)
+    await env.DB.prepare(
+      "INSERT INTO challenges (id, epoch, node, info_hash, host, port, blocks, started_at, duration_ms, verdict, reason, block_hashes, attempts) VALUES (?, 0, ?, ?, '127.0.0.1', 6881, '[]', ?, 40, 'pass', 'all blocks verified', '[]', 1)",
+    )
+      .bind(`proven-${node.toLowerCase()}-${infoHash}`, node.toLowerCase(), infoHash, Date.now())
+      .run();
+}
+
 export function text(b: unknown): string {
   return new TextDecoder().decode(b as Uint8Array);
 }
