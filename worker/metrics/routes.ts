@@ -73,7 +73,7 @@ function labelText(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
-export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number }[], unreachable: number): string {
+export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number; refused?: number }[], unreachable: number): string {
   const families = new Map<string, Family>();
   const family = (name: string, type: Family["type"], help: string) => {
     let f = families.get(name);
@@ -94,6 +94,10 @@ export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; socke
   for (const w of ws) {
     family("vidya_ws_sockets", "gauge", "WebSocket tracker connections (edge links) per WsSwarm shard").samples.push(`vidya_ws_sockets{ws_shard="${w.shard}"} ${w.sockets}`);
     family("vidya_ws_peers", "gauge", "WebTorrent peers in the WebSocket swarms").samples.push(`vidya_ws_peers{ws_shard="${w.shard}"} ${w.peers}`);
+    // Since the object last woke (it hibernates): the edge's refusals are in vidya_ws_failures_total.
+    family("vidya_ws_swarm_refusals_total", "counter", "WebSocket announces refused by the swarm object itself (peer-id owner, per-member and per-connection limits)").samples.push(
+      `vidya_ws_swarm_refusals_total{ws_shard="${w.shard}"} ${w.refused ?? 0}`,
+    );
   }
   family("vidya_metrics_unreachable_shards", "gauge", "shards that did not answer this scrape").samples.push(`vidya_metrics_unreachable_shards ${unreachable}`);
   let out = "";
