@@ -47,6 +47,7 @@ function counterFamily(key: string): { name: string; help: string; labels: Recor
     do_rows_written: "rows written to the shards' own SQLite (write-behind and outbox)",
     directory_misses: "announces whose member or torrent the shard had to read from D1",
     directory_queries: "D1 reads of members and torrents by the shards (misses are batched)",
+    worker_ws_closed_for_abuse: "WebSocket tracker connections closed for sending refused messages (out of strikes)",
   };
   return { name: `vidya_${key}_total`, help: known[key] ?? key.replace(/_/g, " "), labels: {} };
 }
