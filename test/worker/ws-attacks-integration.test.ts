@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES, MAX_OFFERS } from "../../worker/ws/messages.ts";
 import { POLICY_CLOSE_CODE } from "../../worker/ws/routes.ts";
 import { wsShardName, wsShardOf, type WsSwarm } from "../../worker/ws/swarm.ts";
 import { fixture } from "./support/fixture.ts";
-import { ORIGIN, accountingRows, addMember, flushShard } from "./support/worker.ts";
+import { ADMIN_TOKEN, ORIGIN, accountingRows, addMember, call, flushShard } from "./support/worker.ts";
 
 type Json = Record<string, unknown>;
 
@@ -356,4 +356,30 @@ describe("WebSocket tracker under attack", () => {
       expect(instance.stats(ih)).toMatchObject({ complete: 1, incomplete: 1 });
     });
   });
+
+  it("shows the refusals in /metrics by reason, while the victim stays in its swarm (finding 4: refusals are visible)", async () => {
+    const victim = await member();
+    const attacker = await member();
+    const victimPeer = peerIdWs(600);
+    const v = await connect(victim.pk);
+    announce(v, victimPeer, 0);
+    await v.next(isAnnounceReply);
+    const a = await connect(attacker.pk);
+    // An isolate ships its counts at most every 10 s (metrics/counts.ts): refuse once a second
+    // (under the strike budget) until a scrape shows them.
+    let count = 0;
+    for (let i = 0; i < 20 && count === 0; i++) {
+      announce(a, victimPeer, 0);
+      expect(await a.next(isFailure)).toMatchObject({ "failure reason": expect.stringMatching(/in use by another member/) });
+      const text = await (await call("/metrics", { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+      for (const line of text.split("\n")) {
+        const m = /^vidya_ws_failures_total\{reason="peer_id_taken",shard="\d+"\} (\d+)$/.exec(line);
+        if (m) count += Number(m[1]);
+      }
+      if (count === 0) await sleep(1_000);
+    }
+    expect(count).toBeGreaterThan(0);
+    expect(a.closedWith).toBeUndefined();
+    expect(await wsStub(f.infoHash).stats(ih)).toMatchObject({ complete: 1 });
+  }, 40_000);
 });
