@@ -3,7 +3,7 @@
 // the attack beside an honest seed and leecher, and asserts that the attack fails and that
 // the honest members' places, offers, answers and credit carry on.
 
-import { SELF, env, runInDurableObject } from "cloudflare:test";
+import { SELF, env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import { WS_MAX_SDP_BYTES, WS_MESSAGE_BURST, WS_RELAY_BURST, WS_STRIKES } from "../../protocol/params.ts";
@@ -280,6 +280,27 @@ describe("WebSocket tracker under attack", () => {
     const second = await connect(m.pk);
     announce(second, peerIdWs(310), 0);
     expect(await second.next()).toMatchObject({ action: "announce", complete: 1 });
+  });
+
+  it("ends a closed connection's sessions even after the accounting shard was evicted from memory", async () => {
+    const m = await member();
+    const first = await connect(m.pk);
+    for (let i = 0; i < MAX_PEERS_PER_MEMBER_TORRENT; i++) {
+      announce(first, peerIdWs(320 + i), 0);
+      await first.next(isAnnounceReply);
+    }
+    await flushShard(f.infoHash); // the sessions are written behind, as the alarm does
+    await evictDurableObject(creditStub(f.infoHash));
+    first.close();
+    const second = await connect(m.pk);
+    let reply: Json = {};
+    for (let i = 0; i < 40; i++) {
+      announce(second, peerIdWs(330), 0);
+      reply = await second.next();
+      if (isAnnounceReply(reply)) break;
+      await sleep(50);
+    }
+    expect(reply).toMatchObject({ action: "announce", complete: 1 });
   });
 
   it("refuses oversized frames, oversized offers and too many offers, relaying none of them, and keeps the socket (attack: message size)", async () => {

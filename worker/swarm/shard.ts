@@ -607,18 +607,20 @@ export class SwarmShard extends DurableObject<Env> {
   /**
    * An edge connection closed: its WebSocket sessions end now, not a TTL later, so the member's
    * next page (a new peer id) is not refused by the per-member limit. A session another
-   * connection announced since (a reconnect) is left alone. Nothing is credited: the bytes
-   * since the last announce are unknown.
+   * connection announced since (a reconnect) is left alone. One reloaded after an eviction
+   * knows no connection (`conn` is memory only) and ends too: at worst a reconnect's next
+   * announce starts a new session, rather than the member's slots staying taken for a TTL.
+   * Nothing is credited: the bytes since the last announce are unknown.
    */
   endWs(account: string, conn: string, sessions: [ih: string, pid: string][]): number {
-    const member = this.memberIds.get(account);
-    if (member === undefined) return 0;
     const now = Date.now();
     let n = 0;
     for (const [ih, pid] of sessions) {
-      const s = this.swarms.get(ih);
-      const p = s?.ws.get(`${member}:${pid}`);
-      if (!s || !p || p.conn !== conn) continue;
+      // Loading the swarm (after an eviction) teaches us the member's index.
+      const s = this.swarm(ih, now);
+      const member = this.memberIds.get(account);
+      const p = member === undefined ? undefined : s.ws.get(`${member}:${pid}`);
+      if (!p || (p.conn !== undefined && p.conn !== conn)) continue;
       this.endWsSession(s, p, now);
       n++;
     }
