@@ -45,6 +45,25 @@ export const ANNOUNCE_MIN_INTERVAL_SECONDS = 300;
 export const DEFAULT_NUMWANT = 50;
 export const MAX_NUMWANT = 200;
 
+/**
+ * The WebSocket tracker's limits per client connection (worker/ws/routes.ts), token buckets.
+ * An honest WebTorrent page announces each torrent every 2 minutes with at most 5 offers
+ * (bittorrent-tracker's websocket-tracker.js) and answers the offers it gets, in a burst when
+ * it starts many torrents at once: these leave it ample room, while a flood is refused before
+ * it reaches a swarm or the accounting, and a connection that keeps sending refused messages
+ * runs out of strikes and is closed (1008, policy violation).
+ */
+export const WS_MESSAGE_BURST = 60;
+export const WS_MESSAGES_PER_SECOND = 2;
+/** Offers and answers relayed to other peers (each one reaches another member's socket). */
+export const WS_RELAY_BURST = 120;
+export const WS_RELAYS_PER_SECOND = 5;
+/** Refused messages a connection may send before it is closed; one strike comes back every WS_STRIKE_REFILL_SECONDS. */
+export const WS_STRIKES = 20;
+export const WS_STRIKE_REFILL_SECONDS = 30;
+/** Largest offer or answer relayed, as JSON: a real SDP with its ICE candidates is a few KiB. */
+export const WS_MAX_SDP_BYTES = 16 * 1024;
+
 /** Default disk a node offers (the design's 5 GB). */
 export const DEFAULT_STORAGE_CAP_BYTES = 5 * 1000 ** 3;
 

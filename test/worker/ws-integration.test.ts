@@ -6,7 +6,9 @@ import { SELF, env, evictDurableObject, runDurableObjectAlarm, runInDurableObjec
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { binaryToBytes, bytesToBinary, fromHex, toHex } from "../../protocol/hex.ts";
 import { WS_ANNOUNCE_INTERVAL_SECONDS } from "../../worker/ws/messages.ts";
-import { MAX_PEERS_PER_SOCKET, MAX_PEERS_PER_SOCKET_IN_SWARM, peerKey, wsShardName, wsShardOf, type Attachment, type WsSwarm } from "../../worker/ws/swarm.ts";
+import { MAX_PEERS_PER_MEMBER_TORRENT } from "../../worker/announce/rules.ts";
+import { MAX_PEERS_PER_SOCKET, peerKey, wsShardName, wsShardOf, type Attachment, type WsSwarm } from "../../worker/ws/swarm.ts";
+import { shardName, shardOf } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { ORIGIN, accountingRows, addMember, announce as httpAnnounce, flushShard, peerId as httpPeerId } from "./support/worker.ts";
 
@@ -115,12 +117,14 @@ describe("WebSocket tracker", () => {
     expect(res.status).toBe(201);
   });
 
-  // Each test starts from an empty swarm: close its sockets and wait for the shard to reap them.
+  // Each test starts from an empty swarm: close its sockets and wait for the shards to reap them
+  // (the swarm's peers, and the accounting sessions that count toward the per-member limit).
   afterEach(async () => {
     for (const c of open.splice(0)) c.close();
+    const credit = env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(f.infoHash))));
     for (let i = 0; i < 100; i++) {
       const s = await stubFor(f.infoHash).stats(ih);
-      if (s.complete + s.incomplete === 0) return;
+      if (s.complete + s.incomplete === 0 && (await credit.metrics(shardOf(f.infoHash))).gauges.ws_sessions === 0) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error("the swarm was not emptied after the test's sockets closed");
@@ -182,13 +186,13 @@ describe("WebSocket tracker", () => {
     expect(await shared.next(isOffer)).toMatchObject({ offer_id: offerId, peer_id: leechId });
     shared.send({ action: "announce", info_hash: ih, peer_id: seedId, to_peer_id: leechId, answer: { type: "answer", sdp: "z" }, offer_id: offerId });
     expect(await shared.next(isAnswer)).toMatchObject({ offer_id: offerId, peer_id: seedId });
-    // A few peer ids per connection and swarm, not a flood.
-    for (let i = 2; i < MAX_PEERS_PER_SOCKET_IN_SWARM; i++) {
+    // A few peer ids per member and swarm (HTTP's limit), not a flood.
+    for (let i = 2; i < MAX_PEERS_PER_MEMBER_TORRENT; i++) {
       shared.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x60 + i), left: 9, event: "started", offers: [] });
       expect(await shared.next(isAnnounceReply)).toMatchObject({ incomplete: i });
     }
     shared.send({ action: "announce", info_hash: ih, peer_id: peerIdWs(0x70), left: 9, event: "started", offers: [] });
-    expect(await shared.next()).toMatchObject({ "failure reason": expect.stringMatching(/too many peer ids/), info_hash: ih });
+    expect(await shared.next()).toMatchObject({ "failure reason": expect.stringMatching(/already have 3 clients/), info_hash: ih });
   });
 
   it("does not relay a seed's offers to other seeds", async () => {

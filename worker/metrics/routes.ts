@@ -49,6 +49,7 @@ function counterFamily(key: string): { name: string; help: string; labels: Recor
     do_rows_written: "rows written to the shards' own SQLite (write-behind and outbox)",
     directory_misses: "announces whose member or torrent the shard had to read from D1",
     directory_queries: "D1 reads of members and torrents by the shards (misses are batched)",
+    worker_ws_closed_for_abuse: "WebSocket tracker connections closed for sending refused messages (out of strikes)",
   };
   return { name: `vidya_${key}_total`, help: known[key] ?? key.replace(/_/g, " "), labels: {} };
 }
@@ -75,7 +76,7 @@ function labelText(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
-export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number }[], unreachable: number, writer?: WriterStatus): string {
+export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number; refused?: number }[], unreachable: number, writer?: WriterStatus): string {
   const families = new Map<string, Family>();
   const family = (name: string, type: Family["type"], help: string) => {
     let f = families.get(name);
@@ -96,6 +97,10 @@ export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; socke
   for (const w of ws) {
     family("vidya_ws_sockets", "gauge", "WebSocket tracker connections (edge links) per WsSwarm shard").samples.push(`vidya_ws_sockets{ws_shard="${w.shard}"} ${w.sockets}`);
     family("vidya_ws_peers", "gauge", "WebTorrent peers in the WebSocket swarms").samples.push(`vidya_ws_peers{ws_shard="${w.shard}"} ${w.peers}`);
+    // Since the object last woke (it hibernates): the edge's refusals are in vidya_ws_failures_total.
+    family("vidya_ws_swarm_refusals_total", "counter", "WebSocket announces refused by the swarm object itself (peer-id owner, per-member and per-connection limits)").samples.push(
+      `vidya_ws_swarm_refusals_total{ws_shard="${w.shard}"} ${w.refused ?? 0}`,
+    );
   }
   family("vidya_metrics_unreachable_shards", "gauge", "shards that did not answer this scrape").samples.push(`vidya_metrics_unreachable_shards ${unreachable}`);
   if (writer) writerFamilies(writer, family);

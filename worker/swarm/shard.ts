@@ -97,12 +97,17 @@ export interface WsCreditInput {
   ih: string;
   pid: string;
   pk: string;
+  /** The edge connection the announce came on (routes.ts), so its close ends only its own sessions. */
+  conn: string;
   up: number;
   down: number;
   left: number;
   ev: number;
   now: number;
 }
+
+/** Why the shard refused a WebSocket announce: an HTTP refusal, or the peer id is another member's live session. */
+export type WsRefusalCode = RefusalCode | "peer_id_taken";
 
 export interface SwarmStats {
   complete: number;
@@ -367,7 +372,7 @@ export class SwarmShard extends DurableObject<Env> {
         ws: r.ws === 1,
         acc: undefined,
       };
-      if (r.ws) s.ws.set(p.key, p);
+      if (r.ws) s.addWs(p);
       else s.add(p);
     }
     s.changed = false;
@@ -562,7 +567,7 @@ export class SwarmShard extends DurableObject<Env> {
    * HTTP, from the counters the client reports; the session is kept apart from the HTTP
    * swarm (a WebRTC peer cannot be handed to a TCP client).
    */
-  async creditWs(a: WsCreditInput): Promise<{ ok: true } | { ok: false; code: RefusalCode }> {
+  async creditWs(a: WsCreditInput): Promise<{ ok: true } | { ok: false; code: WsRefusalCode }> {
     const now = a.now;
     this.count("ws_announces");
     const r = await this.resolve(a.pk, a.ih);
@@ -576,8 +581,15 @@ export class SwarmShard extends DurableObject<Env> {
     let p = s.ws.get(key);
     if (!p) {
       if (a.ev === EV_STOPPED) return { ok: true };
+      // A peer id belongs to the member whose live session holds it: another member announcing
+      // it would take the victim's place (and its WebRTC answers) in the swarm (issue 10).
+      const holder = s.wsByPeerId.get(a.pid);
+      if (holder && now - holder.v4Seen > WS_SESSION_TTL_MS) this.endWsSession(s, holder, now);
+      else if (holder) return { ok: false, code: "peer_id_taken" };
+      // The same limit as HTTP's, so many sockets give a member no more sessions than many clients.
+      if ((s.wsPerMember.get(member) ?? 0) >= MAX_PEERS_PER_MEMBER_TORRENT) return { ok: false, code: "too_many_peers" };
       p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: false, ws: true });
-      s.ws.set(key, p);
+      s.addWs(p);
       this.addCredit(p, s, undefined, now);
     } else {
       const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf });
@@ -589,12 +601,44 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4Seen = now;
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
+    p.conn = a.conn;
     if (a.ev === EV_STOPPED) {
-      s.ws.delete(key);
+      s.removeWs(p);
       p.gone = true;
     }
     this.scheduleAlarm(Date.now());
     return { ok: true };
+  }
+
+  /**
+   * An edge connection closed: its WebSocket sessions end now, not a TTL later, so the member's
+   * next page (a new peer id) is not refused by the per-member limit. A session another
+   * connection announced since (a reconnect) is left alone. One reloaded after an eviction
+   * knows no connection (`conn` is memory only) and ends too: at worst a reconnect's next
+   * announce starts a new session, rather than the member's slots staying taken for a TTL.
+   * Nothing is credited: the bytes since the last announce are unknown.
+   */
+  endWs(account: string, conn: string, sessions: [ih: string, pid: string][]): number {
+    const now = Date.now();
+    let n = 0;
+    for (const [ih, pid] of sessions) {
+      // Loading the swarm (after an eviction) teaches us the member's index.
+      const s = this.swarm(ih, now);
+      const member = this.memberIds.get(account);
+      const p = member === undefined ? undefined : s.ws.get(`${member}:${pid}`);
+      if (!p || (p.conn !== undefined && p.conn !== conn)) continue;
+      this.endWsSession(s, p, now);
+      n++;
+    }
+    if (n) this.scheduleAlarm(now);
+    return n;
+  }
+
+  private endWsSession(s: Swarm, p: Peer, now: number): void {
+    s.removeWs(p);
+    p.gone = true;
+    // Its pending credit, if any, is still flushed; its stored row is deleted.
+    this.markDue(p, now);
   }
 
   scrape(infoHashes: string[], pk: string): Record<string, SwarmStats> | { revoked: true } {
@@ -896,12 +940,7 @@ export class SwarmShard extends DurableObject<Env> {
           this.pendingOf(s);
         }
       }
-      for (const p of s.ws.values())
-        if (now - p.v4Seen > WS_SESSION_TTL_MS) {
-          s.ws.delete(p.key);
-          p.gone = true;
-          this.markDue(p, now);
-        }
+      for (const p of s.ws.values()) if (now - p.v4Seen > WS_SESSION_TTL_MS) this.endWsSession(s, p, now);
       if (s.size === 0 && s.ws.size === 0 && !this.active.has(s)) this.swarms.delete(ih);
     }
     const sql = this.ctx.storage.sql;

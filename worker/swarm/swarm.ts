@@ -51,6 +51,8 @@ export interface Peer {
   gone: boolean;
   /** A WebSocket (WebTorrent) session: accounting only, never in the lists. */
   ws: boolean;
+  /** A WebSocket session's edge connection (memory only): its close ends the session, unless another connection took it over. */
+  conn?: string;
   acc: Acc | undefined;
 }
 
@@ -64,8 +66,11 @@ export class Swarm {
   readonly lists: [Peer[], Peer[], Peer[]] = [[], [], []];
   /** Sessions per member index, for the per-member limit. */
   readonly perMember = new Map<number, number>();
-  /** WebSocket sessions of this torrent, for accounting only (their peers live in ws/swarm.ts). */
+  /** WebSocket sessions of this torrent, for accounting only (their peers live in ws/swarm.ts); change them with addWs and removeWs. */
   readonly ws = new Map<string, Peer>();
+  /** WebSocket sessions by peer id (a peer id belongs to the member whose session holds it) and per member index, for the limits. */
+  readonly wsByPeerId = new Map<string, Peer>();
+  readonly wsPerMember = new Map<number, number>();
   /** Completed downloads ever (snatches), and those not yet flushed. */
   snatches = 0;
   unflushedSnatches = 0;
@@ -120,6 +125,21 @@ export class Swarm {
     if (n > 0) this.perMember.set(p.member, n);
     else this.perMember.delete(p.member);
     this.changed = true;
+  }
+
+  addWs(p: Peer): void {
+    this.ws.set(p.key, p);
+    if (!this.wsByPeerId.has(p.peerId)) this.wsByPeerId.set(p.peerId, p);
+    this.wsPerMember.set(p.member, (this.wsPerMember.get(p.member) ?? 0) + 1);
+  }
+
+  removeWs(p: Peer): void {
+    if (this.ws.get(p.key) !== p) return;
+    this.ws.delete(p.key);
+    if (this.wsByPeerId.get(p.peerId) === p) this.wsByPeerId.delete(p.peerId);
+    const n = (this.wsPerMember.get(p.member) ?? 1) - 1;
+    if (n > 0) this.wsPerMember.set(p.member, n);
+    else this.wsPerMember.delete(p.member);
   }
 
   setKind(p: Peer, kind: Kind): void {

@@ -5,10 +5,11 @@
 // byte value round-trips; hex appears only where D1 and the shard choice need it.
 
 import { binaryToBytes, toHex } from "../../protocol/hex.ts";
+import { WS_MAX_SDP_BYTES } from "../../protocol/params.ts";
 
 /** Seconds between announces we ask for; bittorrent-tracker's server uses 2 minutes for WebSocket peers. */
 export const WS_ANNOUNCE_INTERVAL_SECONDS = 120;
-/** Offers relayed per announce at most (WebTorrent sends up to 5; bittorrent-tracker's server caps at 82). */
+/** Offers in one announce at most; more are refused (WebTorrent sends up to 5; bittorrent-tracker's server caps at 82). */
 export const MAX_OFFERS = 10;
 /** Info hashes in one scrape at most, as for the HTTP scrape. */
 export const MAX_SCRAPE_HASHES = 100;
@@ -84,13 +85,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** An offer or answer bigger than any real SDP (the frame's own bound keeps this cheap). */
+function tooLarge(sdp: Record<string, unknown>): boolean {
+  return JSON.stringify(sdp).length > WS_MAX_SDP_BYTES;
+}
+
 /**
  * Parses and validates one client frame. Throws WsFailure with what a client can read.
  * Unknown fields are ignored, as trackers ignore unknown announce parameters.
  */
 export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
   const size = typeof frame === "string" ? frame.length : frame.byteLength;
-  if (size > MAX_MESSAGE_BYTES) throw new WsFailure(`message too large (at most ${MAX_MESSAGE_BYTES} bytes)`);
+  if (size > MAX_MESSAGE_BYTES) throw new WsFailure(`message too large (at most ${MAX_MESSAGE_BYTES} bytes)`, undefined, undefined, "too_large");
   const text = typeof frame === "string" ? frame : new TextDecoder().decode(frame);
   let m: unknown;
   try {
@@ -119,6 +125,7 @@ export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
     if (!isBinary20(m.to_peer_id)) throw new WsFailure("invalid to_peer_id (required with answer)", "announce", infoHash);
     if (!isBinary20(m.offer_id)) throw new WsFailure("invalid offer_id", "announce", infoHash);
     if (!isObject(m.answer)) throw new WsFailure("invalid answer", "announce", infoHash);
+    if (tooLarge(m.answer)) throw new WsFailure(`answer too large (at most ${WS_MAX_SDP_BYTES} bytes)`, "announce", infoHash, "too_large");
     return { action: "answer", info_hash: infoHash, peer_id: m.peer_id, to_peer_id: m.to_peer_id, offer_id: m.offer_id, answer: m.answer };
   }
 
@@ -129,8 +136,10 @@ export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
   const offers: Offer[] = [];
   if (m.offers !== undefined) {
     if (!Array.isArray(m.offers)) throw new WsFailure("invalid offers", "announce", infoHash);
-    for (const o of m.offers.slice(0, MAX_OFFERS)) {
+    if (m.offers.length > MAX_OFFERS) throw new WsFailure(`too many offers (at most ${MAX_OFFERS})`, "announce", infoHash, "too_many_offers");
+    for (const o of m.offers) {
       if (!isObject(o) || !isObject(o.offer) || !isBinary20(o.offer_id)) throw new WsFailure("invalid offer", "announce", infoHash);
+      if (tooLarge(o.offer)) throw new WsFailure(`offer too large (at most ${WS_MAX_SDP_BYTES} bytes)`, "announce", infoHash, "too_large");
       offers.push({ offer: o.offer, offer_id: o.offer_id });
     }
   }

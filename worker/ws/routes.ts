@@ -10,15 +10,33 @@
 // hibernate between messages; the worker keeps only this routing table per connection.
 
 import { createMiddleware } from "hono/factory";
+import { TokenBucket } from "../../protocol/net/token-bucket.ts";
+import { WS_MESSAGES_PER_SECOND, WS_MESSAGE_BURST, WS_RELAYS_PER_SECOND, WS_RELAY_BURST, WS_STRIKES, WS_STRIKE_REFILL_SECONDS } from "../../protocol/params.ts";
 import type { Env } from "../env.ts";
 import { forgetPasskey, memberRecord, registeredTorrents, torrentRecord, type MemberRecord } from "../members/lookup.ts";
 import { clientRules, matchClient, refusal } from "../announce/clients.ts";
+import { MAX_PEERS_PER_MEMBER_TORRENT } from "../announce/rules.ts";
 import { UNREGISTERED, shardStub } from "../announce/routes.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STARTED, EV_STOPPED } from "../swarm/credit.ts";
 import { shardOf } from "../swarm/shard.ts";
 import { countInWorker, shipCounts } from "../metrics/counts.ts";
 import { WsFailure, binaryToHex, failureFrame, parseClientMessage, type AnnounceMessage, type ClientMessage } from "./messages.ts";
-import { MEMBER_HEADER, PASSKEY_HASH_HEADER, REVOKED_CLOSE_CODE, passkeyHash, wsShardName, wsShardOf } from "./swarm.ts";
+import { MAX_PEERS_PER_SOCKET, MEMBER_HEADER, PASSKEY_HASH_HEADER, REVOKED_CLOSE_CODE, passkeyHash, wsShardName, wsShardOf } from "./swarm.ts";
+
+/** Close code of a connection that ran out of strikes (RFC 6455: policy violation). */
+export const POLICY_CLOSE_CODE = 1008;
+/** Refusals only a misbehaving client earns; each costs the connection a strike (params.ts WS_STRIKES). */
+const STRIKE_CODES = new Set(["malformed", "too_large", "too_many_offers", "rate_limited", "peer_id_taken"]);
+
+/** The shard's refusals of a WebSocket announce, worded for the client (the HTTP tracker's words where they exist). */
+const CREDIT_REFUSALS: Record<string, string> = {
+  peer_id_taken: "this peer id is in use by another member's client in this swarm",
+  too_many_peers: `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`,
+  unregistered: UNREGISTERED,
+  pending_moderation: "Torrent is waiting for moderation: it will work once a curator approves it",
+  rejected: "Torrent was rejected by moderation",
+  client_not_allowed: "Your client is not on the allow-list",
+};
 
 const EVENTS: Record<AnnounceMessage["event"], number> = { started: EV_STARTED, stopped: EV_STOPPED, completed: EV_COMPLETED, update: EV_NONE, paused: EV_PAUSED };
 
@@ -34,6 +52,13 @@ class Connection {
   /** Messages are handled one after another, so an answer never overtakes its announce. */
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Names this connection's sessions at the swarm shards, so its close ends only those. */
+  private readonly id = crypto.randomUUID();
+  /** Sessions credited on this connection, per WsSwarm shard: info hash (hex) + peer id → both. */
+  private readonly sessions = new Map<number, Map<string, [hex: string, pid: string]>>();
+  private readonly messages: TokenBucket;
+  private readonly relays: TokenBucket;
+  private readonly strikes: TokenBucket;
 
   constructor(env: Env, member: MemberRecord, passkey: string, pkHash: string, client: WebSocket, waitUntil: (p: Promise<unknown>) => void) {
     this.env = env;
@@ -42,6 +67,10 @@ class Connection {
     this.pkHash = pkHash;
     this.client = client;
     this.waitUntil = waitUntil;
+    const now = Date.now();
+    this.messages = new TokenBucket(WS_MESSAGE_BURST, WS_MESSAGES_PER_SECOND, now);
+    this.relays = new TokenBucket(WS_RELAY_BURST, WS_RELAYS_PER_SECOND, now);
+    this.strikes = new TokenBucket(WS_STRIKES, 1 / WS_STRIKE_REFILL_SECONDS, now);
     client.addEventListener("message", (e) => this.onFrame(e.data));
     client.addEventListener("close", () => this.close());
     client.addEventListener("error", () => this.close());
@@ -56,25 +85,43 @@ class Connection {
   }
 
   private onFrame(frame: string | ArrayBuffer): void {
+    if (this.closed) return;
     let m: ClientMessage;
     try {
       m = parseClientMessage(frame);
+      // Limited after parsing (its cost is bounded by the frame size), so a refusal names its torrent.
+      const now = Date.now();
+      const action = m.action === "scrape" ? "scrape" : "announce";
+      const ih = m.action === "scrape" ? undefined : m.info_hash;
+      if (!this.messages.take(1, now)) throw new WsFailure(`too many messages on this connection (at most ${WS_MESSAGES_PER_SECOND} a second)`, action, ih, "rate_limited");
+      const relayed = m.action === "announce" ? m.offers.length : m.action === "answer" ? 1 : 0;
+      if (relayed > 0 && !this.relays.take(relayed, now)) throw new WsFailure(`too many offers and answers on this connection (at most ${WS_RELAYS_PER_SECOND} a second)`, action, ih, "rate_limited");
     } catch (e) {
-      if (e instanceof WsFailure) return this.reply(failureFrame(e));
+      if (e instanceof WsFailure) return this.refuse(e);
       throw e;
     }
     this.queue = this.queue.then(() =>
       this.handle(m).catch((e: unknown) => {
-        if (e instanceof WsFailure) {
-          countInWorker(`ws_failure_${e.code}`);
-          return this.reply(failureFrame(e));
-        }
+        if (e instanceof WsFailure) return this.refuse(e);
         // Internals stay in the logs, by name only.
         console.error("ws tracker error", e instanceof Error ? e.name : typeof e);
         const action = m.action === "scrape" ? "scrape" : "announce";
         this.reply(failureFrame(new WsFailure("tracker error, retry later", action, m.action === "scrape" ? undefined : m.info_hash)));
       }),
     );
+  }
+
+  /** A refused message: the client reads why; one that keeps earning strikes is closed. */
+  private refuse(e: WsFailure): void {
+    countInWorker(`ws_failure_${e.code}`);
+    shipCounts(this.env, this.waitUntil);
+    if (this.closed) return;
+    this.reply(failureFrame(e));
+    if (STRIKE_CODES.has(e.code) && !this.strikes.take(1, Date.now())) {
+      countInWorker("ws_closed_for_abuse");
+      console.warn("ws tracker: closing a connection that kept sending refused messages", this.member.account, e.code);
+      this.close(POLICY_CLOSE_CODE, "too many refused messages");
+    }
   }
 
   private async handle(m: ClientMessage): Promise<void> {
@@ -102,26 +149,36 @@ class Connection {
     if (m.action === "announce") {
       const rules = await clientRules(this.env.DB);
       if (!matchClient(rules, m.peer_id)?.allowed) throw new WsFailure(refusal(rules, m.peer_id), "announce", m.info_hash, "client_not_allowed");
+      const wsShard = wsShardOf(hex);
+      const mine = this.sessions.get(wsShard) ?? new Map<string, [string, string]>();
+      const key = hex + m.peer_id;
+      if (!mine.has(key) && m.event !== "stopped" && mine.size >= MAX_PEERS_PER_SOCKET)
+        throw new WsFailure(`too many torrents on one connection (at most ${MAX_PEERS_PER_SOCKET} per shard)`, "announce", m.info_hash, "too_many_torrents");
       // Credited like an HTTP announce, from the counters WebTorrent reports (its torrent's
-      // uploaded and downloaded); the swarm shard refuses a reset passkey at once.
-      const credit = shardStub(this.env, shardOf(hex)).creditWs({
+      // uploaded and downloaded). The shard decides first: it refuses a reset passkey, a peer id
+      // that is another member's, and a member's sessions past HTTP's limit; only what it
+      // accepted reaches the swarm, so a refused announce costs no session and takes no place.
+      const credited = await shardStub(this.env, shardOf(hex)).creditWs({
         ih: hex,
         pid: m.peer_id,
         pk: this.passkey,
+        conn: this.id,
         up: m.uploaded,
         down: m.downloaded,
         left: Number.isFinite(m.left) ? m.left : Number.MAX_SAFE_INTEGER,
         ev: EVENTS[m.event],
         now: Date.now(),
       });
-      this.waitUntil(credit);
-      const relay = this.closed ? undefined : this.link(wsShardOf(hex)).then((ws) => ws.send(JSON.stringify(m)));
-      const [credited] = await Promise.all([credit, relay]);
       if (!credited.ok && (credited.code === "revoked_passkey" || credited.code === "unknown_passkey")) {
         forgetPasskey(this.passkey);
         this.reply(failureFrame(new WsFailure("this passkey was reset: download the .torrent again from the site", "announce", m.info_hash, "revoked_passkey")));
         return this.close(REVOKED_CLOSE_CODE, "passkey reset");
       }
+      if (!credited.ok) throw new WsFailure(CREDIT_REFUSALS[credited.code] ?? "announce refused", "announce", m.info_hash, credited.code);
+      if (m.event === "stopped") mine.delete(key);
+      else mine.set(key, [hex, m.peer_id]);
+      this.sessions.set(wsShard, mine);
+      if (!this.closed) (await this.link(wsShard)).send(JSON.stringify(m));
       countInWorker("ws_ok");
       shipCounts(this.env, this.waitUntil);
       return;
@@ -163,10 +220,15 @@ class Connection {
     return ws;
   }
 
-  /** The client left (or its passkey was reset): close every shard link, so each shard reaps this client's peers at once. */
+  /**
+   * The client left (or was closed): close every shard link, so each swarm drops this client's
+   * peers at once, and end its accounting sessions (after the messages still queued, whose
+   * credit counts), so the member's next connection is not refused by the per-member limit.
+   */
   private close(code = 1000, reason = "closed"): void {
     if (this.closed) return;
     this.closed = true;
+    this.waitUntil(this.queue.then(() => this.endSessions()));
     for (const p of this.links.values())
       p.then(
         (ws) => ws.close(1000, "client closed"),
@@ -178,6 +240,24 @@ class Connection {
     } catch {
       // Already closed.
     }
+  }
+
+  private async endSessions(): Promise<void> {
+    const byShard = new Map<number, [string, string][]>();
+    for (const mine of this.sessions.values())
+      for (const [hex, pid] of mine.values()) {
+        const shard = shardOf(hex);
+        byShard.set(shard, [...(byShard.get(shard) ?? []), [hex, pid]]);
+      }
+    this.sessions.clear();
+    await Promise.all(
+      [...byShard].map(([shard, list]) =>
+        shardStub(this.env, shard)
+          .endWs(this.member.account, this.id, list)
+          // The sessions then end by TTL (swarm/shard.ts WS_SESSION_TTL_MS).
+          .catch((e: unknown) => console.warn("ws tracker: ending sessions failed", e instanceof Error ? e.name : typeof e)),
+      ),
+    );
   }
 }
 

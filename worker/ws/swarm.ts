@@ -15,6 +15,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.ts";
+import { MAX_PEERS_PER_MEMBER_TORRENT } from "../announce/rules.ts";
 import { WS_ANNOUNCE_INTERVAL_SECONDS, binaryToHex, type AnnounceMessage, type AnswerMessage, type ClientMessage, type ScrapeMessage } from "./messages.ts";
 
 /** Fixed for the life of the deployment: changing it would split swarms between objects. */
@@ -37,8 +38,6 @@ const REAP_EVERY_MS = WS_ANNOUNCE_INTERVAL_SECONDS * 1_000;
  * is a couple of thousand torrents on one WebTorrent connection.
  */
 export const MAX_PEERS_PER_SOCKET = 128;
-/** Peer ids one connection may announce in one swarm (a few clients sharing a socket, not a flood). */
-export const MAX_PEERS_PER_SOCKET_IN_SWARM = 4;
 
 /** Headers the edge worker sets on its internal upgrade; clients never reach this object. */
 export const MEMBER_HEADER = "X-Vidya-Member";
@@ -72,6 +71,8 @@ export interface Attachment {
 
 interface Peer {
   peerId: string;
+  /** The member whose peer id this is (issue 10: only that member may take it over). */
+  member: string;
   conn: string;
   ws: WebSocket;
   seed: boolean;
@@ -82,6 +83,8 @@ interface Peer {
 class Swarm {
   readonly byPeer = new Map<string, Peer>();
   readonly list: Peer[] = [];
+  /** Peers per member: one member gets as many peers here as over HTTP (MAX_PEERS_PER_MEMBER_TORRENT). */
+  readonly perMember = new Map<string, number>();
   complete = 0;
   incomplete = 0;
 
@@ -90,6 +93,7 @@ class Swarm {
     p.at = this.list.length;
     this.list.push(p);
     this.byPeer.set(p.peerId, p);
+    this.perMember.set(p.member, (this.perMember.get(p.member) ?? 0) + 1);
     if (p.seed) this.complete++;
     else this.incomplete++;
   }
@@ -103,6 +107,9 @@ class Swarm {
       this.list[p.at] = last;
       last.at = p.at;
     }
+    const n = (this.perMember.get(p.member) ?? 1) - 1;
+    if (n > 0) this.perMember.set(p.member, n);
+    else this.perMember.delete(p.member);
     if (p.seed) this.complete--;
     else this.incomplete--;
     return p;
@@ -142,6 +149,8 @@ function send(ws: WebSocket, message: unknown): void {
 export class WsSwarm extends DurableObject<Env> {
   private index: Map<string, Swarm> | undefined;
   private alarmSet = false;
+  /** Announces refused here since the object started (limits and peer-id ownership), for /metrics. */
+  private refused = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -214,10 +223,10 @@ export class WsSwarm extends DurableObject<Env> {
   }
 
   /** Sockets and peers, for /metrics. */
-  metrics(shard: number): { shard: number; sockets: number; peers: number } {
+  metrics(shard: number): { shard: number; sockets: number; peers: number; refused: number } {
     let peers = 0;
     for (const s of this.swarms().values()) peers += s.byPeer.size;
-    return { shard, sockets: this.ctx.getWebSockets().length, peers };
+    return { shard, sockets: this.ctx.getWebSockets().length, peers, refused: this.refused };
   }
 
   /** Swarm stats (info hash as a binary string), for scrapes and tests. */
@@ -241,25 +250,31 @@ export class WsSwarm extends DurableObject<Env> {
         ws.serializeAttachment(a);
       }
     } else {
+      const other = swarms.get(ih)?.byPeer.get(m.peer_id);
       if (!previous) {
-        const mine = Object.keys(a.peers);
+        // The edge's accounting shard refuses these first (swarm/shard.ts creditWs); this object
+        // holds the sockets, so it checks again and never relays to or for a refused peer.
         const limit =
-          mine.length >= MAX_PEERS_PER_SOCKET
-            ? `too many torrents on one connection (at most ${MAX_PEERS_PER_SOCKET} per shard)`
-            : mine.filter((k) => k.startsWith(ih)).length >= MAX_PEERS_PER_SOCKET_IN_SWARM
-              ? `too many peer ids for this torrent on one connection (at most ${MAX_PEERS_PER_SOCKET_IN_SWARM})`
-              : undefined;
-        if (limit) return send(ws, { action: "announce", "failure reason": limit, info_hash: ih });
+          other && other.member !== a.member
+            ? "this peer id is in use by another member's client in this swarm"
+            : !other && (swarms.get(ih)?.perMember.get(a.member) ?? 0) >= MAX_PEERS_PER_MEMBER_TORRENT
+              ? `you already have ${MAX_PEERS_PER_MEMBER_TORRENT} clients in this swarm; stop one of them first`
+              : Object.keys(a.peers).length >= MAX_PEERS_PER_SOCKET
+                ? `too many torrents on one connection (at most ${MAX_PEERS_PER_SOCKET} per shard)`
+                : undefined;
+        if (limit) {
+          this.refused++;
+          return send(ws, { action: "announce", "failure reason": limit, info_hash: ih });
+        }
       }
       // A download counts only if we saw this peer leeching. WebTorrent sends `completed` for a
       // torrent already whole when added, often before its `started` (which waits for offers).
       if (m.event === "completed" && previous?.[0] === 0) this.countCompleted(ih);
       let swarm = swarms.get(ih);
       if (!swarm) swarms.set(ih, (swarm = new Swarm()));
-      // The same peer id from another connection (a reconnect before the old close arrived): the newest wins.
-      const other = swarm.byPeer.get(m.peer_id);
+      // The same member's peer id from another connection (a reconnect before the old close arrived): the newest wins.
       if (other && other.conn !== a.id) this.forget(other.ws, key);
-      swarm.put({ peerId: m.peer_id, conn: a.id, ws, seed, at: 0 });
+      swarm.put({ peerId: m.peer_id, member: a.member, conn: a.id, ws, seed, at: 0 });
       a.peers[key] = [seed ? 1 : 0, Math.floor(Date.now() / 1_000)];
       ws.serializeAttachment(a);
     }
@@ -313,7 +328,7 @@ export class WsSwarm extends DurableObject<Env> {
         const [ih, peerId] = splitKey(key);
         let s = index.get(ih);
         if (!s) index.set(ih, (s = new Swarm()));
-        s.put({ peerId, conn: a.id, ws, seed: seed === 1, at: 0 });
+        s.put({ peerId, member: a.member, conn: a.id, ws, seed: seed === 1, at: 0 });
       }
     }
     this.index = index;
