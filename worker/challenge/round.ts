@@ -95,9 +95,15 @@ export async function loadNodes(d: Db, only?: string[]): Promise<NodeTargets[]> 
   const byNode = new Map<string, NodeTargets>();
   for (const r of rows) {
     const n = byNode.get(r.node) ?? { node: r.node, host: r.host, port: r.port, hosted: [] };
-    const files = JSON.parse(r.v2Files) as TorrentFileV2[];
-    n.hosted.push({ infoHash: r.infoHash, length: r.length, pieceLength: r.pieceLength, storageRoot: r.storageRoot, v2Files: files.length ? files : undefined });
     byNode.set(r.node, n);
+    let files: TorrentFileV2[];
+    try {
+      files = JSON.parse(r.v2Files) as TorrentFileV2[];
+    } catch (e) {
+      console.warn(`torrent ${r.infoHash} not challenged: its file tree record is unreadable (${(e as Error).message})`);
+      continue;
+    }
+    n.hosted.push({ infoHash: r.infoHash, length: r.length, pieceLength: r.pieceLength, storageRoot: r.storageRoot, v2Files: files.length ? files : undefined });
   }
   return [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
 }
@@ -189,7 +195,15 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
 export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number }[]): Promise<Transcript[]> {
   const jobs: (() => Promise<Transcript>)[] = [];
   for (const { node, round } of rounds) {
-    const derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+    // One node's bad state is skipped and logged; the other nodes' rounds go on.
+    let derived: ReturnType<typeof deriveRound>;
+    try {
+      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+    } catch (e) {
+      console.error(`challenge round ${round} of node ${node.node} skipped: ${(e as Error).message}`);
+      continue;
+    }
+    for (const s of derived.skipped) console.warn(`challenge of ${s.infoHash} on node ${node.node} skipped: ${s.reason}`);
     const byHash = new Map(node.hosted.map((t) => [t.infoHash, t]));
     for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash));
   }

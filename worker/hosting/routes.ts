@@ -28,6 +28,8 @@ hostingApi.get("/offers", async (c) => {
     .select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name, length: schema.torrents.length, surgeBps: schema.swarms.surgeBps })
     .from(schema.torrents)
     .leftJoin(schema.swarms, eq(schema.swarms.infoHash, schema.torrents.infoHash))
+    // Only the index's torrents are worth hosting: pending, rejected and removed ones are not offered.
+    .where(eq(schema.torrents.status, "approved"))
     .orderBy(schema.torrents.infoHash);
   const hostedCounts = await d.select({ infoHash: schema.hosted.infoHash, n: sql<number>`count(*)` }).from(schema.hosted).groupBy(schema.hosted.infoHash);
   const hostedBy = new Map(hostedCounts.map((r) => [r.infoHash, Number(r.n)]));
@@ -53,7 +55,10 @@ hostingApi.get("/offers", async (c) => {
   });
   const extra = new Map(inputs.map((t) => [t.infoHash, t]));
   const ctx = q.totalWeight !== undefined ? { provenBytes: q.provenBytes, totalWeight: q.totalWeight, pool: q.pool } : { provenBytes: q.provenBytes, pool: q.pool };
-  const offers = hostingOffers(inputs, ctx).map((o) => {
+  const skipped: { infoHash: string; reason: string }[] = [];
+  const valued = hostingOffers(inputs, ctx, skipped);
+  for (const s of skipped) console.warn(`hosting offer for ${s.infoHash} skipped: ${s.reason}`);
+  const offers = valued.map((o) => {
     const t = extra.get(o.infoHash)!;
     return {
       infoHash: o.infoHash,
