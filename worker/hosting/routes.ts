@@ -10,7 +10,7 @@ import { eq, sql } from "drizzle-orm";
 import { hostingOffers, type OfferInput } from "../../protocol/hosting/offers.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
-import { badRequest } from "../errors.ts";
+import { HttpError, badRequest } from "../errors.ts";
 import { quoteBasis } from "../economics/last-settlement.ts";
 
 export const hostingApi = new Hono<{ Bindings: Env }>();
@@ -23,6 +23,10 @@ hostingApi.get("/offers", async (c) => {
   if (nodeParam !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(nodeParam)) throw badRequest("node must be 0x and 40 hex digits");
   const node = nodeParam?.toLowerCase();
   const d = db(c.env.DB);
+  if (node !== undefined) {
+    const n = await d.select({ suspendedAt: schema.nodes.suspendedAt }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+    if (n && n.suspendedAt !== null) throw new HttpError(403, "node_suspended", "this node is suspended: it gets no hosting offers");
+  }
 
   const torrents = await d
     .select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name, length: schema.torrents.length, surgeBps: schema.swarms.surgeBps })
