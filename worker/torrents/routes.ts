@@ -196,7 +196,7 @@ torrentsApi.get("/search", async (c) => {
 torrentsApi.get("/:infoHash", async (c) => {
   const infoHash = infoHashParam(c.req.param("infoHash"));
   const row = await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get();
-  if (!row) throw notFound("no such torrent");
+  if (!row || row.status === "removed") throw notFound("no such torrent");
   return c.json(torrentJson(row));
 });
 
