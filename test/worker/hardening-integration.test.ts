@@ -12,6 +12,7 @@ import { parseTorrent } from "../../protocol/torrent.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { addTorrent } from "../../worker/torrents/routes.ts";
+import { batchSql, type AccRow } from "../../worker/swarm/flush.ts";
 import { fixture } from "./support/fixture.ts";
 import { addMember, admin, announce, call, nowSeconds, peerId, registerHosting, signed, uploadTorrent } from "./support/worker.ts";
 
@@ -227,4 +228,16 @@ describe("hardening: crafted torrents, reports and requests stop nobody else", (
     expect(miss.status).toBe(200);
     expect(((await miss.json()) as { total: number }).total).toBe(0);
   });
+
+  it("applies a flush batch whose one row carries an unsafe counter: that value is written as 0, every other row lands (attack: one member's bad state stops a shard's flush)", async () => {
+    const good = "0x" + "61".repeat(20);
+    const bad = "0x" + "62".repeat(20);
+    const row = (member: string, up: number): AccRow => [member, f.infoHash, "aa".repeat(20), up, 0, up, 0, 0, 1, Date.now(), 0];
+    const sql = batchSql({ shard: 999, seq: 1, at: Date.now(), acc: [row(good, 1_000), row(bad, 2 ** 53 + 2)], swarms: [] });
+    await env.DB.batch(sql.map((q) => env.DB.prepare(q)));
+    const rows = await d().select({ member: schema.accounting.member, uploaded: schema.accounting.uploaded }).from(schema.accounting).where(eq(schema.accounting.infoHash, f.infoHash));
+    expect(rows.find((r) => r.member === good)?.uploaded).toBe(1_000);
+    expect(rows.find((r) => r.member === bad)?.uploaded).toBe(0);
+  });
 });
+
