@@ -2,7 +2,7 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { refreshRootStatus } from "../torrents/roots.ts";
