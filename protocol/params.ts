@@ -4,6 +4,15 @@
 /** Storage-tree block size: BEP 52's 16 KiB leaf, also the BitTorrent request size. */
 export const BLOCK_SIZE = 16 * 1024;
 
+/**
+ * Largest piece length a torrent may have: 256 MiB, the largest power of two libtorrent
+ * accepts (its file_storage max_piece_size is 2^29 − 16 KiB). BEP 52 sets the floor (16 KiB,
+ * a power of two) but no ceiling; real torrents stay far below this.
+ */
+export const MAX_PIECE_LENGTH = 2 ** 28;
+/** Largest payload (the sum of a torrent's files, pad files included): libtorrent's max_file_offset, 2^48 − 1. */
+export const MAX_TORRENT_LENGTH = 2 ** 48 - 1;
+
 /** $VIDYA has 18 decimals like ether; amounts are integers in the smallest unit. */
 export const TOKEN_DECIMALS = 18;
 export const ONE_TOKEN = 10n ** 18n;

@@ -7,8 +7,9 @@ import { sha1 } from "@noble/hashes/legacy.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { BencodeError, asBytes, asDict, asInt, asList, decodeWithSpans, encode, decode, type BDict, type BInput } from "./bencode.ts";
 import { binaryToBytes, bytesEqual, concatBytes, toHex, utf8Decode } from "./hex.ts";
-import { BLOCK_SIZE } from "./params.ts";
+import { BLOCK_SIZE, MAX_PIECE_LENGTH, MAX_TORRENT_LENGTH } from "./params.ts";
 import { HASH_SIZE, buildStorageTree } from "./merkle/storage-tree.ts";
+import { sha256Pair } from "./merkle/sha256-pair.ts";
 
 export interface TorrentFile {
   path: string;
@@ -45,6 +46,56 @@ export interface TorrentMeta {
   v2Files?: TorrentFileV2[];
 }
 
+/**
+ * A number in a torrent outside its bounds. Thrown as soon as the number is read, before any
+ * work that would grow with it: refusing costs what the file's size costs, never what a number
+ * inside it says (a piece length of 2^36 must not build a 2^22-leaf tree first).
+ */
+export class TorrentBoundError extends BencodeError {
+  override name = "TorrentBoundError";
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/**
+ * A piece length as BEP 3 and BEP 52 allow it, within MAX_PIECE_LENGTH: v2 and hybrid need a
+ * power of two of at least 16 KiB (BEP 52); v1 a multiple of 16 KiB (the request size). The
+ * range is checked first, so the power-of-two test never meets a number past 32 bits (where
+ * JavaScript's `&` wraps: 2^32 + 16384 would pass).
+ */
+export function checkPieceLength(pieceLength: number, v2: boolean): void {
+  if (!Number.isSafeInteger(pieceLength) || pieceLength < BLOCK_SIZE || pieceLength > MAX_PIECE_LENGTH)
+    throw new TorrentBoundError("piece length", `piece length must be between ${BLOCK_SIZE} and ${MAX_PIECE_LENGTH} bytes`);
+  if (v2 && (pieceLength & (pieceLength - 1)) !== 0) throw new TorrentBoundError("piece length", "a v2 piece length must be a power of two of at least 16 KiB");
+  if (pieceLength % BLOCK_SIZE !== 0) throw new TorrentBoundError("piece length", "piece length must be a positive multiple of 16 KiB");
+}
+
+/** A file length, and the running total it adds to, within MAX_TORRENT_LENGTH (so every sum stays a safe integer). */
+function addLength(total: number, length: number, what: string): number {
+  if (length < 0) throw new BencodeError("negative file length");
+  if (length > MAX_TORRENT_LENGTH || total + length > MAX_TORRENT_LENGTH) throw new TorrentBoundError("length", `${what}: the payload may be at most ${MAX_TORRENT_LENGTH} bytes`);
+  return total + length;
+}
+
+/**
+ * C0 and C1 controls and the Unicode bidirectional controls (LRM, RLM, ALM, embeddings,
+ * overrides, isolates): in a name they hide or reorder what a member reads ("exe.mp4"
+ * shown for "mp4.exe"), so names and paths carrying them are refused.
+ */
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+export function hasUnsafeChars(s: string): boolean {
+  return UNSAFE_CHARS.test(s);
+}
+
+function safeName(s: string, what: string): string {
+  if (hasUnsafeChars(s)) throw new BencodeError(`${what} contains a control or bidirectional-override character`);
+  return s;
+}
+
 export function parseTorrent(bytes: Uint8Array): TorrentMeta {
   const { value, spans } = decodeWithSpans(bytes);
   const root = asDict(value, "torrent");
@@ -52,14 +103,16 @@ export function parseTorrent(bytes: Uint8Array): TorrentMeta {
   const span = spans.info;
   if (!span) throw new BencodeError("torrent has no info dictionary");
   const infoBytes = bytes.subarray(span[0], span[1]);
-  const name = utf8Decode(asBytes(info.name, "info.name"));
+  const name = safeName(utf8Decode(asBytes(info.name, "info.name")), "info.name");
   if (!name || name.includes("/") || name === "." || name === "..") throw new BencodeError("info.name is not a safe name");
+  const isV2 = info["meta version"] !== undefined;
+  if (isV2 && asInt(info["meta version"], "info.meta version") !== 2) throw new BencodeError("unsupported meta version");
+  // Bounded before anything is built from it.
   const pieceLength = asInt(info["piece length"], "info.piece length");
-  if (pieceLength <= 0 || pieceLength % (16 * 1024) !== 0) throw new BencodeError("piece length must be a positive multiple of 16 KiB");
+  checkPieceLength(pieceLength, isV2);
   const isPrivate = info.private === 1;
   let v2: { infoHashV2: string; files: TorrentFileV2[] } | undefined;
-  if (info["meta version"] !== undefined) {
-    if (asInt(info["meta version"], "info.meta version") !== 2) throw new BencodeError("unsupported meta version");
+  if (isV2) {
     v2 = parseFileTree(info, root, pieceLength);
     v2.infoHashV2 = toHex(sha256(infoBytes));
   }
@@ -89,13 +142,12 @@ export function parseTorrent(bytes: Uint8Array): TorrentMeta {
   if (info.files !== undefined) {
     files = asList(info.files, "info.files").map((f, i) => {
       const fd = asDict(f, `info.files[${i}]`);
-      const parts = asList(fd.path, `info.files[${i}].path`).map((p) => utf8Decode(asBytes(p, "path element")));
+      const parts = asList(fd.path, `info.files[${i}].path`).map((p) => safeName(utf8Decode(asBytes(p, "path element")), `info.files[${i}].path`));
       if (parts.length === 0 || parts.some((p) => !p || p === "." || p === ".." || p.includes("/"))) throw new BencodeError(`info.files[${i}].path is not a safe path`);
       return { path: parts.join("/"), length: asInt(fd.length, `info.files[${i}].length`) };
     });
   } else files = [{ path: "", length: asInt(info.length, "info.length") }];
-  if (files.some((f) => f.length < 0)) throw new BencodeError("negative file length");
-  const length = files.reduce((s, f) => s + f.length, 0);
+  const length = files.reduce((s, f, i) => addLength(s, f.length, `info.files[${i}].length`), 0);
   if (length <= 0) throw new BencodeError("torrent payload is empty");
   const pieceCount = pieces.length / 20;
   if (pieceCount !== Math.ceil(length / pieceLength)) throw new BencodeError("piece count does not match the payload length");
@@ -114,28 +166,30 @@ const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * larger-than-a-piece file's root.
  */
 function parseFileTree(info: BDict, root: BDict, pieceLength: number): { infoHashV2: string; files: TorrentFileV2[] } {
-  if (pieceLength < BLOCK_SIZE || (pieceLength & (pieceLength - 1)) !== 0) throw new BencodeError("a v2 piece length must be a power of two of at least 16 KiB");
+  checkPieceLength(pieceLength, true);
   const files: TorrentFileV2[] = [];
+  const layers: { piecesRoot: Uint8Array; length: number }[] = [];
   let offset = 0;
   const walk = (node: BDict, path: string[], depth: number) => {
     if (depth > 64) throw new BencodeError("file tree nested too deep");
     for (const key of Object.keys(node).sort(compareKeys)) {
       const child = asDict(node[key], `file tree entry ${[...path, key].join("/")}`);
       if (key === "") throw new BencodeError("file tree has a file entry where a directory is expected");
-      const element = utf8Decode(binaryToBytes(key));
+      const element = safeName(utf8Decode(binaryToBytes(key)), "file tree path");
       if (element === "." || element === ".." || element.includes("/")) throw new BencodeError("file tree path is not a safe path");
       if (child[""] !== undefined) {
         if (Object.keys(child).length !== 1) throw new BencodeError("a file tree entry is both a file and a directory");
         const f = asDict(child[""], "file tree file");
         const length = asInt(f.length, "file tree file length");
-        if (length < 0) throw new BencodeError("negative file length");
+        // The piece-aligned offset bounds the plain sum too: both stay safe integers.
+        addLength(offset, length, "file tree file length");
         const file: TorrentFileV2 = { path: [...path, element].join("/"), length, offset };
         if (length > 0) {
           const r = asBytes(f["pieces root"], "pieces root");
           if (r.length !== HASH_SIZE) throw new BencodeError("pieces root is not 32 bytes");
           file.piecesRoot = toHex(r);
-          if (length > pieceLength) checkPieceLayer(root, r, length, pieceLength);
-          offset += Math.ceil(length / pieceLength) * pieceLength;
+          offset = addLength(offset, Math.ceil(length / pieceLength) * pieceLength, "file tree file length");
+          if (length > pieceLength) layers.push({ piecesRoot: r, length });
         }
         files.push(file);
       } else walk(child, [...path, element], depth + 1);
@@ -143,6 +197,8 @@ function parseFileTree(info: BDict, root: BDict, pieceLength: number): { infoHas
   };
   walk(asDict(info["file tree"], "info.file tree"), [], 0);
   if (files.length === 0) throw new BencodeError("file tree has no files");
+  // Hashed only once every length is within bounds.
+  for (const l of layers) checkPieceLayer(root, l.piecesRoot, l.length, pieceLength);
   return { infoHashV2: "", files };
 }
 
@@ -154,8 +210,9 @@ function checkPieceLayer(root: BDict, piecesRoot: Uint8Array, length: number, pi
   const hashes = asBytes(layer, "piece layer");
   const pieces = Math.ceil(length / pieceLength);
   if (hashes.length !== pieces * HASH_SIZE) throw new BencodeError("piece layer has the wrong number of hashes");
-  // A piece's subtree of zero leaves, then the piece layer as the leaves of a smaller tree.
-  const zeroPiece = buildStorageTree(new Uint8Array(HASH_SIZE * (pieceLength / BLOCK_SIZE)), pieceLength).root;
+  // A piece's subtree of zero leaves (log2 of its blocks hashes, never the subtree itself),
+  // then the piece layer as the leaves of a smaller tree: work in proportion to the layer's bytes.
+  const zeroPiece = zeroSubtreeRoot(pieceLength / BLOCK_SIZE);
   let level = hashes;
   let width = 1;
   while (width < pieces) width *= 2;
@@ -169,6 +226,13 @@ function checkPieceLayer(root: BDict, piecesRoot: Uint8Array, length: number, pi
     level = next;
   }
   if (!bytesEqual(level, piecesRoot)) throw new BencodeError("piece layer does not hash to the file's pieces root");
+}
+
+/** The root of a subtree of `leaves` zero hashes (`leaves` a power of two): one hash per level. */
+export function zeroSubtreeRoot(leaves: number): Uint8Array {
+  let h: Uint8Array = new Uint8Array(HASH_SIZE);
+  for (let n = leaves; n > 1; n /= 2) h = sha256Pair(h, h);
+  return h;
 }
 
 /**
@@ -211,4 +275,23 @@ export function withAnnounce(bytes: Uint8Array, announce: string): Uint8Array {
   const root = asDict(decode(bytes), "torrent") as BDict;
   const { "announce-list": _list, ...rest } = root;
   return encode({ ...(rest as Record<string, BInput>), announce });
+}
+
+/**
+ * Peer sources besides the tracker: web seeds (BEP 19 `url-list`, BEP 17 `httpseeds`) and DHT
+ * nodes (BEP 5 `nodes`). A private torrent's only peer source is its tracker (BEP 27).
+ */
+export const PEER_SOURCE_KEYS = ["url-list", "httpseeds", "nodes"] as const;
+
+/**
+ * The same torrent without other peer sources. They sit outside the info dict, and the
+ * decoder accepts only canonical bencode (sorted keys, canonical integers), so re-encoding
+ * keeps the info dict's bytes, hence the info hash; unchanged bytes come back as they were.
+ */
+export function withoutPeerSources(bytes: Uint8Array): Uint8Array {
+  const root = asDict(decode(bytes), "torrent") as BDict;
+  if (!PEER_SOURCE_KEYS.some((k) => root[k] !== undefined)) return bytes;
+  const rest: Record<string, BInput> = {};
+  for (const [k, v] of Object.entries(root)) if (!(PEER_SOURCE_KEYS as readonly string[]).includes(k)) rest[k] = v as BInput;
+  return encode(rest);
 }

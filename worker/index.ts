@@ -17,6 +17,7 @@ import { membersAdmin } from "./members/passkey-reset.ts";
 import { memberActionsApi } from "./members/actions.ts";
 import { metricsRoute } from "./metrics/routes.ts";
 import { clientsAdmin } from "./announce/clients.ts";
+import { nodesAdmin } from "./nodes/admin.ts";
 import { epochsApi } from "./epoch/routes.ts";
 import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
@@ -64,6 +65,7 @@ app.route("/admin", invitesAdmin);
 app.route("/admin", membersAdmin);
 app.route("/admin", torrentsAdmin);
 app.route("/admin", clientsAdmin);
+app.route("/admin", nodesAdmin);
 app.route("/", metricsRoute);
 
 // The passkey routes (`/:passkey/…`) before the site: the site's middleware (session cookie,

@@ -210,6 +210,8 @@ export interface DerivedRound {
   randomness: Hex;
   hostedHash: Hex;
   challenges: DerivedChallenge[];
+  /** Targets whose stored record cannot be challenged (an unsafe length, a missing root), with why. */
+  skipped: { infoHash: string; reason: string }[];
 }
 
 /**
@@ -221,5 +223,17 @@ export function deriveRound(k: RoundKey, hosted: ChallengeableTorrent[], p: Pick
   const byHash = new Map(hosted.map((t) => [t.infoHash.replace(/^0x/, "").toLowerCase(), t]));
   const randomness = roundRandomness(k);
   const targets = roundTargets(k, [...byHash.keys()], p);
-  return { randomness, hostedHash: hostedHash([...byHash.keys()]), challenges: targets.map((ih) => deriveChallenge(randomness, byHash.get(ih)!, count)) };
+  // One torrent's bad record costs that torrent's challenge, never the round: the targets and
+  // the hosted commitment stay what they are, so anyone re-deriving the round agrees.
+  const challenges: DerivedChallenge[] = [];
+  const skipped: DerivedRound["skipped"] = [];
+  for (const ih of targets) {
+    try {
+      challenges.push(deriveChallenge(randomness, byHash.get(ih)!, count));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      skipped.push({ infoHash: ih, reason: e.message });
+    }
+  }
+  return { randomness, hostedHash: hostedHash([...byHash.keys()]), challenges, skipped };
 }

@@ -99,6 +99,8 @@ export interface HostingResult {
   counted: Map<string, string[]>;
   totalWeight: bigint;
   paid: bigint;
+  /** Proven replicas left out because their torrent's record cannot be weighed, with why. */
+  skipped: { node: string; infoHash: string; reason: string }[];
 }
 
 const bySeniority = (a: ProvenReplica, b: ProvenReplica) => a.since - b.since || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0);
@@ -107,6 +109,7 @@ const bySeniority = (a: ProvenReplica, b: ProvenReplica) => a.since - b.since ||
 export function hostingRewards(replicas: readonly ProvenReplica[], torrents: readonly HostedTorrent[], pool: bigint): HostingResult {
   if (pool < 0n) throw new RangeError("negative pool");
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
+  const skipped: HostingResult["skipped"] = [];
   const groups = new Map<string, ProvenReplica[]>();
   const seen = new Map<string, Set<string>>();
   for (const r0 of replicas) {
@@ -118,9 +121,13 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     nodes.add(node);
     if (!Number.isSafeInteger(r.since)) throw new RangeError(`since must be an integer epoch, got ${r.since}`);
     if (r.location) checkLocation(r.location);
+    // One torrent's bad record (gone from the index, an unsafe length) costs its replicas'
+    // reward, never the epoch's close: skipped with the reason, the others are paid.
     const t = byHash.get(r.infoHash);
-    if (!t) throw new RangeError(`no torrent ${r.infoHash} for a proven replica`);
-    if (!Number.isSafeInteger(t.length) || t.length <= 0) throw new RangeError(`torrent ${t.infoHash} has no length`);
+    if (!t || !Number.isSafeInteger(t.length) || t.length <= 0) {
+      skipped.push({ node, infoHash: r.infoHash, reason: t ? `torrent has no valid length (${t.length})` : "no such torrent" });
+      continue;
+    }
     const g = groups.get(r.infoHash) ?? [];
     g.push(r);
     groups.set(r.infoHash, g);
@@ -178,7 +185,7 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     paid += o.reward;
     addTo(perNode, o.node, o.reward);
   }
-  return { replicas: outcomes, perNode, counted, totalWeight, paid };
+  return { replicas: outcomes, perNode, counted, totalWeight, paid, skipped };
 }
 
 /** The fields of a challenge transcript that replica counting reads. */

@@ -62,7 +62,8 @@ export function provenBytes(challenges: EvaluatedChallenge[], torrents: TorrentL
     let bytes = 0n;
     for (const [infoHash, allPassed] of perNode.get(node)!) {
       const t = byHash.get(infoHash);
-      if (t === undefined) throw new RangeError(`no length for challenged torrent ${infoHash}`);
+      // A torrent without a valid record proves no bytes (hostingRewards skips its replicas alike).
+      if (t === undefined || !Number.isSafeInteger(t.length) || t.length <= 0) continue;
       if (allPassed && t.rootStatus !== "contested") bytes += BigInt(t.length);
     }
     return { node, provenBytes: bytes };

@@ -108,9 +108,21 @@ export function offer(t: OfferInput, ctx: OfferContext): Offer {
   return { infoHash: t.infoHash, name: t.name, length: t.length, replicas: t.replicas, scarcityWeightBps: scarcity, surgeBps, bountyPerEpoch, expectedRewardPerGB: fromPool + fromBounty };
 }
 
-/** Offers for every torrent, best paying first (ties by info hash, so the order is stable). */
-export function hostingOffers(torrents: OfferInput[], ctx: OfferContext): Offer[] {
-  return torrents
-    .map((t) => offer(t, ctx))
+/**
+ * Offers for every torrent, best paying first (ties by info hash, so the order is stable). A
+ * torrent whose record cannot be valued (an unsafe length) is left out and listed in `skipped`
+ * with why: one bad record never takes the others' offers down.
+ */
+export function hostingOffers(torrents: OfferInput[], ctx: OfferContext, skipped: { infoHash: string; reason: string }[] = []): Offer[] {
+  const offers: Offer[] = [];
+  for (const t of torrents) {
+    try {
+      offers.push(offer(t, ctx));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      skipped.push({ infoHash: t.infoHash, reason: e.message });
+    }
+  }
+  return offers
     .sort((a, b) => (a.expectedRewardPerGB === b.expectedRewardPerGB ? (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0) : a.expectedRewardPerGB > b.expectedRewardPerGB ? -1 : 1));
 }

@@ -123,8 +123,16 @@ describe("hosting rewards", () => {
     expect(pairs).toEqual([{ node: "0xa", infoHash: "t1", host: "1.1.1.2" }]);
   });
 
-  it("refuses a replica listed twice or of an unknown torrent", () => {
+  it("refuses a replica listed twice", () => {
     expect(() => hostingRewards([replica("0x01", "aa", "1.1.1.1"), replica("0x01", "aa", "1.1.1.1")], T, POOL)).toThrow(RangeError);
-    expect(() => hostingRewards([replica("0x01", "zz", "1.1.1.1")], T, POOL)).toThrow(RangeError);
+  });
+
+  it("skips a replica of an unknown torrent or of one with an unsafe length, and pays the others (attack: one crafted upload stops every close)", () => {
+    const bad = [...T, { infoHash: "dd", length: 2 ** 53 + 2 }];
+    const r = hostingRewards([replica("0x01", "zz", "1.1.1.1"), replica("0x02", "dd", "2.2.2.2"), replica("0x03", "aa", "3.3.3.3")], bad as typeof T, POOL);
+    expect(r.skipped.map((s) => [s.node, s.infoHash])).toEqual([["0x01", "zz"], ["0x02", "dd"]]);
+    expect(r.skipped[1]!.reason).toMatch(/valid length/);
+    expect([...r.perNode.keys()]).toEqual(["0x03"]);
+    expect(r.paid).toBeGreaterThan(0n);
   });
 });

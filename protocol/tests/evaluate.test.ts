@@ -37,8 +37,10 @@ describe("epoch evaluation", () => {
     ]);
   });
 
-  it("refuses a transcript for a torrent whose length is not published", () => {
-    expect(() => provenBytes([{ node: A, infoHash: "33".repeat(20), verdict: "pass" }], torrents)).toThrow(/no length/);
+  it("proves no bytes for a torrent whose length is not published or not safe, and still counts the others (attack: one crafted upload stops every close)", () => {
+    const bad = [...torrents, { infoHash: "44".repeat(20), length: 2 ** 53 + 2, rootStatus: "published" as const }];
+    const out = provenBytes([{ node: A, infoHash: "33".repeat(20), verdict: "pass" }, { node: A, infoHash: "44".repeat(20), verdict: "pass" }, { node: A, infoHash: torrents[0]!.infoHash, verdict: "pass" }], bad);
+    expect(out).toEqual([{ node: A.toLowerCase(), provenBytes: BigInt(torrents[0]!.length) }]);
   });
 });
 

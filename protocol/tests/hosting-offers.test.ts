@@ -132,3 +132,20 @@ describe("provenReplicas", () => {
     expect([...replicas.get("t1")!].sort()).toEqual(["0xa", "0xc"]);
   });
 });
+
+describe("hostingOffers isolation", () => {
+  it("leaves out a torrent of unsafe length with its reason and offers the others (attack: one crafted upload stops every offer)", () => {
+    const skipped: { infoHash: string; reason: string }[] = [];
+    const offers = hostingOffers(
+      [
+        { infoHash: "a", name: "A", length: GB, replicas: 0 },
+        { infoHash: "b", name: "B", length: 2 ** 53 + 2, replicas: 0 },
+      ],
+      { provenBytes: 0n },
+      skipped,
+    );
+    expect(offers.map((o) => o.infoHash)).toEqual(["a"]);
+    expect(skipped).toEqual([{ infoHash: "b", reason: expect.stringMatching(/length/) }]);
+  });
+});
+

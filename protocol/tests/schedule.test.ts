@@ -72,4 +72,18 @@ describe("challenge schedule", () => {
     expect(a).toEqual(b);
     expect(a.challenges.map((c) => c.infoHash)).toEqual(roundTargets(key(2, keccak256("0xcc")), hosted, { roundsPerEpoch: 6 }));
   });
+
+  it("skips a target whose record cannot be challenged (unsafe length) and derives the others, targets and commitment unchanged (attack: one crafted upload stops every challenge)", () => {
+    const torrents = hosted.map((infoHash, i) => ({ infoHash, length: (i + 1) * BLOCK_SIZE * 4, storageRoot: "ab".repeat(32) }));
+    const k = key(2, keccak256("0xcc"));
+    const honest = deriveRound(k, torrents, { roundsPerEpoch: 6 });
+    const victim = honest.challenges[0]!.infoHash;
+    const crafted = torrents.map((t) => (t.infoHash === victim ? { ...t, length: 2 ** 53 + 2 } : t));
+    const r = deriveRound(k, crafted, { roundsPerEpoch: 6 });
+    expect(r.skipped).toEqual([{ infoHash: victim, reason: expect.stringMatching(/positive integer/) }]);
+    expect(r.challenges).toEqual(honest.challenges.slice(1));
+    expect(r.hostedHash).toBe(honest.hostedHash);
+    expect(honest.skipped).toEqual([]);
+  });
 });
+

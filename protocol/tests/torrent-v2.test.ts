@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { encode } from "../bencode.ts";
 import { BLOCK_SIZE } from "../params.ts";
 import { toHex } from "../hex.ts";
-import { storageRoot } from "../merkle/storage-tree.ts";
-import { parseTorrent } from "../torrent.ts";
+import { buildStorageTree, storageRoot } from "../merkle/storage-tree.ts";
+import { TorrentBoundError, parseTorrent, zeroSubtreeRoot } from "../torrent.ts";
 import { treeBlockLocation } from "../challenge/client.ts";
 import { deriveChallenge } from "../challenge/schedule.ts";
 import reference from "../vectors/bep52/libtorrent.json" with { type: "json" };
@@ -81,5 +81,57 @@ describe("BEP 52 torrents (libtorrent's as the reference)", () => {
     expect(() => parseTorrent(bad)).toThrow(/piece layer/);
     const info = { name: "x", "piece length": 32_768, "meta version": 2, "file tree": { "a.bin": { "": { length: 10, "pieces root": new Uint8Array(32) } } }, pieces: new Uint8Array(20), length: 11 };
     expect(() => parseTorrent(encode({ info }))).toThrow(/different payloads/);
+  });
+});
+
+describe("BEP 52 bounds", () => {
+  /** A v2-only torrent of one file of `length` bytes with a piece layer of `pieces` hashes: ~300 bytes whatever the numbers. */
+  const crafted = (pieceLength: number, length: number, pieces: number) => {
+    const root = new Uint8Array(32).fill(7);
+    const info = { name: "bomb", "piece length": pieceLength, "meta version": 2, private: 1, "file tree": { "f.bin": { "": { length, "pieces root": root } } } };
+    return encode({ info, "piece layers": { [String.fromCharCode(...root)]: new Uint8Array(32 * pieces) } });
+  };
+  const refusal = (bytes: Uint8Array) => {
+    try {
+      parseTorrent(bytes);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it("refuses the piece-layer bomb (piece length 2^36) with the piece-length bound, before any tree is built (attack: v2 piece-layer bomb)", () => {
+    const bytes = crafted(2 ** 36, 2 ** 36 + 1, 2);
+    expect(bytes.length).toBeLessThan(400);
+    const e = refusal(bytes);
+    // The bound's own error, thrown where the piece length is read: the file tree and its piece
+    // layer (where the zero-piece tree was built) are never reached.
+    expect(e).toBeInstanceOf(TorrentBoundError);
+    expect((e as TorrentBoundError).field).toBe("piece length");
+  });
+
+  it("refuses a v2 piece length of 2^32 + 16384, which a 32-bit power-of-two test passes (attack: wrapped piece length)", () => {
+    expect(((2 ** 32 + 16384) & (2 ** 32 + 16383)) === 0).toBe(true); // the old test's blind spot
+    const e = refusal(crafted(2 ** 32 + 16384, 2 ** 33, 2));
+    expect(e).toBeInstanceOf(TorrentBoundError);
+    expect((e as TorrentBoundError).field).toBe("piece length");
+  });
+
+  it("refuses a v2 file tree whose lengths sum past the payload bound (attack: unsafe summed length)", () => {
+    const root = new Uint8Array(32).fill(1);
+    const file = (n: number) => ({ "": { length: n, "pieces root": root } });
+    const info = { name: "big", "piece length": 16384, "meta version": 2, private: 1, "file tree": { a: file(2 ** 47), b: file(2 ** 47), c: file(2 ** 47) } };
+    const e = refusal(encode({ info }));
+    expect(e).toBeInstanceOf(TorrentBoundError);
+    expect((e as TorrentBoundError).field).toBe("length");
+  });
+
+  it("the zero piece's root is log2 hashes, equal to the tree of zero leaves it replaces", () => {
+    for (const leaves of [1, 2, 8, 64]) expect(toHex(zeroSubtreeRoot(leaves))).toBe(toHex(buildStorageTree(new Uint8Array(32 * leaves), leaves * BLOCK_SIZE).root));
+  });
+
+  it("still accepts the largest piece length (256 MiB) for an honest v2 torrent", () => {
+    const t = makeV2Torrent([{ path: ["a.bin"], data: gen(50_000, 5) }], { name: "x", pieceLength: 2 ** 28 });
+    expect(parseTorrent(t.torrent).pieceLength).toBe(2 ** 28);
   });
 });

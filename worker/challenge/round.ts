@@ -7,7 +7,7 @@
 // kept as an input of the open epoch. The ChallengeScheduler decides when rounds run.
 
 import { connect } from "cloudflare:sockets";
-import { and, eq, inArray, max, ne } from "drizzle-orm";
+import { and, eq, inArray, isNull, max, ne } from "drizzle-orm";
 import type { Hex, LocalAccount } from "viem";
 import { runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } from "../../protocol/challenge/client.ts";
 import { deriveRound, transcriptId, type ChallengeableTorrent, type DerivedChallenge } from "../../protocol/challenge/schedule.ts";
@@ -62,13 +62,22 @@ export function challengerPeerId(): Uint8Array {
   return binaryToBytes("-qB4650-" + Array.from(r, (b) => ALNUM[b % ALNUM.length]).join(""));
 }
 
-/** Registered nodes that host anything: who the schedule has rounds for. */
+/** Registered, unsuspended nodes that host an approved torrent: who the schedule has rounds for. */
 export async function hostingNodes(d: Db): Promise<string[]> {
-  const rows = await d.selectDistinct({ node: schema.hosted.node }).from(schema.hosted).innerJoin(schema.nodes, eq(schema.nodes.address, schema.hosted.node));
+  const rows = await d
+    .selectDistinct({ node: schema.hosted.node })
+    .from(schema.hosted)
+    .innerJoin(schema.nodes, eq(schema.nodes.address, schema.hosted.node))
+    .innerJoin(schema.torrents, eq(schema.torrents.infoHash, schema.hosted.infoHash))
+    .where(and(isNull(schema.nodes.suspendedAt), eq(schema.torrents.status, "approved")));
   return rows.map((r) => r.node).sort();
 }
 
-/** Registered nodes (all, or those named) with their hosted torrents, sorted by node. Contested roots are not challenged. */
+/**
+ * Registered nodes (all, or those named) with their hosted torrents, sorted by node. Contested
+ * roots, torrents no longer approved (removed, or hosted before subsets were limited to the
+ * index) and suspended nodes are not challenged.
+ */
 export async function loadNodes(d: Db, only?: string[]): Promise<NodeTargets[]> {
   if (only && only.length > 90) {
     const parts: NodeTargets[] = [];
@@ -89,15 +98,21 @@ export async function loadNodes(d: Db, only?: string[]): Promise<NodeTargets[]> 
     .from(schema.hosted)
     .innerJoin(schema.nodes, eq(schema.nodes.address, schema.hosted.node))
     .innerJoin(schema.torrents, eq(schema.torrents.infoHash, schema.hosted.infoHash));
-  const contested = ne(schema.torrents.rootStatus, "contested");
+  const contested = and(ne(schema.torrents.rootStatus, "contested"), eq(schema.torrents.status, "approved"), isNull(schema.nodes.suspendedAt));
   if (only && only.length === 0) return [];
   const rows = await (only ? q.where(and(contested, inArray(schema.nodes.address, only))) : q.where(contested));
   const byNode = new Map<string, NodeTargets>();
   for (const r of rows) {
     const n = byNode.get(r.node) ?? { node: r.node, host: r.host, port: r.port, hosted: [] };
-    const files = JSON.parse(r.v2Files) as TorrentFileV2[];
-    n.hosted.push({ infoHash: r.infoHash, length: r.length, pieceLength: r.pieceLength, storageRoot: r.storageRoot, v2Files: files.length ? files : undefined });
     byNode.set(r.node, n);
+    let files: TorrentFileV2[];
+    try {
+      files = JSON.parse(r.v2Files) as TorrentFileV2[];
+    } catch (e) {
+      console.warn(`torrent ${r.infoHash} not challenged: its file tree record is unreadable (${(e as Error).message})`);
+      continue;
+    }
+    n.hosted.push({ infoHash: r.infoHash, length: r.length, pieceLength: r.pieceLength, storageRoot: r.storageRoot, v2Files: files.length ? files : undefined });
   }
   return [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
 }
@@ -189,7 +204,15 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
 export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number }[]): Promise<Transcript[]> {
   const jobs: (() => Promise<Transcript>)[] = [];
   for (const { node, round } of rounds) {
-    const derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+    // One node's bad state is skipped and logged; the other nodes' rounds go on.
+    let derived: ReturnType<typeof deriveRound>;
+    try {
+      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+    } catch (e) {
+      console.error(`challenge round ${round} of node ${node.node} skipped: ${(e as Error).message}`);
+      continue;
+    }
+    for (const s of derived.skipped) console.warn(`challenge of ${s.infoHash} on node ${node.node} skipped: ${s.reason}`);
     const byHash = new Map(node.hosted.map((t) => [t.infoHash, t]));
     for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash));
   }

@@ -63,7 +63,7 @@ export const torrents = sqliteTable("torrents", {
   rootConfirmedAt: integer("root_confirmed_at"),
   /** The .torrent as uploaded; served back with each member's announce URL. */
   metainfo: bytes("metainfo").notNull(),
-  /** Moderation: "approved" (announces accepted), "pending" (a member's upload awaiting a curator), "rejected". */
+  /** Moderation: "approved" (announces accepted), "pending" (a member's upload awaiting a curator), "rejected", "removed" (taken out of the index by an admin). */
   status: text("status").notNull().default("approved"),
   /** The member who uploaded it; null for an admin upload. */
   uploadedBy: text("uploaded_by"),
@@ -121,6 +121,9 @@ export const nodes = sqliteTable(
     colo: text("colo"),
     registeredAt: integer("registered_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** When an admin suspended the node (POST /admin/nodes/:address/suspend): no rounds, offers or hosting rewards while set. */
+    suspendedAt: integer("suspended_at"),
+    suspendedReason: text("suspended_reason"),
   },
   (t) => [uniqueIndex("nodes_passkey").on(t.passkey), index("nodes_endpoint").on(t.host, t.port)],
 );

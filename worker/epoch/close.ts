@@ -231,6 +231,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority },
   });
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
+  for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
   if (leaves.length === 0) throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);

@@ -10,7 +10,7 @@ import { eq, sql } from "drizzle-orm";
 import { hostingOffers, type OfferInput } from "../../protocol/hosting/offers.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
-import { badRequest } from "../errors.ts";
+import { HttpError, badRequest } from "../errors.ts";
 import { quoteBasis } from "../economics/last-settlement.ts";
 
 export const hostingApi = new Hono<{ Bindings: Env }>();
@@ -23,11 +23,17 @@ hostingApi.get("/offers", async (c) => {
   if (nodeParam !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(nodeParam)) throw badRequest("node must be 0x and 40 hex digits");
   const node = nodeParam?.toLowerCase();
   const d = db(c.env.DB);
+  if (node !== undefined) {
+    const n = await d.select({ suspendedAt: schema.nodes.suspendedAt }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+    if (n && n.suspendedAt !== null) throw new HttpError(403, "node_suspended", "this node is suspended: it gets no hosting offers");
+  }
 
   const torrents = await d
     .select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name, length: schema.torrents.length, surgeBps: schema.swarms.surgeBps })
     .from(schema.torrents)
     .leftJoin(schema.swarms, eq(schema.swarms.infoHash, schema.torrents.infoHash))
+    // Only the index's torrents are worth hosting: pending, rejected and removed ones are not offered.
+    .where(eq(schema.torrents.status, "approved"))
     .orderBy(schema.torrents.infoHash);
   const hostedCounts = await d.select({ infoHash: schema.hosted.infoHash, n: sql<number>`count(*)` }).from(schema.hosted).groupBy(schema.hosted.infoHash);
   const hostedBy = new Map(hostedCounts.map((r) => [r.infoHash, Number(r.n)]));
@@ -53,7 +59,10 @@ hostingApi.get("/offers", async (c) => {
   });
   const extra = new Map(inputs.map((t) => [t.infoHash, t]));
   const ctx = q.totalWeight !== undefined ? { provenBytes: q.provenBytes, totalWeight: q.totalWeight, pool: q.pool } : { provenBytes: q.provenBytes, pool: q.pool };
-  const offers = hostingOffers(inputs, ctx).map((o) => {
+  const skipped: { infoHash: string; reason: string }[] = [];
+  const valued = hostingOffers(inputs, ctx, skipped);
+  for (const s of skipped) console.warn(`hosting offer for ${s.infoHash} skipped: ${s.reason}`);
+  const offers = valued.map((o) => {
     const t = extra.get(o.infoHash)!;
     return {
       infoHash: o.infoHash,

@@ -9,7 +9,8 @@ import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { noBonds, refreshRootStatus, type BondCheck } from "../torrents/roots.ts";
 import { bondOf, chainConfigured } from "../chain/client.ts";
 import type { Env } from "../env.ts";
-import { db, schema } from "../db/client.ts";
+import type { BatchItem } from "drizzle-orm/batch";
+import { db, schema, type Db } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
 import { acceptReport, readJson } from "../reports.ts";
 import { edgeAddress } from "../edge.ts";
@@ -110,23 +111,41 @@ nodesApi.post("/hosted", async (c) => {
   const message = await acceptReport(c.env, "HostedSubset", await readJson(c.req));
   const node = message.node.toLowerCase();
   const d = db(c.env.DB);
-  const registered = await d.select({ address: schema.nodes.address }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  const registered = await d.select({ suspendedAt: schema.nodes.suspendedAt }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
   if (!registered) throw new HttpError(409, "not_registered", "register the node before reporting its hosted subset");
-  const wanted = [...new Set(message.infoHashes.map((h) => h.slice(2).toLowerCase()))];
-  // Only torrents in the index can be hosted; the answer lists what was accepted.
+  if (registered.suspendedAt !== null) throw new HttpError(403, "node_suspended", "this node is suspended: it has no rounds, offers or hosting rewards");
+  const accepted = await replaceHosted(d, node, message.infoHashes);
+  return c.json({ node, hosted: accepted });
+});
+
+/**
+ * Replaces a node's hosted subset as a whole, keeping only approved torrents (a pending,
+ * rejected or removed torrent is not the index's: no rounds, no rewards). Statements stay
+ * within D1's 100 bound parameters; kept rows keep their `addedAt`.
+ */
+export async function replaceHosted(d: Db, node: string, infoHashes: string[]): Promise<string[]> {
+  const wanted = [...new Set(infoHashes.map((h) => h.replace(/^0x/, "").toLowerCase()))];
   const known = new Set<string>();
   for (let i = 0; i < wanted.length; i += 90) {
-    const rows = await d.select({ infoHash: schema.torrents.infoHash }).from(schema.torrents).where(inArray(schema.torrents.infoHash, wanted.slice(i, i + 90)));
+    const rows = await d
+      .select({ infoHash: schema.torrents.infoHash })
+      .from(schema.torrents)
+      .where(and(inArray(schema.torrents.infoHash, wanted.slice(i, i + 90)), eq(schema.torrents.status, "approved")));
     for (const r of rows) known.add(r.infoHash);
   }
   const accepted = wanted.filter((h) => known.has(h));
+  const keep = new Set(accepted);
+  const current = await d.select({ infoHash: schema.hosted.infoHash }).from(schema.hosted).where(eq(schema.hosted.node, node));
+  const dropped = current.map((r) => r.infoHash).filter((h) => !keep.has(h));
   const now = Date.now();
-  const inserts = accepted.map((infoHash) => d.insert(schema.hosted).values({ node, infoHash, addedAt: now }).onConflictDoNothing());
-  const keep = accepted.length ? sql`${schema.hosted.infoHash} NOT IN (${sql.join(accepted.map((h) => sql`${h}`), sql`, `)})` : sql`1 = 1`;
+  const statements: BatchItem<"sqlite">[] = [];
+  for (let i = 0; i < dropped.length; i += 90) statements.push(d.delete(schema.hosted).where(and(eq(schema.hosted.node, node), inArray(schema.hosted.infoHash, dropped.slice(i, i + 90)))));
+  for (let i = 0; i < accepted.length; i += 30)
+    statements.push(d.insert(schema.hosted).values(accepted.slice(i, i + 30).map((infoHash) => ({ node, infoHash, addedAt: now }))).onConflictDoNothing());
   // One transaction: the subset is replaced as a whole.
-  await d.batch([d.delete(schema.hosted).where(and(eq(schema.hosted.node, node), keep)), ...inserts]);
-  return c.json({ node, hosted: accepted });
-});
+  if (statements.length) await d.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return accepted;
+}
 
 // Storage roots a node computed from payloads whose v1 piece hashes it verified: each is a
 // confirmation (or a contradiction) of the curator's root (worker/torrents/roots.ts).

@@ -79,7 +79,10 @@ function text(s: string): string {
 }
 
 function num(n: number): string {
-  return Number.isSafeInteger(n) ? String(n) : "0";
+  if (Number.isSafeInteger(n)) return String(n);
+  // One row's bad number costs that value, never the batch (every shard's accounting rides on it).
+  console.warn(`flush: ${n} is not a safe integer, written as 0`);
+  return "0";
 }
 
 function chunks<T>(xs: T[]): T[][] {

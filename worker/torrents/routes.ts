@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { BencodeError } from "../../protocol/bencode.ts";
 import { isInfoHashHex } from "../../protocol/hex.ts";
-import { parseTorrent, withAnnounce, type TorrentFile, type TorrentFileV2 } from "../../protocol/torrent.ts";
+import { parseTorrent, withAnnounce, withoutPeerSources, type TorrentFile, type TorrentFileV2 } from "../../protocol/torrent.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError, badRequest, notFound } from "../errors.ts";
@@ -118,6 +118,9 @@ export async function addTorrent(env: Env, bytes: Uint8Array, details: UploadDet
   let meta;
   try {
     meta = parseTorrent(bytes);
+    // BEP 27: the tracker is a private torrent's only peer source. Web seeds and DHT nodes sit
+    // outside the info dict, so dropping them keeps the info hash (protocol/torrent.ts).
+    bytes = withoutPeerSources(bytes);
   } catch (e) {
     if (e instanceof BencodeError) throw badRequest(`not a valid .torrent: ${e.message}`, "invalid_torrent");
     throw e;
@@ -148,7 +151,14 @@ export async function addTorrent(env: Env, bytes: Uint8Array, details: UploadDet
     doubleUpload: false,
     createdAt: now,
   };
-  const inserted = await db(env.DB).insert(schema.torrents).values(row).onConflictDoNothing().returning({ infoHash: schema.torrents.infoHash });
+  // An info hash is reserved by a curator's decision, not by a pending upload: a curator's upload
+  // replaces a member's pending (or rejected, or removed) one; only an approved torrent is taken.
+  const curator = who.status === "approved";
+  const inserted = await db(env.DB)
+    .insert(schema.torrents)
+    .values(row)
+    .onConflictDoUpdate({ target: schema.torrents.infoHash, set: { ...row, moderatedAt: now }, setWhere: curator ? sql`${schema.torrents.status} <> 'approved'` : sql`0` })
+    .returning({ infoHash: schema.torrents.infoHash });
   if (inserted.length === 0) throw new HttpError(409, "already_exists", `torrent ${meta.infoHash} is already in the index`);
   await changedTorrent(env, meta.infoHash);
   return torrentJson(row);
@@ -188,7 +198,7 @@ torrentsApi.get("/search", async (c) => {
 torrentsApi.get("/:infoHash", async (c) => {
   const infoHash = infoHashParam(c.req.param("infoHash"));
   const row = await listed(c.env.DB).where(eq(schema.torrents.infoHash, infoHash)).get();
-  if (!row) throw notFound("no such torrent");
+  if (!row || row.status === "removed") throw notFound("no such torrent");
   return c.json(torrentJson(row));
 });
 
@@ -212,7 +222,7 @@ export async function memberTorrentFile(env: Env, member: string, passkey: strin
     .from(schema.torrents)
     .where(eq(schema.torrents.infoHash, infoHash))
     .get();
-  if (!row || (row.status !== "approved" && (approvedOnly || row.uploadedBy !== member))) throw notFound("no such torrent");
+  if (!row || row.status === "removed" || (row.status !== "approved" && (approvedOnly || row.uploadedBy !== member))) throw notFound("no such torrent");
   const body = withAnnounce(row.metainfo, `${origin}/${passkey}/announce`);
   const filename = `${row.name.replace(/[^\w.\- ]+/g, "_")}.torrent`;
   return new Response(body, {
@@ -256,7 +266,7 @@ torrentsAdmin.use("*", requireAdmin);
 /** GET /admin/torrents?status=pending|approved|rejected (default pending): the moderation queue. */
 torrentsAdmin.get("/torrents", async (c) => {
   const status = c.req.query("status") ?? "pending";
-  if (!["pending", "approved", "rejected"].includes(status)) throw badRequest("status must be pending, approved or rejected");
+  if (!["pending", "approved", "rejected", "removed"].includes(status)) throw badRequest("status must be pending, approved, rejected or removed");
   const rows = await listed(c.env.DB).where(eq(schema.torrents.status, status)).orderBy(schema.torrents.createdAt);
   return c.json(rows.map(torrentJson));
 });
@@ -277,6 +287,23 @@ export async function moderate(env: Env, infoHash: string, status: "approved" | 
 
 torrentsAdmin.post("/torrents/:infoHash/approve", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "approved")));
 torrentsAdmin.post("/torrents/:infoHash/reject", async (c) => c.json(await moderate(c.env, infoHashParam(c.req.param("infoHash")), "rejected")));
+
+/**
+ * Takes a torrent out of the index (admins): announces are refused, no member can fetch its
+ * .torrent, it leaves every hosted subset and so every challenge round. The row stays, with
+ * status "removed", so closes still find the epoch's transcripts' torrent and the info hash
+ * stays reserved by this decision.
+ */
+export async function removeTorrent(env: Env, infoHash: string) {
+  const d = db(env.DB);
+  const rows = await d.update(schema.torrents).set({ status: "removed", moderatedAt: Date.now() }).where(eq(schema.torrents.infoHash, infoHash)).returning({ infoHash: schema.torrents.infoHash });
+  if (rows.length !== 1) throw notFound("no such torrent");
+  const unhosted = await d.delete(schema.hosted).where(eq(schema.hosted.infoHash, infoHash)).returning({ node: schema.hosted.node });
+  await changedTorrent(env, infoHash);
+  return { ...torrentJson((await listed(env.DB).where(eq(schema.torrents.infoHash, infoHash)).get())!), unhostedBy: unhosted.map((r) => r.node).sort() };
+}
+
+torrentsAdmin.post("/torrents/:infoHash/remove", async (c) => c.json(await removeTorrent(c.env, infoHashParam(c.req.param("infoHash")))));
 
 export type CreditFlags = { freeleech?: boolean; neutral?: boolean; doubleUpload?: boolean };
 

@@ -116,8 +116,11 @@ const sortColumn: Record<Sort, SQL | typeof schema.torrents.createdAt | typeof s
   snatches,
 };
 
-/** LIKE's own wildcards in a member's words match themselves. */
-const escapeLike = (w: string) => w.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/**
+ * A word in the name, ASCII case-insensitive as LIKE is. instr, not LIKE: D1 refuses LIKE and
+ * GLOB patterns past 50 bytes (a long word answered 500), and a member's `%` or `_` is plain text.
+ */
+const nameHas = (word: string) => sql`instr(lower(${schema.torrents.name}), lower(${word})) > 0`;
 
 export interface SearchRow {
   infoHash: string;
@@ -138,7 +141,7 @@ export interface SearchRow {
 export async function searchTorrents(d1: D1Database, f: TorrentFilters): Promise<{ total: number; rows: SearchRow[] }> {
   const t = schema.torrents;
   const where: SQL[] = [eq(t.status, "approved")];
-  for (const word of f.q.split(/\s+/).filter(Boolean).slice(0, 8)) where.push(sql`${t.name} LIKE ${`%${escapeLike(word)}%`} ESCAPE '\\'`);
+  for (const word of f.q.split(/\s+/).filter(Boolean).slice(0, 8)) where.push(nameHas(word));
   if (f.category) where.push(eq(t.category, f.category));
   if (f.minBytes !== null) where.push(gte(t.length, f.minBytes));
   if (f.maxBytes !== null) where.push(lte(t.length, f.maxBytes));
