@@ -117,7 +117,8 @@ describe("hardening: crafted torrents, reports and requests stop nobody else", (
   it("keeps challenging honest nodes while another hosts a torrent of unsafe length: its round is skipped and logged (attack: one crafted upload stops every challenge)", async () => {
     crafted = "cc".repeat(20);
     await insertRow(crafted, { length: 2 ** 53 + 2 });
-    const attacker = await registerHosting(inject("honestSeederPort"), crafted);
+    // One endpoint per node (gate): the attacker's round is skipped before any dial, so a closed port does.
+    const attacker = await registerHosting(inject("closedPort"), crafted);
     const results = await round();
     const mine = results.filter((t) => t.node === honest);
     expect(mine).toHaveLength(1);
@@ -137,7 +138,8 @@ describe("hardening: crafted torrents, reports and requests stop nobody else", (
   });
 
   it("suspends a node: no rounds, no offers, no hosted reports, its passes of the open epoch withdrawn; the honest node goes on (attack: a node an admin must stop)", async () => {
-    const node = await registerOnly(inject("honestSeederPort"));
+    // The honest seeder's endpoint is the honest node's: this one serves the same data from the flaky seeder (its retry passes).
+    const node = await registerOnly(inject("flakySeederPort"));
     expect((await reportHosted(node, [f.infoHash])).status).toBe(200);
     suspended = node.address.toLowerCase();
     expect((await round(suspended)).map((t) => t.verdict)).toEqual(["pass"]);
@@ -160,7 +162,7 @@ describe("hardening: crafted torrents, reports and requests stop nobody else", (
   it("removes a torrent: it leaves the index, every hosted subset and the rounds; announces are refused (attack: a torrent an admin must take down)", async () => {
     const g = fixture(30_000, 7, "removable.bin");
     expect((await uploadTorrent(g)).status).toBe(201);
-    const host = await registerHosting(inject("honestSeederPort"), g.infoHash);
+    const host = await registerHosting(inject("corruptSeederPort"), g.infoHash);
     const removed = await admin(`/admin/torrents/${g.infoHash}/remove`);
     expect(removed.status).toBe(200);
     expect(await removed.json()).toMatchObject({ status: "removed", unhostedBy: [host] });
