@@ -20,7 +20,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { addMember, announce, call, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
+import { addMember, announce, call, declareLength, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
 
 const c = inject("chain");
 const a = c.addresses as { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
@@ -57,6 +57,8 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
   const pk: Record<string, string> = {};
   beforeAll(async () => {
     expect((await uploadTorrent(t)).status).toBe(201);
+    // The payer moves GBs: the torrent's recorded length allows it (the counters are bounded by it).
+    await declareLength(t.infoHash, 20 * GB);
     pk.payer = await addMember(payer.address);
     pk.uploader = await addMember(uploader);
     // The payer's deposit in Escrow, and a bounty on the torrent, both from genesis tokens.
@@ -117,7 +119,11 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     const dust = privateKeyToAccount("0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6");
     const accomplice = "0x00000000000000000000000000000000000c0d02";
     const idle = fixture(60_000, 8002, "idle.bin");
+    const huge = 100_000 * GB;
     expect((await uploadTorrent(idle)).status).toBe(201);
+    // An idle torrent as long as the claim: the dust deposit's bytes are refused for want of payment,
+    // not only by the counter bounds (which still cut 100,000 GB in 400 s to what 1 Gbit/s can move).
+    await declareLength(idle.infoHash, huge * 2);
     pk.dust = await addMember(dust.address);
     pk.accomplice = await addMember(accomplice);
     await pub.request({ method: "anvil_setBalance" as never, params: [dust.address, "0x56bc75e2d63100000"] as never });
@@ -132,7 +138,6 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u2"), left: 0, uploaded: 2 * GB, ip: "10.90.0.1" });
     await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p2"), left: 0, downloaded: 2 * GB, event: "completed", ip: "10.90.0.2" });
     // The attack: 100,000 GB "downloaded" on the idle torrent, and as many "uploaded".
-    const huge = 100_000 * GB;
     await announce(pk.accomplice!, { infoHash: idle.infoHash, peerId: peerId("ch-a"), left: 0, event: "started", ip: "10.90.0.5" });
     await announce(pk.dust!, { infoHash: idle.infoHash, peerId: peerId("ch-d"), left: 60_000, event: "started", ip: "10.90.0.6" });
     await announce(pk.accomplice!, { infoHash: idle.infoHash, peerId: peerId("ch-a"), left: 0, uploaded: huge, ip: "10.90.0.5" });

@@ -16,6 +16,7 @@ import type { Env } from "../env.ts";
 import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER_MS, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
+import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { alreadyApplied, batchSql, type AccRow, type Batch, type SurgeRow, type SwarmRow } from "./flush.ts";
 
@@ -385,6 +386,13 @@ export class SwarmShard extends DurableObject<Env> {
     return sp;
   }
 
+  /** `left` within the torrent's length; a larger claim is counted (it would inflate the swarm's demand). */
+  private boundedLeft(left: number, length: number): number {
+    const bounded = boundLeft(left, length);
+    if (bounded !== left) this.count("clamped_left");
+    return bounded;
+  }
+
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
     const acc = (p.acc ??= newAcc(now));
     acc.announces++;
@@ -410,6 +418,15 @@ export class SwarmShard extends DurableObject<Env> {
       this.count("downloaded_bytes", cr.down);
       this.count("credited_uploaded_bytes", cr.cup);
       this.count("credited_downloaded_bytes", cr.cdown);
+      // Reported bytes beyond what the torrent and the session allow (protocol/accounting/bounds.ts).
+      if (cr.refusedUp > 0) {
+        this.count("clamped_uploaded");
+        this.count("clamped_uploaded_bytes", cr.refusedUp);
+      }
+      if (cr.refusedDown > 0) {
+        this.count("clamped_downloaded");
+        this.count("clamped_downloaded_bytes", cr.refusedDown);
+      }
     }
     this.markDue(p, now);
   }
@@ -462,6 +479,7 @@ export class SwarmShard extends DurableObject<Env> {
     const tf = r.t.flags;
     const newcomer = now - r.m.createdAt < NEWCOMER_MS;
     if (r.m.slowed) a.nw = Math.min(a.nw, SLOWED_NUMWANT);
+    a.left = this.boundedLeft(a.left, r.t.length);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(r.m.account);
@@ -489,7 +507,7 @@ export class SwarmShard extends DurableObject<Env> {
         warn |= WARN_TOO_SOON;
         this.count("too_soon");
       }
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf });
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf, length: r.t.length });
       this.count(`announces_${cr.outcome.replace("-", "_")}`);
       if (cr.outcome !== "stale") {
         const wasLeeching = p.left > 0;
@@ -501,6 +519,7 @@ export class SwarmShard extends DurableObject<Env> {
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
 
+    p.slowed = r.m.slowed;
     if (a.ev === EV_STOPPED) {
       if (v6) p.v6 = undefined;
       else p.v4 = undefined;
@@ -563,6 +582,7 @@ export class SwarmShard extends DurableObject<Env> {
     if (typeof r === "string") return { ok: false, code: r };
     const tf = r.t.flags;
     const newcomer = now - r.m.createdAt < NEWCOMER_MS;
+    a.left = this.boundedLeft(a.left, r.t.length);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(r.m.account);
@@ -574,7 +594,8 @@ export class SwarmShard extends DurableObject<Env> {
       s.ws.set(key, p);
       this.addCredit(p, s, undefined, now);
     } else {
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf });
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf, length: r.t.length });
+      p.slowed = r.m.slowed;
       if (cr.outcome !== "stale") {
         if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
         p.left = a.left;
@@ -840,13 +861,15 @@ export class SwarmShard extends DurableObject<Env> {
     for (const ih of [...ihs].sort()) {
       const s = this.swarms.get(ih);
       const bytes = this.windowBytes.get(ih) ?? { up: 0, down: 0 };
-      // The backlog counts each member once (its largest `left`): one member's clients want one copy.
+      // The backlog counts each member once (its largest `left`, within the torrent's length): one
+      // member's clients want one copy. Slowed members' leechers are no paying demand: not counted.
       const leftOf = new Map<number, number>();
       let seeders = 0;
       let leechers = 0;
       for (const list of s ? [s.peers.values(), s.ws.values()] : [])
         for (const p of list) {
           if (p.left > 0) {
+            if (p.slowed) continue;
             leechers++;
             leftOf.set(p.member, Math.max(leftOf.get(p.member) ?? 0, p.left));
           } else seeders++;

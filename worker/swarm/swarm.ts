@@ -52,6 +52,12 @@ export interface Peer {
   /** A WebSocket (WebTorrent) session: accounting only, never in the lists. */
   ws: boolean;
   acc: Acc | undefined;
+  /**
+   * The member is slowed (past its allotment, no deposit to pay): its `left` is no demand anyone
+   * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
+   * Memory only: a restored session counts until its next announce.
+   */
+  slowed?: boolean;
 }
 
 export function kindOf(left: number, paused: boolean): Kind {
