@@ -2,13 +2,15 @@
 // the torrent's size or the time since the session's last announce allows is credited only what
 // is physically possible (protocol/accounting/bounds.ts), and the clamp shows in /metrics.
 
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { COUNTER_BURST_SECONDS, MAX_SESSION_BYTES_PER_SECOND } from "../../protocol/params.ts";
+import { COUNTER_BURST_SECONDS, MAX_SESSION_BYTES_PER_SECOND, SURGE_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { maxSessionDownloaded } from "../../protocol/accounting/bounds.ts";
 import { ledgerOf } from "../../worker/accounting/ledger.ts";
 import { openEpoch } from "../../worker/challenge/round.ts";
-import { db } from "../../worker/db/client.ts";
+import { db, schema } from "../../worker/db/client.ts";
+import { shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { ADMIN_TOKEN, addMember, announce, call, flushShard, peerId, tick, uploadTorrent } from "./support/worker.ts";
 
@@ -90,5 +92,22 @@ describe("bounded counters", () => {
     await announce(pkh, { infoHash: f.infoHash, peerId: peerId("cb-h"), left: 0, downloaded: LENGTH, uploaded: 2 * LENGTH, event: "completed", ip: "10.95.0.4", now: t0 + 1_000 });
     await flushShard(f.infoHash);
     expect(await rowOf(honest, f.infoHash)).toMatchObject({ downloaded: LENGTH, uploaded: 2 * LENGTH });
+  });
+
+  it("counts only paying or free-allotment leechers as surge demand: a slowed member's idle leecher adds none (attack: fake demand)", async () => {
+    const g = fixture(50_000, 9702, "demand.bin");
+    expect((await uploadTorrent(g)).status).toBe(201);
+    const slowed = "0x00000000000000000000000000000000000b0004";
+    const paying = "0x00000000000000000000000000000000000b0005";
+    const pks = await addMember(slowed);
+    const pkp = await addMember(paying);
+    // Past its allotment with nothing to pay: the close marked it slowed.
+    await db(env.DB).update(schema.members).set({ slowed: true }).where(eq(schema.members.account, slowed));
+    await announce(pk.seeder!, { infoHash: g.infoHash, peerId: peerId("cd-s"), left: 0, event: "started", ip: "10.95.0.5" });
+    await announce(pks, { infoHash: g.infoHash, peerId: peerId("cd-x"), left: 50_000, event: "started", ip: "10.95.0.6" });
+    await announce(pkp, { infoHash: g.infoHash, peerId: peerId("cd-p"), left: 20_000, event: "started", ip: "10.95.0.7" });
+    const shard = env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(g.infoHash))));
+    const samples = await runInDurableObject(shard, (s: SwarmShard) => s.surgeWindow(tick(), SURGE_WINDOW_SECONDS));
+    expect(samples.find((x) => x.infoHash === g.infoHash)).toMatchObject({ leechers: 1, seeders: 1, left: 20_000 });
   });
 });

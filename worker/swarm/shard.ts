@@ -407,11 +407,13 @@ export class SwarmShard extends DurableObject<Env> {
       acc.seed += cr.seed;
       sp.up += cr.up;
       sp.down += cr.down;
+      // A slowed member's downloads are no paying demand: they feed no surge (its uploads are supply).
+      const down = p.slowed ? 0 : cr.down;
       const wb = this.windowBytes.get(s.ih);
       if (wb) {
         wb.up += cr.up;
-        wb.down += cr.down;
-      } else this.windowBytes.set(s.ih, { up: cr.up, down: cr.down });
+        wb.down += down;
+      } else this.windowBytes.set(s.ih, { up: cr.up, down });
       sp.cup += cr.cup;
       sp.cdown += cr.cdown;
       this.count("uploaded_bytes", cr.up);
@@ -498,6 +500,7 @@ export class SwarmShard extends DurableObject<Env> {
       // A first sighting credits zero: its counters are the session's baseline.
       p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: a.ev === EV_PAUSED, ws: false });
       s.add(p);
+      p.slowed = r.m.slowed;
       this.count("sessions_started");
       if (a.ev === EV_COMPLETED && a.left === 0) this.snatch(s, p, now);
       this.addCredit(p, s, undefined, now);
@@ -507,6 +510,7 @@ export class SwarmShard extends DurableObject<Env> {
         warn |= WARN_TOO_SOON;
         this.count("too_soon");
       }
+      p.slowed = r.m.slowed;
       const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf, length: r.t.length });
       this.count(`announces_${cr.outcome.replace("-", "_")}`);
       if (cr.outcome !== "stale") {
@@ -519,7 +523,6 @@ export class SwarmShard extends DurableObject<Env> {
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
 
-    p.slowed = r.m.slowed;
     if (a.ev === EV_STOPPED) {
       if (v6) p.v6 = undefined;
       else p.v4 = undefined;
@@ -592,10 +595,11 @@ export class SwarmShard extends DurableObject<Env> {
       if (a.ev === EV_STOPPED) return { ok: true };
       p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: false, ws: true });
       s.ws.set(key, p);
+      p.slowed = r.m.slowed;
       this.addCredit(p, s, undefined, now);
     } else {
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf, length: r.t.length });
       p.slowed = r.m.slowed;
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf, length: r.t.length });
       if (cr.outcome !== "stale") {
         if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
         p.left = a.left;
