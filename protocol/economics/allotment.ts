@@ -115,3 +115,29 @@ export function announcePace(slowed: boolean): AnnouncePace {
     ? { numwant: SLOW_NUMWANT, interval: SLOW_INTERVAL_SECONDS, minInterval: SLOW_MIN_INTERVAL_SECONDS }
     : { numwant: DEFAULT_NUMWANT, interval: ANNOUNCE_INTERVAL_SECONDS, minInterval: ANNOUNCE_MIN_INTERVAL_SECONDS };
 }
+
+/** One member's published allotment outcome, as far as charges go (amounts as decimal strings or bigints). */
+export interface ChargeOutcome {
+  member: string;
+  balance?: string | bigint;
+  charged?: string | bigint;
+}
+
+/**
+ * Members a close charged beyond what their deposit could pay (charged > balance), or whose
+ * transfers' charges do not add up to their outcome's `charged`: a check anyone runs on the
+ * published inputs (`vidya verify`). Empty when the close kept its rule. Outcomes without a
+ * balance (epochs closed before the rule) are skipped.
+ */
+export function overcharged(transfers: readonly { member: string; charged?: string | bigint }[], outcomes: readonly ChargeOutcome[]): string[] {
+  const sum = new Map<string, bigint>();
+  for (const t of transfers) if (t.charged !== undefined) sum.set(t.member.toLowerCase(), (sum.get(t.member.toLowerCase()) ?? 0n) + BigInt(t.charged));
+  const bad: string[] = [];
+  for (const o of outcomes) {
+    if (o.balance === undefined || o.charged === undefined) continue;
+    const member = o.member.toLowerCase();
+    const charged = BigInt(o.charged);
+    if (charged > BigInt(o.balance) || (sum.get(member) ?? 0n) !== charged) bad.push(member);
+  }
+  return bad.sort();
+}

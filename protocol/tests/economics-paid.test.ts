@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { BYTES_PER_GB, DISPUTE_DELAY_SECONDS, DOWNLOAD_PRICE_PER_GB, EPOCH_SECONDS, ESCROW_WITHDRAWAL_DELAY_SECONDS, FREE_ALLOTMENT_BYTES, UPLOAD_POOL, UPLOAD_PRICE_SHARE_BPS } from "../params.ts";
 import { downloadCharge } from "../economics/access.ts";
-import { availableBalance, coveredBytes, EMPTY_ALLOTMENT, splitDownload } from "../economics/allotment.ts";
+import { availableBalance, coveredBytes, EMPTY_ALLOTMENT, overcharged, splitDownload } from "../economics/allotment.ts";
 import { uploadRewards, type Transfer } from "../economics/upload-rewards.ts";
 import { rng } from "./random.ts";
 
@@ -104,5 +104,25 @@ describe("upload rewards follow the money collected", () => {
     expect(r.paid).toBe(0n);
     expect(r.perMember.size).toBe(0);
     expect(r.unspent).toBe(UPLOAD_POOL);
+  });
+});
+
+describe("anyone can check the charges in the published inputs", () => {
+  it("flags a close that charged a member beyond its balance, or whose transfers do not add up (attack: an edge overcharging)", () => {
+    const transfers = [
+      { member: "0xA", charged: "5" },
+      { member: "0xa", charged: "3" },
+      { member: "0xb", charged: "9" },
+      { member: "0xc", charged: "1" },
+    ];
+    const outcomes = [
+      { member: "0xa", balance: "10", charged: "8" },
+      { member: "0xb", balance: "4", charged: "9" },
+      { member: "0xc", balance: "10", charged: "2" },
+      // An epoch closed before the rule: nothing to check.
+      { member: "0xd" },
+    ];
+    expect(overcharged(transfers, outcomes)).toEqual(["0xb", "0xc"]);
+    expect(overcharged(transfers.slice(0, 2), outcomes.slice(0, 1))).toEqual([]);
   });
 });
