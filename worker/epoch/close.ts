@@ -23,6 +23,7 @@ import { db, inChunks, schema, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError } from "../errors.ts";
 import { bountiesOf, chainConfigured, chargeableDeposits, lastPostedEpoch, postRoot } from "../chain/client.ts";
+import { settleFinalCharges } from "../chain/escrow.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
 import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
@@ -320,6 +321,9 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   ];
   await d.batch(statements as [(typeof statements)[0], ...typeof statements]);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
+  // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts).
+  // The epoch is stored: a failure here is retried at the next close, never undoes this one.
+  if (chainConfigured(env)) await settleFinalCharges(env, epoch).catch((e: Error) => console.warn(`escrow: settlement after epoch ${epoch} failed: ${e.message}`));
   return epochJson(row);
 }
 
