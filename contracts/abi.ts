@@ -3552,6 +3552,22 @@ export const escrowAbi = [
   },
   {
     "type": "error",
+    "name": "WithdrawalDelayTooShort",
+    "inputs": [
+      {
+        "name": "withdrawalDelay",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "disputeDelay",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "WithdrawalNotReady",
     "inputs": [
       {

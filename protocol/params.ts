@@ -270,3 +270,36 @@ export const UPLOAD_PRICE_SHARE_BPS = 8_000n;
  */
 export const BOUNTY_DRAW_BPS = 60n;
 export const BOUNTY_MIN_DRAW = ONE_TOKEN;
+
+// ---------------------------------------------------------------------------------------------
+// Bounded counters (DESIGN.md "No client-reported number moves money unless payment or proof
+// backs it"; protocol/accounting/bounds.ts). A client's `uploaded`/`downloaded`/`left` are its
+// own claims; the tracker credits only what the torrent and the session make physically possible.
+
+/**
+ * The fastest a session is credited, either direction: 1 Gbit/s (125 MB/s). The top tier of
+ * home fibre and the usual seedbox port; one torrent in one client rarely sustains more, and a
+ * real 10 Gbit/s seedbox loses only ratio above it (tokens follow payment, not this counter).
+ * A lie above it gains at most this rate × the time between announces.
+ */
+export const MAX_SESSION_BYTES_PER_SECOND = 125_000_000;
+/**
+ * Slack added to the elapsed time of a delta: a client reads its counters before the request
+ * leaves, and the request can be delayed, retried or reordered; 30 s covers a slow network
+ * round trip and a retry without letting a burst claim minutes of transfer.
+ */
+export const COUNTER_BURST_SECONDS = 30;
+/**
+ * A session downloads at most the torrent's length plus this re-request slack: pieces that fail
+ * their hash are fetched again and end-game mode requests the last blocks from several peers at
+ * once. 10% of the length, and at least DOWNLOAD_SLACK_MIN_BYTES (one 16 MiB piece of a small
+ * torrent failing twice).
+ */
+export const DOWNLOAD_SLACK_BPS = 1_000;
+export const DOWNLOAD_SLACK_MIN_BYTES = 32 * 1024 * 1024;
+/**
+ * A leecher counts toward a swarm's demand (surge, and through it hosting weights) only while it
+ * is receiving bytes: a credited `downloaded` increase within this long. Twice the announce
+ * interval: a downloading client announces at least once in it.
+ */
+export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;

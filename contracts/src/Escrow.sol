@@ -34,6 +34,9 @@ contract Escrow {
     error WithdrawalNotReady(uint256 withdrawableAt);
     /// @notice The balance is empty.
     error NothingToWithdraw();
+    /// @notice `withdrawalDelay` does not outlast EpochRewards' `disputeDelay`: a member could
+    /// withdraw a charged balance before the root that charges it is final.
+    error WithdrawalDelayTooShort(uint256 withdrawalDelay, uint256 disputeDelay);
 
     /// @notice `from` deposited `amount` for `member`, whose balance is now `balance`.
     event Deposited(address indexed member, address indexed from, uint256 amount, uint256 balance);
@@ -67,11 +70,18 @@ contract Escrow {
     /// @param rewards_ EpochRewards, whose final spent trees authorise settlements.
     /// @param feePool_ where settled spending goes (Staking).
     /// @param withdrawalDelay_ seconds between a withdrawal request and the withdrawal; keep it
-    /// above an epoch plus the dispute delay plus the time the edge needs to settle.
+    /// above an epoch plus the dispute delay plus the time the edge needs to settle
+    /// (protocol/params.ts ESCROW_WITHDRAWAL_DELAY_SECONDS). The contract cannot know the epoch's
+    /// length, so it enforces the part it can read: more than `rewards_.disputeDelay()`.
     constructor(IERC20 token_, EpochRewards rewards_, FeePool feePool_, uint256 withdrawalDelay_) {
         if (address(token_) == address(0) || address(rewards_) == address(0) || address(feePool_) == address(0)) {
             revert ZeroAddress();
         }
+        // A charge is made before the request (the edge stops charging at it) and becomes
+        // settleable `disputeDelay` after its epoch's root is posted: the delay must outlast that,
+        // or the charged balance could leave first (settled > what is still held).
+        uint256 disputeDelay = rewards_.disputeDelay();
+        if (withdrawalDelay_ <= disputeDelay) revert WithdrawalDelayTooShort(withdrawalDelay_, disputeDelay);
         _token = token_;
         _rewards = rewards_;
         _feePool = feePool_;

@@ -195,7 +195,45 @@ contract EscrowTest is Deployment {
     }
 
     function test_withdrawalDelayCoversAnEpochAndItsDisputeWindow() public view {
-        vm.assertGe(escrow.withdrawalDelay(), DISPUTE_DELAY + 1 hours, "delay too short to settle");
+        // protocol/params.ts: a charge made at an epoch's start is final EPOCH + DISPUTE_DELAY later.
+        vm.assertGe(escrow.withdrawalDelay(), EPOCH + DISPUTE_DELAY + 1, "delay too short to settle");
+    }
+
+    /// A delay within the dispute window would let a charged balance leave before its root is final.
+    function test_malicious_constructorRefusesDelayWithinDisputeWindow() public {
+        vm.expectRevert(abi.encodeWithSelector(Escrow.WithdrawalDelayTooShort.selector, DISPUTE_DELAY, DISPUTE_DELAY));
+        new Escrow(token, rewards, staking, DISPUTE_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Escrow.WithdrawalDelayTooShort.selector, 0, DISPUTE_DELAY));
+        new Escrow(token, rewards, staking, 0);
+    }
+
+    /// Attack: download on a deposit, ask to withdraw at once, and take the balance out before
+    /// the epoch that charged it settles. The withdrawal is refused until after the charge is
+    /// final and settleable; settled, the charge is paid in full and only the rest comes back.
+    function test_malicious_withdrawBeforeSettlementFails() public {
+        vm.prank(member);
+        escrow.deposit(10 ether);
+        // The epoch of the download closes and charges 10 ether; the member asks to leave right away.
+        bytes32[] memory proof = _postSpending(1, 10 ether);
+        vm.prank(member);
+        escrow.requestWithdrawal();
+        // Every moment until the root is final: no withdrawal, no settlement yet.
+        for (uint256 t = 0; t < DISPUTE_DELAY; t += DISPUTE_DELAY / 4) {
+            vm.warp(START + t);
+            vm.expectRevert(abi.encodeWithSelector(Escrow.WithdrawalNotReady.selector, START + WITHDRAWAL_DELAY));
+            vm.prank(member);
+            escrow.withdraw();
+        }
+        vm.warp(START + DISPUTE_DELAY);
+        vm.expectRevert(abi.encodeWithSelector(Escrow.WithdrawalNotReady.selector, START + WITHDRAWAL_DELAY));
+        vm.prank(member);
+        escrow.withdraw();
+        vm.assertEq(escrow.settle(1, member, 10 ether, proof), 10 ether, "the charge is collected in full");
+        vm.warp(START + WITHDRAWAL_DELAY);
+        vm.prank(member);
+        vm.expectRevert(Escrow.NothingToWithdraw.selector);
+        escrow.withdraw();
+        vm.assertEq(escrow.accountOf(member).settled, 10 ether, "settled = charged <= deposited");
     }
 
     /// Whatever is deposited and spent, a member gets back exactly deposits minus settled

@@ -26,6 +26,12 @@ contract EscrowHandler is Test {
     mapping(address member => uint256) public deposited;
     mapping(address member => uint256) public withdrawn;
 
+    /// When each member last asked to withdraw (0: never).
+    mapping(address member => uint256) internal _requestedAt;
+    /// Withdrawals that succeeded while a root posted before the request was not yet final
+    /// (neither final nor disabled): the charge in it could not have been settled. Must stay zero.
+    uint256 public withdrawnBeforeFinal;
+
     /// Settlements that succeeded against a disabled root: must stay zero.
     uint256 public settledByDisabled;
     uint256 public paidSettlements;
@@ -82,8 +88,10 @@ contract EscrowHandler is Test {
     }
 
     function requestWithdrawal(uint256 who) external {
-        vm.prank(members[who % 3]);
+        address member = members[who % 3];
+        vm.prank(member);
         escrow.requestWithdrawal();
+        _requestedAt[member] = block.timestamp;
     }
 
     function cancelWithdrawal(uint256 who) external {
@@ -96,6 +104,11 @@ contract EscrowHandler is Test {
         vm.prank(member);
         try escrow.withdraw() returns (uint256 amount) {
             withdrawn[member] += amount;
+            // Every root posted up to the request charged this balance: each must be settleable by now.
+            for (uint64 e = 1; e <= rewards.lastEpoch(); ++e) {
+                EpochRewards.EpochRoot memory r = rewards.rootOf(e);
+                if (r.postedAt <= _requestedAt[member] && !r.disabled && !rewards.isFinal(e)) ++withdrawnBeforeFinal;
+            }
         } catch {}
     }
 
@@ -175,6 +188,22 @@ contract EscrowInvariantTest is Deployment {
             );
             vm.assertLe(account.settled, handler.finalisedSpent(i), "charged above finalised spending");
         }
+    }
+
+    /// The issue's invariant (#11): settled charges never exceed deposits, per member and in all.
+    function invariant_settledNeverExceedsDeposited() public view {
+        uint256 deposited;
+        for (uint256 i; i < 3; ++i) {
+            address member = handler.memberAt(i);
+            vm.assertLe(escrow.accountOf(member).settled, handler.deposited(member), "settled above deposited");
+            deposited += handler.deposited(member);
+        }
+        vm.assertLe(escrow.totalSettled(), deposited, "total settled above total deposited");
+    }
+
+    /// The withdrawal delay outlasts finality: no balance leaves before a root that charged it is final.
+    function invariant_noWithdrawalBeforeChargesAreFinal() public view {
+        vm.assertEq(handler.withdrawnBeforeFinal(), 0, "withdrew before a charge was final");
     }
 
     function invariant_settledReachedTheFeePool() public view {

@@ -12,6 +12,7 @@ import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { evaluateEpoch, type EvaluatedChallenge, type FaultState, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
 import { settleEpoch } from "../../protocol/economics/settle.ts";
 import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
+import { overcharged, type ChargeOutcome } from "../../protocol/economics/allotment.ts";
 import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import type { ChallengeableTorrent } from "../../protocol/challenge/schedule.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
@@ -85,6 +86,12 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     evaluationVerified = key(evaluation.leaves) === key(leaves) && key(evaluation.slashedLeaves) === key(slashedLeaves);
   }
 
+  // Charges: no member charged beyond what its deposit could pay at the close, and the transfers'
+  // charges add up to each member's (DESIGN.md "A deposit backs only what it can pay").
+  const outcomes = ((rest.allotment as { members?: ChargeOutcome[] } | undefined)?.members ?? []) as ChargeOutcome[];
+  const overchargedMembers = overcharged((rest.transfers ?? []) as { member: string; charged?: string }[], outcomes);
+  const chargesVerified = overchargedMembers.length === 0;
+
   // The challenges themselves: the revealed seed matches its commitment, every block (file and
   // root, from the index) follows from it and the round's block (the edge did not choose them),
   // every transcript is signed by the edge's key, and each round's block is the chain's.
@@ -105,6 +112,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`on-chain inputs    ${onChain.inputsHash}`);
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
   ctx.say(`leaves from inputs ${evaluationVerified ? "verified (earned, slashed and spent, re-settled from the published inputs)" : "MISMATCH"}`);
+  ctx.say(`charges            ${chargesVerified ? "verified (no member charged beyond its available deposit)" : `MISMATCH (${overchargedMembers.join(", ")})`}`);
   if (challenges) {
     ctx.say(
       `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, rounds consistent, transcripts signed, block hashes on-chain)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${unanchored.length} with a block hash the chain does not have)`}`,
@@ -129,6 +137,8 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     inputsVerified,
     evaluationVerified,
     challengesVerified,
+    chargesVerified,
+    overcharged: overchargedMembers,
     challenges: challenges ? { ...challenges, unanchored } : null,
     leafCount: leaves.length,
     slashedLeafCount: slashedLeaves.length,
@@ -136,7 +146,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !slashedVerified || !spentVerified || !inputsVerified || !evaluationVerified || !challengesVerified) process.exitCode = 1;
+  if (!verified || !slashedVerified || !spentVerified || !inputsVerified || !evaluationVerified || !challengesVerified || !chargesVerified) process.exitCode = 1;
 }
 
 /**

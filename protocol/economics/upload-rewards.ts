@@ -32,7 +32,11 @@ export interface Transfer {
   freeDownloaded?: bigint;
   /** Bytes the member's clients reported uploading. */
   uploaded: bigint;
-  /** What the paid bytes were charged, wei; absent: priced at the torrent's epoch surge (access.ts). */
+  /**
+   * What the paid bytes were actually charged, wei (the close sets it: at most the member's
+   * available Escrow balance, allotment.ts). Absent (the simulation): priced at the torrent's
+   * epoch surge (access.ts), which is only right when `paidDownloaded` is already covered.
+   */
   charged?: bigint;
   /** The tracker's own bound on `uploaded`, if it keeps one (e.g. the time the member seeded × a rate). */
   uploadCap?: bigint;

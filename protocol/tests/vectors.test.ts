@@ -115,5 +115,9 @@ describe("params vectors", () => {
     expect(BigInt(paramVectors.ACCESS_STAKE)).toBe(params.ACCESS_STAKE);
     expect(BigInt(paramVectors.GENESIS_SUPPLY)).toBe(params.GENESIS_SUPPLY);
     expect(paramVectors.BLOCK_SIZE).toBe(params.BLOCK_SIZE);
+    expect(paramVectors.EPOCH_SECONDS).toBe(params.EPOCH_SECONDS);
+    expect(paramVectors.DISPUTE_DELAY_SECONDS).toBe(params.DISPUTE_DELAY_SECONDS);
+    // Escrow's withdrawal delay outlasts an epoch and its dispute window (issue #11).
+    expect(paramVectors.ESCROW_WITHDRAWAL_DELAY_SECONDS).toBeGreaterThan(paramVectors.EPOCH_SECONDS + paramVectors.DISPUTE_DELAY_SECONDS);
   });
 });

@@ -20,7 +20,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { addMember, announce, call, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
+import { addMember, announce, call, declareLength, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
 
 const c = inject("chain");
 const a = c.addresses as { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
@@ -57,6 +57,8 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
   const pk: Record<string, string> = {};
   beforeAll(async () => {
     expect((await uploadTorrent(t)).status).toBe(201);
+    // The payer moves GBs: the torrent's recorded length allows it (the counters are bounded by it).
+    await declareLength(t.infoHash, 20 * GB);
     pk.payer = await addMember(payer.address);
     pk.uploader = await addMember(uploader);
     // The payer's deposit in Escrow, and a bounty on the torrent, both from genesis tokens.
@@ -110,5 +112,82 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     expect(paid).toBe(EMISSION_PER_EPOCH - s.pools.unspent + draw);
     expect(s.earned.get(node)).toBe(paid - up);
     expect(BigInt(closed.totalEarned)).toBe(paid);
+  });
+
+  it("a 1-wei deposit's 100,000 GB on an idle torrent buys its accomplice nothing, leaves the honest uploader's reward unchanged, and no spent leaf exceeds its deposit (attack: dust deposit)", async () => {
+    // The attacker: a member with 1 wei in Escrow, an accomplice, and a torrent nobody else touches.
+    const dust = privateKeyToAccount("0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6");
+    const accomplice = "0x00000000000000000000000000000000000c0d02";
+    const idle = fixture(60_000, 8002, "idle.bin");
+    const huge = 100_000 * GB;
+    expect((await uploadTorrent(idle)).status).toBe(201);
+    // An idle torrent as long as the claim: the dust deposit's bytes are refused for want of payment,
+    // not only by the counter bounds (which still cut 100,000 GB in 400 s to what 1 Gbit/s can move).
+    await declareLength(idle.infoHash, huge * 2);
+    pk.dust = await addMember(dust.address);
+    pk.accomplice = await addMember(accomplice);
+    await pub.request({ method: "anvil_setBalance" as never, params: [dust.address, "0x56bc75e2d63100000"] as never });
+    await send(deployer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "transfer", args: [dust.address, 1n] }));
+    const asDust = createWalletClient({ account: dust, chain: vidya, transport: http(c.rpcUrl) });
+    await send(asDust.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "approve", args: [a.escrow, 1n] }));
+    await send(asDust.writeContract({ address: a.escrow, abi: escrowAbi, functionName: "deposit", args: [1n] }));
+
+    // The honest market of this epoch: the payer (past its allotment) pays for 2 GB the uploader sends.
+    await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u2"), left: 0, event: "started", ip: "10.90.0.1" });
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p2"), left: 80_000, event: "started", ip: "10.90.0.2" });
+    await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u2"), left: 0, uploaded: 2 * GB, ip: "10.90.0.1" });
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p2"), left: 0, downloaded: 2 * GB, event: "completed", ip: "10.90.0.2" });
+    // The attack: 100,000 GB "downloaded" on the idle torrent, and as many "uploaded".
+    await announce(pk.accomplice!, { infoHash: idle.infoHash, peerId: peerId("ch-a"), left: 0, event: "started", ip: "10.90.0.5" });
+    await announce(pk.dust!, { infoHash: idle.infoHash, peerId: peerId("ch-d"), left: 60_000, event: "started", ip: "10.90.0.6" });
+    await announce(pk.accomplice!, { infoHash: idle.infoHash, peerId: peerId("ch-a"), left: 0, uploaded: huge, ip: "10.90.0.5" });
+    await announce(pk.dust!, { infoHash: idle.infoHash, peerId: peerId("ch-d"), left: 0, downloaded: huge, event: "completed", ip: "10.90.0.6" });
+    await flushShard(t.infoHash);
+    await flushShard(idle.infoHash);
+    await db(env.DB).insert(schema.challenges).values(transcriptRow(madeTranscript(2, node, t.infoHash, "pass", { host: "10.91.0.1" })));
+
+    const closed = await closeEpoch(chainEnv);
+    expect(closed.epoch).toBe(2);
+    expect(closed.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    const { inputsHash: _, ...p } = (await (await call("/api/epochs/2/inputs")).json()) as Record<string, unknown>;
+    const published = p as unknown as PublishedSettleInputs & { allotment: { members: Record<string, string | boolean>[] } };
+    // This epoch's amounts re-run from its inputs (the cumulative leaves also need epoch 1's).
+    const s = settleEpoch(settleInputsOf(published));
+
+    // The close saw the 1 wei, charged nothing it could not collect, and says so in the inputs.
+    const dustOutcome = published.allotment.members.find((m) => m.member === dust.address.toLowerCase())!;
+    expect(dustOutcome).toMatchObject({ balance: "1", charged: "0", paid: "0", slowedNow: true });
+    expect(BigInt(dustOutcome.uncovered as string)).toBeGreaterThan(0n);
+    expect(published.allotment.members.find((m) => m.member === payer.address.toLowerCase())).toMatchObject({ paid: String(2 * GB), charged: String(2n * DOWNLOAD_PRICE_PER_GB), uncovered: "0" });
+
+    // The accomplice earns nothing: no paid byte in its swarm, so no credit.
+    expect(s.earned.get(accomplice) ?? 0n).toBe(0n);
+    expect(s.upload.swarms.find((x) => x.infoHash === idle.infoHash)).toMatchObject({ paid: 0n, credited: 0n });
+    // The honest uploader earns exactly what it would without the attack.
+    const attackers = new Set([dust.address.toLowerCase(), accomplice]);
+    const honestOnly = settleEpoch({ ...settleInputsOf(published), transfers: settleInputsOf(published).transfers!.filter((x) => !attackers.has(x.member)) });
+    expect(s.earned.get(uploader)).toBeGreaterThan(0n);
+    expect(s.earned.get(uploader)).toBe(honestOnly.earned.get(uploader));
+    expect(s.earned.get(uploader)).toBe((2n * BigInt(GB) * DOWNLOAD_PRICE_PER_GB * UPLOAD_PRICE_SHARE_BPS) / (BYTES_PER_GB * 10_000n));
+
+    // No posted spent leaf exceeds what its member deposited: Escrow can collect each in full.
+    const deposited = new Map([[payer.address.toLowerCase(), DEPOSIT], [dust.address.toLowerCase(), 1n]]);
+    const posted = ((await (await call("/api/epochs/2/spent")).json()) as { leaves: { account: string; cumulative: string }[] }).leaves;
+    expect(posted).toEqual([{ account: payer.address.toLowerCase(), cumulative: (3n * DOWNLOAD_PRICE_PER_GB).toString() }]);
+    for (const l of posted) {
+      expect(BigInt(l.cumulative)).toBeLessThanOrEqual(deposited.get(l.account) ?? 0n);
+      expect(BigInt(l.cumulative)).toBeLessThanOrEqual((await pub.readContract({ address: a.escrow, abi: escrowAbi, functionName: "balanceOf", args: [l.account as Address] })) as bigint);
+    }
+    // Once final (past the dispute delay), the edge settles the charges at its next close
+    // (worker/chain/escrow.ts), well inside the withdrawal delay (31 h): Escrow collects them in
+    // full, so what the uploader was paid for was paid. The dust member owes nothing.
+    const owed = 3n * DOWNLOAD_PRICE_PER_GB;
+    const accountOf = async (m: Address) => (await pub.readContract({ address: a.escrow, abi: escrowAbi, functionName: "accountOf", args: [m] })) as { balance: bigint; settled: bigint };
+    expect((await accountOf(payer.address)).settled).toBe(0n);
+    await pub.request({ method: "evm_increaseTime" as never, params: [3_601] as never });
+    await pub.request({ method: "evm_mine" as never, params: [] as never });
+    expect((await closeEpoch(chainEnv)).epoch).toBe(3);
+    expect(await accountOf(payer.address)).toMatchObject({ settled: owed, balance: DEPOSIT - owed });
+    expect(await accountOf(dust.address)).toMatchObject({ settled: 0n, balance: 1n });
   });
 });

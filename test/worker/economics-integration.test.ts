@@ -18,7 +18,7 @@ import { torrentEconomics } from "../../worker/economics/torrent.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { addMember, admin, announce, call, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
+import { addMember, admin, announce, call, declareLength, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
 
 const shardFor = (ih: string) => env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(ih))));
 const GB = 1_000_000_000;
@@ -56,6 +56,8 @@ describe("surge, allotment and settlement through the worker", () => {
   beforeAll(async () => {
     for (const m of [heavy, light, seeder]) pk[m] = await addMember(m);
     for (const f of [hot, calm]) expect((await uploadTorrent(f)).status).toBe(201);
+    // The swarms move GBs: their recorded length allows it (the counters are bounded by it).
+    for (const f of [hot, calm]) await declareLength(f.infoHash, 20 * GB);
   });
 
   it("raises a saturated swarm's surge window by window, one bounded step (1/8) at most, up to the cap", async () => {
@@ -100,6 +102,7 @@ describe("surge, allotment and settlement through the worker", () => {
   it("quotes the surge in the hosting offers and the torrent's economics", async () => {
     // Ten nodes report hosting a third torrent: the quotes' denominator is no longer one replica.
     expect((await uploadTorrent(other)).status).toBe(201);
+    await declareLength(other.infoHash, 20 * GB);
     const now = Date.now();
     await db(env.DB).insert(schema.hosted).values(Array.from({ length: 10 }, (_, i) => ({ node: `0x${String(i).padStart(40, "7")}`, infoHash: other.infoHash, addedAt: now })));
     const o = (await (await call("/api/hosting/offers")).json()) as OffersJson;

@@ -8,7 +8,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { decode, asDict, asBytes } from "../../protocol/bencode.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { fixture, makeTorrent, payload } from "./support/fixture.ts";
-import { ORIGIN, addMember, admin, announce, call, flushShard, peerId, text } from "./support/worker.ts";
+import { ORIGIN, addMember, admin, announce, call, declareLength, flushShard, peerId, text } from "./support/worker.ts";
 import { signIn } from "./support/site.ts";
 
 const GB = 1e9; // decimal, as the site shows sizes
@@ -177,6 +177,8 @@ describe("uploads and moderation", () => {
 describe("the profile", () => {
   it("shows ratio, credit and the allotment left after a download", async () => {
     const t = await publish("Counted.bin", 40_000, 41);
+    // A 1 GB download needs a torrent that long: the tracker bounds `downloaded` by the length.
+    await declareLength(t.infoHash, 2 * GB);
     const m = await member();
     const pid = peerId("profile1");
     await announce(m.passkey, { infoHash: t.infoHash, peerId: pid, left: 40_000, downloaded: 0, event: "started" });

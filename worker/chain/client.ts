@@ -2,6 +2,7 @@
 // one key, one nonce owner (STYLE.md, viem's habits).
 
 import { createPublicClient, defineChain, http, type Address, type Hex } from "viem";
+import { availableBalance } from "../../protocol/economics/allotment.ts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
@@ -65,22 +66,23 @@ export async function bountiesOf(env: Env, infoHashes: readonly string[]): Promi
 }
 
 /**
- * Members whose Escrow deposit may be charged: a positive balance and no withdrawal requested
- * (Escrow.requestWithdrawal: the edge stops charging from then on). None without a chain or
- * without ESCROW_ADDRESS: everyone past the allotment is slowed.
+ * What each member's Escrow deposit can still pay (wei), for the members given: its balance
+ * minus what earlier epochs charged and Escrow has not settled (`spentBefore`: the cumulative
+ * spent leaves of the previous epoch; protocol/economics/allotment.ts availableBalance). Zero
+ * once a withdrawal is requested (Escrow.requestWithdrawal: the edge stops charging from then
+ * on, so nothing it charges can be withdrawn before it settles). Every member is in the map;
+ * all zero without a chain or without ESCROW_ADDRESS: everyone past the allotment is slowed.
  */
-export async function chargeableDeposits(env: Env, members: readonly string[]): Promise<Set<string>> {
+export async function chargeableDeposits(env: Env, members: readonly string[], spentBefore: ReadonlyMap<string, bigint> = new Map()): Promise<Map<string, bigint>> {
   const address = optionalAddress(env.ESCROW_ADDRESS);
-  if (!chainConfigured(env) || !address || members.length === 0) return new Set();
+  if (!chainConfigured(env) || !address || members.length === 0) return new Map(members.map((m) => [m, 0n]));
   const client = publicClient(env);
-  const ok = await inParallel(members, async (m) => {
-    const [balance, leaving] = await Promise.all([
-      client.readContract({ address, abi: escrowAbi, functionName: "balanceOf", args: [m as Address] }),
-      client.readContract({ address, abi: escrowAbi, functionName: "withdrawalRequested", args: [m as Address] }),
-    ]);
-    return balance > 0n && !leaving;
+  const available = await inParallel(members, async (m) => {
+    const account = await client.readContract({ address, abi: escrowAbi, functionName: "accountOf", args: [m as Address] });
+    if (account.withdrawableAt !== 0n) return 0n;
+    return availableBalance(account.balance, account.settled, spentBefore.get(m.toLowerCase()) ?? 0n);
   });
-  return new Set(members.filter((_, i) => ok[i]));
+  return new Map(members.map((m, i) => [m, available[i]!]));
 }
 
 /** "No leaves" for a tree (contracts/src/EpochRewards.sol): nothing can be claimed against it. */

@@ -17,14 +17,16 @@ import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } fr
 import { settlementJson } from "../../protocol/economics/published.ts";
 import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
 import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
-import { EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
+import { pricePerGB } from "../../protocol/economics/access.ts";
+import { BPS, EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
 import { accessRoute, type Env } from "../env.ts";
 import { db, inChunks, schema, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
-import { HttpError } from "../errors.ts";
+import { HttpError, safeMessage } from "../errors.ts";
 import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
 import { checkChainId } from "../chain/poster.ts";
 import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
+import { settleFinalCharges } from "../chain/escrow.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
 import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
@@ -88,49 +90,69 @@ export interface AllotmentOutcome {
   slowed: bigint;
   /** Free bytes left in the rolling window after this epoch. */
   remaining: bigint;
+  /** Whether the member had anything to charge (balance > 0). */
   deposit: boolean;
-  /** Whether the member is slowed from now on (past the allotment without a chargeable deposit). */
+  /** What its deposit could pay at this close, wei: Escrow balance − earlier unsettled charges; 0 once it asked to withdraw. */
+  balance: bigint;
+  /** What this close charged it, wei (≤ balance): the spent leaf grows by exactly this. */
+  charged: bigint;
+  /** Bytes past the allotment its balance did not cover: not paid, slowed, earning no upload reward. */
+  uncovered: bigint;
+  /** Whether the member is slowed from now on (past the allotment, and its balance ran out or covers nothing more). */
   slowedNow: boolean;
 }
 
 /**
  * The epoch's transfers from its ledger: each member's downloaded bytes split free first, then
- * paid from a deposit, else slowed (allotment.ts), torrent by torrent in info-hash order.
- * Charged are the credited bytes (freeleech and newcomers' free sessions are not charged);
- * uploads are the actual bytes reported (double upload is a ratio bonus, not a token one),
- * which settleEpoch caps by what the swarm's paying members downloaded.
+ * paid from its deposit as far as its available balance covers them at the torrent's price
+ * (DESIGN.md "A deposit backs only what it can pay"), the rest slowed (allotment.ts), torrent by
+ * torrent in info-hash order. Each transfer carries what was actually charged, so upload caps
+ * follow the money collected, never a nominal price. Charged are the credited bytes (freeleech
+ * and newcomers' free sessions are not charged); uploads are the actual bytes reported (double
+ * upload is a ratio bonus, not a token one), which settleEpoch caps by what the swarm's paying
+ * members downloaded.
  */
-async function transfersOf(env: Env, d: Db, rows: LedgerRow[], day: number): Promise<{ transfers: Transfer[]; outcomes: AllotmentOutcome[]; days: Map<string, AllotmentState> }> {
+async function transfersOf(
+  env: Env,
+  d: Db,
+  rows: LedgerRow[],
+  day: number,
+  priceOf: (infoHash: string) => bigint,
+  spentBefore: ReadonlyMap<string, bigint>,
+): Promise<{ transfers: Transfer[]; outcomes: AllotmentOutcome[]; days: Map<string, AllotmentState> }> {
   const byMember = new Map<string, LedgerRow[]>();
   for (const r of rows) byMember.set(r.member, [...(byMember.get(r.member) ?? []), r]);
   // Members slowed before, who downloaded nothing since, are looked at again: their window may have rolled on.
   const slowedBefore = (await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.slowed, true))).map((m) => m.account);
   const members = [...new Set([...byMember.keys(), ...slowedBefore])].sort();
   const state = await allotmentStates(d, members, day);
-  // Only members past their allotment need the chain: does a deposit pay for the rest?
+  // Only members past their allotment need the chain: what can their deposit pay for the rest?
   const past = members.filter((m) => {
     let bytes = 0n;
     for (const r of byMember.get(m) ?? []) bytes += BigInt(r.creditedDownloaded);
     return bytes >= freeRemaining(state.get(m)!, day);
   });
-  const deposits = await chargeableDeposits(env, past);
+  const deposits = await chargeableDeposits(env, past, spentBefore);
   const transfers: Transfer[] = [];
   const outcomes: AllotmentOutcome[] = [];
   for (const m of members) {
     let st = state.get(m)!;
-    const o: AllotmentOutcome = { member: m, free: 0n, paid: 0n, slowed: 0n, remaining: 0n, deposit: deposits.has(m), slowedNow: false };
+    const balance = deposits.get(m) ?? 0n;
+    const o: AllotmentOutcome = { member: m, free: 0n, paid: 0n, slowed: 0n, remaining: 0n, deposit: balance > 0n, balance, charged: 0n, uncovered: 0n, slowedNow: false };
     for (const r of (byMember.get(m) ?? []).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1))) {
-      const split = splitDownload(st, day, BigInt(r.creditedDownloaded), o.deposit);
+      const split = splitDownload(st, day, BigInt(r.creditedDownloaded), { available: balance - o.charged, pricePerGB: priceOf(r.infoHash) });
       st = split.state;
       o.free += split.free;
       o.paid += split.paid;
       o.slowed += split.slowed;
+      o.charged += split.charged;
       if (split.paid || split.free || split.slowed || r.uploaded)
-        transfers.push({ member: m, infoHash: r.infoHash, paidDownloaded: split.paid, freeDownloaded: split.free + split.slowed, uploaded: BigInt(r.uploaded) });
+        transfers.push({ member: m, infoHash: r.infoHash, paidDownloaded: split.paid, freeDownloaded: split.free + split.slowed, uploaded: BigInt(r.uploaded), charged: split.charged });
     }
     state.set(m, st);
+    o.uncovered = o.slowed;
     o.remaining = freeRemaining(st, day);
-    o.slowedNow = o.remaining === 0n && !o.deposit;
+    o.slowedNow = o.remaining === 0n && (o.uncovered > 0n || o.charged === balance);
     outcomes.push(o);
   }
   return { transfers, outcomes, days: state };
@@ -173,7 +195,14 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const ledger = await ledgerOf(env.DB, epoch);
   const swarmLedger = await swarmLedgerOf(env.DB, epoch);
   const day = dayOf(Math.floor(now / 1000));
-  const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day);
+  const route = accessRoute(env);
+  // Paid bytes are priced at the torrent's epoch surge (the mean of its windows), and charged
+  // against what each deposit can pay beyond the charges not yet settled (the previous spent leaves).
+  const surgeOf = new Map(swarmLedger.filter((s) => s.surgeWindows > 0).map((s) => [s.infoHash, BigInt(s.surgeSum) / BigInt(s.surgeWindows)]));
+  const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
+  const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
+  const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
+  const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
@@ -183,7 +212,6 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inArray(schema.torrents.infoHash, part)),
   ))
     known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
-  const surgeOf = new Map(swarmLedger.filter((s) => s.surgeWindows > 0).map((s) => [s.infoHash, BigInt(s.surgeSum) / BigInt(s.surgeWindows)]));
   // Bounties are drawn only for torrents someone proved: read only those.
   const proved = [...new Set(transcripts.filter((t) => t.verdict === "pass").map((t) => t.infoHash))].sort();
   const bounties = await bountiesOf(env, proved);
@@ -207,7 +235,6 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   const previousEarned = toLeaves(await d.select().from(schema.leaves).where(eq(schema.leaves.epoch, epoch - 1)));
   const previousSlashed = toLeaves(await d.select().from(schema.slashed).where(eq(schema.slashed.epoch, epoch - 1)));
-  const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
   const previousFaults: FaultState[] = (await d.select().from(schema.faults).where(eq(schema.faults.epoch, epoch - 1)))
     .filter((f) => f.streak > 0)
     .map((f) => ({ node: f.node, streak: f.streak }))
@@ -218,7 +245,6 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     since: s.since,
   }));
 
-  const route = accessRoute(env);
   const emission = EMISSION_PER_EPOCH;
   const settlement = settleEpoch({
     epoch,
@@ -319,6 +345,9 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   ];
   await d.batch(statements as [(typeof statements)[0], ...typeof statements]);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
+  // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts).
+  // The epoch is stored: a failure here is retried at the next close, never undoes this one.
+  if (chainConfigured(env)) await settleFinalCharges(env, epoch).catch((e: unknown) => console.warn(`escrow: settlement after epoch ${epoch} failed: ${safeMessage(e)}`));
   return { ...row, minedBlock: null, haltReason: null };
 }
 

@@ -31,6 +31,10 @@ function counterFamily(key: string): { name: string; help: string; labels: Recor
   if ((m = /^failures_([a-z_]+)$/.exec(key))) return { name: "vidya_announce_failures_total", help: "announce requests refused, by reason", labels: { reason: m[1]! } };
   if ((m = /^announces_(credited|duplicate|stale|new_session)$/.exec(key)))
     return { name: "vidya_announce_outcomes_total", help: "announces of known sessions by how their counters were taken (swarm/credit.ts)", labels: { outcome: m[1]! } };
+  if ((m = /^clamped_(uploaded|downloaded|left)$/.exec(key)))
+    return { name: "vidya_counter_clamps_total", help: "announces whose reported counter was bounded by the torrent's size or the session's time (protocol/accounting/bounds.ts)", labels: { counter: m[1]! } };
+  if ((m = /^clamped_(uploaded|downloaded)_bytes$/.exec(key)))
+    return { name: "vidya_clamped_bytes_total", help: "reported bytes refused by the counter bounds (never credited)", labels: { direction: m[1]! } };
   if ((m = /^(credited_)?(uploaded|downloaded)_bytes$/.exec(key)))
     return { name: "vidya_bytes_total", help: "bytes reported by clients (actual) and credited after the torrents' flags", labels: { direction: m[2]!, figure: m[1] ? "credited" : "actual" } };
   const known: Record<string, string> = {

@@ -12,10 +12,14 @@
 //   request (reordered, retried) and are ignored; lower counters later are a new client
 //   session (credit zero); a request carrying an older session's `tracker id` just after a
 //   new session began is that older session's, and is ignored;
+// - the increase is bounded by what the torrent and the session make possible (size, time,
+//   rate: protocol/accounting/bounds.ts); the bounded counters become the baseline, and the
+//   refused bytes are reported so the shard counts them in /metrics;
 // - freeleech, neutral and double upload are applied here, at credit time, to give the
-//   CREDITED figures; the ACTUAL ones stay as the client reported them.
+//   CREDITED figures; the ACTUAL ones stay as the client reported them (within the bounds).
 // Pure: the shard calls it, tests call it directly with chosen clocks.
 
+import { boundCounters } from "../../protocol/accounting/bounds.ts";
 import { DOUBLE_UPLOAD, DUPLICATE_WINDOW_MS, FREELEECH, NEUTRAL, SEED_GAP_CAP_MS, STALE_WINDOW_MS } from "../announce/rules.ts";
 import { SEED, type Peer } from "./swarm.ts";
 
@@ -39,6 +43,9 @@ export interface Credit {
   cdown: number;
   /** Seed time earned by this announce, whole seconds. */
   seed: number;
+  /** Reported increase refused by the bounds (bounds.ts), bytes. */
+  refusedUp: number;
+  refusedDown: number;
 }
 
 /** Credited figures from actual ones: the torrent's flags, and a newcomer's free session. */
@@ -55,11 +62,13 @@ export interface CounterReport {
   trackerId: number;
   now: number;
   torrentFlags: number;
+  /** The torrent's length in bytes (0: unknown, no size bound). */
+  length: number;
 }
 
 /** Credits an announce of a session already known; moves its baseline. */
 export function creditAnnounce(p: Peer, r: CounterReport): Credit {
-  const none: Credit = { outcome: "duplicate", up: 0, down: 0, cup: 0, cdown: 0, seed: 0 };
+  const none: Credit = { outcome: "duplicate", up: 0, down: 0, cup: 0, cdown: 0, seed: 0, refusedUp: 0, refusedDown: 0 };
   const sinceCredit = r.now - p.lastCredit;
   const lower = r.up < p.uploaded || r.down < p.downloaded;
   const staleTrackerId = r.trackerId !== 0 && r.trackerId < p.session && r.now - p.session < STALE_WINDOW_MS;
@@ -76,11 +85,12 @@ export function creditAnnounce(p: Peer, r: CounterReport): Credit {
   // credited; their deltas cannot repeat a credit. Deferring `completed`'s bytes would charge
   // them under whatever flags the torrent has at the next announce.
   if (sinceCredit < DUPLICATE_WINDOW_MS && r.event !== EV_STOPPED && r.event !== EV_COMPLETED) return none;
-  const up = r.up - p.uploaded;
-  const down = r.down - p.downloaded;
+  const b = boundCounters({ up: p.uploaded, down: p.downloaded }, r, r.length, sinceCredit);
+  const up = b.up - p.uploaded;
+  const down = b.down - p.downloaded;
   const seed = p.kind === SEED && sinceCredit > 0 && sinceCredit < SEED_GAP_CAP_MS ? Math.floor(sinceCredit / 1_000) : 0;
-  p.uploaded = r.up;
-  p.downloaded = r.down;
+  p.uploaded = b.up;
+  p.downloaded = b.down;
   p.lastCredit = r.now;
-  return { outcome: "credited", up, down, ...credited(up, down, r.torrentFlags, p.free), seed };
+  return { outcome: "credited", up, down, ...credited(up, down, r.torrentFlags, p.free), seed, refusedUp: b.refusedUp, refusedDown: b.refusedDown };
 }

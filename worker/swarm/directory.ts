@@ -23,6 +23,8 @@ export interface TorrentInfo {
   status: string;
   /** FREELEECH | NEUTRAL | DOUBLE_UPLOAD (announce/rules.ts). */
   flags: number;
+  /** Payload bytes: bounds `left` and a session's `downloaded` (protocol/accounting/bounds.ts). */
+  length: number;
 }
 
 const MEMBER_TTL_MS = 60 * 60_000;
@@ -119,11 +121,11 @@ export class Directory {
     this.torrentLoader = new BatchLoader(async (hashes) => {
       onQuery();
       const { results } = await d1
-        .prepare(`SELECT info_hash, status, freeleech, neutral, double_upload FROM torrents WHERE info_hash IN (${hashes.map(() => "?").join(", ")})`)
+        .prepare(`SELECT info_hash, status, freeleech, neutral, double_upload, length FROM torrents WHERE info_hash IN (${hashes.map(() => "?").join(", ")})`)
         .bind(...hashes)
-        .all<{ info_hash: string; status: string; freeleech: number; neutral: number; double_upload: number }>();
+        .all<{ info_hash: string; status: string; freeleech: number; neutral: number; double_upload: number; length: number }>();
       return new Map(
-        results.map((r) => [r.info_hash, { status: r.status, flags: torrentFlags({ freeleech: r.freeleech === 1, neutral: r.neutral === 1, doubleUpload: r.double_upload === 1 }) }]),
+        results.map((r) => [r.info_hash, { status: r.status, flags: torrentFlags({ freeleech: r.freeleech === 1, neutral: r.neutral === 1, doubleUpload: r.double_upload === 1 }), length: r.length }]),
       );
     });
   }

@@ -16,6 +16,7 @@ import type { Env } from "../env.ts";
 import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEWCOMER_MS, SLOWED_NUMWANT, WARN_TOO_SOON } from "../announce/rules.ts";
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
+import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { alreadyApplied, batchSql, type AccRow, type Batch, type SurgeRow, type SwarmRow } from "./flush.ts";
 
@@ -390,6 +391,13 @@ export class SwarmShard extends DurableObject<Env> {
     return sp;
   }
 
+  /** `left` within the torrent's length; a larger claim is counted (it would inflate the swarm's demand). */
+  private boundedLeft(left: number, length: number): number {
+    const bounded = boundLeft(left, length);
+    if (bounded !== left) this.count("clamped_left");
+    return bounded;
+  }
+
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
     const acc = (p.acc ??= newAcc(now));
     acc.announces++;
@@ -404,17 +412,28 @@ export class SwarmShard extends DurableObject<Env> {
       acc.seed += cr.seed;
       sp.up += cr.up;
       sp.down += cr.down;
+      // A slowed member's downloads are no paying demand: they feed no surge (its uploads are supply).
+      const down = p.slowed ? 0 : cr.down;
       const wb = this.windowBytes.get(s.ih);
       if (wb) {
         wb.up += cr.up;
-        wb.down += cr.down;
-      } else this.windowBytes.set(s.ih, { up: cr.up, down: cr.down });
+        wb.down += down;
+      } else this.windowBytes.set(s.ih, { up: cr.up, down });
       sp.cup += cr.cup;
       sp.cdown += cr.cdown;
       this.count("uploaded_bytes", cr.up);
       this.count("downloaded_bytes", cr.down);
       this.count("credited_uploaded_bytes", cr.cup);
       this.count("credited_downloaded_bytes", cr.cdown);
+      // Reported bytes beyond what the torrent and the session allow (protocol/accounting/bounds.ts).
+      if (cr.refusedUp > 0) {
+        this.count("clamped_uploaded");
+        this.count("clamped_uploaded_bytes", cr.refusedUp);
+      }
+      if (cr.refusedDown > 0) {
+        this.count("clamped_downloaded");
+        this.count("clamped_downloaded_bytes", cr.refusedDown);
+      }
     }
     this.markDue(p, now);
   }
@@ -473,6 +492,7 @@ export class SwarmShard extends DurableObject<Env> {
     const tf = r.t.flags;
     const newcomer = now - r.m.createdAt < NEWCOMER_MS;
     if (r.m.slowed) a.nw = Math.min(a.nw, SLOWED_NUMWANT);
+    a.left = this.boundedLeft(a.left, r.t.length);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(r.m.account);
@@ -491,6 +511,7 @@ export class SwarmShard extends DurableObject<Env> {
       // A first sighting credits zero: its counters are the session's baseline.
       p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: a.ev === EV_PAUSED, ws: false });
       s.add(p);
+      p.slowed = r.m.slowed;
       this.count("sessions_started");
       if (a.ev === EV_COMPLETED && a.left === 0) this.snatch(s, p, now);
       this.addCredit(p, s, undefined, now);
@@ -500,7 +521,8 @@ export class SwarmShard extends DurableObject<Env> {
         warn |= WARN_TOO_SOON;
         this.count("too_soon");
       }
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf });
+      p.slowed = r.m.slowed;
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf, length: r.t.length });
       this.count(`announces_${cr.outcome.replace("-", "_")}`);
       if (cr.outcome !== "stale") {
         const wasLeeching = p.left > 0;
@@ -574,6 +596,7 @@ export class SwarmShard extends DurableObject<Env> {
     if (typeof r === "string") return { ok: false, code: r };
     const tf = r.t.flags;
     const newcomer = now - r.m.createdAt < NEWCOMER_MS;
+    a.left = this.boundedLeft(a.left, r.t.length);
     this.learnShard(a.ih);
     const s = this.swarm(a.ih, now);
     const member = this.memberIndex(r.m.account);
@@ -590,9 +613,11 @@ export class SwarmShard extends DurableObject<Env> {
       if ((s.wsPerMember.get(member) ?? 0) >= MAX_PEERS_PER_MEMBER_TORRENT) return { ok: false, code: "too_many_peers" };
       p = newSession(s, key, member, a.pid, a, now, { newcomer, paused: false, ws: true });
       s.addWs(p);
+      p.slowed = r.m.slowed;
       this.addCredit(p, s, undefined, now);
     } else {
-      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf });
+      p.slowed = r.m.slowed;
+      const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf, length: r.t.length });
       if (cr.outcome !== "stale") {
         if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
         p.left = a.left;
@@ -890,13 +915,15 @@ export class SwarmShard extends DurableObject<Env> {
     for (const ih of [...ihs].sort()) {
       const s = this.swarms.get(ih);
       const bytes = this.windowBytes.get(ih) ?? { up: 0, down: 0 };
-      // The backlog counts each member once (its largest `left`): one member's clients want one copy.
+      // The backlog counts each member once (its largest `left`, within the torrent's length): one
+      // member's clients want one copy. Slowed members' leechers are no paying demand: not counted.
       const leftOf = new Map<number, number>();
       let seeders = 0;
       let leechers = 0;
       for (const list of s ? [s.peers.values(), s.ws.values()] : [])
         for (const p of list) {
           if (p.left > 0) {
+            if (p.slowed) continue;
             leechers++;
             leftOf.set(p.member, Math.max(leftOf.get(p.member) ?? 0, p.left));
           } else seeders++;

@@ -54,6 +54,12 @@ export interface Peer {
   /** A WebSocket session's edge connection (memory only): its close ends the session, unless another connection took it over. */
   conn?: string;
   acc: Acc | undefined;
+  /**
+   * The member is slowed (past its allotment, no deposit to pay): its `left` is no demand anyone
+   * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
+   * Memory only: a restored session counts until its next announce.
+   */
+  slowed?: boolean;
 }
 
 export function kindOf(left: number, paused: boolean): Kind {

@@ -19,6 +19,7 @@ abstract contract Deployment is Test {
 
     uint256 internal GENESIS_SUPPLY = 100_000_000 ether;
     uint256 internal EMISSION_PER_EPOCH = 570_776_255_707_762_557_077;
+    uint256 internal EPOCH = 1 hours;
     uint256 internal DISPUTE_DELAY = 6 hours;
     uint256 internal UNBONDING_DELAY = 7 days;
     uint256 internal MAX_LOCK = 730 days;
@@ -45,6 +46,7 @@ abstract contract Deployment is Test {
             GENESIS_SUPPLY = vm.parseJsonUint(json, ".GENESIS_SUPPLY");
             EMISSION_PER_EPOCH = vm.parseJsonUint(json, ".EMISSION_PER_EPOCH");
             DISPUTE_DELAY = vm.parseJsonUint(json, ".DISPUTE_DELAY_SECONDS");
+            EPOCH = _jsonUintOr(json, ".EPOCH_SECONDS", EPOCH);
             UNBONDING_DELAY = vm.parseJsonUint(json, ".UNBONDING_DELAY_SECONDS");
             MAX_LOCK = _jsonUintOr(json, ".MAX_LOCK_SECONDS", MAX_LOCK);
             LOCK_BOOST_CAP = _jsonUintOr(json, ".LOCK_BOOST_CAP", LOCK_BOOST_CAP);

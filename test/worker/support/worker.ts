@@ -46,6 +46,15 @@ export function tick(ms = 400_000): number {
   return clock;
 }
 
+/**
+ * A test torrent's recorded length, for tests of transfers larger than its small payload: the
+ * tracker bounds `left` and a session's `downloaded` by it (protocol/accounting/bounds.ts). Set
+ * it before the torrent's first announce, so the shards read it with the torrent.
+ */
+export async function declareLength(infoHash: string, length: number): Promise<void> {
+  await env.DB.prepare("UPDATE torrents SET length = ? WHERE info_hash = ?").bind(length, infoHash).run();
+}
+
 export async function uploadTorrent(f: Pick<Fixture, "torrent" | "storageRoot">): Promise<Response> {
   return admin(`/api/torrents?storageRoot=${f.storageRoot}`, { body: f.torrent, headers: { "Content-Type": "application/x-bittorrent" } });
 }

@@ -39,7 +39,7 @@ export async function profilePage(env: Env, who: Who, origin: string, list: List
   const credit = stats.creditedUploaded - stats.creditedDownloaded;
   const announce = `${origin}/${member.passkey}/announce`;
   const body = html`<h1>Your profile</h1>
-<p class="muted">${shortHex(account)} · member since ${when(member.createdAt)} by ${member.admission}${member.slowed ? html` · <strong>slowed</strong>: past your free allotment without a deposit (fewer peers, longer interval); <a href="/wallet">deposit</a> to lift it` : ""}</p>
+<p class="muted">${shortHex(account)} · member since ${when(member.createdAt)} by ${member.admission}${member.slowed ? html` · <strong>slowed</strong>: past your free allotment with no deposit left to pay (fewer peers, longer interval); <a href="/wallet">deposit</a> to lift it` : ""}</p>
 <div class="stats" data-testid="profile-stats">
 <div><span class="label">Ratio</span><span class="value" data-testid="ratio">${stats.ratio === null ? "∞" : stats.ratio.toFixed(2)}</span><span class="sub">credited upload ÷ download</span></div>
 <div><span class="label">Credit</span><span class="value" data-testid="credit">${credit < 0 ? "−" : ""}${formatBytes(Math.abs(credit))}</span><span class="sub">uploaded ${formatBytes(stats.creditedUploaded)}, downloaded ${formatBytes(stats.creditedDownloaded)} (credited)</span></div>
