@@ -15,3 +15,10 @@ export async function inChunks<T>(keys: string[], read: (part: string[]) => Prom
   for (let i = 0; i < keys.length; i += 90) out.push(...(await read(keys.slice(i, i + 90))));
   return out;
 }
+
+/** `xs` in runs of `n`: rows per multi-row insert, kept under D1's 100 bound parameters. */
+export function chunk<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
