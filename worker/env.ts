@@ -12,6 +12,8 @@ export interface Env {
   WS_SWARM: DurableObjectNamespace<WsSwarm>;
   /** The challenge scheduler: one object coordinates rounds (alarms), epoch opening and closing. */
   SCHEDULER: DurableObjectNamespace<ChallengeScheduler>;
+  /** Published epoch files (worker/epoch/files.ts): each epoch's inputs under their hash, readable by anyone. */
+  EPOCH_FILES: R2Bucket;
   /** The members' site's static files (worker/web/public), served before the worker runs. */
   ASSETS?: Fetcher;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */

@@ -8,11 +8,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eq, getTableColumns, type Table } from "drizzle-orm";
 import type { Address } from "viem";
-import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
+import { canonicalJson, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { openEpoch, transcriptRow } from "../../worker/challenge/round.ts";
 import { chunk, db, schema } from "../../worker/db/client.ts";
+import { inputsJson } from "../../worker/epoch/files.ts";
 import { takeInvocations, throwOnBreach, violationsSoFar } from "./support/d1-guard.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { admin } from "./support/worker.ts";
@@ -113,8 +114,12 @@ describe(`epoch close at scale (${NODES} nodes × ${TORRENTS} torrents)`, () => 
     expect(leaves).toHaveLength(row.leafCount);
     expect(buildRewardTree(epoch, leaves.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }))).root).toBe(row.root);
     expect(BigInt(row.totalEarned)).toBeLessThanOrEqual(EMISSION_PER_EPOCH);
-    expect(inputsHash(JSON.parse(row.inputs))).toBe(row.inputsHash);
-    expect(canonicalJson(JSON.parse(row.inputs))).toBe(row.inputs);
+    // The inputs are an R2 file named by their hash, not a D1 value.
+    expect(row.inputs).toBe("");
+    const json = await inputsJson(env, row);
+    expect(inputsHashOfJson(json)).toBe(row.inputsHash);
+    expect(canonicalJson(JSON.parse(json))).toBe(json);
+    console.log(`  published inputs: ${json.length} bytes in R2`);
     expect(leaves.map((l) => l.account)).toContain(nodeOf(1));
   });
 });

@@ -10,7 +10,7 @@
 
 import { asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
-import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
+import { canonicalJson, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
 import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
@@ -32,6 +32,7 @@ import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
+import { publishInputs } from "./files.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
 
@@ -260,7 +261,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     schedule,
     transcriptSigner: transcriptSigner(env)?.address.toLowerCase() ?? null,
   };
-  const hash = inputsHash(inputs);
+  // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
+  // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
+  const inputsText = canonicalJson(inputs);
+  const hash = inputsHashOfJson(inputsText);
+  await publishInputs(env, hash, inputsText);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
@@ -271,7 +276,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     slashedRoot,
     spentRoot,
     inputsHash: hash,
-    inputs: canonicalJson(inputs),
+    inputs: "",
     totalEarned: totalEarned.toString(),
     totalSlashed: totalSlashed.toString(),
     totalSpent: totalSpent.toString(),
