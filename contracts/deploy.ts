@@ -25,7 +25,9 @@ import {
   type Address,
   type Chain,
   type Hex,
+  type PublicClient,
 } from "viem";
+import { MULTICALL3_ADDRESS } from "../protocol/multicall.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   ESCROW_WITHDRAWAL_DELAY_SECONDS,
@@ -38,7 +40,7 @@ import {
 
 const ROOT = join(import.meta.dirname, "..");
 
-export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges";
+export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges" | "Aggregate3";
 
 export interface Artifact {
   abi: Abi;
@@ -119,6 +121,8 @@ export interface Deployment {
   bounties: Address;
   escrow: Address;
   badges: Address;
+  /** Multicall3 (aggregate3): MULTICALL3_ADDRESS, where our Aggregate3 was put on a chain without it (anvil), or its own address elsewhere. */
+  multicall3: Address;
   chainId: number;
   /** Hashes of the seven transactions: token, epochRewards, setMinter, staking, setStaking, escrow, badges. */
   txHashes: Record<string, Hex>;
@@ -196,7 +200,26 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
   ]);
   const badges = await deploy("badges", "HostingBadges", [epochRewards, opts.badgeUri ?? DEFAULT_BADGE_URI]);
   const bounties = (await client.readContract({ address: epochRewards, abi: loadAbi("EpochRewards"), functionName: "bounties" })) as Address;
-  return { token, staking, epochRewards, bounties, escrow, badges, chainId, txHashes };
+  const multicall3 = await ensureMulticall3(client, deploy);
+  return { token, staking, epochRewards, bounties, escrow, badges, multicall3, chainId, txHashes };
+}
+
+/**
+ * Multicall3 where the worker expects it: already there on every major chain; elsewhere our
+ * Aggregate3 is deployed and, on anvil, its code copied to MULTICALL3_ADDRESS (anvil_setCode).
+ * A chain that refuses both gets the deployed address (the worker's MULTICALL3_ADDRESS var).
+ */
+async function ensureMulticall3(client: PublicClient, deploy: (label: string, name: ContractName, args: readonly unknown[]) => Promise<Address>): Promise<Address> {
+  const code = await client.getCode({ address: MULTICALL3_ADDRESS });
+  if (code && code !== "0x") return MULTICALL3_ADDRESS;
+  const own = await deploy("aggregate3", "Aggregate3", []);
+  const runtime = await client.getCode({ address: own });
+  try {
+    await client.request({ method: "anvil_setCode" as never, params: [MULTICALL3_ADDRESS, runtime] as never });
+    return MULTICALL3_ADDRESS;
+  } catch {
+    return own;
+  }
 }
 
 async function main(): Promise<void> {

@@ -37,6 +37,8 @@ export interface Env {
   CHAIN_REPLACE_AFTER_SECONDS?: string;
   /** The highest maxFeePerGas (wei) a replacement may offer; unset: no cap. */
   CHAIN_MAX_FEE_PER_GAS?: string;
+  /** Multicall3 (aggregate3) for the close's many reads; default MULTICALL3_ADDRESS (protocol/multicall.ts), the same on every major chain. */
+  MULTICALL3_ADDRESS?: string;
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;

@@ -330,12 +330,9 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 async function announceSlowed(env: Env, accounts: string[]): Promise<void> {
   const rows = await inChunks(accounts, (part) => db(env.DB).select({ passkey: schema.members.passkey }).from(schema.members).where(inArray(schema.members.account, part)));
   for (const r of rows) forgetPasskey(r.passkey);
-  await Promise.all(
-    Array.from({ length: SWARM_SHARDS }, async (_, i) => {
-      const stub = shardStub(env, i);
-      for (const r of rows) await stub.forgetMember(r.passkey);
-    }),
-  );
+  // The shards in parallel, each told once: 64 calls whatever the number of members.
+  const passkeys = rows.map((r) => r.passkey);
+  await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(env, i).forgetMembers(passkeys)));
 }
 
 function chunk<T>(xs: T[], n: number): T[][] {
