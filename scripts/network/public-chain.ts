@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { parseJsonc } from "../../contracts/worker-config.ts";
-import { ROOT, bin } from "./chain.ts";
+import { ROOT, bin, ensureArtifacts } from "./chain.ts";
 import { freePort, run, waitFor, type ProcessGroup } from "./processes.ts";
 
 export interface DeployedChain {
@@ -22,6 +22,7 @@ export interface DeployedChain {
 }
 
 export async function startDeployedChain(group: ProcessGroup, chainId = 84532): Promise<DeployedChain> {
+  await ensureArtifacts();
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
   group.start(`anvil-${chainId}`, bin("anvil"), ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(chainId), "--silent"]);

@@ -14,7 +14,7 @@ import { hybridSeederOptions } from "./support/hybrid.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessGroup } from "../../scripts/network/processes.ts";
-import { startChain } from "../../scripts/network/chain.ts";
+import { ensureArtifacts, startChain } from "../../scripts/network/chain.ts";
 import { startDeployedChain } from "../../scripts/network/public-chain.ts";
 
 declare module "vitest" {
@@ -59,6 +59,8 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzSeed", Number(process.env.FUZZ_SEED ?? 20260301) >>> 0);
   project.provide("fuzzCount", Number(process.env.FUZZ_COUNT ?? 100_000));
   const group = new ProcessGroup(join(tmpdir(), `vidya-worker-tests-${process.pid}`));
+  // Built once before three chains deploy from them in parallel.
+  await ensureArtifacts();
   const [chain, writerChain, deployedChain] = await Promise.all([startChain(group, { disputeDelaySeconds: 3_600n }), startChain(group, { disputeDelaySeconds: 3_600n }), startDeployedChain(group)]);
   project.provide("deployedChain", deployedChain);
   project.provide("chain", { rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses, deployerKey: chain.deployerKey, posterKey: chain.posterKey });
