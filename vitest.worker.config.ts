@@ -20,7 +20,17 @@ export default defineConfig(async () => {
         miniflare: {
           // Test-only bindings; CHAIN_RPC_URL stays unset so epochs close without posting.
           // TEST_CLOCK lets a request carry its clock (X-Test-Now) so the time rules can be tested.
-          bindings: { TEST_MIGRATIONS: migrations, LOCAL_DEV: "1", ADMIN_TOKEN: TEST_ADMIN_TOKEN, TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY, TEST_CLOCK: "1", SITE_ORIGIN: TEST_SITE_ORIGIN },
+          // SCALE_NODES/SCALE_TORRENTS size the epoch scale test (npm run bench:close sets them).
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            LOCAL_DEV: "1",
+            ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+            TRANSCRIPT_PRIVATE_KEY: TEST_TRANSCRIPT_KEY,
+            TEST_CLOCK: "1",
+            SITE_ORIGIN: TEST_SITE_ORIGIN,
+            SCALE_NODES: process.env.SCALE_NODES ?? "",
+            SCALE_TORRENTS: process.env.SCALE_TORRENTS ?? "",
+          },
         },
       }),
     ],

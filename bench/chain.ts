@@ -101,7 +101,7 @@ function sameCalldataCost(like: bigint, below: bigint, above: bigint): bigint {
 
 async function chainGas(): Promise<Row[]> {
   checkFastBuilder();
-  if (!existsSync(join(ROOT, "contracts", "out", "EpochRewards.sol", "EpochRewards.json"))) {
+  if (["EpochRewards", "Aggregate3"].some((n) => !existsSync(join(ROOT, "contracts", "out", `${n}.sol`, `${n}.json`)))) {
     await timed("forge build", () => run(join(BIN, "node"), [join(ROOT, "scripts", "forge.ts"), "build"], { cwd: ROOT }));
   }
   const group = new ProcessGroup(join(ROOT, ".tmp", "bench", "logs"));

@@ -3,8 +3,11 @@
 // holds back part of every claim) wired as the token's only minter, Staking (with the fee pool)
 // wired as the only taker of held earnings, Escrow and HostingBadges.
 // Works against anvil and any RPC.
-//   DEPLOYER_PRIVATE_KEY=0x… node contracts/deploy.ts --rpc http://127.0.0.1:8545 [options]
-// Options: --genesis-holder, --poster, --guardian (addresses; default: the deployer),
+//   DEPLOYER_PRIVATE_KEY=0x… npm run deploy:contracts -- --rpc URL --poster A --guardian B --treasury C [options]
+// The poster (the worker's key), the guardian and the treasury (holder of the genesis supply)
+// must be three different addresses: the worker's key holds no supply and no guardian power.
+// Writes wrangler.jsonc with the worker's vars (addresses, chain id) merged in to --out
+// (default wrangler.deploy.jsonc; contracts/worker-config.ts). Other options: --public-rpc URL,
 // --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay,
 // --max-lock, --fee-stream, --withdrawal-delay, --holdback-vesting (seconds), --lock-boost-cap
 // (18 decimals), --holdback-bps, --badge-uri (ERC-1155 metadata URI with {id}).
@@ -25,7 +28,10 @@ import {
   type Address,
   type Chain,
   type Hex,
+  type PublicClient,
 } from "viem";
+import { MULTICALL3_ADDRESS } from "../protocol/multicall.ts";
+import { workerVars, writeWorkerConfig } from "./worker-config.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   ESCROW_WITHDRAWAL_DELAY_SECONDS,
@@ -38,7 +44,7 @@ import {
 
 const ROOT = join(import.meta.dirname, "..");
 
-export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges";
+export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges" | "Aggregate3";
 
 export interface Artifact {
   abi: Abi;
@@ -119,6 +125,8 @@ export interface Deployment {
   bounties: Address;
   escrow: Address;
   badges: Address;
+  /** Multicall3 (aggregate3): MULTICALL3_ADDRESS, where our Aggregate3 was put on a chain without it (anvil), or its own address elsewhere. */
+  multicall3: Address;
   chainId: number;
   /** Hashes of the seven transactions: token, epochRewards, setMinter, staking, setStaking, escrow, badges. */
   txHashes: Record<string, Hex>;
@@ -196,14 +204,36 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
   ]);
   const badges = await deploy("badges", "HostingBadges", [epochRewards, opts.badgeUri ?? DEFAULT_BADGE_URI]);
   const bounties = (await client.readContract({ address: epochRewards, abi: loadAbi("EpochRewards"), functionName: "bounties" })) as Address;
-  return { token, staking, epochRewards, bounties, escrow, badges, chainId, txHashes };
+  const multicall3 = await ensureMulticall3(client, deploy);
+  return { token, staking, epochRewards, bounties, escrow, badges, multicall3, chainId, txHashes };
+}
+
+/**
+ * Multicall3 where the worker expects it: already there on every major chain; elsewhere our
+ * Aggregate3 is deployed and, on anvil, its code copied to MULTICALL3_ADDRESS (anvil_setCode).
+ * A chain that refuses both gets the deployed address (the worker's MULTICALL3_ADDRESS var).
+ */
+async function ensureMulticall3(client: PublicClient, deploy: (label: string, name: ContractName, args: readonly unknown[]) => Promise<Address>): Promise<Address> {
+  const code = await client.getCode({ address: MULTICALL3_ADDRESS });
+  if (code && code !== "0x") return MULTICALL3_ADDRESS;
+  const own = await deploy("aggregate3", "Aggregate3", []);
+  const runtime = await client.getCode({ address: own });
+  try {
+    await client.request({ method: "anvil_setCode" as never, params: [MULTICALL3_ADDRESS, runtime] as never });
+    return MULTICALL3_ADDRESS;
+  } catch {
+    return own;
+  }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rpc: { type: "string" },
+      treasury: { type: "string" },
       "genesis-holder": { type: "string" },
+      out: { type: "string", default: "wrangler.deploy.jsonc" },
+      "public-rpc": { type: "string" },
       poster: { type: "string" },
       guardian: { type: "string" },
       "genesis-supply": { type: "string" },
@@ -234,17 +264,24 @@ async function main(): Promise<void> {
     return BigInt(value);
   };
   const addr = (flag: string | undefined, name: string): Address => {
-    const value = flag ?? deployer;
-    if (!isAddress(value)) throw new Error(`--${name}: not an address: ${value}`);
-    return value;
+    if (!flag) throw new Error(`--${name} ADDRESS is required`);
+    if (!isAddress(flag)) throw new Error(`--${name}: not an address: ${flag}`);
+    return flag;
   };
+  const poster = addr(values.poster, "poster");
+  const guardian = addr(values.guardian, "guardian");
+  const treasury = addr(values.treasury ?? values["genesis-holder"], "treasury");
+  const roles = { poster, guardian, treasury };
+  const same = Object.entries(roles).filter(([, a], i, all) => all.findIndex(([, b]) => b.toLowerCase() === a.toLowerCase()) !== i);
+  if (same.length) throw new Error(`--poster, --guardian and --treasury must be three different addresses (the worker's key holds no supply and no guardian power): ${same.map(([k]) => k).join(", ")} repeats one`);
+  if (poster.toLowerCase() === deployer.toLowerCase()) console.error("deploy: warning: the poster is the deployer; use a key of its own for the worker");
 
   const deployment = await deployContracts({
     rpcUrl: values.rpc,
     deployerKey: key as Hex,
-    genesisHolder: addr(values["genesis-holder"], "genesis-holder"),
-    poster: addr(values.poster, "poster"),
-    guardian: addr(values.guardian, "guardian"),
+    genesisHolder: treasury,
+    poster,
+    guardian,
     genesisSupply: num(values["genesis-supply"], "GENESIS_SUPPLY"),
     emissionPerEpoch: num(values["emission-per-epoch"], "EMISSION_PER_EPOCH"),
     disputeDelaySeconds: num(values["dispute-delay"], "DISPUTE_DELAY_SECONDS"),
@@ -257,7 +294,9 @@ async function main(): Promise<void> {
     holdbackVestingSeconds: num(values["holdback-vesting"], "HOLDBACK_VESTING_SECONDS"),
     badgeUri: values["badge-uri"] ?? DEFAULT_BADGE_URI,
   });
-  console.log(JSON.stringify(deployment, null, 2));
+  const vars = workerVars(deployment, values["public-rpc"]);
+  writeWorkerConfig(join(ROOT, "wrangler.jsonc"), resolve(values.out!), vars);
+  console.log(JSON.stringify({ ...deployment, roles, workerVars: vars, wranglerConfig: values.out }, null, 2));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

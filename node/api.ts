@@ -210,6 +210,16 @@ export class TrackerApi {
     return this.json("GET", `/api/epochs/${n}/inputs`);
   }
 
+  /** The published inputs file named by its hash (the inputsHash on-chain), byte for byte; undefined when the tracker has none (epochs closed before R2). */
+  async epochInputsFile(hash: Hex): Promise<string | undefined> {
+    try {
+      return await (await this.request("GET", `/api/epochs/files/inputs/${hash.toLowerCase()}`)).text();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
   epochProof(n: number | bigint, account: Address): Promise<EpochProof> {
     return this.json("GET", `/api/epochs/${n}/proof/${account.toLowerCase()}`);
   }

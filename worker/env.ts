@@ -12,6 +12,8 @@ export interface Env {
   WS_SWARM: DurableObjectNamespace<WsSwarm>;
   /** The challenge scheduler: one object coordinates rounds (alarms), epoch opening and closing. */
   SCHEDULER: DurableObjectNamespace<ChallengeScheduler>;
+  /** Published epoch files (worker/epoch/files.ts): each epoch's inputs under their hash, readable by anyone. */
+  EPOCH_FILES: R2Bucket;
   /** The members' site's static files (worker/web/public), served before the worker runs. */
   ASSETS?: Fetcher;
   /** Secrets: `.dev.vars` locally, `wrangler secret put` in production. */
@@ -35,6 +37,8 @@ export interface Env {
   CHAIN_REPLACE_AFTER_SECONDS?: string;
   /** The highest maxFeePerGas (wei) a replacement may offer; unset: no cap. */
   CHAIN_MAX_FEE_PER_GAS?: string;
+  /** Multicall3 (aggregate3) for the close's many reads; default MULTICALL3_ADDRESS (protocol/multicall.ts), the same on every major chain. */
+  MULTICALL3_ADDRESS?: string;
   TOKEN_ADDRESS?: string;
   STAKING_ADDRESS?: string;
   EPOCH_REWARDS_ADDRESS?: string;

@@ -8,7 +8,7 @@
 
 import { parseArgs } from "node:util";
 import type { Address, Hex } from "viem";
-import { inputsHash } from "../../protocol/epoch/inputs.ts";
+import { inputsHash, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import { evaluateEpoch, type EvaluatedChallenge, type FaultState, type TorrentLength } from "../../protocol/epoch/evaluate.ts";
 import { settleEpoch } from "../../protocol/economics/settle.ts";
 import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
@@ -61,10 +61,13 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const recomputedSpentRoot = rootOf(epoch, spentLeaves);
   const spentVerified = recomputedSpentRoot.toLowerCase() === onChain.spentRoot.toLowerCase();
 
-  // The inputs hash covers the published inputs without the hash field itself.
-  const inputs = await api.epochInputs(epoch);
+  // The inputs hash covers the published inputs without the hash field itself. The file named
+  // by the on-chain hash is hashed as fetched; epochs closed before the files were published
+  // are rehashed from the inputs route.
+  const file = await api.epochInputsFile(onChain.inputsHash);
+  const inputs = file !== undefined ? { ...(JSON.parse(file) as Record<string, unknown>), inputsHash: onChain.inputsHash } : await api.epochInputs(epoch);
   const { inputsHash: publishedInputsHash, ...rest } = inputs;
-  const recomputedInputsHash = inputsHash(rest);
+  const recomputedInputsHash = file !== undefined ? inputsHashOfJson(file) : inputsHash(rest);
   const inputsVerified = recomputedInputsHash.toLowerCase() === onChain.inputsHash.toLowerCase();
 
   // Re-run the settlement: the published transcripts, transfers, surge, bounty balances and

@@ -19,5 +19,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function inputsHash(inputs: unknown): Hex {
-  return keccak256(toBytes(canonicalJson(inputs)));
+  return inputsHashOfJson(canonicalJson(inputs));
+}
+
+/** The same from the canonical JSON already made (the published file's bytes). */
+export function inputsHashOfJson(json: string): Hex {
+  return keccak256(toBytes(json));
 }

@@ -23,6 +23,12 @@ export interface LocalChain {
   fund(address: Address, ether?: string): Promise<void>;
 }
 
+/** forge's artifacts, built when one the deploy reads is missing (contracts/out is not committed). */
+export async function ensureArtifacts(): Promise<void> {
+  const names = ["EpochRewards", "Aggregate3"];
+  if (names.some((n) => !existsSync(join(ROOT, "contracts", "out", `${n}.sol`, `${n}.json`)))) await run(bin("node"), [join(ROOT, "scripts", "forge.ts"), "build"], { cwd: ROOT });
+}
+
 export async function startChain(group: ProcessGroup, opts: { disputeDelaySeconds: bigint }): Promise<LocalChain> {
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
@@ -33,9 +39,7 @@ export async function startChain(group: ProcessGroup, opts: { disputeDelaySecond
     await pub.request({ method: "anvil_setBalance" as never, params: [address, `0x${parseEther(ether).toString(16)}`] as never });
   };
 
-  if (!existsSync(join(ROOT, "contracts", "out", "EpochRewards.sol", "EpochRewards.json"))) {
-    await run(bin("node"), [join(ROOT, "scripts", "forge.ts"), "build"], { cwd: ROOT });
-  }
+  await ensureArtifacts();
   const deployerKey = generatePrivateKey();
   const posterKey = generatePrivateKey();
   const deployer = privateKeyToAccount(deployerKey).address;

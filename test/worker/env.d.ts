@@ -5,6 +5,9 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** The epoch scale test's size (epoch-scale.test.ts); empty: the suite's small size. */
+      SCALE_NODES: string;
+      SCALE_TORRENTS: string;
     }
   }
 }

@@ -14,7 +14,8 @@ import { hybridSeederOptions } from "./support/hybrid.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProcessGroup } from "../../scripts/network/processes.ts";
-import { startChain } from "../../scripts/network/chain.ts";
+import { ensureArtifacts, startChain } from "../../scripts/network/chain.ts";
+import { startDeployedChain } from "../../scripts/network/public-chain.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -31,6 +32,8 @@ declare module "vitest" {
     chain: { rpcUrl: string; chainId: number; addresses: Record<string, string>; deployerKey: string; posterKey: string };
     /** A second anvil of its own for the epoch writer's fault tests (automine switched off, outages): nothing else posts there. */
     writerChain: { rpcUrl: string; chainId: number; addresses: Record<string, string>; deployerKey: string; posterKey: string };
+    /** A third anvil with chain id 84532, deployed by `npm run deploy:contracts` (poster, guardian, treasury apart): the vars it wrote. */
+    deployedChain: { rpcUrl: string; chainId: number; posterKey: string; guardianKey: string; treasuryKey: string; vars: Record<string, string> };
   }
 }
 
@@ -56,7 +59,10 @@ export default async function setup(project: TestProject) {
   project.provide("fuzzSeed", Number(process.env.FUZZ_SEED ?? 20260301) >>> 0);
   project.provide("fuzzCount", Number(process.env.FUZZ_COUNT ?? 100_000));
   const group = new ProcessGroup(join(tmpdir(), `vidya-worker-tests-${process.pid}`));
-  const [chain, writerChain] = await Promise.all([startChain(group, { disputeDelaySeconds: 3_600n }), startChain(group, { disputeDelaySeconds: 3_600n })]);
+  // Built once before three chains deploy from them in parallel.
+  await ensureArtifacts();
+  const [chain, writerChain, deployedChain] = await Promise.all([startChain(group, { disputeDelaySeconds: 3_600n }), startChain(group, { disputeDelaySeconds: 3_600n }), startDeployedChain(group)]);
+  project.provide("deployedChain", deployedChain);
   project.provide("chain", { rpcUrl: chain.rpcUrl, chainId: chain.chainId, addresses: chain.addresses, deployerKey: chain.deployerKey, posterKey: chain.posterKey });
   project.provide("writerChain", { rpcUrl: writerChain.rpcUrl, chainId: writerChain.chainId, addresses: writerChain.addresses, deployerKey: writerChain.deployerKey, posterKey: writerChain.posterKey });
   return async () => {

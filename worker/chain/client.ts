@@ -1,8 +1,9 @@
 // Chain access with viem: reads. The worker is the single writer of epoch roots (poster.ts):
 // one key, one nonce owner (STYLE.md, viem's habits).
 
-import { createPublicClient, defineChain, http, type Address, type Hex } from "viem";
+import { createPublicClient, defineChain, http, type Abi, type Address, type Hex } from "viem";
 import { availableBalance } from "../../protocol/economics/allotment.ts";
+import { MULTICALL3_ADDRESS, MULTICALL_BATCH_BYTES } from "../../protocol/multicall.ts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, stakingAbi } from "./abi.ts";
@@ -46,11 +47,16 @@ function optionalAddress(value: string | undefined): Address | undefined {
   return !value || !/^0x[0-9a-fA-F]{40}$/.test(value) ? undefined : (value as Address);
 }
 
-/** Reads run a few at a time: one RPC endpoint, and an epoch may read hundreds. */
-async function inParallel<T, R>(xs: readonly T[], f: (x: T) => Promise<R>, width = 8): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < xs.length; i += width) out.push(...(await Promise.all(xs.slice(i, i + width).map(f))));
-  return out;
+/** Multicall3 (MULTICALL3_ADDRESS unless the var names another): many reads, a few eth_calls. */
+function multicallAddress(env: Env): Address {
+  return optionalAddress(env.MULTICALL3_ADDRESS) ?? MULTICALL3_ADDRESS;
+}
+
+/** One read per item through Multicall3's aggregate3, in calls of MULTICALL_BATCH_BYTES: a failed read fails all. */
+async function readMany<R>(env: Env, contracts: readonly { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }[]): Promise<R[]> {
+  const client = publicClient(env);
+  const out = await client.multicall({ contracts: contracts as never, allowFailure: false, multicallAddress: multicallAddress(env), batchSize: MULTICALL_BATCH_BYTES });
+  return out as R[];
 }
 
 /**
@@ -60,8 +66,10 @@ async function inParallel<T, R>(xs: readonly T[], f: (x: T) => Promise<R>, width
 export async function bountiesOf(env: Env, infoHashes: readonly string[]): Promise<Map<string, bigint>> {
   const address = optionalAddress(env.BOUNTIES_ADDRESS);
   if (!chainConfigured(env) || !address || infoHashes.length === 0) return new Map();
-  const client = publicClient(env);
-  const balances = await inParallel(infoHashes, (h) => client.readContract({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${h}` as Hex] }));
+  const balances = await readMany<bigint>(
+    env,
+    infoHashes.map((h) => ({ address, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${h}` as Hex] })),
+  );
   return new Map(infoHashes.map((h, i) => [h, balances[i]!] as const).filter(([, b]) => b > 0n));
 }
 
@@ -76,13 +84,16 @@ export async function bountiesOf(env: Env, infoHashes: readonly string[]): Promi
 export async function chargeableDeposits(env: Env, members: readonly string[], spentBefore: ReadonlyMap<string, bigint> = new Map()): Promise<Map<string, bigint>> {
   const address = optionalAddress(env.ESCROW_ADDRESS);
   if (!chainConfigured(env) || !address || members.length === 0) return new Map(members.map((m) => [m, 0n]));
-  const client = publicClient(env);
-  const available = await inParallel(members, async (m) => {
-    const account = await client.readContract({ address, abi: escrowAbi, functionName: "accountOf", args: [m as Address] });
-    if (account.withdrawableAt !== 0n) return 0n;
-    return availableBalance(account.balance, account.settled, spentBefore.get(m.toLowerCase()) ?? 0n);
-  });
-  return new Map(members.map((m, i) => [m, available[i]!]));
+  const accounts = await readMany<{ balance: bigint; settled: bigint; withdrawableAt: bigint }>(
+    env,
+    members.map((m) => ({ address, abi: escrowAbi, functionName: "accountOf", args: [m as Address] })),
+  );
+  return new Map(
+    members.map((m, i) => {
+      const a = accounts[i]!;
+      return [m, a.withdrawableAt !== 0n ? 0n : availableBalance(a.balance, a.settled, spentBefore.get(m.toLowerCase()) ?? 0n)];
+    }),
+  );
 }
 
 /** "No leaves" for a tree (contracts/src/EpochRewards.sol): nothing can be claimed against it. */

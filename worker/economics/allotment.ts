@@ -2,15 +2,15 @@
 // bytes per UTC day, protocol/economics/allotment.ts). Read by the close, which extends it,
 // and by the site's profile, which shows what is left (allotmentLeft).
 
-import { and, inArray, lt } from "drizzle-orm";
+import { and, lt } from "drizzle-orm";
 import { dayOf, freeRemaining, type AllotmentState } from "../../protocol/economics/allotment.ts";
 import type { Env } from "../env.ts";
-import { db, inChunks, schema, type Db } from "../db/client.ts";
+import { db, inJson, inJsonChunks, schema, type Db } from "../db/client.ts";
 
 /** Each member's state up to `day` (days after it are ignored); a member with no rows has used nothing. */
 export async function allotmentStates(d: Db, members: string[], day: number): Promise<Map<string, AllotmentState>> {
-  const used = await inChunks(members, (part) =>
-    d.select().from(schema.allotments).where(and(inArray(schema.allotments.member, part), lt(schema.allotments.day, day + 1))),
+  const used = await inJsonChunks(members, (part) =>
+    d.select().from(schema.allotments).where(and(inJson(schema.allotments.member, part), lt(schema.allotments.day, day + 1))),
   );
   const state = new Map<string, AllotmentState>(members.map((m) => [m, { days: [] }]));
   for (const u of used) state.get(u.member)!.days.push({ day: u.day, bytes: BigInt(u.bytes) });

@@ -10,6 +10,8 @@ import { provenReplicas, type ReplicaChallenge } from "../../protocol/hosting/of
 import { WEIGHT_SCALE } from "../../protocol/economics/hosting-rewards.ts";
 import { HOSTING_POOL } from "../../protocol/params.ts";
 import { schema, type Db } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { inputsJson } from "../epoch/files.ts";
 
 /** The parts of an epoch's published inputs that quotes read. */
 interface PublishedInputs {
@@ -40,8 +42,8 @@ export interface QuoteBasis {
   bountyLeft: Map<string, bigint>;
 }
 
-export async function quoteBasis(d: Db): Promise<QuoteBasis> {
-  const last = await d.select({ epoch: schema.epochs.epoch, inputs: schema.epochs.inputs }).from(schema.epochs).orderBy(desc(schema.epochs.epoch)).limit(1).get();
+export async function quoteBasis(env: Env, d: Db): Promise<QuoteBasis> {
+  const last = await d.select({ epoch: schema.epochs.epoch, inputs: schema.epochs.inputs, inputsHash: schema.epochs.inputsHash }).from(schema.epochs).orderBy(desc(schema.epochs.epoch)).limit(1).get();
   if (!last) {
     // Before the first close nothing is proven: what nodes claim to host stands in for it.
     const rows = await d
@@ -56,7 +58,7 @@ export async function quoteBasis(d: Db): Promise<QuoteBasis> {
     }
     return { basis: "hosted", epoch: null, replicas, proven: new Map(), provenBytes, pool: HOSTING_POOL, bountyLeft: new Map() };
   }
-  const inputs = JSON.parse(last.inputs) as PublishedInputs;
+  const inputs = JSON.parse(await inputsJson(env, last)) as PublishedInputs;
   const provenBytes = (inputs.hosting ?? []).reduce((s, h) => s + BigInt(h.provenBytes), 0n);
   const contested = new Set((inputs.torrents ?? []).filter((t) => t.rootStatus === "contested").map((t) => t.infoHash));
   const proven = provenReplicas(inputs.challenges ?? [], contested);

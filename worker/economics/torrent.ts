@@ -42,7 +42,7 @@ export async function torrentEconomics(env: Env, infoHash: string): Promise<Torr
   if (!t) return undefined;
   const surge = t.surgeBps !== null ? BigInt(t.surgeBps) : NEUTRAL_SURGE_BPS;
   const route = accessRoute(env);
-  const q = await quoteBasis(d);
+  const q = await quoteBasis(env, d);
   // The chain's balance when it can be read (a bounty funded since the last close counts), else the settlement's.
   const onChain = (await bountiesOf(env, [infoHash]).catch(() => new Map<string, bigint>())).get(infoHash);
   const bounty = onChain ?? q.bountyLeft.get(infoHash) ?? 0n;

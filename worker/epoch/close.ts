@@ -8,9 +8,9 @@
 // inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
 // transaction. Everything here is recomputable from the published inputs and leaves.
 
-import { asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { asc, eq, lt } from "drizzle-orm";
 import type { Address, Hex } from "viem";
-import { canonicalJson, inputsHash } from "../../protocol/epoch/inputs.ts";
+import { canonicalJson, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
 import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
@@ -20,7 +20,7 @@ import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { pricePerGB } from "../../protocol/economics/access.ts";
 import { BPS, EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
 import { accessRoute, type Env } from "../env.ts";
-import { db, inChunks, schema, type Db } from "../db/client.ts";
+import { db, inJson, inJsonChunks, jsonChunks, jsonInsert, schema, statementOf, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError, safeMessage } from "../errors.ts";
 import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
@@ -34,6 +34,7 @@ import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
+import { publishInputs } from "./files.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
 
@@ -208,8 +209,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
   const infoHashes = [...new Set([...transcripts.map((t) => t.infoHash), ...transfers.map((t) => t.infoHash)])].sort();
   const known = new Map<string, { length: number; rootStatus: RootStatus }>();
-  for (const r of await inChunks(infoHashes, (part) =>
-    d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inArray(schema.torrents.infoHash, part)),
+  for (const r of await inJsonChunks(infoHashes, (part) =>
+    d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
   ))
     known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
   // Bounties are drawn only for torrents someone proved: read only those.
@@ -227,7 +228,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // Where the edge saw each challenged node register (request.cf); none locally.
   const nodes = [...new Set(transcripts.map((t) => t.node.toLowerCase()))].sort();
   const locations: NodeLocation[] = (
-    await inChunks(nodes, (part) => d.select({ node: schema.nodes.address, lat: schema.nodes.lat, lon: schema.nodes.lon }).from(schema.nodes).where(inArray(schema.nodes.address, part)))
+    await inJsonChunks(nodes, (part) => d.select({ node: schema.nodes.address, lat: schema.nodes.lat, lon: schema.nodes.lon }).from(schema.nodes).where(inJson(schema.nodes.address, part)))
   )
     .filter((n) => n.lat !== null && n.lon !== null)
     .map((n) => ({ node: n.node, lat: n.lat!, lon: n.lon! }))
@@ -287,7 +288,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     schedule,
     transcriptSigner: transcriptSigner(env)?.address.toLowerCase() ?? null,
   };
-  const hash = inputsHash(inputs);
+  // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
+  // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
+  const inputsText = canonicalJson(inputs);
+  const hash = inputsHashOfJson(inputsText);
+  await publishInputs(env, hash, inputsText);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
@@ -298,7 +303,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     slashedRoot,
     spentRoot,
     inputsHash: hash,
-    inputs: canonicalJson(inputs),
+    inputs: "",
     totalEarned: totalEarned.toString(),
     totalSlashed: totalSlashed.toString(),
     totalSpent: totalSpent.toString(),
@@ -322,28 +327,32 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const allotmentRows = [...days].flatMap(([member, st]) => st.days.filter((x) => x.bytes > 0n).map((x) => ({ member, day: x.day, bytes: Number(x.bytes) })));
   const members = outcomes.map((o) => o.member);
   const wasSlowed = new Set(
-    (await inChunks(members, (part) => d.select({ account: schema.members.account, slowed: schema.members.slowed }).from(schema.members).where(inArray(schema.members.account, part))))
+    (await inJsonChunks(members, (part) => d.select({ account: schema.members.account, slowed: schema.members.slowed }).from(schema.members).where(inJson(schema.members.account, part))))
       .filter((m) => m.slowed)
       .map((m) => m.account),
   );
   const changed = outcomes.filter((o) => o.slowedNow !== wasSlowed.has(o.member));
   // One transaction: an epoch is stored with all its leaves, and the next one opens, or nothing is.
   // This is the writer's "settled" record: nothing is posted before it exists (writer.ts).
+  // Rows go in as JSON parameters (db/client.ts jsonInsert): tens of statements at 10,000 nodes,
+  // within D1's 1,000 queries an invocation, where a statement per 20 rows made 14,000.
+  const D = env.DB;
+  const slowedChanges = [true, false].flatMap((slowed) =>
+    jsonChunks(changed.filter((o) => o.slowedNow === slowed).map((o) => o.member)).map((part) => statementOf(D, d.update(schema.members).set({ slowed }).where(inJson(schema.members.account, part)))),
+  );
   const statements = [
-    d.insert(schema.epochs).values(row),
-    ...chunk(leafRows, 20).map((part) => d.insert(schema.leaves).values(part)),
-    ...chunk(slashedRows, 20).map((part) => d.insert(schema.slashed).values(part)),
-    ...chunk(spentRows, 20).map((part) => d.insert(schema.spent).values(part)),
-    ...chunk(seniorityRows, 20).map((part) => d.insert(schema.seniority).values(part)),
-    ...chunk(faultRows, 20).map((part) => d.insert(schema.faults).values(part)),
-    d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1)),
-    ...chunk(allotmentRows, 30).map((part) =>
-      d.insert(schema.allotments).values(part).onConflictDoUpdate({ target: [schema.allotments.member, schema.allotments.day], set: { bytes: sql`excluded.bytes` } }),
-    ),
-    ...changed.map((o) => d.update(schema.members).set({ slowed: o.slowedNow }).where(eq(schema.members.account, o.member))),
-    d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing(),
+    statementOf(D, d.insert(schema.epochs).values(row)),
+    ...jsonInsert(D, schema.leaves, leafRows),
+    ...jsonInsert(D, schema.slashed, slashedRows),
+    ...jsonInsert(D, schema.spent, spentRows),
+    ...jsonInsert(D, schema.seniority, seniorityRows),
+    ...jsonInsert(D, schema.faults, faultRows),
+    statementOf(D, d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1))),
+    ...jsonInsert(D, schema.allotments, allotmentRows, `("member", "day") DO UPDATE SET "bytes" = excluded."bytes"`),
+    ...slowedChanges,
+    statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
   ];
-  await d.batch(statements as [(typeof statements)[0], ...typeof statements]);
+  await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
   // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts).
   // The epoch is stored: a failure here is retried at the next close, never undoes this one.
@@ -353,18 +362,9 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
 /** Members slowed or released: every shard and this isolate read them again at their next announce. */
 async function announceSlowed(env: Env, accounts: string[]): Promise<void> {
-  const rows = await inChunks(accounts, (part) => db(env.DB).select({ passkey: schema.members.passkey }).from(schema.members).where(inArray(schema.members.account, part)));
+  const rows = await inJsonChunks(accounts, (part) => db(env.DB).select({ passkey: schema.members.passkey }).from(schema.members).where(inJson(schema.members.account, part)));
   for (const r of rows) forgetPasskey(r.passkey);
-  await Promise.all(
-    Array.from({ length: SWARM_SHARDS }, async (_, i) => {
-      const stub = shardStub(env, i);
-      for (const r of rows) await stub.forgetMember(r.passkey);
-    }),
-  );
-}
-
-function chunk<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
+  // The shards in parallel, each told once: 64 calls whatever the number of members.
+  const passkeys = rows.map((r) => r.passkey);
+  await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(env, i).forgetMembers(passkeys)));
 }

@@ -11,6 +11,7 @@ import { epochJson, rootOf } from "./close.ts";
 import { openEpoch } from "../challenge/round.ts";
 import { scheduleOf, seedOf } from "./seed.ts";
 import { disputeWindowMs } from "../disputes/routes.ts";
+import { inputsJson, inputsKey } from "./files.ts";
 
 export const epochsApi = new Hono<{ Bindings: Env }>();
 
@@ -48,10 +49,20 @@ epochsApi.get("/:epoch/leaves", async (c) => {
   return c.json({ epoch: row.epoch, root: row.root, leaves: await leavesOf(d, row.epoch) });
 });
 
+// A published file by its hash (the inputsHash committed on-chain): anyone can fetch and rehash it.
+epochsApi.get("/files/inputs/:hash", async (c) => {
+  const hash = c.req.param("hash");
+  if (!/^0x[0-9a-f]{64}$/.test(hash)) throw badRequest("hash must be 0x and 64 lowercase hex digits");
+  const obj = await c.env.EPOCH_FILES.get(inputsKey(hash));
+  if (!obj) throw notFound(`no published file ${hash}`);
+  // Content-addressed: the bytes under a name never change.
+  return new Response(obj.body, { headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=31536000, immutable" } });
+});
+
 epochsApi.get("/:epoch/inputs", async (c) => {
   const row = await epochRow(db(c.env.DB), c.req.param("epoch"));
   // Exactly what was hashed, plus the hash: the verifier drops `inputsHash` and rehashes.
-  const inputs = JSON.parse(row.inputs) as Record<string, unknown>;
+  const inputs = JSON.parse(await inputsJson(c.env, row)) as Record<string, unknown>;
   return c.json({ ...inputs, inputsHash: row.inputsHash });
 });
 

@@ -16,12 +16,12 @@
 
 import { asc, eq, ne, sql } from "drizzle-orm";
 import type { Address, Hex } from "viem";
-import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import { secondsVar, type Env } from "../env.ts";
 import { db, schema, type Db } from "../db/client.ts";
 import { HttpError, safeMessage } from "../errors.ts";
 import { chainConfigured } from "../chain/client.ts";
+import { inputsIntact } from "./files.ts";
 import { broadcast, chainLastEpoch, chainRootOf, checkChainId, headBlock, minedNonce, postedTxOf, receiptOf, signPost, signReplacement, type PostCall } from "../chain/poster.ts";
 
 export type EpochRow = typeof schema.epochs.$inferSelect;
@@ -141,7 +141,7 @@ async function checkStored(env: Env, d: Db, row: EpochRow, now: number): Promise
   if (rootOfLeaves(row.epoch, toLeaves(earned)) !== row.root) bad.push("earned leaves");
   if (rootOfLeaves(row.epoch, toLeaves(slashed)) !== row.slashedRoot) bad.push("slashed leaves");
   if (rootOfLeaves(row.epoch, toLeaves(spent)) !== row.spentRoot) bad.push("spent leaves");
-  if (inputsHash(JSON.parse(row.inputs)) !== row.inputsHash) bad.push("inputs");
+  if (!(await inputsIntact(env, row))) bad.push("inputs");
   if (bad.length) await halt(env, d, row, "stored_mismatch", `the stored ${bad.join(", ")} do not rebuild the settled commitment`, now);
 }
 

@@ -37,7 +37,7 @@ hostingApi.get("/offers", async (c) => {
     .orderBy(schema.torrents.infoHash);
   const hostedCounts = await d.select({ infoHash: schema.hosted.infoHash, n: sql<number>`count(*)` }).from(schema.hosted).groupBy(schema.hosted.infoHash);
   const hostedBy = new Map(hostedCounts.map((r) => [r.infoHash, Number(r.n)]));
-  const q = await quoteBasis(d);
+  const q = await quoteBasis(c.env, d);
 
   const inputs: (OfferInput & { provenReplicas: number; hostedReplicas: number })[] = torrents.map((t) => {
     const by = q.replicas.get(t.infoHash);

@@ -709,6 +709,11 @@ export class SwarmShard extends DurableObject<Env> {
     this.dir.forgetMember(passkey);
   }
 
+  /** Many members changed at once (an epoch's close): one call per shard, not one per member. */
+  forgetMembers(passkeys: string[]): void {
+    for (const pk of passkeys) this.dir.forgetMember(pk);
+  }
+
   /** A torrent uploaded, moderated or re-flagged: read it again at its next announce. */
   forgetTorrent(infoHash: string): void {
     this.dir.forgetTorrent(infoHash);

@@ -12,10 +12,10 @@
 // Reports from other nodes are kept and count once the node qualifies (at the next report of
 // the torrent), but move nothing: two fresh keys cannot confirm or contest a root.
 
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { ROOT_CONFIRMATIONS } from "../../protocol/params.ts";
 import type { RootStatus } from "../../protocol/epoch/evaluate.ts";
-import { schema, type Db } from "../db/client.ts";
+import { inChunks, schema, type Db } from "../db/client.ts";
 
 /** Pure: the status from the curator's root and the reports (one per node, with its subnet). */
 export function rootStatusOf(published: string, reports: { root: string; subnet: string }[], k = ROOT_CONFIRMATIONS): RootStatus {
@@ -34,23 +34,49 @@ export const noBonds: BondCheck = async () => false;
 
 /** Recomputes and stores a v1 torrent's root status after new reports; v2 roots need none. */
 export async function refreshRootStatus(d: Db, infoHash: string, now: number, bonded: BondCheck = noBonds): Promise<RootStatus | undefined> {
-  const t = await d.select({ storageRoot: schema.torrents.storageRoot, version: schema.torrents.version, status: schema.torrents.rootStatus, confirmedAt: schema.torrents.rootConfirmedAt }).from(schema.torrents).where(eq(schema.torrents.infoHash, infoHash)).get();
-  if (!t) return undefined;
-  if (t.version !== "v1") return t.status as RootStatus;
+  return (await refreshRootStatuses(d, [infoHash], now, bonded)).get(infoHash);
+}
+
+/**
+ * The same for many torrents in a bounded number of queries (D1 allows 1,000 per invocation):
+ * reads in chunks, then one update per changed torrent in one batch. Unknown torrents are absent.
+ * Only reports of proven, bonded nodes count (the header); each node's bond is asked once.
+ */
+export async function refreshRootStatuses(d: Db, infoHashes: string[], now: number, bonded: BondCheck = noBonds): Promise<Map<string, RootStatus>> {
+  const torrents = await inChunks(infoHashes, (part) =>
+    d.select({ infoHash: schema.torrents.infoHash, storageRoot: schema.torrents.storageRoot, version: schema.torrents.version, status: schema.torrents.rootStatus, confirmedAt: schema.torrents.rootConfirmedAt }).from(schema.torrents).where(inArray(schema.torrents.infoHash, part)),
+  );
+  const v1 = torrents.filter((t) => t.version === "v1").map((t) => t.infoHash);
   const node = sql`${schema.rootReports.node}`;
-  const rows = await d
-    .select({ root: schema.rootReports.root, subnet: schema.rootReports.subnet, node: schema.rootReports.node, held: sql<number>`${passedInClosedEpoch(node)}` })
-    .from(schema.rootReports)
-    .where(sql`${schema.rootReports.infoHash} = ${infoHash} AND ${passedChallenge(node)}`);
-  const reports: { root: string; subnet: string }[] = [];
-  for (const r of rows) if (r.held === 1 || (await bonded(r.node))) reports.push(r);
-  const status = rootStatusOf(t.storageRoot, reports);
-  if (status !== t.status)
-    await d
-      .update(schema.torrents)
-      .set({ rootStatus: status, rootConfirmedAt: status === "confirmed" ? (t.confirmedAt ?? now) : null })
-      .where(eq(schema.torrents.infoHash, infoHash));
-  return status;
+  const rows = await inChunks(v1, (part) =>
+    d
+      .select({ infoHash: schema.rootReports.infoHash, root: schema.rootReports.root, subnet: schema.rootReports.subnet, node: schema.rootReports.node, held: sql<number>`${passedInClosedEpoch(node)}` })
+      .from(schema.rootReports)
+      .where(and(inArray(schema.rootReports.infoHash, part), passedChallenge(node))),
+  );
+  const qualified = new Map<string, boolean>();
+  for (const r of rows) if (!qualified.has(r.node)) qualified.set(r.node, r.held === 1 || (await bonded(r.node)));
+  const reportsOf = new Map<string, { root: string; subnet: string }[]>();
+  for (const r of rows) if (qualified.get(r.node)) reportsOf.set(r.infoHash, [...(reportsOf.get(r.infoHash) ?? []), r]);
+  const out = new Map<string, RootStatus>();
+  const updates = [];
+  for (const t of torrents) {
+    if (t.version !== "v1") {
+      out.set(t.infoHash, t.status as RootStatus);
+      continue;
+    }
+    const status = rootStatusOf(t.storageRoot, reportsOf.get(t.infoHash) ?? []);
+    out.set(t.infoHash, status);
+    if (status !== t.status)
+      updates.push(
+        d
+          .update(schema.torrents)
+          .set({ rootStatus: status, rootConfirmedAt: status === "confirmed" ? (t.confirmedAt ?? now) : null })
+          .where(and(eq(schema.torrents.infoHash, t.infoHash), eq(schema.torrents.rootStatus, t.status))),
+      );
+  }
+  if (updates.length) await d.batch(updates as [(typeof updates)[0], ...typeof updates]);
+  return out;
 }
 
 /** SQL: the node passed at least one challenge (proven). */
