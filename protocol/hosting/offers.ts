@@ -17,12 +17,12 @@
 // counted against it and its weight is already in W, so keeping and fetching a torrent are
 // valued alike and nodes do not swap torrents back and forth. Integer maths.
 
-import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
+import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
 import { demandWeightBps, replicasFromChallenges, scarcityWeightBps, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
 import { NEUTRAL_SURGE_BPS } from "../economics/surge.ts";
 
-export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
+export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
 
 /**
  * Nodes that proved each torrent in an epoch: every challenge of the epoch for (node,

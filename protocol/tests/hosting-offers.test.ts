@@ -7,8 +7,8 @@ import { rng } from "./random.ts";
 const GB = Number(BYTES_PER_GB);
 
 describe("scarcityWeightBps", () => {
-  it("weighs the first replica 3×, the third 1×, and never less than 0.25×", () => {
-    expect([0, 1, 2, 5, 11, 1000].map(scarcityWeightBps)).toEqual([30_000n, 15_000n, 10_000n, 5_000n, 2_500n, 2_500n]);
+  it("weighs the first replica 3×, the third 1×, the twelfth 0.25× and less beyond (a torrent's total stops growing)", () => {
+    expect([0, 1, 2, 5, 11, 1000].map(scarcityWeightBps)).toEqual([30_000n, 15_000n, 10_000n, 5_000n, 2_500n, 29n]);
     for (let r = 0; r < 50; r++) expect(scarcityWeightBps(r + 1) <= scarcityWeightBps(r)).toBe(true);
     expect(() => scarcityWeightBps(-1)).toThrow(RangeError);
   });

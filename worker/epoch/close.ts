@@ -218,6 +218,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     since: s.since,
   }));
 
+  const previousReplicaFaults = (
+    await d.select().from(schema.replicaFaults).where(eq(schema.replicaFaults.epoch, epoch - 1)).orderBy(asc(schema.replicaFaults.node), asc(schema.replicaFaults.infoHash))
+  ).map((f) => ({ node: f.node, infoHash: f.infoHash, streak: f.streak }));
+  const previousVetting = (await d.select().from(schema.vetting).where(eq(schema.vetting.epoch, epoch - 1)).orderBy(asc(schema.vetting.node))).map((v) => ({ node: v.node, audits: v.audits }));
+
   const route = accessRoute(env);
   const emission = EMISSION_PER_EPOCH;
   const settlement = settleEpoch({
@@ -228,7 +233,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     torrents,
     locations,
     transfers,
-    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority },
+    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
   });
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
@@ -253,6 +258,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     transfers,
     previousFaults,
     previousSeniority,
+    previousReplicaFaults,
+    previousVetting,
     hosting: settlement.provenBytes,
     settlement: settlementJson(settlement),
     allotment: { day, members: outcomes },
@@ -288,6 +295,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
   const spentRows = spentLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), spent: (spent.get(l.account) ?? 0n).toString() }));
   const seniorityRows = settlement.seniority.map((s) => ({ epoch, infoHash: s.infoHash, node: s.node, since: s.since }));
+  const replicaFaultRows = settlement.replicaFaults.map((f) => ({ epoch, node: f.node, infoHash: f.infoHash, streak: f.streak }));
+  const vettingRows = settlement.vetting.map((v) => ({ epoch, node: v.node, audits: v.audits }));
   const penaltyOf = new Map(penalties.map((p) => [p.node, p]));
   const faultNodes = [...new Set([...faults.map((f) => f.node), ...penalties.map((p) => p.node)])].sort();
   const streakOf = new Map(faults.map((f) => [f.node, f.streak]));
@@ -310,6 +319,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     ...chunk(spentRows, 20).map((part) => d.insert(schema.spent).values(part)),
     ...chunk(seniorityRows, 20).map((part) => d.insert(schema.seniority).values(part)),
     ...chunk(faultRows, 20).map((part) => d.insert(schema.faults).values(part)),
+    ...chunk(replicaFaultRows, 20).map((part) => d.insert(schema.replicaFaults).values(part)),
+    ...chunk(vettingRows, 30).map((part) => d.insert(schema.vetting).values(part)),
     d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1)),
     ...chunk(allotmentRows, 30).map((part) =>
       d.insert(schema.allotments).values(part).onConflictDoUpdate({ target: [schema.allotments.member, schema.allotments.day], set: { bytes: sql`excluded.bytes` } }),

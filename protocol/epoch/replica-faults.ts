@@ -1,0 +1,149 @@
+// Consequences per replica (DESIGN.md "Unavailable is not fraud"), as settleEpoch applies them:
+// a replica (node, torrent) that misses in consecutive epochs pays a fault fee sized by its own
+// expected reward (FAULT_FEE_EPOCHS_BASE epochs of it for the second in a row, doubling, at most
+// FAULT_FEE_EPOCHS_CAP), so an outage costs every node the same multiple of its income whatever
+// its size; after REPLICA_SUSPENSION_STREAK faulty epochs in a row that replica, not the node, is
+// suspended. Fraud (a failed answer against a confirmed root) stays per node (FRAUD_SLASH), and
+// nodes of one subnet faulting together pay the correlation multiplier on their total.
+// The streaks are carried from epoch to epoch in the published settlement state.
+
+import { FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, FRAUD_SLASH, REPLICA_SUSPENSION_STREAK } from "../params.ts";
+import { subnetOf } from "../net/subnet.ts";
+import { correlationBps, type EvaluatedChallenge, type FaultState, type NodePenalty, type TorrentLength } from "./evaluate.ts";
+
+/** A replica's run of consecutive epochs with a miss, carried from epoch to epoch. */
+export interface ReplicaFaultState {
+  node: string;
+  infoHash: string;
+  streak: number;
+}
+
+/** One faulty replica of a node in one epoch (published in its NodePenalty). */
+export interface ReplicaFault {
+  infoHash: string;
+  missed: number;
+  /** Consecutive epochs with a miss, this one included. */
+  streak: number;
+  /** What the replica would have earned this epoch had it proved (the fee's unit). */
+  expected: bigint;
+  fee: bigint;
+}
+
+export interface ReplicaPenalty extends NodePenalty {
+  replicas: ReplicaFault[];
+}
+
+/** The fee of a replica in its `streak`-th faulty epoch in a row, whose expected reward is `expected`. */
+export function replicaFaultFee(streak: number, expected: bigint): bigint {
+  if (streak < 2 || expected <= 0n) return 0n;
+  const epochs = FAULT_FEE_EPOCHS_BASE << BigInt(Math.min(streak - 2, 64));
+  return expected * (epochs > FAULT_FEE_EPOCHS_CAP ? FAULT_FEE_EPOCHS_CAP : epochs);
+}
+
+const key = (node: string, infoHash: string) => `${node}\n${infoHash}`;
+
+/** Replicas suspended this epoch: those whose carried streak reached REPLICA_SUSPENSION_STREAK. */
+export function suspendedReplicas(previous: readonly ReplicaFaultState[]): Set<string> {
+  return new Set(previous.filter((f) => f.streak >= REPLICA_SUSPENSION_STREAK).map((f) => key(f.node.toLowerCase(), f.infoHash)));
+}
+
+/** Whether (node, infoHash) is in a set built by suspendedReplicas. */
+export function isSuspended(set: ReadonlySet<string>, node: string, infoHash: string): boolean {
+  return set.has(key(node.toLowerCase(), infoHash));
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Per-replica penalties of an epoch. `expected(node, infoHash)` prices a missing replica (settle.ts
+ * derives it from the epoch's hosting weights). Returns the faulty nodes' penalties, the node
+ * streaks (published as before: a node's run of epochs with any miss) and the replica streaks
+ * to carry. A replica or node not challenged (or only on contested torrents) keeps its streak.
+ */
+export function replicaPenalties(
+  challenges: readonly EvaluatedChallenge[],
+  torrents: readonly TorrentLength[],
+  previous: { faults?: readonly FaultState[]; replicaFaults?: readonly ReplicaFaultState[] },
+  expected: (node: string, infoHash: string) => bigint,
+): { penalties: ReplicaPenalty[]; faults: FaultState[]; replicaFaults: ReplicaFaultState[] } {
+  const status = new Map(torrents.map((t) => [t.infoHash, t.rootStatus]));
+  const perNode = new Map<string, { host?: string; torrents: Map<string, { counted: number; missed: number; frauds: number }> }>();
+  const lower = new Map<string, string>();
+  for (const c of challenges) {
+    let node = lower.get(c.node);
+    if (node === undefined) lower.set(c.node, (node = c.node.toLowerCase()));
+    let n = perNode.get(node);
+    if (!n) perNode.set(node, (n = { torrents: new Map() }));
+    n.host ??= c.host;
+    let r = n.torrents.get(c.infoHash);
+    if (!r) n.torrents.set(c.infoHash, (r = { counted: 0, missed: 0, frauds: 0 }));
+    const s = status.get(c.infoHash);
+    if (s === "contested") continue;
+    r.counted++;
+    if (c.verdict === "pass") continue;
+    if (c.verdict === "fail" && s === "confirmed") r.frauds++;
+    else r.missed++;
+  }
+
+  const nodeStreaks = new Map((previous.faults ?? []).map((f) => [f.node.toLowerCase(), f.streak]));
+  const replicaStreaks = new Map((previous.replicaFaults ?? []).map((f) => [key(f.node.toLowerCase(), f.infoHash), f.streak]));
+  const faulty: { node: string; subnet: string | null; missed: number; frauds: number; replicas: ReplicaFault[] }[] = [];
+  for (const [node, n] of perNode) {
+    let counted = 0;
+    let missed = 0;
+    let frauds = 0;
+    const replicas: ReplicaFault[] = [];
+    for (const [infoHash, r] of n.torrents) {
+      counted += r.counted;
+      missed += r.missed;
+      frauds += r.frauds;
+      if (r.counted === 0) continue;
+      const k = key(node, infoHash);
+      if (r.missed > 0) {
+        const streak = (replicaStreaks.get(k) ?? 0) + 1;
+        replicaStreaks.set(k, streak);
+        const exp = expected(node, infoHash);
+        replicas.push({ infoHash, missed: r.missed, streak, expected: exp, fee: replicaFaultFee(streak, exp) });
+      } else if (r.frauds === 0) replicaStreaks.delete(k);
+    }
+    if (counted > 0) nodeStreaks.set(node, missed > 0 ? (nodeStreaks.get(node) ?? 0) + 1 : 0);
+    if (missed > 0 || frauds > 0) faulty.push({ node, subnet: n.host ? subnetOf(n.host) : null, missed, frauds, replicas: replicas.sort((a, b) => byString(a.infoHash, b.infoHash)) });
+  }
+
+  const inSubnet = new Map<string, number>();
+  for (const f of faulty) if (f.subnet) inSubnet.set(f.subnet, (inSubnet.get(f.subnet) ?? 0) + 1);
+  const penalties: ReplicaPenalty[] = faulty
+    .sort((a, b) => byString(a.node, b.node))
+    .map((f) => {
+      let fee = 0n;
+      for (const r of f.replicas) fee += r.fee;
+      const fraud = f.frauds > 0 ? FRAUD_SLASH : 0n;
+      const n = f.subnet ? inSubnet.get(f.subnet)! : 1;
+      const bps = correlationBps(n);
+      return {
+        node: f.node,
+        subnet: f.subnet,
+        missed: f.missed,
+        frauds: f.frauds,
+        streak: nodeStreaks.get(f.node) ?? 0,
+        faultFee: fee,
+        fraudSlash: fraud,
+        faultyInSubnet: n,
+        correlationBps: bps,
+        slashed: ((fee + fraud) * bps) / 10_000n,
+        replicas: f.replicas,
+      };
+    });
+  const faults = [...nodeStreaks]
+    .filter(([, v]) => v > 0)
+    .sort(([a], [b]) => byString(a, b))
+    .map(([node, streak]) => ({ node, streak }));
+  const replicaFaults = [...replicaStreaks]
+    .filter(([, v]) => v > 0)
+    .map(([k, streak]) => {
+      const [node, infoHash] = k.split("\n") as [string, string];
+      return { node, infoHash, streak };
+    })
+    .sort((a, b) => byString(a.node, b.node) || byString(a.infoHash, b.infoHash));
+  return { penalties, faults, replicaFaults };
+}
