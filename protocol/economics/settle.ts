@@ -17,7 +17,7 @@
 import type { Address } from "viem";
 import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS } from "../params.ts";
 import { provenBytes, type EvaluatedChallenge, type FaultState, type HostingInput, type TorrentLength } from "../epoch/evaluate.ts";
-import { isSuspended, replicaPenalties, suspendedReplicas, type ReplicaFaultState, type ReplicaPenalty } from "../epoch/replica-faults.ts";
+import { isSuspended, missedReplicas, replicaPenalties, suspendedReplicas, type ReplicaFaultState, type ReplicaPenalty } from "../epoch/replica-faults.ts";
 import { nextVetting, type VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
@@ -179,13 +179,17 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     hostingPool,
   );
   // A missed replica's fee is sized by what it would have earned: its weight beside the
-  // torrent's counted replicas, in this epoch's pool.
+  // torrent's counted replicas, in this epoch's pool had every missed replica proved (so a big
+  // node's outage is priced as its healthy income is, not against a network without it).
   const byHash = new Map(inputs.torrents.map((t) => [t.infoHash, t]));
-  const p = replicaPenalties(challenges, torrents, previous, (node, infoHash) => {
+  const weightOf = (node: string, infoHash: string) => {
     const t = byHash.get(infoHash);
-    if (!t) return 0n;
-    const w = replicaWeight(t.length, t.surgeBps, hosting.vetted.get(infoHash) ?? 0n, ramp(node));
-    return w === 0n ? 0n : (hostingPool * w) / (hosting.totalWeight + w);
+    return t ? replicaWeight(t.length, t.surgeBps, hosting.vetted.get(infoHash) ?? 0n, ramp(node)) : 0n;
+  };
+  const missedWeight = missedReplicas(challenges, torrents).reduce((sum, r) => sum + weightOf(r.node, r.infoHash), 0n);
+  const p = replicaPenalties(challenges, torrents, previous, (node, infoHash) => {
+    const w = weightOf(node, infoHash);
+    return w === 0n ? 0n : (hostingPool * w) / (hosting.totalWeight + missedWeight);
   });
   const bounties = bountyPayouts(
     inputs.torrents.filter((t) => (t.bounty ?? 0n) > 0n).map((t) => ({ infoHash: t.infoHash, balance: t.bounty! })),

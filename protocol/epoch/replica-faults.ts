@@ -52,6 +52,24 @@ export function isSuspended(set: ReadonlySet<string>, node: string, infoHash: st
   return set.has(key(node.toLowerCase(), infoHash));
 }
 
+/** The replicas (node lowercase, torrent) with a missed challenge this epoch (contested roots and fraud aside). */
+export function missedReplicas(challenges: readonly EvaluatedChallenge[], torrents: readonly TorrentLength[]): { node: string; infoHash: string }[] {
+  const status = new Map(torrents.map((t) => [t.infoHash, t.rootStatus]));
+  const seen = new Set<string>();
+  const out: { node: string; infoHash: string }[] = [];
+  for (const c of challenges) {
+    if (c.verdict === "pass") continue;
+    const s = status.get(c.infoHash);
+    if (s === "contested" || (c.verdict === "fail" && s === "confirmed")) continue;
+    const node = c.node.toLowerCase();
+    const k = key(node, c.infoHash);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ node, infoHash: c.infoHash });
+  }
+  return out;
+}
+
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
