@@ -89,11 +89,14 @@ export const LOCK_BOOST_CAP = 3n * WAD;
  * Held-back earnings (DESIGN.md "Stake without buying the token"; contracts/src/HeldEarnings.sol):
  * every claim pays HOLDBACK_BPS of its amount later, vesting linearly over HOLDBACK_VESTING_SECONDS;
  * until it vests the held amount is the node's slashable bond, taken before any sponsor's. At a
- * steady income the held amount settles near income × vesting period × HOLDBACK_BPS (new amounts
- * merge into the running schedule), so a node's bond grows with its share of the rewards.
+ * steady income claimed each epoch the held amount settles at income × HOLDBACK_BPS × (vesting
+ * period + one epoch) ÷ 2 (new amounts merge into a schedule that vests linearly, so half the
+ * period remains on average): 7.5 days of income, tested in economics-identity.test.ts.
  * Filecoin holds 75% of block rewards for 180 days; Storj 75% → 0% over a node's first nine
- * months. Half for 30 days keeps a small node's income flowing while covering a fraud slash
- * (FRAUD_SLASH) after a few weeks of hosting.
+ * months. Half for 30 days keeps a small node's income flowing; the bond covers a full fraud
+ * slash (FRAUD_SLASH, 50 VIDYA) only for a node earning about 6.7 VIDYA a day. A small node
+ * (~0.03 VIDYA an hourly epoch, ~0.7 a day) holds ~5 VIDYA: a slash takes all of it, and any
+ * sponsor's stake for the rest.
  */
 export const HOLDBACK_BPS = 5_000n;
 export const HOLDBACK_VESTING_SECONDS = 30 * 24 * 3_600;
@@ -126,7 +129,7 @@ export const CHALLENGE_RETRY_BACKOFF_MS = 250;
 
 /**
  * Storage roots of v1 torrents are supplied by the curator and confirmed when this many
- * distinct nodes (on distinct /24 or /64 subnets) report the same root from the piece-checked
+ * distinct nodes (on distinct /24 or /48 subnets) report the same root from the piece-checked
  * payload. v2 and hybrid torrents commit to their roots in the info dict (BEP 52).
  */
 export const ROOT_CONFIRMATIONS = 2;
