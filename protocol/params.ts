@@ -235,7 +235,8 @@ export const SLOW_MIN_INTERVAL_SECONDS = 1_800;
  * torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: in-demand means demand above
  * capacity, not many downloads. Geo: +GEO_BOOST_BPS for a replica more than GEO_DISTANCE_KM
  * from every other counted seed of the torrent, or among its first 1/GEO_FIRST_SEEDERS_DIVISOR
- * of seeders (by how long each has proved it). At most one replica per torrent per /24 (IPv4)
+ * of seeders (by how long each has proved it); scarcity counts boosted replicas at 1.15, so a
+ * boost moves share within its torrent and never grows the torrent's total. At most one replica per torrent per /24 (IPv4)
  * or /48 (IPv6) counts.
  */
 export const SCARCITY_TARGET_REPLICAS = 3n;

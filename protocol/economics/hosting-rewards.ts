@@ -4,11 +4,12 @@
 //   weight = length × scarcity × demand × geo × vetting
 //
 //   scarcity  SCARCITY_TARGET_REPLICAS ÷ v, at most SCARCITY_MAX_BPS, where v is the torrent's
-//             vetted replica count (Σ of its counted replicas' vetting ramps): 3× for a lone
-//             vetted replica, 1× at three, 0.25× at twelve, 0.1× at thirty. No floor: a
-//             torrent's total weight (v × scarcity) stops growing at its target replication and
-//             more replicas split it, so k Sybil replicas add nothing to what the torrent pays,
-//             and a node earns most per GB on what few hold.
+//             vetted replica count (Σ of its counted replicas' vetting ramp × geo): 3× for a
+//             lone vetted replica, 1× at three, 0.25× at twelve, 0.1× at thirty. No floor: a
+//             torrent's total weight (v × scarcity) is 3 × its length × demand whatever its
+//             replicas, so more replicas split it, k Sybil replicas add nothing to what the
+//             torrent pays (nor do their geo boosts), and a node earns most per GB on what few
+//             hold. A lone replica weighs 3× whatever its boost or ramp above a third.
 //   demand    the torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: demand above
 //             capacity (saturation), not raw downloads, since a torrent many download but many
 //             seed needs no more hosts.
@@ -53,6 +54,16 @@ export function vettedScarcityBps(vettedBps: bigint): bigint {
   if (vettedBps <= 0n) return SCARCITY_MAX_BPS;
   const bps = (SCARCITY_TARGET_REPLICAS * BPS * BPS) / vettedBps;
   return bps > SCARCITY_MAX_BPS ? SCARCITY_MAX_BPS : bps;
+}
+
+/**
+ * A counted replica's weight: length × scarcity(vettedBps) × demand × geo × vetting, computed
+ * without rounding scarcity first, so a torrent's replicas weigh exactly 3 × length × demand.
+ */
+export function shareWeight(length: bigint, vettedBps: bigint, demandBps: bigint, geoBps: bigint, vettingBps: bigint): bigint {
+  const capped = vettedBps <= 0n || SCARCITY_TARGET_REPLICAS * BPS * BPS > SCARCITY_MAX_BPS * vettedBps;
+  if (capped) return (length * SCARCITY_MAX_BPS * demandBps * geoBps * vettingBps) / BPS;
+  return (length * SCARCITY_TARGET_REPLICAS * BPS * demandBps * geoBps * vettingBps) / vettedBps;
 }
 
 /** The vetting ramp (basis points) of a node that has passed `audits` challenges. */
@@ -119,7 +130,7 @@ export interface HostingResult {
   perNode: Map<string, bigint>;
   /** Counted replicas per torrent (nodes, most senior first): bounty payouts follow them. */
   counted: Map<string, string[]>;
-  /** Σ of the counted replicas' vetting ramps per torrent (basis points): fault fees price a missing replica with it. */
+  /** Σ of the counted replicas' vetting ramps × geo boosts per torrent (basis points): fault fees price a missing replica with it. */
   vetted: Map<string, bigint>;
   totalWeight: bigint;
   paid: bigint;
@@ -178,10 +189,6 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
       }
     }
     const n = kept.length;
-    let vettedSum = 0n;
-    for (const r of kept) vettedSum += r.vettingBps ?? BPS;
-    vetted.set(infoHash, vettedSum);
-    const scarcityBps = vettedScarcityBps(vettedSum);
     const demandBps = demandWeightBps(t.surgeBps);
     const early = earlySeeders(n);
     const located = kept.filter((r) => r.location);
@@ -189,6 +196,14 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     isolated(located.map((r) => r.location!), GEO_DISTANCE_KM).forEach((v, i) => far.set(located[i]!.node, v));
     const keptRank = new Map(kept.map((r, i) => [r.node, i]));
     counted.set(infoHash, kept.map((r) => r.node));
+    // Far from every other counted seed (a lone located replica is far by definition), else early.
+    const boostOf = (r: ProvenReplica, rank: number) => (far.get(r.node) === true && n > 1 ? "far" : rank < early ? "early" : null);
+    // The torrent's vetted count, each replica weighed by its ramp and geo boost: scarcity divides
+    // by it, so boosts and ramps move shares within the torrent and never grow its total.
+    let vettedSum = 0n;
+    kept.forEach((r, rank) => (vettedSum += ((r.vettingBps ?? BPS) * (boostOf(r, rank) ? BPS + GEO_BOOST_BPS : BPS)) / BPS));
+    vetted.set(infoHash, vettedSum);
+    const scarcityBps = vettedScarcityBps(vettedSum);
     for (const r of [...group].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))) {
       const subnet = subnets.get(r.node) ?? null;
       const rank = keptRank.get(r.node);
@@ -196,11 +211,10 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
         outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: false, shadowedBy: shadowed.get(r.node), boost: null, scarcityBps, demandBps, geoBps: BPS, vettingBps: r.vettingBps ?? BPS, weight: 0n, reward: 0n });
         continue;
       }
-      // Far from every other counted seed (a lone located replica is far by definition), else early.
-      const boost = far.get(r.node) === true && n > 1 ? "far" : rank < early ? "early" : null;
+      const boost = boostOf(r, rank);
       const geoBps = boost ? BPS + GEO_BOOST_BPS : BPS;
       const vettingBps = r.vettingBps ?? BPS;
-      const weight = (BigInt(t.length) * scarcityBps * demandBps * geoBps * vettingBps) / BPS;
+      const weight = shareWeight(BigInt(t.length), vettedSum, demandBps, geoBps, vettingBps);
       outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: true, boost, scarcityBps, demandBps, geoBps, vettingBps, weight, reward: 0n });
     }
   }
@@ -224,7 +238,7 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
  */
 export function replicaWeight(length: number, surgeBps: bigint | undefined, vettedOthers: bigint, vettingBps: bigint = BPS): bigint {
   if (!Number.isSafeInteger(length) || length <= 0) return 0n;
-  return (BigInt(length) * vettedScarcityBps(vettedOthers + vettingBps) * demandWeightBps(surgeBps) * BPS * vettingBps) / BPS;
+  return shareWeight(BigInt(length), vettedOthers + vettingBps, demandWeightBps(surgeBps), BPS, vettingBps);
 }
 
 /** The fields of a challenge transcript that replica counting reads. */

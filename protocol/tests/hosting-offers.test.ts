@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL } from "../params.ts";
 import { hostingOffers, offer, provenReplicas, scarcityWeightBps } from "../hosting/offers.ts";
+import { shareWeight, vettedScarcityBps } from "../economics/hosting-rewards.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
 import { rng } from "./random.ts";
 
@@ -18,22 +19,27 @@ describe("offer", () => {
   it("pays a lone first replica in an empty network the whole pool, per GB of its torrent", () => {
     const o = offer({ infoHash: "a", name: "A", length: GB, replicas: 0 }, { provenBytes: 0n, pool: 700n });
     expect(o.expectedRewardPerGB).toBe(700n);
-    expect(o.scarcityWeightBps).toBe(30_000n);
+    // 3× (its scarcity 3 ÷ 1.15 times its own early boost, to rounding).
+    expect(o.scarcityWeightBps).toBeGreaterThanOrEqual(29_995n);
+    expect(o.scarcityWeightBps).toBeLessThanOrEqual(30_000n);
   });
 
   it("without the settlement's total weight, is the first cut's pool share: pool × GB ÷ (proven bytes + length) × scarcity", () => {
     const length = 250_000_000;
     const proven = 4_750_000_000n;
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: proven });
-    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BYTES_PER_GB) / (proven + BigInt(length)));
+    // A third replica, the first of the three boosted (+15%): scarcity 3 ÷ 3.15.
+    expect(o.scarcityWeightBps).toBe(vettedScarcityBps(31_500n));
+    const w = shareWeight(BigInt(length), 31_500n, BPS, BPS, BPS);
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * w * BYTES_PER_GB) / ((proven + BigInt(length)) * BPS * BPS * BPS * BigInt(length)));
   });
 
   it("with it, is the pool share of the new replica's weight: pool × w ÷ (W + ΔW) × GB ÷ length", () => {
     const length = 250_000_000;
     const W = 4_750_000_000n;
-    // A third replica: weight 1× (scarcity 3 ÷ 3), and three replicas weigh what two did (ΔW = 0).
+    // A third replica: weight 3 ÷ 3.15 (the first of three is boosted), and three replicas weigh what two did (ΔW = 0).
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: W });
-    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BigInt(length) * BYTES_PER_GB) / (W * BigInt(length)));
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * shareWeight(BigInt(length), 31_500n, BPS, BPS, BPS) * BYTES_PER_GB) / (W * BPS * BPS * BPS * BigInt(length)));
     // The first replica of a torrent adds its own 3× weight to the total.
     const first = offer({ infoHash: "a", name: "A", length, replicas: 0 }, { provenBytes: 0n, totalWeight: W });
     expect(first.expectedRewardPerGB).toBe((HOSTING_POOL * 3n * BigInt(length) * BYTES_PER_GB) / ((W + 3n * BigInt(length)) * BigInt(length)));
@@ -63,9 +69,9 @@ describe("offer", () => {
       // The holder's total already counts its replica: the others' weight plus what joining added.
       const L = BigInt(length);
       const k = BigInt(replicas - 1);
-      const before = replicas === 1 ? 0n : k * L * scarcityWeightBps(replicas - 2);
-      const after = (k + 1n) * L * scarcityWeightBps(replicas - 1);
-      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + (after - before) / BPS });
+      // A torrent weighs 3 × its length from one replica on: joining adds only to an empty torrent.
+      const added = replicas === 1 ? 3n * L * BPS * BPS : 0n;
+      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + added / (BPS * BPS) });
       const diff = mine.expectedRewardPerGB - fresh.expectedRewardPerGB;
       expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(fresh.expectedRewardPerGB / 1_000_000n + 1n);
     }
@@ -87,7 +93,9 @@ describe("offer", () => {
     const far = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, geoBoost: true }, ctx);
     expect(surged.expectedRewardPerGB).toBeGreaterThan(base.expectedRewardPerGB);
     expect(cold.expectedRewardPerGB).toBe(base.expectedRewardPerGB);
-    expect(Number(far.expectedRewardPerGB) / Number(base.expectedRewardPerGB)).toBeCloseTo(Number(BPS + GEO_BOOST_BPS) / Number(BPS), 2);
+    // The boost moves share within the torrent (its total stays 3 × length): a far second replica
+    // weighs 1.15 ÷ 2.3 of it rather than 1 ÷ 2.15.
+    expect(Number(far.expectedRewardPerGB) / Number(base.expectedRewardPerGB)).toBeCloseTo((1.15 / 2.3) * 2.15, 2);
     const bountied = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, bountyPerEpoch: 1_000n }, ctx);
     // 1,000 split between the two replicas, for half a GB: 1,000 per GB each.
     expect(bountied.expectedRewardPerGB - base.expectedRewardPerGB).toBe(1_000n);
