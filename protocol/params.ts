@@ -267,6 +267,18 @@ export const VETTING_START_BPS = 1_000n;
 export const REPLICA_SUSPENSION_STREAK = 3;
 
 /**
+ * Suspension of a whole node (protocol/epoch/replica-faults.ts `nodeStreaks`): a node in which
+ * at least NODE_FAULT_RATE_BPS of its challenged replicas newly miss (having passed the epoch
+ * before) in SUSPENSION_STREAK epochs running earns nothing (no hosting reward, no bounty share)
+ * in the second and later such epochs. A relay fetching challenged blocks from the swarm misses
+ * a fresh share of them every epoch (the simulation's: 15%) and loses most of its income; an
+ * honest node missing 0.2% of its 1,000 replicas stays far below the rate, and a replica that
+ * keeps failing is new only once: it is suspended alone (REPLICA_SUSPENSION_STREAK).
+ */
+export const NODE_FAULT_RATE_BPS = 500n;
+export const SUSPENSION_STREAK = 2;
+
+/**
  * Upload rewards (protocol/economics/upload-rewards.ts): the upload pool is shared by paid
  * uploaded bytes × the torrent's upload multiplier (its surge), each swarm's credited upload
  * capped by what its paying downloaders downloaded, and each uploader's reward capped at

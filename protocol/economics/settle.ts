@@ -17,7 +17,7 @@
 import type { Address } from "viem";
 import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS } from "../params.ts";
 import { provenBytes, type EvaluatedChallenge, type FaultState, type HostingInput, type TorrentLength } from "../epoch/evaluate.ts";
-import { isSuspended, missedReplicas, replicaPenalties, suspendedReplicas, type ReplicaFaultState, type ReplicaPenalty } from "../epoch/replica-faults.ts";
+import { isSuspended, missedReplicas, nodeStreaks, replicaPenalties, suspendedNodes, suspendedReplicas, tally, type ReplicaFaultState, type ReplicaPenalty } from "../epoch/replica-faults.ts";
 import { nextVetting, type VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
@@ -168,13 +168,18 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   // evaluate.ts reads, never changes, its arrays: no copies of an epoch's millions of challenges.
   const challenges = inputs.challenges as EvaluatedChallenge[];
   const torrents = inputs.torrents as SettleTorrent[];
+  // A node missing NODE_FAULT_RATE_BPS or more of its replicas SUSPENSION_STREAK epochs running
+  // (a relay, a machine often down) is suspended whole for the epoch.
+  const counts = tally(challenges, torrents);
+  const streaks = nodeStreaks(counts, previous.faults ?? [], previous.replicaFaults ?? []);
+  const badNodes = suspendedNodes(streaks);
   const suspendedSet = suspendedReplicas(previous.replicaFaults ?? []);
-  const suspended = replicas.filter((r) => isSuspended(suspendedSet, r.node, r.infoHash));
+  const suspended = replicas.filter((r) => badNodes.has(r.node) || isSuspended(suspendedSet, r.node, r.infoHash));
 
   const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
   const hostingPool = hostingBase + upload.unspent;
   const hosting = hostingRewards(
-    suspended.length ? replicas.filter((r) => !isSuspended(suspendedSet, r.node, r.infoHash)) : replicas,
+    suspended.length ? replicas.filter((r) => !badNodes.has(r.node) && !isSuspended(suspendedSet, r.node, r.infoHash)) : replicas,
     inputs.torrents,
     hostingPool,
   );
@@ -187,7 +192,7 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     return t ? replicaWeight(t.length, t.surgeBps, hosting.vetted.get(infoHash) ?? 0n, ramp(node)) : 0n;
   };
   const missedWeight = missedReplicas(challenges, torrents).reduce((sum, r) => sum + weightOf(r.node, r.infoHash), 0n);
-  const p = replicaPenalties(challenges, torrents, previous, (node, infoHash) => {
+  const p = replicaPenalties(counts, streaks, previous.replicaFaults ?? [], (node, infoHash) => {
     const w = weightOf(node, infoHash);
     return w === 0n ? 0n : (hostingPool * w) / (hosting.totalWeight + missedWeight);
   });

@@ -7,7 +7,7 @@
 // nodes of one subnet faulting together pay the correlation multiplier on their total.
 // The streaks are carried from epoch to epoch in the published settlement state.
 
-import { FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, FRAUD_SLASH, REPLICA_SUSPENSION_STREAK } from "../params.ts";
+import { BPS, FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, FRAUD_SLASH, NODE_FAULT_RATE_BPS, REPLICA_SUSPENSION_STREAK, SUSPENSION_STREAK } from "../params.ts";
 import { subnetOf } from "../net/subnet.ts";
 import { correlationBps, type EvaluatedChallenge, type FaultState, type NodePenalty, type TorrentLength } from "./evaluate.ts";
 
@@ -72,20 +72,13 @@ export function missedReplicas(challenges: readonly EvaluatedChallenge[], torren
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Per-replica penalties of an epoch. `expected(node, infoHash)` prices a missing replica (settle.ts
- * derives it from the epoch's hosting weights). Returns the faulty nodes' penalties, the node
- * streaks (published as before: a node's run of epochs with any miss) and the replica streaks
- * to carry. A replica or node not challenged (or only on contested torrents) keeps its streak.
- */
-export function replicaPenalties(
-  challenges: readonly EvaluatedChallenge[],
-  torrents: readonly TorrentLength[],
-  previous: { faults?: readonly FaultState[]; replicaFaults?: readonly ReplicaFaultState[] },
-  expected: (node: string, infoHash: string) => bigint,
-): { penalties: ReplicaPenalty[]; faults: FaultState[]; replicaFaults: ReplicaFaultState[] } {
+/** Per node (lowercase): its address as the edge saw it, and per torrent its counted, missed and fraudulent challenges. */
+export type Tally = Map<string, { host?: string; torrents: Map<string, { counted: number; missed: number; frauds: number }> }>;
+
+/** Counts an epoch's challenges per node and torrent (contested roots count for nothing). */
+export function tally(challenges: readonly EvaluatedChallenge[], torrents: readonly TorrentLength[]): Tally {
   const status = new Map(torrents.map((t) => [t.infoHash, t.rootStatus]));
-  const perNode = new Map<string, { host?: string; torrents: Map<string, { counted: number; missed: number; frauds: number }> }>();
+  const perNode: Tally = new Map();
   const lower = new Map<string, string>();
   for (const c of challenges) {
     let node = lower.get(c.node);
@@ -102,17 +95,59 @@ export function replicaPenalties(
     if (c.verdict === "fail" && s === "confirmed") r.frauds++;
     else r.missed++;
   }
+  return perNode;
+}
 
-  const nodeStreaks = new Map((previous.faults ?? []).map((f) => [f.node.toLowerCase(), f.streak]));
-  const replicaStreaks = new Map((previous.replicaFaults ?? []).map((f) => [key(f.node.toLowerCase(), f.infoHash), f.streak]));
+/**
+ * Node streaks: consecutive epochs in which at least NODE_FAULT_RATE_BPS of the node's
+ * challenged replicas newly missed (missed, having passed or not been challenged the epoch
+ * before). A node whose streak reaches SUSPENSION_STREAK is suspended for the epoch (settle.ts):
+ * a relay that answers most challenges by fetching blocks from the swarm misses a fresh share of
+ * them every epoch, while a replica that keeps failing is new only once (it is suspended alone),
+ * and an honest node's rare misses (0.2% of 1,000 replicas) stay far below the rate. A node not
+ * challenged keeps its streak.
+ */
+export function nodeStreaks(t: Tally, previous: readonly FaultState[] = [], previousReplicaFaults: readonly ReplicaFaultState[] = []): Map<string, number> {
+  const streaks = new Map(previous.map((f) => [f.node.toLowerCase(), f.streak]));
+  const failing = new Set(previousReplicaFaults.filter((f) => f.streak > 0).map((f) => key(f.node.toLowerCase(), f.infoHash)));
+  for (const [node, n] of t) {
+    let replicas = 0n;
+    let missed = 0n;
+    for (const [infoHash, r] of n.torrents) {
+      if (r.counted === 0) continue;
+      replicas++;
+      if (r.missed > 0 && !failing.has(key(node, infoHash))) missed++;
+    }
+    if (replicas === 0n) continue;
+    streaks.set(node, missed * BPS >= NODE_FAULT_RATE_BPS * replicas && missed > 0n ? (streaks.get(node) ?? 0) + 1 : 0);
+  }
+  return streaks;
+}
+
+/** Nodes suspended this epoch: their streak (nodeStreaks) reached SUSPENSION_STREAK. */
+export function suspendedNodes(streaks: ReadonlyMap<string, number>): Set<string> {
+  return new Set([...streaks].filter(([, v]) => v >= SUSPENSION_STREAK).map(([k]) => k));
+}
+
+/**
+ * Per-replica penalties of an epoch from its tally and the node streaks (nodeStreaks).
+ * `expected(node, infoHash)` prices a missing replica (settle.ts derives it from the epoch's
+ * hosting weights). Returns the faulty nodes' penalties, the node streaks and the replica
+ * streaks to carry. A replica not challenged (or only on contested torrents) keeps its streak.
+ */
+export function replicaPenalties(
+  perNode: Tally,
+  streaks: ReadonlyMap<string, number>,
+  previousReplicaFaults: readonly ReplicaFaultState[],
+  expected: (node: string, infoHash: string) => bigint,
+): { penalties: ReplicaPenalty[]; faults: FaultState[]; replicaFaults: ReplicaFaultState[] } {
+  const replicaStreaks = new Map(previousReplicaFaults.map((f) => [key(f.node.toLowerCase(), f.infoHash), f.streak]));
   const faulty: { node: string; subnet: string | null; missed: number; frauds: number; replicas: ReplicaFault[] }[] = [];
   for (const [node, n] of perNode) {
-    let counted = 0;
     let missed = 0;
     let frauds = 0;
     const replicas: ReplicaFault[] = [];
     for (const [infoHash, r] of n.torrents) {
-      counted += r.counted;
       missed += r.missed;
       frauds += r.frauds;
       if (r.counted === 0) continue;
@@ -124,7 +159,6 @@ export function replicaPenalties(
         replicas.push({ infoHash, missed: r.missed, streak, expected: exp, fee: replicaFaultFee(streak, exp) });
       } else if (r.frauds === 0) replicaStreaks.delete(k);
     }
-    if (counted > 0) nodeStreaks.set(node, missed > 0 ? (nodeStreaks.get(node) ?? 0) + 1 : 0);
     if (missed > 0 || frauds > 0) faulty.push({ node, subnet: n.host ? subnetOf(n.host) : null, missed, frauds, replicas: replicas.sort((a, b) => byString(a.infoHash, b.infoHash)) });
   }
 
@@ -143,7 +177,7 @@ export function replicaPenalties(
         subnet: f.subnet,
         missed: f.missed,
         frauds: f.frauds,
-        streak: nodeStreaks.get(f.node) ?? 0,
+        streak: streaks.get(f.node) ?? 0,
         faultFee: fee,
         fraudSlash: fraud,
         faultyInSubnet: n,
@@ -152,7 +186,7 @@ export function replicaPenalties(
         replicas: f.replicas,
       };
     });
-  const faults = [...nodeStreaks]
+  const faults = [...streaks]
     .filter(([, v]) => v > 0)
     .sort(([a], [b]) => byString(a, b))
     .map(([node, streak]) => ({ node, streak }));

@@ -21,7 +21,7 @@
 
 import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
-import { demandWeightBps, earlySeeders, replicasFromChallenges, scarcityWeightBps, shareWeight, vettedScarcityBps, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
+import { demandWeightBps, earlySeeders, replicasFromChallenges, scarcityWeightBps, shareWeight, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
 import { NEUTRAL_SURGE_BPS } from "../economics/surge.ts";
 
 export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
@@ -98,7 +98,8 @@ export function offer(t: OfferInput, ctx: OfferContext): Offer {
   const geo = boosted ? BPS + GEO_BOOST_BPS : BPS;
   // In weighted bytes × WEIGHT_SCALE, as the settlement weighs replicas.
   const w = shareWeight(length, vetted, demand, geo, BPS);
-  const scarcity = (vettedScarcityBps(vetted) * geo) / BPS;
+  // Reported as the plain 3 ÷ replicas (the API's scarcityWeight); boosts are in the reward.
+  const scarcity = scarcityWeightBps(others);
   const weighted = ctx.totalWeight !== undefined;
   const total = (ctx.totalWeight ?? ctx.provenBytes) * WEIGHT_SCALE;
   // A replica already counted is in the total; a new one changes it only if it is the torrent's

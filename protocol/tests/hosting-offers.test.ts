@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL } from "../params.ts";
 import { hostingOffers, offer, provenReplicas, scarcityWeightBps } from "../hosting/offers.ts";
-import { shareWeight, vettedScarcityBps } from "../economics/hosting-rewards.ts";
+import { shareWeight } from "../economics/hosting-rewards.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
 import { rng } from "./random.ts";
 
@@ -19,9 +19,7 @@ describe("offer", () => {
   it("pays a lone first replica in an empty network the whole pool, per GB of its torrent", () => {
     const o = offer({ infoHash: "a", name: "A", length: GB, replicas: 0 }, { provenBytes: 0n, pool: 700n });
     expect(o.expectedRewardPerGB).toBe(700n);
-    // 3× (its scarcity 3 ÷ 1.15 times its own early boost, to rounding).
-    expect(o.scarcityWeightBps).toBeGreaterThanOrEqual(29_995n);
-    expect(o.scarcityWeightBps).toBeLessThanOrEqual(30_000n);
+    expect(o.scarcityWeightBps).toBe(30_000n);
   });
 
   it("without the settlement's total weight, is the first cut's pool share: pool × GB ÷ (proven bytes + length) × scarcity", () => {
@@ -29,7 +27,7 @@ describe("offer", () => {
     const proven = 4_750_000_000n;
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: proven });
     // A third replica, the first of the three boosted (+15%): scarcity 3 ÷ 3.15.
-    expect(o.scarcityWeightBps).toBe(vettedScarcityBps(31_500n));
+    expect(o.scarcityWeightBps).toBe(10_000n);
     const w = shareWeight(BigInt(length), 31_500n, BPS, BPS, BPS);
     expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * w * BYTES_PER_GB) / ((proven + BigInt(length)) * BPS * BPS * BPS * BigInt(length)));
   });
