@@ -216,6 +216,23 @@ describe("penalties scaled to the replica (finding: absolute per-node fees)", ()
   });
 });
 
+describe("suspension of a whole node (attack: a relay that stores nothing)", () => {
+  it("a relay that misses a fresh 15% of its replicas every epoch is suspended whole and earns a fraction of its honest twin", () => {
+    const r = rng(23);
+    const relay = { node: sybil(5), torrents: 40, length: GB };
+    const twin = { node: honest(5), torrents: 40, length: GB };
+    const net = network([relay, twin, { node: honest(6), torrents: 40, length: GB }]);
+    const epochs = run(net, 20, (node) => (node === sybil(5) && r.next() < 0.15 ? "timeout" : "pass"));
+    const total = (n: string) => epochs.reduce((s, x) => s + (x.earned.get(n) ?? 0n) - (x.slashed.get(n) ?? 0n), 0n);
+    const suspendedEpochs = epochs.filter((x) => x.suspended.some((s) => s.node === sybil(5))).length;
+    expect(suspendedEpochs).toBeGreaterThanOrEqual(15);
+    // Its profit per replica claimed is well below its twin's (which stores what it claims).
+    expect(Number(total(sybil(5))) / Number(total(honest(5)))).toBeLessThan(0.25);
+    // The twin is never suspended.
+    expect(epochs.every((x) => !x.suspended.some((s) => s.node === honest(5)))).toBe(true);
+  });
+});
+
 describe("held-back bond (finding: docs overstated it)", () => {
   it("holds, at a steady income, income × HOLDBACK_BPS × (vesting + one epoch) ÷ 2: half of income × vesting × HOLDBACK_BPS", () => {
     const perEpoch = 3n * ONE_TOKEN;
