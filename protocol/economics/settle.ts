@@ -174,7 +174,7 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const streaks = nodeStreaks(counts, previous.faults ?? [], previous.replicaFaults ?? []);
   const badNodes = suspendedNodes(streaks);
   const suspendedSet = suspendedReplicas(previous.replicaFaults ?? []);
-  const suspended = replicas.filter((r) => badNodes.has(r.node) || isSuspended(suspendedSet, r.node, r.infoHash));
+  const suspended = badNodes.size || suspendedSet.size ? replicas.filter((r) => badNodes.has(r.node) || isSuspended(suspendedSet, r.node, r.infoHash)) : [];
 
   const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
   const hostingPool = hostingBase + upload.unspent;
