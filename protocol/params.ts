@@ -89,11 +89,14 @@ export const LOCK_BOOST_CAP = 3n * WAD;
  * Held-back earnings (DESIGN.md "Stake without buying the token"; contracts/src/HeldEarnings.sol):
  * every claim pays HOLDBACK_BPS of its amount later, vesting linearly over HOLDBACK_VESTING_SECONDS;
  * until it vests the held amount is the node's slashable bond, taken before any sponsor's. At a
- * steady income the held amount settles near income × vesting period × HOLDBACK_BPS (new amounts
- * merge into the running schedule), so a node's bond grows with its share of the rewards.
+ * steady income claimed each epoch the held amount settles at income × HOLDBACK_BPS × (vesting
+ * period + one epoch) ÷ 2 (new amounts merge into a schedule that vests linearly, so half the
+ * period remains on average): 7.5 days of income, tested in economics-identity.test.ts.
  * Filecoin holds 75% of block rewards for 180 days; Storj 75% → 0% over a node's first nine
- * months. Half for 30 days keeps a small node's income flowing while covering a fraud slash
- * (FRAUD_SLASH) after a few weeks of hosting.
+ * months. Half for 30 days keeps a small node's income flowing; the bond covers a full fraud
+ * slash (FRAUD_SLASH, 50 VIDYA) only for a node earning about 6.7 VIDYA a day. A small node
+ * (~0.03 VIDYA an hourly epoch, ~0.7 a day) holds ~5 VIDYA: a slash takes all of it, and any
+ * sponsor's stake for the rest.
  */
 export const HOLDBACK_BPS = 5_000n;
 export const HOLDBACK_VESTING_SECONDS = 30 * 24 * 3_600;
@@ -126,7 +129,7 @@ export const CHALLENGE_RETRY_BACKOFF_MS = 250;
 
 /**
  * Storage roots of v1 torrents are supplied by the curator and confirmed when this many
- * distinct nodes (on distinct /24 or /64 subnets) report the same root from the piece-checked
+ * distinct nodes (on distinct /24 or /48 subnets) report the same root from the piece-checked
  * payload. v2 and hybrid torrents commit to their roots in the info dict (BEP 52).
  */
 export const ROOT_CONFIRMATIONS = 2;
@@ -141,20 +144,22 @@ export const MAX_FETCHING = 64;
 
 /**
  * Consequences (DESIGN.md "Unavailable is not fraud"). A missed challenge loses the epoch's
- * hosting reward for the torrent; a node that misses in consecutive epochs pays a fault fee
- * from its bond, FAULT_FEE_BASE for the second epoch in a row, doubling each epoch, at most
- * FAULT_FEE_CAP. A signed answer that fails verification against a confirmed root is fraud:
- * FRAUD_SLASH for the epoch. Nodes of one /24 (IPv4) or /64 (IPv6) subnet that fault in the
- * same epoch pay their penalties times 1 + CORRELATION_STEP_BPS × (faulty nodes − 1), at most
- * CORRELATION_CAP_BPS. Amounts are what the leaves commit to; the contract takes at most
- * the node's bond.
+ * hosting reward for that replica; a replica that misses in consecutive epochs pays a fault fee
+ * from its node's bond sized by that replica's expected reward for the epoch (what it would
+ * have earned had it proved, protocol/epoch/replica-faults.ts): FAULT_FEE_EPOCHS_BASE epochs of
+ * it for the second epoch in a row, doubling each epoch, at most FAULT_FEE_EPOCHS_CAP epochs
+ * (Filecoin's fault fee is per sector, ~3.5 days of its reward per faulty day). So an outage
+ * costs a 5 GB node and a 5 TB node the same multiple of their income. A signed answer that
+ * fails verification against a confirmed root is fraud: FRAUD_SLASH for the epoch. Nodes of one
+ * /24 (IPv4) or /48 (IPv6) subnet that fault in the same epoch pay their penalties times
+ * 1 + CORRELATION_STEP_BPS × (faulty nodes − 1), at most CORRELATION_CAP_BPS. Amounts are what
+ * the leaves commit to; the contract takes at most the node's bond.
  */
-// Calibrated against what a node earns (docs/economics/report.md): a node of a network of
-// ~20,000 holding 12 GB earns ~0.03 VIDYA an hourly epoch, so the second faulty hour in a row
-// costs about two hours of income and each faulty hour at the cap about a day's, Filecoin's
-// order of magnitude (a faulty sector pays ~3.5 days of its reward per day). At 1 VIDYA (the
-// first cut) a four-hour outage cost an honest small node ten days of income and fault fees
-// burned an eighth of the emission in the simulation.
+export const FAULT_FEE_EPOCHS_BASE = 2n;
+export const FAULT_FEE_EPOCHS_CAP = 24n;
+// The node-wide fees of epochs settled before per-replica fees (protocol/epoch/evaluate.ts
+// `faultFee`, which `vidya verify` re-runs for them): FAULT_FEE_BASE for the second faulty epoch
+// in a row, doubling, at most FAULT_FEE_CAP, whatever the node's size.
 export const FAULT_FEE_BASE = ONE_TOKEN / 20n;
 export const FAULT_FEE_CAP = 16n * FAULT_FEE_BASE;
 export const FRAUD_SLASH = 50n * ONE_TOKEN;
@@ -223,32 +228,54 @@ export const SLOW_MIN_INTERVAL_SECONDS = 1_800;
 
 /**
  * Hosting rewards (protocol/economics/hosting-rewards.ts): a counted replica weighs
- * length × scarcity × demand × geo. Scarcity = SCARCITY_TARGET_REPLICAS ÷ replicas within
- * [SCARCITY_MIN_BPS, SCARCITY_MAX_BPS]: a torrent's total weight is the same with 1 to 12
- * replicas, so each new replica dilutes the others and nodes spread over the scarce ones.
- * Demand = the torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: in-demand means
- * demand above capacity, not many downloads. Geo: +GEO_BOOST_BPS for a replica more than
- * GEO_DISTANCE_KM from every other counted seed of the torrent, or among its first
- * 1/GEO_FIRST_SEEDERS_DIVISOR of seeders (by how long each has proved it). At most one replica
- * per torrent per /24 or /64 counts.
+ * length × scarcity × demand × geo × vetting. Scarcity = SCARCITY_TARGET_REPLICAS ÷ the
+ * torrent's vetted replicas (Σ of their vetting ramps), at most SCARCITY_MAX_BPS and with no
+ * floor: a torrent's total weight never grows past what SCARCITY_TARGET_REPLICAS replicas are
+ * paid, so extra replicas (Sybil ones included) split it and add nothing. Demand = the
+ * torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: in-demand means demand above
+ * capacity, not many downloads. Geo: +GEO_BOOST_BPS for a replica more than GEO_DISTANCE_KM
+ * from every other counted seed of the torrent, or among its first 1/GEO_FIRST_SEEDERS_DIVISOR
+ * of seeders (by how long each has proved it); scarcity counts boosted replicas at 1.15, so a
+ * boost moves share within its torrent and never grows the torrent's total. At most one replica per torrent per /24 (IPv4)
+ * or /48 (IPv6) counts.
  */
 export const SCARCITY_TARGET_REPLICAS = 3n;
 export const SCARCITY_MAX_BPS = 30_000n;
-export const SCARCITY_MIN_BPS = 2_500n;
 export const DEMAND_WEIGHT_CAP_BPS = 20_000n;
 export const GEO_BOOST_BPS = 1_500n;
 export const GEO_DISTANCE_KM = 100;
 export const GEO_FIRST_SEEDERS_DIVISOR = 3;
 
 /**
- * Suspension (protocol/economics/settle.ts): a node whose misses run into SUSPENSION_STREAK
- * consecutive epochs (the streak at which fault fees start) earns no hosting reward and no
- * bounty share in that epoch, and none of its replicas count, until an epoch in which every
- * challenge passes. A missed challenge already costs that torrent's reward; suspension makes a
- * node that answers only most challenges (a relay fetching blocks from the swarm in time, a
- * machine that is often down) earn little, not most, while its fault fees grow. Filecoin's
- * faulty sectors likewise earn nothing while they pay fault fees.
+ * Vetting (DESIGN.md "Identities cost something"; hosting-rewards.ts `vettingBps`): a node's
+ * replicas weigh VETTING_START_BPS of their weight until it has passed any challenge, rising
+ * linearly to full weight at VETTING_AUDITS passed challenges (Storj vets a new node over about
+ * 100 audits). The count is carried from epoch to epoch in the published settlement state, so
+ * a fresh identity costs the rewards it forgoes while it is vetted.
  */
+export const VETTING_AUDITS = 100;
+export const VETTING_START_BPS = 1_000n;
+
+/**
+ * Suspension per replica (protocol/economics/settle.ts), with a grace period: a replica (node,
+ * torrent) whose misses run into REPLICA_SUSPENSION_STREAK consecutive epochs is suspended: it
+ * earns no hosting reward and no bounty share in the next epoch it is challenged, even if it
+ * passes (that clean epoch reinstates it). The node's other replicas are not touched: a node
+ * with 1,000 torrents that misses 0.2% of its challenges at random is not suspended. Filecoin's
+ * faulty sectors likewise earn nothing while they pay fault fees, sector by sector.
+ */
+export const REPLICA_SUSPENSION_STREAK = 3;
+
+/**
+ * Suspension of a whole node (protocol/epoch/replica-faults.ts `nodeStreaks`): a node in which
+ * at least NODE_FAULT_RATE_BPS of its challenged replicas newly miss (having passed the epoch
+ * before) in SUSPENSION_STREAK epochs running earns nothing (no hosting reward, no bounty share)
+ * in the second and later such epochs. A relay fetching challenged blocks from the swarm misses
+ * a fresh share of them every epoch (the simulation's: 15%) and loses most of its income; an
+ * honest node missing 0.2% of its 1,000 replicas stays far below the rate, and a replica that
+ * keeps failing is new only once: it is suspended alone (REPLICA_SUSPENSION_STREAK).
+ */
+export const NODE_FAULT_RATE_BPS = 500n;
 export const SUSPENSION_STREAK = 2;
 
 /**

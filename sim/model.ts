@@ -641,7 +641,7 @@ export function runSimulation(config: SimConfig): SimResult {
     });
     settlements++;
     last = settled;
-    previous = { earned: settled.leaves, slashed: settled.slashedLeaves, spent: settled.spentLeaves, faults: settled.faults, seniority: settled.seniority };
+    previous = { earned: settled.leaves, slashed: settled.slashedLeaves, spent: settled.spentLeaves, faults: settled.faults, seniority: settled.seniority, replicaFaults: settled.replicaFaults, vetting: settled.vetting };
 
     // Apply: earnings, claims with holdback, slashes from held earnings, bounties, fees.
     for (const [account, v] of settled.earned) {

@@ -50,7 +50,7 @@ function findings(a: SimResult, b: SimResult): string {
   const extra = (sy.attacker.revenueUsd - sy.twin.revenueUsd) / (2 * months);
   lines.push(
     "",
-    `Break-even for the three-identity attack: the two extra identities brought $${f(extra)} a month each over an honest node; an address in another /24 (or /64) that costs less than that makes the attack pay (the run assumes $${a.config.vpnUsdPerMonth}).`,
+    `Break-even for the three-identity attack: the two extra identities brought $${f(extra)} a month each over an honest node; an address in another /24 (or IPv6 /48) that costs less than that makes the attack pay (the run assumes $${a.config.vpnUsdPerMonth}).`,
   );
   return lines.join("\n");
 }
@@ -74,7 +74,7 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
     title: "Counted replicas per torrent (median, p10–p90 band)",
     x: days,
     xLabel: "day",
-    yLabel: "replicas (one per /24 or /64)",
+    yLabel: "replicas (one per /24 or /48)",
     series: both("replicasMedian", "median", ["replicasP10", "replicasP90"]),
     markers: shockMarkers,
   });
@@ -196,7 +196,7 @@ modelled in sim/model.ts. Both access routes run from the same seed, side by sid
 | costs | disk $${c.diskUsdPerGBMonth}/GB-month, bandwidth $${c.bandwidthUsdPerGB}/GB, $${c.fixedUsdPerMonth}/node-month, VPN address $${c.vpnUsdPerMonth}/month; token at $${c.tokenPriceUsd} |
 | reliability | honest nodes go offline ${c.offlineChance * 100}% of epochs for up to ${c.offlineMaxEpochs} h, and miss ${c.honestMissChance * 100}% of challenges anyway; each held torrent is challenged once an epoch |
 | members | ${c.initialMembers} prospective at start, ${c.membersPerDay}/day more; join when willing to lock the gate (log-normal, median ${c.willingnessMedian} VIDYA); want log-normal ${c.demandMedianGBPerDay} GB/day; ${c.depositShare * 100}% have a deposit (the rest are slowed past the ${tokens(P.FREE_ALLOTMENT_BYTES * P.ONE_TOKEN) / 1e9} GB allotment); download at up to ${c.leechRate / 1e6} MB/s, then seed ${c.memberSeedHours} h at ${c.memberUplink / 1e6} MB/s; forgo ${c.stakeOpportunityPerYear * 100}%/year on their stake; receive the fee stream as stakers |
-| protocol | as in protocol/params.ts: surge floor ${Number(P.SURGE_FLOOR_BPS) / 1e4}×, cap ${Number(P.SURGE_CAP_BPS) / 1e4}×, target saturation ${Number(P.SATURATION_TARGET_BPS) / 1e4}; hosting ${Number(P.HOSTING_POOL_BPS) / 100}% / upload ${100 - Number(P.HOSTING_POOL_BPS) / 100}% of emission; upload reward ≤ ${Number(P.UPLOAD_PRICE_SHARE_BPS) / 100}% of the price; geo boost +${Number(P.GEO_BOOST_BPS) / 100}%; holdback ${Number(P.HOLDBACK_BPS) / 100}% vesting ${P.HOLDBACK_VESTING_SECONDS / 86400} days; fault fees ${tokens(P.FAULT_FEE_BASE)}–${tokens(P.FAULT_FEE_CAP)} VIDYA |
+| protocol | as in protocol/params.ts: surge floor ${Number(P.SURGE_FLOOR_BPS) / 1e4}×, cap ${Number(P.SURGE_CAP_BPS) / 1e4}×, target saturation ${Number(P.SATURATION_TARGET_BPS) / 1e4}; hosting ${Number(P.HOSTING_POOL_BPS) / 100}% / upload ${100 - Number(P.HOSTING_POOL_BPS) / 100}% of emission; upload reward ≤ ${Number(P.UPLOAD_PRICE_SHARE_BPS) / 100}% of the price; geo boost +${Number(P.GEO_BOOST_BPS) / 100}%; holdback ${Number(P.HOLDBACK_BPS) / 100}% vesting ${P.HOLDBACK_VESTING_SECONDS / 86400} days; fault fees ${P.FAULT_FEE_EPOCHS_BASE}–${P.FAULT_FEE_EPOCHS_CAP} epochs of the replica's expected reward; vetting ramp ${Number(P.VETTING_START_BPS) / 100}% → 100% over ${P.VETTING_AUDITS} passed challenges |
 
 ## Results, the last 30 days
 
@@ -270,11 +270,11 @@ ${findings(a, b)}
 - **Identities behind one address** are counted once per torrent; the copies earn only when the
   first identity misses a challenge they answer. **Identities behind several addresses** are
   counted each, and on one disk they split the torrents' weight three ways; what stops them is
-  the price of the addresses (break-even above). A /64 of IPv6 is often free: counting IPv6 per
-  /48 or per network operator would raise the price.
+  the price of the addresses (break-even above). IPv6 counts per /48 (a /64 is often
+  free), and a torrent's total weight stops growing at its target replication.
 - **Relaying** passes most challenges only where others seed the torrent, misses some, and a
-  node whose misses run into a second epoch is suspended (no hosting reward) while its fault
-  fees grow and take its held-back earnings: it keeps a fraction of an honest node's income and
+  replica whose misses run three epochs in a row is suspended (no hosting reward) while its fault
+  fees, sized by its expected reward, grow and take its held-back earnings: it keeps a fraction of an honest node's income and
   adds no availability. Its honest twin (the same 40 GB actually stored) is the best earner of
   the run: size amortises a node's fixed costs.
 - **Location** is what the edge sees: a claimed location changes nothing; a VPN exit elsewhere

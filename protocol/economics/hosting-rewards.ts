@@ -1,21 +1,26 @@
 // Hosting rewards (DESIGN.md "The mechanism"): the hosting pool is shared by counted replicas in
 // proportion to their weight,
 //
-//   weight = length × scarcity(counted replicas) × demand(surge) × geo
+//   weight = length × scarcity × demand × geo × vetting
 //
-//   scarcity  SCARCITY_TARGET_REPLICAS ÷ n within [SCARCITY_MIN_BPS, SCARCITY_MAX_BPS]: 3× for a
-//             lone replica, 1× at three, 0.25× from twelve on. n × scarcity(n) is constant up to
-//             twelve, so a torrent weighs the same whether one node or twelve hold it: each extra
-//             replica dilutes the others, and a node earns most per GB on what few hold.
+//   scarcity  SCARCITY_TARGET_REPLICAS ÷ v, at most SCARCITY_MAX_BPS, where v is the torrent's
+//             vetted replica count (Σ of its counted replicas' vetting ramp × geo): 3× for a
+//             lone vetted replica, 1× at three, 0.25× at twelve, 0.1× at thirty. No floor: a
+//             torrent's total weight (v × scarcity) is 3 × its length × demand whatever its
+//             replicas, so more replicas split it, k Sybil replicas add nothing to what the
+//             torrent pays (nor do their geo boosts), and a node earns most per GB on what few
+//             hold. A lone replica weighs 3× whatever its boost or ramp above a third.
 //   demand    the torrent's surge multiplier within [1×, DEMAND_WEIGHT_CAP_BPS]: demand above
 //             capacity (saturation), not raw downloads, since a torrent many download but many
 //             seed needs no more hosts.
 //   geo       +GEO_BOOST_BPS (15%) for a replica more than GEO_DISTANCE_KM from every other
 //             counted seed of the torrent (locations as the edge saw the connections), or among
 //             the first third of its counted seeders by seniority (epochs proved without a gap).
+//   vetting   the node's ramp (vettingBps): VETTING_START_BPS before any passed challenge, full
+//             weight from VETTING_AUDITS on; a fresh identity weighs (and dilutes) little.
 //
 // A replica is a (node, torrent) the epoch proved (every challenge passed, protocol/epoch/
-// evaluate.ts). At most one replica per torrent per /24 (IPv4) or /64 (IPv6), as the edge saw
+// evaluate.ts). At most one replica per torrent per /24 (IPv4) or /48 (IPv6), as the edge saw
 // the node, counts: the most senior (ties: the lower address). Three identities behind one
 // address earn what one does. Integer maths; a replica's reward is pool × weight ÷ Σ weights,
 // rounded down (the dust is the epoch's unspent remainder).
@@ -27,8 +32,9 @@ import {
   GEO_DISTANCE_KM,
   GEO_FIRST_SEEDERS_DIVISOR,
   SCARCITY_MAX_BPS,
-  SCARCITY_MIN_BPS,
   SCARCITY_TARGET_REPLICAS,
+  VETTING_AUDITS,
+  VETTING_START_BPS,
 } from "../params.ts";
 import { subnetOf } from "../net/subnet.ts";
 import { checkLocation, isolated, type Location } from "./geo.ts";
@@ -37,10 +43,34 @@ import { addTo, clamp } from "./math.ts";
 /** Weights are length × three basis-point factors: ÷ WEIGHT_SCALE gives weighted bytes. */
 export const WEIGHT_SCALE = BPS * BPS * BPS;
 
-/** Scarcity weight (basis points) of a replica that has `others` counted companions. */
+/** Scarcity weight (basis points) of a replica that has `others` counted, fully vetted companions. */
 export function scarcityWeightBps(others: number): bigint {
   if (!Number.isSafeInteger(others) || others < 0) throw new RangeError(`replicas must be a non-negative integer, got ${others}`);
-  return clamp((SCARCITY_TARGET_REPLICAS * BPS) / BigInt(others + 1), SCARCITY_MIN_BPS, SCARCITY_MAX_BPS);
+  return vettedScarcityBps(BigInt(others + 1) * BPS);
+}
+
+/** Scarcity weight (basis points) of a torrent whose counted replicas' vetting ramps add up to `vettedBps`. */
+export function vettedScarcityBps(vettedBps: bigint): bigint {
+  if (vettedBps <= 0n) return SCARCITY_MAX_BPS;
+  const bps = (SCARCITY_TARGET_REPLICAS * BPS * BPS) / vettedBps;
+  return bps > SCARCITY_MAX_BPS ? SCARCITY_MAX_BPS : bps;
+}
+
+/**
+ * A counted replica's weight: length × scarcity(vettedBps) × demand × geo × vetting, computed
+ * without rounding scarcity first, so a torrent's replicas weigh exactly 3 × length × demand.
+ */
+export function shareWeight(length: bigint, vettedBps: bigint, demandBps: bigint, geoBps: bigint, vettingBps: bigint): bigint {
+  const capped = vettedBps <= 0n || SCARCITY_TARGET_REPLICAS * BPS * BPS > SCARCITY_MAX_BPS * vettedBps;
+  if (capped) return (length * SCARCITY_MAX_BPS * demandBps * geoBps * vettingBps) / BPS;
+  return (length * SCARCITY_TARGET_REPLICAS * BPS * demandBps * geoBps * vettingBps) / vettedBps;
+}
+
+/** The vetting ramp (basis points) of a node that has passed `audits` challenges. */
+export function vettingBps(audits: number): bigint {
+  if (!Number.isSafeInteger(audits) || audits < 0) throw new RangeError(`audits must be a non-negative integer, got ${audits}`);
+  const a = BigInt(Math.min(audits, VETTING_AUDITS));
+  return VETTING_START_BPS + ((BPS - VETTING_START_BPS) * a) / BigInt(VETTING_AUDITS);
 }
 
 /** Demand weight (basis points) of a torrent whose surge multiplier is `surgeBps`. */
@@ -63,6 +93,8 @@ export interface ProvenReplica {
   since: number;
   /** Where the edge saw the node; absent: no distance boost. */
   location?: Location;
+  /** The node's vetting ramp (vettingBps); absent: fully vetted. */
+  vettingBps?: bigint;
 }
 
 export interface HostedTorrent {
@@ -85,7 +117,8 @@ export interface ReplicaOutcome {
   scarcityBps: bigint;
   demandBps: bigint;
   geoBps: bigint;
-  /** length × scarcity × demand × geo (÷ WEIGHT_SCALE: weighted bytes); 0 when not counted. */
+  vettingBps: bigint;
+  /** length × scarcity × demand × geo × vetting ÷ 10 000 (÷ WEIGHT_SCALE: weighted bytes); 0 when not counted. */
   weight: bigint;
   reward: bigint;
 }
@@ -97,6 +130,8 @@ export interface HostingResult {
   perNode: Map<string, bigint>;
   /** Counted replicas per torrent (nodes, most senior first): bounty payouts follow them. */
   counted: Map<string, string[]>;
+  /** Σ of the counted replicas' vetting ramps × geo boosts per torrent (basis points): fault fees price a missing replica with it. */
+  vetted: Map<string, bigint>;
   totalWeight: bigint;
   paid: bigint;
   /** Proven replicas left out because their torrent's record cannot be weighed, with why. */
@@ -135,6 +170,7 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
 
   const outcomes: ReplicaOutcome[] = [];
   const counted = new Map<string, string[]>();
+  const vetted = new Map<string, bigint>();
   for (const infoHash of [...groups.keys()].sort()) {
     const t = byHash.get(infoHash)!;
     const group = groups.get(infoHash)!.sort(bySeniority);
@@ -153,7 +189,6 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
       }
     }
     const n = kept.length;
-    const scarcityBps = scarcityWeightBps(n - 1);
     const demandBps = demandWeightBps(t.surgeBps);
     const early = earlySeeders(n);
     const located = kept.filter((r) => r.location);
@@ -161,18 +196,26 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     isolated(located.map((r) => r.location!), GEO_DISTANCE_KM).forEach((v, i) => far.set(located[i]!.node, v));
     const keptRank = new Map(kept.map((r, i) => [r.node, i]));
     counted.set(infoHash, kept.map((r) => r.node));
+    // Far from every other counted seed (a lone located replica is far by definition), else early.
+    const boostOf = (r: ProvenReplica, rank: number) => (far.get(r.node) === true && n > 1 ? "far" : rank < early ? "early" : null);
+    // The torrent's vetted count, each replica weighed by its ramp and geo boost: scarcity divides
+    // by it, so boosts and ramps move shares within the torrent and never grow its total.
+    let vettedSum = 0n;
+    kept.forEach((r, rank) => (vettedSum += ((r.vettingBps ?? BPS) * (boostOf(r, rank) ? BPS + GEO_BOOST_BPS : BPS)) / BPS));
+    vetted.set(infoHash, vettedSum);
+    const scarcityBps = vettedScarcityBps(vettedSum);
     for (const r of [...group].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))) {
       const subnet = subnets.get(r.node) ?? null;
       const rank = keptRank.get(r.node);
       if (rank === undefined) {
-        outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: false, shadowedBy: shadowed.get(r.node), boost: null, scarcityBps, demandBps, geoBps: BPS, weight: 0n, reward: 0n });
+        outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: false, shadowedBy: shadowed.get(r.node), boost: null, scarcityBps, demandBps, geoBps: BPS, vettingBps: r.vettingBps ?? BPS, weight: 0n, reward: 0n });
         continue;
       }
-      // Far from every other counted seed (a lone located replica is far by definition), else early.
-      const boost = far.get(r.node) === true && n > 1 ? "far" : rank < early ? "early" : null;
+      const boost = boostOf(r, rank);
       const geoBps = boost ? BPS + GEO_BOOST_BPS : BPS;
-      const weight = BigInt(t.length) * scarcityBps * demandBps * geoBps;
-      outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: true, boost, scarcityBps, demandBps, geoBps, weight, reward: 0n });
+      const vettingBps = r.vettingBps ?? BPS;
+      const weight = shareWeight(BigInt(t.length), vettedSum, demandBps, geoBps, vettingBps);
+      outcomes.push({ node: r.node, infoHash, subnet, since: r.since, counted: true, boost, scarcityBps, demandBps, geoBps, vettingBps, weight, reward: 0n });
     }
   }
   let totalWeight = 0n;
@@ -185,7 +228,17 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
     paid += o.reward;
     addTo(perNode, o.node, o.reward);
   }
-  return { replicas: outcomes, perNode, counted, totalWeight, paid, skipped };
+  return { replicas: outcomes, perNode, counted, vetted, totalWeight, paid, skipped };
+}
+
+/**
+ * The weight one more replica of a torrent (length, surge) would have, from a node with ramp
+ * `vettingBps`, beside counted replicas whose ramps add up to `vettedOthers` (no geo boost):
+ * what a missing replica is priced at (fault fees, protocol/epoch/replica-faults.ts).
+ */
+export function replicaWeight(length: number, surgeBps: bigint | undefined, vettedOthers: bigint, vettingBps: bigint = BPS): bigint {
+  if (!Number.isSafeInteger(length) || length <= 0) return 0n;
+  return shareWeight(BigInt(length), vettedOthers + vettingBps, demandWeightBps(surgeBps), BPS, vettingBps);
 }
 
 /** The fields of a challenge transcript that replica counting reads. */

@@ -4,6 +4,8 @@
 // reading turns them back into bigints; one place for both directions.
 
 import type { EvaluatedChallenge, FaultState, RootStatus } from "../epoch/evaluate.ts";
+import type { ReplicaFaultState } from "../epoch/replica-faults.ts";
+import type { VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
 import type { NodeLocation, Seniority, SettleInputs, Settlement } from "./settle.ts";
@@ -21,6 +23,8 @@ export interface PublishedSettleInputs {
   transfers?: { member: string; infoHash: string; paidDownloaded: Num; freeDownloaded?: Num; uploaded: Num; charged?: Num; uploadCap?: Num }[];
   previousFaults?: FaultState[];
   previousSeniority?: Seniority[];
+  previousReplicaFaults?: ReplicaFaultState[];
+  previousVetting?: VettingState[];
 }
 
 const big = (v: Num | undefined): bigint | undefined => (v === undefined ? undefined : BigInt(v));
@@ -51,6 +55,8 @@ export function settleInputsOf(p: PublishedSettleInputs, previous: { earned?: Re
       spent: previous.spent ?? [],
       faults: p.previousFaults ?? [],
       seniority: p.previousSeniority ?? [],
+      replicaFaults: (p.previousReplicaFaults ?? []).map((f) => ({ node: f.node, infoHash: f.infoHash, streak: Number(f.streak) })),
+      vetting: (p.previousVetting ?? []).map((v) => ({ node: v.node, audits: Number(v.audits) })),
     },
   };
   if (p.route !== undefined) out.route = p.route;

@@ -1,8 +1,10 @@
 // Settling an epoch: the one entry point the edge calls when it closes an epoch (and that
 // `vidya verify` and the simulation re-run). Plain data in, every amount out:
 //
-//   challenges ─ evaluate.ts ─▶ proven replicas, faults ─▶ slashed leaves, suspensions
-//   proven replicas + subnets + locations + seniority + surge ─ hosting-rewards.ts ─▶ hosting
+//   challenges ─ evaluate.ts ─▶ proven replicas; vetting.ts ─▶ passed audits (vetting ramps)
+//   carried replica streaks ─ replica-faults.ts ─▶ suspended replicas (not nodes)
+//   proven replicas + subnets + locations + seniority + ramps + surge ─ hosting-rewards.ts ─▶ hosting
+//   missed replicas × their expected reward ─ replica-faults.ts ─▶ fault fees, slashed leaves
 //   per (member, torrent) paid/free bytes, uploads + surge ─ upload-rewards.ts ─▶ upload, spent
 //   bounty balances + counted replicas ─ bounties.ts ─▶ draws and their split
 //   earned = hosting + upload + bounty shares ─▶ cumulative earned leaves (format unchanged)
@@ -13,13 +15,15 @@
 // it: the contract mints the growth of the earned total (EpochRewards.postRoot).
 
 import type { Address } from "viem";
-import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS, SUSPENSION_STREAK } from "../params.ts";
-import { penalties, provenBytes, type EvaluatedChallenge, type FaultState, type HostingInput, type NodePenalty, type TorrentLength } from "../epoch/evaluate.ts";
+import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS } from "../params.ts";
+import { provenBytes, type EvaluatedChallenge, type FaultState, type HostingInput, type TorrentLength } from "../epoch/evaluate.ts";
+import { isSuspended, missedReplicas, nodeStreaks, replicaPenalties, suspendedNodes, suspendedReplicas, tally, type ReplicaFaultState, type ReplicaPenalty } from "../epoch/replica-faults.ts";
+import { nextVetting, type VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
 import { bountyPayouts, type BountyDraw, type BountyResult } from "./bounties.ts";
 import { heldPart } from "./holdback.ts";
-import { hostingRewards, replicasFromChallenges, type HostingResult, type ProvenReplica } from "./hosting-rewards.ts";
+import { hostingRewards, replicasFromChallenges, replicaWeight, vettingBps, type HostingResult, type ProvenReplica } from "./hosting-rewards.ts";
 import { addTo } from "./math.ts";
 import { uploadRewards, type Transfer, type UploadResult } from "./upload-rewards.ts";
 
@@ -50,6 +54,10 @@ export interface PreviousSettlement {
   spent?: RewardLeaf[];
   faults?: FaultState[];
   seniority?: Seniority[];
+  /** Replica fault streaks (replica-faults.ts); absent: none. */
+  replicaFaults?: ReplicaFaultState[];
+  /** Passed audits per node (vetting.ts); absent: every node is new. */
+  vetting?: VettingState[];
 }
 
 export interface SettleInputs {
@@ -100,18 +108,21 @@ export interface Settlement {
   spent: Map<string, bigint>;
   spentLeaves: RewardLeaf[];
   /** Penalties, this epoch's slashes, cumulative slashed leaves and the fault streaks to carry (evaluate.ts). */
-  penalties: NodePenalty[];
+  penalties: ReplicaPenalty[];
   slashed: Map<string, bigint>;
   slashedLeaves: RewardLeaf[];
   faults: FaultState[];
+  /** Replica streaks and passed audits to carry into the next epoch. */
+  replicaFaults: ReplicaFaultState[];
+  vetting: VettingState[];
   /** postRoot's `bountyDraws`. */
   bountyDraws: BountyDraw[];
   /** Of this epoch's earnings, what a claim of them will hold back (HOLDBACK_BPS; informational). */
   heldBack: Map<string, bigint>;
   /** Seniority to carry into the next epoch: every replica proven in this one. */
   seniority: Seniority[];
-  /** Nodes suspended this epoch (fault streak ≥ SUSPENSION_STREAK): no hosting reward, no bounty share. */
-  suspended: string[];
+  /** Replicas suspended this epoch (carried streak ≥ REPLICA_SUSPENSION_STREAK): no hosting reward, no bounty share. */
+  suspended: { node: string; infoHash: string }[];
 }
 
 /** Positive cumulative leaves, sorted by account: previous + this epoch. */
@@ -141,29 +152,50 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     nodes.set(s.node.toLowerCase(), s.since);
   }
   const located = new Map((inputs.locations ?? []).map((l) => [l.node.toLowerCase(), { lat: l.lat, lon: l.lon }]));
+  // Vetting ramps from the audits each node brought into this epoch.
+  const audits = new Map((previous.vetting ?? []).map((v) => [v.node.toLowerCase(), v.audits]));
+  const ramp = (node: string) => vettingBps(audits.get(node) ?? 0);
   const replicas: ProvenReplica[] = replicasFromChallenges(inputs.challenges, inputs.torrents).map((r) => {
-    const out: ProvenReplica = { node: r.node, infoHash: r.infoHash, since: since.get(r.infoHash)?.get(r.node) ?? epoch };
+    const out: ProvenReplica = { node: r.node, infoHash: r.infoHash, since: since.get(r.infoHash)?.get(r.node) ?? epoch, vettingBps: ramp(r.node) };
     if (r.host !== undefined) out.host = r.host;
     const location = located.get(r.node);
     if (location) out.location = location;
     return out;
   });
 
-  // Penalties first: a node in a run of faulty epochs (SUSPENSION_STREAK or more) is suspended:
-  // its replicas neither count nor earn this epoch.
+  // A replica that missed REPLICA_SUSPENSION_STREAK epochs in a row is suspended: it neither
+  // counts nor earns this epoch (a clean epoch reinstates it); the node's other replicas do.
   // evaluate.ts reads, never changes, its arrays: no copies of an epoch's millions of challenges.
   const challenges = inputs.challenges as EvaluatedChallenge[];
   const torrents = inputs.torrents as SettleTorrent[];
-  const p = penalties(challenges, torrents, previous.faults ?? []);
-  const suspended = new Set(p.penalties.filter((x) => x.streak >= SUSPENSION_STREAK).map((x) => x.node));
+  // A node missing NODE_FAULT_RATE_BPS or more of its replicas SUSPENSION_STREAK epochs running
+  // (a relay, a machine often down) is suspended whole for the epoch.
+  const counts = tally(challenges, torrents);
+  const streaks = nodeStreaks(counts, previous.faults ?? [], previous.replicaFaults ?? []);
+  const badNodes = suspendedNodes(streaks);
+  const suspendedSet = suspendedReplicas(previous.replicaFaults ?? []);
+  const suspended = badNodes.size || suspendedSet.size ? replicas.filter((r) => badNodes.has(r.node) || isSuspended(suspendedSet, r.node, r.infoHash)) : [];
 
   const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
   const hostingPool = hostingBase + upload.unspent;
   const hosting = hostingRewards(
-    replicas.filter((r) => !suspended.has(r.node)),
+    suspended.length ? replicas.filter((r) => !badNodes.has(r.node) && !isSuspended(suspendedSet, r.node, r.infoHash)) : replicas,
     inputs.torrents,
     hostingPool,
   );
+  // A missed replica's fee is sized by what it would have earned: its weight beside the
+  // torrent's counted replicas, in this epoch's pool had every missed replica proved (so a big
+  // node's outage is priced as its healthy income is, not against a network without it).
+  const byHash = new Map(inputs.torrents.map((t) => [t.infoHash, t]));
+  const weightOf = (node: string, infoHash: string) => {
+    const t = byHash.get(infoHash);
+    return t ? replicaWeight(t.length, t.surgeBps, hosting.vetted.get(infoHash) ?? 0n, ramp(node)) : 0n;
+  };
+  const missedWeight = missedReplicas(challenges, torrents).reduce((sum, r) => sum + weightOf(r.node, r.infoHash), 0n);
+  const p = replicaPenalties(counts, streaks, previous.replicaFaults ?? [], (node, infoHash) => {
+    const w = weightOf(node, infoHash);
+    return w === 0n ? 0n : (hostingPool * w) / (hosting.totalWeight + missedWeight);
+  });
   const bounties = bountyPayouts(
     inputs.torrents.filter((t) => (t.bounty ?? 0n) > 0n).map((t) => ({ infoHash: t.infoHash, balance: t.bounty! })),
     hosting.counted,
@@ -209,10 +241,12 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
     slashed,
     slashedLeaves,
     faults: p.faults,
+    replicaFaults: p.replicaFaults,
+    vetting: nextVetting(previous.vetting ?? [], challenges, torrents),
     bountyDraws: bounties.draws,
     heldBack,
     // Already in (torrent, node) order: replicasFromChallenges sorts them.
     seniority: replicas.map((r) => ({ node: r.node, infoHash: r.infoHash, since: r.since })),
-    suspended: [...suspended].sort(),
+    suspended: suspended.map((r) => ({ node: r.node, infoHash: r.infoHash })),
   };
 }

@@ -7,6 +7,9 @@
 // epoch for it passed; a node that misses in consecutive epochs pays an escalating, capped
 // fault fee; a signed answer that fails verification against a confirmed root is fraud and is
 // slashed; nodes of one subnet that fault in the same epoch pay a correlation multiplier.
+// settleEpoch now sizes fault fees per replica (replica-faults.ts); `penalties` and
+// `evaluateEpoch` keep the node-wide rule for epochs closed before the settlement, which
+// `vidya verify` re-runs as they were closed. provenBytes, correlationBps and the types are shared.
 
 import type { Address } from "viem";
 import { CORRELATION_CAP_BPS, CORRELATION_STEP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";

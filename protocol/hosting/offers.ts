@@ -3,10 +3,12 @@
 // what to keep by it and by their own interest. It is the settlement's own formula
 // (protocol/economics/hosting-rewards.ts, bounties.ts) applied to the last closed epoch:
 //
-//   weight of the new replica  w = length × scarcity(others + 1 replicas) × demand(surge) × geo
+//   weight of the new replica  w = length × scarcity × demand(surge) × geo, scarcity = 3 ÷ the
+//                              others + 1 replicas weighed by their geo boosts (the first third
+//                              by seniority, the newcomer last: boosted alone or when far)
 //   the epoch's total weight   W, plus what this replica changes: the torrent's replicas are
-//                              reweighed for one more (ΔW; zero between 2 and 12 replicas,
-//                              where scarcity × replicas is constant)
+//                              reweighed for one more (ΔW; zero from two replicas on, where a
+//                              torrent weighs 3 × its length whatever its replicas)
 //   expectedRewardPerGB        = pool × w ÷ (W + ΔW) × GB ÷ length
 //                              + bounty draw per epoch ÷ (others + 1) × GB ÷ length
 //
@@ -17,12 +19,12 @@
 // counted against it and its weight is already in W, so keeping and fetching a torrent are
 // valued alike and nodes do not swap torrents back and forth. Integer maths.
 
-import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
+import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS } from "../params.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
-import { demandWeightBps, replicasFromChallenges, scarcityWeightBps, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
+import { demandWeightBps, earlySeeders, replicasFromChallenges, scarcityWeightBps, shareWeight, WEIGHT_SCALE, type ReplicaChallenge } from "../economics/hosting-rewards.ts";
 import { NEUTRAL_SURGE_BPS } from "../economics/surge.ts";
 
-export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_MIN_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
+export { BYTES_PER_GB, NEUTRAL_SURGE_BPS, SCARCITY_MAX_BPS, SCARCITY_TARGET_REPLICAS, scarcityWeightBps, type ReplicaChallenge };
 
 /**
  * Nodes that proved each torrent in an epoch: every challenge of the epoch for (node,
@@ -87,18 +89,24 @@ export function offer(t: OfferInput, ctx: OfferContext): Offer {
   const others = mine ? t.replicas - 1 : t.replicas;
   const surgeBps = t.surgeBps ?? NEUTRAL_SURGE_BPS;
   const demand = demandWeightBps(surgeBps);
-  const scarcity = scarcityWeightBps(others);
-  const geo = t.geoBoost ? BPS + GEO_BOOST_BPS : BPS;
+  // Fully vetted replicas; the first third by seniority boosted (the newcomer is the last: boosted
+  // when alone, or when far from the others).
+  const n = others + 1;
+  const boosted = n === 1 || t.geoBoost === true;
+  const boosts = BigInt(earlySeeders(n) + (boosted && n > 1 ? 1 : 0));
+  const vetted = BigInt(n) * BPS + boosts * GEO_BOOST_BPS;
+  const geo = boosted ? BPS + GEO_BOOST_BPS : BPS;
   // In weighted bytes × WEIGHT_SCALE, as the settlement weighs replicas.
-  const w = length * scarcity * demand * geo;
-  const before = others === 0 ? 0n : BigInt(others) * length * scarcityWeightBps(others - 1) * demand * BPS;
-  const after = BigInt(others) * length * scarcity * demand * BPS + w;
+  const w = shareWeight(length, vetted, demand, geo, BPS);
+  // Reported as the plain 3 ÷ replicas (the API's scarcityWeight); boosts are in the reward.
+  const scarcity = scarcityWeightBps(others);
   const weighted = ctx.totalWeight !== undefined;
   const total = (ctx.totalWeight ?? ctx.provenBytes) * WEIGHT_SCALE;
-  // A replica already counted is in the total; a new one changes it by after − before (by its
-  // bytes at weight 1× without the settlement's total). Never less than its own weight: one
-  // replica cannot win more than the whole pool.
-  const delta = weighted ? after - before : length * WEIGHT_SCALE;
+  // A replica already counted is in the total; a new one changes it only if it is the torrent's
+  // first (a torrent weighs 3 × length × demand from one replica on), or by its bytes at weight 1×
+  // without the settlement's total. Never less than its own weight: one replica cannot win more
+  // than the whole pool.
+  const delta = weighted ? (others === 0 ? w : 0n) : length * WEIGHT_SCALE;
   let denominator = mine ? total : total + delta;
   if (denominator < w) denominator = w;
   const pool = ctx.pool ?? HOSTING_POOL;

@@ -25,18 +25,18 @@ function randomEpoch(seed: number): SettleInputs {
   for (let m = 0; m < 1 + r.int(12); m++)
     for (const t of torrents) if (r.next() < 0.6) transfers.push({ member: member(m), infoHash: t.infoHash, paidDownloaded: r.big(9n * BYTES_PER_GB), freeDownloaded: r.big(BYTES_PER_GB), uploaded: r.big(12n * BYTES_PER_GB) });
   const locations = Array.from({ length: 14 }, (_, n) => ({ node: node(n), lat: r.next() * 120 - 60, lon: r.next() * 340 - 170 }));
-  const previous = { earned: [{ account: node(0) as Address, cumulative: 7n * ONE_TOKEN }], spent: [{ account: member(0) as Address, cumulative: ONE_TOKEN }], faults: [{ node: node(1), streak: 1 }], seniority: [{ node: node(2), infoHash: torrents[0]!.infoHash, since: 1 }] };
+  const previous = { earned: [{ account: node(0) as Address, cumulative: 7n * ONE_TOKEN }], spent: [{ account: member(0) as Address, cumulative: ONE_TOKEN }], faults: [{ node: node(1), streak: 1 }], seniority: [{ node: node(2), infoHash: torrents[0]!.infoHash, since: 1 }], replicaFaults: [{ node: node(1), infoHash: torrents[0]!.infoHash, streak: 1 + r.int(4) }, { node: node(3), infoHash: torrents[1]!.infoHash, streak: 3 }], vetting: Array.from({ length: 8 }, (_, n) => ({ node: node(n), audits: r.int(130) })) };
   return { epoch: 2, route: seed % 2 ? "fixed-gate" : "dynamic-gate", emission: 1_000n * ONE_TOKEN, challenges, torrents, transfers, locations, previous };
 }
 
 describe("published settlement inputs", () => {
-  it("settle to the same leaves after a trip through canonical JSON, as `vidya verify` reads them", () => {
+  it("settle to the same leaves after a trip through canonical JSON, as `vidya verify` reads them (carried streaks, replica streaks and vetting included)", () => {
     for (let seed = 1; seed <= 40; seed++) {
       const inputs = randomEpoch(seed);
       const direct = settleEpoch(inputs);
       // What worker/epoch/close.ts publishes: the inputs, the previous streaks and seniority, the breakdowns.
       const published = JSON.parse(
-        canonicalJson({ ...inputs, previous: undefined, previousFaults: inputs.previous!.faults, previousSeniority: inputs.previous!.seniority, settlement: settlementJson(direct) }),
+        canonicalJson({ ...inputs, previous: undefined, previousFaults: inputs.previous!.faults, previousSeniority: inputs.previous!.seniority, previousReplicaFaults: inputs.previous!.replicaFaults, previousVetting: inputs.previous!.vetting, settlement: settlementJson(direct) }),
       ) as PublishedSettleInputs;
       const again = settleEpoch(settleInputsOf(published, { earned: inputs.previous!.earned, spent: inputs.previous!.spent }));
       expect(again.leaves).toEqual(direct.leaves);
@@ -44,6 +44,10 @@ describe("published settlement inputs", () => {
       expect(again.slashedLeaves).toEqual(direct.slashedLeaves);
       expect(again.bountyDraws).toEqual(direct.bountyDraws);
       expect(again.seniority).toEqual(direct.seniority);
+      // The carried state (replica streaks, passed audits) goes on to the next epoch unchanged.
+      expect(again.replicaFaults).toEqual(direct.replicaFaults);
+      expect(again.vetting).toEqual(direct.vetting);
+      expect(again.suspended).toEqual(direct.suspended);
       expect(canonicalJson(settlementJson(again))).toBe(canonicalJson(settlementJson(direct)));
     }
   });

@@ -75,7 +75,7 @@ describe("epoch consequences", () => {
     expect(evaluateEpoch([], published, [], { slashed: [], faults }).faults).toEqual(faults);
   });
 
-  it("multiplies the penalties of nodes that fault together in one /24 or /64, capped", () => {
+  it("multiplies the penalties of nodes that fault together in one /24 or /48, capped", () => {
     const C = "0x00000000000000000000000000000000000000cc";
     const D = "0x00000000000000000000000000000000000000dd";
     const r = evaluateEpoch([at(A, "fail", "10.0.0.1"), at(B, "fail", "10.0.0.2"), at(C, "fail", "10.0.0.3"), at(D, "fail", "10.0.1.1")], confirmed, []);
@@ -86,8 +86,8 @@ describe("epoch consequences", () => {
     expect(correlationBps(100)).toBe(CORRELATION_CAP_BPS);
     const v6 = evaluateEpoch([at(A, "fail", "2001:db8:1:2::a"), at(B, "fail", "2001:db8:1:2:ffff::1")], confirmed, []);
     expect(v6.penalties.map((p) => [p.subnet, p.correlationBps])).toEqual([
-      ["2001:db8:1:2::/64", 15_000n],
-      ["2001:db8:1:2::/64", 15_000n],
+      ["2001:db8:1::/48", 15_000n],
+      ["2001:db8:1::/48", 15_000n],
     ]);
   });
 
@@ -107,9 +107,10 @@ describe("epoch consequences", () => {
 });
 
 describe("subnets", () => {
-  it("groups IPv4 by /24, IPv6 by /64, IPv4-mapped IPv6 as IPv4", () => {
+  it("groups IPv4 by /24, IPv6 by /48, IPv4-mapped IPv6 as IPv4", () => {
     expect(subnetOf("192.0.2.77")).toBe("192.0.2.0/24");
-    expect(subnetOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(subnetOf("2001:db8::1")).toBe("2001:db8:0::/48");
+    expect(subnetOf("2001:db8:0:ffff::1")).toBe("2001:db8:0::/48");
     expect(subnetOf("::ffff:192.0.2.5")).toBe("192.0.2.0/24");
     expect(subnetOf("node.example")).toBe("node.example");
   });

@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { BPS, BYTES_PER_GB, GEO_BOOST_BPS, HOSTING_POOL } from "../params.ts";
 import { hostingOffers, offer, provenReplicas, scarcityWeightBps } from "../hosting/offers.ts";
+import { shareWeight } from "../economics/hosting-rewards.ts";
 import { bountyDrawOf } from "../economics/bounties.ts";
 import { rng } from "./random.ts";
 
 const GB = Number(BYTES_PER_GB);
 
 describe("scarcityWeightBps", () => {
-  it("weighs the first replica 3×, the third 1×, and never less than 0.25×", () => {
-    expect([0, 1, 2, 5, 11, 1000].map(scarcityWeightBps)).toEqual([30_000n, 15_000n, 10_000n, 5_000n, 2_500n, 2_500n]);
+  it("weighs the first replica 3×, the third 1×, the twelfth 0.25× and less beyond (a torrent's total stops growing)", () => {
+    expect([0, 1, 2, 5, 11, 1000].map(scarcityWeightBps)).toEqual([30_000n, 15_000n, 10_000n, 5_000n, 2_500n, 29n]);
     for (let r = 0; r < 50; r++) expect(scarcityWeightBps(r + 1) <= scarcityWeightBps(r)).toBe(true);
     expect(() => scarcityWeightBps(-1)).toThrow(RangeError);
   });
@@ -25,15 +26,18 @@ describe("offer", () => {
     const length = 250_000_000;
     const proven = 4_750_000_000n;
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: proven });
-    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BYTES_PER_GB) / (proven + BigInt(length)));
+    // A third replica, the first of the three boosted (+15%): scarcity 3 ÷ 3.15.
+    expect(o.scarcityWeightBps).toBe(10_000n);
+    const w = shareWeight(BigInt(length), 31_500n, BPS, BPS, BPS);
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * w * BYTES_PER_GB) / ((proven + BigInt(length)) * BPS * BPS * BPS * BigInt(length)));
   });
 
   it("with it, is the pool share of the new replica's weight: pool × w ÷ (W + ΔW) × GB ÷ length", () => {
     const length = 250_000_000;
     const W = 4_750_000_000n;
-    // A third replica: weight 1× (scarcity 3 ÷ 3), and three replicas weigh what two did (ΔW = 0).
+    // A third replica: weight 3 ÷ 3.15 (the first of three is boosted), and three replicas weigh what two did (ΔW = 0).
     const o = offer({ infoHash: "a", name: "A", length, replicas: 2 }, { provenBytes: 0n, totalWeight: W });
-    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * BigInt(length) * BYTES_PER_GB) / (W * BigInt(length)));
+    expect(o.expectedRewardPerGB).toBe((HOSTING_POOL * shareWeight(BigInt(length), 31_500n, BPS, BPS, BPS) * BYTES_PER_GB) / (W * BPS * BPS * BPS * BigInt(length)));
     // The first replica of a torrent adds its own 3× weight to the total.
     const first = offer({ infoHash: "a", name: "A", length, replicas: 0 }, { provenBytes: 0n, totalWeight: W });
     expect(first.expectedRewardPerGB).toBe((HOSTING_POOL * 3n * BigInt(length) * BYTES_PER_GB) / ((W + 3n * BigInt(length)) * BigInt(length)));
@@ -63,9 +67,9 @@ describe("offer", () => {
       // The holder's total already counts its replica: the others' weight plus what joining added.
       const L = BigInt(length);
       const k = BigInt(replicas - 1);
-      const before = replicas === 1 ? 0n : k * L * scarcityWeightBps(replicas - 2);
-      const after = (k + 1n) * L * scarcityWeightBps(replicas - 1);
-      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + (after - before) / BPS });
+      // A torrent weighs 3 × its length from one replica on: joining adds only to an empty torrent.
+      const added = replicas === 1 ? 3n * L * BPS * BPS : 0n;
+      const mine = offer({ infoHash: "a", name: "A", length, replicas, mine: true }, { provenBytes: 0n, totalWeight: others + added / (BPS * BPS) });
       const diff = mine.expectedRewardPerGB - fresh.expectedRewardPerGB;
       expect(diff < 0n ? -diff : diff).toBeLessThanOrEqual(fresh.expectedRewardPerGB / 1_000_000n + 1n);
     }
@@ -87,7 +91,9 @@ describe("offer", () => {
     const far = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, geoBoost: true }, ctx);
     expect(surged.expectedRewardPerGB).toBeGreaterThan(base.expectedRewardPerGB);
     expect(cold.expectedRewardPerGB).toBe(base.expectedRewardPerGB);
-    expect(Number(far.expectedRewardPerGB) / Number(base.expectedRewardPerGB)).toBeCloseTo(Number(BPS + GEO_BOOST_BPS) / Number(BPS), 2);
+    // The boost moves share within the torrent (its total stays 3 × length): a far second replica
+    // weighs 1.15 ÷ 2.3 of it rather than 1 ÷ 2.15.
+    expect(Number(far.expectedRewardPerGB) / Number(base.expectedRewardPerGB)).toBeCloseTo((1.15 / 2.3) * 2.15, 2);
     const bountied = offer({ infoHash: "a", name: "A", length: GB / 2, replicas: 1, bountyPerEpoch: 1_000n }, ctx);
     // 1,000 split between the two replicas, for half a GB: 1,000 per GB each.
     expect(bountied.expectedRewardPerGB - base.expectedRewardPerGB).toBe(1_000n);

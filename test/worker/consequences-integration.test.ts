@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { buildRewardTree, rewardLeafHash, verifyRewardProof } from "../../protocol/merkle/reward-tree.ts";
-import { FAULT_FEE_BASE, FRAUD_SLASH } from "../../protocol/params.ts";
+import { EMISSION_PER_EPOCH, FRAUD_SLASH } from "../../protocol/params.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
@@ -34,7 +34,7 @@ async function slashedOf(epoch: number) {
   return (await (await call(`/api/epochs/${epoch}/slashed`)).json()) as {
     slashedRoot: Hex;
     leaves: { account: Address; cumulative: string }[];
-    penalties: { node: string; missed: number; frauds: number; streak: number; faultFee: string; correlationBps: string; slashed: string }[];
+    penalties: { node: string; missed: number; frauds: number; streak: number; faultFee: string; correlationBps: string; slashed: string; replicas: { infoHash: string; streak: number; expected: string; fee: string }[] }[];
     faults: { node: string; streak: number }[];
   };
 }
@@ -92,21 +92,37 @@ describe("consequences: storage roots, slashing, fault fees, correlation, disput
     expect(verifyRewardProof(root, rewardLeafHash(1, fraudster.address, BigInt(p.cumulative)), p.proof)).toBe(true);
   });
 
-  it("grows the fault fee of a node that misses epoch after epoch, up to the cap, cumulatively", async () => {
+  it("grows the fault fee of a replica that misses epoch after epoch, sized by its expected reward, up to the cap, cumulatively", async () => {
+    // Per replica since issue 11: the fee is a multiple of what the missing replica would have
+    // earned that epoch (its weight beside the torrent's counted replicas), not an absolute amount.
     const cumulative: bigint[] = [];
+    const fees: bigint[] = [];
     for (let epoch = 2; epoch <= 7; epoch++) {
       await insert([madeTranscript(epoch, honest, t.infoHash, "pass", { host: "192.0.2.1" }), madeTranscript(epoch, missing, t.infoHash, "timeout", { host: "172.16.0.1" })]);
       expect((await close()).epoch).toBe(epoch);
       const s = await slashedOf(epoch);
       cumulative.push(BigInt(s.leaves.find((l) => l.account === missing)?.cumulative ?? "0"));
-      expect(s.faults).toContainEqual({ node: missing, streak: epoch });
+      // The node's streak counts fresh misses (a replica failing again is not fresh): 1, then 0.
+      expect(s.faults.find((f) => f.node === missing)).toBeUndefined();
+      const replica = s.penalties.find((p) => p.node === missing)!.replicas[0]!;
+      expect(replica).toMatchObject({ infoHash: t.infoHash, streak: epoch });
+      // Streaks 2..7 pay 2, 4, 8, 16, 24, 24 (capped) epochs of the replica's expected reward.
+      const multiple = [2n, 4n, 8n, 16n, 24n, 24n][epoch - 2]!;
+      expect(BigInt(replica.expected)).toBeGreaterThan(0n);
+      expect(BigInt(replica.expected)).toBeLessThan(EMISSION_PER_EPOCH);
+      expect(BigInt(replica.fee)).toBe(multiple * BigInt(replica.expected));
+      fees.push(BigInt(replica.fee));
     }
-    // Streaks 2..7 pay 1, 2, 4, 8, 16, 16 (capped) × FAULT_FEE_BASE.
-    const fees = [1n, 2n, 4n, 8n, 16n, 16n];
-    expect(cumulative).toEqual(fees.map((_, i) => fees.slice(0, i + 1).reduce((a, b) => a + b, 0n) * FAULT_FEE_BASE));
-    // The inputs carry the previous epoch's fault state, so the evaluation can be re-run.
-    const inputs = (await (await call("/api/epochs/7/inputs")).json()) as { previousFaults: { node: string; streak: number }[] };
-    expect(inputs.previousFaults).toContainEqual({ node: missing, streak: 6 });
+    expect(cumulative).toEqual(fees.map((_, i) => fees.slice(0, i + 1).reduce((a, b) => a + b, 0n)));
+    // The inputs carry the previous epoch's fault state (node and replica streaks, audits), so the evaluation can be re-run.
+    const inputs = (await (await call("/api/epochs/7/inputs")).json()) as {
+      previousFaults: { node: string; streak: number }[];
+      previousReplicaFaults: { node: string; infoHash: string; streak: number }[];
+      previousVetting: { node: string; audits: number }[];
+    };
+    expect(inputs.previousReplicaFaults).toContainEqual({ node: missing, infoHash: t.infoHash, streak: 6 });
+    expect(inputs.previousVetting.find((v) => v.node === honest)?.audits).toBeGreaterThanOrEqual(6);
+    expect(inputs.previousVetting.find((v) => v.node === missing)).toBeUndefined();
   });
 
   it("records a node's signed dispute of its transcript within the window, once", async () => {

@@ -496,6 +496,29 @@ export const seniority = sqliteTable(
   (t) => [primaryKey({ columns: [t.epoch, t.infoHash, t.node] })],
 );
 
+/** Each replica's fault streak after an epoch (protocol/epoch/replica-faults.ts), carried into the next close; positive only. */
+export const replicaFaults = sqliteTable(
+  "replica_faults",
+  {
+    epoch: integer("epoch").notNull(),
+    node: text("node").notNull(),
+    infoHash: text("info_hash").notNull(),
+    streak: integer("streak").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.node, t.infoHash] })],
+);
+
+/** Each node's passed audits after an epoch (protocol/epoch/vetting.ts: its vetting ramp), carried into the next close. */
+export const vetting = sqliteTable(
+  "vetting",
+  {
+    epoch: integer("epoch").notNull(),
+    node: text("node").notNull(),
+    audits: integer("audits").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.node] })],
+);
+
 /**
  * Free-allotment bytes used per member and UTC day (protocol/economics/allotment.ts), written
  * at each epoch close from the ledger; days older than FREE_ALLOTMENT_DAYS are deleted then.

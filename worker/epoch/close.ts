@@ -246,6 +246,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     since: s.since,
   }));
 
+  const previousReplicaFaults = (
+    await d.select().from(schema.replicaFaults).where(eq(schema.replicaFaults.epoch, epoch - 1)).orderBy(asc(schema.replicaFaults.node), asc(schema.replicaFaults.infoHash))
+  ).map((f) => ({ node: f.node, infoHash: f.infoHash, streak: f.streak }));
+  const previousVetting = (await d.select().from(schema.vetting).where(eq(schema.vetting.epoch, epoch - 1)).orderBy(asc(schema.vetting.node))).map((v) => ({ node: v.node, audits: v.audits }));
+
   const emission = EMISSION_PER_EPOCH;
   const settlement = settleEpoch({
     epoch,
@@ -255,7 +260,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     torrents,
     locations,
     transfers,
-    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority },
+    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
   });
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
@@ -280,6 +285,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     transfers,
     previousFaults,
     previousSeniority,
+    previousReplicaFaults,
+    previousVetting,
     hosting: settlement.provenBytes,
     settlement: settlementJson(settlement),
     allotment: { day, members: outcomes },
@@ -319,6 +326,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
   const spentRows = spentLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), spent: (spent.get(l.account) ?? 0n).toString() }));
   const seniorityRows = settlement.seniority.map((s) => ({ epoch, infoHash: s.infoHash, node: s.node, since: s.since }));
+  const replicaFaultRows = settlement.replicaFaults.map((f) => ({ epoch, node: f.node, infoHash: f.infoHash, streak: f.streak }));
+  const vettingRows = settlement.vetting.map((v) => ({ epoch, node: v.node, audits: v.audits }));
   const penaltyOf = new Map(penalties.map((p) => [p.node, p]));
   const faultNodes = [...new Set([...faults.map((f) => f.node), ...penalties.map((p) => p.node)])].sort();
   const streakOf = new Map(faults.map((f) => [f.node, f.streak]));
@@ -347,6 +356,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     ...jsonInsert(D, schema.spent, spentRows),
     ...jsonInsert(D, schema.seniority, seniorityRows),
     ...jsonInsert(D, schema.faults, faultRows),
+    ...jsonInsert(D, schema.replicaFaults, replicaFaultRows),
+    ...jsonInsert(D, schema.vetting, vettingRows),
     statementOf(D, d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1))),
     ...jsonInsert(D, schema.allotments, allotmentRows, `("member", "day") DO UPDATE SET "bytes" = excluded."bytes"`),
     ...slowedChanges,
