@@ -1,5 +1,6 @@
 // vidya node init: a new node home with its wallet, config and data folder.
 
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
 import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
@@ -10,7 +11,7 @@ import { formatBytes, type Ctx } from "./context.ts";
 export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, fill: { type: "boolean", default: true } },
+    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, bind: { type: "string" }, fill: { type: "boolean", default: true } },
     allowNegative: true,
     strict: true,
   });
@@ -22,7 +23,8 @@ export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   const account = await createWallet(ctx.home); // refuses to overwrite
   const previous = await readJsonFile<Partial<Config>>(ctx.home.config);
   const fill = values.fill !== false;
-  const config: Config = { interests: [], replanSeconds: DEFAULT_REPLAN_SECONDS, ...previous, tracker, port, storageCap, fill, role: "node" };
+  if (values.bind !== undefined && !isIP(values.bind)) throw new CliError(`--bind takes an IP address of this machine, got ${values.bind}`);
+  const config: Config = { interests: [], replanSeconds: DEFAULT_REPLAN_SECONDS, ...previous, tracker, port, storageCap, fill, role: "node", ...(values.bind ? { bindAddress: values.bind } : {}) };
   await saveConfig(ctx.home, config);
   ctx.say(`node home ${ctx.home.dir}`);
   ctx.say(`wallet   ${account.address}`);

@@ -13,6 +13,7 @@ import { ensureHome, loadConfig, writeJsonFile } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { startHosting, type RunningNode } from "../seed/host.ts";
 import { loadWallet } from "../wallet.ts";
+import { installNetworkIdentity } from "../net/bound-fetch.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 import { ProgressDisplay } from "./progress.ts";
 
@@ -26,6 +27,9 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   const config = await loadConfig(ctx.home);
   const account = await loadWallet(ctx.home);
   await ensureHome(ctx.home);
+  // Registration and every announce leave from the bound address: the edge sees the node there.
+  // VIDYA_DEV_LOCATION is the local network's stand-in for request.cf (ignored in production).
+  installNetworkIdentity({ bindAddress: config.bindAddress, devLocation: process.env.VIDYA_DEV_LOCATION });
   const api = new TrackerApi(config.tracker);
   const port = values.port !== undefined ? Number(values.port) : config.port;
   const progress = new ProgressDisplay(process.stderr);

@@ -21,14 +21,35 @@ export interface NetworkOptions {
   /** For each node, the names of the sample torrents it hosts. */
   nodes: string[][];
   disputeDelaySeconds?: number;
+  /** The worker's EPOCH_SECONDS (default 60: an epoch a minute). */
+  epochSeconds?: number;
   log?: (line: string) => void;
 }
+
+/**
+ * Each local node's stand-in for where Cloudflare would see it (worker/nodes/routes.ts
+ * edgeLocation, honoured only under LOCAL_DEV=1): far apart, so the geo boost shows.
+ */
+export const NODE_PLACES: { city: string; latLon: string }[] = [
+  { city: "Amsterdam", latLon: "52.37,4.90" },
+  { city: "Tokyo", latLon: "35.68,139.69" },
+  { city: "São Paulo", latLon: "-23.55,-46.63" },
+  { city: "Sydney", latLon: "-33.87,151.21" },
+  { city: "Nairobi", latLon: "-1.29,36.82" },
+  { city: "Toronto", latLon: "43.65,-79.38" },
+];
+
+/** Node i's own loopback /24 (127.1.0.0/24 is node 1's, …): one proven replica per /24 counts. */
+export const nodeAddress = (i: number): string => `127.0.${i + 1}.1`;
 
 export interface RunningNode {
   name: string;
   home: string;
   address: Address;
   port: number;
+  /** The loopback address its connections leave from: the host the edge sees. */
+  bindAddress: string;
+  place: string;
   hosts: SampleTorrent[];
   process: Managed;
 }
@@ -84,7 +105,7 @@ export class LocalNetwork {
   }
 
   private async startEdge(): Promise<void> {
-    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain });
+    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain, vars: { EPOCH_SECONDS: String(this.opts.epochSeconds ?? 60) } });
     this.trackerUrl = this.edge.url;
     this.adminToken = this.edge.adminToken;
   }
@@ -118,8 +139,11 @@ export class LocalNetwork {
     this.log(`starting ${name} hosting ${torrentNames.join(", ")}`);
     const home = join(this.opts.dir, "nodes", name);
     const port = await freePort();
+    const i = this.nodes.length;
+    const bindAddress = nodeAddress(i);
+    const place = NODE_PLACES[i % NODE_PLACES.length]!;
     // --no-fill: each node hosts the subset it is given, not what pays most (the demo's replicas stay as set).
-    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--no-fill"]);
+    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--bind", bindAddress, "--no-fill"]);
     const address = this.walletAddress(home);
     await this.chain.fund(address, "10"); // gas for its claims
     const hosts = torrentNames.map((n) => {
@@ -128,13 +152,13 @@ export class LocalNetwork {
       cpSync(join(t.dataDir, t.name), join(home, "data", t.name), { recursive: true });
       return t;
     });
-    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT });
+    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT, env: { VIDYA_DEV_LOCATION: place.latLon } });
     await waitFor(`${name} to report its hosted subset`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited; see ${proc.logPath}`);
       const s = await this.api<{ hosted: string[] }>(`/api/nodes/${address}`);
       return s.hosted.length === hosts.length ? true : undefined;
     }, 120_000, 500);
-    const node = { name, home, address, port, hosts, process: proc };
+    const node = { name, home, address, port, bindAddress, place: place.city, hosts, process: proc };
     this.nodes.push(node);
     return node;
   }
@@ -154,6 +178,28 @@ export class LocalNetwork {
 
   async download(member: Member, infoHash: string, outDir: string): Promise<string> {
     return this.cli(member.home, ["get", infoHash, "--out", outDir], 300_000);
+  }
+
+  /**
+   * wrangler dev fires the cron only on request (`--test-scheduled`): hit /__scheduled every
+   * `everyMs` as Cloudflare's `* * * * *` would, so epochs keep closing while the network runs.
+   */
+  startCron(everyMs = 60_000): void {
+    if (this.cron) return;
+    const fire = () => {
+      void fetch(`${this.trackerUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+        .then((r) => r.body?.cancel())
+        .catch((e: Error) => this.log(`cron: ${e.message}`));
+    };
+    this.cron = setInterval(fire, everyMs);
+    fire();
+  }
+
+  private cron: ReturnType<typeof setInterval> | undefined;
+
+  /** The closed epochs, oldest first (GET /api/epochs). */
+  async epochs(): Promise<EpochInfo[]> {
+    return this.api<EpochInfo[]>("/api/epochs");
   }
 
   async runChallenges(): Promise<ChallengeTranscript[]> {
@@ -201,6 +247,7 @@ export class LocalNetwork {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.cron);
     await this.group.stopAll();
   }
 }
