@@ -44,7 +44,7 @@ describe("bin/vidya", () => {
     await edge?.stop();
   });
 
-  it("node init creates a 0600 wallet and refuses to overwrite it", async () => {
+  it("node init creates a 0600 wallet and never overwrites it when run again", async () => {
     const home = join(edge.dir, "n1");
     const r = await vidya(["--home", home, "--json", "node", "init", "--tracker", edge.url, "--port", "0"]);
     expect(r.code).toBe(0);
@@ -53,10 +53,12 @@ describe("bin/vidya", () => {
     const wallet = await readFile(join(home, "wallet.json"), "utf8");
     expect((await stat(join(home, "wallet.json"))).mode & 0o777).toBe(0o600);
     expect(r.stdout + r.stderr).not.toContain(JSON.parse(wallet).privateKey.slice(2));
+    // A re-run reconfigures (node/commands/comforts.test.ts); the key stays byte for byte.
     const again = await vidya(["--home", home, "node", "init", "--tracker", edge.url]);
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/refusing to overwrite/);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/reconfigured/);
     expect(await readFile(join(home, "wallet.json"), "utf8")).toBe(wallet);
+    expect(JSON.parse(wallet).address).toBe(out.address);
   });
 
   it("node start seeds, reports its hosted subset, writes state.json and exits 0 on SIGTERM", async () => {
@@ -117,6 +119,11 @@ describe("bin/vidya", () => {
       const address = privateKeyToAccount((JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey).address;
       expect((await edge.api<NodeInfo>(`/api/nodes/${address}`)).hosted).toEqual([]);
 
+      // A pattern that matches nothing is a typo or a missing wildcard: refused, nothing saved.
+      const none = await vidya(["--home", home, "node", "want", "wanted", "nothing-like-it*"]);
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toMatch(/^vidya: "wanted", "nothing-like-it\*" match no torrent in the index; nothing saved\. A pattern must match the whole name: use \* and \? \(e\.g\. "\*wanted\*"\)/);
+      expect(JSON.parse(await readFile(join(home, "config.json"), "utf8")).interests).toEqual([]);
       const want = await vidya(["--home", home, "--json", "node", "want", "wanted*"]);
       expect(want.code, want.stderr).toBe(0);
       expect(JSON.parse(want.stdout)).toEqual({ interests: ["wanted*"], matches: [{ infoHash: fx.meta.infoHash, name: "Wanted Pack", length: 45_000 }] });
