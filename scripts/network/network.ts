@@ -183,8 +183,10 @@ export class LocalNetwork {
   /**
    * wrangler dev fires the cron only on request (`--test-scheduled`): hit /__scheduled every
    * `everyMs` as Cloudflare's `* * * * *` would, so epochs keep closing while the network runs.
+   * A minute and half a second: a tick's time is when wrangler got the request, so at exactly
+   * 60 s the jitter would leave every other 60 s epoch a few ms short and open a minute more.
    */
-  startCron(everyMs = 60_000): void {
+  startCron(everyMs = 60_500): void {
     if (this.cron) return;
     const fire = () => {
       void fetch(`${this.trackerUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
