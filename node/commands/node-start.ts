@@ -11,7 +11,7 @@ import { isInfoHashHex } from "../../protocol/hex.ts";
 import { TrackerApi } from "../api.ts";
 import { ensureHome, loadConfig, writeJsonFile } from "../config.ts";
 import { CliError } from "../errors.ts";
-import { startHosting, type RunningNode } from "../seed/host.ts";
+import type { RunningNode } from "../seed/host.ts";
 import { loadWallet } from "../wallet.ts";
 import { installNetworkIdentity } from "../net/bound-fetch.ts";
 import { formatBytes, type Ctx } from "./context.ts";
@@ -32,6 +32,8 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   // Registration and every announce leave from the bound address: the edge sees the node there.
   // VIDYA_DEV_LOCATION is the local network's stand-in for request.cf (ignored in production).
   installNetworkIdentity({ bindAddress: config.bindAddress, devLocation: process.env.VIDYA_DEV_LOCATION });
+  // webtorrent's tracker client keeps the fetch it finds when first loaded: load it after.
+  const { startHosting } = await import("../seed/host.ts");
   // A cap the disk cannot hold stops here, before the node promises to host anything.
   await checkRoomForCap(ctx.home.data, config.storageCap);
   const api = new TrackerApi(config.tracker);
