@@ -41,6 +41,7 @@ describe("bin/vidya comforts", () => {
       [["clam"], /did you mean "vidya claim"\?/],
       [["verfiy", "3"], /did you mean "vidya verify"\?/],
       [["walet", "init"], /did you mean "vidya wallet"\?/],
+      [["wallet", "adress"], /unknown wallet command "adress": did you mean "vidya wallet address"\?/],
     ];
     for (const [args, want] of cases) {
       const r = await vidya(args);

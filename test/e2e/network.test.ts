@@ -11,6 +11,7 @@ import { waitFor } from "../../scripts/network/processes.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { HOLDBACK_BPS } from "../../protocol/params.ts";
+import { asDict, decode } from "../../protocol/bencode.ts";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
@@ -62,6 +63,22 @@ describe("the Vidya network, end to end", () => {
       const info = await net.api<{ endpoint: { host: string; port: number } }>(`/api/nodes/${n.address}`);
       expect(info.endpoint).toEqual({ host: nodeAddress(i), port: n.port });
     }
+  });
+
+  it("lists each node in the swarm at its bound address: webtorrent's announces leave from it too", async () => {
+    const t = net.dataset.find((d) => d.name === "retro-arcade-pack")!;
+    const { passkey } = JSON.parse(readFileSync(join(runDir, "members", "member", "config.json"), "utf8")) as { passkey: string };
+    const pct = (b: Uint8Array) => Array.from(b, (x) => `%${x.toString(16).padStart(2, "0")}`).join("");
+    const q = `info_hash=${pct(Buffer.from(t.infoHash, "hex"))}&peer_id=${pct(Buffer.from("-qB4520-e2epeers0001"))}&port=6999&uploaded=0&downloaded=0&left=${t.length}&compact=1`;
+    const res = await fetch(`${net.trackerUrl}/${passkey}/announce?${q}`);
+    const body = asDict(decode(new Uint8Array(await res.arrayBuffer())), "announce");
+    expect(body["failure reason"], String(body["failure reason"])).toBeUndefined();
+    const peers = body.peers as Uint8Array;
+    const hosts = new Set<string>();
+    for (let o = 0; o + 6 <= peers.length; o += 6) hosts.add(`${peers[o]}.${peers[o + 1]}.${peers[o + 2]}.${peers[o + 3]}`);
+    // node-1 and node-3 host it; their announces reach the edge from 127.0.1.1 and 127.0.3.1.
+    expect(hosts).toContain(nodeAddress(0));
+    expect(hosts).toContain(nodeAddress(2));
   });
 
   it("passes every challenge of the honest node and fails the node that deleted its data", async () => {
