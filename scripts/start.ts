@@ -42,7 +42,7 @@ try {
     disputeDelaySeconds: 5,
     log: say,
   });
-  for (const n of net.nodes) say(`${n.name} is seen by the edge at ${n.bindAddress} (its own /24), in ${n.place}`);
+  for (const n of net.nodes) say(`${n.name} is seen by the edge at ${n.bindAddress}${n.bindAddress === "127.0.0.1" ? "" : " (its own /24)"}, in ${n.place}`);
   say(`worker at ${net.trackerUrl}, chain at ${net.chain.rpcUrl} (chain id ${net.chain.chainId})`);
   say(`contracts: token ${net.chain.addresses.token}, staking ${net.chain.addresses.staking}, epoch rewards ${net.chain.addresses.epochRewards}`);
 

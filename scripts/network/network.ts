@@ -3,6 +3,7 @@
 // through the real `vidya` CLI. Used by `npm start` and by the end-to-end test.
 
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -38,6 +39,15 @@ export const NODE_PLACES: { city: string; latLon: string }[] = [
   { city: "Nairobi", latLon: "-1.29,36.82" },
   { city: "Toronto", latLon: "43.65,-79.38" },
 ];
+
+/** Whether this machine can open a socket on `address` (a loopback alias may be missing). */
+function canBind(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(0, address, () => srv.close(() => resolve(true)));
+  });
+}
 
 /** Node i's own loopback /24 (127.1.0.0/24 is node 1's, …): one proven replica per /24 counts. */
 export const nodeAddress = (i: number): string => `127.0.${i + 1}.1`;
@@ -140,7 +150,10 @@ export class LocalNetwork {
     const home = join(this.opts.dir, "nodes", name);
     const port = await freePort();
     const i = this.nodes.length;
-    const bindAddress = nodeAddress(i);
+    // Linux routes all of 127/8 to loopback; macOS has only 127.0.0.1 unless aliased
+    // (`sudo ifconfig lo0 alias 127.0.2.1`): there the nodes share one /24, as before.
+    const bindAddress = (await canBind(nodeAddress(i))) ? nodeAddress(i) : "127.0.0.1";
+    if (bindAddress !== nodeAddress(i)) this.log(`warning: cannot bind ${nodeAddress(i)}; ${name} connects from 127.0.0.1 and shares its /24 with the others`);
     const place = NODE_PLACES[i % NODE_PLACES.length]!;
     // --no-fill: each node hosts the subset it is given, not what pays most (the demo's replicas stay as set).
     await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--bind", bindAddress, "--no-fill"]);
