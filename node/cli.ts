@@ -165,6 +165,13 @@ function errorMessage(e: unknown): { message: string; code: number } {
   if ((e as Error)?.name === "ApiError") return { message: (e as Error).message, code: 1 };
   const err = e as NodeJS.ErrnoException;
   // parseArgs' own errors are already readable
+  if (err?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    // The nearest option any command takes, read from the usage text (one list, kept with the help).
+    const typed = /'(--?[^']+)'/.exec(err.message)?.[1];
+    const options = [...new Set(USAGE.match(/--[a-z][a-z-]*/g) ?? [])];
+    const near = typed?.startsWith("--") ? nearest(typed.slice(2), options.map((o) => o.slice(2))) : undefined;
+    return { message: near ? `unknown option ${typed}; did you mean --${near}?` : err.message, code: 2 };
+  }
   if (err?.code?.startsWith?.("ERR_PARSE_ARGS")) return { message: err.message, code: 2 };
   return { message: err?.message ?? String(e), code: 1 };
 }

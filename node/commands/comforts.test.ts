@@ -48,6 +48,10 @@ describe("bin/vidya comforts", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr, args.join(" ")).toMatch(want);
     }
+    // Options too: the nearest of those the usage names.
+    const opt = await vidya(["--home", join(dir, "typo"), "node", "init", "--storge-cap", "5GB"]);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toMatch(/^vidya: unknown option --storge-cap; did you mean --storage-cap\?/);
     // Nothing near: no made-up suggestion, a pointer to the help instead.
     const far = await vidya(["frobnicate"]);
     expect(far.code).toBe(2);
