@@ -3,7 +3,7 @@
 
 import type { Address, Hex, LocalAccount } from "viem";
 import type { Transcript } from "../protocol/challenge/transcript.ts";
-import { reportToJson, signReport, type Dispute, type HostedSubset, type FetchSubset, type MemberJoin, type NodeRegistration, type ReportMessages, type ReportType, type StorageRoots } from "../protocol/reports/eip712.ts";
+import type { Dispute, HostedSubset, FetchSubset, MemberJoin, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -250,6 +250,8 @@ export class TrackerApi {
   }
 
   private async signed<T extends ReportType, R>(path: string, account: LocalAccount, chainId: number, type: T, message: ReportMessages[T], extra: Record<string, unknown> = {}): Promise<R> {
+    // Loaded when signing: viem's typed-data code would slow every command's start-up.
+    const { reportToJson, signReport } = await import("../protocol/reports/eip712.ts");
     const signature = await signReport(account, chainId, type, message);
     return this.json("POST", path, { ...extra, message: reportToJson(message), signature });
   }

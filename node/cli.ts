@@ -1,33 +1,28 @@
 // The `vidya` command: the node (seed, prove, report) and the member's tools (join, get,
 // claim, verify). Global options come before or after the command words.
 
+// Commands are imported when run, not at start-up: `--help` and `node status` must not load
+// webtorrent or viem (start-up ≤ 0.5 s).
+import { readFileSync } from "node:fs";
+import { join as joinPath } from "node:path";
 import { resolveHome } from "./config.ts";
 import { CliError } from "./errors.ts";
-import { ApiError } from "./api.ts";
 import { makeCtx, type Ctx } from "./commands/context.ts";
-import { nodeInit } from "./commands/node-init.ts";
-import { nodeStart } from "./commands/node-start.ts";
-import { nodeStatus } from "./commands/node-status.ts";
-import { nodeUnwant, nodeWant } from "./commands/node-want.ts";
-import { wallet } from "./commands/wallet-init.ts";
-import { join } from "./commands/join.ts";
-import { get } from "./commands/get.ts";
-import { claim } from "./commands/claim.ts";
-import { verify } from "./commands/verify.ts";
-import { slash } from "./commands/slash.ts";
-import { bond } from "./commands/bond.ts";
-import { dispute } from "./commands/dispute.ts";
+import { nearest } from "./suggest.ts";
 
 export const USAGE = `vidya: a node and member client for the Vidya private tracker
 
 Usage: vidya [--home DIR] [--json] <command> [options]
 
 Node
-  vidya node init --tracker URL [--port N] [--storage-cap BYTES] [--no-fill]
+  vidya node init --tracker URL [--port N] [--storage-cap SIZE] [--bind IP] [--no-fill]
                                   create the home: wallet.json (0600), config.json, data/;
-                                  the cap defaults to 5 GB; --no-fill downloads only what
-                                  you want (otherwise the rest of the cap is filled with the
-                                  torrents that pay most per GB)
+                                  the cap defaults to 5 GB (sizes as 5GB, 5 GiB, 500MB or
+                                  bytes); --no-fill downloads only what you want (otherwise
+                                  the rest of the cap is filled with the torrents that pay
+                                  most per GB); --bind makes connections leave from IP. Run
+                                  again to change the tracker, port, cap or bind address:
+                                  the wallet is kept
   vidya node want [INFOHASH|PATTERN]...
                                   add to the interest list (no argument: show it); patterns
                                   match torrent names, * and ? as in a shell, any case
@@ -73,27 +68,53 @@ Bonds and slashes
 
 Global options
   --home DIR    node home (default $VIDYA_HOME or ~/.vidya)
-  --json        print the command's result as JSON on stdout
+  --json        print the command's result as JSON on stdout, log lines as JSON on stderr
   -h, --help    this text
+  -V, --version the version of vidya
 `;
 
-type Command = (ctx: Ctx, argv: string[]) => Promise<void>;
+/** `vidya node` alone, or `vidya node --help`: the node's subcommands, from USAGE itself. */
+export const NODE_USAGE = `Usage: vidya [--home DIR] [--json] node <subcommand> [options]
 
-const COMMANDS: Record<string, Command | Record<string, Command>> = {
-  node: { init: nodeInit, start: nodeStart, status: nodeStatus, want: nodeWant, unwant: nodeUnwant },
-  wallet,
-  join,
-  get,
-  claim,
-  verify,
-  bond,
-  slash,
-  dispute,
+${USAGE.slice(USAGE.indexOf("Node\n") + "Node\n".length, USAGE.indexOf("  vidya dispute"))}`;
+
+type Command = (ctx: Ctx, argv: string[]) => Promise<void>;
+type Lazy = () => Promise<Command>;
+
+const COMMANDS: Record<string, Lazy | Record<string, Lazy>> = {
+  node: {
+    init: async () => (await import("./commands/node-init.ts")).nodeInit,
+    start: async () => (await import("./commands/node-start.ts")).nodeStart,
+    status: async () => (await import("./commands/node-status.ts")).nodeStatus,
+    want: async () => (await import("./commands/node-want.ts")).nodeWant,
+    unwant: async () => (await import("./commands/node-want.ts")).nodeUnwant,
+  },
+  wallet: async () => (await import("./commands/wallet-init.ts")).wallet,
+  join: async () => (await import("./commands/join.ts")).join,
+  get: async () => (await import("./commands/get.ts")).get,
+  claim: async () => (await import("./commands/claim.ts")).claim,
+  verify: async () => (await import("./commands/verify.ts")).verify,
+  bond: async () => (await import("./commands/bond.ts")).bond,
+  slash: async () => (await import("./commands/slash.ts")).slash,
+  dispute: async () => (await import("./commands/dispute.ts")).dispute,
 };
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(joinPath(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** "unknown command" with the nearest command when one is close (`vidya nod` → node). */
+function unknown(typed: string, known: string[], prefix: string): CliError {
+  const near = nearest(typed, known);
+  const hint = near ? `did you mean "${prefix}${near}"?` : `try ${prefix.trim() ? `${prefix}--help` : "vidya --help"}`;
+  return new CliError(`unknown command "${prefix}${typed}"; ${hint}`, 2);
+}
 
 export async function main(argv: string[]): Promise<number> {
   let homeFlag: string | undefined;
   let json = false;
+  let help = false;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -102,26 +123,37 @@ export async function main(argv: string[]): Promise<number> {
       if (!homeFlag) throw new CliError("--home needs a directory");
     } else if (a.startsWith("--home=")) homeFlag = a.slice("--home=".length);
     else if (a === "--json") json = true;
-    else if (a === "-h" || a === "--help" || a === "help") {
-      process.stdout.write(USAGE);
+    else if (a === "-V" || a === "--version") {
+      process.stdout.write(json ? `${JSON.stringify({ version: version() })}\n` : `vidya ${version()}\n`);
       return 0;
-    } else rest.push(a);
+    } else if (a === "-h" || a === "--help" || (a === "help" && rest.length === 0)) help = true;
+    else rest.push(a);
   }
   const [word, ...args] = rest;
+  if (help) {
+    process.stdout.write(word === "node" ? NODE_USAGE : USAGE);
+    return 0;
+  }
   if (!word) {
     process.stderr.write(USAGE);
     return 2;
   }
   const entry = COMMANDS[word];
-  let command: Command | undefined;
+  let lazy: Lazy | undefined;
   let commandArgs = args;
-  if (typeof entry === "function") command = entry;
+  if (typeof entry === "function") lazy = entry;
   else if (entry) {
-    command = entry[args[0] ?? ""];
+    const sub = args[0];
+    if (sub === undefined) {
+      process.stderr.write(NODE_USAGE);
+      return 2;
+    }
+    lazy = entry[sub];
     commandArgs = args.slice(1);
-    if (!command) throw new CliError(`unknown command "vidya ${word} ${args[0] ?? ""}"; try vidya --help`);
+    if (!lazy) throw unknown(sub, Object.keys(entry), `vidya ${word} `);
   }
-  if (!command) throw new CliError(`unknown command "${word}"; try vidya --help`);
+  if (!lazy) throw unknown(word, Object.keys(COMMANDS), "vidya ");
+  const command = await lazy();
   const ctx = makeCtx(resolveHome(homeFlag), json);
   await command(ctx, commandArgs);
   return typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -129,9 +161,17 @@ export async function main(argv: string[]): Promise<number> {
 
 function errorMessage(e: unknown): { message: string; code: number } {
   if (e instanceof CliError) return { message: e.message, code: e.exitCode };
-  if (e instanceof ApiError) return { message: e.message, code: 1 };
+  // ApiError (node/api.ts) by name: importing it would load viem at start-up.
+  if ((e as Error)?.name === "ApiError") return { message: (e as Error).message, code: 1 };
   const err = e as NodeJS.ErrnoException;
   // parseArgs' own errors are already readable
+  if (err?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    // The nearest option any command takes, read from the usage text (one list, kept with the help).
+    const typed = /'(--?[^']+)'/.exec(err.message)?.[1];
+    const options = [...new Set(USAGE.match(/--[a-z][a-z-]*/g) ?? [])];
+    const near = typed?.startsWith("--") ? nearest(typed.slice(2), options.map((o) => o.slice(2))) : undefined;
+    return { message: near ? `unknown option ${typed}; did you mean --${near}?` : err.message, code: 2 };
+  }
   if (err?.code?.startsWith?.("ERR_PARSE_ARGS")) return { message: err.message, code: 2 };
   return { message: err?.message ?? String(e), code: 1 };
 }

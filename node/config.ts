@@ -27,6 +27,11 @@ export interface Config {
   fill: boolean;
   /** Seconds between two plans of what to host (a plan also runs at start and on SIGHUP). */
   replanSeconds: number;
+  /**
+   * The local IP every connection to the tracker leaves from (node/net/bound-fetch.ts): the
+   * edge sees the node there. Unset: the system's choice.
+   */
+  bindAddress?: string;
 }
 
 export const DEFAULT_PORT = 6881;
@@ -93,6 +98,7 @@ export async function loadConfig(home: Home): Promise<Config> {
     interests: Array.isArray(c.interests) ? c.interests.filter((x): x is string => typeof x === "string") : [],
     fill: c.fill ?? true,
     replanSeconds: typeof c.replanSeconds === "number" && c.replanSeconds > 0 ? c.replanSeconds : DEFAULT_REPLAN_SECONDS,
+    ...(typeof c.bindAddress === "string" && c.bindAddress ? { bindAddress: c.bindAddress } : {}),
   };
 }
 

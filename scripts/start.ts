@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, statSync, readFileSync } from "node:fs";
 import { LocalNetwork, type ClaimResult } from "./network/network.ts";
 import { nodeRows, renderNodes, renderTable } from "./network/summary.ts";
 import { ROOT } from "./network/chain.ts";
+import { formatVidya } from "../protocol/format.ts";
 
 const t0 = Date.now();
 const say = (s: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${s}`);
@@ -41,6 +42,7 @@ try {
     disputeDelaySeconds: 5,
     log: say,
   });
+  for (const n of net.nodes) say(`${n.name} is seen by the edge at ${n.bindAddress}${n.bindAddress === "127.0.0.1" ? "" : " (its own /24)"}, in ${n.place}`);
   say(`worker at ${net.trackerUrl}, chain at ${net.chain.rpcUrl} (chain id ${net.chain.chainId})`);
   say(`contracts: token ${net.chain.addresses.token}, staking ${net.chain.addresses.staking}, epoch rewards ${net.chain.addresses.epochRewards}`);
 
@@ -71,7 +73,7 @@ try {
   say(`vidya verify ${epoch.epoch}: slashed root ${verify.slashedVerified ? "verified" : "MISMATCH"}, inputs hash ${verify.inputsVerified ? "verified" : "MISMATCH"}, leaves re-evaluated from the transcripts ${verify.evaluationVerified ? "verified" : "MISMATCH"}, challenges re-derived ${verify.challengesVerified ? "verified" : "MISMATCH"}`);
 
   console.log("\nNodes\n");
-  console.log(renderNodes(await nodeRows(net, claims)));
+  console.log(renderNodes(await nodeRows(net, claims, epoch.epoch)));
   console.log("\nTransactions\n");
   console.log(
     renderTable(
@@ -84,8 +86,22 @@ try {
     ),
   );
   console.log(`\nThe network keeps running: tracker ${net.trackerUrl}, chain ${net.chain.rpcUrl}, logs in ${join(runDir, "logs")}.`);
-  console.log("Press Ctrl-C to stop it.");
+  console.log("The cron fires every minute: each epoch closes a minute after it opens, once a node has earned. Press Ctrl-C to stop it.");
   if (process.env.VIDYA_START_EXIT === "1" || !allVerified || !same) await shutdown(allVerified && same ? 0 : 1);
+  // Cloudflare fires the cron every minute; wrangler dev only on request, so we do.
+  net.startCron();
+  let shown = epoch.epoch;
+  setInterval(() => {
+    void net!.epochs().then(
+      (list) => {
+        for (const e of list.filter((x) => x.epoch > shown)) {
+          say(`epoch ${e.epoch} closed by the cron: ${formatVidya(BigInt(e.totalEarned))} earned, root ${e.root}${e.txHash ? ` posted in tx ${e.txHash}` : ""}`);
+          shown = e.epoch;
+        }
+      },
+      (err: Error) => say(`reading the epochs failed: ${err.message}`),
+    );
+  }, 10_000);
 } catch (e) {
   console.error(`\nnpm start failed: ${(e as Error).message}`);
   await shutdown(1);

@@ -1,5 +1,7 @@
 // What the edge sees of a connection: Cloudflare's CF-Connecting-IP, never what a client
-// or node claims (TRACKER-NOTES, BEP 7). Locally there is no such header.
+// or node claims (TRACKER-NOTES, BEP 7). Locally wrangler dev (miniflare) sets it from the
+// connection's source address, so a local node bound to 127.0.2.1 is seen there (it keeps a
+// header a client sent: local dev is no trust boundary); in tests through SELF there is none.
 
 import type { Env } from "./env.ts";
 

@@ -1,8 +1,10 @@
 // The real `bin/vidya` as a user runs it, against the real edge (the worker in workerd):
 // node init, node start until SIGTERM, node status after a challenge round, errors.
 
-import { spawn, execFile } from "node:child_process";
+import { spawn, execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +46,7 @@ describe("bin/vidya", () => {
     await edge?.stop();
   });
 
-  it("node init creates a 0600 wallet and refuses to overwrite it", async () => {
+  it("node init creates a 0600 wallet and never overwrites it when run again", async () => {
     const home = join(edge.dir, "n1");
     const r = await vidya(["--home", home, "--json", "node", "init", "--tracker", edge.url, "--port", "0"]);
     expect(r.code).toBe(0);
@@ -53,10 +55,12 @@ describe("bin/vidya", () => {
     const wallet = await readFile(join(home, "wallet.json"), "utf8");
     expect((await stat(join(home, "wallet.json"))).mode & 0o777).toBe(0o600);
     expect(r.stdout + r.stderr).not.toContain(JSON.parse(wallet).privateKey.slice(2));
+    // A re-run reconfigures (node/commands/comforts.test.ts); the key stays byte for byte.
     const again = await vidya(["--home", home, "node", "init", "--tracker", edge.url]);
-    expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/refusing to overwrite/);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/reconfigured/);
     expect(await readFile(join(home, "wallet.json"), "utf8")).toBe(wallet);
+    expect(JSON.parse(wallet).address).toBe(out.address);
   });
 
   it("node start seeds, reports its hosted subset, writes state.json and exits 0 on SIGTERM", async () => {
@@ -117,6 +121,11 @@ describe("bin/vidya", () => {
       const address = privateKeyToAccount((JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey).address;
       expect((await edge.api<NodeInfo>(`/api/nodes/${address}`)).hosted).toEqual([]);
 
+      // A pattern that matches nothing is a typo or a missing wildcard: refused, nothing saved.
+      const none = await vidya(["--home", home, "node", "want", "wanted", "nothing-like-it*"]);
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toMatch(/^vidya: "wanted", "nothing-like-it\*" match no torrent in the index; nothing saved\. A pattern must match the whole name: use \* and \? \(e\.g\. "\*wanted\*"\)/);
+      expect(JSON.parse(await readFile(join(home, "config.json"), "utf8")).interests).toEqual([]);
       const want = await vidya(["--home", home, "--json", "node", "want", "wanted*"]);
       expect(want.code, want.stderr).toBe(0);
       expect(JSON.parse(want.stdout)).toEqual({ interests: ["wanted*"], matches: [{ infoHash: fx.meta.infoHash, name: "Wanted Pack", length: 45_000 }] });
@@ -162,6 +171,59 @@ describe("bin/vidya", () => {
       await seeder.stop();
     }
     expect(await exited).toBe(0);
+  });
+
+  // A real full disk: the node's home on a 2 MB tmpfs (needs root to mount; skipped otherwise).
+  const canMount = (() => {
+    if (process.getuid?.() !== 0) return false;
+    const probe = mkdtempSync(join(tmpdir(), "vidya-mount-"));
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stdio: "ignore" });
+      execFileSync("umount", [probe], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
+    }
+  })();
+
+  it.skipIf(!canMount)("stops cleanly on a full disk, keeping state.json whole (finding: ENOSPC, node kept running, state unwritten)", async () => {
+    const home = mkdtempSync(join(tmpdir(), "vidya-full-"));
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", home]);
+    let child: ReturnType<typeof spawn> | undefined;
+    try {
+      expect((await vidya(["--home", home, "node", "init", "--tracker", edge.url, "--port", "0", "--no-fill", "--storage-cap", "1.8MB"])).code).toBe(0);
+      const fx = await makeFixture(join(edge.dir, "full-disk-seeder"), "Too Big Pack", [{ path: "big.bin", length: 1_000_000 }]);
+      await edge.publish(fx);
+      const seeder = await startHosting({ api: new TrackerApi(edge.url), account: privateKeyToAccount(generatePrivateKey()), dataDir: fx.dataDir, port: 0, storageCap: 2_000_000 });
+      try {
+        child = spawn(VIDYA, ["--home", home, "node", "start"], { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr += d));
+        const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+        await until(() => stdout.includes("press Ctrl-C"), () => `node start did not come up:
+${stdout}
+${stderr}`);
+        // Something else fills the disk after the start-up check passed.
+        writeFileSync(join(home, "other-program.bin"), Buffer.alloc(1_500_000));
+        expect((await vidya(["--home", home, "node", "want", "Too Big*"])).code).toBe(0);
+        const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 45_000))]);
+        expect(code, stderr).toBe(1);
+        expect(stderr).toMatch(/ERROR +the disk is full \(.*\); stopping the node\. Free some space or lower the cap/);
+        // The last state written is whole: writes go through a temporary file and a rename.
+        const state = JSON.parse(await readFile(join(home, "state.json"), "utf8")) as { hosted: unknown[] };
+        expect(Array.isArray(state.hosted)).toBe(true);
+      } finally {
+        await seeder.stop();
+      }
+    } finally {
+      child?.kill("SIGKILL");
+      execFileSync("umount", ["-l", home]);
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("fails with a readable message and a non-zero exit", async () => {

@@ -2,13 +2,14 @@
 // with --json); progress and warnings go to stderr so that stdout stays parseable.
 
 import type { Home } from "../config.ts";
+import { formatLog } from "../log.ts";
 
 export interface Ctx {
   home: Home;
   json: boolean;
   /** A line of human output on stdout (suppressed under --json). */
   say(line: string): void;
-  /** Progress and warnings on stderr. */
+  /** Progress and warnings on stderr, timestamped and levelled (node/log.ts; JSON lines with --json). */
   log(line: string): void;
   /** The command's data: JSON under --json, else the human lines already said. */
   result(value: unknown): void;
@@ -23,7 +24,7 @@ export function makeCtx(home: Home, json: boolean): Ctx {
     say: (line) => {
       if (!json) process.stdout.write(line + "\n");
     },
-    log: (line) => process.stderr.write(line + "\n"),
+    log: (line) => process.stderr.write(formatLog(line, json) + "\n"),
     result: (value) => {
       if (json) process.stdout.write(JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
     },

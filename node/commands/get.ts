@@ -8,6 +8,7 @@ import { isInfoHashHex, toHex } from "../../protocol/hex.ts";
 import { TrackerApi } from "../api.ts";
 import { loadConfig } from "../config.ts";
 import { CliError } from "../errors.ts";
+import { formatLog } from "../log.ts";
 import { createClient, destroyClient, downloadTorrent } from "../seed/client.ts";
 import { storageTreeOfPayload } from "../storage/payload.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
@@ -33,7 +34,7 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   try {
     const torrent = await downloadTorrent(client, file, {
       path: out,
-      onWarning: (m) => progress.log(`warning: ${m}`),
+      onWarning: (m) => progress.log(formatLog(`warning: ${m}`, ctx.json)),
       progressIntervalMs: process.stderr.isTTY ? 250 : 1_000,
       onProgress: (t) => progress.update([{ key: infoHash, label: meta.name, done: t.downloaded, total: t.length, speed: t.downloadSpeed, peers: t.numPeers }]),
     });

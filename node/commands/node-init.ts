@@ -1,46 +1,62 @@
-// vidya node init: a new node home with its wallet, config and data folder.
+// vidya node init: a new node home with its wallet, config and data folder. Run again on a
+// home it reconfigures: the flags given replace their settings, the wallet and the rest stay.
 
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
+import { parseSize } from "../../protocol/format.ts";
 import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
-import { createWallet } from "../wallet.ts";
+import { loadOrCreateWallet } from "../wallet.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 
 export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, fill: { type: "boolean", default: true } },
+    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, bind: { type: "string" }, fill: { type: "boolean" } },
     allowNegative: true,
     strict: true,
   });
-  if (!values.tracker) throw new CliError("node init needs --tracker URL");
-  const port = values.port === undefined ? DEFAULT_PORT : parsePort(values.port);
-  const storageCap = values["storage-cap"] === undefined ? DEFAULT_STORAGE_CAP_BYTES : parsePositiveInt(values["storage-cap"], "--storage-cap");
-  const tracker = normaliseTracker(values.tracker);
-  await ensureHome(ctx.home);
-  const account = await createWallet(ctx.home); // refuses to overwrite
   const previous = await readJsonFile<Partial<Config>>(ctx.home.config);
-  const fill = values.fill !== false;
+  const trackerFlag = values.tracker ?? previous?.tracker;
+  if (!trackerFlag) throw new CliError("node init needs --tracker URL");
+  const tracker = normaliseTracker(trackerFlag);
+  const port = values.port !== undefined ? parsePort(values.port) : (previous?.port ?? DEFAULT_PORT);
+  const storageCap = values["storage-cap"] !== undefined ? parseSizeFlag(values["storage-cap"], "--storage-cap") : (previous?.storageCap ?? DEFAULT_STORAGE_CAP_BYTES);
+  if (values.bind !== undefined && values.bind !== "" && !isIP(values.bind)) throw new CliError(`--bind takes an IP address of this machine, got ${values.bind}`);
+  const fill = values.fill ?? previous?.fill ?? true;
+  await ensureHome(ctx.home);
+  // A home's key is never replaced: losing it loses the node's bond and earnings.
+  const { account, created } = await loadOrCreateWallet(ctx.home);
   const config: Config = { interests: [], replanSeconds: DEFAULT_REPLAN_SECONDS, ...previous, tracker, port, storageCap, fill, role: "node" };
+  if (values.bind === "") delete config.bindAddress; // --bind "" goes back to the system's choice
+  else if (values.bind !== undefined) config.bindAddress = values.bind;
   await saveConfig(ctx.home, config);
-  ctx.say(`node home ${ctx.home.dir}`);
-  ctx.say(`wallet   ${account.address}`);
+  const changed = previous ? (["tracker", "port", "storageCap", "fill", "bindAddress"] as const).filter((k) => previous[k] !== config[k]) : [];
+  ctx.say(previous ? `node home ${ctx.home.dir} reconfigured${changed.length ? ` (${changed.join(", ")} changed)` : " (nothing changed)"}` : `node home ${ctx.home.dir}`);
+  ctx.say(`wallet   ${account.address}${created ? "" : " (kept)"}`);
   ctx.say(`tracker  ${tracker}`);
-  ctx.say(`port     ${port}`);
+  ctx.say(`port     ${port}${config.bindAddress ? ` (connections leave from ${config.bindAddress})` : ""}`);
   ctx.say(`storage  ${formatBytes(storageCap)} in ${ctx.home.data}${fill ? ", filled with the torrents that pay most per GB" : ""}`);
-  ctx.say(`say what you want hosted with "vidya node want <infohash|name pattern>", then run "vidya node start"`);
-  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap, fill });
+  if (previous) ctx.say(`a running node takes the new settings when restarted ("vidya node start")`);
+  else ctx.say(`say what you want hosted with "vidya node want <infohash|name pattern>", then run "vidya node start"`);
+  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap, fill, bindAddress: config.bindAddress ?? null, reconfigured: previous !== undefined, changed });
 }
 
 export function parsePort(s: string): number {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`not a port number: ${s}`);
+  if (!/^[0-9]+$/.test(s) || !Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`not a port number: ${s}`);
   return n;
 }
 
-export function parsePositiveInt(s: string, what: string): number {
-  const n = Number(s);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`${what} must be a positive integer, got ${s}`);
+/** A size flag as people write it (5GB, 5 GiB, 500MB, bytes): protocol/format.ts parseSize. */
+export function parseSizeFlag(s: string, what: string): number {
+  let n: number;
+  try {
+    n = parseSize(s);
+  } catch (e) {
+    throw new CliError(`${what}: ${(e as Error).message}`, 2);
+  }
+  if (n <= 0) throw new CliError(`${what} must be more than 0 bytes, got ${s}`, 2);
   return n;
 }

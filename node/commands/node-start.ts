@@ -11,10 +11,13 @@ import { isInfoHashHex } from "../../protocol/hex.ts";
 import { TrackerApi } from "../api.ts";
 import { ensureHome, loadConfig, writeJsonFile } from "../config.ts";
 import { CliError } from "../errors.ts";
-import { startHosting, type RunningNode } from "../seed/host.ts";
+import type { RunningNode } from "../seed/host.ts";
 import { loadWallet } from "../wallet.ts";
+import { installNetworkIdentity } from "../net/bound-fetch.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 import { ProgressDisplay } from "./progress.ts";
+import { formatLog } from "../log.ts";
+import { checkRoomForCap, isDiskFull } from "../storage/free-space.ts";
 
 export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { host: { type: "string", multiple: true }, port: { type: "string" } }, strict: true });
@@ -26,10 +29,17 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   const config = await loadConfig(ctx.home);
   const account = await loadWallet(ctx.home);
   await ensureHome(ctx.home);
+  // Registration and every announce leave from the bound address: the edge sees the node there.
+  // VIDYA_DEV_LOCATION is the local network's stand-in for request.cf (ignored in production).
+  installNetworkIdentity({ bindAddress: config.bindAddress, devLocation: process.env.VIDYA_DEV_LOCATION });
+  // webtorrent's tracker client keeps the fetch it finds when first loaded: load it after.
+  const { startHosting } = await import("../seed/host.ts");
+  // A cap the disk cannot hold stops here, before the node promises to host anything.
+  await checkRoomForCap(ctx.home.data, config.storageCap);
   const api = new TrackerApi(config.tracker);
   const port = values.port !== undefined ? Number(values.port) : config.port;
   const progress = new ProgressDisplay(process.stderr);
-  const log = (line: string) => progress.log(line);
+  const log = (line: string) => progress.log(formatLog(line, ctx.json));
 
   const startedAt = new Date().toISOString();
   let node: RunningNode | undefined;
@@ -53,7 +63,10 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     const n = node;
     if (!n) return writing;
     const state = stateOf(n, extra);
-    writing = writing.then(() => writeJsonFile(ctx.home.state, state)).catch((e: Error) => log(`warning: cannot write ${ctx.home.state}: ${e.message}`));
+    writing = writing.then(() => writeJsonFile(ctx.home.state, state)).catch((e: Error) => {
+      if (isDiskFull(e)) diskFull(`cannot write ${ctx.home.state}: ${e.message}`);
+      else log(`warning: cannot write ${ctx.home.state}: ${e.message}`);
+    });
     return writing;
   };
   // Coalesce bursts of changes into one write.
@@ -64,6 +77,17 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
       void writeState();
     }, 200);
   };
+
+  // A full disk stops the node cleanly: state.json keeps the last state it could write
+  // (writes go through a temporary file, so a failed one leaves the old file whole).
+  let diskFull: (message: string) => void = () => {};
+  const fullDisk = new Promise<string>((resolve) => {
+    diskFull = (message) => {
+      log(`error: the disk is full (${message}); stopping the node. Free some space or lower the cap ("vidya node init --storage-cap SIZE"), then start it again`);
+      process.exitCode = 1;
+      resolve("disk full");
+    };
+  });
 
   node = await startHosting({
     api,
@@ -77,6 +101,7 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     replanMs: config.replanSeconds * 1000,
     log,
     onChange: stateChanged,
+    onDiskFull: (message) => diskFull(message),
   });
   const running = node;
   await writeState();
@@ -121,7 +146,7 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     log(`warning: not watching ${ctx.home.config} (${(e as Error).message}); send SIGHUP to apply changes`);
   }
 
-  const sig = await ctx.stopSignal();
+  const sig = await Promise.race([ctx.stopSignal(), fullDisk]);
   log(`${sig}: stopping`);
   clearInterval(ticker);
   if (pendingWrite) clearTimeout(pendingWrite);

@@ -7,10 +7,8 @@
 import type { Address } from "viem";
 import { ApiError, TrackerApi, type NodeInfo, type OpenEpoch } from "../api.ts";
 import { loadConfig, readJsonFile } from "../config.ts";
-import { chainClients } from "../chain/clients.ts";
-import { claimedOf, latestFinalEpoch } from "../chain/rewards.ts";
-import { bondState, type BondState } from "../chain/slash.ts";
-import { loadWallet } from "../wallet.ts";
+import type { BondState } from "../chain/slash.ts";
+import { walletAddress } from "../wallet.ts";
 import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
 
@@ -28,7 +26,7 @@ interface State {
 
 export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   const config = await loadConfig(ctx.home);
-  const account = await loadWallet(ctx.home);
+  const account = { address: await walletAddress(ctx.home) };
   const api = new TrackerApi(config.tracker);
   const state = await readJsonFile<State>(ctx.home.state);
   const running = state?.pid !== undefined && isAlive(state.pid);
@@ -57,6 +55,8 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   try {
     const info = await api.chain();
     if (!(config.rpcUrl ?? info.rpcUrl) || !info.epochRewards) throw new Error("the tracker names no chain (GET /api/chain has no RPC URL or rewards contract)");
+    // viem is loaded only when there is a chain to read (start-up of `node status` ≤ 0.5 s).
+    const [{ chainClients }, { claimedOf, latestFinalEpoch }, { bondState }] = await Promise.all([import("../chain/clients.ts"), import("../chain/rewards.ts"), import("../chain/slash.ts")]);
     const c = chainClients(info, undefined, config.rpcUrl);
     claimed = await claimedOf(c, account.address);
     finalEpoch = Number(await latestFinalEpoch(c));

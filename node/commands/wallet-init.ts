@@ -2,6 +2,7 @@
 
 import { ensureHome } from "../config.ts";
 import { CliError } from "../errors.ts";
+import { nearest } from "../suggest.ts";
 import { createWallet, loadWallet } from "../wallet.ts";
 import type { Ctx } from "./context.ts";
 
@@ -16,5 +17,8 @@ export async function wallet(ctx: Ctx, argv: string[]): Promise<void> {
     const account = await loadWallet(ctx.home);
     ctx.say(account.address);
     ctx.result({ address: account.address });
-  } else throw new CliError(`unknown wallet command "${sub ?? ""}": use "vidya wallet init" or "vidya wallet address"`);
+  } else {
+    const near = sub ? nearest(sub, ["init", "address"]) : undefined;
+    throw new CliError(`unknown wallet command "${sub ?? ""}": ${near ? `did you mean "vidya wallet ${near}"?` : `use "vidya wallet init" or "vidya wallet address"`}`, 2);
+  }
 }

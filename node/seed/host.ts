@@ -16,6 +16,7 @@ import type { IndexTorrent, TrackerApi } from "../api.ts";
 import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
 import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
+import { isDiskFull } from "../storage/free-space.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
 
 export interface HostOptions {
@@ -36,6 +37,8 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Something the CLI shows changed: hosted subset, downloads started or ended, a plan. */
   onChange?: () => void;
+  /** The disk is full (ENOSPC while downloading): the CLI stops the node, keeping its state. */
+  onDiskFull?: (message: string) => void;
 }
 
 export interface HostedTorrent {
@@ -328,7 +331,8 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       if (downloading.get(ih)?.torrent !== torrent) return; // dropped by a plan meanwhile
       downloading.delete(ih);
       if (outcome !== "done") {
-        if (outcome instanceof Error) log(`warning: downloading ${t.name} failed: ${outcome.message}`);
+        if (outcome instanceof Error) log(`${isDiskFull(outcome) ? "error" : "warning"}: downloading ${t.name} failed: ${outcome.message}`);
+        if (outcome instanceof Error && isDiskFull(outcome)) o.onDiskFull?.(outcome.message);
         await destroyTorrent(torrent);
         return;
       }

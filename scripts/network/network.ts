@@ -3,6 +3,7 @@
 // through the real `vidya` CLI. Used by `npm start` and by the end-to-end test.
 
 import { cpSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -21,14 +22,44 @@ export interface NetworkOptions {
   /** For each node, the names of the sample torrents it hosts. */
   nodes: string[][];
   disputeDelaySeconds?: number;
+  /** The worker's EPOCH_SECONDS (default 60: an epoch a minute). */
+  epochSeconds?: number;
   log?: (line: string) => void;
 }
+
+/**
+ * Each local node's stand-in for where Cloudflare would see it (worker/nodes/routes.ts
+ * edgeLocation, honoured only under LOCAL_DEV=1): far apart, so the geo boost shows.
+ */
+export const NODE_PLACES: { city: string; latLon: string }[] = [
+  { city: "Amsterdam", latLon: "52.37,4.90" },
+  { city: "Tokyo", latLon: "35.68,139.69" },
+  { city: "São Paulo", latLon: "-23.55,-46.63" },
+  { city: "Sydney", latLon: "-33.87,151.21" },
+  { city: "Nairobi", latLon: "-1.29,36.82" },
+  { city: "Toronto", latLon: "43.65,-79.38" },
+];
+
+/** Whether this machine can open a socket on `address` (a loopback alias may be missing). */
+function canBind(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(0, address, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Node i's own loopback /24 (127.1.0.0/24 is node 1's, …): one proven replica per /24 counts. */
+export const nodeAddress = (i: number): string => `127.0.${i + 1}.1`;
 
 export interface RunningNode {
   name: string;
   home: string;
   address: Address;
   port: number;
+  /** The loopback address its connections leave from: the host the edge sees. */
+  bindAddress: string;
+  place: string;
   hosts: SampleTorrent[];
   process: Managed;
 }
@@ -84,7 +115,7 @@ export class LocalNetwork {
   }
 
   private async startEdge(): Promise<void> {
-    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain });
+    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain, vars: { EPOCH_SECONDS: String(this.opts.epochSeconds ?? 60) } });
     this.trackerUrl = this.edge.url;
     this.adminToken = this.edge.adminToken;
   }
@@ -118,8 +149,14 @@ export class LocalNetwork {
     this.log(`starting ${name} hosting ${torrentNames.join(", ")}`);
     const home = join(this.opts.dir, "nodes", name);
     const port = await freePort();
+    const i = this.nodes.length;
+    // Linux routes all of 127/8 to loopback; macOS has only 127.0.0.1 unless aliased
+    // (`sudo ifconfig lo0 alias 127.0.2.1`): there the nodes share one /24, as before.
+    const bindAddress = (await canBind(nodeAddress(i))) ? nodeAddress(i) : "127.0.0.1";
+    if (bindAddress !== nodeAddress(i)) this.log(`warning: cannot bind ${nodeAddress(i)}; ${name} connects from 127.0.0.1 and shares its /24 with the others`);
+    const place = NODE_PLACES[i % NODE_PLACES.length]!;
     // --no-fill: each node hosts the subset it is given, not what pays most (the demo's replicas stay as set).
-    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--no-fill"]);
+    await this.cli(home, ["node", "init", "--tracker", this.trackerUrl, "--port", String(port), "--bind", bindAddress, "--no-fill"]);
     const address = this.walletAddress(home);
     await this.chain.fund(address, "10"); // gas for its claims
     const hosts = torrentNames.map((n) => {
@@ -128,13 +165,13 @@ export class LocalNetwork {
       cpSync(join(t.dataDir, t.name), join(home, "data", t.name), { recursive: true });
       return t;
     });
-    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT });
+    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT, env: { VIDYA_DEV_LOCATION: place.latLon } });
     await waitFor(`${name} to report its hosted subset`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited; see ${proc.logPath}`);
       const s = await this.api<{ hosted: string[] }>(`/api/nodes/${address}`);
       return s.hosted.length === hosts.length ? true : undefined;
     }, 120_000, 500);
-    const node = { name, home, address, port, hosts, process: proc };
+    const node = { name, home, address, port, bindAddress, place: place.city, hosts, process: proc };
     this.nodes.push(node);
     return node;
   }
@@ -154,6 +191,30 @@ export class LocalNetwork {
 
   async download(member: Member, infoHash: string, outDir: string): Promise<string> {
     return this.cli(member.home, ["get", infoHash, "--out", outDir], 300_000);
+  }
+
+  /**
+   * wrangler dev fires the cron only on request (`--test-scheduled`): hit /__scheduled every
+   * `everyMs` as Cloudflare's `* * * * *` would, so epochs keep closing while the network runs.
+   * A minute and half a second: a tick's time is when wrangler got the request, so at exactly
+   * 60 s the jitter would leave every other 60 s epoch a few ms short and open a minute more.
+   */
+  startCron(everyMs = 60_500): void {
+    if (this.cron) return;
+    const fire = () => {
+      void fetch(`${this.trackerUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+        .then((r) => r.body?.cancel())
+        .catch((e: Error) => this.log(`cron: ${e.message}`));
+    };
+    this.cron = setInterval(fire, everyMs);
+    fire();
+  }
+
+  private cron: ReturnType<typeof setInterval> | undefined;
+
+  /** The closed epochs, oldest first (GET /api/epochs). */
+  async epochs(): Promise<EpochInfo[]> {
+    return this.api<EpochInfo[]>("/api/epochs");
   }
 
   async runChallenges(): Promise<ChallengeTranscript[]> {
@@ -201,6 +262,7 @@ export class LocalNetwork {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.cron);
     await this.group.stopAll();
   }
 }

@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
-import { LocalNetwork, type ChallengeTranscript, type ClaimResult, type EpochInfo, type VerifyResult } from "../../scripts/network/network.ts";
+import { LocalNetwork, nodeAddress, type ChallengeTranscript, type ClaimResult, type EpochInfo, type VerifyResult } from "../../scripts/network/network.ts";
+import { geoBoosts } from "../../scripts/network/summary.ts";
+import { waitFor } from "../../scripts/network/processes.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { HOLDBACK_BPS } from "../../protocol/params.ts";
+import { asDict, decode } from "../../protocol/bencode.ts";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
@@ -30,8 +33,11 @@ describe("the Vidya network, end to end", () => {
       nodes: [
         ["retro-arcade-pack", "homebrew-tools"], // honest
         ["retro-arcade-pack", "shareware-classics"], // deletes its data after reporting it
+        ["retro-arcade-pack"], // honest, a second replica of node-1's torrent on its own /24
       ],
       disputeDelaySeconds: 3,
+      // Short epochs so the cron closes a second one within the test (npm start: 60 s).
+      epochSeconds: 20,
     });
   });
 
@@ -50,6 +56,29 @@ describe("the Vidya network, end to end", () => {
     const files = filesUnder(src);
     expect(files.length).toBe(3);
     for (const f of files) expect(readFileSync(join(out, t.name, f.slice(src.length))).equals(readFileSync(f))).toBe(true);
+  });
+
+  it("sees each node at the address its connections leave from, one loopback /24 each, not at a header it sets", async () => {
+    for (const [i, n] of net.nodes.entries()) {
+      const info = await net.api<{ endpoint: { host: string; port: number } }>(`/api/nodes/${n.address}`);
+      expect(info.endpoint).toEqual({ host: nodeAddress(i), port: n.port });
+    }
+  });
+
+  it("lists each node in the swarm at its bound address: webtorrent's announces leave from it too", async () => {
+    const t = net.dataset.find((d) => d.name === "retro-arcade-pack")!;
+    const { passkey } = JSON.parse(readFileSync(join(runDir, "members", "member", "config.json"), "utf8")) as { passkey: string };
+    const pct = (b: Uint8Array) => Array.from(b, (x) => `%${x.toString(16).padStart(2, "0")}`).join("");
+    const q = `info_hash=${pct(Buffer.from(t.infoHash, "hex"))}&peer_id=${pct(Buffer.from("-qB4520-e2epeers0001"))}&port=6999&uploaded=0&downloaded=0&left=${t.length}&compact=1`;
+    const res = await fetch(`${net.trackerUrl}/${passkey}/announce?${q}`);
+    const body = asDict(decode(new Uint8Array(await res.arrayBuffer())), "announce");
+    expect(body["failure reason"], String(body["failure reason"])).toBeUndefined();
+    const peers = body.peers as Uint8Array;
+    const hosts = new Set<string>();
+    for (let o = 0; o + 6 <= peers.length; o += 6) hosts.add(`${peers[o]}.${peers[o + 1]}.${peers[o + 2]}.${peers[o + 3]}`);
+    // node-1 and node-3 host it; their announces reach the edge from 127.0.1.1 and 127.0.3.1.
+    expect(hosts).toContain(nodeAddress(0));
+    expect(hosts).toContain(nodeAddress(2));
   });
 
   it("passes every challenge of the honest node and fails the node that deleted its data", async () => {
@@ -78,6 +107,24 @@ describe("the Vidya network, end to end", () => {
     expect(buildRewardTree(epoch.epoch, leaves.map((l) => ({ account: l.account, cumulative: BigInt(l.cumulative) }))).root).toBe(epoch.root);
   });
 
+  it("pays every node that passed a challenge, each replica on its own /24 counted (finding: node-2 passed 6/0 and earned 0 on one /24)", async () => {
+    const passers = net.nodes.filter((n) => challenges.some((c) => c.node.toLowerCase() === n.address.toLowerCase() && c.verdict === "pass"));
+    expect(passers.map((n) => n.name)).toEqual(["node-1", "node-3"]);
+    for (const n of passers) {
+      const leaf = leaves.find((l) => l.account.toLowerCase() === n.address.toLowerCase());
+      expect(BigInt(leaf?.cumulative ?? 0), `${n.name} passed and must earn`).toBeGreaterThan(0n);
+    }
+  });
+
+  it("gives the geo boost to the far-apart replicas of one torrent (local places via the dev stand-in for request.cf)", async () => {
+    const boosts = await geoBoosts(net, epoch.epoch);
+    const [n1, , n3] = net.nodes;
+    // node-1 (Amsterdam) and node-3 (São Paulo) both hold retro-arcade-pack, far more than GEO_DISTANCE_KM apart.
+    expect(boosts.get(n1!.address.toLowerCase())).toContain("far");
+    expect(boosts.get(n3!.address.toLowerCase())).toContain("far");
+    expect(boosts.has(net.nodes[1]!.address.toLowerCase())).toBe(false);
+  });
+
   it("lets the honest node claim exactly its committed leaf on-chain", async () => {
     await net.waitFinal(epoch.epoch);
     const honest = net.nodes[0]!;
@@ -101,5 +148,12 @@ describe("the Vidya network, end to end", () => {
     expect(v.challengesVerified).toBe(true);
     expect(v.recomputedRoot).toBe(epoch.root);
     expect(v.onChainRoot).toBe(epoch.root);
+  });
+
+  it("closes the next epoch by the cron alone while the network runs (finding: the cron never fired after the first epoch)", async () => {
+    net.startCron(5_000);
+    const next = await waitFor("the cron to close the next epoch", async () => (await net.epochs()).find((e) => e.epoch > epoch.epoch), 150_000, 2_000);
+    expect(next.epoch).toBe(epoch.epoch + 1);
+    expect(BigInt(next.totalEarned)).toBeGreaterThan(0n);
   });
 });

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { MAX_FETCHING } from "../../protocol/params.ts";
 import { subnetOf } from "../../protocol/net/subnet.ts";
+import { DEV_LOCATION_HEADER } from "../../protocol/net/dev-location.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { noBonds, refreshRootStatuses, type BondCheck } from "../torrents/roots.ts";
 import { bondOf, chainConfigured } from "../chain/client.ts";
@@ -23,16 +24,25 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
  * request.cf's latitude, longitude (strings) and colo, when the edge gives them. Locally
- * (LOCAL_DEV=1) miniflare hands every request one placeholder place (Austin, "DFW"): taken as
- * absent, so no node gets a distance boost from it.
+ * (LOCAL_DEV=1) miniflare hands every request one placeholder place (Austin, "DFW"): ignored;
+ * the local network's nodes say their place in DEV_LOCATION_HEADER instead, so the geo boost
+ * runs locally. That header is honoured ONLY under LOCAL_DEV=1: in production a node's word
+ * about its place counts for nothing (DESIGN.md "Hosting rewards").
  */
 export function edgeLocation(req: Request, env: Env): { lat: number | null; lon: number | null; colo: string | null } {
-  if (env.LOCAL_DEV === "1") return { lat: null, lon: null, colo: null };
-  const cf = (req as Request & { cf?: { latitude?: unknown; longitude?: unknown; colo?: unknown } }).cf;
+  const cf =
+    env.LOCAL_DEV === "1"
+      ? devLocation(req.headers.get(DEV_LOCATION_HEADER))
+      : (req as Request & { cf?: { latitude?: unknown; longitude?: unknown; colo?: unknown } }).cf;
   const lat = Number(cf?.latitude);
   const lon = Number(cf?.longitude);
   const ok = cf?.latitude !== undefined && cf?.longitude !== undefined && Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
   return { lat: ok ? lat : null, lon: ok ? lon : null, colo: typeof cf?.colo === "string" ? cf.colo : null };
+}
+
+function devLocation(header: string | null): { latitude?: string; longitude?: string; colo?: string } | undefined {
+  const [latitude, longitude] = (header ?? "").split(",").map((x) => x.trim());
+  return latitude && longitude ? { latitude, longitude, colo: "LOCAL" } : undefined;
 }
 
 /** Stake bonded on a node, read once per report from the Staking contract; none without a chain. */
@@ -63,7 +73,7 @@ nodesApi.post("/register", async (c) => {
   const node = message.node.toLowerCase();
   const now = Date.now();
   // Where Cloudflare's edge saw the connection (DESIGN.md "Hosting rewards": never what the node
-  // claims). Locally request.cf has no coordinates: null, and the node gets no distance boost.
+  // claims). Locally the dev stand-in, or null: then the node gets no distance boost.
   const location = edgeLocation(c.req.raw, c.env);
   const d = db(c.env.DB);
   // One endpoint, one node: another key registering a port it does not own would pass that
