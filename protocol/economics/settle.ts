@@ -3,7 +3,7 @@
 //
 //   challenges ─ evaluate.ts ─▶ proven replicas, faults ─▶ slashed leaves, suspensions
 //   proven replicas + subnets + locations + seniority + surge ─ hosting-rewards.ts ─▶ hosting
-//   per (member, torrent) paid/free bytes, uploads + surge ─ upload-rewards.ts ─▶ upload, spent
+//   per (member, torrent) paid/free bytes, receipts, proven hosts + surge ─ upload-rewards.ts ─▶ upload, spent
 //   bounty balances + counted replicas ─ bounties.ts ─▶ draws and their split
 //   earned = hosting + upload + bounty shares ─▶ cumulative earned leaves (format unchanged)
 //
@@ -21,7 +21,7 @@ import { bountyPayouts, type BountyDraw, type BountyResult } from "./bounties.ts
 import { heldPart } from "./holdback.ts";
 import { hostingRewards, replicasFromChallenges, type HostingResult, type ProvenReplica } from "./hosting-rewards.ts";
 import { addTo } from "./math.ts";
-import { uploadRewards, type Transfer, type UploadResult } from "./upload-rewards.ts";
+import { uploadRewards, type ReceiptBytes, type Transfer, type UploadResult } from "./upload-rewards.ts";
 
 export interface SettleTorrent extends TorrentLength {
   /** The torrent's surge multiplier for the epoch (surge.ts `epochSurgeBps`); 1× when absent. */
@@ -62,6 +62,8 @@ export interface SettleInputs {
   torrents: readonly SettleTorrent[];
   locations?: readonly NodeLocation[];
   transfers?: readonly Transfer[];
+  /** Receipted bytes per (downloader, uploader, torrent) this epoch (receipts.ts receiptBytes). */
+  receipts?: readonly ReceiptBytes[];
   previous?: PreviousSettlement;
   /** The epoch's budget; EMISSION_PER_EPOCH when absent. */
   emission?: bigint;
@@ -157,7 +159,10 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const p = penalties(challenges, torrents, previous.faults ?? []);
   const suspended = new Set(p.penalties.filter((x) => x.streak >= SUSPENSION_STREAK).map((x) => x.node));
 
-  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
+  // Upload tokens go to bonded, challenged nodes only: proven replicas of the torrent, not suspended.
+  const hosts = new Map<string, string[]>();
+  for (const r of replicas) if (!suspended.has(r.node)) hosts.set(r.infoHash, [...(hosts.get(r.infoHash) ?? []), r.node]);
+  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate", { receipts: inputs.receipts ?? [], hosts });
   const hostingPool = hostingBase + upload.unspent;
   const hosting = hostingRewards(
     replicas.filter((r) => !suspended.has(r.node)),
