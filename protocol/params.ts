@@ -303,3 +303,14 @@ export const DOWNLOAD_SLACK_MIN_BYTES = 32 * 1024 * 1024;
  * interval: a downloading client announces at least once in it.
  */
 export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;
+
+// Upload receipts (DESIGN.md "Upload rewards"; worker/receipts/routes.ts).
+/**
+ * Receipt rows one member may hold in one epoch (one per uploader, torrent and session): a
+ * download session names a handful of nodes, so 1,000 covers hundreds of downloads an epoch
+ * while keeping the table and the published inputs bounded. Money is bounded anyway: a member's
+ * receipts never credit more than it paid for.
+ */
+export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
+/** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
+export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
