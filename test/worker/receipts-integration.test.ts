@@ -10,6 +10,7 @@ import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { receiptToJson, signReceipt, type UploadReceipt } from "../../protocol/reports/eip712.ts";
 import { unsignedReceipts, type PublishedReceipt } from "../../protocol/economics/receipts.ts";
+import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
 import { closeEpoch } from "../../worker/epoch/close.ts";
@@ -85,8 +86,13 @@ describe("POST /api/receipts", () => {
     const inputs = (await (await call("/api/epochs/1/inputs")).json()) as { receipts: PublishedReceipt[] };
     expect(inputs.receipts).toEqual([expect.objectContaining({ uploader: node, downloader: downloader.address.toLowerCase(), cumulative: "7000", base: "0", session })]);
     expect(await unsignedReceipts(inputs.receipts, CHAIN_ID, 1)).toEqual([]);
-    // A tampered one is caught.
+    // A tampered one is caught, by `vidya verify`'s check of the inputs too (protocol/epoch/check.ts;
+    // the hand-made transcripts here have no tree to re-derive, so only the receipts are checked).
     expect(await unsignedReceipts([{ ...inputs.receipts[0]!, cumulative: "70000" }], CHAIN_ID, 1)).toHaveLength(1);
+    const tampered = await checkInputs({ ...(inputs as unknown as PublishedInputs), epoch: 1, challenges: [], receipts: [{ ...inputs.receipts[0]!, uploader: stranger.address.toLowerCase() }] }, CHAIN_ID);
+    expect(tampered.unsignedReceipts).toHaveLength(1);
+    expect(inputsCheckPassed(tampered)).toBe(false);
+    expect((await checkInputs({ ...(inputs as unknown as PublishedInputs), epoch: 1, challenges: [] }, CHAIN_ID)).unsignedReceipts).toEqual([]);
     // The same session goes on in epoch 2: only the bytes beyond epoch 1's cumulative count there.
     expect((await submit({ epoch: 2n, cumulative: 9_000n })).status).toBe(201);
     expect((await stored()).find((r) => r.epoch === 2)).toMatchObject({ cumulative: 9_000, base: 7_000 });
