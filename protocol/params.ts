@@ -47,6 +47,11 @@ export const CHALLENGE_DEADLINE_MS = 5_000;
 
 /** Name of our BEP 10 extension that answers merkle paths for blocks already sent. */
 export const PROOF_EXTENSION = "vidya_proof";
+/**
+ * The BEP 10 extension by which a node names its node address in its extended handshake (key
+ * `vidya_node`, 20 raw bytes): a downloader signs upload receipts for the nodes it received from.
+ */
+export const NODE_EXTENSION = "vidya_node";
 
 /** Announce timing (TRACKER-NOTES: interval with jitter, min interval enforced). */
 export const ANNOUNCE_INTERVAL_SECONDS = 1_800;
