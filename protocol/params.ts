@@ -52,6 +52,8 @@ export const PROOF_EXTENSION = "vidya_proof";
  * `vidya_node`, 20 raw bytes): a downloader signs upload receipts for the nodes it received from.
  */
 export const NODE_EXTENSION = "vidya_node";
+/** The BEP 10 extension by which a downloader hands its signed receipt to the node it names, which may submit it too. */
+export const RECEIPT_EXTENSION = "vidya_receipt";
 
 /** Announce timing (TRACKER-NOTES: interval with jitter, min interval enforced). */
 export const ANNOUNCE_INTERVAL_SECONDS = 1_800;

@@ -6,7 +6,7 @@ import type { Server, Socket } from "node:net";
 import WebTorrent, { type Torrent } from "webtorrent";
 import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { proofExtension, type TreeLookup } from "../challenge/proof-extension.ts";
-import { nodeExtension } from "./receipts.ts";
+import { nodeExtension, receiptExtension, type WireReceipt } from "./receipts.ts";
 import type { Address } from "viem";
 
 export interface ClientOptions {
@@ -51,6 +51,8 @@ export interface SeedOptions {
   onWarning?: (infoHash: string, message: string) => void;
   /** The node's address, named in its extended handshake (`vidya_node`) so downloaders can receipt it. */
   nodeAddress?: Address;
+  /** Receipts downloaders hand to the node (`vidya_receipt`): the node submits them too. */
+  onReceipt?: (r: WireReceipt) => void;
 }
 
 /**
@@ -64,12 +66,13 @@ export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: S
   return whenReady(torrent);
 }
 
-export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress">): void {
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt">): void {
   torrent.on("wire", (wire) => {
     const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"));
     wire.use(ext);
     // Downloaders sign upload receipts for the node they learn of here (receipts.ts).
     if (opts.nodeAddress) wire.use(nodeExtension({ address: opts.nodeAddress }));
+    if (opts.onReceipt) wire.use(receiptExtension((r) => opts.onReceipt!(r)));
   });
   torrent.on("warning", (err: Error) => opts.onWarning?.(torrent.infoHash, err.message));
 }

@@ -11,7 +11,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { receiptFromJson, verifyReceipt } from "../../protocol/reports/eip712.ts";
 import { makeFixture } from "../testing/fixtures.ts";
 import { createClient, destroyClient, downloadTorrent, seedTorrent } from "./client.ts";
-import { nodeAddressOf, ReceiptSigner } from "./receipts.ts";
+import { nodeAddressOf, ReceiptSigner, type WireReceipt } from "./receipts.ts";
 
 const CHAIN = 31337;
 const dirs: string[] = [];
@@ -27,7 +27,7 @@ describe("upload receipts over webtorrent", () => {
     expect(nodeAddressOf(undefined)).toBeUndefined();
   });
 
-  it("signs, for the node that sent the bytes, the cumulative bytes received, verifiable as the downloader's", async () => {
+  it("signs, for the node that sent the bytes, the cumulative bytes received, verifiable as the downloader's, and hands it to the node over vidya_receipt", async () => {
     const seedDir = await mkdtemp(join(tmpdir(), "vidya-rc-seed-"));
     const getDir = await mkdtemp(join(tmpdir(), "vidya-rc-get-"));
     dirs.push(seedDir, getDir);
@@ -37,8 +37,9 @@ describe("upload receipts over webtorrent", () => {
     const seeder = await createClient({ port: 0 });
     const leecher = await createClient({ port: 0 });
     const submitted: { message: Record<string, string>; signature: Hex }[] = [];
+    const handed: WireReceipt[] = [];
     try {
-      await seedTorrent(seeder, f.torrentFile, { path: seedDir, lookup: () => undefined, nodeAddress: node.address });
+      await seedTorrent(seeder, f.torrentFile, { path: seedDir, lookup: () => undefined, nodeAddress: node.address, onReceipt: (r) => handed.push(r) });
       const signer = new ReceiptSigner(f.meta.infoHash, member, { chainId: CHAIN, openEpoch: async () => 3, submit: async (message, signature) => void submitted.push({ message, signature }) });
       const torrent = await downloadTorrent(leecher, f.torrentFile, {
         path: getDir,
@@ -50,6 +51,8 @@ describe("upload receipts over webtorrent", () => {
       });
       expect(torrent.done).toBe(true);
       expect(await signer.flush(true)).toBe(1);
+      // The handed receipt travels over the wire: give it a moment.
+      for (let i = 0; i < 50 && handed.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       // Nothing grew since: nothing more to sign.
       expect(await signer.flush(true)).toBe(0);
     } finally {
@@ -63,5 +66,7 @@ describe("upload receipts over webtorrent", () => {
     expect(r.cumulative).toBeGreaterThanOrEqual(300_000n);
     expect(r.cumulative).toBeLessThan(400_000n);
     expect(await verifyReceipt(CHAIN, r, submitted[0]!.signature)).toBe(true);
+    // The node was handed the same signed receipt over vidya_receipt, so it can submit it too.
+    expect(handed).toEqual([submitted[0]]);
   });
 });

@@ -2,11 +2,14 @@
 // address in their BEP 10 extended handshake (`vidya_node`); the downloader counts the bytes it
 // received on each wire of such a peer and signs, per node, the cumulative bytes of this session
 // (protocol/reports/eip712.ts UploadReceipt), submitted to the edge (POST /api/receipts) every
-// RECEIPT_INTERVAL_BYTES and at the end. A peer lying about its address only credits that node.
+// RECEIPT_INTERVAL_BYTES and at the end, and handed to the node over the `vidya_receipt`
+// extension (bencoded { message, signature }), so the node can submit it as well (either side
+// may: the edge keeps the highest). A peer lying about its address only credits that node.
 
 import type { ExtensionConstructor, Torrent, Wire } from "webtorrent";
 import type { Address, Hex, LocalAccount } from "viem";
-import { NODE_EXTENSION, RECEIPT_INTERVAL_BYTES } from "../../protocol/params.ts";
+import { NODE_EXTENSION, RECEIPT_EXTENSION, RECEIPT_INTERVAL_BYTES } from "../../protocol/params.ts";
+import { asBytes, asDict, decode, encode } from "../../protocol/bencode.ts";
 import { receiptToJson, signReceipt, type UploadReceipt } from "../../protocol/reports/eip712.ts";
 import { toHex } from "../../protocol/hex.ts";
 
@@ -42,6 +45,50 @@ export function nodeExtension(opts: { address?: Address; onPeerNode?: (wire: Wir
 
 /** Bytes of piece data this wire received (bittorrent-protocol counts them; webtorrent's types omit it). */
 const received = (wire: Wire): number => (wire as unknown as { downloaded: number }).downloaded ?? 0;
+
+/** A signed receipt as the `vidya_receipt` message carries it. */
+export interface WireReceipt {
+  message: Record<string, string>;
+  signature: Hex;
+}
+
+export function encodeWireReceipt(r: WireReceipt): Uint8Array {
+  return encode({ message: r.message, signature: r.signature });
+}
+
+/** Decodes a `vidya_receipt` message; undefined when it is not one (the edge checks the rest). */
+export function decodeWireReceipt(buf: Uint8Array): WireReceipt | undefined {
+  try {
+    const d = asDict(decode(buf), "receipt");
+    const m = asDict(d.message, "message");
+    const text = (v: unknown) => new TextDecoder().decode(asBytes(v as never, "field"));
+    const message = Object.fromEntries(["infoHash", "uploader", "downloader", "cumulative", "session", "epoch"].map((k) => [k, text(m[k])]));
+    const signature = text(d.signature);
+    if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
+    return { message, signature: signature as Hex };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `vidya_receipt` extension: a downloader registers it to learn whether the node takes
+ * receipts; a node passes `onReceipt` to get the ones handed to it. Never throws in the wire.
+ */
+export function receiptExtension(onReceipt?: (r: WireReceipt, wire: Wire) => void): ExtensionConstructor {
+  class VidyaReceipt {
+    wire: Wire;
+    constructor(wire: Wire) {
+      this.wire = wire;
+    }
+    onMessage(buf: Uint8Array): void {
+      const r = decodeWireReceipt(buf);
+      if (r && onReceipt) onReceipt(r, this.wire);
+    }
+  }
+  (VidyaReceipt.prototype as unknown as { name: string }).name = RECEIPT_EXTENSION;
+  return VidyaReceipt as unknown as ExtensionConstructor;
+}
 
 function hexBytes(address: Address): Uint8Array {
   const h = address.slice(2);
@@ -80,6 +127,7 @@ export class ReceiptSigner {
   attach(torrent: Torrent): void {
     torrent.on("wire", (wire: Wire) => {
       wire.use(nodeExtension({ onPeerNode: (w, node) => this.track(w, node) }));
+      wire.use(receiptExtension());
     });
   }
 
@@ -116,10 +164,23 @@ export class ReceiptSigner {
     return sent;
   }
 
+  /** Gives the receipt to the node on its open wires that take `vidya_receipt`. */
+  private handOver(node: Address, r: WireReceipt): void {
+    for (const [wire, n] of this.wires) {
+      if (n !== node || !wire.peerExtendedMapping[RECEIPT_EXTENSION] || (wire as unknown as { destroyed?: boolean }).destroyed) continue;
+      try {
+        wire.extended(RECEIPT_EXTENSION, encodeWireReceipt(r));
+      } catch {
+        // a closing wire: the edge gets the receipt from us anyway
+      }
+    }
+  }
+
   private async send(node: Address, bytes: number, retried = false): Promise<void> {
     this.epoch ??= await this.sink.openEpoch();
     const receipt: UploadReceipt = { infoHash: `0x${this.infoHash}` as Hex, uploader: node, downloader: this.account.address, cumulative: BigInt(bytes), session: this.session, epoch: BigInt(this.epoch) };
     const signature = await signReceipt(this.account, this.sink.chainId, receipt);
+    this.handOver(node, { message: receiptToJson(receipt), signature });
     try {
       await this.sink.submit(receiptToJson(receipt), signature);
     } catch (e) {
