@@ -34,7 +34,12 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
 
   const client = await createClient({ port: 0 });
   const progress = new ProgressDisplay(process.stderr, { plainEveryMs: 2_000 });
-  const signer = await receiptSigner(ctx, api, infoHash, (m) => progress.log(`warning: ${m}`));
+  const receiptWarnings: string[] = [];
+  const signer = await receiptSigner(ctx, api, infoHash, (m) => {
+    receiptWarnings.push(m);
+    progress.log(`warning: ${m}`);
+  });
+  let receipted = 0;
   let flushing: Promise<unknown> = Promise.resolve();
   const periodic = signer ? setInterval(() => (flushing = flushing.then(() => signer.flush())), 5_000) : undefined;
   try {
@@ -50,8 +55,8 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
     if (periodic) clearInterval(periodic);
     if (signer) {
       await flushing;
-      const sent = await signer.flush(true);
-      if (sent > 0) progress.log(`signed upload receipts for ${sent} node(s)`);
+      await signer.flush(true);
+      receipted = signer.receipted();
     }
     progress.close();
     await destroyClient(client);
@@ -69,7 +74,8 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   if (rootCheck === "mismatch") throw new CliError(`${meta.name} downloaded, but its storage root differs from the index's`);
   const path = resolve(out, meta.name);
   ctx.say(`downloaded ${meta.name}: ${meta.length} bytes in ${path}${rootCheck === "verified" ? " (storage root verified)" : ""}`);
-  ctx.result({ infoHash, name: meta.name, path, bytes: meta.length, storageRoot: rootCheck });
+  if (signer) ctx.say(`upload receipts: signed for ${receipted} node(s) you received from${receiptWarnings.length ? ` (${receiptWarnings.length} not accepted: ${receiptWarnings[0]})` : ""}`);
+  ctx.result({ infoHash, name: meta.name, path, bytes: meta.length, storageRoot: rootCheck, receiptedNodes: receipted });
 }
 
 /** The receipt signer of this download, or none without a wallet or a reachable chain id (a warning, never a failure). */
@@ -78,10 +84,20 @@ async function receiptSigner(ctx: Ctx, api: TrackerApi, infoHash: string, warn: 
   try {
     const account = await loadWallet(ctx.home);
     const { chainId } = await api.chain();
-    return new ReceiptSigner(infoHash, account, { chainId, openEpoch: async () => (await api.openEpoch()).epoch, submit: (m, sig) => api.submitReceipt(m, sig) }, warn);
+    return new ReceiptSigner(infoHash, account, { chainId, openEpoch: () => openEpochOf(api), submit: (m, sig) => api.submitReceipt(m, sig) }, warn);
   } catch (e) {
     warn(`not signing upload receipts: ${(e as Error).message}`);
     return undefined;
+  }
+}
+
+/** The epoch receipts are for: the open one, or the one after the last closed while the scheduler has not opened it yet (the edge counts it the same way). */
+async function openEpochOf(api: TrackerApi): Promise<number> {
+  try {
+    return (await api.openEpoch()).epoch;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+    return (await api.epochs()).reduce((m, x) => Math.max(m, x.epoch), 0) + 1;
   }
 }
 

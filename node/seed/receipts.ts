@@ -140,6 +140,11 @@ export class ReceiptSigner {
     });
   }
 
+  /** Nodes with a receipt submitted this session. */
+  receipted(): number {
+    return this.submitted.size;
+  }
+
   /** Cumulative bytes received from each node this session. */
   cumulative(): Map<Address, number> {
     const out = new Map(this.closed);
