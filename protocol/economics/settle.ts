@@ -159,16 +159,15 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const p = penalties(challenges, torrents, previous.faults ?? []);
   const suspended = new Set(p.penalties.filter((x) => x.streak >= SUSPENSION_STREAK).map((x) => x.node));
 
-  // Upload tokens go to bonded, challenged nodes only: proven replicas of the torrent, not suspended.
+  // Upload tokens go to bonded, challenged nodes only: proven replicas of the torrent, not
+  // suspended, for receipted bytes; the counted ones (one per subnet) share unreceipted bytes.
+  const active = replicas.filter((r) => !suspended.has(r.node));
   const hosts = new Map<string, string[]>();
-  for (const r of replicas) if (!suspended.has(r.node)) hosts.set(r.infoHash, [...(hosts.get(r.infoHash) ?? []), r.node]);
-  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate", { receipts: inputs.receipts ?? [], hosts });
+  for (const r of active) hosts.set(r.infoHash, [...(hosts.get(r.infoHash) ?? []), r.node]);
+  const sharers = (inputs.transfers ?? []).length > 0 ? hostingRewards(active, inputs.torrents, 0n).counted : new Map<string, string[]>();
+  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate", { receipts: inputs.receipts ?? [], hosts, sharers });
   const hostingPool = hostingBase + upload.unspent;
-  const hosting = hostingRewards(
-    replicas.filter((r) => !suspended.has(r.node)),
-    inputs.torrents,
-    hostingPool,
-  );
+  const hosting = hostingRewards(active, inputs.torrents, hostingPool);
   const bounties = bountyPayouts(
     inputs.torrents.filter((t) => (t.bounty ?? 0n) > 0n).map((t) => ({ infoHash: t.infoHash, balance: t.bounty! })),
     hosting.counted,

@@ -9,7 +9,8 @@
 //    downloader's receipts in a torrent never credit more than it paid for there: beyond, they
 //    are scaled down proportionally, so self-dealing receipts can only divide paid bytes.
 // 2. Paid bytes that no receipt names (third-party clients) credit the torrent's hosts, equally:
-//    each proved the whole torrent, so each holds the same proven share.
+//    each proved the whole torrent, so each holds the same proven share (settle.ts passes the
+//    counted replicas, one per subnet, as `sharers`).
 //
 // Each credited byte is worth what its downloader was actually charged per byte; a node's reward
 // is at most UPLOAD_PRICE_SHARE_BPS of the worth of its credited bytes, so the reward per GB never
@@ -159,6 +160,11 @@ export interface UploadOptions {
   receipts?: readonly ReceiptBytes[];
   /** Per torrent, the nodes that may earn for its uploads: proven, not suspended (settle.ts). */
   hosts?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Per torrent, the hosts that share its unreceipted paid bytes; `hosts` when absent. settle.ts
+   * gives the counted replicas (one per subnet), so extra identities on one subnet add no share.
+   */
+  sharers?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Upload rewards and spending of an epoch under `route`. */
@@ -182,6 +188,8 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
   }
   const hostsOf = new Map<string, string[]>();
   for (const [infoHash, nodes] of options.hosts ?? []) hostsOf.set(infoHash, [...new Set(nodes.map((n) => n.toLowerCase()))].sort());
+  const sharersOf = new Map<string, string[]>();
+  for (const [infoHash, nodes] of options.sharers ?? options.hosts ?? []) sharersOf.set(infoHash, [...new Set(nodes.map((n) => n.toLowerCase()))].sort());
   // infoHash → downloader → uploader → bytes, only for uploaders that are hosts of the torrent.
   const receipted = new Map<string, Map<string, Map<string, bigint>>>();
   for (const r of options.receipts ?? []) {
@@ -205,7 +213,7 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
     const list = bySwarm.get(infoHash)!.sort((a, b) => (a.member < b.member ? -1 : 1));
     const surge = surgeOf.get(infoHash) ?? BPS;
     const price = pricePerGB(route, surge);
-    const hosts = hostsOf.get(infoHash) ?? [];
+    const hosts = sharersOf.get(infoHash) ?? [];
     const byNode = new Map<string, UploadCredit>();
     const credit = (node: string, bytes: bigint, worth: bigint, isReceipted: boolean) => {
       let c = byNode.get(node);

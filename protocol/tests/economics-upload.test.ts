@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BPS, BYTES_PER_GB, DOWNLOAD_PRICE_PER_GB, SURGE_CAP_BPS, SURGE_FLOOR_BPS, UPLOAD_PRICE_SHARE_BPS } from "../params.ts";
 import { downloadCharge, pricePerGB, type AccessRoute } from "../economics/access.ts";
 import { cappedShares, uploadRewards, waterFill, type ReceiptBytes, type Transfer } from "../economics/upload-rewards.ts";
+import { settleEpoch } from "../economics/settle.ts";
 import { rng } from "./random.ts";
 
 const GB = BYTES_PER_GB;
@@ -166,5 +167,36 @@ describe("upload rewards", () => {
     expect(out.spent.get("0xd1")).toBe(7n);
     expect(out.perMember.get("0xu1")).toBe((7n * UPLOAD_PRICE_SHARE_BPS) / BPS);
     expect(() => uploadRewards([t("0xd1", "aa", 1n, 0n), t("0xD1", "aa", 1n, 0n)], [{ infoHash: "aa" }], POOL)).toThrow(RangeError);
+  });
+});
+
+describe("upload rewards in the settlement", () => {
+  const ih = "e".repeat(40);
+  const torrents = [{ infoHash: ih, length: 4_000_000_000, rootStatus: "confirmed" as const }];
+  const pass = (node: string, host: string) => ({ node, infoHash: ih, verdict: "pass" as const, host });
+  const buyer = "0x00000000000000000000000000000000000000b1";
+  const honest = "0x00000000000000000000000000000000000000a1";
+  const sybils = ["0x00000000000000000000000000000000000000c1", "0x00000000000000000000000000000000000000c2", "0x00000000000000000000000000000000000000c3"];
+  const transfers = [t(buyer, ih, 10n * GB, 0n)];
+
+  it("extra identities on one subnet add no share of unreceipted paid bytes (attack: Sybil replicas)", () => {
+    const one = settleEpoch({ epoch: 1, torrents, transfers, challenges: [pass(honest, "10.1.0.1"), pass(sybils[0]!, "10.2.0.1")] });
+    const many = settleEpoch({ epoch: 1, torrents, transfers, challenges: [pass(honest, "10.1.0.1"), ...sybils.map((s, k) => pass(s, `10.2.0.${k + 1}`))] });
+    const sybilTake = (s: typeof many) => sybils.reduce((n, x) => n + (s.upload.perMember.get(x) ?? 0n), 0n);
+    expect(many.upload.perMember.get(honest)).toBe(one.upload.perMember.get(honest));
+    expect(sybilTake(many)).toBe(sybilTake(one));
+  });
+
+  it("pays a node that failed a challenge of the torrent this epoch nothing for its receipts (attack: receipts for an unproven node)", () => {
+    const s = settleEpoch({
+      epoch: 2,
+      torrents,
+      transfers,
+      receipts: [{ infoHash: ih, uploader: sybils[0]!, downloader: buyer, bytes: 10n * GB }],
+      challenges: [pass(honest, "10.1.0.1"), pass(sybils[0]!, "10.2.0.1"), { node: sybils[0]!, infoHash: ih, verdict: "fail", host: "10.2.0.1" }],
+    });
+    expect(s.upload.perMember.get(sybils[0]!) ?? 0n).toBe(0n);
+    // Its receipted bytes count as unreceipted: the honest host gets them.
+    expect(s.upload.credits).toEqual([expect.objectContaining({ node: honest, unreceipted: 10n * GB })]);
   });
 });
