@@ -205,6 +205,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
   const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
   // Upload receipts of the epoch (worker/receipts/routes.ts): published beside the transcripts.
+  // One landing between this read and the stored close is never published; the session's next
+  // receipt counts from it (its base), so the race can only under-pay, never pay twice.
   const receipts = await receiptsOf(d, epoch);
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
