@@ -190,6 +190,11 @@ export class TrackerApi {
     return this.json("GET", `/api/hosting/offers${node ? `?node=${node.toLowerCase()}` : ""}`);
   }
 
+  /** An upload receipt signed by its downloader (protocol/reports/eip712.ts UploadReceipt). */
+  async submitReceipt(message: Record<string, string>, signature: string): Promise<void> {
+    await this.request("POST", "/api/receipts", { message, signature });
+  }
+
   openEpoch(): Promise<OpenEpoch> {
     return this.json("GET", "/api/epochs/open");
   }

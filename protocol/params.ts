@@ -47,6 +47,13 @@ export const CHALLENGE_DEADLINE_MS = 5_000;
 
 /** Name of our BEP 10 extension that answers merkle paths for blocks already sent. */
 export const PROOF_EXTENSION = "vidya_proof";
+/**
+ * The BEP 10 extension by which a node names its node address in its extended handshake (key
+ * `vidya_node`, 20 raw bytes): a downloader signs upload receipts for the nodes it received from.
+ */
+export const NODE_EXTENSION = "vidya_node";
+/** The BEP 10 extension by which a downloader hands its signed receipt to the node it names, which may submit it too. */
+export const RECEIPT_EXTENSION = "vidya_receipt";
 
 /** Announce timing (TRACKER-NOTES: interval with jitter, min interval enforced). */
 export const ANNOUNCE_INTERVAL_SECONDS = 1_800;
@@ -330,3 +337,14 @@ export const DOWNLOAD_SLACK_MIN_BYTES = 32 * 1024 * 1024;
  * interval: a downloading client announces at least once in it.
  */
 export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;
+
+// Upload receipts (DESIGN.md "Upload rewards"; worker/receipts/routes.ts).
+/**
+ * Receipt rows one member may hold in one epoch (one per uploader, torrent and session): a
+ * download session names a handful of nodes, so 1,000 covers hundreds of downloads an epoch
+ * while keeping the table and the published inputs bounded. Money is bounded anyway: a member's
+ * receipts never credit more than it paid for.
+ */
+export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
+/** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
+export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;

@@ -12,7 +12,7 @@ import { toHex } from "../protocol/hex.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import { claimWithHoldback, EMPTY_HELD, release, slashHeld, vestedAt, type HeldSchedule } from "../protocol/economics/holdback.ts";
 import { StorageTreeBuilder, storageProof } from "../protocol/merkle/storage-tree.ts";
-import { signReport, reportToJson } from "../protocol/reports/eip712.ts";
+import { receiptToJson, signReceipt, signReport, reportToJson } from "../protocol/reports/eip712.ts";
 
 const dir = join(import.meta.dirname, "..", "protocol", "vectors");
 const write = (name: string, value: unknown) =>
@@ -173,5 +173,8 @@ for (const [type, message] of Object.entries(messages)) {
   const signature = await signReport(account, chainId, type as keyof typeof messages, message as never);
   eipCases.push({ type, chainId, signer: account.address, message: reportToJson(message as never), signature });
 }
-write("eip712.json", { keyLabel: "keccak256(utf8('vidya eip712 test vector key'))", cases: eipCases });
+// An upload receipt (no nonce or expiry: cumulative and bound to an epoch), signed by the same key as the downloader.
+const receipt = { infoHash: viemHex(detBytes("ih-1", 20)), uploader: privateKeyToAccount(keccak256(viemHex("vidya eip712 test vector node"))).address, downloader: account.address, cumulative: 64n * 1024n * 1024n, session: keccak256(viemHex("vidya receipt session")), epoch: 7n };
+const receiptCases = [{ type: "UploadReceipt", chainId, signer: account.address, message: receiptToJson(receipt), signature: await signReceipt(account, chainId, receipt) }];
+write("eip712.json", { keyLabel: "keccak256(utf8('vidya eip712 test vector key'))", cases: eipCases, receipts: receiptCases });
 console.log(`wrote vectors to ${dir}`);

@@ -651,9 +651,11 @@ export function runSimulation(config: SimConfig): SimResult {
         n.earned += v;
         n.dayEarned += toTokens(v);
         if (n === selfTrader) {
-          const hotSwarm = settled.upload.credits.find((c) => c.member === account && c.infoHash === hot.infoHash);
-          const all = settled.upload.credits.filter((c) => c.member === account).reduce((s, c) => s + c.credited, 0n);
-          if (hotSwarm && all > 0n) selfTrade.earned += toTokens(settled.upload.perMember.get(account) ?? 0n) * (Number(hotSwarm.credited) / Number(all));
+          // Upload credits are per node since receipts (upload-rewards.ts): receipted + unreceipted shares.
+          const creditedOf = (c: { receipted: bigint; unreceipted: bigint }) => c.receipted + c.unreceipted;
+          const hotSwarm = settled.upload.credits.find((c) => c.node === account && c.infoHash === hot.infoHash);
+          const all = settled.upload.credits.filter((c) => c.node === account).reduce((s, c) => s + creditedOf(c), 0n);
+          if (hotSwarm && all > 0n) selfTrade.earned += toTokens(settled.upload.perMember.get(account) ?? 0n) * (Number(creditedOf(hotSwarm)) / Number(all));
         }
       }
       const m = memberByAccount.get(account);

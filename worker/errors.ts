@@ -3,7 +3,7 @@
 
 export class HttpError extends Error {
   override name = "HttpError";
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
   readonly code: string;
   constructor(status: HttpError["status"], code: string, message: string) {
     super(message);

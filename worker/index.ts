@@ -21,6 +21,7 @@ import { nodesAdmin } from "./nodes/admin.ts";
 import { epochsApi } from "./epoch/routes.ts";
 import { hostingApi } from "./hosting/routes.ts";
 import { disputesApi } from "./disputes/routes.ts";
+import { receiptsApi } from "./receipts/routes.ts";
 import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
 import { site } from "./web/routes.ts";
@@ -53,6 +54,7 @@ app.route("/api/torrents", torrentsApi);
 app.route("/api/epochs", epochsApi);
 app.route("/api/hosting", hostingApi);
 app.route("/api/disputes", disputesApi);
+app.route("/api/receipts", receiptsApi);
 
 const admin = new Hono<{ Bindings: Env }>();
 admin.use("*", requireAdmin);

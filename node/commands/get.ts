@@ -1,5 +1,7 @@
 // vidya get: download a torrent as a member through the tracker (passkey announce URL,
-// no DHT), then check the payload against the index's storage root.
+// no DHT), then check the payload against the index's storage root. With the member's wallet,
+// it signs upload receipts for the nodes it received from (node/seed/receipts.ts) and submits
+// them to the edge while downloading and at the end: those bytes pay the nodes that sent them.
 
 import { resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
@@ -14,6 +16,8 @@ import { storageTreeOfPayload } from "../storage/payload.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 import { ProgressDisplay } from "./progress.ts";
+import { ReceiptSigner } from "../seed/receipts.ts";
+import { loadWallet, walletExists } from "../wallet.ts";
 
 export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { out: { type: "string" } }, allowPositionals: true, strict: true });
@@ -31,15 +35,30 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
 
   const client = await createClient({ port: 0 });
   const progress = new ProgressDisplay(process.stderr, { plainEveryMs: 2_000 });
+  const receiptWarnings: string[] = [];
+  const signer = await receiptSigner(ctx, api, infoHash, (m) => {
+    receiptWarnings.push(m);
+    progress.log(`warning: ${m}`);
+  });
+  let receipted = 0;
+  let flushing: Promise<unknown> = Promise.resolve();
+  const periodic = signer ? setInterval(() => (flushing = flushing.then(() => signer.flush())), 5_000) : undefined;
   try {
     const torrent = await downloadTorrent(client, file, {
       path: out,
+      onTorrent: (t) => signer?.attach(t),
       onWarning: (m) => progress.log(formatLog(`warning: ${m}`, ctx.json)),
       progressIntervalMs: process.stderr.isTTY ? 250 : 1_000,
       onProgress: (t) => progress.update([{ key: infoHash, label: meta.name, done: t.downloaded, total: t.length, speed: t.downloadSpeed, peers: t.numPeers }]),
     });
     if (!torrent.done) throw new CliError("download stopped before it was complete");
   } finally {
+    if (periodic) clearInterval(periodic);
+    if (signer) {
+      await flushing;
+      await signer.flush(true);
+      receipted = signer.receipted();
+    }
     progress.close();
     await destroyClient(client);
   }
@@ -56,7 +75,31 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   if (rootCheck === "mismatch") throw new CliError(`${meta.name} downloaded, but its storage root differs from the index's`);
   const path = resolve(out, meta.name);
   ctx.say(`downloaded ${meta.name}: ${meta.length} bytes in ${path}${rootCheck === "verified" ? " (storage root verified)" : ""}`);
-  ctx.result({ infoHash, name: meta.name, path, bytes: meta.length, storageRoot: rootCheck });
+  if (signer) ctx.say(`upload receipts: signed for ${receipted} node(s) you received from${receiptWarnings.length ? ` (${receiptWarnings.length} not accepted: ${receiptWarnings[0]})` : ""}`);
+  ctx.result({ infoHash, name: meta.name, path, bytes: meta.length, storageRoot: rootCheck, receiptedNodes: receipted });
+}
+
+/** The receipt signer of this download, or none without a wallet or a reachable chain id (a warning, never a failure). */
+async function receiptSigner(ctx: Ctx, api: TrackerApi, infoHash: string, warn: (m: string) => void): Promise<ReceiptSigner | undefined> {
+  if (!(await walletExists(ctx.home))) return undefined;
+  try {
+    const account = await loadWallet(ctx.home);
+    const { chainId } = await api.chain();
+    return new ReceiptSigner(infoHash, account, { chainId, openEpoch: () => openEpochOf(api), submit: (m, sig) => api.submitReceipt(m, sig) }, warn);
+  } catch (e) {
+    warn(`not signing upload receipts: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The epoch receipts are for: the open one, or the one after the last closed while the scheduler has not opened it yet (the edge counts it the same way). */
+async function openEpochOf(api: TrackerApi): Promise<number> {
+  try {
+    return (await api.openEpoch()).epoch;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+    return (await api.epochs()).reduce((m, x) => Math.max(m, x.epoch), 0) + 1;
+  }
 }
 
 /** A 40-hex info hash, or the btih of a magnet link (hex or base32). */

@@ -120,6 +120,8 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     ctx.say(
       `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, rounds consistent, transcripts signed, block hashes on-chain)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${unanchored.length} with a block hash the chain does not have)`}`,
     );
+    const receiptCount = ((rest.receipts as unknown[] | undefined) ?? []).length;
+    ctx.say(`receipts           ${challenges.unsignedReceipts.length === 0 ? `verified (${receiptCount} upload receipts, each signed by its downloader for this epoch)` : `MISMATCH (${challenges.unsignedReceipts.length} of ${receiptCount} not signed by their downloader)`}`);
     if (challenges.early.length) ctx.say(`                   note: ${challenges.early.length} of ${(rest.challenges as unknown[]).length} challenges ran before their scheduled time (admin-forced rounds)`);
   }
   ctx.result({

@@ -6,6 +6,8 @@ import type { Server, Socket } from "node:net";
 import WebTorrent, { type Torrent } from "webtorrent";
 import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { proofExtension, type TreeLookup } from "../challenge/proof-extension.ts";
+import { nodeExtension, receiptExtension, type WireReceipt } from "./receipts.ts";
+import type { Address } from "viem";
 
 export interface ClientOptions {
   /** TCP port to listen on for peers (and the edge's challenges); 0 picks a free one. */
@@ -47,6 +49,10 @@ export interface SeedOptions {
   lookup: TreeLookup;
   onProofAnswer?: (infoHash: string, m: ProofMessage, peer: string) => void;
   onWarning?: (infoHash: string, message: string) => void;
+  /** The node's address, named in its extended handshake (`vidya_node`) so downloaders can receipt it. */
+  nodeAddress?: Address;
+  /** Receipts downloaders hand to the node (`vidya_receipt`): the node submits them too. */
+  onReceipt?: (r: WireReceipt) => void;
 }
 
 /**
@@ -60,10 +66,13 @@ export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: S
   return whenReady(torrent);
 }
 
-export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning">): void {
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt">): void {
   torrent.on("wire", (wire) => {
     const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"));
     wire.use(ext);
+    // Downloaders sign upload receipts for the node they learn of here (receipts.ts).
+    if (opts.nodeAddress) wire.use(nodeExtension({ address: opts.nodeAddress }));
+    if (opts.onReceipt) wire.use(receiptExtension((r) => opts.onReceipt!(r)));
   });
   torrent.on("warning", (err: Error) => opts.onWarning?.(torrent.infoHash, err.message));
 }
@@ -85,11 +94,14 @@ export interface DownloadOptions {
   onProgress?: (t: Torrent) => void;
   progressIntervalMs?: number;
   onWarning?: (message: string) => void;
+  /** Called right after the torrent is added, before any wire: where extensions are attached. */
+  onTorrent?: (t: Torrent) => void;
 }
 
 /** Downloads through the torrent's own announce URL (our tracker) and resolves when every piece is verified. */
 export async function downloadTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: DownloadOptions): Promise<Torrent> {
   const torrent = client.add(torrentFile, { path: opts.path });
+  opts.onTorrent?.(torrent);
   if (opts.onWarning) torrent.on("warning", (err: Error) => opts.onWarning!(err.message));
   await whenReady(torrent);
   if (torrent.done) return torrent;

@@ -18,6 +18,7 @@ import { planHosting, type Candidate } from "../hosting/plan.ts";
 import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
 import { isDiskFull } from "../storage/free-space.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
+import type { WireReceipt } from "./receipts.ts";
 
 export interface HostOptions {
   api: TrackerApi;
@@ -161,6 +162,18 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   const onProofAnswer = (ih: string, m: { type: string; blocks?: number[]; reason?: string }, peer: string) =>
     log(m.type === "response" ? `proved blocks ${m.blocks!.join(",")} of ${ih} to ${peer}` : `rejected a proof request for ${ih} from ${peer}: ${m.reason}`);
   const onWarning = (ih: string, msg: string) => log(`warning (${ih}): ${msg}`);
+  // Receipts downloaders hand us (vidya_receipt): submitted to the edge when they name us and
+  // grew, so our served bytes are receipted even if the downloader never reaches the edge.
+  const receiptsSeen = new Map<string, bigint>();
+  const onReceipt = (r: WireReceipt) => {
+    if (r.message.uploader?.toLowerCase() !== o.account.address.toLowerCase() || !/^[0-9]{1,20}$/.test(r.message.cumulative ?? "")) return;
+    const key = `${r.message.downloader}:${r.message.infoHash}:${r.message.session}:${r.message.epoch}`;
+    const cumulative = BigInt(r.message.cumulative!);
+    if ((receiptsSeen.get(key) ?? -1n) >= cumulative) return;
+    if (receiptsSeen.size >= 10_000) receiptsSeen.clear(); // bounded: a resubmission is harmless
+    receiptsSeen.set(key, cumulative);
+    o.api.submitReceipt(r.message, r.signature).catch((e: Error) => log(`warning: a downloader's receipt was not accepted: ${e.message}`));
+  };
 
   // One plan or download completion at a time: each reads and changes the maps above.
   let tail: Promise<unknown> = Promise.resolve();
@@ -266,7 +279,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "unhostable";
     }
     checked.install();
-    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning });
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt });
     if (!torrent.done) {
       trees.delete(ih);
       fileTrees.delete(ih);
@@ -315,7 +328,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     if (!file || stopped) return;
     // webtorrent checks the pieces already on disk and fetches only the rest: a restart resumes.
     const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
-    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning });
+    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt });
     downloading.set(ih, { layout: t, torrent });
     log(`downloading ${t.name} (${ih}, ${t.length} bytes) through the tracker`);
     changed();

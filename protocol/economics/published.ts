@@ -8,6 +8,7 @@ import type { ReplicaFaultState } from "../epoch/replica-faults.ts";
 import type { VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
+import { receiptBytes, type PublishedReceipt } from "./receipts.ts";
 import type { NodeLocation, Seniority, SettleInputs, Settlement } from "./settle.ts";
 
 type Num = string | number | bigint;
@@ -20,7 +21,9 @@ export interface PublishedSettleInputs {
   challenges?: EvaluatedChallenge[];
   torrents?: { infoHash: string; length: number; rootStatus: RootStatus; surgeBps?: Num; bounty?: Num }[];
   locations?: NodeLocation[];
-  transfers?: { member: string; infoHash: string; paidDownloaded: Num; freeDownloaded?: Num; uploaded: Num; charged?: Num; uploadCap?: Num }[];
+  transfers?: { member: string; infoHash: string; paidDownloaded: Num; freeDownloaded?: Num; uploaded: Num; charged?: Num }[];
+  /** Upload receipts (receipts.ts), published beside the transcripts. */
+  receipts?: PublishedReceipt[];
   previousFaults?: FaultState[];
   previousSeniority?: Seniority[];
   previousReplicaFaults?: ReplicaFaultState[];
@@ -46,9 +49,9 @@ export function settleInputsOf(p: PublishedSettleInputs, previous: { earned?: Re
       const x: NonNullable<SettleInputs["transfers"]>[number] = { member: t.member, infoHash: t.infoHash, paidDownloaded: BigInt(t.paidDownloaded), uploaded: BigInt(t.uploaded) };
       if (t.freeDownloaded !== undefined) x.freeDownloaded = big(t.freeDownloaded)!;
       if (t.charged !== undefined) x.charged = big(t.charged)!;
-      if (t.uploadCap !== undefined) x.uploadCap = big(t.uploadCap)!;
       return x;
     }),
+    receipts: receiptBytes(p.receipts ?? []),
     previous: {
       earned: previous.earned ?? [],
       slashed: previous.slashed ?? [],

@@ -5,7 +5,7 @@
 //   carried replica streaks ─ replica-faults.ts ─▶ suspended replicas (not nodes)
 //   proven replicas + subnets + locations + seniority + ramps + surge ─ hosting-rewards.ts ─▶ hosting
 //   missed replicas × their expected reward ─ replica-faults.ts ─▶ fault fees, slashed leaves
-//   per (member, torrent) paid/free bytes, uploads + surge ─ upload-rewards.ts ─▶ upload, spent
+//   per (member, torrent) paid/free bytes, receipts, proven hosts + surge ─ upload-rewards.ts ─▶ upload, spent
 //   bounty balances + counted replicas ─ bounties.ts ─▶ draws and their split
 //   earned = hosting + upload + bounty shares ─▶ cumulative earned leaves (format unchanged)
 //
@@ -25,7 +25,7 @@ import { bountyPayouts, type BountyDraw, type BountyResult } from "./bounties.ts
 import { heldPart } from "./holdback.ts";
 import { hostingRewards, replicasFromChallenges, replicaWeight, vettingBps, type HostingResult, type ProvenReplica } from "./hosting-rewards.ts";
 import { addTo } from "./math.ts";
-import { uploadRewards, type Transfer, type UploadResult } from "./upload-rewards.ts";
+import { uploadRewards, type ReceiptBytes, type Transfer, type UploadResult } from "./upload-rewards.ts";
 
 export interface SettleTorrent extends TorrentLength {
   /** The torrent's surge multiplier for the epoch (surge.ts `epochSurgeBps`); 1× when absent. */
@@ -70,6 +70,8 @@ export interface SettleInputs {
   torrents: readonly SettleTorrent[];
   locations?: readonly NodeLocation[];
   transfers?: readonly Transfer[];
+  /** Receipted bytes per (downloader, uploader, torrent) this epoch (receipts.ts receiptBytes). */
+  receipts?: readonly ReceiptBytes[];
   previous?: PreviousSettlement;
   /** The epoch's budget; EMISSION_PER_EPOCH when absent. */
   emission?: bigint;
@@ -176,13 +178,15 @@ export function settleEpoch(inputs: SettleInputs): Settlement {
   const suspendedSet = suspendedReplicas(previous.replicaFaults ?? []);
   const suspended = badNodes.size || suspendedSet.size ? replicas.filter((r) => badNodes.has(r.node) || isSuspended(suspendedSet, r.node, r.infoHash)) : [];
 
-  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate");
+  // Upload tokens go to bonded, challenged nodes only: proven replicas of the torrent, not
+  // suspended, for receipted bytes; the counted ones (one per subnet) share unreceipted bytes.
+  const active = suspended.length ? replicas.filter((r) => !badNodes.has(r.node) && !isSuspended(suspendedSet, r.node, r.infoHash)) : replicas;
+  const hosts = new Map<string, string[]>();
+  for (const r of active) hosts.set(r.infoHash, [...(hosts.get(r.infoHash) ?? []), r.node]);
+  const sharers = (inputs.transfers ?? []).length > 0 ? hostingRewards(active, inputs.torrents, 0n).counted : new Map<string, string[]>();
+  const upload = uploadRewards(inputs.transfers ?? [], inputs.torrents, uploadPool, inputs.route ?? "fixed-gate", { receipts: inputs.receipts ?? [], hosts, sharers });
   const hostingPool = hostingBase + upload.unspent;
-  const hosting = hostingRewards(
-    suspended.length ? replicas.filter((r) => !badNodes.has(r.node) && !isSuspended(suspendedSet, r.node, r.infoHash)) : replicas,
-    inputs.torrents,
-    hostingPool,
-  );
+  const hosting = hostingRewards(active, inputs.torrents, hostingPool);
   // A missed replica's fee is sized by what it would have earned: its weight beside the
   // torrent's counted replicas, in this epoch's pool had every missed replica proved (so a big
   // node's outage is priced as its healthy income is, not against a network without it).

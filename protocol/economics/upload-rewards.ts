@@ -1,26 +1,26 @@
-// Upload rewards (DESIGN.md "The mechanism"): the upload pool is shared by paid uploaded bytes
-// times the torrent's upload multiplier (its surge), with two caps that make cheating pointless.
+// Upload rewards (DESIGN.md "The mechanism"): paid for served bytes that someone paid for,
+// never for a claim. A client's `uploaded` counter earns ratio only (the tracker's reputation):
+// nothing here reads it. Tokens go to bonded, challenged nodes (a node that passed a challenge
+// for the torrent this epoch and is not suspended: `hosts`), two ways:
 //
-// 1. Per swarm, credited upload ≤ what its paying downloaders downloaded. The tracker cannot see
-//    who sent bytes to whom, only what each client reports; downloaders pay for what they report,
-//    uploaders do not. So a swarm's paid downloads are the credit to share, among its uploaders
-//    by max-min fairness (water-filling): each is credited its report up to a common level,
-//    chosen so the credits add up to the paid downloads. A member is never credited for bytes it
-//    paid for itself, and free-allotment or slowed downloads create no credit. A client that
-//    lies about `uploaded` creates nothing: it can only reach the level the honest uploaders of
-//    a swarm with real paying downloaders are cut to, and then it competes with them for it.
-// 2. Per uploader, reward ≤ UPLOAD_PRICE_SHARE_BPS of what its credited bytes were paid. Trading
-//    with yourself (download what your own node uploads) costs the price and returns at most 80%
-//    of it, so it never pays, at any surge.
+// 1. Receipted bytes: a paying downloader signed the cumulative bytes it received from a node
+//    (protocol/reports/eip712.ts UploadReceipt). They credit that node, if it is a host of the
+//    torrent; a receipt naming anyone else is ignored (its bytes count as unreceipted). One
+//    downloader's receipts in a torrent never credit more than it paid for there: beyond, they
+//    are scaled down proportionally, so self-dealing receipts can only divide paid bytes.
+// 2. Paid bytes that no receipt names (third-party clients) credit the torrent's hosts, equally:
+//    each proved the whole torrent, so each holds the same proven share (settle.ts passes the
+//    counted replicas, one per subnet, as `sharers`).
 //
-// Within these caps the pool is shared by weight = Σ credited bytes × upload multiplier; members
-// whose share would exceed their cap get the cap, and the rest of the pool is shared again
-// among the others (water-filling once more). What the pool does not pay is returned to the
-// caller (settle.ts adds it to the hosting pool of the same epoch).
+// Each credited byte is worth what its downloader was actually charged per byte; a node's reward
+// is at most UPLOAD_PRICE_SHARE_BPS of the worth of its credited bytes, so the reward per GB never
+// exceeds the price per GB collected and trading with yourself never pays, at any surge. Within
+// these caps the pool is shared by weight = Σ credited bytes × upload multiplier (cappedShares);
+// what it does not pay is returned to the caller (settle.ts adds it to the hosting pool).
 
 import { BPS, UPLOAD_PRICE_SHARE_BPS } from "../params.ts";
 import { downloadCharge, pricePerGB, uploadMultiplierBps, type AccessRoute } from "./access.ts";
-import { addTo, min, requireNonNegative } from "./math.ts";
+import { addTo, requireNonNegative } from "./math.ts";
 
 /** One member's accounting in one swarm for the epoch (the tracker's credited deltas). */
 export interface Transfer {
@@ -30,7 +30,7 @@ export interface Transfer {
   paidDownloaded: bigint;
   /** Bytes downloaded within the free allotment, or slowed past it: earn their uploaders nothing. */
   freeDownloaded?: bigint;
-  /** Bytes the member's clients reported uploading. */
+  /** Bytes the member's clients reported uploading: ratio only, never tokens (not read here). */
   uploaded: bigint;
   /**
    * What the paid bytes were actually charged, wei (the close sets it: at most the member's
@@ -38,8 +38,6 @@ export interface Transfer {
    * epoch surge (access.ts), which is only right when `paidDownloaded` is already covered.
    */
   charged?: bigint;
-  /** The tracker's own bound on `uploaded`, if it keeps one (e.g. the time the member seeded × a rate). */
-  uploadCap?: bigint;
 }
 
 export interface SwarmPricing {
@@ -48,13 +46,24 @@ export interface SwarmPricing {
   surgeBps?: bigint;
 }
 
-export interface UploadCredit {
-  member: string;
+/** Bytes one downloader receipted to one uploader in one torrent this epoch (Σ over its sessions). */
+export interface ReceiptBytes {
   infoHash: string;
-  reported: bigint;
-  /** `reported`, bounded by the tracker's cap and by what the other members paid for. */
-  eligible: bigint;
-  credited: bigint;
+  uploader: string;
+  downloader: string;
+  bytes: bigint;
+}
+
+export interface UploadCredit {
+  /** The node credited (lowercase). */
+  node: string;
+  infoHash: string;
+  /** Paid bytes credited by receipts naming it (after the per-downloader cap). */
+  receipted: bigint;
+  /** Its share of the torrent's paid bytes that no receipt names. */
+  unreceipted: bigint;
+  /** What those bytes were charged, wei: the most it may earn is UPLOAD_PRICE_SHARE_BPS of it. */
+  worth: bigint;
 }
 
 export interface SwarmCredit {
@@ -62,8 +71,8 @@ export interface SwarmCredit {
   /** Paid downloads in the swarm (bytes) and what they were charged (wei). */
   paid: bigint;
   charged: bigint;
-  /** Σ reported uploads, and Σ credited (≤ paid). */
-  reported: bigint;
+  /** Σ receipted paid bytes credited to hosts (≤ paid), and Σ credited (receipted + unreceipted shares). */
+  receipted: bigint;
   credited: bigint;
   uploadMultiplierBps: bigint;
 }
@@ -71,9 +80,9 @@ export interface SwarmCredit {
 export interface UploadResult {
   credits: UploadCredit[];
   swarms: SwarmCredit[];
-  /** Reward per member (lowercase), members with a positive reward only. */
+  /** Reward per node (lowercase), nodes with a positive reward only. */
   perMember: Map<string, bigint>;
-  /** The price cap of each credited member (wei). */
+  /** The price cap of each credited node (wei). */
   caps: Map<string, bigint>;
   /** Spending per member this epoch (wei): Σ charged. */
   spent: Map<string, bigint>;
@@ -146,8 +155,20 @@ export function cappedShares(weights: readonly bigint[], caps: readonly bigint[]
   return out;
 }
 
+export interface UploadOptions {
+  /** Receipted bytes of the epoch (any order; repeated keys add up). */
+  receipts?: readonly ReceiptBytes[];
+  /** Per torrent, the nodes that may earn for its uploads: proven, not suspended (settle.ts). */
+  hosts?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Per torrent, the hosts that share its unreceipted paid bytes; `hosts` when absent. settle.ts
+   * gives the counted replicas (one per subnet), so extra identities on one subnet add no share.
+   */
+  sharers?: ReadonlyMap<string, readonly string[]>;
+}
+
 /** Upload rewards and spending of an epoch under `route`. */
-export function uploadRewards(transfers: readonly Transfer[], swarms: readonly SwarmPricing[], pool: bigint, route: AccessRoute = "fixed-gate"): UploadResult {
+export function uploadRewards(transfers: readonly Transfer[], swarms: readonly SwarmPricing[], pool: bigint, route: AccessRoute = "fixed-gate", options: UploadOptions = {}): UploadResult {
   requireNonNegative("pool", pool);
   const surgeOf = new Map(swarms.map((s) => [s.infoHash, s.surgeBps ?? BPS]));
   const bySwarm = new Map<string, Transfer[]>();
@@ -165,6 +186,23 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
     list.push(t);
     bySwarm.set(t.infoHash, list);
   }
+  const hostsOf = new Map<string, string[]>();
+  for (const [infoHash, nodes] of options.hosts ?? []) hostsOf.set(infoHash, [...new Set(nodes.map((n) => n.toLowerCase()))].sort());
+  const sharersOf = new Map<string, string[]>();
+  for (const [infoHash, nodes] of options.sharers ?? options.hosts ?? []) sharersOf.set(infoHash, [...new Set(nodes.map((n) => n.toLowerCase()))].sort());
+  // infoHash → downloader → uploader → bytes, only for uploaders that are hosts of the torrent.
+  const receipted = new Map<string, Map<string, Map<string, bigint>>>();
+  for (const r of options.receipts ?? []) {
+    requireNonNegative("receipt bytes", r.bytes);
+    const uploader = r.uploader.toLowerCase();
+    const downloader = r.downloader.toLowerCase();
+    if (r.bytes === 0n || uploader === downloader || !hostsOf.get(r.infoHash)?.includes(uploader)) continue;
+    let byDownloader = receipted.get(r.infoHash);
+    if (!byDownloader) receipted.set(r.infoHash, (byDownloader = new Map()));
+    let byUploader = byDownloader.get(downloader);
+    if (!byUploader) byDownloader.set(downloader, (byUploader = new Map()));
+    addTo(byUploader, uploader, r.bytes);
+  }
 
   const credits: UploadCredit[] = [];
   const swarmCredits: SwarmCredit[] = [];
@@ -175,33 +213,53 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
     const list = bySwarm.get(infoHash)!.sort((a, b) => (a.member < b.member ? -1 : 1));
     const surge = surgeOf.get(infoHash) ?? BPS;
     const price = pricePerGB(route, surge);
+    const hosts = sharersOf.get(infoHash) ?? [];
+    const byNode = new Map<string, UploadCredit>();
+    const credit = (node: string, bytes: bigint, worth: bigint, isReceipted: boolean) => {
+      let c = byNode.get(node);
+      if (!c) byNode.set(node, (c = { node, infoHash, receipted: 0n, unreceipted: 0n, worth: 0n }));
+      if (isReceipted) c.receipted += bytes;
+      else c.unreceipted += bytes;
+      c.worth += worth;
+    };
     let paid = 0n;
     let charged = 0n;
+    let receiptedSum = 0n;
     for (const t of list) {
       const c = t.charged ?? downloadCharge(t.paidDownloaded, price);
       paid += t.paidDownloaded;
       charged += c;
       if (c > 0n) addTo(spent, t.member, c);
+      if (t.paidDownloaded === 0n) continue;
+      // This downloader's receipts, scaled down to its paid bytes if they claim more.
+      const mine = [...(receipted.get(infoHash)?.get(t.member) ?? [])].sort(([a], [b]) => (a < b ? -1 : 1));
+      let claimed = 0n;
+      for (const [, b] of mine) claimed += b;
+      let covered = 0n;
+      for (const [node, b] of mine) {
+        const bytes = claimed > t.paidDownloaded ? (b * t.paidDownloaded) / claimed : b;
+        if (bytes === 0n) continue;
+        covered += bytes;
+        credit(node, bytes, (bytes * c) / t.paidDownloaded, true);
+      }
+      receiptedSum += covered;
+      // The rest of its paid bytes: no receipt names them; the torrent's hosts share them equally.
+      const rest = t.paidDownloaded - covered;
+      if (rest === 0n || hosts.length === 0) continue;
+      const each = rest / BigInt(hosts.length);
+      const worth = (each * c) / t.paidDownloaded;
+      if (each > 0n) for (const node of hosts) credit(node, each, worth, false);
     }
-    const eligible = list.map((t) => {
-      let e = min(t.uploaded, paid - t.paidDownloaded);
-      if (t.uploadCap !== undefined) e = min(e, t.uploadCap);
-      return e;
-    });
-    const credited = waterFill(eligible, paid);
     const multiplier = uploadMultiplierBps(route, surge);
-    let reported = 0n;
     let creditedSum = 0n;
-    list.forEach((t, i) => {
-      reported += t.uploaded;
-      creditedSum += credited[i]!;
-      if (t.uploaded > 0n) credits.push({ member: t.member, infoHash, reported: t.uploaded, eligible: eligible[i]!, credited: credited[i]! });
-      if (credited[i]! === 0n) return;
-      addTo(weightOf, t.member, credited[i]! * multiplier);
-      // What these bytes were paid, on average in this swarm, times the share: the most they may earn.
-      addTo(caps, t.member, (credited[i]! * charged * UPLOAD_PRICE_SHARE_BPS) / (paid * BPS));
-    });
-    swarmCredits.push({ infoHash, paid, charged, reported, credited: creditedSum, uploadMultiplierBps: multiplier });
+    for (const c of [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : 1))) {
+      const bytes = c.receipted + c.unreceipted;
+      creditedSum += bytes;
+      credits.push(c);
+      addTo(weightOf, c.node, bytes * multiplier);
+      addTo(caps, c.node, (c.worth * UPLOAD_PRICE_SHARE_BPS) / BPS);
+    }
+    swarmCredits.push({ infoHash, paid, charged, receipted: receiptedSum, credited: creditedSum, uploadMultiplierBps: multiplier });
   }
 
   const members = [...weightOf.keys()].sort();

@@ -7,13 +7,15 @@
 // Target selection needs the node's hosted subset, which the node itself knows: it re-runs
 // deriveRound (protocol/challenge/schedule.ts) and compares with `hostedHash` and its transcripts.
 // That the recorded block hash is the chain's block at that number needs the chain: `vidya
-// verify` checks it.
+// verify` checks it. Every published upload receipt must carry its downloader's signature over
+// its fields, for this epoch (protocol/economics/receipts.ts): the edge cannot invent one.
 
 import type { Address, Hex } from "viem";
 import { challengeBlocks, deriveChallenge, revealMatches, roundDueAt, roundRandomness, transcriptId, type ChallengeableTorrent, type ScheduleParams } from "../challenge/schedule.ts";
 import type { Transcript } from "../challenge/transcript.ts";
 import { verifyTranscript } from "../reports/eip712.ts";
 import { CHALLENGE_BLOCKS } from "../params.ts";
+import { unsignedReceipts, type PublishedReceipt } from "../economics/receipts.ts";
 
 export interface PublishedInputs {
   epoch: number;
@@ -22,6 +24,7 @@ export interface PublishedInputs {
   seedCommitment?: Hex;
   schedule?: Partial<ScheduleParams> & { challengeBlocks?: number };
   transcriptSigner?: string | null;
+  receipts?: PublishedReceipt[];
 }
 
 export interface InputsCheck {
@@ -39,6 +42,8 @@ export interface InputsCheck {
   early: string[];
   /** Transcripts without a valid signature by the published transcript signer. */
   unsigned: string[];
+  /** Upload receipts without their downloader's valid signature, or for another epoch (downloader:uploader:infoHash:session). */
+  unsignedReceipts: string[];
 }
 
 /**
@@ -78,10 +83,10 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
     else if (r.blockHash !== t.blockHash.toLowerCase() || r.hostedHash !== t.hostedHash.toLowerCase()) inconsistent.push(t.id);
     if (!inputs.transcriptSigner || !(await verifyTranscript(chainId, t, inputs.transcriptSigner as Address))) unsigned.push(t.id);
   }
-  return { seedRevealed, underived, inconsistent, early, unsigned };
+  return { seedRevealed, underived, inconsistent, early, unsigned, unsignedReceipts: await unsignedReceipts(inputs.receipts ?? [], chainId, inputs.epoch) };
 }
 
 /** Whether a check leaves nothing to object to (early rounds are reported, not objected to). */
 export function inputsCheckPassed(c: InputsCheck): boolean {
-  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0;
+  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0 && c.unsignedReceipts.length === 0;
 }

@@ -277,3 +277,59 @@ export async function verifyTranscript(chainId: number, t: Transcript, signer: A
     return false;
   }
 }
+
+// Upload receipts (DESIGN.md "Upload rewards are paid for served bytes that someone paid for"):
+// the downloader's member key signs the cumulative bytes it received from one uploader node in
+// one torrent and one session. Cumulative, so a newer receipt supersedes an older one and a
+// replay adds nothing; the epoch binds it to one settlement, the domain's chain id to one network.
+
+export const receiptTypes = {
+  UploadReceipt: [
+    { name: "infoHash", type: "bytes20" },
+    { name: "uploader", type: "address" },
+    { name: "downloader", type: "address" },
+    { name: "cumulative", type: "uint64" },
+    { name: "session", type: "bytes32" },
+    { name: "epoch", type: "uint64" },
+  ],
+} as const;
+
+export interface UploadReceipt {
+  /** 0x-prefixed, lowercase. */
+  infoHash: Hex;
+  /** The node that served the bytes. */
+  uploader: Address;
+  /** The member that received (and paid for) them: the signer. */
+  downloader: Address;
+  /** Bytes received from `uploader` in this torrent since the session began. */
+  cumulative: bigint;
+  /** Random per download session (32 bytes), so two sessions never supersede each other. */
+  session: Hex;
+  epoch: bigint;
+}
+
+export async function signReceipt(account: LocalAccount, chainId: number, receipt: UploadReceipt): Promise<Hex> {
+  return account.signTypedData({ domain: vidyaDomain(chainId), types: receiptTypes, primaryType: "UploadReceipt", message: receipt } as never);
+}
+
+/** True when `signature` is the downloader's over exactly this receipt on `chainId`. */
+export async function verifyReceipt(chainId: number, receipt: UploadReceipt, signature: Hex): Promise<boolean> {
+  try {
+    return await verifyTypedData({ address: receipt.downloader, domain: vidyaDomain(chainId), types: receiptTypes, primaryType: "UploadReceipt", message: receipt, signature } as never);
+  } catch {
+    return false;
+  }
+}
+
+/** Parses the JSON form of a receipt strictly (uint64 as decimal strings); throws ReportError naming the bad field. */
+export function receiptFromJson(json: unknown): UploadReceipt {
+  if (!json || typeof json !== "object") throw new ReportError("receipt must be an object");
+  const j = json as Record<string, unknown>;
+  const infoHash = field(typeof j.infoHash === "string" && /^(0x)?[0-9a-fA-F]{40}$/.test(j.infoHash), "infoHash", hex0x(j.infoHash as string));
+  const session = field(typeof j.session === "string" && /^0x[0-9a-fA-F]{64}$/.test(j.session), "session", (j.session as string).toLowerCase() as Hex);
+  return { infoHash, uploader: address(j.uploader, "uploader"), downloader: address(j.downloader, "downloader"), cumulative: uint64(j.cumulative, "cumulative"), session, epoch: uint64(j.epoch, "epoch") };
+}
+
+export function receiptToJson(r: UploadReceipt): Record<string, string> {
+  return { infoHash: r.infoHash, uploader: r.uploader.toLowerCase(), downloader: r.downloader.toLowerCase(), cumulative: r.cumulative.toString(), session: r.session, epoch: r.epoch.toString() };
+}

@@ -73,12 +73,14 @@ describe("upload rewards follow the money collected", () => {
   const accomplice = "0x00000000000000000000000000000000000000d2";
   // The honest market: a buyer pays for 20 GB past its allotment, an honest uploader sends them.
   const market = [closeOne(honestBuyer, FREE_ALLOTMENT_BYTES + 20n * GB, 0n, 100n * PRICE), closeOne(honest, 0n, FREE_ALLOTMENT_BYTES + 20n * GB, 0n)];
+  // Since receipts, upload tokens go to proven hosts only (upload-rewards.ts): both uploaders host.
+  const hosts = { hosts: new Map([[ih, [honest]], [idle, [accomplice]]]) };
 
   it("a 1-wei deposit's 100,000 GB on an idle torrent and its accomplice's 100,000 GB uploaded earn the accomplice nothing, and leave the honest uploader's reward unchanged (attack: dust deposit)", () => {
     const swarms = [{ infoHash: ih }, { infoHash: idle }];
-    const before = uploadRewards(market, swarms, UPLOAD_POOL);
+    const before = uploadRewards(market, swarms, UPLOAD_POOL, "fixed-gate", hosts);
     const attack = [...market, closeOne(dust, 100_000n * GB, 0n, 1n, idle), closeOne(accomplice, 0n, 100_000n * GB, 0n, idle)];
-    const after = uploadRewards(attack, swarms, UPLOAD_POOL);
+    const after = uploadRewards(attack, swarms, UPLOAD_POOL, "fixed-gate", hosts);
     expect(after.perMember.get(honest)).toBeGreaterThan(0n);
     expect(after.perMember.get(honest)).toBe(before.perMember.get(honest));
     expect(after.perMember.get(accomplice) ?? 0n).toBe(0n);
@@ -93,14 +95,14 @@ describe("upload rewards follow the money collected", () => {
   });
 
   it("a deposit that covers part of the report: the accomplice earns at most 80% of what was charged, less per unit of cost than it paid (attack: dust deposit, larger)", () => {
-    const after = uploadRewards([closeOne(dust, FREE_ALLOTMENT_BYTES + 100_000n * GB, 0n, 5n * PRICE, idle), closeOne(accomplice, 0n, 100_000n * GB, 0n, idle)], [{ infoHash: idle }], UPLOAD_POOL);
+    const after = uploadRewards([closeOne(dust, FREE_ALLOTMENT_BYTES + 100_000n * GB, 0n, 5n * PRICE, idle), closeOne(accomplice, 0n, 100_000n * GB, 0n, idle)], [{ infoHash: idle }], UPLOAD_POOL, "fixed-gate", hosts);
     expect(after.spent.get(dust)).toBe(5n * PRICE);
     expect(after.swarms[0]!.paid).toBe(5n * GB);
     expect(after.perMember.get(accomplice)).toBe((5n * PRICE * UPLOAD_PRICE_SHARE_BPS) / 10_000n);
   });
 
   it("without the honest market, the dust deposit creates no credit at all (attack: dust deposit)", () => {
-    const r = uploadRewards([closeOne(dust, 100_000n * GB, 0n, 1n), closeOne(accomplice, 0n, 100_000n * GB, 0n)], [{ infoHash: ih }], UPLOAD_POOL);
+    const r = uploadRewards([closeOne(dust, 100_000n * GB, 0n, 1n), closeOne(accomplice, 0n, 100_000n * GB, 0n)], [{ infoHash: ih }], UPLOAD_POOL, "fixed-gate", { hosts: new Map([[ih, [accomplice]]]) });
     expect(r.paid).toBe(0n);
     expect(r.perMember.size).toBe(0);
     expect(r.unspent).toBe(UPLOAD_POOL);

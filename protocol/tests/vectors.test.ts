@@ -7,7 +7,7 @@ import { encode } from "../bencode.ts";
 import { fromHex, toHex } from "../hex.ts";
 import { buildRewardTree, rewardLeafHash, verifyRewardProof } from "../merkle/reward-tree.ts";
 import { StorageTreeBuilder, storageProof, verifyBlockProof, blockLength } from "../merkle/storage-tree.ts";
-import { reportFromJson, verifyReport, type ReportType } from "../reports/eip712.ts";
+import { receiptFromJson, reportFromJson, verifyReceipt, verifyReport, type ReportType } from "../reports/eip712.ts";
 import * as params from "../params.ts";
 import rewardVectors from "../vectors/reward-tree.json" with { type: "json" };
 import storageVectors from "../vectors/storage-tree.json" with { type: "json" };
@@ -92,6 +92,18 @@ describe("bencode vectors", () => {
 });
 
 describe("EIP-712 report vectors", () => {
+  for (const c of eipVectors.receipts) {
+    it(`${c.type} signed by the downloader verifies, and a changed field, epoch or chain does not (attack: forged or inflated receipt)`, async () => {
+      const r = receiptFromJson(c.message);
+      expect(r.downloader.toLowerCase()).toBe(c.signer.toLowerCase());
+      expect(await verifyReceipt(c.chainId, r, c.signature as Hex)).toBe(true);
+      expect(await verifyReceipt(c.chainId + 1, r, c.signature as Hex)).toBe(false);
+      expect(await verifyReceipt(c.chainId, { ...r, cumulative: r.cumulative + 1n }, c.signature as Hex)).toBe(false);
+      expect(await verifyReceipt(c.chainId, { ...r, epoch: r.epoch + 1n }, c.signature as Hex)).toBe(false);
+      // Signed by the uploader instead of the downloader: not a receipt.
+      expect(await verifyReceipt(c.chainId, { ...r, downloader: r.uploader }, c.signature as Hex)).toBe(false);
+    });
+  }
   for (const c of eipVectors.cases) {
     it(`${c.type} signed by the vector key verifies, and a changed field does not`, async () => {
       const type = c.type as ReportType;

@@ -23,6 +23,8 @@ describe("the Vidya network, end to end", () => {
   let epoch: EpochInfo;
   let claim: ClaimResult;
   let leaves: { account: Address; cumulative: string }[];
+  let memberAddress: string;
+  let downloadedBytes = 0;
   // A folder per run: concurrent runs (two checkouts' CI, a developer's) must not share state.
   const runDir = join(ROOT, ".vidya", `e2e-${process.pid}`);
 
@@ -51,9 +53,12 @@ describe("the Vidya network, end to end", () => {
     const t = net.dataset.find((d) => d.name === "retro-arcade-pack")!;
     const out = join(runDir, "downloads");
     mkdirSync(out, { recursive: true });
-    await net.download(member, t.infoHash, out);
+    const said = await net.download(member, t.infoHash, out);
+    expect(said).toMatch(/upload receipts: signed for [1-9]\d* node\(s\)/);
+    memberAddress = member.address.toLowerCase();
     const src = join(t.dataDir, t.name);
     const files = filesUnder(src);
+    downloadedBytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
     expect(files.length).toBe(3);
     for (const f of files) expect(readFileSync(join(out, t.name, f.slice(src.length))).equals(readFileSync(f))).toBe(true);
   });
@@ -103,6 +108,16 @@ describe("the Vidya network, end to end", () => {
     expect(BigInt(leafOf(deleter!.address)?.cumulative ?? 0)).toBe(0n);
     const status = await net.status(deleter!);
     expect(BigInt(status.epochs.find((e) => e.epoch === epoch.epoch)?.earned ?? "0")).toBe(0n);
+    // `vidya get` signed upload receipts for the nodes it received from; the close published them.
+    const inputs = await net.api<{ receipts?: { downloader: string; uploader: string; cumulative: string }[] }>(`/api/epochs/${epoch.epoch}/inputs`);
+    const receipts = inputs.receipts ?? [];
+    expect(receipts.length).toBeGreaterThanOrEqual(1);
+    const nodeAddresses = new Set(net.nodes.map((n) => n.address.toLowerCase()));
+    for (const r of receipts) {
+      expect(r.downloader).toBe(memberAddress);
+      expect(nodeAddresses.has(r.uploader)).toBe(true);
+    }
+    expect(receipts.reduce((n, r) => n + Number(r.cumulative), 0)).toBeGreaterThanOrEqual(downloadedBytes);
     // The published leaves rebuild the committed root.
     expect(buildRewardTree(epoch.epoch, leaves.map((l) => ({ account: l.account, cumulative: BigInt(l.cumulative) }))).root).toBe(epoch.root);
   });
@@ -138,7 +153,7 @@ describe("the Vidya network, end to end", () => {
     expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
   });
 
-  it("`vidya verify` recomputes the on-chain roots, the inputs hash and the leaves from the published inputs, and re-derives every challenge", async () => {
+  it("`vidya verify` recomputes the on-chain roots, the inputs hash and the leaves from the published inputs, re-derives every challenge and checks every receipt's signature", async () => {
     const v: VerifyResult = await net.verify(epoch.epoch);
     expect(v.verified).toBe(true);
     expect(v.inputsVerified).toBe(true);

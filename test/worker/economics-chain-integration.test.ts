@@ -11,6 +11,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { epochRewardsAbi, escrowAbi, hostingBountiesAbi, vidyaTokenAbi } from "../../contracts/abi.ts";
 import { settleEpoch } from "../../protocol/economics/settle.ts";
 import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
+import { unsignedReceipts } from "../../protocol/economics/receipts.ts";
+import { receiptToJson, signReceipt, type UploadReceipt } from "../../protocol/reports/eip712.ts";
 import { bountyDrawOf } from "../../protocol/economics/bounties.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
 import { BYTES_PER_GB, DOWNLOAD_PRICE_PER_GB, EMISSION_PER_EPOCH, ONE_TOKEN, UPLOAD_PRICE_SHARE_BPS } from "../../protocol/params.ts";
@@ -71,7 +73,7 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     await send(deployer.writeContract({ address: a.bounties, abi: hostingBountiesAbi, functionName: "fund", args: [`0x${t.infoHash}`, BOUNTY] }));
   });
 
-  it("charges the deposit past the allotment, pays the uploader within the price cap and the host its bounty share, and posts what settleEpoch computed", async () => {
+  it("charges the deposit past the allotment, pays the proven host for the unreceipted paid GB within the price cap and its bounty share, the member reporting uploads no tokens (attack: lying uploader), and posts what settleEpoch computed", async () => {
     // 11 GB downloaded: 10 GB free, 1 GB paid from the deposit. The uploader reports 11 GB sent.
     await announce(pk.uploader!, { infoHash: t.infoHash, peerId: peerId("ch-u"), left: 0, event: "started", ip: "10.90.0.1" });
     await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p"), left: 80_000, event: "started", ip: "10.90.0.2" });
@@ -99,8 +101,11 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     const spent = (await (await call("/api/epochs/1/spent")).json()) as { leaves: { account: string; cumulative: string }[] };
     expect(spent.leaves).toEqual([{ account: payer.address.toLowerCase(), cumulative: price.toString() }]);
     expect((await db(env.DB).select({ slowed: schema.members.slowed }).from(schema.members).where(eq(schema.members.account, payer.address.toLowerCase())).get())!.slowed).toBe(false);
-    // The uploader is credited the paid GB only and earns at most 80% of what it was paid.
-    const up = s.earned.get(uploader)!;
+    // Since receipts (issue 11 part 3), a member's reported `uploaded` earns ratio, no tokens
+    // (attack: lying uploader). The paid GB no receipt names goes to the torrent's proven host,
+    // at most 80% of what it was paid.
+    expect(s.earned.get(uploader) ?? 0n).toBe(0n);
+    const up = s.upload.perMember.get(node)!;
     expect(up).toBe((BigInt(GB) * price * UPLOAD_PRICE_SHARE_BPS) / (BYTES_PER_GB * 10_000n));
 
     // The bounty: this epoch's draw went to the one proven host, and left the contract.
@@ -110,11 +115,11 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     // Conservation: Σ earned = emission − unspent + bounty draws.
     const paid = [...s.earned.values()].reduce((x, y) => x + y, 0n);
     expect(paid).toBe(EMISSION_PER_EPOCH - s.pools.unspent + draw);
-    expect(s.earned.get(node)).toBe(paid - up);
+    expect(s.earned.get(node)).toBe(paid);
     expect(BigInt(closed.totalEarned)).toBe(paid);
   });
 
-  it("a 1-wei deposit's 100,000 GB on an idle torrent buys its accomplice nothing, leaves the honest uploader's reward unchanged, and no spent leaf exceeds its deposit (attack: dust deposit)", async () => {
+  it("a 1-wei deposit's 100,000 GB on an idle torrent buys its accomplice nothing, leaves the honest upload reward unchanged, and no spent leaf exceeds its deposit (attack: dust deposit)", async () => {
     // The attacker: a member with 1 wei in Escrow, an accomplice, and a torrent nobody else touches.
     const dust = privateKeyToAccount("0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6");
     const accomplice = "0x00000000000000000000000000000000000c0d02";
@@ -163,12 +168,14 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     // The accomplice earns nothing: no paid byte in its swarm, so no credit.
     expect(s.earned.get(accomplice) ?? 0n).toBe(0n);
     expect(s.upload.swarms.find((x) => x.infoHash === idle.infoHash)).toMatchObject({ paid: 0n, credited: 0n });
-    // The honest uploader earns exactly what it would without the attack.
+    // The honest upload reward (the paid 2 GB, unreceipted, to the proven host since receipts)
+    // is exactly what it would be without the attack.
     const attackers = new Set([dust.address.toLowerCase(), accomplice]);
     const honestOnly = settleEpoch({ ...settleInputsOf(published), transfers: settleInputsOf(published).transfers!.filter((x) => !attackers.has(x.member)) });
-    expect(s.earned.get(uploader)).toBeGreaterThan(0n);
-    expect(s.earned.get(uploader)).toBe(honestOnly.earned.get(uploader));
-    expect(s.earned.get(uploader)).toBe((2n * BigInt(GB) * DOWNLOAD_PRICE_PER_GB * UPLOAD_PRICE_SHARE_BPS) / (BYTES_PER_GB * 10_000n));
+    expect(s.upload.perMember.get(node)).toBeGreaterThan(0n);
+    expect(s.upload.perMember.get(node)).toBe(honestOnly.upload.perMember.get(node));
+    expect(s.upload.perMember.get(node)).toBe((2n * BigInt(GB) * DOWNLOAD_PRICE_PER_GB * UPLOAD_PRICE_SHARE_BPS) / (BYTES_PER_GB * 10_000n));
+    expect(s.earned.get(uploader) ?? 0n).toBe(0n);
 
     // No posted spent leaf exceeds what its member deposited: Escrow can collect each in full.
     const deposited = new Map([[payer.address.toLowerCase(), DEPOSIT], [dust.address.toLowerCase(), 1n]]);
@@ -189,5 +196,35 @@ describe("an epoch closed on-chain with paid downloads and a bounty", () => {
     expect((await closeEpoch(chainEnv)).epoch).toBe(3);
     expect(await accountOf(payer.address)).toMatchObject({ settled: owed, balance: DEPOSIT - owed });
     expect(await accountOf(dust.address)).toMatchObject({ settled: 0n, balance: 1n });
+  });
+  it("a close publishes the payer's receipt and pays the receipted node, not the other proven host (upload receipts)", async () => {
+    const other = "0x00000000000000000000000000000000000c00bb";
+    // Both are registered nodes and pass a challenge of the torrent this epoch (4).
+    for (const n of [node, other])
+      await db(env.DB).insert(schema.nodes).values({ address: n, host: "10.91.0.9", port: 6881, registeredAt: Date.now(), updatedAt: Date.now() }).onConflictDoNothing();
+    // On two subnets, so both replicas count for hosting.
+    for (const [n, host] of [[node, "10.91.0.1"], [other, "10.92.0.1"]] as const) await db(env.DB).insert(schema.challenges).values(transcriptRow(madeTranscript(4, n, t.infoHash, "pass", { host })));
+    // The payer (past its allotment) pays for 1 GB and receipts all of it to `node`.
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p4"), left: 80_000, event: "started", ip: "10.90.0.2" });
+    await announce(pk.payer!, { infoHash: t.infoHash, peerId: peerId("ch-p4"), left: 0, downloaded: GB, event: "completed", ip: "10.90.0.2" });
+    await flushShard(t.infoHash);
+    const receipt: UploadReceipt = { infoHash: `0x${t.infoHash}`, uploader: node, downloader: payer.address, cumulative: BigInt(GB), session: `0x${"4a".repeat(32)}`, epoch: 4n };
+    const signature = await signReceipt(payer, c.chainId, receipt);
+    const res = await call("/api/receipts", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: receiptToJson(receipt), signature }) });
+    expect(res.status).toBe(201);
+
+    const closed = await closeEpoch(chainEnv);
+    expect(closed.epoch).toBe(4);
+    const { inputsHash: _, ...p } = (await (await call("/api/epochs/4/inputs")).json()) as Record<string, unknown>;
+    const published = p as unknown as PublishedSettleInputs;
+    expect(published.receipts).toEqual([expect.objectContaining({ uploader: node, downloader: payer.address.toLowerCase(), cumulative: String(GB), base: "0", signature })]);
+    expect(await unsignedReceipts(published.receipts!, c.chainId, 4)).toEqual([]);
+    const s = settleEpoch(settleInputsOf(published));
+    const charged = BigInt((published.transfers ?? []).find((x) => x.member === payer.address.toLowerCase())!.charged!);
+    expect(charged).toBe(DOWNLOAD_PRICE_PER_GB);
+    // All of the paid GB was receipted to `node`: it alone earns the upload reward, 80% of the charge.
+    expect(s.upload.perMember.get(node)).toBe((charged * UPLOAD_PRICE_SHARE_BPS) / 10_000n);
+    expect(s.upload.perMember.has(other)).toBe(false);
+    expect(s.earned.get(other)).toBeGreaterThan(0n); // its hosting reward
   });
 });

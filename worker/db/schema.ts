@@ -532,3 +532,25 @@ export const allotments = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.member, t.day] })],
 );
+
+/**
+ * Upload receipts (protocol/reports/eip712.ts UploadReceipt, POST /api/receipts): per epoch, the
+ * highest cumulative a downloader signed per (uploader, torrent, session), with its signature.
+ * `base` is the session's highest cumulative of earlier epochs: the epoch credits cumulative − base.
+ */
+export const receipts = sqliteTable(
+  "receipts",
+  {
+    epoch: integer("epoch").notNull(),
+    downloader: text("downloader").notNull(),
+    uploader: text("uploader").notNull(),
+    /** Bare lowercase hex, as in the ledger. */
+    infoHash: text("info_hash").notNull(),
+    session: text("session").notNull(),
+    cumulative: integer("cumulative").notNull(),
+    base: integer("base").notNull(),
+    signature: text("signature").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.downloader, t.uploader, t.infoHash, t.session] }), index("receipts_session").on(t.downloader, t.uploader, t.infoHash, t.session)],
+);

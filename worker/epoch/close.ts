@@ -13,6 +13,8 @@ import type { Address, Hex } from "viem";
 import { canonicalJson, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
+import { receiptBytes } from "../../protocol/economics/receipts.ts";
+import { receiptsOf } from "../receipts/routes.ts";
 import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
 import { settlementJson } from "../../protocol/economics/published.ts";
 import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
@@ -109,9 +111,8 @@ export interface AllotmentOutcome {
  * (DESIGN.md "A deposit backs only what it can pay"), the rest slowed (allotment.ts), torrent by
  * torrent in info-hash order. Each transfer carries what was actually charged, so upload caps
  * follow the money collected, never a nominal price. Charged are the credited bytes (freeleech
- * and newcomers' free sessions are not charged); uploads are the actual bytes reported (double
- * upload is a ratio bonus, not a token one), which settleEpoch caps by what the swarm's paying
- * members downloaded.
+ * and newcomers' free sessions are not charged); uploads are the actual bytes reported, published
+ * for ratio only: they earn no tokens (upload tokens follow receipts and proofs, upload-rewards.ts).
  */
 async function transfersOf(
   env: Env,
@@ -204,6 +205,10 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
   const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
+  // Upload receipts of the epoch (worker/receipts/routes.ts): published beside the transcripts.
+  // One landing between this read and the stored close is never published; the session's next
+  // receipt counts from it (its base), so the race can only under-pay, never pay twice.
+  const receipts = await receiptsOf(d, epoch);
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
@@ -260,6 +265,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     torrents,
     locations,
     transfers,
+    receipts: receiptBytes(receipts),
     previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
   });
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
@@ -280,6 +286,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     route,
     emission,
     challenges: transcripts,
+    receipts,
     torrents,
     locations,
     transfers,
