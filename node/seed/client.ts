@@ -2,6 +2,7 @@
 // private tracker is the only source of peers), seeding with the proof extension on every
 // wire, and downloads as a member.
 
+import type { LocalAccount } from "viem";
 import type { Server, Socket } from "node:net";
 import WebTorrent, { type Torrent } from "webtorrent";
 import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
@@ -47,6 +48,8 @@ export interface SeedOptions {
   lookup: TreeLookup;
   onProofAnswer?: (infoHash: string, m: ProofMessage, peer: string) => void;
   onWarning?: (infoHash: string, message: string) => void;
+  /** The registered node key: signs every challenge answer (a pass needs it). */
+  signer?: LocalAccount;
 }
 
 /**
@@ -60,9 +63,9 @@ export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: S
   return whenReady(torrent);
 }
 
-export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning">): void {
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "signer">): void {
   torrent.on("wire", (wire) => {
-    const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"));
+    const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"), opts.signer);
     wire.use(ext);
   });
   torrent.on("warning", (err: Error) => opts.onWarning?.(torrent.infoHash, err.message));

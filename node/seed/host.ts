@@ -263,7 +263,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "unhostable";
     }
     checked.install();
-    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning });
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, signer: o.account });
     if (!torrent.done) {
       trees.delete(ih);
       fileTrees.delete(ih);
@@ -312,7 +312,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     if (!file || stopped) return;
     // webtorrent checks the pieces already on disk and fetches only the rest: a restart resumes.
     const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
-    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning });
+    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, signer: o.account });
     downloading.set(ih, { layout: t, torrent });
     log(`downloading ${t.name} (${ih}, ${t.length} bytes) through the tracker`);
     changed();

@@ -8,6 +8,7 @@
 // fault fee; a signed answer that fails verification against a confirmed root is fraud and is
 // slashed; nodes of one subnet that fault in the same epoch pay a correlation multiplier.
 
+import { countsAsPass } from "../challenge/transcript.ts";
 import type { Address } from "viem";
 import { CORRELATION_CAP_BPS, CORRELATION_STEP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";
 import { addCumulative, hostingRewards } from "../rewards.ts";
@@ -21,6 +22,8 @@ export interface EvaluatedChallenge {
   verdict: string;
   /** The node's address as the edge saw it: correlated faults are counted per subnet. */
   host?: string;
+  /** The node's signed answer: a pass without it (null) is a miss. */
+  nodeSignature?: string | null;
 }
 
 /**
@@ -55,7 +58,7 @@ export function provenBytes(challenges: EvaluatedChallenge[], torrents: TorrentL
   for (const c of challenges) {
     const node = c.node.toLowerCase();
     const byTorrent = perNode.get(node) ?? new Map<string, boolean>();
-    byTorrent.set(c.infoHash, (byTorrent.get(c.infoHash) ?? true) && c.verdict === "pass");
+    byTorrent.set(c.infoHash, (byTorrent.get(c.infoHash) ?? true) && countsAsPass(c));
     perNode.set(node, byTorrent);
   }
   return [...perNode.keys()].sort().map((node) => {
@@ -134,7 +137,7 @@ type Kind = "pass" | "miss" | "fraud" | "ignored";
 
 function classify(c: EvaluatedChallenge, status: RootStatus | undefined): Kind {
   if (status === "contested") return "ignored";
-  if (c.verdict === "pass") return "pass";
+  if (countsAsPass(c)) return "pass";
   if (c.verdict === "fail" && status === "confirmed") return "fraud";
   return "miss";
 }
