@@ -347,7 +347,7 @@ describe("adversarial nodes, challenged by the real edge", () => {
 
   it("`vidya verify` recomputes both roots and re-derives every challenge of both epochs", async () => {
     for (const epoch of ["1", "2"]) {
-      const r = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url]);
+      const r = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url, "--allow-forced"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const v = JSON.parse(r.stdout);
       expect(v).toMatchObject({ verified: true, slashedVerified: true, inputsVerified: true, evaluationVerified: true, challengesVerified: true });

@@ -164,7 +164,6 @@ export interface RoundContext {
   epoch: number;
   seed: Hex;
   schedule: EpochSchedule;
-  beacon: Beacon;
   signer?: LocalAccount;
   chainId: number;
   dial: Dial;
@@ -182,9 +181,9 @@ export function retriesOf(env: Env): number {
  * `backoffMs`, then twice that, between tries. The same blocks every time (as Storj
  * re-verifies the same piece), so a retry cannot turn a missing block into a lucky pass.
  */
-export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex, randomness: Hex): Promise<Transcript> {
+export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex, randomness: Hex, beacon: Beacon): Promise<Transcript> {
   const tries: ChallengeTry[] = [];
-  const binding: ChallengeBinding = { chainId: ctx.chainId, epoch: ctx.epoch, round, randomness, beacon: ctx.beacon.blockHash };
+  const binding: ChallengeBinding = { chainId: ctx.chainId, epoch: ctx.epoch, round, randomness, beacon: beacon.blockHash };
   let attempt = await challengeOnce(n, t, c, ctx.dial, binding);
   for (let k = 0; attempt.outcome.verdict !== "pass" && k < ctx.retries; k++) {
     tries.push({ verdict: attempt.outcome.verdict, reason: attempt.outcome.reason, startedAt: attempt.startedAt, durationMs: attempt.outcome.durationMs });
@@ -200,8 +199,8 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
     infoHash: c.infoHash,
     host: n.host,
     port: n.port,
-    blockNumber: ctx.beacon.blockNumber,
-    blockHash: ctx.beacon.blockHash,
+    blockNumber: beacon.blockNumber,
+    blockHash: beacon.blockHash,
     hostedHash,
     file: c.file,
     root: c.root,
@@ -224,21 +223,21 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
   return ctx.signer ? signTranscript(ctx.signer, ctx.chainId, unsigned) : { ...unsigned, signer: null, signature: null };
 }
 
-/** Runs the given rounds (at most one per node) with CONCURRENCY connections; returns every transcript. */
-export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number }[]): Promise<Transcript[]> {
+/** Runs the given rounds (at most one per node, each with its beacon block) with CONCURRENCY connections; returns every transcript. */
+export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number; beacon: Beacon }[]): Promise<Transcript[]> {
   const jobs: (() => Promise<Transcript>)[] = [];
-  for (const { node, round } of rounds) {
+  for (const { node, round, beacon } of rounds) {
     // One node's bad state is skipped and logged; the other nodes' rounds go on.
     let derived: ReturnType<typeof deriveRound>;
     try {
-      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
     } catch (e) {
       console.error(`challenge round ${round} of node ${node.node} skipped: ${(e as Error).message}`);
       continue;
     }
     for (const s of derived.skipped) console.warn(`challenge of ${s.infoHash} on node ${node.node} skipped: ${s.reason}`);
     const byHash = new Map(node.hosted.map((t) => [t.infoHash, t]));
-    for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash, derived.randomness));
+    for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash, derived.randomness, beacon));
   }
   const results: Transcript[] = [];
   let next = 0;
