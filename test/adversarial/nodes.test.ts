@@ -363,7 +363,16 @@ describe("adversarial nodes, challenged by the real edge", () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const v = JSON.parse(r.stdout);
       expect(v).toMatchObject({ verified: true, slashedVerified: true, inputsVerified: true, evaluationVerified: true, challengesVerified: true });
-      expect(v.challenges).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unanchored: [] });
+      expect(v.challenges).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unproven: [], unanchored: [] });
+      expect(v.challenges.forced.length).toBeGreaterThan(0);
     }
+    // Forced rounds ran on the latest block, not the first at or after their due time: without
+    // --allow-forced, verify rejects every one (attack: a transcript made with a chosen past block).
+    const strict = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", "1", "--tracker", edge.url]);
+    expect(strict.code).toBe(1);
+    const s = JSON.parse(strict.stdout);
+    expect(s).toMatchObject({ verified: true, challengesVerified: false });
+    expect(s.challenges.unanchored.length).toBeGreaterThan(0);
+    expect(s.challenges.forced).toEqual([]);
   });
 });
