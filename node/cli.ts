@@ -14,6 +14,7 @@ import { join } from "./commands/join.ts";
 import { get } from "./commands/get.ts";
 import { claim } from "./commands/claim.ts";
 import { verify } from "./commands/verify.ts";
+import { audit } from "./commands/audit.ts";
 import { slash } from "./commands/slash.ts";
 import { bond } from "./commands/bond.ts";
 import { dispute } from "./commands/dispute.ts";
@@ -57,10 +58,15 @@ Member
 Rewards
   vidya claim [--epoch N] [--rpc URL]
                                   claim earnings against the newest final epoch root
-  vidya verify <epoch> [--tracker URL] [--rpc URL]
+  vidya verify <epoch> [--tracker URL] [--rpc URL] [--allow-forced]
                                   recompute an epoch's earned and slashed roots, its leaves and
                                   inputs hash from the published data; check every challenge's
-                                  seed, blocks, signature and block hash; compare with the chain
+                                  seed, chained blocks, the edge's and the node's signatures and
+                                  that its block is the first at or after the round's due time
+                                  (--allow-forced: accept admin-forced rounds, development)
+  vidya audit <node> [--torrent INFOHASH] [--tracker URL]
+                                  run the edge's chained challenge against a node yourself;
+                                  prints its signed answer; exit 1 unless it passes
 
 Bonds and slashes
   vidya bond <amount> [--node ADDRESS] [--tracker URL] [--rpc URL]
@@ -86,6 +92,7 @@ const COMMANDS: Record<string, Command | Record<string, Command>> = {
   get,
   claim,
   verify,
+  audit,
   bond,
   slash,
   dispute,

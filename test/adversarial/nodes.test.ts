@@ -186,6 +186,20 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect(t.reason).toMatch(/not signed by node/);
   });
 
+  it("lets anyone audit with `vidya audit`: the same chained challenge passes the honest node with its signature and fails the far relay (attack: relay)", async () => {
+    const audit = (node: string) => vidya(["--home", join(edge.dir, "auditor"), "--json", "audit", node, "--torrent", fx.meta.infoHash, "--tracker", edge.url]);
+    const ok = await audit(honest.address);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const a = JSON.parse(ok.stdout);
+    expect(a).toMatchObject({ verdict: "pass", node: honest.address.toLowerCase(), infoHash: fx.meta.infoHash });
+    expect(a.blocks).toHaveLength(CHALLENGE_BLOCKS);
+    expect(a.nodeSignature).toMatch(/^0x[0-9a-f]{130}$/);
+    // The relay's source is still 100 ms away (the relay test above).
+    const far = await audit(relayAccount.address);
+    expect(far.code).toBe(1);
+    expect(JSON.parse(far.stdout)).toMatchObject({ verdict: "timeout" });
+  });
+
   it("rejects forged merkle paths: another block's path, a truncated path, a path in another tree", async () => {
     const tree = await storageTreeOfPayload(fx.dataDir, fx.meta);
     const otherFx = await makeFixture(join(edge.dir, "other-data"), "Arcade Archive", FILES);
