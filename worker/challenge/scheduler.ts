@@ -147,7 +147,9 @@ export class ChallengeScheduler extends DurableObject<Env> {
    * the chain has not mined yet waits: null.
    */
   private async beaconOf(seedRow: SeedRow, node: string, round: number, now: number, forced: boolean, latest: () => Promise<Beacon>): Promise<Beacon | null> {
-    const due = this.dueAt(seedRow, node, round);
+    // The due time the schedule stored for this round (derived when it was armed).
+    const stored = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM progress WHERE epoch = ? AND node = ? AND next_round = ?", seedRow.epoch, node, round).toArray()[0];
+    const due = stored?.due_at ?? this.dueAt(seedRow, node, round);
     const b = now < due ? null : await readBeaconAt(this.env, due);
     // A forced round does not wait for its block (development networks mine only on demand).
     return b ?? (forced ? latest() : null);
