@@ -71,6 +71,8 @@ export interface ChallengeOutcome {
   nodeSignature?: Hex;
   /** Handshake round trip (ms), the base of the blocks' budget. */
   rttMs?: number;
+  /** Every block arrived, but the chain took longer than its budget: not worth a retry (the blocks are known now; a relay has them). */
+  overBudget?: boolean;
   /** SHA-256 of each block as received, hex, in request order (the transcript's answer). */
   blockHashes: string[];
   /** SHA-256 of the node's proof answer as received (its extension payload), hex. */
@@ -97,6 +99,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
   let answeredAt: number | undefined;
   let nodeSignature: Hex | undefined;
   let rttMs: number | undefined;
+  let overBudget = false;
   let proofHash: string | undefined;
   let handshakeMs: number | undefined;
   let blocksMs: number | undefined;
@@ -181,8 +184,10 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     }
     blocksMs = now() - started;
     const chainMs = now() - blocksStarted;
-    if (chainMs > count * perBlock)
+    if (chainMs > count * perBlock) {
+      overBudget = true;
       throw new ChallengeError("timeout", `${count} chained blocks took ${chainMs} ms, over their budget of ${count * perBlock} ms (${count} × (round trip ${Math.min(rttMs, budget.rttCapMs)} + ${budget.slackMs}) ms)`);
+    }
 
     const c = spec.challenge;
     const context = c ? { node: fromHex(c.node.replace(/^0x/, "")), chainId: c.chainId, epoch: c.epoch, round: c.round, beacon: fromHex(c.beacon.slice(2)), nonce: fromHex(c.nonce.slice(2)) } : undefined;
@@ -223,7 +228,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     }
   } catch (e) {
     const verdict = e instanceof ChallengeError ? e.verdict : "refused";
-    return { verdict, reason: (e as Error).message, blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, handshakeMs, blocksMs, durationMs: now() - started };
+    return { verdict, reason: (e as Error).message, blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, overBudget, handshakeMs, blocksMs, durationMs: now() - started };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     reader.cancel().catch(() => {});

@@ -173,9 +173,9 @@ describe("adversarial nodes, challenged by the real edge", () => {
     // One internet round trip to its source per chained block overruns the per-block budget.
     relay.delayMs = 100;
     const slow = await round(relayAccount.address);
-    expect(slow).toMatchObject({ verdict: "timeout", attempts: 3 });
+    // Not retried: the retry would ask for the same chain, which the relay has fetched by then.
+    expect(slow).toMatchObject({ verdict: "timeout", attempts: 1, tries: [] });
     expect(slow.reason).toMatch(/over their budget/);
-    expect(slow.tries.map((x) => x.verdict)).toEqual(["timeout", "timeout"]);
   });
 
   it("fails a node answering through another node's port: the answer is signed with the other node's key (attack: port sharing)", async () => {

@@ -185,7 +185,9 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
   const tries: ChallengeTry[] = [];
   const binding: ChallengeBinding = { chainId: ctx.chainId, epoch: ctx.epoch, round, randomness, beacon: beacon.blockHash };
   let attempt = await challengeOnce(n, t, c, ctx.dial, binding);
-  for (let k = 0; attempt.outcome.verdict !== "pass" && k < ctx.retries; k++) {
+  // A chain that arrived whole but over its budget is not retried: the retry would ask for the
+  // same blocks, which a relay has fetched by then.
+  for (let k = 0; attempt.outcome.verdict !== "pass" && !attempt.outcome.overBudget && k < ctx.retries; k++) {
     tries.push({ verdict: attempt.outcome.verdict, reason: attempt.outcome.reason, startedAt: attempt.startedAt, durationMs: attempt.outcome.durationMs });
     await new Promise((r) => setTimeout(r, ctx.backoffMs * 2 ** k));
     attempt = await challengeOnce(n, t, c, ctx.dial, binding);
