@@ -22,12 +22,15 @@ describe("the round's beacon block: first block at or after its due time", () =>
     expect(await firstBlockAtOrAfter(170_001, head, at)).toBeNull();
   });
 
-  it("reads about log2(head) blocks", async () => {
-    let reads = 0;
+  it("reads few blocks for a round due recently, and about 2 × log2 for one long ago (a Worker's subrequests)", async () => {
     const long: ChainBlock[] = Array.from({ length: 1 << 16 }, (_, n) => ({ number: n, timestamp: 1_000 + n * 2, hash: "0x00" as Hex }));
-    const r = await firstBlockAtOrAfter(1_000_000 + 50_001 * 1000, long[long.length - 1]!, async (n) => (reads++, long[n]!));
-    expect(r!.number).toBe(Math.ceil(50_001 / 2));
-    expect(reads).toBeLessThanOrEqual(18);
+    const last = long[long.length - 1]!;
+    for (const [target, most] of [[last.number - 40, 14], [25_001, 34], [1, 36], [0, 36]] as const) {
+      let reads = 0;
+      const r = await firstBlockAtOrAfter((1_000 + target * 2) * 1000, last, async (n) => (reads++, long[n]!));
+      expect(r!.number).toBe(target);
+      expect(reads).toBeLessThanOrEqual(most);
+    }
   });
 });
 

@@ -37,16 +37,29 @@ export async function readBeacon(env: Env): Promise<Beacon> {
 }
 
 /**
- * The beacon of a round due at `dueAtMs`: the first block at or after it; null while the chain
- * has not reached that time (the round waits for its block).
+ * The beacons of one run of rounds: the head read once and blocks cached, so rounds due close
+ * together share their reads (a Worker's subrequests per invocation are limited). `at(due)` is
+ * the first block at or after `due`, null while the chain has not reached it.
  */
-export async function readBeaconAt(env: Env, dueAtMs: number): Promise<Beacon | null> {
-  if (!env.CHAIN_RPC_URL) return { blockNumber: null, blockHash: ZERO_BLOCK_HASH };
-  try {
-    const c = client(env);
-    const b = await firstBlockAtOrAfter(dueAtMs, await blockOf(c), (n) => blockOf(c, n));
-    return b ? { blockNumber: b.number, blockHash: b.hash } : null;
-  } catch (e) {
-    throw new HttpError(503, "chain_unavailable", `cannot read the chain for the challenge randomness: ${(e as Error).message}`);
-  }
+export function beaconReader(env: Env): { at(dueAtMs: number): Promise<Beacon | null> } {
+  if (!env.CHAIN_RPC_URL) return { at: async () => ({ blockNumber: null, blockHash: ZERO_BLOCK_HASH }) };
+  const c = client(env);
+  const cache = new Map<number, Promise<ChainBlock>>();
+  let head: Promise<ChainBlock> | undefined;
+  const cached = (n: number) => {
+    let b = cache.get(n);
+    if (!b) cache.set(n, (b = blockOf(c, n)));
+    return b;
+  };
+  return {
+    async at(dueAtMs) {
+      try {
+        const b = await firstBlockAtOrAfter(dueAtMs, await (head ??= blockOf(c)), cached);
+        return b ? { blockNumber: b.number, blockHash: b.hash } : null;
+      } catch (e) {
+        head = undefined;
+        throw new HttpError(503, "chain_unavailable", `cannot read the chain for the challenge randomness: ${(e as Error).message}`);
+      }
+    },
+  };
 }

@@ -15,7 +15,7 @@ import { db, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
-import { readBeacon, readBeaconAt, type Beacon } from "./beacon.ts";
+import { beaconReader, readBeacon, type Beacon } from "./beacon.ts";
 import { dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
 import { transcriptSigner } from "./signer.ts";
 
@@ -146,11 +146,11 @@ export class ChallengeScheduler extends DurableObject<Env> {
    * (`vidya verify` rejects it unless told to allow forced rounds). A scheduled round whose block
    * the chain has not mined yet waits: null.
    */
-  private async beaconOf(seedRow: SeedRow, node: string, round: number, now: number, forced: boolean, latest: () => Promise<Beacon>): Promise<Beacon | null> {
+  private async beaconOf(seedRow: SeedRow, node: string, round: number, now: number, forced: boolean, reader: ReturnType<typeof beaconReader>, latest: () => Promise<Beacon>): Promise<Beacon | null> {
     // The due time the schedule stored for this round (derived when it was armed).
     const stored = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM progress WHERE epoch = ? AND node = ? AND next_round = ?", seedRow.epoch, node, round).toArray()[0];
     const due = stored?.due_at ?? this.dueAt(seedRow, node, round);
-    const b = now < due ? null : await readBeaconAt(this.env, due);
+    const b = now < due ? null : await reader.at(due);
     // A forced round does not wait for its block (development networks mine only on demand).
     return b ?? (forced ? latest() : null);
   }
@@ -160,10 +160,11 @@ export class ChallengeScheduler extends DurableObject<Env> {
     const targets = await loadNodes(d, nodes);
     const now = Date.now();
     let latest: Promise<Beacon> | undefined;
+    const reader = beaconReader(this.env);
     const rounds: { node: (typeof targets)[number]; round: number; beacon: Beacon }[] = [];
     for (const n of targets) {
       const round = this.nextRound(seedRow.epoch, n.node);
-      const beacon = await this.beaconOf(seedRow, n.node, round, now, forced, () => (latest ??= readBeacon(this.env)));
+      const beacon = await this.beaconOf(seedRow, n.node, round, now, forced, reader, () => (latest ??= readBeacon(this.env)));
       if (beacon) rounds.push({ node: n, round, beacon });
       else console.warn(`challenge round ${round} of node ${n.node} waits: the chain has no block at or after its due time yet`);
     }
