@@ -146,6 +146,9 @@ export class ChallengeScheduler extends DurableObject<Env> {
    * (`vidya verify` rejects it unless told to allow forced rounds). A scheduled round whose block
    * the chain has not mined yet waits: null.
    */
+  /** Rounds already logged as waiting for their block (in memory: a restart logs them again). */
+  private readonly waiting = new Set<string>();
+
   private async beaconOf(seedRow: SeedRow, node: string, round: number, now: number, forced: boolean, reader: ReturnType<typeof beaconReader>, latest: () => Promise<Beacon>): Promise<Beacon | null> {
     // The due time the schedule stored for this round (derived when it was armed).
     const stored = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM progress WHERE epoch = ? AND node = ? AND next_round = ?", seedRow.epoch, node, round).toArray()[0];
@@ -166,7 +169,11 @@ export class ChallengeScheduler extends DurableObject<Env> {
       const round = this.nextRound(seedRow.epoch, n.node);
       const beacon = await this.beaconOf(seedRow, n.node, round, now, forced, reader, () => (latest ??= readBeacon(this.env)));
       if (beacon) rounds.push({ node: n, round, beacon });
-      else console.warn(`challenge round ${round} of node ${n.node} waits: the chain has no block at or after its due time yet`);
+      else if (!this.waiting.has(`${n.node}:${round}`)) {
+        // Logged once: the alarm looks again every second until the block is mined.
+        this.waiting.add(`${n.node}:${round}`);
+        console.warn(`challenge round ${round} of node ${n.node} waits: the chain has no block at or after its due time yet`);
+      }
     }
     const transcripts = rounds.length ? await runRounds(await this.context(seedRow), rounds) : [];
     await storeTranscripts(d, transcripts);
