@@ -52,10 +52,15 @@ Member
 Rewards
   vidya claim [--epoch N] [--rpc URL]
                                   claim earnings against the newest final epoch root
-  vidya verify <epoch> [--tracker URL] [--rpc URL]
+  vidya verify <epoch> [--tracker URL] [--rpc URL] [--allow-forced]
                                   recompute an epoch's earned and slashed roots, its leaves and
                                   inputs hash from the published data; check every challenge's
-                                  seed, blocks, signature and block hash; compare with the chain
+                                  seed, chained blocks, the edge's and the node's signatures and
+                                  that its block is the first at or after the round's due time
+                                  (--allow-forced: accept admin-forced rounds, development)
+  vidya audit <node> [--torrent INFOHASH] [--tracker URL]
+                                  run the edge's chained challenge against a node yourself;
+                                  prints its signed answer; exit 1 unless it passes
 
 Bonds and slashes
   vidya bond <amount> [--node ADDRESS] [--tracker URL] [--rpc URL]

@@ -1,13 +1,14 @@
 // The node side of bench/proofs.ts, in its own process (its own event loop, as a node runs):
 // writes a random payload, makes a private .torrent of it, builds its storage tree from the
 // files as node/seed/host.ts does, and seeds it with webtorrent and the vidya_proof extension.
-// Prints one JSON line { port, infoHash, root, length, pieceLength } when ready; exits on SIGTERM.
+// Prints one JSON line { port, node, infoHash, root, length, pieceLength } when ready; exits on SIGTERM.
 //
 //   node bench/support/seed-node.ts <dir> <payload bytes>
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import createTorrent from "create-torrent";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { toHex } from "../../protocol/hex.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
 import { storageTreeFromFiles } from "../../node/storage/payload.ts";
@@ -30,7 +31,9 @@ const torrentFile: Uint8Array = await new Promise((resolve, reject) =>
 const meta = parseTorrent(torrentFile);
 const tree = await storageTreeFromFiles([join(dir, name)]);
 const client = await createClient({ port: 0 });
-const torrent = await seedTorrent(client, torrentFile, { path: dir, lookup: (ih) => (ih === meta.infoHash ? tree : undefined) });
+// A node key of its own: every answer is signed, as a registered node's are.
+const signer = privateKeyToAccount(generatePrivateKey());
+const torrent = await seedTorrent(client, torrentFile, { path: dir, lookup: (ih) => (ih === meta.infoHash ? tree : undefined), signer });
 if (!torrent.done) throw new Error("webtorrent did not verify the payload");
-process.stdout.write(JSON.stringify({ port: client.torrentPort, infoHash: meta.infoHash, root: toHex(tree.root), length: meta.length, pieceLength: meta.pieceLength }) + "\n");
+process.stdout.write(JSON.stringify({ port: client.torrentPort, node: signer.address, infoHash: meta.infoHash, root: toHex(tree.root), length: meta.length, pieceLength: meta.pieceLength }) + "\n");
 process.once("SIGTERM", () => void destroyClient(client).then(() => process.exit(0)));

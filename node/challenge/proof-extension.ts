@@ -9,6 +9,8 @@ import { PROOF_EXTENSION } from "../../protocol/params.ts";
 import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { toHex } from "../../protocol/hex.ts";
+import type { LocalAccount } from "viem";
+import { signAnswer } from "../../protocol/challenge/answer.ts";
 
 /**
  * Where the extension finds a tree of a torrent: the whole payload's (v1) when `root` is
@@ -18,7 +20,7 @@ import { toHex } from "../../protocol/hex.ts";
 export type TreeLookup = (infoHash: string, root?: string) => StorageTree | undefined | Promise<StorageTree | undefined>;
 
 /** The answer to one proof message from the challenger; undefined for messages that need none. */
-export async function answerProof(lookup: TreeLookup, infoHash: string, payload: Uint8Array): Promise<ProofMessage | undefined> {
+export async function answerProof(lookup: TreeLookup, infoHash: string, payload: Uint8Array, signer?: LocalAccount): Promise<ProofMessage | undefined> {
   let msg: ProofMessage;
   try {
     msg = decodeProofMessage(payload);
@@ -26,7 +28,11 @@ export async function answerProof(lookup: TreeLookup, infoHash: string, payload:
     return { type: "reject", reason: `malformed request: ${(e as Error).message}` };
   }
   if (msg.type !== "request" && msg.type !== "tree-request") return undefined; // only challengers send requests; ignore the rest
-  return answerWith(msg.type === "request" ? await lookup(infoHash) : await lookup(infoHash, toHex(msg.root)), msg.blocks, msg.type === "tree-request");
+  const tree = msg.type === "request" ? await lookup(infoHash) : await lookup(infoHash, toHex(msg.root));
+  const answer = answerWith(tree, msg.blocks, msg.type === "tree-request");
+  // Sign what we served, bound to the challenge: a pass needs it (DESIGN.md "Trust model").
+  if (answer.type === "response" && tree && signer && msg.challenge) answer.answer = await signAnswer(signer, infoHash, msg.challenge, tree, msg.blocks);
+  return answer;
 }
 
 /** The answer to a proof request for `payload`, from the whole payload's tree (pure, for tests). */
@@ -54,7 +60,7 @@ function answerWith(tree: StorageTree | undefined, blocks: number[], named: bool
  * incoming connections and before the peer's handshake arrives on outgoing ones, so the
  * extension is always in our extended handshake.
  */
-export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: (m: ProofMessage, wire: Wire) => void): ExtensionConstructor {
+export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: (m: ProofMessage, wire: Wire) => void, signer?: LocalAccount): ExtensionConstructor {
   class VidyaProof {
     wire: Wire;
     constructor(wire: Wire) {
@@ -66,7 +72,7 @@ export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: 
       });
     }
     async answer(buf: Uint8Array): Promise<void> {
-      const answer = await answerProof(lookup, infoHash, buf);
+      const answer = await answerProof(lookup, infoHash, buf, signer);
       if (!answer) return;
       // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
       if (!this.wire.peerExtendedMapping[PROOF_EXTENSION] || (this.wire as unknown as { destroyed?: boolean }).destroyed) return;

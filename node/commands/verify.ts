@@ -15,7 +15,8 @@ import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/econo
 import { overcharged, type ChargeOutcome } from "../../protocol/economics/allotment.ts";
 import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import type { ChallengeableTorrent } from "../../protocol/challenge/schedule.ts";
-import type { Transcript } from "../../protocol/challenge/transcript.ts";
+import { checkBeacons, type BeaconCheck, type ChainBlock } from "../../protocol/challenge/beacon.ts";
+import { roundDueAt, type ScheduleParams } from "../../protocol/challenge/schedule.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients, type ChainClients } from "../chain/clients.ts";
@@ -25,16 +26,14 @@ import { CliError } from "../errors.ts";
 import type { Ctx } from "./context.ts";
 
 const ZERO = `0x${"0".repeat(64)}` as Hex;
-/** Clocks of the edge and the chain may differ a little: a block may look this much younger than the round. */
-const CLOCK_SLACK_MS = 5_000;
 
 const toLeaves = (ls: { account: string; cumulative: string }[]): RewardLeaf[] => ls.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
 const rootOf = (epoch: bigint, leaves: RewardLeaf[]): Hex => (leaves.length ? buildRewardTree(epoch, leaves).root : ZERO);
 const key = (ls: RewardLeaf[]) => ls.map((l) => `${l.account.toLowerCase()}:${l.cumulative}`).sort().join(",");
 
 export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { tracker: { type: "string" }, rpc: { type: "string" } }, allowPositionals: true, strict: true });
-  if (positionals.length !== 1 || !/^[1-9][0-9]*$/.test(positionals[0]!)) throw new CliError("usage: vidya verify <epoch> [--tracker URL]");
+  const { values, positionals } = parseArgs({ args: argv, options: { tracker: { type: "string" }, rpc: { type: "string" }, "allow-forced": { type: "boolean" } }, allowPositionals: true, strict: true });
+  if (positionals.length !== 1 || !/^[1-9][0-9]*$/.test(positionals[0]!)) throw new CliError("usage: vidya verify <epoch> [--tracker URL] [--allow-forced]");
   const epoch = BigInt(positionals[0]!);
   const config = await readJsonFile<Partial<Config>>(ctx.home.config);
   const trackerUrl = values.tracker ?? config?.tracker;
@@ -102,7 +101,8 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const hasSeed = typeof rest.seed === "string";
   const index = new Map<string, ChallengeableTorrent>((await api.torrents()).map((t) => [t.infoHash.toLowerCase(), t]));
   const challenges = hasSeed ? await checkInputs({ ...(rest as unknown as PublishedInputs), epoch: Number(epoch) }, chainInfo.chainId, index) : undefined;
-  const unanchored = hasSeed ? await unanchoredTranscripts(c, (rest.challenges ?? []) as Transcript[]) : [];
+  const beacons = hasSeed ? await beaconCheck(c, { ...(rest as unknown as PublishedInputs), epoch: Number(epoch) }, values["allow-forced"] ?? false) : { unanchored: [], forced: [] };
+  const unanchored = beacons.unanchored;
   const challengesVerified = !challenges || (inputsCheckPassed(challenges) && unanchored.length === 0);
 
   ctx.say(`epoch ${epoch}: ${leaves.length} leaves, total ${totalOfLeaves} (on-chain totalEarned ${onChain.totalEarned}); ${slashedLeaves.length} slashed leaves`);
@@ -118,10 +118,11 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`charges            ${chargesVerified ? "verified (no member charged beyond its available deposit)" : `MISMATCH (${overchargedMembers.join(", ")})`}`);
   if (challenges) {
     ctx.say(
-      `challenges         ${challengesVerified ? "verified (seed revealed, blocks derived, rounds consistent, transcripts signed, block hashes on-chain)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${unanchored.length} with a block hash the chain does not have)`}`,
+      `challenges         ${challengesVerified ? "verified (seed revealed, chains derived, rounds consistent, transcripts signed by the edge, passes signed by their nodes, each round on the first block at or after its due time)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${challenges.unproven.length} passes without the node's signature, ${unanchored.length} not on their round's block)`}`,
     );
     const receiptCount = ((rest.receipts as unknown[] | undefined) ?? []).length;
     ctx.say(`receipts           ${challenges.unsignedReceipts.length === 0 ? `verified (${receiptCount} upload receipts, each signed by its downloader for this epoch)` : `MISMATCH (${challenges.unsignedReceipts.length} of ${receiptCount} not signed by their downloader)`}`);
+    if (beacons.forced.length) ctx.say(`                   note: ${beacons.forced.length} challenges used a block other than their round's, allowed as forced rounds (--allow-forced)`);
     if (challenges.early.length) ctx.say(`                   note: ${challenges.early.length} of ${(rest.challenges as unknown[]).length} challenges ran before their scheduled time (admin-forced rounds)`);
   }
   ctx.result({
@@ -144,7 +145,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     challengesVerified,
     chargesVerified,
     overcharged: overchargedMembers,
-    challenges: challenges ? { ...challenges, unanchored } : null,
+    challenges: challenges ? { ...challenges, unanchored, forced: beacons.forced } : null,
     leafCount: leaves.length,
     slashedLeafCount: slashedLeaves.length,
     totalOfLeaves: totalOfLeaves.toString(),
@@ -155,18 +156,21 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
 }
 
 /**
- * Transcripts whose recorded block is not the chain's block at that number, or was mined
- * after the round started (a round reads the latest block when it runs). Transcripts without
- * a chain (block number null, zero hash) have nothing to anchor.
+ * Each transcript's block must be the first at or after its round's due time (protocol/
+ * challenge/beacon.ts); forced rounds (an admin's, on development networks) only with
+ * --allow-forced. Epochs without a published schedule are checked as forced rounds.
  */
-async function unanchoredTranscripts(c: ChainClients, transcripts: Transcript[]): Promise<string[]> {
-  const byNumber = new Map<number, Transcript[]>();
-  for (const t of transcripts) if (t.blockNumber !== null) byNumber.set(t.blockNumber, [...(byNumber.get(t.blockNumber) ?? []), t]);
-  const bad: string[] = [];
-  for (const [n, ts] of byNumber) {
-    // A block the chain does not have (a number past its head) anchors nothing.
-    const block = await c.publicClient.getBlock({ blockNumber: BigInt(n) }).catch(() => undefined);
-    for (const t of ts) if (!block || block.hash?.toLowerCase() !== t.blockHash.toLowerCase() || Number(block.timestamp) * 1000 > t.startedAt + CLOCK_SLACK_MS) bad.push(t.id);
-  }
-  return bad;
+async function beaconCheck(c: ChainClients, inputs: PublishedInputs, allowForced: boolean): Promise<BeaconCheck> {
+  const s = inputs.schedule;
+  const timed = s && typeof s.openedAt === "number" && typeof s.epochMs === "number" && typeof s.roundsPerEpoch === "number" ? (s as ScheduleParams) : undefined;
+  const blockAt = async (n: number): Promise<ChainBlock | undefined> => {
+    const b = await c.publicClient.getBlock({ blockNumber: BigInt(n) }).catch(() => undefined);
+    return b?.hash ? { number: Number(b.number), hash: b.hash, timestamp: Number(b.timestamp) } : undefined;
+  };
+  const latest = await c.publicClient.getBlock({ blockTag: "latest" });
+  const head: ChainBlock = { number: Number(latest.number), hash: latest.hash!, timestamp: Number(latest.timestamp) };
+  const seed = inputs.seed;
+  // Without a schedule there is no due time: no block can be the round's, so every one is checked as forced.
+  const dueAt = (t: { node: string; round: number }) => (timed && seed ? roundDueAt(timed, seed, inputs.epoch, t.node, t.round) : Number.MAX_SAFE_INTEGER);
+  return checkBeacons(inputs.challenges, dueAt, head, blockAt, allowForced || !timed);
 }

@@ -2,6 +2,7 @@
 // private tracker is the only source of peers), seeding with the proof extension on every
 // wire, and downloads as a member.
 
+import type { LocalAccount } from "viem";
 import type { Server, Socket } from "node:net";
 import WebTorrent, { type Torrent } from "webtorrent";
 import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
@@ -53,6 +54,8 @@ export interface SeedOptions {
   nodeAddress?: Address;
   /** Receipts downloaders hand to the node (`vidya_receipt`): the node submits them too. */
   onReceipt?: (r: WireReceipt) => void;
+  /** The registered node key: signs every challenge answer (a pass needs it). */
+  signer?: LocalAccount;
 }
 
 /**
@@ -66,9 +69,9 @@ export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: S
   return whenReady(torrent);
 }
 
-export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt">): void {
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt" | "signer">): void {
   torrent.on("wire", (wire) => {
-    const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"));
+    const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"), opts.signer);
     wire.use(ext);
     // Downloaders sign upload receipts for the node they learn of here (receipts.ts).
     if (opts.nodeAddress) wire.use(nodeExtension({ address: opts.nodeAddress }));

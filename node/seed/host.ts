@@ -279,7 +279,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "unhostable";
     }
     checked.install();
-    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt });
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account });
     if (!torrent.done) {
       trees.delete(ih);
       fileTrees.delete(ih);
@@ -328,7 +328,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     if (!file || stopped) return;
     // webtorrent checks the pieces already on disk and fetches only the rest: a restart resumes.
     const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
-    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt });
+    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account });
     downloading.set(ih, { layout: t, torrent });
     log(`downloading ${t.name} (${ih}, ${t.length} bytes) through the tracker`);
     changed();

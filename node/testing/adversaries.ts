@@ -17,10 +17,14 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import type WebTorrent from "webtorrent";
 import type { ExtensionConstructor, Wire } from "webtorrent";
 import { asDict, asInt, decode, encode } from "../../protocol/bencode.ts";
-import { binaryToBytes, bytesEqual, fromHex } from "../../protocol/hex.ts";
+import { binaryToBytes, bytesEqual, fromHex, toHex } from "../../protocol/hex.ts";
 import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { PROOF_EXTENSION } from "../../protocol/params.ts";
-import { decodeProofMessage, encodeProofMessage } from "../../protocol/challenge/proof-extension.ts";
+import { decodeProofMessage, encodeProofMessage, type ChallengeContext } from "../../protocol/challenge/proof-extension.ts";
+import { answerFor } from "../../protocol/challenge/answer.ts";
+import { signChallengeAnswer } from "../../protocol/reports/eip712.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { LocalAccount } from "viem";
 import { EXTENDED_HANDSHAKE_ID, WireReader, encodeExtended, encodeHandshake, encodeInterested, encodePiece, encodeRequest, encodeUnchoke, type WireMessage } from "../../protocol/wire/messages.ts";
 import { createClient, destroyClient } from "../seed/client.ts";
 
@@ -74,7 +78,14 @@ export interface RelayNode {
  * after `delayMs`, proof requests up and answers down. With no delay it answers as an honest
  * node would: proofs of hosting cannot tell a relay from a copy (DESIGN.md "Trust model").
  */
-export async function startRelayNode(o: { infoHash: string; upstream: { host: string; port: number }; delayMs: number }): Promise<RelayNode> {
+export async function startRelayNode(o: {
+  infoHash: string;
+  upstream: { host: string; port: number };
+  delayMs: number;
+  /** The relay's own registered node key and the torrent's public root: it signs the answers it relays as its own. */
+  account?: LocalAccount;
+  root?: string;
+}): Promise<RelayNode> {
   const infoHash = fromHex(o.infoHash);
   const sockets = new Set<Socket>();
   const relayed = { blocks: 0, proofs: 0 };
@@ -92,6 +103,9 @@ export async function startRelayNode(o: { infoHash: string; upstream: { host: st
       if (upUnchoked && upProofId !== undefined) for (const f of waiting.splice(0)) f();
     };
     const pending = new Map<string, number>();
+    // What the relay signs for: the leaf hashes of the blocks it passed down, in order, and the challenge asked.
+    const leaves: string[] = [];
+    let challenge: ChallengeContext | undefined;
     const up = connect(o.upstream.port, o.upstream.host);
     sockets.add(up);
     up.setNoDelay(true);
@@ -121,11 +135,20 @@ export async function startRelayNode(o: { infoHash: string; upstream: { host: st
         pending.delete(`${m.piece}:${m.begin}`);
         setTimeout(() => {
           relayed.blocks++;
+          leaves.push(toHex(sha256(m.block)));
           down.write(encodePiece(m.piece, m.begin, m.block));
         }, Math.max(0, asked + state.delayMs - Date.now()));
       } else if (m.type === "extended" && m.extId === RELAY_PROOF_ID && downProofId !== undefined) {
         relayed.proofs++;
-        down.write(encodeExtended(downProofId, m.payload));
+        const answer = decodeProofMessage(m.payload);
+        if (o.account && o.root && challenge && answer.type === "response") {
+          // The source signed with its own key: sign the same blocks as ours.
+          const a = answerFor(o.account.address, o.infoHash, challenge, fromHex(o.root), answer.blocks, leaves.slice(0, answer.blocks.length), Date.now());
+          const id = downProofId;
+          void signChallengeAnswer(o.account, challenge.chainId, a).then((sig) =>
+            down.write(encodeExtended(id, encodeProofMessage({ ...answer, answer: { at: a.answeredAt, sig: fromHex(sig.slice(2)) } }))),
+          );
+        } else down.write(encodeExtended(downProofId, m.payload));
       }
       flush();
     });
@@ -144,7 +167,11 @@ export async function startRelayNode(o: { infoHash: string; upstream: { host: st
         } else if (m.type === "request") {
           pending.set(`${m.piece}:${m.begin}`, Date.now());
           whenUp(() => up.write(encodeRequest(m.piece, m.begin, m.length)));
-        } else if (m.type === "extended" && m.extId === RELAY_PROOF_ID) whenUp(() => up.write(encodeExtended(upProofId!, m.payload)));
+        } else if (m.type === "extended" && m.extId === RELAY_PROOF_ID) {
+          const req = decodeProofMessage(m.payload);
+          if (req.type === "request" || req.type === "tree-request") challenge = req.challenge;
+          whenUp(() => up.write(encodeExtended(upProofId!, m.payload)));
+        }
       },
     );
   });

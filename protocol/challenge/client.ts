@@ -1,12 +1,13 @@
 // The challenger's side of a challenge (DESIGN.md flow 4), over any byte stream: the worker
 // passes a `cloudflare:sockets` connection, tests and benchmarks a Node socket as web streams.
-// Handshake for the info hash (liveness), blocks by ordinary `request` messages, then their
-// merkle paths by the `vidya_proof` extension (availability), all under one deadline.
+// Handshake for the info hash (liveness, and the round trip the budget is based on), chained
+// blocks by ordinary `request` messages one after another (chain.ts), within a per-block budget,
+// then their merkle paths and the node's signed answer by the `vidya_proof` extension.
 
 import { sha256 } from "@noble/hashes/sha2.js";
 import { encode, asDict, asInt, decode } from "../bencode.ts";
-import { BLOCK_SIZE, PROOF_EXTENSION } from "../params.ts";
-import { bytesEqual, toHex } from "../hex.ts";
+import { BLOCK_SIZE, CHALLENGE_BLOCK_SLACK_MS, CHALLENGE_RTT_CAP_MS, PROOF_EXTENSION } from "../params.ts";
+import { bytesEqual, fromHex, toHex } from "../hex.ts";
 import { hashBlockAsync, verifyLeafProof } from "../merkle/storage-tree.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
@@ -19,6 +20,9 @@ import {
   type WireMessage,
 } from "../wire/messages.ts";
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "./proof-extension.ts";
+import { chainedBlock } from "./chain.ts";
+import { verifyChallengeAnswer } from "../reports/eip712.ts";
+import type { Hex } from "viem";
 
 export interface ByteStream {
   readable: ReadableStream<Uint8Array>;
@@ -34,9 +38,16 @@ export interface ChallengeSpec {
   /** Bytes that tree covers: the whole payload (v1) or the one file (v2). */
   totalLength: number;
   pieceLength: number;
-  /** Block indices in that tree. */
-  blocks: number[];
+  /** Fixed block indices in that tree (tests, benchmarks); a challenge proper uses `chain`. */
+  blocks?: number[];
+  /** Chained blocks (chain.ts): block k+1 follows from block k's leaf hash, so they are fetched one after another. */
+  chain?: { randomness: Hex; infoHash: string; count: number };
+  /** The challenge the node signs its answer for; when given, a pass needs the node's signature. */
+  challenge?: { node: string; chainId: number; epoch: number; round: number; beacon: Hex; nonce: Hex };
+  /** The whole exchange's cap. */
   deadlineMs: number;
+  /** Per-block budget: one round trip (as the handshake measured it, at most `rttCapMs`) plus `slackMs` for the disk. */
+  budget?: { rttCapMs: number; slackMs: number };
   /** Where the tree's bytes start in the torrent's piece space (a v2 file's offset); 0 for v1. */
   offset?: number;
   /** Ask for paths in the tree named by `storageRoot` (a v2 file) instead of the whole payload's. */
@@ -53,6 +64,15 @@ export type Verdict = "pass" | "fail" | "timeout" | "refused";
 export interface ChallengeOutcome {
   verdict: Verdict;
   reason: string;
+  /** Block indices requested, in order (a chain's as far as it got). */
+  blocks: number[];
+  /** The node's signed answer, when one came. */
+  answeredAt?: number;
+  nodeSignature?: Hex;
+  /** Handshake round trip (ms), the base of the blocks' budget. */
+  rttMs?: number;
+  /** Every block arrived, but the chain took longer than its budget: not worth a retry (the blocks are known now; a relay has them). */
+  overBudget?: boolean;
   /** SHA-256 of each block as received, hex, in request order (the transcript's answer). */
   blockHashes: string[];
   /** SHA-256 of the node's proof answer as received (its extension payload), hex. */
@@ -75,6 +95,11 @@ class ChallengeError extends Error {
 export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now: () => number = () => Date.now()): Promise<ChallengeOutcome> {
   const started = now();
   const blockHashes: string[] = [];
+  const blocks: number[] = [];
+  let answeredAt: number | undefined;
+  let nodeSignature: Hex | undefined;
+  let rttMs: number | undefined;
+  let overBudget = false;
   let proofHash: string | undefined;
   let handshakeMs: number | undefined;
   let blocksMs: number | undefined;
@@ -102,7 +127,10 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
   };
 
   try {
-    const locations = spec.blocks.map((b) => treeBlockLocation(spec, b));
+    const count = spec.chain ? spec.chain.count : (spec.blocks?.length ?? 0);
+    if (count <= 0) throw new ChallengeError("refused", "challenge names no blocks");
+    const blockAt = (k: number): number => (spec.chain ? chainedBlock(spec.chain.randomness, spec.chain.infoHash, spec.totalLength, k, k === 0 ? null : blockHashes[k - 1]!) : spec.blocks![k]!);
+    const sentAt = now();
     await send(encodeHandshake(spec.infoHash, spec.peerId));
     let hs = wire.takeHandshake();
     while (!hs) {
@@ -112,6 +140,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     if (!bytesEqual(hs.infoHash, spec.infoHash)) throw new ChallengeError("refused", "handshake for another info hash");
     if (!hs.supportsExtensions) throw new ChallengeError("refused", "node does not speak the extension protocol");
     handshakeMs = now() - started;
+    rttMs = now() - sentAt;
     await send(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })));
     await send(encodeInterested());
 
@@ -130,23 +159,39 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       }
     }
 
-    for (const loc of locations) await send(encodeRequest(loc.piece, loc.begin, loc.length));
-    const received = new Map<number, Uint8Array>();
-    while (received.size < locations.length) {
-      const m = await nextMessage();
-      if (m.type === "choke") throw new ChallengeError("refused", "node choked before sending every block");
-      if (m.type !== "piece") continue;
-      const i = locations.findIndex((l, k) => l.piece === m.piece && l.begin === m.begin && !received.has(k));
-      if (i < 0) continue;
-      if (m.block.length !== locations[i]!.length) throw new ChallengeError("fail", `block ${spec.blocks[i]} has ${m.block.length} bytes, expected ${locations[i]!.length}`);
-      received.set(i, m.block);
+    // One block at a time: the next index depends on this block's leaf hash (chain.ts), so a
+    // node without the data pays a full fetch from elsewhere per block, in sequence.
+    const budget = spec.budget ?? { rttCapMs: CHALLENGE_RTT_CAP_MS, slackMs: CHALLENGE_BLOCK_SLACK_MS };
+    const perBlock = Math.min(rttMs, budget.rttCapMs) + budget.slackMs;
+    const blocksStarted = now();
+    const leaves: Uint8Array[] = [];
+    for (let k = 0; k < count; k++) {
+      const index = blockAt(k);
+      blocks.push(index);
+      const loc = treeBlockLocation(spec, index);
+      await send(encodeRequest(loc.piece, loc.begin, loc.length));
+      let block: Uint8Array | undefined;
+      while (!block) {
+        const m = await nextMessage();
+        if (m.type === "choke") throw new ChallengeError("refused", "node choked before sending every block");
+        if (m.type === "piece" && m.piece === loc.piece && m.begin === loc.begin) block = m.block;
+      }
+      if (block.length !== loc.length) throw new ChallengeError("fail", `block ${index} has ${block.length} bytes, expected ${loc.length}`);
+      // Hashed once, natively: the leaf is the transcript's answer, the path's start and the next link.
+      const leaf = await hashBlockAsync(block);
+      leaves.push(leaf);
+      blockHashes.push(toHex(leaf));
     }
     blocksMs = now() - started;
-    // Each block is hashed once, natively: the hash is both the transcript's answer and the leaf to verify.
-    const leaves = await Promise.all(locations.map((_, i) => hashBlockAsync(received.get(i)!)));
-    for (const leaf of leaves) blockHashes.push(toHex(leaf));
+    const chainMs = now() - blocksStarted;
+    if (chainMs > count * perBlock) {
+      overBudget = true;
+      throw new ChallengeError("timeout", `${count} chained blocks took ${chainMs} ms, over their budget of ${count * perBlock} ms (${count} × (round trip ${Math.min(rttMs, budget.rttCapMs)} + ${budget.slackMs}) ms)`);
+    }
 
-    const request: ProofMessage = spec.namedTree ? { type: "tree-request", root: spec.storageRoot, blocks: spec.blocks } : { type: "request", blocks: spec.blocks };
+    const c = spec.challenge;
+    const context = c ? { node: fromHex(c.node.replace(/^0x/, "")), chainId: c.chainId, epoch: c.epoch, round: c.round, beacon: fromHex(c.beacon.slice(2)), nonce: fromHex(c.nonce.slice(2)) } : undefined;
+    const request: ProofMessage = spec.namedTree ? { type: "tree-request", root: spec.storageRoot, blocks, challenge: context } : { type: "request", blocks, challenge: context };
     await send(encodeExtended(remoteProofId, encodeProofMessage(request)));
     for (;;) {
       const m = await nextMessage();
@@ -160,18 +205,30 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       }
       if (answer.type === "reject") throw new ChallengeError("refused", `node rejected the proof request: ${answer.reason}`);
       if (answer.type !== "response") continue;
-      for (let i = 0; i < spec.blocks.length; i++) {
-        const k = answer.blocks.indexOf(spec.blocks[i]!);
+      for (let i = 0; i < blocks.length; i++) {
+        const k = answer.blocks.indexOf(blocks[i]!);
         const proof = k >= 0 ? answer.proofs[k] : undefined;
-        if (!proof) throw new ChallengeError("fail", `no path for block ${spec.blocks[i]}`);
-        if (!verifyLeafProof(spec.storageRoot, spec.totalLength, spec.blocks[i]!, leaves[i]!, proof))
-          throw new ChallengeError("fail", `block ${spec.blocks[i]} does not verify against the storage root`);
+        if (!proof) throw new ChallengeError("fail", `no path for block ${blocks[i]}`);
+        if (!verifyLeafProof(spec.storageRoot, spec.totalLength, blocks[i]!, leaves[i]!, proof))
+          throw new ChallengeError("fail", `block ${blocks[i]} does not verify against the storage root`);
       }
-      return { verdict: "pass", reason: "all blocks verified", blockHashes, proofHash, handshakeMs, blocksMs, durationMs: now() - started };
+      if (answer.answer) {
+        answeredAt = answer.answer.at;
+        nodeSignature = `0x${toHex(answer.answer.sig)}` as Hex;
+      }
+      if (c) {
+        // The registered node's key over exactly what we received, bound to our nonce: another
+        // node answering through this port, or no answer, is not a pass.
+        if (!answer.answer) throw new ChallengeError("refused", "the node did not sign its answer");
+        const signed = { node: c.node, infoHash: spec.chain?.infoHash ?? toHex(spec.infoHash), epoch: c.epoch, round: c.round, beacon: c.beacon, nonce: c.nonce, root: toHex(spec.storageRoot), blocks, blockHashes, answeredAt: answer.answer.at };
+        if (!(await verifyChallengeAnswer(c.chainId, signed, nodeSignature)))
+          throw new ChallengeError("refused", `the answer is not signed by node ${c.node}'s key`);
+      }
+      return { verdict: "pass", reason: "all blocks verified", blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, handshakeMs, blocksMs, durationMs: now() - started };
     }
   } catch (e) {
     const verdict = e instanceof ChallengeError ? e.verdict : "refused";
-    return { verdict, reason: (e as Error).message, blockHashes, proofHash, handshakeMs, blocksMs, durationMs: now() - started };
+    return { verdict, reason: (e as Error).message, blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, overBudget, handshakeMs, blocksMs, durationMs: now() - started };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     reader.cancel().catch(() => {});

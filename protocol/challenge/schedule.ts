@@ -7,6 +7,7 @@
 
 import { concat, encodeAbiParameters, keccak256, type Hex } from "viem";
 import { pickBlocks } from "./client.ts";
+import { chainedBlock } from "./chain.ts";
 import { blockCount } from "../merkle/storage-tree.ts";
 import { CHALLENGE_BLOCKS, CHALLENGE_SPAN_BPS, CHALLENGE_SPOT_CHECKS } from "../params.ts";
 import { fromHex, toHex } from "../hex.ts";
@@ -192,7 +193,10 @@ export interface DerivedChallenge {
   treeLength: number;
   /** Where those bytes start in the torrent's piece space. */
   offset: number;
+  /** The chain's first block, fixed by the randomness; the rest follow from the answers (chain.ts). */
   blocks: number[];
+  /** Blocks in the whole chain. */
+  count: number;
 }
 
 export function deriveChallenge(randomness: Hex, t: ChallengeableTorrent, count = CHALLENGE_BLOCKS): DerivedChallenge {
@@ -201,9 +205,9 @@ export function deriveChallenge(randomness: Hex, t: ChallengeableTorrent, count 
     const file = challengeFile(randomness, infoHash, t.v2Files.map((f) => f.length));
     const f = t.v2Files[file]!;
     if (!f.piecesRoot) throw new RangeError(`file ${file} of ${infoHash} has no pieces root`);
-    return { infoHash, file, root: f.piecesRoot.toLowerCase(), treeLength: f.length, offset: f.offset, blocks: challengeBlocks(randomness, infoHash, f.length, count) };
+    return { infoHash, file, root: f.piecesRoot.toLowerCase(), treeLength: f.length, offset: f.offset, blocks: [chainedBlock(randomness, infoHash, f.length, 0, null)], count };
   }
-  return { infoHash, file: null, root: t.storageRoot.toLowerCase(), treeLength: t.length, offset: 0, blocks: challengeBlocks(randomness, infoHash, t.length, count) };
+  return { infoHash, file: null, root: t.storageRoot.toLowerCase(), treeLength: t.length, offset: 0, blocks: [chainedBlock(randomness, infoHash, t.length, 0, null)], count };
 }
 
 export interface DerivedRound {

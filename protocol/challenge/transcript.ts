@@ -53,9 +53,24 @@ export interface Transcript {
   attempts: number;
   /** The earlier tries, oldest first. */
   tries: ChallengeTry[];
+  /** The edge's fresh random challenge nonce (bytes32), bound into the node's signed answer. */
+  nonce: Hex;
+  /** The node's clock when it signed its answer (unix ms); null when no signed answer came. */
+  answeredAt: number | null;
+  /** The node's EIP-712 ChallengeAnswer signature (protocol/reports/eip712.ts) over the blocks and hashes it served; a pass needs it. */
+  nodeSignature: Hex | null;
   /** The edge's transcript key and its EIP-712 signature; null when the edge has no key. */
   signer: Hex | null;
   signature: Hex | null;
 }
 
 export type UnsignedTranscript = Omit<Transcript, "signer" | "signature">;
+
+/**
+ * Whether a challenge counts as passed: the edge's verdict and the node's signed answer. An
+ * explicit null signature (a pass the node did not sign) is a miss; that a present signature is
+ * valid is checked by `vidya verify` (protocol/epoch/check.ts), which is async.
+ */
+export function countsAsPass(c: { verdict: string; nodeSignature?: string | null }): boolean {
+  return c.verdict === "pass" && c.nodeSignature !== null;
+}

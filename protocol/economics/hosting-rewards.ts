@@ -25,6 +25,7 @@
 // address earn what one does. Integer maths; a replica's reward is pool × weight ÷ Σ weights,
 // rounded down (the dust is the epoch's unspent remainder).
 
+import { countsAsPass } from "../challenge/transcript.ts";
 import {
   BPS,
   DEMAND_WEIGHT_CAP_BPS,
@@ -247,6 +248,7 @@ export interface ReplicaChallenge {
   infoHash: string;
   verdict: string;
   host?: string;
+  nodeSignature?: string | null;
 }
 
 /**
@@ -268,9 +270,9 @@ export function replicasFromChallenges(
     let torrents = byNode.get(node);
     if (!torrents) byNode.set(node, (torrents = new Map()));
     const p = torrents.get(c.infoHash);
-    if (p === undefined) torrents.set(c.infoHash, { passed: c.verdict === "pass", host: c.host });
+    if (p === undefined) torrents.set(c.infoHash, { passed: countsAsPass(c), host: c.host });
     else {
-      p.passed &&= c.verdict === "pass";
+      p.passed &&= countsAsPass(c);
       if (c.host) p.host = c.host;
     }
   }

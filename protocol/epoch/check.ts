@@ -2,8 +2,9 @@
 // "Trust model"): the revealed seed matches the commitment published when the epoch opened,
 // every challenged block (and, given the index, the file and root) was derived from that seed
 // and the recorded block hash (the edge did not choose it), the transcripts of one round share
-// one block and one hosted subset, rounds ran no earlier than the schedule placed them, and
-// every transcript carries the edge's signature over its fields.
+// one block and one hosted subset, rounds ran no earlier than the schedule placed them, every
+// transcript carries the edge's signature over its fields, and every pass the node's signed
+// answer over the blocks and leaf hashes recorded (each chained block follows from the last).
 // Target selection needs the node's hosted subset, which the node itself knows: it re-runs
 // deriveRound (protocol/challenge/schedule.ts) and compares with `hostedHash` and its transcripts.
 // That the recorded block hash is the chain's block at that number needs the chain: `vidya
@@ -11,9 +12,10 @@
 // its fields, for this epoch (protocol/economics/receipts.ts): the edge cannot invent one.
 
 import type { Address, Hex } from "viem";
-import { challengeBlocks, deriveChallenge, revealMatches, roundDueAt, roundRandomness, transcriptId, type ChallengeableTorrent, type ScheduleParams } from "../challenge/schedule.ts";
+import { deriveChallenge, revealMatches, roundDueAt, roundRandomness, transcriptId, type ChallengeableTorrent, type ScheduleParams } from "../challenge/schedule.ts";
 import type { Transcript } from "../challenge/transcript.ts";
-import { verifyTranscript } from "../reports/eip712.ts";
+import { nodeSigned, verifyTranscript } from "../reports/eip712.ts";
+import { followsChain } from "../challenge/chain.ts";
 import { CHALLENGE_BLOCKS } from "../params.ts";
 import { unsignedReceipts, type PublishedReceipt } from "../economics/receipts.ts";
 
@@ -44,6 +46,8 @@ export interface InputsCheck {
   unsigned: string[];
   /** Upload receipts without their downloader's valid signature, or for another epoch (downloader:uploader:infoHash:session). */
   unsignedReceipts: string[];
+  /** Passes without the node's valid signed answer over the blocks and hashes recorded: the edge cannot pass a node that did not answer. */
+  unproven: string[];
 }
 
 /**
@@ -57,6 +61,7 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
   const inconsistent: string[] = [];
   const early: string[] = [];
   const unsigned: string[] = [];
+  const unproven: string[] = [];
   const count = inputs.schedule?.challengeBlocks ?? CHALLENGE_BLOCKS;
   const s = inputs.schedule;
   const timed = s && typeof s.openedAt === "number" && typeof s.epochMs === "number" && typeof s.roundsPerEpoch === "number" ? (s as ScheduleParams) : undefined;
@@ -66,14 +71,19 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
     else {
       const randomness = roundRandomness({ seed: inputs.seed, epoch: inputs.epoch, node: t.node, round: t.round, blockHash: t.blockHash });
       const torrent = torrents?.get(t.infoHash.toLowerCase());
-      const expected = torrent ? deriveChallenge(randomness, torrent, count) : { file: t.file, root: t.root, treeLength: t.treeLength, offset: t.offset, blocks: challengeBlocks(randomness, t.infoHash, t.treeLength, count) };
-      const same =
-        expected.file === t.file &&
-        expected.root.toLowerCase() === t.root.toLowerCase() &&
-        expected.treeLength === t.treeLength &&
-        expected.offset === t.offset &&
-        expected.blocks.length === t.blocks.length &&
-        expected.blocks.every((b, i) => b === t.blocks[i]);
+      let same: boolean;
+      try {
+        const expected = torrent ? deriveChallenge(randomness, torrent, count) : { file: t.file, root: t.root, treeLength: t.treeLength, offset: t.offset };
+        // Block k+1 follows from block k's leaf hash (protocol/challenge/chain.ts): re-derived from the transcript alone.
+        same =
+          expected.file === t.file &&
+          expected.root.toLowerCase() === t.root.toLowerCase() &&
+          expected.treeLength === t.treeLength &&
+          expected.offset === t.offset &&
+          followsChain(randomness, t.infoHash, t.treeLength, t.blocks, t.blockHashes, count, t.verdict === "pass");
+      } catch {
+        same = false;
+      }
       if (!same) underived.push(t.id);
       if (timed && t.startedAt < roundDueAt(timed, inputs.seed, inputs.epoch, t.node, t.round)) early.push(t.id);
     }
@@ -82,11 +92,12 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
     if (!r) rounds.set(key, { blockHash: t.blockHash.toLowerCase(), hostedHash: t.hostedHash.toLowerCase() });
     else if (r.blockHash !== t.blockHash.toLowerCase() || r.hostedHash !== t.hostedHash.toLowerCase()) inconsistent.push(t.id);
     if (!inputs.transcriptSigner || !(await verifyTranscript(chainId, t, inputs.transcriptSigner as Address))) unsigned.push(t.id);
+    if (t.verdict === "pass" && !(await nodeSigned(chainId, t))) unproven.push(t.id);
   }
-  return { seedRevealed, underived, inconsistent, early, unsigned, unsignedReceipts: await unsignedReceipts(inputs.receipts ?? [], chainId, inputs.epoch) };
+  return { seedRevealed, underived, inconsistent, early, unsigned, unproven, unsignedReceipts: await unsignedReceipts(inputs.receipts ?? [], chainId, inputs.epoch) };
 }
 
 /** Whether a check leaves nothing to object to (early rounds are reported, not objected to). */
 export function inputsCheckPassed(c: InputsCheck): boolean {
-  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0 && c.unsignedReceipts.length === 0;
+  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0 && c.unproven.length === 0 && c.unsignedReceipts.length === 0;
 }

@@ -11,6 +11,7 @@
 // `evaluateEpoch` keep the node-wide rule for epochs closed before the settlement, which
 // `vidya verify` re-runs as they were closed. provenBytes, correlationBps and the types are shared.
 
+import { countsAsPass } from "../challenge/transcript.ts";
 import type { Address } from "viem";
 import { CORRELATION_CAP_BPS, CORRELATION_STEP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";
 import { addCumulative, hostingRewards } from "../rewards.ts";
@@ -24,6 +25,8 @@ export interface EvaluatedChallenge {
   verdict: string;
   /** The node's address as the edge saw it: correlated faults are counted per subnet. */
   host?: string;
+  /** The node's signed answer: a pass without it (null) is a miss. */
+  nodeSignature?: string | null;
 }
 
 /**
@@ -58,7 +61,7 @@ export function provenBytes(challenges: EvaluatedChallenge[], torrents: TorrentL
   for (const c of challenges) {
     const node = c.node.toLowerCase();
     const byTorrent = perNode.get(node) ?? new Map<string, boolean>();
-    byTorrent.set(c.infoHash, (byTorrent.get(c.infoHash) ?? true) && c.verdict === "pass");
+    byTorrent.set(c.infoHash, (byTorrent.get(c.infoHash) ?? true) && countsAsPass(c));
     perNode.set(node, byTorrent);
   }
   return [...perNode.keys()].sort().map((node) => {
@@ -137,7 +140,7 @@ type Kind = "pass" | "miss" | "fraud" | "ignored";
 
 function classify(c: EvaluatedChallenge, status: RootStatus | undefined): Kind {
   if (status === "contested") return "ignored";
-  if (c.verdict === "pass") return "pass";
+  if (countsAsPass(c)) return "pass";
   if (c.verdict === "fail" && status === "confirmed") return "fraud";
   return "miss";
 }

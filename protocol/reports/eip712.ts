@@ -217,6 +217,9 @@ export const transcriptTypes = {
     { name: "proofHash", type: "bytes32" },
     { name: "attempts", type: "uint8" },
     { name: "tries", type: "ChallengeTry[]" },
+    { name: "nonce", type: "bytes32" },
+    { name: "answeredAt", type: "uint64" },
+    { name: "nodeSignature", type: "bytes" },
   ],
   ChallengeTry: [
     { name: "verdict", type: "string" },
@@ -255,6 +258,9 @@ export function transcriptMessage(t: UnsignedTranscript) {
     proofHash: t.proofHash ? hex0x(t.proofHash) : ZERO32,
     attempts: t.attempts,
     tries: t.tries.map((x) => ({ verdict: x.verdict, reason: x.reason, startedAt: BigInt(x.startedAt), durationMs: Math.min(x.durationMs, 2 ** 32 - 1) })),
+    nonce: t.nonce ?? ZERO32,
+    answeredAt: BigInt(t.answeredAt ?? 0),
+    nodeSignature: t.nodeSignature ?? "0x",
   };
 }
 
@@ -321,6 +327,73 @@ export async function verifyReceipt(chainId: number, receipt: UploadReceipt, sig
   }
 }
 
+// The node's signed answer to a challenge (DESIGN.md "Challenges a relay cannot pass cheaply"):
+// what it served (indices and leaf hashes, in order, against which root) bound to the edge's
+// challenge (round, randomness block, the edge's fresh nonce) and signed by the registered node
+// key. A pass needs it, so the edge cannot pass a node that did not answer, and a node answering
+// through another node's port signs with the wrong key.
+
+export const answerTypes = {
+  ChallengeAnswer: [
+    { name: "node", type: "address" },
+    { name: "infoHash", type: "bytes20" },
+    { name: "epoch", type: "uint64" },
+    { name: "round", type: "uint32" },
+    { name: "beacon", type: "bytes32" },
+    { name: "nonce", type: "bytes32" },
+    { name: "root", type: "bytes32" },
+    { name: "blocks", type: "uint32[]" },
+    { name: "blockHashes", type: "bytes32[]" },
+    { name: "answeredAt", type: "uint64" },
+  ],
+} as const;
+
+export interface ChallengeAnswer {
+  node: string;
+  /** 40 hex, with or without 0x. */
+  infoHash: string;
+  epoch: number;
+  round: number;
+  /** The randomness block's hash (ZERO without a chain). */
+  beacon: Hex;
+  nonce: Hex;
+  /** 64 hex, with or without 0x. */
+  root: string;
+  blocks: number[];
+  blockHashes: string[];
+  /** The node's clock when it signed (unix ms). */
+  answeredAt: number;
+}
+
+function answerMessage(a: ChallengeAnswer) {
+  return {
+    node: a.node as Address,
+    infoHash: hex0x(a.infoHash),
+    epoch: BigInt(a.epoch),
+    round: a.round,
+    beacon: hex0x(a.beacon),
+    nonce: hex0x(a.nonce),
+    root: hex0x(a.root),
+    blocks: a.blocks,
+    blockHashes: a.blockHashes.map(hex0x),
+    answeredAt: BigInt(a.answeredAt),
+  };
+}
+
+export async function signChallengeAnswer(account: LocalAccount, chainId: number, a: ChallengeAnswer): Promise<Hex> {
+  return account.signTypedData({ domain: vidyaDomain(chainId), types: answerTypes, primaryType: "ChallengeAnswer", message: answerMessage(a) } as never);
+}
+
+/** True when `signature` is `a.node`'s over exactly `a`. */
+export async function verifyChallengeAnswer(chainId: number, a: ChallengeAnswer, signature: Hex | null | undefined): Promise<boolean> {
+  if (!signature || !/^0x[0-9a-fA-F]{40}$/.test(a.node)) return false;
+  try {
+    return await verifyTypedData({ address: a.node as Address, domain: vidyaDomain(chainId), types: answerTypes, primaryType: "ChallengeAnswer", message: answerMessage(a), signature } as never);
+  } catch {
+    return false;
+  }
+}
+
 /** Parses the JSON form of a receipt strictly (uint64 as decimal strings); throws ReportError naming the bad field. */
 export function receiptFromJson(json: unknown): UploadReceipt {
   if (!json || typeof json !== "object") throw new ReportError("receipt must be an object");
@@ -332,4 +405,16 @@ export function receiptFromJson(json: unknown): UploadReceipt {
 
 export function receiptToJson(r: UploadReceipt): Record<string, string> {
   return { infoHash: r.infoHash, uploader: r.uploader.toLowerCase(), downloader: r.downloader.toLowerCase(), cumulative: r.cumulative.toString(), session: r.session, epoch: r.epoch.toString() };
+}
+
+/** The answer a transcript records the node as having signed. */
+export function answerOfTranscript(t: UnsignedTranscript): ChallengeAnswer | null {
+  if (t.answeredAt === null) return null;
+  return { node: t.node, infoHash: t.infoHash, epoch: t.epoch, round: t.round, beacon: t.blockHash, nonce: t.nonce, root: t.root, blocks: t.blocks, blockHashes: t.blockHashes, answeredAt: t.answeredAt };
+}
+
+/** A pass counts only with the node's valid signature over what the transcript says it served. */
+export async function nodeSigned(chainId: number, t: Transcript | UnsignedTranscript): Promise<boolean> {
+  const a = answerOfTranscript(t);
+  return a !== null && (await verifyChallengeAnswer(chainId, a, t.nodeSignature));
 }

@@ -30,6 +30,9 @@ const t: UnsignedTranscript = {
   proofHash: "23".repeat(32),
   attempts: 2,
   tries: [{ verdict: "refused", reason: "connection closed by the node", startedAt: 1_699_999_999_000, durationMs: 2 }],
+  nonce: `0x${"77".repeat(32)}`,
+  answeredAt: 1_700_000_000_020,
+  nodeSignature: `0x${"88".repeat(65)}`,
 };
 
 describe("signed transcripts (EIP-712 ChallengeTranscript)", () => {

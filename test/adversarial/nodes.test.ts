@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseUnits, type Address, type Hex } from "viem";
-import { CHALLENGE_DEADLINE_MS, EMISSION_PER_EPOCH, FRAUD_SLASH, GEO_BOOST_BPS, ONE_TOKEN } from "../../protocol/params.ts";
+import { CHALLENGE_BLOCKS, EMISSION_PER_EPOCH, FRAUD_SLASH, GEO_BOOST_BPS, ONE_TOKEN } from "../../protocol/params.ts";
 import { reportToJson, signReport } from "../../protocol/reports/eip712.ts";
 import { ROOT, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
@@ -21,6 +21,8 @@ import { TrackerApi, type EpochSlashed, type IndexTorrent } from "../../node/api
 import { epochRewardsAbi, erc20Abi, stakingAbi } from "../../node/chain/abi.ts";
 import { startHosting, type RunningNode } from "../../node/seed/host.ts";
 import { storageTreeOfPayload } from "../../node/storage/payload.ts";
+import { storageRoot } from "../../protocol/merkle/storage-tree.ts";
+import { toHex } from "../../protocol/hex.ts";
 import { hybridFixture, makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { startTestEdge, type TestEdge, type Transcript } from "../../node/testing/edge.ts";
 import { fetchSeenFrom, startFlakyProxy, startForgingSeeder, startRelayNode, type FlakyProxy, type ForgingSeeder, type Forgery, type RelayNode } from "../../node/testing/adversaries.ts";
@@ -159,19 +161,43 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect(t.tries.map((x) => x.verdict)).not.toContain("pass");
   });
 
-  it("relays blocks from another node unnoticed without delay (the trust model's limit), but misses the deadline when the relay is slow", async () => {
-    relay = await startRelayNode({ infoHash: fx.meta.infoHash, upstream: { host: "127.0.0.1", port: honest.port }, delayMs: 0 });
+  it("relays blocks from another node unnoticed next door (the trust model's limit), but misses the chain's budget when its source is 100 ms away (attack: relay)", async () => {
+    // The relay signs the answers it relays with its own registered key, as a real relay would.
+    relay = await startRelayNode({ infoHash: fx.meta.infoHash, upstream: { host: "127.0.0.1", port: honest.port }, delayMs: 0, account: relayAccount, root: toHex(storageRoot(fx.payload)) });
     stops.push(() => relay.close());
     await pretendToHost(relayAccount, "127.0.4.1", relay.port);
     // A relay next door is indistinguishable from a copy: proofs of hosting prove access, not a distinct disk.
     expect(await round(relayAccount.address)).toMatchObject({ verdict: "pass" });
-    expect(relay.relayed.blocks).toBe(3);
+    expect(relay.relayed.blocks).toBe(CHALLENGE_BLOCKS);
     expect(relay.relayed.proofs).toBe(1);
-    // The blocks have to come from somewhere farther than the deadline allows.
-    relay.delayMs = CHALLENGE_DEADLINE_MS + 500;
+    // One internet round trip to its source per chained block overruns the per-block budget.
+    relay.delayMs = 100;
     const slow = await round(relayAccount.address);
-    expect(slow).toMatchObject({ verdict: "timeout", attempts: 3 });
-    expect(slow.tries.map((x) => x.verdict)).toEqual(["timeout", "timeout"]);
+    // Not retried: the retry would ask for the same chain, which the relay has fetched by then.
+    expect(slow).toMatchObject({ verdict: "timeout", attempts: 1, tries: [] });
+    expect(slow.reason).toMatch(/over their budget/);
+  });
+
+  it("fails a node answering through another node's port: the answer is signed with the other node's key (attack: port sharing)", async () => {
+    const borrower = privateKeyToAccount(generatePrivateKey());
+    await pretendToHost(borrower, "127.0.4.2", honest.port);
+    const t = await round(borrower.address);
+    expect(t).toMatchObject({ verdict: "refused", nodeSignature: expect.stringMatching(/^0x/) });
+    expect(t.reason).toMatch(/not signed by node/);
+  });
+
+  it("lets anyone audit with `vidya audit`: the same chained challenge passes the honest node with its signature and fails the far relay (attack: relay)", async () => {
+    const audit = (node: string) => vidya(["--home", join(edge.dir, "auditor"), "--json", "audit", node, "--torrent", fx.meta.infoHash, "--tracker", edge.url]);
+    const ok = await audit(honest.address);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const a = JSON.parse(ok.stdout);
+    expect(a).toMatchObject({ verdict: "pass", node: honest.address.toLowerCase(), infoHash: fx.meta.infoHash });
+    expect(a.blocks).toHaveLength(CHALLENGE_BLOCKS);
+    expect(a.nodeSignature).toMatch(/^0x[0-9a-f]{130}$/);
+    // The relay's source is still 100 ms away (the relay test above).
+    const far = await audit(relayAccount.address);
+    expect(far.code).toBe(1);
+    expect(JSON.parse(far.stdout)).toMatchObject({ verdict: "timeout" });
   });
 
   it("rejects forged merkle paths: another block's path, a truncated path, a path in another tree", async () => {
@@ -347,11 +373,20 @@ describe("adversarial nodes, challenged by the real edge", () => {
 
   it("`vidya verify` recomputes both roots and re-derives every challenge of both epochs", async () => {
     for (const epoch of ["1", "2"]) {
-      const r = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url]);
+      const r = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url, "--allow-forced"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const v = JSON.parse(r.stdout);
       expect(v).toMatchObject({ verified: true, slashedVerified: true, inputsVerified: true, evaluationVerified: true, challengesVerified: true });
-      expect(v.challenges).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unanchored: [] });
+      expect(v.challenges).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unproven: [], unanchored: [] });
+      expect(v.challenges.forced.length).toBeGreaterThan(0);
     }
+    // Forced rounds ran on the latest block, not the first at or after their due time: without
+    // --allow-forced, verify rejects every one (attack: a transcript made with a chosen past block).
+    const strict = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", "1", "--tracker", edge.url]);
+    expect(strict.code).toBe(1);
+    const s = JSON.parse(strict.stdout);
+    expect(s).toMatchObject({ verified: true, challengesVerified: false });
+    expect(s.challenges.unanchored.length).toBeGreaterThan(0);
+    expect(s.challenges.forced).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { EMISSION_PER_EPOCH } from "../../protocol/params.ts";
-import { verifyTranscript } from "../../protocol/reports/eip712.ts";
+import { CHALLENGE_BLOCKS, EMISSION_PER_EPOCH } from "../../protocol/params.ts";
+import { nodeSigned, verifyTranscript } from "../../protocol/reports/eip712.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { fixture } from "./support/fixture.ts";
 import { admin, call, CHAIN_ID, registerHosting, TRANSCRIPT_KEY, uploadTorrent } from "./support/worker.ts";
@@ -32,8 +32,10 @@ describe("challenge rounds over real TCP (cloudflare:sockets)", () => {
     expect(results).toHaveLength(4);
 
     expect(by(honest)).toMatchObject({ verdict: "pass", attempts: 1, tries: [], epoch: 1, round: 0, infoHash: f.infoHash, root: f.storageRoot, file: null });
-    expect(by(honest).blocks).toHaveLength(3);
-    expect(by(honest).blockHashes).toHaveLength(3);
+    expect(by(honest).blocks).toHaveLength(CHALLENGE_BLOCKS);
+    expect(by(honest).blockHashes).toHaveLength(CHALLENGE_BLOCKS);
+    // The node signed what it served with its registered key, bound to the edge's nonce.
+    expect(await nodeSigned(CHAIN_ID, by(honest))).toBe(true);
     expect(by(honest).proofHash).toMatch(/^[0-9a-f]{64}$/);
 
     // CHALLENGE_RETRIES = 2: three tries, the same blocks each time, before a failure counts.

@@ -10,6 +10,7 @@ import type { TestProject } from "vitest/node";
 import { fromHex } from "../../protocol/hex.ts";
 import { fixture, PIECE_LENGTH } from "./support/fixture.ts";
 import { startSeeder } from "./support/seeder.ts";
+import { seederKeyring } from "./support/seeder-keys.ts";
 import { hybridSeederOptions } from "./support/hybrid.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const f = fixture();
-  const opts = { infoHash: fromHex(f.infoHash), data: f.data, pieceLength: PIECE_LENGTH, tree: f.tree };
+  const opts = { infoHash: fromHex(f.infoHash), data: f.data, pieceLength: PIECE_LENGTH, tree: f.tree, keyring: seederKeyring() };
   const honest = await startSeeder(opts);
   const corrupt = await startSeeder({ ...opts, corrupt: true });
   // A port with nothing listening: bind, read the port, close.
@@ -52,7 +53,7 @@ export default async function setup(project: TestProject) {
   const flaky = await startSeeder({ ...opts, dropFirstOfEachPair: true });
   project.provide("flakySeederPort", flaky.port);
   const { torrent, options } = hybridSeederOptions();
-  const hybrid = await startSeeder(options);
+  const hybrid = await startSeeder({ ...options, keyring: opts.keyring });
   project.provide("hybridSeederPort", hybrid.port);
   project.provide("hybridTorrent", Buffer.from(torrent).toString("base64"));
   // The announce fuzz is deterministic by default; FUZZ_SEED replays or varies a run.

@@ -1,7 +1,8 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { nextSeederAccount } from "./support/seeder-keys.ts";
+import { CHALLENGE_BLOCKS } from "../../protocol/params.ts";
 import type { Hex } from "viem";
 import { deriveRound, revealMatches, roundDueAt, seedCommitment, type ScheduleParams } from "../../protocol/challenge/schedule.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
@@ -37,7 +38,7 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     expect((await call("/api/epochs/open")).status).toBe(404);
     await uploadTorrent(f);
     await uploadTorrent(other);
-    const account = privateKeyToAccount(generatePrivateKey());
+    const account = nextSeederAccount();
     node = account.address.toLowerCase();
     // Hosts two torrents; the other one is not on the seeder, so it fails (a miss, not fraud).
     await call("/api/nodes/register", await signed(account, "NodeRegistration", { node: account.address, port: inject("honestSeederPort"), nonce: 1n, expiry: nowSeconds() + 600n }));
@@ -46,7 +47,7 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     const t = await tick(env);
     expect(t.epoch).toBe(1);
     const open = await openEpoch();
-    expect(open).toMatchObject({ epoch: 1, schedule: { roundsPerEpoch: 6, challengeBlocks: 3 } });
+    expect(open).toMatchObject({ epoch: 1, schedule: { roundsPerEpoch: 6, challengeBlocks: CHALLENGE_BLOCKS } });
     expect(open.seedCommitment).toMatch(/^0x[0-9a-f]{64}$/);
     expect(JSON.stringify(open)).not.toMatch(/"seed"/);
     commitment = open.seedCommitment;
@@ -81,7 +82,8 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     expect(byRound.size).toBe(3);
     for (const [round, ts] of byRound) {
       const derived = deriveRound({ seed: inputs.seed, epoch: 1, node, round, blockHash: ts[0]!.blockHash }, hosted, inputs.schedule, inputs.schedule.challengeBlocks);
-      expect(ts.map((t) => [t.infoHash, t.blocks, t.root]).sort()).toEqual(derived.challenges.map((c) => [c.infoHash, c.blocks, c.root]).sort());
+      // The chain's first block follows from the round's randomness; the rest from the answers (checkInputs below).
+      expect(ts.map((t) => [t.infoHash, t.blocks[0], t.root]).sort()).toEqual(derived.challenges.map((c) => [c.infoHash, c.blocks[0], c.root]).sort());
       expect(ts.every((t) => t.hostedHash === derived.hostedHash)).toBe(true);
     }
     // Two torrents, six rounds: every round challenges both (coverage slice plus spot check).
@@ -89,15 +91,18 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     // What anyone can check without the node's subset: the reveal, the blocks, the signatures.
     const index = new Map(hosted.map((t) => [t.infoHash, t]));
     const check = await checkInputs({ ...inputs, epoch: 1, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID, index);
-    expect(check).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [] });
+    expect(check).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unproven: [] });
+    expect(inputs.challenges.filter((t) => t.verdict === "pass").every((t) => t.blocks.length === CHALLENGE_BLOCKS && t.nodeSignature)).toBe(true);
     // Admin rounds run now, not at their derived time: listed, so a forced moment is visible.
     const due = (t: Transcript) => roundDueAt(inputs.schedule, inputs.seed, 1, t.node, t.round);
     expect(check.early).toEqual(inputs.challenges.filter((t) => t.startedAt < due(t)).map((t) => t.id));
     expect(check.early.length).toBeGreaterThan(0);
-    const tampered = inputs.challenges.map((t, i) => (i === 0 ? { ...t, blocks: [...t.blocks].reverse() } : t));
+    const p = inputs.challenges.findIndex((t) => t.verdict === "pass");
+    const tampered = inputs.challenges.map((t, i) => (i === p ? { ...t, blocks: [...t.blocks].reverse() } : t));
     const bad = await checkInputs({ ...inputs, epoch: 1, challenges: tampered, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID);
-    expect(bad.underived).toEqual([tampered[0]!.id]);
-    expect(bad.unsigned).toEqual([tampered[0]!.id]);
+    expect(bad.underived).toEqual([tampered[p]!.id]);
+    expect(bad.unsigned).toEqual([tampered[p]!.id]);
+    expect(bad.unproven).toEqual([tampered[p]!.id]);
     // A root other than the index's, or a round whose transcripts disagree on their block, is caught too.
     const otherRoot = inputs.challenges.map((t, i) => (i === 1 ? { ...t, root: "ab".repeat(32) } : t));
     expect((await checkInputs({ ...inputs, epoch: 1, challenges: otherRoot, transcriptSigner: inputs.transcriptSigner }, CHAIN_ID, index)).underived).toEqual([otherRoot[1]!.id]);

@@ -13,7 +13,7 @@ import { runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } fr
 import { deriveRound, transcriptId, type ChallengeableTorrent, type DerivedChallenge } from "../../protocol/challenge/schedule.ts";
 import type { ChallengeTry, Transcript, UnsignedTranscript } from "../../protocol/challenge/transcript.ts";
 import { signTranscript } from "../../protocol/reports/eip712.ts";
-import { fromHex, binaryToBytes } from "../../protocol/hex.ts";
+import { fromHex, binaryToBytes, toHex } from "../../protocol/hex.ts";
 import { CHALLENGE_DEADLINE_MS, CHALLENGE_RETRIES } from "../../protocol/params.ts";
 import type { TorrentFileV2 } from "../../protocol/torrent.ts";
 import type { Env } from "../env.ts";
@@ -117,8 +117,26 @@ export async function loadNodes(d: Db, only?: string[]): Promise<NodeTargets[]> 
   return [...byNode.values()].sort((a, b) => (a.node < b.node ? -1 : 1));
 }
 
-export async function challengeOnce(n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, dial: Dial, now: () => number = Date.now): Promise<{ startedAt: number; outcome: ChallengeOutcome }> {
+/** What binds a challenge to its round: the node signs its answer over it (protocol/reports/eip712.ts). */
+export interface ChallengeBinding {
+  chainId: number;
+  epoch: number;
+  round: number;
+  randomness: Hex;
+  beacon: Hex;
+}
+
+export async function challengeOnce(
+  n: NodeTargets,
+  t: HostedTorrent,
+  c: DerivedChallenge,
+  dial: Dial,
+  b: ChallengeBinding,
+  now: () => number = Date.now,
+): Promise<{ startedAt: number; nonce: Hex; outcome: ChallengeOutcome }> {
   const startedAt = now();
+  // A fresh nonce per try: the node's signature cannot have been made before we asked.
+  const nonce = `0x${toHex(crypto.getRandomValues(new Uint8Array(32)))}` as Hex;
   let conn: ReturnType<Dial> | undefined;
   try {
     conn = dial(n.host, n.port);
@@ -130,12 +148,13 @@ export async function challengeOnce(n: NodeTargets, t: HostedTorrent, c: Derived
       pieceLength: t.pieceLength,
       offset: c.offset,
       namedTree: c.file !== null,
-      blocks: c.blocks,
+      chain: { randomness: b.randomness, infoHash: c.infoHash, count: c.count },
+      challenge: { node: n.node, chainId: b.chainId, epoch: b.epoch, round: b.round, beacon: b.beacon, nonce },
       deadlineMs: CHALLENGE_DEADLINE_MS,
     });
-    return { startedAt, outcome };
+    return { startedAt, nonce, outcome };
   } catch (e) {
-    return { startedAt, outcome: { verdict: "refused", reason: `could not connect: ${(e as Error).message}`, blockHashes: [], durationMs: now() - startedAt } };
+    return { startedAt, nonce, outcome: { verdict: "refused", reason: `could not connect: ${(e as Error).message}`, blocks: [], blockHashes: [], durationMs: now() - startedAt } };
   } finally {
     conn?.close();
   }
@@ -145,7 +164,6 @@ export interface RoundContext {
   epoch: number;
   seed: Hex;
   schedule: EpochSchedule;
-  beacon: Beacon;
   signer?: LocalAccount;
   chainId: number;
   dial: Dial;
@@ -163,13 +181,16 @@ export function retriesOf(env: Env): number {
  * `backoffMs`, then twice that, between tries. The same blocks every time (as Storj
  * re-verifies the same piece), so a retry cannot turn a missing block into a lucky pass.
  */
-export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex): Promise<Transcript> {
+export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex, randomness: Hex, beacon: Beacon): Promise<Transcript> {
   const tries: ChallengeTry[] = [];
-  let attempt = await challengeOnce(n, t, c, ctx.dial);
-  for (let k = 0; attempt.outcome.verdict !== "pass" && k < ctx.retries; k++) {
+  const binding: ChallengeBinding = { chainId: ctx.chainId, epoch: ctx.epoch, round, randomness, beacon: beacon.blockHash };
+  let attempt = await challengeOnce(n, t, c, ctx.dial, binding);
+  // A chain that arrived whole but over its budget is not retried: the retry would ask for the
+  // same blocks, which a relay has fetched by then.
+  for (let k = 0; attempt.outcome.verdict !== "pass" && !attempt.outcome.overBudget && k < ctx.retries; k++) {
     tries.push({ verdict: attempt.outcome.verdict, reason: attempt.outcome.reason, startedAt: attempt.startedAt, durationMs: attempt.outcome.durationMs });
     await new Promise((r) => setTimeout(r, ctx.backoffMs * 2 ** k));
-    attempt = await challengeOnce(n, t, c, ctx.dial);
+    attempt = await challengeOnce(n, t, c, ctx.dial, binding);
   }
   const o = attempt.outcome;
   const unsigned: UnsignedTranscript = {
@@ -180,14 +201,15 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
     infoHash: c.infoHash,
     host: n.host,
     port: n.port,
-    blockNumber: ctx.beacon.blockNumber,
-    blockHash: ctx.beacon.blockHash,
+    blockNumber: beacon.blockNumber,
+    blockHash: beacon.blockHash,
     hostedHash,
     file: c.file,
     root: c.root,
     treeLength: c.treeLength,
     offset: c.offset,
-    blocks: c.blocks,
+    // The chain as far as it got (its first block when nothing came back).
+    blocks: o.blocks.length ? o.blocks : c.blocks,
     startedAt: attempt.startedAt,
     durationMs: o.durationMs,
     verdict: o.verdict,
@@ -196,25 +218,28 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
     proofHash: o.proofHash ?? null,
     attempts: tries.length + 1,
     tries,
+    nonce: attempt.nonce,
+    answeredAt: o.answeredAt ?? null,
+    nodeSignature: o.nodeSignature ?? null,
   };
   return ctx.signer ? signTranscript(ctx.signer, ctx.chainId, unsigned) : { ...unsigned, signer: null, signature: null };
 }
 
-/** Runs the given rounds (at most one per node) with CONCURRENCY connections; returns every transcript. */
-export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number }[]): Promise<Transcript[]> {
+/** Runs the given rounds (at most one per node, each with its beacon block) with CONCURRENCY connections; returns every transcript. */
+export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; round: number; beacon: Beacon }[]): Promise<Transcript[]> {
   const jobs: (() => Promise<Transcript>)[] = [];
-  for (const { node, round } of rounds) {
+  for (const { node, round, beacon } of rounds) {
     // One node's bad state is skipped and logged; the other nodes' rounds go on.
     let derived: ReturnType<typeof deriveRound>;
     try {
-      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: ctx.beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
+      derived = deriveRound({ seed: ctx.seed, epoch: ctx.epoch, node: node.node, round, blockHash: beacon.blockHash }, node.hosted, ctx.schedule, ctx.schedule.challengeBlocks);
     } catch (e) {
       console.error(`challenge round ${round} of node ${node.node} skipped: ${(e as Error).message}`);
       continue;
     }
     for (const s of derived.skipped) console.warn(`challenge of ${s.infoHash} on node ${node.node} skipped: ${s.reason}`);
     const byHash = new Map(node.hosted.map((t) => [t.infoHash, t]));
-    for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash));
+    for (const c of derived.challenges) jobs.push(() => challengeWithRetries(ctx, node, byHash.get(c.infoHash)!, c, round, derived.hostedHash, derived.randomness, beacon));
   }
   const results: Transcript[] = [];
   let next = 0;
@@ -238,6 +263,8 @@ export function transcriptFromRow(r: typeof schema.challenges.$inferSelect): Tra
     hostedHash: r.hostedHash as Hex,
     signer: r.signer as Hex | null,
     signature: r.signature as Hex | null,
+    nonce: r.nonce as Hex,
+    nodeSignature: r.nodeSignature as Hex | null,
     blocks: JSON.parse(r.blocks) as number[],
     blockHashes: JSON.parse(r.blockHashes) as string[],
     tries: JSON.parse(r.tries) as ChallengeTry[],

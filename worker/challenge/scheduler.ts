@@ -15,7 +15,7 @@ import { db, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
-import { readBeacon } from "./beacon.ts";
+import { beaconReader, readBeacon, type Beacon } from "./beacon.ts";
 import { dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
 import { transcriptSigner } from "./signer.ts";
 
@@ -132,7 +132,6 @@ export class ChallengeScheduler extends DurableObject<Env> {
       epoch: seedRow.epoch,
       seed: seedRow.seed as Hex,
       schedule: scheduleOf(seedRow),
-      beacon: await readBeacon(this.env),
       signer: transcriptSigner(this.env),
       chainId: chainId(this.env),
       dial: this.dial,
@@ -141,10 +140,41 @@ export class ChallengeScheduler extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Each round's beacon: the first chain block at or after its due time (protocol/challenge/
+   * beacon.ts). A round forced by an admin whose block is not mined yet takes the latest block
+   * (`vidya verify` rejects it unless told to allow forced rounds). A scheduled round whose block
+   * the chain has not mined yet waits: null.
+   */
+  /** Rounds already logged as waiting for their block (in memory: a restart logs them again). */
+  private readonly waiting = new Set<string>();
+
+  private async beaconOf(seedRow: SeedRow, node: string, round: number, now: number, forced: boolean, reader: ReturnType<typeof beaconReader>, latest: () => Promise<Beacon>): Promise<Beacon | null> {
+    // The due time the schedule stored for this round (derived when it was armed).
+    const stored = this.ctx.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM progress WHERE epoch = ? AND node = ? AND next_round = ?", seedRow.epoch, node, round).toArray()[0];
+    const due = stored?.due_at ?? this.dueAt(seedRow, node, round);
+    const b = now < due ? null : await reader.at(due);
+    // A forced round does not wait for its block (development networks mine only on demand).
+    return b ?? (forced ? latest() : null);
+  }
+
   /** Runs the next round of each named node; nodes that no longer host anything leave the schedule. */
-  private async runFor(d: Db, seedRow: SeedRow, nodes: string[]): Promise<Transcript[]> {
+  private async runFor(d: Db, seedRow: SeedRow, nodes: string[], forced = false): Promise<Transcript[]> {
     const targets = await loadNodes(d, nodes);
-    const rounds = targets.map((n) => ({ node: n, round: this.nextRound(seedRow.epoch, n.node) }));
+    const now = Date.now();
+    let latest: Promise<Beacon> | undefined;
+    const reader = beaconReader(this.env);
+    const rounds: { node: (typeof targets)[number]; round: number; beacon: Beacon }[] = [];
+    for (const n of targets) {
+      const round = this.nextRound(seedRow.epoch, n.node);
+      const beacon = await this.beaconOf(seedRow, n.node, round, now, forced, reader, () => (latest ??= readBeacon(this.env)));
+      if (beacon) rounds.push({ node: n, round, beacon });
+      else if (!this.waiting.has(`${n.node}:${round}`)) {
+        // Logged once: the alarm looks again every second until the block is mined.
+        this.waiting.add(`${n.node}:${round}`);
+        console.warn(`challenge round ${round} of node ${n.node} waits: the chain has no block at or after its due time yet`);
+      }
+    }
     const transcripts = rounds.length ? await runRounds(await this.context(seedRow), rounds) : [];
     await storeTranscripts(d, transcripts);
     for (const r of rounds) this.advance(seedRow, r.node.node, r.round);
@@ -209,7 +239,7 @@ export class ChallengeScheduler extends DurableObject<Env> {
         const seedRow = await this.open(d, Date.now());
         await this.sync(d, seedRow);
         const nodes = only ? [only.toLowerCase()] : await hostingNodes(d);
-        const transcripts = await this.runFor(d, seedRow, nodes);
+        const transcripts = await this.runFor(d, seedRow, nodes, true);
         await this.rearm(seedRow, Date.now());
         return transcripts;
       }),

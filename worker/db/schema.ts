@@ -302,6 +302,10 @@ export const challenges = sqliteTable(
     tries: text("tries").notNull().default("[]"),
     signer: text("signer"),
     signature: text("signature"),
+    /** The edge's challenge nonce and the node's signed answer (protocol/reports/eip712.ts ChallengeAnswer). */
+    nonce: text("nonce").notNull().default("0x0000000000000000000000000000000000000000000000000000000000000000"),
+    answeredAt: integer("answered_at"),
+    nodeSignature: text("node_signature"),
   },
   (t) => [index("challenges_epoch").on(t.epoch, t.node)],
 );

@@ -1,7 +1,8 @@
 // The seeder's side of a challenge over a real TCP socket (Node), just enough for the
 // worker's challenger: handshake, BEP 10 handshake advertising vidya_proof, unchoke on
 // interested, pieces on request, merkle paths on a proof request (a v2 file's tree on a tree
-// request). `corrupt` flips a byte of every block served while sending honest paths: the
+// request), signed by the node key the challenger names when the seeder holds it
+// (seeder-keys.ts). `corrupt` flips a byte of every block served while sending honest paths: the
 // slashable kind of failure.
 
 import { createServer, type Server, type Socket } from "node:net";
@@ -9,7 +10,9 @@ import { asDict, asInt, decode, encode } from "../../../protocol/bencode.ts";
 import { binaryToBytes, bytesEqual, toHex } from "../../../protocol/hex.ts";
 import { storageProof, type StorageTree } from "../../../protocol/merkle/storage-tree.ts";
 import { PROOF_EXTENSION } from "../../../protocol/params.ts";
-import { decodeProofMessage, encodeProofMessage } from "../../../protocol/challenge/proof-extension.ts";
+import { decodeProofMessage, encodeProofMessage, type SignedAnswer } from "../../../protocol/challenge/proof-extension.ts";
+import { signAnswer } from "../../../protocol/challenge/answer.ts";
+import type { LocalAccount } from "viem";
 import { EXTENDED_HANDSHAKE_ID, WireReader, encodeExtended, encodeHandshake, encodePiece, encodeUnchoke } from "../../../protocol/wire/messages.ts";
 
 const OUR_PROOF_ID = 3;
@@ -26,6 +29,8 @@ export interface SeederOptions {
   trees?: Map<string, StorageTree>;
   /** Closes connections 1, 3, 5…: every challenge's first try fails, its retry finds the seeder. */
   dropFirstOfEachPair?: boolean;
+  /** Node keys by address: the seeder signs a challenge's answer with the key of the node the challenger names, when it holds it. */
+  keyring?: Map<string, LocalAccount>;
 }
 
 function serve(socket: Socket, o: SeederOptions) {
@@ -64,7 +69,12 @@ function serve(socket: Socket, o: SeederOptions) {
             continue;
           }
           const proofs = req.blocks.map((b) => storageProof(tree, b));
-          socket.write(encodeExtended(remoteProofId, encodeProofMessage({ type: "response", blocks: req.blocks, proofs })));
+          const key = req.challenge ? o.keyring?.get(`0x${toHex(req.challenge.node)}`) : undefined;
+          const respond = (answer?: SignedAnswer) => {
+            if (!socket.destroyed) socket.write(encodeExtended(remoteProofId!, encodeProofMessage({ type: "response", blocks: req.blocks, proofs, answer })));
+          };
+          if (key && req.challenge) signAnswer(key, toHex(o.infoHash), req.challenge, tree, req.blocks).then(respond, () => socket.destroy());
+          else respond();
         }
       }
     } catch {

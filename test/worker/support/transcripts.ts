@@ -33,6 +33,11 @@ export function madeTranscript(epoch: number, node: string, infoHash: string, ve
     proofHash: null,
     attempts: verdict === "pass" ? 1 : 3,
     tries: [],
+    nonce: ZERO_BLOCK_HASH,
+    // A pass counts only with the node's signed answer: a placeholder the evaluation accepts
+    // (it checks presence; `vidya verify`'s checkInputs would reject it, these are never verified).
+    answeredAt: verdict === "pass" ? 1_700_000_000_100 + seq : null,
+    nodeSignature: verdict === "pass" ? (`0x${"11".repeat(65)}` as Transcript["nodeSignature"]) : null,
     signer: null,
     signature: null,
     ...extra,

@@ -4,6 +4,7 @@ import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { nextSeederAccount } from "./seeder-keys.ts";
 import { asDict, decode, type BDict } from "../../../protocol/bencode.ts";
 import { fromHex } from "../../../protocol/hex.ts";
 import { signReport, reportToJson, type ReportMessages, type ReportType } from "../../../protocol/reports/eip712.ts";
@@ -155,7 +156,8 @@ export function text(b: unknown): string {
 
 /** A fresh node registered at `port` on 127.0.0.1 (the edge's view locally), hosting one torrent. */
 export async function registerHosting(port: number, infoHash: string): Promise<string> {
-  const node = privateKeyToAccount(generatePrivateKey());
+  // A key the test seeders hold, so the seeder on `port` can sign its answers as this node.
+  const node = nextSeederAccount();
   const reg = await call("/api/nodes/register", await signed(node, "NodeRegistration", { node: node.address, port, nonce: 1n, expiry: nowSeconds() + 600n }));
   if (reg.status !== 200) throw new Error(`register: HTTP ${reg.status}`);
   const hosted = (await (await call("/api/nodes/hosted", await signed(node, "HostedSubset", { node: node.address, infoHashes: [`0x${infoHash}`], nonce: 1n, expiry: nowSeconds() + 600n }))).json()) as { hosted: string[] };

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import type { Hex } from "viem";
+import { chainedBlock, chainedBlocks, followsChain } from "../challenge/chain.ts";
+import { BLOCK_SIZE } from "../params.ts";
+
+const r = `0x${"12".repeat(32)}` as Hex;
+const ih = "ab".repeat(20);
+const len = 1000 * BLOCK_SIZE + 7;
+const leaves = Array.from({ length: 15 }, (_, i) => (i + 16).toString(16).repeat(32).slice(0, 64));
+
+describe("chained challenge blocks", () => {
+  it("derives block 0 from the randomness alone and each next block from the previous leaf hash", () => {
+    const chain = chainedBlocks(r, ih, len, leaves, 16);
+    expect(chain).toHaveLength(16);
+    expect(chain[0]).toBe(chainedBlock(r, ih, len, 0, null));
+    expect(chain[5]).toBe(chainedBlock(r, ih, len, 5, leaves[4]!));
+    expect(chain.every((b) => Number.isInteger(b) && b >= 0 && b < 1001)).toBe(true);
+  });
+
+  it("changes the rest of the chain when one block's bytes change (attack: precomputing the chain without the data)", () => {
+    const other = [...leaves];
+    other[3] = "ff".repeat(32);
+    const a = chainedBlocks(r, ih, len, leaves, 16);
+    const b = chainedBlocks(r, ih, len, other, 16);
+    expect(b.slice(0, 4)).toEqual(a.slice(0, 4));
+    expect(b.slice(4)).not.toEqual(a.slice(4));
+  });
+
+  it("accepts only the chain the served hashes imply, complete for a pass (attack: edge choosing the blocks)", () => {
+    const blocks = chainedBlocks(r, ih, len, leaves, 16);
+    expect(followsChain(r, ih, len, blocks, leaves.concat(["01".repeat(32)]), 16, true)).toBe(true);
+    expect(followsChain(r, ih, len, [...blocks].reverse(), leaves.concat(["01".repeat(32)]), 16, true)).toBe(false);
+    // A timed-out chain may stop early; a pass may not.
+    expect(followsChain(r, ih, len, blocks.slice(0, 5), leaves.slice(0, 4), 16, false)).toBe(true);
+    expect(followsChain(r, ih, len, blocks.slice(0, 5), leaves.slice(0, 4), 16, true)).toBe(false);
+    expect(followsChain(r, ih, len, blocks.slice(0, 5), leaves.slice(0, 3), 16, false)).toBe(false);
+  });
+
+  it("refuses a later block without a previous leaf", () => {
+    expect(() => chainedBlock(r, ih, len, 1, null)).toThrow(RangeError);
+  });
+});
