@@ -107,6 +107,15 @@ export class LocalNetwork {
     this.dataset = await generateDataset(this.opts.datasetDir);
     this.log("starting anvil and deploying the contracts");
     this.chain = await startChain(this.group, { disputeDelaySeconds: BigInt(this.opts.disputeDelaySeconds ?? 5) });
+    // anvil mines only on transactions; a public chain makes a block every few seconds. A round's
+    // randomness is the first block at or after its due time, so without blocks scheduled rounds
+    // would wait for the next transaction: an empty block every 2 s, as a chain's heartbeat.
+    const rpcUrl = this.chain.rpcUrl;
+    this.heartbeat = setInterval(() => {
+      void fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_mine", params: [] }) })
+        .then((r) => r.body?.cancel())
+        .catch(() => {});
+    }, 2_000);
     this.log("starting the worker in workerd");
     await this.startEdge();
     this.log("publishing the sample torrents to the index");
@@ -262,8 +271,11 @@ export class LocalNetwork {
     return { claimed: claimed as bigint, balance, held: unvested + vested };
   }
 
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+
   async stop(): Promise<void> {
     clearInterval(this.cron);
+    clearInterval(this.heartbeat);
     await this.group.stopAll();
   }
 }
