@@ -28,6 +28,8 @@ export interface TorrentFilters {
 
 export const PAGE_SIZE = 50;
 const MAX_QUERY_LENGTH = 200;
+/** D1 refuses a LIKE pattern past 50 bytes (PLATFORM.md): a word's pattern is `%word%`, escaped. */
+const MAX_LIKE_PATTERN_BYTES = 50;
 
 // Decimal units, as the site shows sizes (protocol/format.ts); KiB, MiB, GiB, TiB for binary.
 const SIZE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
@@ -59,6 +61,9 @@ function count(name: string, raw: string | undefined): number | null {
 export function parseFilters(query: Record<string, string | undefined>): TorrentFilters {
   const q = (query.q ?? "").trim();
   if (q.length > MAX_QUERY_LENGTH) throw badRequest(`q may be at most ${MAX_QUERY_LENGTH} characters`, "bad_filter");
+  for (const word of q.split(/\s+/))
+    if (new TextEncoder().encode(likePattern(word)).length > MAX_LIKE_PATTERN_BYTES)
+      throw badRequest(`each word of q may be at most ${MAX_LIKE_PATTERN_BYTES - 2} bytes`, "bad_filter");
   const category = query.category === undefined || query.category === "" ? null : query.category;
   if (category !== null && !isCategory(category)) throw badRequest(`category must be one of ${CATEGORIES.join(", ")}`, "bad_filter");
   const sort = (query.sort || "added") as Sort;
@@ -116,8 +121,8 @@ const sortColumn: Record<Sort, SQL | typeof schema.torrents.createdAt | typeof s
   snatches,
 };
 
-/** LIKE's own wildcards in a member's words match themselves. */
-const escapeLike = (w: string) => w.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/** A word as a LIKE pattern matching it anywhere; LIKE's own wildcards in it match themselves. */
+const likePattern = (w: string) => `%${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 export interface SearchRow {
   infoHash: string;
@@ -138,7 +143,7 @@ export interface SearchRow {
 export async function searchTorrents(d1: D1Database, f: TorrentFilters): Promise<{ total: number; rows: SearchRow[] }> {
   const t = schema.torrents;
   const where: SQL[] = [eq(t.status, "approved")];
-  for (const word of f.q.split(/\s+/).filter(Boolean).slice(0, 8)) where.push(sql`${t.name} LIKE ${`%${escapeLike(word)}%`} ESCAPE '\\'`);
+  for (const word of f.q.split(/\s+/).filter(Boolean).slice(0, 8)) where.push(sql`${t.name} LIKE ${likePattern(word)} ESCAPE '\\'`);
   if (f.category) where.push(eq(t.category, f.category));
   if (f.minBytes !== null) where.push(gte(t.length, f.minBytes));
   if (f.maxBytes !== null) where.push(lte(t.length, f.maxBytes));
