@@ -271,6 +271,7 @@ class WsSlot {
   private readonly w: FuzzWorld;
   private readonly barrierHash: string;
   private sentSinceOpen: { index: number; frame: string }[] = [];
+  private readonly abandoned = new WeakSet<WebSocket>();
 
   constructor(slot: number, w: FuzzWorld) {
     this.slot = slot;
@@ -290,6 +291,8 @@ class WsSlot {
       ws.onmessage = (e) => this.onFrame(e.data as string | ArrayBuffer);
       ws.onclose = (e) => {
         if (this.ws === ws) this.ws = undefined;
+        // A socket this side closed (a stalled burst) may end without the server's close frame.
+        if (this.abandoned.has(ws)) return void this.abandoned.delete(ws);
         if (e.code === 1006 || e.code === 1011) {
           const last = this.sentSinceOpen.at(-1);
           violate({ index: last?.index ?? -1, kind: "ws", what: `socket closed with ${e.code} ${e.reason}`, request: `frames since open (last 3): ${this.sentSinceOpen.slice(-3).map((f) => f.frame.slice(0, 200)).join(" | ")}` }, e.code === 1011);
@@ -352,8 +355,9 @@ class WsSlot {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "scrape", info_hash: this.barrierHash }));
     const answered = await done;
     this.waiting = undefined;
-    if (!answered) {
+    if (!answered && ws.readyState === WebSocket.OPEN) {
       wsStalls++;
+      this.abandoned.add(ws);
       ws.close();
     }
   }
@@ -384,7 +388,7 @@ async function main(): Promise<void> {
       if (now - lastReport < 15_000) return;
       lastReport = now;
       const done = KINDS.reduce((n, k) => n + counts[k], 0);
-      log(`${done.toLocaleString("en")} sent, ${Math.round(done / ((now - started) / 1000))}/s, violations ${violations.length}`);
+      log(`${done.toLocaleString("en")} sent, ${Math.round(done / ((now - started) / 1000))}/s, violations ${[...distinct.values()].reduce((a, b) => a + b, 0)}`);
     };
     const isWs = (i: number) => new Rng(caseSeed(SEED, i)).u32() / 2 ** 32 < WS_SHARE;
     const httpWorker = async () => {
