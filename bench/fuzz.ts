@@ -390,14 +390,17 @@ async function main(): Promise<void> {
       const done = KINDS.reduce((n, k) => n + counts[k], 0);
       log(`${done.toLocaleString("en")} sent, ${Math.round(done / ((now - started) / 1000))}/s, violations ${[...distinct.values()].reduce((a, b) => a + b, 0)}`);
     };
+    const timeUp = () => performance.now() - started > MAX_MS;
     const isWs = (i: number) => new Rng(caseSeed(SEED, i)).u32() / 2 ** 32 < WS_SHARE;
     const httpWorker = async () => {
       while (!crashed) {
-        if (performance.now() - started > MAX_MS) return;
+        if (timeUp()) return;
         const i = next++;
         if (i >= REQUESTS) return;
         if (isWs(i)) {
           wsQueue.push(i);
+          // Backpressure: the WebSocket slots take their share, never a growing backlog.
+          while (wsQueue.length > 4 * BURST * wsSlots && !crashed && !timeUp()) await new Promise((r) => setTimeout(r, 5));
           continue;
         }
         try {
@@ -412,6 +415,7 @@ async function main(): Promise<void> {
     };
     const wsQueue: number[] = [];
     let httpDone = false;
+    const wsSlots = Math.max(1, Math.round(CONCURRENCY / 6));
     const wsWorker = async (slot: number) => {
       const s = new WsSlot(slot, w);
       while (!crashed) {
@@ -420,7 +424,7 @@ async function main(): Promise<void> {
           continue;
         }
         const batch = wsQueue.splice(0, BURST);
-        if (batch.length === 0) return;
+        if (batch.length === 0 || timeUp()) return;
         try {
           await s.burst(batch);
         } catch (e) {
@@ -430,7 +434,6 @@ async function main(): Promise<void> {
         }
       }
     };
-    const wsSlots = Math.max(1, Math.round(CONCURRENCY / 6));
     const wsDone = Promise.all(Array.from({ length: wsSlots }, (_, s) => wsWorker(s)));
     await Promise.all(Array.from({ length: CONCURRENCY }, httpWorker));
     httpDone = true;
