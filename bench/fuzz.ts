@@ -331,7 +331,7 @@ class WsSlot {
     }
     const ws = this.ws;
     const done = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 15_000);
+      const timer = setTimeout(() => resolve(false), 5_000);
       this.waiting = () => {
         clearTimeout(timer);
         resolve(true);
@@ -398,9 +398,8 @@ async function main(): Promise<void> {
         const i = next++;
         if (i >= REQUESTS) return;
         if (isWs(i)) {
+          // The WebSocket slots take what they can; a backlog left at the end is dropped, not sent.
           wsQueue.push(i);
-          // Backpressure: the WebSocket slots take their share, never a growing backlog.
-          while (wsQueue.length > 4 * BURST * wsSlots && !crashed && !timeUp()) await new Promise((r) => setTimeout(r, 5));
           continue;
         }
         try {
@@ -461,7 +460,7 @@ async function main(): Promise<void> {
     const inv = KINDS.reduce((n, k) => n + invalid[k], 0);
     console.log(`| all | ${total.toLocaleString("en")} | ${f} | ${inv} | |`);
     console.log("");
-    console.log(`crashes ${crashes}${crashed ? ` (${crashed})` : ""}; requests dropped once and answered when sent again ${dropped}; WebSocket bursts unanswered within 15 s ${wsStalls}, sockets reopened ${wsReconnects}`);
+    console.log(`crashes ${crashes}${crashed ? ` (${crashed})` : ""}; requests dropped once and answered when sent again ${dropped}; WebSocket bursts unanswered within 5 s ${wsStalls}, sockets reopened ${wsReconnects}`);
     console.log(`statuses: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(" ")}`);
     if (violations.length || crashes) {
       exitCode = 1;
