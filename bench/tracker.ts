@@ -29,6 +29,7 @@ import { unstable_readConfig } from "wrangler";
 import { encode } from "../protocol/bencode.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { ProcessGroup, freePort, run, waitFor } from "../scripts/network/processes.ts";
+import { buildWorker as buildProductionWorker, startWorkerd } from "./support/workerd.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench");
@@ -214,11 +215,8 @@ function makeTorrent(i: number): Uint8Array<ArrayBuffer> {
 // (a) our worker on workerd
 
 async function buildWorker(): Promise<string> {
-  const dir = join(OUT, "build");
-  rmSync(dir, { recursive: true, force: true });
   log("building the worker: wrangler deploy --dry-run --minify");
-  await run(join(BIN, "wrangler"), ["deploy", "--dry-run", "--minify", "--outdir", dir], { cwd: ROOT, env: { CI: "1", NODE_ENV: "production" } });
-  return join(dir, "index.js");
+  return buildProductionWorker(join(OUT, "build"));
 }
 
 /** What the bench reads of wrangler.jsonc. */
@@ -236,33 +234,8 @@ function wranglerConfig(): WranglerConfig {
 }
 
 async function startVidya(scriptPath: string): Promise<{ mf: Miniflare; url: string; keys: string[] }> {
-  const config = wranglerConfig();
-  const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
-  const port = await freePort();
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      name: "vidya",
-      modules: true,
-      scriptPath,
-      compatibilityDate: config.compatibility_date,
-      compatibilityFlags: config.compatibility_flags,
-      d1Databases: Object.fromEntries(config.d1_databases.map((d) => [d.binding, d.database_id ?? d.binding])),
-      durableObjects: Object.fromEntries(config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }])),
-      bindings: { ...(config.vars as Record<string, string>), LOCAL_DEV: "0", ADMIN_TOKEN },
-      host: "127.0.0.1",
-      port,
-      // Production has no request log: Miniflare's posts every request to Node.
-      logRequests: false,
-    }),
-  );
+  const { mf, url, d1 } = await startWorkerd(scriptPath, ADMIN_TOKEN);
   miniflares.add(mf);
-  await mf.ready;
-  const url = `http://127.0.0.1:${port}`;
-
-  const d1 = await mf.getD1Database("DB");
-  for (const file of readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort())
-    for (const statement of readFileSync(join(ROOT, "migrations", file), "utf8").split("--> statement-breakpoint"))
-      if (statement.trim()) await d1.prepare(statement).run();
   // Members who joined long ago (not newcomers), one passkey each.
   const joined = Date.now() - 90 * 86_400_000;
   const keys: string[] = [];

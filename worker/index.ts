@@ -20,7 +20,7 @@ import { clientsAdmin } from "./announce/clients.ts";
 import { nodesAdmin } from "./nodes/admin.ts";
 import { epochsApi } from "./epoch/routes.ts";
 import { hostingApi } from "./hosting/routes.ts";
-import { disputesApi } from "./disputes/routes.ts";
+import { disputeWindowMs, disputesApi } from "./disputes/routes.ts";
 import { receiptsApi } from "./receipts/routes.ts";
 import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
@@ -45,6 +45,8 @@ app.get("/api/chain", (c) =>
     escrow: c.env.ESCROW_ADDRESS ?? null,
     badges: c.env.BADGES_ADDRESS ?? null,
     transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
+    // Start-up checks compare it with EpochRewards.disputeDelay() (protocol/epoch/dispute-window.ts).
+    disputeWindowSeconds: disputeWindowMs(c.env) / 1000,
   }),
 );
 app.route("/api/members", membersApi);

@@ -44,9 +44,13 @@ export async function acceptReport<T extends ReportType>(env: Env, type: T, body
 }
 
 export async function readJson(req: { json(): Promise<unknown> }): Promise<SignedBody> {
+  let body: unknown;
   try {
-    return (await req.json()) as SignedBody;
+    body = await req.json();
   } catch {
     throw badRequest("body is not valid JSON");
   }
+  // `null`, a number or an array parse too; every caller reads fields of an object.
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("body must be a JSON object");
+  return body as SignedBody;
 }

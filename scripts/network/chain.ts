@@ -19,6 +19,8 @@ export interface LocalChain {
   deployerKey: Hex;
   posterKey: Hex;
   addresses: { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address; badges: Address };
+  /** EpochRewards' dispute delay: roots are final this long after they are posted. */
+  disputeDelaySeconds: number;
   deployTxs: Record<string, Hex>;
   fund(address: Address, ether?: string): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startChain(group: ProcessGroup, opts: { disputeDelaySecond
     posterKey,
     addresses: { token: d.token, staking: d.staking, epochRewards: d.epochRewards, bounties: d.bounties, escrow: d.escrow, badges: d.badges },
     deployTxs: d.txHashes,
+    disputeDelaySeconds: Number(opts.disputeDelaySeconds),
     fund,
   };
 }

@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { freePort, run, waitFor, type Managed, type ProcessGroup } from "./processes.ts";
 import { ROOT, bin, type LocalChain } from "./chain.ts";
+import { createPublicClient, http } from "viem";
+import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { disputeWindowProblem } from "../../protocol/epoch/dispute-window.ts";
 
 export interface EdgeOptions {
   /** Folder of this edge's local D1 and Durable Object state and of its secrets file. */
@@ -69,6 +72,8 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
           BOUNTIES_ADDRESS: opts.chain.addresses.bounties,
           ESCROW_ADDRESS: opts.chain.addresses.escrow,
           BADGES_ADDRESS: opts.chain.addresses.badges,
+          // Disputes are taken until the roots become final on this chain, not for the edge's default.
+          DISPUTE_WINDOW_SECONDS: String(opts.chain.disputeDelaySeconds),
         }
       : {}),
     ...opts.vars,
@@ -90,6 +95,8 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
   exited.catch(() => {}); // once up, a later exit is the caller's to notice
   await Promise.race([waitFor("the worker", async () => ((await fetch(`${url}/api/chain`)).ok ? true : undefined), 120_000, 250), exited]);
 
+  if (opts.chain) await checkDisputeWindow(url, opts.chain);
+
   const api = async <T>(path: string, init: ApiInit = {}): Promise<T> => {
     const { admin, ...rest } = init;
     const headers = new Headers(rest.headers);
@@ -100,4 +107,17 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
     return JSON.parse(text) as T;
   };
   return { url, adminToken, process: proc, api };
+}
+
+/**
+ * Fails the start when the running edge would take disputes after the chain's roots are final
+ * (DESIGN.md "Trust model": the guardian can disable a root only until then). Read from both
+ * sides as they run: the worker's /api/chain and EpochRewards.disputeDelay().
+ */
+async function checkDisputeWindow(url: string, chain: LocalChain): Promise<void> {
+  const { disputeWindowSeconds } = (await (await fetch(`${url}/api/chain`)).json()) as { disputeWindowSeconds: number };
+  const pub = createPublicClient({ transport: http(chain.rpcUrl) });
+  const delay = await pub.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "disputeDelay" });
+  const problem = disputeWindowProblem(disputeWindowSeconds, Number(delay));
+  if (problem) throw new Error(`the edge and the chain disagree: ${problem}`);
 }

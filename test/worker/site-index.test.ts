@@ -72,6 +72,16 @@ describe("the index", () => {
     expect(await api.json()).toMatchObject({ error: { code: "bad_filter", message: expect.stringContaining("category must be one of") } });
   });
 
+  it("answers a search word past D1's 50-byte LIKE pattern with a page, never a 500 (attack: a long search word answers 500)", async () => {
+    // instr, not LIKE (worker/torrents/search.ts): no pattern limit applies, and % or _ are plain text.
+    for (const q of ["a".repeat(49), "%".repeat(30), "\u00e9".repeat(30)]) {
+      const api = await call(`/api/torrents/search?q=${encodeURIComponent(q)}`);
+      expect(api.status).toBe(200);
+      expect(await api.json()).toMatchObject({ total: 0 });
+      expect((await get(`/?q=${encodeURIComponent(q)}`)).status).toBe(200);
+    }
+  });
+
   it("refuses an upload in an unknown category, storing nothing", async () => {
     const t = fixture(20_000, 9, "misfiled.bin");
     const res = await admin(`/api/torrents?storageRoot=${t.storageRoot}&category=warez`, { body: t.torrent });

@@ -10,6 +10,7 @@ import { MAX_PEERS_PER_MEMBER_TORRENT } from "../../worker/announce/rules.ts";
 import { MAX_PEERS_PER_SOCKET, peerKey, wsShardName, wsShardOf, type Attachment, type WsSwarm } from "../../worker/ws/swarm.ts";
 import { shardName, shardOf } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
+import { ENDED_SESSIONS } from "../../worker/swarm/flush.ts";
 import { ORIGIN, accountingRows, addMember, announce as httpAnnounce, flushShard, peerId as httpPeerId } from "./support/worker.ts";
 
 type Json = Record<string, unknown>;
@@ -324,7 +325,9 @@ describe("WebSocket tracker", () => {
     await c.next(isAnnounceReply);
     await flushShard(f.infoHash);
     const rows = await accountingRows("0x00000000000000000000000000000000000005b2", f.infoHash);
-    expect(rows.find((r) => r.peerId === toHex(binaryToBytes(pid)))).toMatchObject({ uploaded: 1_234, downloaded: 60_000, creditedUploaded: 1_234, creditedDownloaded: 60_000, announces: 2 });
+    // A stopped session's row is folded into the member's ended-sessions row (worker/swarm/flush.ts).
+    expect(rows.find((r) => r.peerId === toHex(binaryToBytes(pid)))).toBeUndefined();
+    expect(rows.find((r) => r.peerId === ENDED_SESSIONS)).toMatchObject({ uploaded: 1_234, downloaded: 60_000, creditedUploaded: 1_234, creditedDownloaded: 60_000, announces: 2 });
   });
 
   it("fits a connection at its peer cap in the runtime's attachment limit", async () => {

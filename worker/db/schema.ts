@@ -168,6 +168,8 @@ export const reportNonces = sqliteTable(
  * whatever the number of endpoints (TRACKER-NOTES "Accounting"). `uploaded`/`downloaded` are
  * ACTUAL bytes (the client's deltas); `credited*` are after the torrent's flags (freeleech,
  * neutral, double upload) and the newcomer rule. Flushed in batches by the swarm shards.
+ * A session that ends is folded into its member's row of the torrent with peer_id ''
+ * (worker/swarm/flush.ts ENDED_SESSIONS), so peer-id churn cannot grow the table.
  */
 export const accounting = sqliteTable(
   "accounting",

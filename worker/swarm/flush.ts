@@ -52,11 +52,24 @@ export type SurgeRow = [
   snatches: number,
 ];
 
+/** A session that ended (stopped, or reaped after PEER_TTL_MS): its row is folded into its member's ENDED_SESSIONS row. */
+export type EndedRow = [member: string, infoHash: string, peerIdHex: string];
+
+/**
+ * The `peer_id` of the row that holds the totals of a member's ended sessions of a torrent.
+ * A client that takes a new peer id at every announce would otherwise leave one row per id:
+ * with the fold, a (member, info hash) has its live sessions' rows (at most
+ * MAX_PEERS_PER_MEMBER_TORRENT over HTTP) and this one. Never a real peer id (those are 40 hex).
+ */
+export const ENDED_SESSIONS = "";
+
 export interface Batch {
   shard: number;
   seq: number;
   at: number;
   acc: AccRow[];
+  /** Sessions that ended since the last batch (absent in batches sealed before the fold existed). */
+  ended?: EndedRow[];
   swarms: SwarmRow[];
   /** Surge windows closed since the last batch (absent in batches sealed before surge existed). */
   surge?: SurgeRow[];
@@ -91,6 +104,13 @@ function chunks<T>(xs: T[]): T[][] {
   return out;
 }
 
+/** An `accounting` row receiving more of the same session's (or ended sessions') totals. */
+const ADD_TO_ACCOUNTING =
+  " ON CONFLICT (member, info_hash, peer_id) DO UPDATE SET uploaded = uploaded + excluded.uploaded, downloaded = downloaded + excluded.downloaded," +
+  " credited_uploaded = credited_uploaded + excluded.credited_uploaded, credited_downloaded = credited_downloaded + excluded.credited_downloaded," +
+  " seed_seconds = seed_seconds + excluded.seed_seconds, announces = announces + excluded.announces," +
+  " last_announce_at = max(last_announce_at, excluded.last_announce_at), completed_at = coalesce(completed_at, excluded.completed_at)";
+
 /** The SQL of one batch, in order; run as one D1 batch (one transaction). */
 export function batchSql(b: Batch): string[] {
   const sql: string[] = [
@@ -105,11 +125,22 @@ export function batchSql(b: Batch): string[] {
         part
           .map((r) => `(${text(r[0])}, ${text(r[1])}, ${text(r[2])}, ${r.slice(3, 10).map((n) => num(n as number)).join(", ")}, ${r[10] ? num(r[10]) : "NULL"})`)
           .join(", ") +
-        " ON CONFLICT (member, info_hash, peer_id) DO UPDATE SET uploaded = uploaded + excluded.uploaded, downloaded = downloaded + excluded.downloaded," +
-        " credited_uploaded = credited_uploaded + excluded.credited_uploaded, credited_downloaded = credited_downloaded + excluded.credited_downloaded," +
-        " seed_seconds = seed_seconds + excluded.seed_seconds, announces = announces + excluded.announces," +
-        " last_announce_at = max(last_announce_at, excluded.last_announce_at), completed_at = coalesce(completed_at, excluded.completed_at)",
+        ADD_TO_ACCOUNTING,
     );
+
+  // Ended sessions, after their last credit above: their totals are added to the member's
+  // ENDED_SESSIONS row of the torrent and their own rows deleted. Idempotent: a session named
+  // twice (the shard's memory and its stored rows both saw it end) is folded once.
+  const accCols = "uploaded, downloaded, credited_uploaded, credited_downloaded, seed_seconds, announces, last_announce_at, completed_at";
+  for (const part of chunks(b.ended ?? [])) {
+    const keys = `(VALUES ${part.map((e) => `(${text(e[0])}, ${text(e[1])}, ${text(e[2])})`).join(", ")})`;
+    const ended = `peer_id <> '${ENDED_SESSIONS}' AND (member, info_hash, peer_id) IN ${keys}`;
+    sql.push(
+      `INSERT INTO accounting (member, info_hash, peer_id, ${accCols}) SELECT member, info_hash, '${ENDED_SESSIONS}', ${accCols} FROM accounting WHERE ${ended}` +
+        ADD_TO_ACCOUNTING,
+    );
+    sql.push(`DELETE FROM accounting WHERE ${ended}`);
+  }
 
   // The epoch ledger: per (member, info hash), only what moved.
   const ledger = new Map<string, [string, string, number, number, number, number, number]>();

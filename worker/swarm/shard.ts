@@ -18,7 +18,7 @@ import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
-import { alreadyApplied, batchSql, type AccRow, type Batch, type SurgeRow, type SwarmRow } from "./flush.ts";
+import { alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 
 /** Fixed for the life of the deployment: changing it would move swarms between objects. */
 export const SWARM_SHARDS = 64;
@@ -38,6 +38,8 @@ export const FLUSH_MS = 5_000;
 export const PEER_TTL_MS = 2 * ANNOUNCE_INTERVAL_SECONDS * 1_000;
 /** WebSocket (WebTorrent) sessions announce every 2 minutes (ws/messages.ts): gone after two missed. */
 export const WS_SESSION_TTL_MS = 5 * 60_000;
+/** Stale stored sessions deleted (and folded in D1) per reap: one batch's worth, the rest at the next reap. */
+const STALE_PER_REAP = 2_000;
 const REAP_EVERY_MS = 60_000;
 /** Batches sent to D1 per alarm; more wait for the next alarm (they keep their order). */
 const BATCHES_PER_ALARM = 8;
@@ -257,6 +259,8 @@ export class SwarmShard extends DurableObject<Env> {
   private readonly memberNames: string[] = [];
   /** Sessions with something to flush or write behind. */
   private due = new Set<Peer>();
+  /** Stored sessions of swarms not in memory that went stale (reap): deleted, and their accounting folded, by the next seal. */
+  private staleStored: { ih: string; member: string; peerId: string; ws: number; seen: number }[] = [];
   /** Swarms with activity since the last batch, and their byte totals. */
   private active = new Map<Swarm, SwarmPending>();
   private readonly revoked = new Map<string, number>();
@@ -798,12 +802,15 @@ export class SwarmShard extends DurableObject<Env> {
    * unsent batches agree, so the next announce neither repeats nor loses a credit.
    */
   seal(now = Date.now()): number {
-    if (this.due.size === 0 && this.active.size === 0 && this.pendingSurge.length === 0) return 0;
+    if (this.due.size === 0 && this.active.size === 0 && this.pendingSurge.length === 0 && this.staleStored.length === 0) return 0;
     const due = this.due;
     const active = this.active;
     this.due = new Set();
     this.active = new Map();
     const acc: AccRow[] = [];
+    const ended: EndedRow[] = [];
+    const stale = this.staleStored;
+    this.staleStored = [];
     const sql = this.ctx.storage.sql;
     const peerHex = new Map<Peer, string>();
     const hexOf = (p: Peer) => {
@@ -817,6 +824,8 @@ export class SwarmShard extends DurableObject<Env> {
       p.acc = undefined;
       acc.push([this.memberNames[p.member]!, p.ih, hexOf(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
     }
+    // A session that ended leaves no row of its own in D1 (flush.ts ENDED_SESSIONS).
+    for (const p of due) if (p.gone) ended.push([this.memberNames[p.member]!, p.ih, hexOf(p)]);
     const swarms: SwarmRow[] = [];
     for (const [s, sp] of active) {
       swarms.push([s.ih, s.seeds, s.incomplete, s.partialSeeds, s.snatches, s.changed ? 1 : 0, sp.up, sp.down, sp.cup, sp.cdown, sp.announces, s.unflushedSnatches]);
@@ -826,9 +835,21 @@ export class SwarmShard extends DurableObject<Env> {
     const surgeDirty = this.surgeDirty;
     this.pendingSurge = [];
     this.surgeDirty = new Set();
-    const batch: Batch | undefined = acc.length || swarms.length || surge.length ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms, ...(surge.length ? { surge } : {}) } : undefined;
     let rows = 0;
+    let batch: Batch | undefined;
     this.ctx.storage.transactionSync(() => {
+      // Deleted here, in the transaction that writes the batch folding them, so a crash loses neither.
+      for (const r of stale) {
+        const gone = sql.exec("DELETE FROM peer_rows WHERE ih = ? AND member = ? AND peer_id = ? AND ws = ? AND seen <= ?", r.ih, r.member, r.peerId, r.ws, r.seen).rowsWritten;
+        if (gone) {
+          rows += gone;
+          ended.push([r.member, r.ih, r.peerId]);
+        }
+      }
+      batch =
+        acc.length || swarms.length || surge.length || ended.length
+          ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms, ...(surge.length ? { surge } : {}), ...(ended.length ? { ended } : {}) }
+          : undefined;
       for (const p of due) {
         rows++;
         const ws = p.ws ? 1 : 0;
@@ -976,8 +997,12 @@ export class SwarmShard extends DurableObject<Env> {
       if (s.size === 0 && s.ws.size === 0 && !this.active.has(s)) this.swarms.delete(ih);
     }
     const sql = this.ctx.storage.sql;
-    // Stored sessions of swarms not in memory go stale too (a stale endpoint is dropped on read).
-    sql.exec("DELETE FROM peer_rows WHERE seen < ?", now - PEER_TTL_MS);
+    // Stored sessions of swarms not in memory go stale too (a stale endpoint is dropped on read):
+    // the next seal deletes them and folds their accounting, a bounded number per reap.
+    this.staleStored = sql
+      .exec<{ ih: string; member: string; peer_id: string; ws: number; seen: number }>("SELECT ih, member, peer_id, ws, seen FROM peer_rows WHERE seen < ? LIMIT ?", now - PEER_TTL_MS, STALE_PER_REAP)
+      .toArray()
+      .map((r) => ({ ih: r.ih, member: r.member, peerId: r.peer_id, ws: r.ws, seen: r.seen }));
     for (const [pk, until] of this.revoked)
       if (until <= now) {
         this.revoked.delete(pk);

@@ -98,7 +98,10 @@ class Connection {
       if (relayed > 0 && !this.relays.take(relayed, now)) throw new WsFailure(`too many offers and answers on this connection (at most ${WS_RELAYS_PER_SECOND} a second)`, action, ih, "rate_limited");
     } catch (e) {
       if (e instanceof WsFailure) return this.refuse(e);
-      throw e;
+      // Whatever else a frame breaks (a binary frame of another type, say) is the client's bad
+      // input too: refused and logged, never a dead socket (bench/fuzz.ts found the 1006 closes).
+      console.warn("ws tracker: frame refused", e instanceof Error ? `${e.name}: ${e.message}` : typeof e);
+      return this.refuse(new WsFailure("invalid message"));
     }
     this.queue = this.queue.then(() =>
       this.handle(m).catch((e: unknown) => {
