@@ -99,6 +99,7 @@ const COMMANDS: Record<string, Lazy | Record<string, Lazy>> = {
   get: async () => (await import("./commands/get.ts")).get,
   claim: async () => (await import("./commands/claim.ts")).claim,
   verify: async () => (await import("./commands/verify.ts")).verify,
+  audit: async () => (await import("./commands/audit.ts")).audit,
   bond: async () => (await import("./commands/bond.ts")).bond,
   slash: async () => (await import("./commands/slash.ts")).slash,
   dispute: async () => (await import("./commands/dispute.ts")).dispute,

@@ -29,7 +29,8 @@ import { fetchSeenFrom, startFlakyProxy, startForgingSeeder, startRelayNode, typ
 
 const VIDYA = join(ROOT, "bin", "vidya");
 const run = promisify(execFile);
-const DISPUTE_DELAY_SECONDS = 3n;
+// Long enough for the deleter's dispute after the close (the edge's window equals it).
+const DISPUTE_DELAY_SECONDS = 15n;
 const FILES = [
   { path: "disc/game.bin", length: 70_000 },
   { path: "disc/notes.txt", length: 30_000 },
@@ -269,6 +270,27 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect(bad.reason).toMatch(/does not verify/);
   });
 
+  /** The deleter disputes its failed transcript of epoch 1 with `vidya dispute` (inside the window). */
+  async function disputeAsDeleter(): Promise<string> {
+    const home = join(edge.dir, "deleter-home");
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, "wallet.json"), JSON.stringify({ privateKey: deleterKey }), { mode: 0o600 });
+    await writeFile(join(home, "config.json"), JSON.stringify({ tracker: edge.url }), { mode: 0o600 });
+    let r = await vidya(["--home", home, "--json", "dispute", "--epoch", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    const failed = (JSON.parse(r.stdout) as { failed: { id: Hex; infoHash: string; signedByEdge: boolean }[] }).failed;
+    expect(failed).toEqual([expect.objectContaining({ infoHash: fx.meta.infoHash, signedByEdge: true })]);
+    r = await vidya(["--home", home, "--json", "dispute", failed[0]!.id, "--epoch", "1", "--reason", "the disk was remounted read-only for a minute"]);
+    expect(r.code, r.stderr).toBe(0);
+    const listed = await edge.api<{ disputes: { node: string; transcriptId: string; reason: string }[] }>("/api/epochs/1/disputes");
+    expect(listed.disputes).toEqual([expect.objectContaining({ node: deleterAccount.address.toLowerCase(), transcriptId: failed[0]!.id, reason: "the disk was remounted read-only for a minute" })]);
+    // Only its own transcripts: another node's id is refused before anything is signed.
+    const other = await vidya(["--home", home, "dispute", `0x${"ab".repeat(32)}`, "--epoch", "1", "--reason", "x"]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/no transcript/);
+    return home;
+  }
+
   it("slashes the node that served corrupted blocks against the confirmed root, and the bond pays it on-chain after the dispute delay", async () => {
     const c = corrupt.address as Address;
     let r = await vidya(["--home", sponsorHome, "--json", "bond", "80", "--node", c]);
@@ -284,6 +306,9 @@ describe("adversarial nodes, challenged by the real edge", () => {
     const closed = await edge.closeEpoch();
     expect(closed.epoch).toBe(1);
     expect(closed.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // The node that lost its file disputes its failed transcript while the window is open (the
+    // window ends when the roots become final: protocol/epoch/dispute-window.ts).
+    await disputeAsDeleter();
     const slashed = await edge.api<EpochSlashed>("/api/epochs/1/slashed");
     const leaf = (a: string) => slashed.leaves.find((l) => l.account === a.toLowerCase())?.cumulative;
     // Fraud (a failing answer against a confirmed root) is slashed; a miss is not, the first time.
@@ -338,23 +363,13 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect(JSON.parse(r.stdout).slashes[0]).toMatchObject({ amount: "0", txHash: null });
   });
 
-  it("lets the node that lost its file dispute its failed transcript, the edge's signed copy as its evidence", async () => {
-    const home = join(edge.dir, "deleter-home");
-    await mkdir(home, { recursive: true });
-    await writeFile(join(home, "wallet.json"), JSON.stringify({ privateKey: deleterKey }), { mode: 0o600 });
-    await writeFile(join(home, "config.json"), JSON.stringify({ tracker: edge.url }), { mode: 0o600 });
-    let r = await vidya(["--home", home, "--json", "dispute", "--epoch", "1"]);
+  it("refuses a dispute once the window closed with the roots' finality (attack: disputes accepted after the guardian can no longer disable the root)", async () => {
+    const r = await vidya(["--home", join(edge.dir, "deleter-home"), "--json", "dispute", "--epoch", "1"]);
     expect(r.code, r.stderr).toBe(0);
-    const failed = (JSON.parse(r.stdout) as { failed: { id: Hex; infoHash: string; signedByEdge: boolean }[] }).failed;
-    expect(failed).toEqual([expect.objectContaining({ infoHash: fx.meta.infoHash, signedByEdge: true })]);
-    r = await vidya(["--home", home, "--json", "dispute", failed[0]!.id, "--epoch", "1", "--reason", "the disk was remounted read-only for a minute"]);
-    expect(r.code, r.stderr).toBe(0);
-    const listed = await edge.api<{ disputes: { node: string; transcriptId: string; reason: string }[] }>("/api/epochs/1/disputes");
-    expect(listed.disputes).toEqual([expect.objectContaining({ node: deleterAccount.address.toLowerCase(), transcriptId: failed[0]!.id, reason: "the disk was remounted read-only for a minute" })]);
-    // Only its own transcripts: another node's id is refused before anything is signed.
-    const other = await vidya(["--home", home, "dispute", `0x${"ab".repeat(32)}`, "--epoch", "1", "--reason", "x"]);
-    expect(other.code).not.toBe(0);
-    expect(other.stderr).toMatch(/no transcript/);
+    const failed = (JSON.parse(r.stdout) as { failed: { id: Hex }[] }).failed;
+    const late = await vidya(["--home", join(edge.dir, "deleter-home"), "dispute", failed[0]!.id, "--epoch", "1", "--reason", "too late"]);
+    expect(late.code).not.toBe(0);
+    expect(late.stderr).toMatch(/dispute window of epoch 1 ended/);
   });
 
   it("takes at most the bond: a second fraud leaves the rest owed", async () => {

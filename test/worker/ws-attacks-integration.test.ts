@@ -314,6 +314,9 @@ describe("WebSocket tracker under attack", () => {
     const attackerPeer = peerIdWs(401);
     a.ws.send(JSON.stringify({ action: "announce", info_hash: ih, peer_id: attackerPeer, left: 5, offers: [], pad: "x".repeat(MAX_MESSAGE_BYTES) }));
     expect(await a.next()).toEqual({ "failure reason": `message too large (at most ${MAX_MESSAGE_BYTES} bytes)` });
+    // A binary frame is refused like any bad frame, and the socket lives (bench/fuzz.ts found it closed with 1006).
+    a.ws.send(new Uint8Array([1]));
+    expect(await a.next()).toHaveProperty("failure reason");
     announce(a, attackerPeer, 5, { offers: [{ offer: { type: "offer", sdp: "v".repeat(WS_MAX_SDP_BYTES) }, offer_id: offerId(9) }] });
     expect(await a.next()).toEqual({ action: "announce", "failure reason": `offer too large (at most ${WS_MAX_SDP_BYTES} bytes)`, info_hash: ih });
     announce(a, attackerPeer, 5, { offers: Array.from({ length: MAX_OFFERS + 1 }, (_, i) => ({ offer: sdp, offer_id: offerId(20 + i) })) });

@@ -317,6 +317,10 @@ describe("WebSocket tracker", () => {
   });
 
   it("credits a WebTorrent session from the counters it reports, as an HTTP session (actual and credited)", async () => {
+    // Earlier tests' sessions of this member ended too (their sockets closed): only this session's share counts.
+    await flushShard(f.infoHash);
+    const ended = async () => (await accountingRows("0x00000000000000000000000000000000000005b2", f.infoHash)).find((r) => r.peerId === ENDED_SESSIONS);
+    const before = (await ended()) ?? { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, announces: 0 };
     const c = await connect(pkB);
     const pid = peerIdWs(0x41);
     c.send({ action: "announce", info_hash: ih, peer_id: pid, left: 60_000, uploaded: 0, downloaded: 0, event: "started", offers: [] });
@@ -327,7 +331,15 @@ describe("WebSocket tracker", () => {
     const rows = await accountingRows("0x00000000000000000000000000000000000005b2", f.infoHash);
     // A stopped session's row is folded into the member's ended-sessions row (worker/swarm/flush.ts).
     expect(rows.find((r) => r.peerId === toHex(binaryToBytes(pid)))).toBeUndefined();
-    expect(rows.find((r) => r.peerId === ENDED_SESSIONS)).toMatchObject({ uploaded: 1_234, downloaded: 60_000, creditedUploaded: 1_234, creditedDownloaded: 60_000, announces: 2 });
+    const after = (await ended())!;
+    const delta = (k: keyof typeof before) => after[k] - before[k];
+    expect({ uploaded: delta("uploaded"), downloaded: delta("downloaded"), creditedUploaded: delta("creditedUploaded"), creditedDownloaded: delta("creditedDownloaded"), announces: delta("announces") }).toEqual({
+      uploaded: 1_234,
+      downloaded: 60_000,
+      creditedUploaded: 1_234,
+      creditedDownloaded: 60_000,
+      announces: 2,
+    });
   });
 
   it("fits a connection at its peer cap in the runtime's attachment limit", async () => {
