@@ -134,7 +134,8 @@ export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; socke
       );
   }
   let out = "";
-  for (const f of families.values()) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
+  // A family without samples (no failures yet, no transcripts yet) is left out: an empty line is not valid exposition.
+  for (const f of families.values()) if (f.samples.length) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
   return out;
 }
 
