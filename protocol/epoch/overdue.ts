@@ -9,6 +9,7 @@ export interface OverdueFacts {
   closing: { epoch: number; state: string; closedAt: number; haltReason: string | null } | null;
   /** The writer's latest failure (close_errors), if any. */
   lastError: { code: string; epoch: number | null; message: string; at: number } | null;
+  /** EPOCH_OVERDUE_GRACE_SECONDS in ms; an epoch shorter than it (development) is its own grace. */
   graceMs: number;
 }
 
@@ -29,15 +30,16 @@ function errorText(e: OverdueFacts["lastError"], since: number): string | null {
 }
 
 export function overdueOf(f: OverdueFacts): Overdue {
+  const grace = Math.min(f.graceMs, f.open?.epochMs ?? f.graceMs);
   const c = f.closing;
   if (c?.state === "halted")
     return { overdue: true, epoch: c.epoch, since: c.closedAt, reason: `the close of epoch ${c.epoch} is halted (an operator decides, docs/runbook.md): ${c.haltReason ?? "no reason recorded"}` };
-  if (c && f.now - c.closedAt > f.graceMs) {
+  if (c && f.now - c.closedAt > grace) {
     const err = errorText(f.lastError, c.closedAt);
     return { overdue: true, epoch: c.epoch, since: c.closedAt, reason: `the close of epoch ${c.epoch} is unfinished (state ${c.state})${err ? `; ${err}` : ""}` };
   }
   const o = f.open;
-  if (!c && o && f.now - o.openedAt > o.epochMs + f.graceMs) {
+  if (!c && o && f.now - o.openedAt > o.epochMs + grace) {
     const due = o.openedAt + o.epochMs;
     const err = errorText(f.lastError, due);
     return {

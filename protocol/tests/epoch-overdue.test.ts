@@ -25,6 +25,11 @@ describe("overdueOf", () => {
     expect(overdueOf(facts({ open: { epoch: 5, openedAt, epochMs: HOUR }, lastError: fresh })).reason).toContain("chain_error");
   });
 
+  it("gives a short development epoch its own length as grace, not ten minutes", () => {
+    expect(overdueOf(facts({ open: { epoch: 5, openedAt: now - 2 * 60_000 - 1_000, epochMs: 60_000 } })).overdue).toBe(true);
+    expect(overdueOf(facts({ open: { epoch: 5, openedAt: now - 2 * 60_000 + 1_000, epochMs: 60_000 } })).overdue).toBe(false);
+  });
+
   it("says a halted close is overdue at once with its halt reason (attack: a bad root halts the writer unnoticed)", () => {
     const o = overdueOf(facts({ closing: { epoch: 4, state: "halted", closedAt: now - 1_000, haltReason: "root_mismatch: the chain holds another root" } }));
     expect(o).toMatchObject({ overdue: true, epoch: 4, since: now - 1_000 });
