@@ -48,7 +48,7 @@ describe("vidya node status against the edge", () => {
     await new Promise((r) => setTimeout(r, 5_000));
     const { stdout } = await run(VIDYA, ["--home", home, "node", "status"]);
     const line = stdout.split("\n").find((l) => l.startsWith("OVERDUE"));
-    expect(line, stdout).toMatch(/^OVERDUE +epoch 1 is overdue for \d+ min: epoch 1 has not closed: nobody has earned in it yet/);
+    expect(line, stdout).toMatch(/^OVERDUE +epoch 1 is overdue for \d+ min: epoch 1 has not closed: nobody has earned anything yet/);
     const json = JSON.parse((await run(VIDYA, ["--home", home, "--json", "node", "status"])).stdout) as { overdue: { overdue: boolean; epoch: number } | null };
     expect(json.overdue).toMatchObject({ overdue: true, epoch: 1 });
   });

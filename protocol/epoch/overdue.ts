@@ -9,6 +9,8 @@ export interface OverdueFacts {
   closing: { epoch: number; state: string; closedAt: number; haltReason: string | null } | null;
   /** The writer's latest failure (close_errors), if any. */
   lastError: { code: string; epoch: number | null; message: string; at: number } | null;
+  /** Whether any account has ever earned (a leaf exists): until then an epoch cannot close (nothing_earned). */
+  everEarned: boolean;
   /** EPOCH_OVERDUE_GRACE_SECONDS in ms; an epoch shorter than it (development) is its own grace. */
   graceMs: number;
 }
@@ -46,7 +48,11 @@ export function overdueOf(f: OverdueFacts): Overdue {
       overdue: true,
       epoch: o.epoch,
       since: due,
-      reason: err ?? `epoch ${o.epoch} has not closed: nobody has earned in it yet (an epoch closes once someone has), or the cron is not running`,
+      reason:
+        err ??
+        (f.everEarned
+          ? `epoch ${o.epoch} has not closed and the writer reports no error: is the cron running? (its tick logs)`
+          : `epoch ${o.epoch} has not closed: nobody has earned anything yet (the first epoch closes once someone has)`),
     };
   }
   return NOT_OVERDUE;

@@ -7,7 +7,7 @@ import { reasonClass } from "../challenge/reason-class.ts";
 const HOUR = 3_600_000;
 const GRACE = 600_000;
 const now = 10 * HOUR;
-const facts = (f: Partial<OverdueFacts>): OverdueFacts => ({ now, open: { epoch: 5, openedAt: now - HOUR / 2, epochMs: HOUR }, closing: null, lastError: null, graceMs: GRACE, ...f });
+const facts = (f: Partial<OverdueFacts>): OverdueFacts => ({ now, open: { epoch: 5, openedAt: now - HOUR / 2, epochMs: HOUR }, closing: null, lastError: null, everEarned: false, graceMs: GRACE, ...f });
 
 describe("overdueOf", () => {
   it("is quiet while the open epoch is within its length and the grace", () => {
@@ -21,6 +21,8 @@ describe("overdueOf", () => {
     expect(o).toMatchObject({ overdue: true, epoch: 5, since: openedAt + HOUR });
     // An error from before the epoch was due is not why it is late.
     expect(o.reason).toContain("nobody has earned");
+    // Once anyone has earned, an epoch can always close: no error means no tick.
+    expect(overdueOf(facts({ open: { epoch: 5, openedAt, epochMs: HOUR }, everEarned: true })).reason).toContain("is the cron running?");
     const fresh = { code: "chain_error", epoch: 5, message: "RPC timed out", at: now - 1_000 };
     expect(overdueOf(facts({ open: { epoch: 5, openedAt, epochMs: HOUR }, lastError: fresh })).reason).toContain("chain_error");
   });

@@ -72,12 +72,16 @@ export async function epochOverdue(env: Env, now = Date.now()): Promise<Overdue>
 }
 
 async function overdueFrom(d: Db, open: number, seed: SeedRow | undefined, closing: EpochRow | undefined, now: number): Promise<Overdue> {
-  const lastError = await d.select().from(schema.closeErrors).orderBy(desc(schema.closeErrors.at)).limit(1).get();
+  const [lastError, leaf] = await Promise.all([
+    d.select().from(schema.closeErrors).orderBy(desc(schema.closeErrors.at)).limit(1).get(),
+    d.select({ epoch: schema.leaves.epoch }).from(schema.leaves).limit(1).get(),
+  ]);
   return overdueOf({
     now,
     open: seed ? { epoch: open, openedAt: seed.openedAt, epochMs: scheduleOf(seed).epochMs } : null,
     closing: closing ? { epoch: closing.epoch, state: closing.state, closedAt: closing.closedAt, haltReason: closing.haltReason } : null,
     lastError: lastError ?? null,
+    everEarned: leaf !== undefined,
     graceMs: EPOCH_OVERDUE_GRACE_SECONDS * 1000,
   });
 }
