@@ -3,6 +3,7 @@
 
 import type { Address, Hex, LocalAccount } from "viem";
 import type { Transcript } from "../protocol/challenge/transcript.ts";
+import type { Overdue } from "../protocol/epoch/overdue.ts";
 import type { Dispute, HostedSubset, FetchSubset, MemberJoin, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
@@ -94,11 +95,13 @@ export interface HostingOffers {
   offers: HostingOffer[];
 }
 
-/** GET /api/epochs/open: the open epoch and when it is due to close. */
+/** GET /api/epochs/open: the open epoch, when it is due to close, and whether an epoch is overdue and why. */
 export interface OpenEpoch {
   epoch: number;
   openedAt: number;
   closesAt: number;
+  /** Absent from edges older than this field. */
+  overdue?: Overdue;
 }
 
 export class ApiError extends Error {
@@ -197,6 +200,11 @@ export class TrackerApi {
 
   openEpoch(): Promise<OpenEpoch> {
     return this.json("GET", "/api/epochs/open");
+  }
+
+  /** GET /api/epochs/overdue: whether an epoch is overdue and why, answered even when no epoch is open. */
+  epochOverdue(): Promise<Overdue> {
+    return this.json("GET", "/api/epochs/overdue");
   }
 
   epochs(): Promise<EpochInfo[]> {

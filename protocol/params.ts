@@ -38,6 +38,8 @@ export const ACCESS_STAKE = 100n * ONE_TOKEN;
 
 /** Production epoch length and dispute window; dev overrides both with short values. */
 export const EPOCH_SECONDS = 3_600;
+/** An epoch open this long past its length, or a close unfinished this long, is overdue (site, node status, /metrics); shorter epochs (development) use their length. */
+export const EPOCH_OVERDUE_GRACE_SECONDS = 600;
 export const DISPUTE_DELAY_SECONDS = 6 * 3_600;
 export const UNBONDING_DELAY_SECONDS = 7 * 24 * 3_600;
 

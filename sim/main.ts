@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { Worker } from "node:worker_threads";
 import { DEFAULT_CONFIG, type SimConfig } from "./config.ts";
 import type { SimResult } from "./model.ts";
+import { runAttacks } from "./attacks.ts";
 import { writeReport } from "./report.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -33,7 +34,11 @@ const run = (config: SimConfig) =>
     worker.once("error", reject);
   });
 const [a, b] = await Promise.all([run({ ...DEFAULT_CONFIG, days, seed, route: "fixed-gate" }), run({ ...DEFAULT_CONFIG, days, seed, route: "dynamic-gate" })]);
+// Attack by attack (sim/attacks.ts): small, so on this thread, after the two routes.
+const attackConfig = { ...DEFAULT_CONFIG, seed };
+const attackEpochs = Math.min(days, 10) * 24;
+const attacks = { fixed: runAttacks(attackConfig, "fixed-gate", attackEpochs), dynamic: runAttacks(attackConfig, "dynamic-gate", attackEpochs), epochs: attackEpochs };
 const seconds = (performance.now() - started) / 1000;
-const { summary } = writeReport(a, b, values.out!, seconds);
+const { summary } = writeReport(a, b, values.out!, seconds, attacks);
 console.log(summary);
 console.log(`simulate: ${days} days × 2 routes (${a.totals.settlements + b.totals.settlements} settlements) in ${seconds.toFixed(1)} s; report in ${values.out}/report.md`);

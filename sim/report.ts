@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as P from "../protocol/params.ts";
+import type { AttackRow } from "./attacks.ts";
 import type { ActorResult, SimResult } from "./model.ts";
 import { barChart, lineChart, PALETTE, type Series } from "./svg.ts";
 
@@ -42,6 +43,7 @@ function findings(a: SimResult, b: SimResult): string {
   verdict("self-trader", "A node trading with itself on a hot torrent");
   verdict("sybil-subnet", "Three identities on one disk, one /24");
   verdict("sybil-vpn", "Three identities on one disk, three /24s");
+  verdict("sybil-free", "Three identities on one disk, three subnets, addresses free");
   verdict("relay", "A relaying node");
   verdict("geo-claim", "A node claiming a far location");
   verdict("geo-vpn", "A node faking its location through a VPN");
@@ -55,7 +57,21 @@ function findings(a: SimResult, b: SimResult): string {
   return lines.join("\n");
 }
 
-export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: number): { markdown: string; summary: string } {
+/** Whether an attack's profit per unit of cost is at or below its twin's (to rounding). */
+export const atOrBelow = (r: AttackRow): boolean => !(r.attacker.profitPerCost > r.twin.profitPerCost + 0.005);
+
+/** The attacker table: every attack beside its honest twin, both routes (sim/attacks.ts). */
+export function attackTable(fixed: AttackRow[], dynamic: AttackRow[]): string {
+  const lines = ["| attack | profit ÷ cost (fixed / dynamic) | its honest twin (fixed / dynamic) | at or below its twin | honest hosts' income | note |", "| --- | --- | --- | --- | --- | --- |"];
+  fixed.forEach((x, i) => {
+    const y = dynamic[i]!;
+    const ok = atOrBelow(x) && atOrBelow(y);
+    lines.push(`| ${x.attack} | ${f(x.attacker.profitPerCost)} / ${f(y.attacker.profitPerCost)} | ${f(x.twin.profitPerCost)} / ${f(y.twin.profitPerCost)} | ${ok ? "yes" : "**no**"} | ${x.honestChange >= 0 ? "+" : ""}${(x.honestChange * 100).toFixed(1)}% | ${x.note} |`);
+  });
+  return lines.join("\n");
+}
+
+export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: number, attacks: { fixed: AttackRow[]; dynamic: AttackRow[]; epochs: number }): { markdown: string; summary: string } {
   mkdirSync(dir, { recursive: true });
   const days = a.days.map((d) => d.day);
   const both = (key: keyof SimResult["days"][number], label: string, band?: [keyof SimResult["days"][number], keyof SimResult["days"][number]]): Series[] =>
@@ -167,6 +183,14 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
     xLabel: "(revenue − cost) ÷ cost, dollars at the assumed token price",
     rows: a.actors.map((x) => ({ label: x.name.startsWith("  ") ? `↳ ${x.name.trim().replace(/^its /, "")}` : x.name, value: Number.isFinite(x.profitPerCost) ? x.profitPerCost : 0, color: x.kind === "twin" || x.kind === "honest" || x.kind === "member" ? PALETTE[0] : undefined, note: `${f(x.profitPerCost)}  ($${f(x.profitUsd)})` })),
   });
+  plots["attacks.svg"] = barChart({
+    title: "Attack by attack, beside its honest twin (fixed-gate route)",
+    xLabel: "(revenue − cost) ÷ cost, dollars at the assumed token price",
+    rows: attacks.fixed.flatMap((x) => [
+      { label: x.attack.length > 60 ? `${x.attack.slice(0, 57)}…` : x.attack, value: Number.isFinite(x.attacker.profitPerCost) ? x.attacker.profitPerCost : 0, note: f(x.attacker.profitPerCost) },
+      { label: "↳ honest twin", value: Number.isFinite(x.twin.profitPerCost) ? x.twin.profitPerCost : 0, color: PALETTE[0], note: f(x.twin.profitPerCost) },
+    ]),
+  });
   for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
 
   const c = a.config;
@@ -232,7 +256,25 @@ Supply: minted ${f(a.days.at(-1)!.minted, 0)} of a schedule of ${f(a.days.at(-1)
 ![shock](shock.svg)
 ![members and gate](members-and-gate.svg)
 
-## Attackers: profit per unit of cost
+## The attacker table
+
+Each attack of issue 11 played out through the real \`settleEpoch\` (and, for the dust deposit,
+the allotment's deposit budget: \`availableBalance\`, \`splitDownload\`) over ${attacks.epochs} hourly epochs on a small
+network (nine honest hosts, three paying members with receipts, a busy torrent at 2× surge),
+run twice from one seed: once with the attacker, once with its honest **twin** in its place (sim/attacks.ts).
+Costs are physical only: a machine ($${c.fixedUsdPerMonth}/month), disk ($${c.diskUsdPerGBMonth}/GB-month),
+bandwidth ($${c.bandwidthUsdPerGB}/GB) and charges actually paid; **addresses and memberships cost nothing**, so no
+assumed price of an identity decides a verdict. Pass rates are the measured ones (docs/challenges.md):
+a relay by its source's round trip (0-20 ms 6/6, 50 ms 3/6, 100-200 ms 0/6), partial storage
+keep^16 per 16-block challenge with one challenge an epoch (the attacker's best case). Revenue is
+tokens earned less slashes at $${c.tokenPriceUsd}. "Honest hosts' income" is how the nine honest hosts' income moves
+with the attacker in the twin's place.
+
+${attackTable(attacks.fixed, attacks.dynamic)}
+
+![attacks](attacks.svg)
+
+## Attackers inside the network
 
 Each attacker runs inside the same network beside an honest **twin** with the same disk, uplink
 and place, so the comparison is like for like. Revenue is every token earned (paid and held)
@@ -257,26 +299,22 @@ ${findings(a, b)}
 
 ### Why
 
-- **Lying about uploads** cannot create rewards: a swarm's credit is its paid downloads, and a
-  swarm without paying downloaders credits nobody. But in a swarm *with* paying downloaders the
-  tracker cannot tell a real upload from a reported one, so the liar is credited up to the level
-  the honest uploaders are cut to, and takes that from them (its twin, who really uploads, is
-  credited only what it sent). What would close it is evidence the protocol does not have yet:
-  per-peer reports from downloaders (Vidya's own client could send them), or upload rewards
-  for bonded, challengeable nodes only.
+- **Lying about uploads** earns nothing: a client's \`uploaded\` earns ratio only, upload tokens go
+  to receipted paid bytes and proven hosts (upload-rewards.ts), and a downloader's receipts never
+  credit more than it paid for. Its twin, who really seeds as a client, earns no token either.
 - **Self-trading** pays the price and earns back at most 80% of it (UPLOAD_PRICE_SHARE_BPS),
   plus a staker's share of its own fees: it loses at every surge, and the extra demand it
   creates raises the price it pays before it raises anything it earns.
 - **Identities behind one address** are counted once per torrent; the copies earn only when the
   first identity misses a challenge they answer. **Identities behind several addresses** are
-  counted each, and on one disk they split the torrents' weight three ways; what stops them is
-  the price of the addresses (break-even above). IPv6 counts per /48 (a /64 is often
-  free), and a torrent's total weight stops growing at its target replication.
-- **Relaying** passes most challenges only where others seed the torrent, misses some, and a
-  replica whose misses run three epochs in a row is suspended (no hosting reward) while its fault
-  fees, sized by its expected reward, grow and take its held-back earnings: it keeps a fraction of an honest node's income and
-  adds no availability. Its honest twin (the same 40 GB actually stored) is the best earner of
-  the run: size amortises a node's fixed costs.
+  counted each, and on one disk they split the torrents' weight three ways; IPv6 counts per /48
+  and a torrent's total weight stops growing at its target replication, but k vetted identities
+  on k subnets still take k shares of that total: with free addresses the attack pays (the
+  attacker table's Sybil rows), with $${c.vpnUsdPerMonth}/month addresses it does not.
+- **Relaying** passes at the measured rate for the round trip to the nearest node seeding the
+  torrent: a source 100 ms away fails every challenge, one within ~20 ms passes them all. A
+  replica whose misses run three epochs in a row is suspended while its fault fees grow; a relay
+  next to a seeding node on another subnet is paid as a replica without a disk.
 - **Location** is what the edge sees: a claimed location changes nothing; a VPN exit elsewhere
   buys the 15% geo boost on some torrents but costs the VPN and the challenges its round trips
   miss.
@@ -304,6 +342,9 @@ from itself and its node earned about ${f(a.totals.selfTrade.earnedTokens, 2)} V
     `fixed-gate: ${f(tail(a, "nodes"), 0)} nodes, median ${f(tail(a, "replicasMedian"), 1)} replicas, ${pct(tail(a, "serviceRatio"))} served, ${f(tail(a, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(a, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
     `dynamic-gate: ${f(tail(b, "nodes"), 0)} nodes, median ${f(tail(b, "replicasMedian"), 1)} replicas, ${pct(tail(b, "serviceRatio"))} served, ${f(tail(b, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(b, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
     ...a.actors.map((x, i) => `${x.name.padEnd(52)} ${f(x.profitPerCost).padStart(7)} ${f(b.actors[i]?.profitPerCost ?? NaN).padStart(7)}`),
+    "",
+    "attacker table (sim/attacks.ts): attack | profit ÷ cost fixed / dynamic | twin fixed / dynamic",
+    attackTable(attacks.fixed, attacks.dynamic),
   ].join("\n");
   return { markdown: md, summary };
 }

@@ -11,6 +11,7 @@ import type { BondState } from "../chain/slash.ts";
 import { walletAddress } from "../wallet.ts";
 import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
+import { overdueText, type Overdue } from "../../protocol/epoch/overdue.ts";
 
 interface State {
   hosted?: HostedTorrent[];
@@ -46,6 +47,9 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   } catch (e) {
     errors.epoch = e instanceof ApiError && e.status === 404 ? "no epoch is open yet" : reason(e);
   }
+  // Whether an epoch is late and why: with the open epoch, else asked alone (a halted close can leave none open).
+  let overdue: Overdue | undefined = nextEpoch?.overdue;
+  if (!nextEpoch) overdue = await api.epochOverdue().catch(() => undefined);
 
   // Claimable = the cumulative leaf of the newest final epoch − what the contract has paid out.
   let claimed: bigint | undefined;
@@ -106,7 +110,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     if (pending) ctx.say(`pending    ${formatVidya(pending)} (in epochs still in their dispute window)`);
   } else ctx.say(`claimable  unknown (${errors.chain})`);
   if (bond) ctx.say(`bond       ${formatVidya(bond.bond)}; slashed ${slashed !== undefined ? formatVidya(slashed) : "unknown"} to date, ${formatVidya(bond.executed)} taken from the bond`);
-  ctx.say(nextEpoch ? `next epoch ${nextEpoch.epoch} closes at ${new Date(nextEpoch.closesAt).toISOString()} (${untilText(nextEpoch.closesAt - Date.now())})` : `next epoch unknown (${errors.epoch})`);
+  for (const line of epochLines(nextEpoch, overdue, errors.epoch, Date.now())) ctx.say(line);
 
   const str = (v: bigint | undefined) => (v === undefined ? null : v.toString());
   ctx.result({
@@ -133,6 +137,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     slashed: str(slashed),
     slashExecuted: str(bond?.executed),
     nextEpoch: nextEpoch ? { epoch: nextEpoch.epoch, openedAt: nextEpoch.openedAt, closesAt: nextEpoch.closesAt } : null,
+    overdue: overdue?.overdue ? overdue : null,
     tracker: tracker ?? null,
     errors,
   });
@@ -154,6 +159,13 @@ async function slashedLeafOf(api: TrackerApi, epoch: number, account: Address): 
     if (e instanceof ApiError && e.status === 404) return 0n;
     throw e;
   }
+}
+
+/** The open epoch's line, and the overdue notice (with the edge's reason) when an epoch is late. */
+export function epochLines(open: OpenEpoch | undefined, overdue: Overdue | undefined, error: string | undefined, now: number): string[] {
+  const lines = [open ? `next epoch ${open.epoch} closes at ${new Date(open.closesAt).toISOString()} (${untilText(open.closesAt - now)})` : `next epoch unknown (${error})`];
+  if (overdue?.overdue) lines.push(`OVERDUE    ${overdueText(overdue, now)}`);
+  return lines;
 }
 
 function untilText(ms: number): string {

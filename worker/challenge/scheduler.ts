@@ -41,6 +41,19 @@ export interface TickResult {
   closeError?: { code: string; message: string };
 }
 
+/** The scheduler's alarm as /metrics shows it: how late the last one fired (platform or queue delay). */
+export interface AlarmMetrics {
+  /** Milliseconds between the last alarm's scheduled time and when it ran; null before any alarm. */
+  lastLagMs: number | null;
+  lastFiredAt: number | null;
+  /** When the next alarm is set for; null without one. */
+  nextAt: number | null;
+}
+
+/** Storage keys: the time the alarm was set for (getAlarm() is cleared once it fires) and the last lag. */
+const ALARM_AT = "alarm_at";
+const ALARM_LAG = "alarm_lag";
+
 /** Errors cross the RPC boundary as values: a thrown HttpError would lose its status and code. */
 type Result<T> = { ok: true; value: T } | { ok: false; status: HttpError["status"]; code: string; message: string };
 
@@ -120,10 +133,12 @@ export class ChallengeScheduler extends DurableObject<Env> {
     const next = this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(due_at) AS at FROM progress WHERE epoch = ?", seedRow.epoch).one().at;
     if (roundsPerEpoch(this.env) === 0 || next === null) {
       await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.delete(ALARM_AT);
       return null;
     }
     const at = Math.max(next, now + MIN_ALARM_GAP_MS);
     await this.ctx.storage.setAlarm(at);
+    await this.ctx.storage.put(ALARM_AT, at);
     return at;
   }
 
@@ -184,6 +199,10 @@ export class ChallengeScheduler extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // Lag measured before waiting for the queue: how late the platform woke us.
+    const firedAt = Date.now();
+    const scheduledAt = await this.ctx.storage.get<number>(ALARM_AT);
+    if (scheduledAt !== undefined) await this.ctx.storage.put(ALARM_LAG, { lagMs: firedAt - scheduledAt, firedAt });
     await this.exclusive(async () => {
       const d = db(this.env.DB);
       const seedRow = await this.open(d, Date.now());
@@ -226,6 +245,12 @@ export class ChallengeScheduler extends DurableObject<Env> {
         return result;
       }),
     );
+  }
+
+  /** For GET /metrics (worker/metrics/routes.ts). */
+  async alarmMetrics(): Promise<AlarmMetrics> {
+    const last = await this.ctx.storage.get<{ lagMs: number; firedAt: number }>(ALARM_LAG);
+    return { lastLagMs: last?.lagMs ?? null, lastFiredAt: last?.firedAt ?? null, nextAt: await this.ctx.storage.getAlarm() };
   }
 
   /**

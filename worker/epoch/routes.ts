@@ -12,18 +12,24 @@ import { openEpoch } from "../challenge/round.ts";
 import { scheduleOf, seedOf } from "./seed.ts";
 import { disputeWindowMs } from "../disputes/routes.ts";
 import { inputsJson, inputsKey } from "./files.ts";
+import { epochOverdue } from "./status.ts";
 
 export const epochsApi = new Hono<{ Bindings: Env }>();
 
-// The open epoch and its seed commitment (never the seed: that is revealed at close).
+// The open epoch and its seed commitment (never the seed: that is revealed at close), and
+// whether an epoch is overdue and why (protocol/epoch/overdue.ts).
 epochsApi.get("/open", async (c) => {
   const d = db(c.env.DB);
   const epoch = await openEpoch(d);
   const row = await seedOf(d, epoch);
   if (!row) throw notFound(`epoch ${epoch} has not opened yet (the scheduler opens it at its next tick)`, "not_open");
   const schedule = scheduleOf(row);
-  return c.json({ epoch, openedAt: row.openedAt, closesAt: row.openedAt + schedule.epochMs, seedCommitment: row.commitment, schedule });
+  const overdue = await epochOverdue(c.env);
+  return c.json({ epoch, openedAt: row.openedAt, closesAt: row.openedAt + schedule.epochMs, seedCommitment: row.commitment, schedule, overdue });
 });
+
+// The same verdict alone, answered even before the open epoch's seed exists (a halted close).
+epochsApi.get("/overdue", async (c) => c.json(await epochOverdue(c.env)));
 
 async function epochRow(d: Db, raw: string) {
   if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw badRequest("epoch must be a positive integer");

@@ -2,14 +2,16 @@
 // last epoch final in D1 and the last on-chain, the unfinished close's state, post attempts and
 // failures by code, the poster's gas balance. Counters come from D1 rows that only grow (epoch_posts, close_errors).
 
-import { count, eq, max } from "drizzle-orm";
+import { count, desc, eq, max } from "drizzle-orm";
+import { overdueOf, type Overdue } from "../../protocol/epoch/overdue.ts";
+import { EPOCH_OVERDUE_GRACE_SECONDS } from "../../protocol/params.ts";
 import type { Env } from "../env.ts";
-import { db, schema } from "../db/client.ts";
+import { db, schema, type Db } from "../db/client.ts";
 import { openEpoch } from "../challenge/round.ts";
 import { chainConfigured } from "../chain/client.ts";
 import { chainLastEpoch, posterBalance } from "../chain/poster.ts";
-import { seedOf } from "./seed.ts";
-import { unfinishedClose } from "./writer.ts";
+import { scheduleOf, seedOf, type SeedRow } from "./seed.ts";
+import { unfinishedClose, type EpochRow } from "./writer.ts";
 
 export interface WriterStatus {
   openEpoch: number;
@@ -19,6 +21,8 @@ export interface WriterStatus {
   closing: { epoch: number; state: string } | null;
   postAttempts: number;
   failures: { code: string; count: number }[];
+  /** Whether an epoch is late and why (protocol/epoch/overdue.ts). */
+  overdue: Overdue;
   /** The chain's last posted epoch; absent without a chain, null when the RPC did not answer in time. */
   chainLastEpoch?: number | null;
   /** The poster's balance in wei; absent without a chain or a key, null when the RPC did not answer in time. */
@@ -45,6 +49,7 @@ export async function writerStatus(env: Env, now = Date.now()): Promise<WriterSt
     closing: closing ? { epoch: closing.epoch, state: closing.state } : null,
     postAttempts: attempts?.n ?? 0,
     failures: failures.sort((a, b) => (a.code < b.code ? -1 : 1)),
+    overdue: await overdueFrom(d, open, seed, closing, now),
   };
   if (chainConfigured(env)) {
     const timeout = new Promise<null>((r) => setTimeout(() => r(null), CHAIN_READ_MS));
@@ -56,4 +61,27 @@ export async function writerStatus(env: Env, now = Date.now()): Promise<WriterSt
     if (balance !== undefined) status.posterBalanceWei = balance;
   }
   return status;
+}
+
+/** Is an epoch overdue, and why: D1 only (no chain read), cheap enough for every page view. */
+export async function epochOverdue(env: Env, now = Date.now()): Promise<Overdue> {
+  const d = db(env.DB);
+  const open = await openEpoch(d);
+  const [seed, closing] = await Promise.all([seedOf(d, open), unfinishedClose(d)]);
+  return overdueFrom(d, open, seed, closing, now);
+}
+
+async function overdueFrom(d: Db, open: number, seed: SeedRow | undefined, closing: EpochRow | undefined, now: number): Promise<Overdue> {
+  const [lastError, leaf] = await Promise.all([
+    d.select().from(schema.closeErrors).orderBy(desc(schema.closeErrors.at)).limit(1).get(),
+    d.select({ epoch: schema.leaves.epoch }).from(schema.leaves).limit(1).get(),
+  ]);
+  return overdueOf({
+    now,
+    open: seed ? { epoch: open, openedAt: seed.openedAt, epochMs: scheduleOf(seed).epochMs } : null,
+    closing: closing ? { epoch: closing.epoch, state: closing.state, closedAt: closing.closedAt, haltReason: closing.haltReason } : null,
+    lastError: lastError ?? null,
+    everEarned: leaf !== undefined,
+    graceMs: EPOCH_OVERDUE_GRACE_SECONDS * 1000,
+  });
 }

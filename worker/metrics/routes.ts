@@ -14,6 +14,10 @@ import { tokenMatches } from "../admin.ts";
 import { SWARM_SHARDS, shardName, type ShardMetrics } from "../swarm/shard.ts";
 import { WS_SHARDS, wsShardName } from "../ws/swarm.ts";
 import { shipCounts } from "./counts.ts";
+import { challengeOutcomes, type ChallengeOutcome } from "./challenges.ts";
+import { scheduler, type AlarmMetrics } from "../challenge/scheduler.ts";
+import { openEpoch } from "../challenge/round.ts";
+import { db } from "../db/client.ts";
 
 interface Family {
   name: string;
@@ -80,7 +84,15 @@ function labelText(labels: Record<string, string>): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
-export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number; refused?: number }[], unreachable: number, writer?: WriterStatus): string {
+/** What the scrape read beside the shards; each part is absent when its source failed (logged). */
+export interface Extras {
+  writer?: WriterStatus;
+  outcomes?: ChallengeOutcome[];
+  alarm?: AlarmMetrics;
+}
+
+export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; sockets: number; peers: number; refused?: number }[], unreachable: number, extras: Extras = {}): string {
+  const { writer, outcomes, alarm } = extras;
   const families = new Map<string, Family>();
   const family = (name: string, type: Family["type"], help: string) => {
     let f = families.get(name);
@@ -108,8 +120,22 @@ export function renderMetrics(shards: ShardMetrics[], ws: { shard: number; socke
   }
   family("vidya_metrics_unreachable_shards", "gauge", "shards that did not answer this scrape").samples.push(`vidya_metrics_unreachable_shards ${unreachable}`);
   if (writer) writerFamilies(writer, family);
+  if (outcomes) {
+    // A gauge: the open epoch's transcripts, so it restarts from 0 when the next epoch opens.
+    const f = family("vidya_challenge_outcomes", "gauge", "challenge transcripts of the open epoch by verdict and reason class (protocol/challenge/reason-class.ts)");
+    for (const o of outcomes) f.samples.push(`vidya_challenge_outcomes${labelText({ verdict: o.verdict, reason: o.reason })} ${o.count}`);
+  }
+  if (alarm) {
+    if (alarm.lastLagMs !== null)
+      family("vidya_challenge_alarm_lag_seconds", "gauge", "how late the challenge scheduler's last alarm fired after its scheduled time").samples.push(`vidya_challenge_alarm_lag_seconds ${alarm.lastLagMs / 1000}`);
+    if (alarm.lastFiredAt !== null)
+      family("vidya_challenge_alarm_last_fired_timestamp_seconds", "gauge", "when the challenge scheduler's last alarm fired (unix seconds)").samples.push(
+        `vidya_challenge_alarm_last_fired_timestamp_seconds ${Math.floor(alarm.lastFiredAt / 1000)}`,
+      );
+  }
   let out = "";
-  for (const f of families.values()) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
+  // A family without samples (no failures yet, no transcripts yet) is left out: an empty line is not valid exposition.
+  for (const f of families.values()) if (f.samples.length) out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n${f.samples.join("\n")}\n`;
   return out;
 }
 
@@ -128,6 +154,11 @@ function writerFamilies(w: WriterStatus, family: (name: string, type: Family["ty
   family("vidya_epoch_post_attempts_total", "counter", "postRoot transactions signed and recorded (replacements included)").samples.push(`vidya_epoch_post_attempts_total ${w.postAttempts}`);
   const failures = family("vidya_epoch_close_failures_total", "counter", "failures of the epoch writer by code (chain_error, chain_id_mismatch, bad_root...)");
   for (const f of w.failures) failures.samples.push(`vidya_epoch_close_failures_total${labelText({ code: f.code })} ${f.count}`);
+  family("vidya_epoch_overdue", "gauge", "1 when an epoch is overdue (open past its length and the grace, or its close unfinished or halted)").samples.push(`vidya_epoch_overdue ${w.overdue.overdue ? 1 : 0}`);
+  if (w.overdue.overdue)
+    family("vidya_epoch_overdue_info", "gauge", "the overdue epoch, since when (unix seconds) and why: the writer's state, halt reason or last error").samples.push(
+      `vidya_epoch_overdue_info${labelText({ epoch: String(w.overdue.epoch), since: String(Math.floor((w.overdue.since ?? 0) / 1000)), reason: (w.overdue.reason ?? "").slice(0, 300) })} 1`,
+    );
 }
 
 export const metricsRoute = new Hono<{ Bindings: Env }>();
@@ -141,17 +172,22 @@ metricsRoute.get("/metrics", async (c) => {
   await shipCounts(c.env, (p) => c.executionCtx.waitUntil(p), true);
   const ns = c.env.SWARM;
   const wsNs = c.env.WS_SWARM;
-  const [shards, ws, writer] = await Promise.all([
+  const logged = (what: string) => (e: unknown) => {
+    console.error(`metrics: ${what} failed`, safeMessage(e));
+    return undefined;
+  };
+  const [shards, ws, writer, outcomes, alarm] = await Promise.all([
     Promise.allSettled(Array.from({ length: SWARM_SHARDS }, (_, i) => ns.get(ns.idFromName(shardName(i))).metrics(i))),
     Promise.allSettled(Array.from({ length: WS_SHARDS }, (_, i) => wsNs.get(wsNs.idFromName(wsShardName(i))).metrics(i))),
-    writerStatus(c.env).catch((e: unknown) => {
-      console.error("metrics: epoch writer status failed", safeMessage(e));
-      return undefined;
-    }),
+    writerStatus(c.env).catch(logged("epoch writer status")),
+    openEpoch(db(c.env.DB))
+      .then((epoch) => challengeOutcomes(db(c.env.DB), epoch))
+      .catch(logged("challenge outcomes")),
+    scheduler(c.env).alarmMetrics().catch(logged("challenge alarm")),
   ]);
   const ok = <T>(r: PromiseSettledResult<T>[]) => r.filter((x): x is PromiseFulfilledResult<T> => x.status === "fulfilled").map((x) => x.value);
   const unreachable = shards.length + ws.length - ok(shards).length - ok(ws).length;
-  return new Response(renderMetrics(ok(shards) as ShardMetrics[], ok(ws), unreachable, writer), {
+  return new Response(renderMetrics(ok(shards) as ShardMetrics[], ok(ws), unreachable, { writer, outcomes, alarm }), {
     headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" },
   });
 });

@@ -9,12 +9,25 @@ import { formatVidya } from "../../../protocol/format.ts";
 import { buildRewardTree } from "../../../protocol/merkle/reward-tree.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
-import { badRequest, notFound } from "../../errors.ts";
+import { badRequest, notFound, safeMessage } from "../../errors.ts";
 import { openEpoch } from "../../challenge/round.ts";
 import { scheduleOf, seedOf } from "../../epoch/seed.ts";
 import { page, shortHex, when, type PageOptions } from "../layout.ts";
+import { overdueText } from "../../../protocol/epoch/overdue.ts";
+import { epochOverdue } from "../../epoch/status.ts";
 
 type Who = Pick<PageOptions, "account" | "member">;
+
+/** The notice the epochs page and the index show while an epoch is overdue (protocol/epoch/overdue.ts); "" otherwise. */
+export async function overdueNotice(env: Env) {
+  const now = Date.now();
+  const o = await epochOverdue(env, now).catch((e: unknown) => {
+    console.error("overdue notice failed", safeMessage(e));
+    return undefined;
+  });
+  if (!o?.overdue) return "";
+  return html`<p class="notice error" role="alert" data-testid="epoch-overdue">${overdueText(o, now)}. Rewards stay unclaimable until the epoch is closed and posted; the operator has a runbook for this.</p>`;
+}
 
 /** Leaves shown on an epoch's page; the JSON link has every one. */
 const LEAVES_SHOWN = 200;
@@ -37,8 +50,9 @@ export async function epochsPage(env: Env, who: Who) {
   const d = db(env.DB);
   const rows = await d.select().from(schema.epochs).orderBy(desc(schema.epochs.epoch)).limit(500);
   const open = await openEpoch(d);
-  const seed = await seedOf(d, open);
+  const [seed, notice] = await Promise.all([seedOf(d, open), overdueNotice(env)]);
   const body = html`<h1>Epochs</h1>
+${notice}
 <p>Each epoch's rewards are committed on-chain as one merkle root over cumulative totals, with the
 hash of every input that produced them. Open an epoch to read its inputs and leaves, and to check
 an account's proof against the root on-chain, in your browser.</p>

@@ -8,6 +8,7 @@ import { CATEGORIES } from "../../torrents/categories.ts";
 import { PAGE_SIZE, SORTS, filtersQuery, searchTorrents, type SearchRow, type TorrentFilters } from "../../torrents/search.ts";
 import { HOT_MAX_SEEDERS } from "../../announce/rules.ts";
 import { page, when, type Html, type PageOptions } from "../layout.ts";
+import { overdueNotice } from "./epochs.ts";
 
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
 
@@ -56,9 +57,10 @@ function row(t: SearchRow, member: boolean): Html {
 }
 
 export async function indexPage(env: Env, who: Who, f: TorrentFilters) {
-  const { total, rows } = await searchTorrents(env.DB, f);
+  const [{ total, rows }, overdue] = await Promise.all([searchTorrents(env.DB, f), overdueNotice(env)]);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const body = html`<h1>The index</h1>
+${overdue}
 ${who.account && !who.member ? html`<p class="notice">You are signed in but not a member yet: <a href="/join">join</a> with an invite or your stake to download.</p>` : ""}
 ${!who.account ? html`<p class="muted">Browse freely; <a href="/signin">sign in</a> to download with your passkey.</p>` : ""}
 ${filtersForm(f)}
