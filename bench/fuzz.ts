@@ -369,7 +369,8 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   log(`seed ${SEED} (replay: npm run fuzz -- --seed ${SEED} --requests ${REQUESTS})`);
   log("building the worker (wrangler deploy --dry-run --minify) and starting it on workerd");
-  const edge = await startWorkerd(await buildWorker(join(OUT, "build")), ADMIN_TOKEN);
+  // Configured as production is: SITE_ORIGIN names the site (without it sign-in answers 503 by design).
+  const edge = await startWorkerd(await buildWorker(join(OUT, "build")), ADMIN_TOKEN, { SITE_ORIGIN: "https://vidya.example" });
   running = edge;
   let exitCode = 0;
   try {

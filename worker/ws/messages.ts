@@ -95,9 +95,10 @@ function tooLarge(sdp: Record<string, unknown>): boolean {
  * Unknown fields are ignored, as trackers ignore unknown announce parameters.
  */
 export function parseClientMessage(frame: string | ArrayBuffer): ClientMessage {
-  const size = typeof frame === "string" ? frame.length : frame.byteLength;
-  if (size > MAX_MESSAGE_BYTES) throw new WsFailure(`message too large (at most ${MAX_MESSAGE_BYTES} bytes)`, undefined, undefined, "too_large");
-  const text = typeof frame === "string" ? frame : new TextDecoder().decode(frame);
+  // The tracker protocol is JSON text; a binary frame (of whatever runtime type) is refused as such.
+  if (typeof frame !== "string") throw new WsFailure("binary frames are not part of the tracker protocol: send JSON text");
+  if (frame.length > MAX_MESSAGE_BYTES) throw new WsFailure(`message too large (at most ${MAX_MESSAGE_BYTES} bytes)`, undefined, undefined, "too_large");
+  const text = frame;
   let m: unknown;
   try {
     m = JSON.parse(text);
