@@ -25,11 +25,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import ts from "typescript";
-import { unstable_readConfig } from "wrangler";
 import { encode } from "../protocol/bencode.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { ProcessGroup, freePort, run, waitFor } from "../scripts/network/processes.ts";
-import { buildWorker as buildProductionWorker, startWorkerd } from "./support/workerd.ts";
+import { buildWorker as buildProductionWorker, startWorkerd, wranglerConfig } from "./support/workerd.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench");
@@ -219,19 +218,6 @@ async function buildWorker(): Promise<string> {
   return buildProductionWorker(join(OUT, "build"));
 }
 
-/** What the bench reads of wrangler.jsonc. */
-interface WranglerConfig {
-  compatibility_date?: string;
-  compatibility_flags: string[];
-  vars: Record<string, unknown>;
-  d1_databases: { binding: string; database_id?: string }[];
-  durable_objects: { bindings: { name: string; class_name: string }[] };
-  migrations: { new_sqlite_classes?: string[] }[];
-}
-
-function wranglerConfig(): WranglerConfig {
-  return unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
-}
 
 async function startVidya(scriptPath: string): Promise<{ mf: Miniflare; url: string; keys: string[] }> {
   const { mf, url, d1 } = await startWorkerd(scriptPath, ADMIN_TOKEN);

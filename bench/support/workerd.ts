@@ -28,6 +28,11 @@ interface WranglerConfig {
   migrations: { new_sqlite_classes?: string[] }[];
 }
 
+/** wrangler.jsonc as wrangler reads it. */
+export function wranglerConfig(): WranglerConfig {
+  return unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
+}
+
 export interface Workerd {
   mf: Miniflare;
   url: string;
@@ -36,7 +41,7 @@ export interface Workerd {
 
 /** Starts the built worker on 127.0.0.1 with production vars (LOCAL_DEV 0), the admin token, and the migrations applied. */
 export async function startWorkerd(scriptPath: string, adminToken: string, vars: Record<string, string> = {}): Promise<Workerd> {
-  const config = unstable_readConfig({ config: join(ROOT, "wrangler.jsonc") }, { hideWarnings: true }) as WranglerConfig;
+  const config = wranglerConfig();
   const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
   const port = await freePort();
   const mf = new Miniflare(
