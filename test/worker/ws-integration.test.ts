@@ -11,59 +11,8 @@ import { MAX_PEERS_PER_SOCKET, peerKey, wsShardName, wsShardOf, type Attachment,
 import { shardName, shardOf } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { ENDED_SESSIONS } from "../../worker/swarm/flush.ts";
+import { Client, isAnnounceReply, isAnswer, isOffer, type Json } from "./support/ws-client.ts";
 import { ORIGIN, accountingRows, addMember, announce as httpAnnounce, flushShard, peerId as httpPeerId } from "./support/worker.ts";
-
-type Json = Record<string, unknown>;
-
-/** A client socket with its received messages queued, read in order or by predicate. */
-class Client {
-  readonly ws: WebSocket;
-  private readonly inbox: Json[] = [];
-  private waiters: (() => void)[] = [];
-
-  constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.accept();
-    ws.addEventListener("message", (e) => {
-      this.inbox.push(JSON.parse(e.data as string) as Json);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  send(m: Json): void {
-    this.ws.send(JSON.stringify(m));
-  }
-
-  /** The first queued message matching `pred` (removed from the queue), waiting up to `ms`. */
-  async next(pred: (m: Json) => boolean = () => true, ms = 5_000): Promise<Json> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = this.inbox.findIndex(pred);
-      if (i >= 0) return this.inbox.splice(i, 1)[0]!;
-      const left = end - Date.now();
-      if (left <= 0) throw new Error(`no matching message; queued: ${JSON.stringify(this.inbox)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** True if nothing matching `pred` arrives within `ms`. */
-  async quiet(pred: (m: Json) => boolean, ms = 300): Promise<boolean> {
-    return this.next(pred, ms).then(
-      () => false,
-      () => true,
-    );
-  }
-
-  close(): void {
-    this.ws.close(1000, "done");
-  }
-}
 
 const open: Client[] = [];
 
@@ -85,9 +34,6 @@ function peerIdWs(first: number): string {
   return "-WW0208-" + binaryId(first).slice(8);
 }
 
-const isAnnounceReply = (m: Json) => m.action === "announce" && "complete" in m;
-const isOffer = (m: Json) => m.action === "announce" && "offer" in m;
-const isAnswer = (m: Json) => m.action === "announce" && "answer" in m;
 
 function stubFor(infoHashHex: string): DurableObjectStub<WsSwarm> {
   return env.WS_SWARM.get(env.WS_SWARM.idFromName(wsShardName(wsShardOf(infoHashHex))));
