@@ -23,6 +23,7 @@ import { transcriptRow } from "../../worker/challenge/round.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { addMember, announce, call, declareLength, flushShard, peerId, uploadTorrent } from "./support/worker.ts";
+import { workerOnChain } from "./support/chain-env.ts";
 
 const c = inject("chain");
 const a = c.addresses as { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
@@ -30,17 +31,7 @@ const vidya = defineChain({ id: c.chainId, name: "anvil", nativeCurrency: { name
 const pub = createPublicClient({ chain: vidya, transport: http(c.rpcUrl) });
 const deployer = createWalletClient({ account: privateKeyToAccount(c.deployerKey as Hex), chain: vidya, transport: http(c.rpcUrl) });
 /** The worker as deployed with a chain: every contract address, the poster's key. */
-const chainEnv: Env = {
-  ...(env as unknown as Env),
-  CHAIN_RPC_URL: c.rpcUrl,
-  CHAIN_ID: String(c.chainId),
-  TOKEN_ADDRESS: a.token,
-  STAKING_ADDRESS: a.staking,
-  EPOCH_REWARDS_ADDRESS: a.epochRewards,
-  BOUNTIES_ADDRESS: a.bounties,
-  ESCROW_ADDRESS: a.escrow,
-  CHAIN_PRIVATE_KEY: c.posterKey,
-};
+const chainEnv: Env = workerOnChain(c);
 
 async function send(hash: Promise<Hex>) {
   const r = await pub.waitForTransactionReceipt({ hash: await hash, pollingInterval: 100 });

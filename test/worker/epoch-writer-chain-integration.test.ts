@@ -20,6 +20,7 @@ import { safeMessage } from "../../worker/errors.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { ADMIN_TOKEN, call, uploadTorrent } from "./support/worker.ts";
+import { workerOnChain } from "./support/chain-env.ts";
 
 const c = inject("writerChain");
 const a = c.addresses as { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address };
@@ -29,18 +30,7 @@ const deployer = createWalletClient({ account: privateKeyToAccount(c.deployerKey
 const poster = createWalletClient({ account: privateKeyToAccount(c.posterKey as Hex), chain: anvil, transport: http(c.rpcUrl) });
 
 /** The worker as deployed on this chain; receipts are awaited briefly so a slow block leaves the post to the next tick. */
-const chainEnv: Env = {
-  ...(env as unknown as Env),
-  CHAIN_RPC_URL: c.rpcUrl,
-  CHAIN_ID: String(c.chainId),
-  TOKEN_ADDRESS: a.token,
-  STAKING_ADDRESS: a.staking,
-  EPOCH_REWARDS_ADDRESS: a.epochRewards,
-  BOUNTIES_ADDRESS: a.bounties,
-  ESCROW_ADDRESS: a.escrow,
-  CHAIN_PRIVATE_KEY: c.posterKey,
-  CHAIN_RECEIPT_WAIT_MS: "400",
-};
+const chainEnv: Env = workerOnChain(c, { CHAIN_RECEIPT_WAIT_MS: "400" });
 /** The same worker while its RPC is unreachable (nothing listens on port 1), behind a keyed URL that must never leak. */
 const SECRET = "k3y-0f-th3-pr0v1d3r";
 const downEnv: Env = { ...chainEnv, CHAIN_RPC_URL: `http://127.0.0.1:1/v2/${SECRET}` };
