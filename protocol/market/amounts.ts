@@ -12,6 +12,12 @@ export function parseAmount(text: string, what: string): bigint {
   return value;
 }
 
+/** An 18-decimal amount as the exact decimal parseAmount reads back: 10^20 + 5 → "100.000000000000000005". */
+export function decimalAmount(wei: bigint): string {
+  const frac = (wei % ONE_TOKEN).toString().padStart(18, "0").replace(/0+$/, "");
+  return `${wei / ONE_TOKEN}${frac ? `.${frac}` : ""}`;
+}
+
 /** Wei as ETH with `decimals` decimals, rounded down: 10^16 → "0.010000 ETH". */
 export function formatEth(wei: bigint, decimals = 6): string {
   const neg = wei < 0n;
