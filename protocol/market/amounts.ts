@@ -27,10 +27,12 @@ export function formatEth(wei: bigint, decimals = 6): string {
   return `${neg ? "-" : ""}${a / ONE_TOKEN}.${frac.toString().padStart(decimals, "0")} ETH`;
 }
 
-/** A price in wei of ETH per VIDYA, with significant digits even when tiny: "0.0001000 ETH per VIDYA". */
+/** A price in wei of ETH per VIDYA, to 5 significant digits (rounded), even when tiny: "0.00010000 ETH per VIDYA". */
 export function formatPrice(weiPerVidya: bigint): string {
-  const digits = weiPerVidya === 0n ? 1 : weiPerVidya.toString().length;
-  // 4 significant digits: enough to see a trade move the price.
-  const decimals = Math.min(18, Math.max(4, 18 - digits + 4));
-  return `${formatEth(weiPerVidya, decimals).replace(" ETH", "")} ETH per VIDYA`;
+  const decimalsFor = (v: bigint) => Math.min(18, Math.max(4, 18 - (v <= 0n ? 1 : v.toString().length) + 5));
+  const halfUnit = (d: number) => (d < 18 ? 10n ** BigInt(18 - d) / 2n : 0n);
+  let decimals = decimalsFor(weiPerVidya);
+  // Rounding 9…9 up adds a digit: count again (99999.9… → 100000).
+  decimals = decimalsFor(weiPerVidya + halfUnit(decimals));
+  return `${formatEth(weiPerVidya + halfUnit(decimals), decimals).replace(" ETH", "")} ETH per VIDYA`;
 }

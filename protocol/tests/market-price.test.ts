@@ -130,7 +130,9 @@ describe("amounts for people", () => {
 
   it("prints ETH and prices with decimals, never wei", () => {
     expect(formatEth(10n ** 16n)).toBe("0.010000 ETH");
-    expect(formatPrice(10n ** 14n)).toBe("0.0001000 ETH per VIDYA");
+    expect(formatPrice(10n ** 14n)).toBe("0.00010000 ETH per VIDYA");
+    // A sqrt price's rounding (…99999) reads as the price it was opened at.
+    expect(formatPrice(10n ** 14n - 1n)).toBe("0.00010000 ETH per VIDYA");
     expect(formatPrice(123n * 10n ** 16n)).toBe("1.2300 ETH per VIDYA");
   });
 });
