@@ -16,6 +16,7 @@ import { swapRouterAbi, uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts"
 import { ACCESS_STAKE, ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { priceFromSqrtX96, twapPrice } from "../../protocol/market/price.ts";
 import { ROOT, clients } from "../../scripts/network/chain.ts";
+import { deployContracts } from "../../contracts/deploy.ts";
 import { makeFixture } from "../testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../testing/edge.ts";
 import type { ChainInfo } from "../api.ts";
@@ -105,7 +106,7 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(human.stdout).toMatch(/quote: 0\.010000 ETH for 9\d\.\d{4} VIDYA/);
     expect(human.stdout).toMatch(/minimum received 9\d\.\d{4} VIDYA \(slippage 0\.50%\)/);
     expect(human.stdout).toMatch(/price impact 0\.\d\d%/);
-    expect(human.stdout).not.toMatch(/\d{15,}/); // never wei
+    expect(human.stdout).not.toMatch(/\b\d{15,}\b/); // never wei
     expect(human.stderr).toMatch(/sent transaction 0x[0-9a-f]{64}, waiting for it to be mined/);
     expect(human.stderr).toMatch(/mined in block \d+/);
     expect(await vidyaOf(address)).toBeGreaterThanOrEqual(BigInt(q.minimumReceived));
@@ -174,7 +175,7 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(refused.stderr).toMatch(/the access stake needs 100\.0000 VIDYA more: 0x[0-9a-fA-F]{40} holds 0\.0000 VIDYA and 1\.000000 ETH/);
     expect(refused.stderr).toMatch(/vidya join --buy +buy 100\.0000 VIDYA with about 0\.01\d{4} ETH \(at most 0\.01\d{4} ETH\)/);
     expect(refused.stderr).toMatch(/vidya buy 100 /);
-    expect(refused.stderr).not.toMatch(/wei|\d{15,}/);
+    expect(refused.stderr).not.toMatch(/wei|\b\d{15,}\b/);
 
     const ethBefore = await pub.getBalance({ address });
     const { c, m } = await trader("1");
@@ -207,6 +208,36 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
       pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [ACCESS_STAKE, future], value: parseEther("0.001") }),
     ).rejects.toThrow(/Too much requested|STF/);
     await expect(w.sendTransaction({ to: chain.addresses.hostingRouter, value: 1n })).rejects.toThrow(/UnexpectedEther|revert/);
+  });
+
+  it("adopts an existing Uniswap deployment and refuses a configured pool that is not VIDYA/WETH (attack: a wrong or look-alike pool in the config)", async () => {
+    const key = generatePrivateKey();
+    const deployer = privateKeyToAccount(key).address;
+    await chain.fund(deployer, "100");
+    const adopt = { weth: chain.addresses.weth, factory: chain.addresses.uniswapFactory, router: chain.addresses.uniswapRouter, quoter: chain.addresses.uniswapQuoter, positionManager: chain.addresses.uniswapPositionManager };
+    const base = {
+      rpcUrl: chain.rpcUrl,
+      deployerKey: key,
+      genesisHolder: deployer,
+      poster: privateKeyToAccount(generatePrivateKey()).address,
+      guardian: deployer,
+      emissionPerEpoch: ONE_TOKEN,
+      genesisSupply: 1_000_000n * ONE_TOKEN,
+      disputeDelaySeconds: 60n,
+      unbondingDelaySeconds: 3_600n,
+    };
+    // The first network's pool pairs another VIDYA: refused by name, before anything trades on it.
+    await expect(deployContracts({ ...base, market: { adopt, pool: chain.addresses.vidyaWethPool } })).rejects.toThrow(/pairs .* not VIDYA/);
+    const d = await deployContracts({ ...base, market: { adopt } });
+    expect(d.market).toMatchObject({ factory: adopt.factory, router: adopt.router, quoter: adopt.quoter, weth: adopt.weth, poolFee: 3000 });
+    expect(d.txHashes).not.toHaveProperty("uniswapFactory"); // adopted, not deployed again
+    expect(d.txHashes).toHaveProperty("createPool");
+    expect(d.market!.pool.toLowerCase()).not.toBe(chain.addresses.vidyaWethPool.toLowerCase());
+    const pair = [
+      await pub.readContract({ address: d.market!.pool, abi: uniswapV3PoolAbi, functionName: "token0" }),
+      await pub.readContract({ address: d.market!.pool, abi: uniswapV3PoolAbi, functionName: "token1" }),
+    ].map((a) => a.toLowerCase());
+    expect(pair.sort()).toEqual([d.token, adopt.weth].map((a) => a.toLowerCase()).sort());
   });
 
   it("reads a TWAP from observe() after several blocks of trades, which a last-block spike barely moves (attack: spot price manipulation)", async () => {
