@@ -196,8 +196,9 @@ function errorMessage(e: unknown): { message: string; code: number } {
   return { message: err?.message ?? String(e), code: 1 };
 }
 
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI on `argv` and exits with its code (the entry of bin/vidya and of the installed package). */
+export function run(argv: string[]): void {
+  main(argv).then(
     (code) => process.exit(code),
     (e) => {
       const { message, code } = errorMessage(e);
@@ -207,3 +208,5 @@ if (import.meta.main) {
     },
   );
 }
+
+if (import.meta.main) run(process.argv.slice(2));

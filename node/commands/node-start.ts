@@ -5,7 +5,7 @@
 // so `vidya node status` can show it; progress and logs go to stderr.
 
 import { watch, type FSWatcher } from "node:fs";
-import { basename } from "node:path";
+import { basename, join as joinPath } from "node:path";
 import { parseArgs } from "node:util";
 import { isInfoHashHex } from "../../protocol/hex.ts";
 import { TrackerApi } from "../api.ts";
@@ -93,6 +93,8 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     api,
     account,
     dataDir: ctx.home.data,
+    // Saved piece state beside data/: a restart seeds unchanged payloads without hashing them.
+    stateDir: joinPath(ctx.home.dir, "resume"),
     port,
     storageCap: config.storageCap,
     interests: config.interests,

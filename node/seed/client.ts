@@ -56,6 +56,8 @@ export interface SeedOptions {
   onReceipt?: (r: WireReceipt) => void;
   /** The registered node key: signs every challenge answer (a pass needs it). */
   signer?: LocalAccount;
+  /** The payload was checked already (saved piece state, node/storage/resume.ts): webtorrent hashes nothing. */
+  skipVerify?: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ export interface SeedOptions {
  */
 export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: SeedOptions): Promise<Torrent> {
   // No piece cache: a challenge must be answered from what is on disk now.
-  const torrent = client.add(torrentFile, { path: opts.path, storeCacheSlots: 0 });
+  const torrent = client.add(torrentFile, { path: opts.path, storeCacheSlots: 0, skipVerify: opts.skipVerify ?? false });
   attachProofExtension(torrent, opts);
   return whenReady(torrent);
 }

@@ -17,6 +17,9 @@ import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
 import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
 import { isDiskFull } from "../storage/free-space.ts";
+import { changedPiecesValid, forgetResume, loadResume, refreshUnits, saveResume, stampFiles, type FileStamp, type Resumed, type TreeUnit } from "../storage/resume.ts";
+import type { HashCount, Layout } from "../storage/spans.ts";
+import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
 import type { WireReceipt } from "./receipts.ts";
 
@@ -40,6 +43,18 @@ export interface HostOptions {
   onChange?: () => void;
   /** The disk is full (ENOSPC while downloading): the CLI stops the node, keeping its state. */
   onDiskFull?: (message: string) => void;
+  /** Where saved piece state lives (node/storage/resume.ts); without it every start re-hashes every payload. */
+  stateDir?: string;
+}
+
+/** How a payload on disk was checked when the node last took it up (the restart test reads it). */
+export interface DiskCheck {
+  /** Seeded from saved piece state: webtorrent hashed nothing. */
+  resumed: boolean;
+  /** Files whose size, mtime or ctime moved since the state was saved. */
+  changedFiles: number;
+  /** Pieces and blocks hashed by the node itself, and the bytes read for them. */
+  hashed: HashCount;
 }
 
 export interface HostedTorrent {
@@ -100,6 +115,8 @@ export interface RunningNode {
   /** Per-file trees of the hybrid torrents hosted (BEP 52), by info hash, then pieces root (hex). */
   fileTrees: Map<string, Map<string, StorageTree>>;
   downloads(): DownloadStatus[];
+  /** How each payload found on disk was checked, by info hash. */
+  diskChecks: Map<string, DiskCheck>;
   /** Bytes received from peers since start (webtorrent's `received`), finished torrents included. */
   receivedBytes(): number;
   lastPlan(): PlanSummary | undefined;
@@ -130,6 +147,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   /** Right sizes on disk but webtorrent found pieces missing or wrong: a download, not a seed. */
   const incomplete = new Set<string>();
   const queue: string[] = [];
+  const diskChecks = new Map<string, DiskCheck>();
   let receivedBefore = 0;
   let stopped = false;
   let lastPlan: PlanSummary | undefined;
@@ -240,35 +258,63 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     return reporting;
   };
 
+  const layoutOf = (t: IndexTorrent): Layout => ({ paths: payloadPaths(o.dataDir, t), lengths: t.files.map((f) => f.length) });
+
   /**
-   * The trees a challenge of `t` is checked against, built from the files on disk: the whole
-   * payload's (v1), or each file's (hybrid, BEP 52: the info dict's pieces roots are the
-   * commitment). `matches` when they equal the index's roots; `root` is the v1 root computed.
+   * The trees a challenge of `t` is checked against, built from the files on disk (or taken
+   * from saved piece state, its changed files re-hashed): the whole payload's (v1), or each
+   * file's (hybrid, BEP 52: the info dict's pieces roots are the commitment). `matches` when
+   * they equal the index's roots; `root` is the v1 root computed.
    */
-  const checkTrees = async (t: IndexTorrent): Promise<{ matches: boolean; root?: string; install: () => void }> => {
+  const checkTrees = async (t: IndexTorrent, resumed?: Resumed, count?: HashCount): Promise<{ matches: boolean; root?: string; units: TreeUnit[]; install: () => void }> => {
     const ih = t.infoHash.toLowerCase();
+    const layout = layoutOf(t);
     if (t.v2Files?.length) {
-      const paths = payloadPaths(o.dataDir, t);
+      const units: TreeUnit[] = resumed ? await refreshUnits(layout, resumed.units, resumed.changed, count) : [];
       const byRoot = new Map<string, StorageTree>();
       let matches = true;
       for (const f of t.v2Files) {
         if (f.length === 0 || !f.piecesRoot) continue;
         const i = t.files.findIndex((x) => x.path === f.path);
-        const tree = await storageTreeFromFiles([paths[i >= 0 ? i : 0]!]);
-        if (i < 0 || toHex(tree.root) !== f.piecesRoot.toLowerCase()) matches = false;
-        byRoot.set(toHex(tree.root), tree);
+        let unit = units.find((u) => u.files[0] === i);
+        if (!unit) units.push((unit = { files: [i], tree: await storageTreeFromFiles([layout.paths[i >= 0 ? i : 0]!]) }));
+        if (i < 0 || toHex(unit.tree.root) !== f.piecesRoot.toLowerCase()) matches = false;
+        byRoot.set(toHex(unit.tree.root), unit.tree);
       }
-      return { matches, install: () => void fileTrees.set(ih, byRoot) };
+      return { matches, units, install: () => void fileTrees.set(ih, byRoot) };
     }
-    const tree = await storageTreeOfPayload(o.dataDir, t);
-    return { matches: toHex(tree.root) === t.storageRoot.toLowerCase(), root: toHex(tree.root), install: () => void trees.set(ih, tree) };
+    const tree = resumed ? (await refreshUnits(layout, resumed.units, resumed.changed, count))[0]!.tree : await storageTreeOfPayload(o.dataDir, t);
+    return { matches: toHex(tree.root) === t.storageRoot.toLowerCase(), root: toHex(tree.root), units: [{ files: t.files.map((_, i) => i), tree }], install: () => void trees.set(ih, tree) };
+  };
+
+  /** Saved piece state of `t` whose changed files still hold their v1 pieces; undefined: check it all. */
+  const resumable = async (t: IndexTorrent, file: Uint8Array, count: HashCount): Promise<Resumed | undefined> => {
+    if (!o.stateDir) return undefined;
+    const ih = t.infoHash.toLowerCase();
+    const resumed = await loadResume(o.stateDir, ih, payloadPaths(o.dataDir, t));
+    if (!resumed) return undefined;
+    const info = asDict(asDict(decode(file), "torrent").info, "info");
+    if (await changedPiecesValid(layoutOf(t), asInt(info["piece length"], "piece length"), asBytes(info.pieces, "pieces"), resumed.changed, count)) return resumed;
+    await forgetResume(o.stateDir, ih);
+    return undefined;
+  };
+
+  const saveState = async (t: IndexTorrent, stamps: FileStamp[] | undefined, units: TreeUnit[]) => {
+    if (!o.stateDir || !stamps) return;
+    await saveResume(o.stateDir, t.infoHash.toLowerCase(), stamps, units).catch((e: Error) => log(`warning: could not save the piece state of ${t.name}: ${e.message}`));
   };
 
   /** Checks a payload on disk against the storage root(s) and webtorrent's piece hashes, then seeds it. */
   const hostFromDisk = async (t: IndexTorrent, file: Uint8Array): Promise<"hosted" | "unhostable" | "incomplete"> => {
     const ih = t.infoHash.toLowerCase();
-    const checked = await checkTrees(t);
+    const hashed: HashCount = { units: 0, bytes: 0 };
+    const resumed = await resumable(t, file, hashed);
+    // Stamped before hashing: a file written meanwhile no longer matches its saved stamp.
+    const stamps = resumed?.stamps ?? (await stampFiles(payloadPaths(o.dataDir, t)));
+    const checked = await checkTrees(t, resumed, hashed);
+    diskChecks.set(ih, { resumed: resumed !== undefined, changedFiles: resumed?.changed.length ?? t.files.length, hashed });
     if (!checked.matches) {
+      if (o.stateDir) await forgetResume(o.stateDir, ih);
       // Pieces that fail are data to fetch again; pieces that pass mean the index's root is wrong.
       if (!(await piecesComplete(o.dataDir, t, file))) {
         log(`${t.name} in ${payloadPaths(o.dataDir, t)[0]} has pieces missing or wrong; not hosting it as it is`);
@@ -279,7 +325,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "unhostable";
     }
     checked.install();
-    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account });
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account, skipVerify: resumed !== undefined });
     if (!torrent.done) {
       trees.delete(ih);
       fileTrees.delete(ih);
@@ -289,7 +335,9 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     }
     seeding.set(ih, { layout: t, torrent });
     if (checked.root) noteRoot(ih, checked.root);
-    log(`seeding ${t.name} (${ih}, ${t.length} bytes)`);
+    if (!resumed || resumed.changed.length > 0) await saveState(t, stamps, checked.units);
+    const how = resumed ? `, resumed from saved piece state: ${resumed.changed.length} changed file(s), ${hashed.bytes} bytes re-hashed` : "";
+    log(`seeding ${t.name} (${ih}, ${t.length} bytes${how})`);
     return "hosted";
   };
 
@@ -349,6 +397,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
         await destroyTorrent(torrent);
         return;
       }
+      const stamps = await stampFiles(payloadPaths(o.dataDir, t));
       const checked = await checkTrees(t);
       if (!checked.matches) {
         log(`downloaded ${t.name} but its storage root${checked.root ? ` ${checked.root}` : "s"} differ${checked.root ? "s" : ""} from the index's; not hosting it`);
@@ -362,6 +411,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       checked.install();
       seeding.set(ih, { layout: t, torrent });
       if (checked.root) noteRoot(ih, checked.root);
+      await saveState(t, stamps, checked.units);
       log(`downloaded and seeding ${t.name} (${ih}, ${t.length} bytes)`);
       await report();
       await reportRoots();
@@ -413,6 +463,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       const t = index.get(ih)!;
       const bytes = candidates.find((c) => c.infoHash === ih)!.onDisk;
       await deletePayload(o.dataDir, t);
+      if (o.stateDir) await forgetResume(o.stateDir, ih);
       incomplete.delete(ih);
       dropped.push({ infoHash: ih, name: t.name, bytes });
       log(`dropped ${t.name} (${ih}, ${bytes} bytes on disk) to make room`);
@@ -487,6 +538,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     },
     trees,
     fileTrees,
+    diskChecks,
     downloads: () =>
       [...downloading.values()].map(({ layout: t, torrent }) => ({
         infoHash: t.infoHash.toLowerCase(),

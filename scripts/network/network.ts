@@ -27,6 +27,8 @@ export interface NetworkOptions {
   /** The worker's EPOCH_SECONDS (default 60: an epoch a minute). */
   epochSeconds?: number;
   log?: (line: string) => void;
+  /** The `vidya` command the nodes and members run (default: node/cli.ts under the repository's Node 24). */
+  vidya?: string[];
 }
 
 /**
@@ -86,10 +88,12 @@ export class LocalNetwork {
   dataset!: SampleTorrent[];
   nodes: RunningNode[] = [];
   private readonly log: (line: string) => void;
+  private readonly vidya: string[];
 
   private constructor(opts: NetworkOptions) {
     this.opts = opts;
     this.log = opts.log ?? (() => {});
+    this.vidya = opts.vidya ?? [bin("node"), CLI];
     rmSync(opts.dir, { recursive: true, force: true });
     mkdirSync(opts.dir, { recursive: true });
     this.group = new ProcessGroup(join(opts.dir, "logs"));
@@ -148,7 +152,8 @@ export class LocalNetwork {
 
   /** Runs `vidya --home <home> …args` and returns its stdout; throws with its output on failure. */
   async cli(home: string, args: string[], timeoutMs = 300_000): Promise<string> {
-    const { stdout } = await run(bin("node"), [CLI, "--home", home, ...args], { cwd: ROOT, timeoutMs, env: { NO_COLOR: "1" } });
+    const [cmd, ...pre] = this.vidya;
+    const { stdout } = await run(cmd!, [...pre, "--home", home, ...args], { cwd: ROOT, timeoutMs, env: { NO_COLOR: "1" } });
     return stdout;
   }
 
@@ -178,7 +183,8 @@ export class LocalNetwork {
       cpSync(join(t.dataDir, t.name), join(home, "data", t.name), { recursive: true });
       return t;
     });
-    const proc = this.group.start(name, bin("node"), [CLI, "--home", home, "node", "start"], { cwd: ROOT, env: { VIDYA_DEV_LOCATION: place.latLon } });
+    const [cmd, ...pre] = this.vidya;
+    const proc = this.group.start(name, cmd!, [...pre, "--home", home, "node", "start"], { cwd: ROOT, env: { VIDYA_DEV_LOCATION: place.latLon } });
     await waitFor(`${name} to report its hosted subset`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited; see ${proc.logPath}`);
       const s = await this.api<{ hosted: string[] }>(`/api/nodes/${address}`);
