@@ -20,8 +20,10 @@ export async function digest(name: DigestName, data: Uint8Array): Promise<Uint8A
 /** A growable byte list of fixed-size hashes, in order. */
 class HashList {
   private buf: Uint8Array;
+  private readonly size: number;
   length = 0;
-  constructor(private readonly size: number) {
+  constructor(size: number) {
+    this.size = size;
     this.buf = new Uint8Array(size * 64);
   }
   push(hashes: Uint8Array[]): void {
@@ -49,12 +51,13 @@ class UnitHasher {
   private readonly carry: Uint8Array;
   private carryLength = 0;
   private readonly out: HashList;
+  private readonly unit: number;
+  private readonly name: DigestName;
   total = 0;
 
-  constructor(
-    private readonly unit: number,
-    private readonly name: DigestName,
-  ) {
+  constructor(unit: number, name: DigestName) {
+    this.unit = unit;
+    this.name = name;
     this.carry = new Uint8Array(unit);
     this.out = new HashList(name === "SHA-1" ? 20 : HASH_SIZE);
   }
