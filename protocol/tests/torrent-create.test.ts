@@ -142,7 +142,7 @@ describe("the upload page's check (protocol/create/check.ts)", () => {
     const made = await createTorrent(libtorrentInput("v1"), memory(libtorrentFiles));
     const other = new Map(libtorrentFiles);
     const readme = other.get("readme.txt")!.slice();
-    readme[19_999] ^= 1;
+    readme[19_999]! ^= 1;
     other.set("readme.txt", readme);
     const check = await checkPayload(layoutOf(made.torrent), memory(other));
     expect(check.ok).toBe(false);

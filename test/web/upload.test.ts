@@ -81,7 +81,7 @@ describe("the upload page's storage root, in Chromium", () => {
     const forged = join(edge.dir, "forged");
     mkdirSync(forged, { recursive: true });
     const b = gen(40_000, 5);
-    b[39_000] ^= 1;
+    b[39_000]! ^= 1;
     writeFileSync(join(forged, "a.bin"), gen(50_000, 4));
     writeFileSync(join(forged, "b.bin"), b);
     await page.goto(`${edge.url}/upload`);
