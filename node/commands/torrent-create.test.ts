@@ -4,7 +4,8 @@
 // folder against every version's hashes), and go through the signed upload route.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +27,18 @@ async function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: 
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+/** The .torrent bytes the edge stored, read from its local D1 file (no route serves them unchanged). */
+function storedMetainfo(edgeDir: string, infoHash: string): Uint8Array {
+  const d1 = join(edgeDir, "wrangler-state", "v3", "d1", "miniflare-D1DatabaseObject");
+  const file = readdirSync(d1).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")!;
+  const db = new DatabaseSync(join(d1, file), { readOnly: true });
+  try {
+    return (db.prepare("SELECT metainfo FROM torrents WHERE info_hash = ?").get(infoHash) as { metainfo: Uint8Array }).metainfo;
+  } finally {
+    db.close();
   }
 }
 
@@ -116,7 +129,7 @@ describe("vidya torrent create", () => {
     }
   });
 
-  it("uploads each version signed by the member's wallet: the route stores it pending, the v1 one with the root it computed", async () => {
+  it("uploads each version signed by the member's wallet: stored pending, the v1 one with the root it computed, and without the uploader's passkey (attack: passkey leaked through the stored .torrent)", async () => {
     const account = privateKeyToAccount((JSON.parse(readFileSync(join(home, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey);
     for (const flag of [[], ["--v2"], ["--hybrid"]]) {
       const r = await create([...flag, "--out", join(edge.dir, "upload.torrent"), "--upload", "--category", "games", "--description", "Homebrew, dumped by the author"]);
@@ -126,6 +139,10 @@ describe("vidya torrent create", () => {
       expect(stored).toMatchObject({ status: "pending", category: "games", description: "Homebrew, dumped by the author", uploadedBy: account.address.toLowerCase(), version: r.json!.version });
       expect(stored.storageRoot).toBe(r.json!.storageRoot);
       if (r.json!.version === "v1") expect(stored.storageRoot).toBe(toHex(storageRoot(payload)));
+      // The file on disk announces with the uploader's passkey; the copy the site keeps does not.
+      const passkey = (JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as { passkey: string }).passkey;
+      expect(Buffer.from(readFileSync(join(edge.dir, "upload.torrent"))).includes(passkey)).toBe(true);
+      expect(Buffer.from(storedMetainfo(edge.dir, r.json!.infoHash)).includes(passkey)).toBe(false);
     }
   });
 

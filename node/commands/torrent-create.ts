@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { parseSize } from "../../protocol/format.ts";
 import { BLOCK_SIZE } from "../../protocol/params.ts";
 import { createTorrent, type CreateInput } from "../../protocol/create/metainfo.ts";
-import type { MetaVersion } from "../../protocol/torrent.ts";
+import { withAnnounce, type MetaVersion } from "../../protocol/torrent.ts";
 import { TrackerApi } from "../api.ts";
 import { normaliseTracker, readJsonFile, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
@@ -108,7 +108,10 @@ export async function torrentCreate(ctx: Ctx, argv: string[]): Promise<void> {
     const account = await loadWallet(ctx.home);
     const api = new TrackerApi(tracker!);
     const chain = await api.chain();
-    const t = await api.upload(account, chain.chainId, torrent, { storageRoot: storageRoot || undefined, category: values.category, description: values.description });
+    // The copy sent carries no passkey: the announce URL sits outside the info dict (same info
+    // hash), and each member's download gets their own anyway.
+    const sent = withAnnounce(torrent, `${tracker}/announce`);
+    const t = await api.upload(account, chain.chainId, sent, { storageRoot: storageRoot || undefined, category: values.category, description: values.description });
     uploaded = { status: t.status, infoHash: t.infoHash };
     ctx.say(`uploaded to ${tracker} as ${account.address}: ${t.status === "approved" ? "published" : "waiting for a curator"} (${tracker}/torrents/${t.infoHash})`);
   } else if (values.category !== undefined || values.description !== undefined) ctx.log("--category and --description go with --upload; not uploaded");
