@@ -4,7 +4,7 @@
 import type { Address, Hex, LocalAccount } from "viem";
 import type { Transcript } from "../protocol/challenge/transcript.ts";
 import type { Overdue } from "../protocol/epoch/overdue.ts";
-import type { Dispute, HostedSubset, FetchSubset, MemberJoin, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
+import type { Dispute, HostedSubset, FetchSubset, MemberAction, MemberJoin, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -308,6 +308,33 @@ export class TrackerApi {
       ...freshness(),
     };
     return this.signed("/api/nodes/roots", account, chainId, "StorageRoots", message);
+  }
+
+  /**
+   * POST /api/torrents/upload: a member's .torrent, raw, with its details in the query and a
+   * MemberAction "upload" in headers whose subject is the body's SHA-256 (worker/members/actions.ts).
+   */
+  async upload(account: LocalAccount, chainId: number, torrent: Uint8Array, details: { storageRoot?: string; category?: string; description?: string }): Promise<IndexTorrent & { status: string }> {
+    const { reportToJson, signReport } = await import("../protocol/reports/eip712.ts");
+    const { sha256 } = await import("@noble/hashes/sha2.js");
+    const { toHex } = await import("../protocol/hex.ts");
+    const message: MemberAction = { member: account.address, action: "upload", subject: `0x${toHex(sha256(torrent))}`, ...freshness() };
+    const signature = await signReport(account, chainId, "MemberAction", message);
+    const query = new URLSearchParams(Object.entries(details).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
+    const path = `/api/torrents/upload${query.size ? `?${query}` : ""}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.base + path, {
+        method: "POST",
+        headers: { "content-type": "application/x-bittorrent", "X-Vidya-Action": JSON.stringify(reportToJson(message)), "X-Vidya-Signature": signature },
+        body: torrent as Uint8Array<ArrayBuffer>,
+      });
+    } catch (e) {
+      throw new ApiError(0, "unreachable", `cannot reach the tracker at ${this.base}: ${(e as Error).message}`);
+    }
+    const body = (await res.json().catch(() => undefined)) as (IndexTorrent & { status: string; error?: { code: string; message: string } }) | undefined;
+    if (!res.ok || !body) throw new ApiError(res.status, body?.error?.code ?? `http_${res.status}`, `upload failed with HTTP ${res.status}${body?.error ? `: ${body.error.message}` : ""}`);
+    return body;
   }
 
   join(account: LocalAccount, chainId: number, invite?: string): Promise<{ account: Address; passkey: string }> {

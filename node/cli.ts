@@ -60,6 +60,15 @@ Member
   vidya get <magnet-or-infohash> [--out DIR]
                                   download a torrent through the tracker
 
+Uploader
+  vidya torrent create <path> [--name NAME] [--v2 | --hybrid] [--piece-length SIZE] [--out FILE]
+                       [--upload [--category C] [--description TEXT] [--tracker URL]]
+                                  make a private .torrent of a file or folder (v1 by default;
+                                  v2 or hybrid per BEP 52) and print its storage root; the
+                                  piece length defaults to about 1,000 pieces (sizes as 256KiB
+                                  or 4MiB); --upload sends it to the site's upload, signed by
+                                  this wallet, where it waits for a curator
+
 Rewards
   vidya claim [--epoch N] [--rpc URL]
                                   claim earnings against the newest final epoch root
@@ -104,6 +113,9 @@ const COMMANDS: Record<string, Lazy | Record<string, Lazy>> = {
     status: async () => (await import("./commands/node-status.ts")).nodeStatus,
     want: async () => (await import("./commands/node-want.ts")).nodeWant,
     unwant: async () => (await import("./commands/node-want.ts")).nodeUnwant,
+  },
+  torrent: {
+    create: async () => (await import("./commands/torrent-create.ts")).torrentCreate,
   },
   wallet: async () => (await import("./commands/wallet-init.ts")).wallet,
   join: async () => (await import("./commands/join.ts")).join,
@@ -165,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   else if (entry) {
     const sub = args[0];
     if (sub === undefined) {
-      process.stderr.write(NODE_USAGE);
+      process.stderr.write(word === "node" ? NODE_USAGE : USAGE);
       return 2;
     }
     lazy = entry[sub];

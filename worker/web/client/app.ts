@@ -6,6 +6,7 @@ import { checkProof } from "./explorer.ts";
 import { claim, release } from "./claim.ts";
 import { submitTx } from "./tx-form.ts";
 import { claimBadge } from "./badge.ts";
+import { wireUpload } from "./upload.ts";
 
 function wire(): void {
   for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="signin"]')) el.addEventListener("click", () => void signIn(el));
@@ -19,6 +20,7 @@ function wire(): void {
     // Arriving with ?account=… (a link from a leaf) runs the check at once.
     if (new URLSearchParams(location.search).has("account")) void checkProof(form);
   }
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-action="upload"]')) wireUpload(form);
   const forms: [string, (f: HTMLFormElement) => Promise<void>][] = [["tx", submitTx], ["badge", claimBadge]];
   for (const [action, run] of forms)
     for (const form of document.querySelectorAll<HTMLFormElement>(`form[data-action="${action}"]`))
