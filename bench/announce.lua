@@ -1,7 +1,8 @@
 -- wrk script for bench/tracker.ts: BitTorrent announces as clients send them (BEP 3, 23).
 --   wrk -t <threads> -s bench/announce.lua <url> -- <pool file> <loop|once> <cf|plain> <threads>
 -- The pool file (written by bench/tracker.ts) has one peer a line: its URL path (with a
--- member's passkey, or none), escaped info hash and peer id, port and bytes left. Thread k of
+-- member's passkey, or none), escaped info hash and peer id, port, bytes left, and optionally
+-- 1 for an idle peer (a seed whose counters do not move: the bulk of a real tracker). Thread k of
 -- n takes every n-th line. "loop" re-announces a random peer of the pool per request, its
 -- counters moving on: swarms of a steady size, as on a tracker whose clients come back every
 -- interval. "once" announces each peer once, in turn, then stops (to weigh memory per peer;
@@ -33,10 +34,10 @@ function init(args)
   math.randomseed(7919 * (id or 1))
   local i = 0
   for line in io.lines(file) do
-    local path, ih, pid, port, left = line:match("^(%S*) (%S+) (%S+) (%d+) (%d+)$")
+    local path, ih, pid, port, left, idle = line:match("^(%S*) (%S+) (%S+) (%d+) (%d+) ?(%d?)$")
     if ih then
       if i % nthreads == (id or 1) - 1 then
-        table.insert(peers, { path = path, info_hash = ih, peer_id = pid, port = tonumber(port), left = tonumber(left), uploaded = 0, downloaded = 0 })
+        table.insert(peers, { path = path, info_hash = ih, peer_id = pid, port = tonumber(port), left = tonumber(left), uploaded = 0, downloaded = 0, idle = idle == "1" })
       end
       i = i + 1
     end
@@ -52,8 +53,8 @@ function request()
   else
     p = peers[math.random(#peers)]
   end
-  p.uploaded = p.uploaded + math.random(0, 1000000)
-  if p.left > 0 then
+  if not p.idle then p.uploaded = p.uploaded + math.random(0, 1000000) end
+  if p.left > 0 and not p.idle then
     local got = math.min(p.left, math.random(0, 4000000))
     p.downloaded = p.downloaded + got
     p.left = p.left - got

@@ -9,7 +9,11 @@
 //   opentracker         Debian's /usr/bin/opentracker (whitelist build: the torrents are listed)
 //   bittorrent-tracker  webtorrent's, from npm, HTTP only, in its own Node process
 // then one hot swarm (every announce to one info hash) on each tracker, each the median of
-// --runs runs; the D1 and shard-SQLite rows our worker wrote per announce (its /metrics); and
+// --runs runs; then, on ours, a mostly-idle-seeder mix (9 in 10 peers seeds whose counters do
+// not move); the D1 and shard-SQLite rows our worker wrote per announce in each mix, from its
+// own counters in /metrics (D1's rows_written, SQLite's rowsWritten), during the runs and once
+// the credit the shards hold is sent (POST /admin/swarms/flush), and the dollars per million
+// announces at list prices (bench/support/prices.ts); and
 // memory per peer of the real SwarmShard class, in Node (bench/peer-memory.ts: workerd's own
 // heap figures, through its inspector or its resident memory, did not isolate the shards').
 // The peers are pools written to files here (peer ids, ports, torrents, members); before a
@@ -29,6 +33,7 @@ import { encode } from "../protocol/bencode.ts";
 import { fromHex } from "../protocol/hex.ts";
 import { ProcessGroup, freePort, run, waitFor } from "../scripts/network/processes.ts";
 import { buildWorker as buildProductionWorker, startWorkerd, wranglerConfig } from "./support/workerd.ts";
+import { dollarsPerMillion } from "./support/prices.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, ".tmp", "bench");
@@ -77,7 +82,7 @@ interface WrkResult {
 
 interface Row {
   server: string;
-  load: "many" | "hot";
+  load: PoolKind;
   result?: WrkResult;
   note?: string;
 }
@@ -106,7 +111,7 @@ function log(message: string): void {
 // Peer pools: one peer a line, `<path> <info hash> <peer id> <port> <left>` (escaped), read by
 // bench/announce.lua. The same pools for every tracker; ours carries members' passkeys.
 
-type PoolKind = "many" | "hot";
+type PoolKind = "many" | "hot" | "idle";
 
 /** mulberry32: the same pools on every run. */
 function prng(seed: number): () => number {
@@ -120,9 +125,12 @@ function prng(seed: number): () => number {
 
 const escapeBytes = (b: Uint8Array) => Array.from(b, (x) => "%" + x.toString(16).padStart(2, "0").toUpperCase()).join("");
 
-/** Writes a pool; with `keys`, each peer announces at a member's URL, never more than three of a member in a swarm. */
+/**
+ * Writes a pool; with `keys`, each peer announces at a member's URL, never more than three of a
+ * member in a swarm. In the idle pool 9 peers in 10 are seeds whose counters never move.
+ */
 function writePool(kind: PoolKind, hashes: string[], keys: string[] | undefined): string {
-  const random = prng(kind === "many" ? 1 : 2);
+  const random = prng(kind === "many" ? 1 : kind === "hot" ? 2 : 3);
   const lines: string[] = [];
   for (let g = 0; g < POOL; g++) {
     const t = kind === "hot" ? 0 : Math.floor(random() * hashes.length);
@@ -130,8 +138,9 @@ function writePool(kind: PoolKind, hashes: string[], keys: string[] | undefined)
     const pid = new Uint8Array(20);
     pid.set(new TextEncoder().encode("-qB4650-"));
     for (let i = 8; i < 20; i++) pid[i] = Math.floor(random() * 256);
-    const left = random() < 0.25 ? 0 : 1 + Math.floor(random() * 1_000_000_000);
-    lines.push(`${keys ? "/" + keys[k] : ""} ${escapeBytes(fromHex(hashes[t]!))} ${escapeBytes(pid)} ${1025 + Math.floor(random() * 64_000)} ${left}`);
+    const idle = kind === "idle" && random() < 0.9;
+    const left = idle || random() < 0.25 ? 0 : 1 + Math.floor(random() * 1_000_000_000);
+    lines.push(`${keys ? "/" + keys[k] : ""} ${escapeBytes(fromHex(hashes[t]!))} ${escapeBytes(pid)} ${1025 + Math.floor(random() * 64_000)} ${left}${idle ? " 1" : ""}`);
   }
   const file = join(OUT, `pool-${kind}${keys ? "-members" : ""}.txt`);
   writeFileSync(file, lines.join("\n") + "\n");
@@ -168,21 +177,25 @@ async function wrk(url: string, file: string, cf: boolean, seconds = SECONDS): P
   return JSON.parse(line.slice(6)) as WrkResult;
 }
 
-async function measure(server: string, url: string, pools: { many: string; hot?: string }, cf: boolean): Promise<void> {
-  for (const load of pools.hot ? (["many", "hot"] as const) : (["many"] as const)) {
-    const file = load === "hot" ? pools.hot! : pools.many;
+async function measure(server: string, url: string, pools: Partial<Record<PoolKind, string>>, cf: boolean): Promise<void> {
+  for (const load of (["many", "hot", "idle"] as const).filter((l) => pools[l])) {
+    const file = pools[load]!;
     // Not counted: every peer of the pool announces once (its member and torrent read, its
     // session in the swarm), then a short run for the JIT and the connections.
     log(`${server}: warming ${POOL.toLocaleString("en-US")} peers${load === "hot" ? " of one swarm" : ""}`);
     const warmed = await warm(url, file, cf);
     if (warmed < POOL * 0.99) log(`${server}: only ${warmed} of ${POOL} peers were admitted while warming`);
     await wrk(url, file, cf, 2);
-    log(`${server}: ${load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`}, ${CONNECTIONS} connections, ${RUNS} × ${SECONDS} s`);
+    log(`${server}: ${loadName(load)}, ${CONNECTIONS} connections, ${RUNS} × ${SECONDS} s`);
     const results: WrkResult[] = [];
     for (let i = 0; i < RUNS; i++) results.push(await wrk(url, file, cf));
     results.sort((a, b) => a.ok / a.duration_us - b.ok / b.duration_us);
     rows.push({ server, load, result: results[Math.floor(results.length / 2)]! });
   }
+}
+
+function loadName(load: PoolKind): string {
+  return load === "hot" ? "one hot swarm" : load === "idle" ? `${TORRENTS} torrents, 90% idle seeds` : `${TORRENTS} torrents`;
 }
 
 function waitForPort(port: number): Promise<true> {
@@ -259,16 +272,23 @@ async function registerTorrents(url: string): Promise<string[]> {
 
 /** The V8 heap of the worker's isolate (it also runs its Durable Objects), after a full GC. */
 
-/** What the flush design wrote for the announces measured, from the shards' own counters (GET /metrics). */
-interface FlushCost {
+/** Our worker's counters (GET /metrics): announces, and rows written by the shards to D1 and to their own SQLite. */
+interface Counts {
   announces: number;
   d1Rows: number;
   doRows: number;
   flushes: number;
 }
-let flushCost: FlushCost | undefined;
 
-async function writesPerAnnounce(url: string): Promise<FlushCost> {
+/** Rows written per mix: during its runs (warm-up included, the alarms given time to fire), and once the held credit was sent. */
+interface MixCost {
+  load: PoolKind;
+  run: Counts;
+  sent: Counts;
+}
+const mixCosts: MixCost[] = [];
+
+async function counts(url: string): Promise<Counts> {
   const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
   const sum = (name: string) =>
     text
@@ -278,6 +298,19 @@ async function writesPerAnnounce(url: string): Promise<FlushCost> {
   return { announces: sum("vidya_announces_total"), d1Rows: sum("vidya_d1_rows_written_total"), doRows: sum("vidya_do_rows_written_total"), flushes: sum("vidya_flushes_total") };
 }
 
+const minus = (a: Counts, b: Counts): Counts => ({ announces: a.announces - b.announces, d1Rows: a.d1Rows - b.d1Rows, doRows: a.doRows - b.doRows, flushes: a.flushes - b.flushes });
+
+/** Measures one mix on our worker and what it wrote: during the runs, then with every shard's held credit sent. */
+async function measureMix(url: string, load: PoolKind, pool: string): Promise<void> {
+  const before = await counts(url);
+  await measure("vidya (workerd)", url, { [load]: pool }, true);
+  await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms seal and send what is due
+  const run = minus(await counts(url), before);
+  const res = await fetch(`${url}/admin/swarms/flush`, { method: "POST", headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (res.status !== 200) throw new Error(`POST /admin/swarms/flush: HTTP ${res.status}`);
+  mixCosts.push({ load, run, sent: minus(await counts(url), before) });
+}
+
 async function benchVidya(hashes: string[]): Promise<void> {
   const script = await buildWorker();
   log("starting the worker in Miniflare (workerd), applying migrations, registering members and torrents");
@@ -285,10 +318,9 @@ async function benchVidya(hashes: string[]): Promise<void> {
   try {
     const registered = await registerTorrents(url);
     if (registered.join() !== hashes.join()) throw new Error("the worker computed other info hashes than the bench");
-    await measure("vidya (workerd)", url, { many: writePool("many", hashes, keys), hot: writePool("hot", hashes, keys) }, true);
-    await new Promise((r) => setTimeout(r, 7_000)); // the shards' alarms flush what is pending
-    flushCost = await writesPerAnnounce(url);
-
+    await measureMix(url, "many", writePool("many", hashes, keys));
+    await measureMix(url, "hot", writePool("hot", hashes, keys));
+    await measureMix(url, "idle", writePool("idle", hashes, keys));
   } catch (e) {
     rows.push({ server: "vidya (workerd)", load: "many", note: `failed: ${(e as Error).message.split("\n")[0]}` });
     throw e;
@@ -381,7 +413,7 @@ function table(): string {
       r.result
         ? [
             r.server,
-            r.load === "hot" ? "one hot swarm" : `${TORRENTS} torrents`,
+            loadName(r.load),
             Math.round(perSecond(r.result)).toLocaleString("en-US"),
             ms(r.result.p50_us),
             ms(r.result.p99_us),
@@ -418,11 +450,22 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
   }
   const hot = rate("vidya", "hot");
   if (hot !== undefined) out.push(`${"vidya one hot swarm".padEnd(34)} ${Math.round(hot).toLocaleString("en-US")}/s   target ≥ 2,000/s  ${hot >= 2000 ? "met" : "NOT met"}`);
-  if (flushCost && flushCost.announces > 0) {
-    const perM = (n: number) => Math.round((n / flushCost!.announces) * 1e6).toLocaleString("en-US");
+  const p99 = (server: string, load: PoolKind) => rows.find((x) => x.server.startsWith(server) && x.load === load)?.result?.p99_us;
+  const hotP99 = p99("vidya", "hot");
+  const trivialP99 = p99("trivial worker (workerd)", "many");
+  if (hotP99 !== undefined && trivialP99 !== undefined) {
+    const x = hotP99 / trivialP99;
+    out.push(`${"hot swarm p99 ÷ trivial worker p99".padEnd(34)} ${x.toFixed(2)}×   (${(hotP99 / 1000).toFixed(1)} ms ÷ ${(trivialP99 / 1000).toFixed(1)} ms)   target ≤ 2×  ${x <= 2 ? "met" : "NOT met"}`);
+  }
+  for (const m of mixCosts) {
+    const per = (c: Counts) => ({ d1: c.d1Rows / Math.max(1, c.announces), sq: c.doRows / Math.max(1, c.announces) });
+    const run = per(m.run);
+    const sent = per(m.sent);
+    const label = `rows/announce, ${m.load === "many" ? "bench mix" : m.load === "idle" ? "idle-seeder mix" : "hot swarm"}`;
     out.push(
-      `${"D1 rows written per 10⁶ announces".padEnd(34)} ${perM(flushCost.d1Rows)}   (${flushCost.d1Rows.toLocaleString("en-US")} rows over ${flushCost.announces.toLocaleString("en-US")} announces in ${flushCost.flushes.toLocaleString("en-US")} batches, D1's own count)`,
-      `${"shard SQLite rows per 10⁶ announces".padEnd(34)} ${perM(flushCost.doRows)}   (write-behind and outbox)`,
+      `${label.padEnd(34)} ${(run.d1 + run.sq).toFixed(4)} (D1 ${run.d1.toFixed(4)} + shard SQLite ${run.sq.toFixed(4)}) over ${m.run.announces.toLocaleString("en-US")} announces, ${m.run.flushes} D1 batches` +
+        `   target ≤ 0.05  ${run.d1 + run.sq <= 0.05 ? "met" : "NOT met"};  $${dollarsPerMillion(run.d1, run.sq).toFixed(3)} per 10⁶ announces`,
+      `${"  with the held credit sent".padEnd(34)} ${(sent.d1 + sent.sq).toFixed(4)} (D1 ${sent.d1.toFixed(4)} + shard SQLite ${sent.sq.toFixed(4)}): every session's credit written once, as if all ended now;  $${dollarsPerMillion(sent.d1, sent.sq).toFixed(3)} per 10⁶`,
     );
   }
   if (memory)

@@ -6,7 +6,8 @@ import { ReportError } from "../protocol/reports/eip712.ts";
 import { chainId, poolFee, type Env } from "./env.ts";
 import { HttpError, safeMessage } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
-import { announceFastPath, tracker } from "./announce/routes.ts";
+import { announceFastPath, shardStub, tracker } from "./announce/routes.ts";
+import { SWARM_SHARDS } from "./swarm/shard.ts";
 import { webSocketTracker } from "./ws/routes.ts";
 import { membersApi } from "./members/routes.ts";
 import { memberStats } from "./members/stats.ts";
@@ -72,6 +73,12 @@ admin.use("*", requireAdmin);
 // Both go through the scheduler, which serialises rounds and epoch changes.
 admin.post("/challenges/run", async (c) => c.json({ results: unwrap(await scheduler(c.env).runRound(c.req.query("node"))) }));
 admin.post("/epochs/close", async (c) => c.json(unwrap(await scheduler(c.env).close())));
+// Every shard seals and sends all the credit it holds now (journal.ts holds it lazily): before
+// maintenance, and for the bench's count of what the held credit costs once sent.
+admin.post("/swarms/flush", async (c) => {
+  const sent = await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(c.env, i).flush()));
+  return c.json({ sessions: sent.reduce((a, b) => a + b, 0) });
+});
 app.route("/admin", admin);
 // Each of these checks the admin token itself too.
 app.route("/admin", invitesAdmin);

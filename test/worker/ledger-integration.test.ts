@@ -66,15 +66,18 @@ describe("the epoch ledger", () => {
     await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, event: "started", ip: "10.71.0.1" });
     await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, uploaded: 7_000, ip: "10.71.0.1" });
     const shard = shardFor(f.infoHash);
-    const sealed = await runInDurableObject(shard, (s: SwarmShard, state) => {
-      s.seal();
-      return state.storage.sql.exec<{ seq: number; body: string; at: number }>("SELECT seq, body, at FROM outbox ORDER BY seq DESC LIMIT 1").one();
+    await runInDurableObject(shard, (s: SwarmShard) => s.seal(Date.now(), true));
+    // The reply is lost: D1 applied the batch, the shard's record of it is gone with a crash.
+    const sent = await runInDurableObject(shard, async (s: SwarmShard, state) => {
+      const before = state.storage.sql.exec<{ v: number }>("SELECT v FROM meta WHERE k = 'sent'").toArray()[0]?.v ?? 0;
+      await s.send();
+      return before;
     });
-    await runInDurableObject(shard, (s: SwarmShard) => s.send());
     expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 7_000 });
-    // The reply was lost: the same batch is still in the outbox and is sent again.
-    const replays = await runInDurableObject(shard, async (s: SwarmShard, state) => {
-      state.storage.sql.exec("INSERT INTO outbox (seq, body, at) VALUES (?, ?, ?)", sealed.seq, sealed.body, sealed.at);
+    await runInDurableObject(shard, (_s: SwarmShard, state) => state.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('sent', ?)", sent));
+    await evictDurableObject(shard);
+    // Restarted, the shard sends the batch again: D1's `flushes` key drops it.
+    const replays = await runInDurableObject(shard, async (s: SwarmShard) => {
       await s.send();
       return s.metrics(0).counters.flush_replays;
     });
@@ -90,7 +93,7 @@ describe("the epoch ledger", () => {
     await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, event: "started", ip: "10.72.0.1", now: t0 });
     await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, uploaded: 9_000, ip: "10.72.0.1", now: t0 + 400_000 });
     const shard = shardFor(f.infoHash);
-    await runInDurableObject(shard, (s: SwarmShard) => s.seal());
+    await runInDurableObject(shard, (s: SwarmShard) => s.seal(Date.now(), true));
     await evictDurableObject(shard); // before the batch reached D1
     expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 0 });
     expect(await runDurableObjectAlarm(shard)).toBe(true);

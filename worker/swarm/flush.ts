@@ -41,7 +41,10 @@ export type SwarmRow = [
   newSnatches: number,
 ];
 
-/** One swarm's surge window (shard.ts surgeWindow): the controller's output and the swarm's size then. */
+/**
+ * One swarm's surge (shard.ts surgeWindow): the controller's latest output and the swarm's size,
+ * and the sum and count of the windows since the swarm's last row (one window when absent).
+ */
 export type SurgeRow = [
   infoHash: string,
   saturationBps: number,
@@ -50,6 +53,8 @@ export type SurgeRow = [
   leechers: number,
   partialSeeds: number,
   snatches: number,
+  surgeSum?: number,
+  surgeWindows?: number,
 ];
 
 /** A session that ended (stopped, or reaped after PEER_TTL_MS): its row is folded into its member's ENDED_SESSIONS row. */
@@ -189,11 +194,11 @@ export function batchSql(b: Batch): string[] {
         " ON CONFLICT (info_hash) DO UPDATE SET saturation_bps = excluded.saturation_bps, surge_bps = excluded.surge_bps",
     );
     sql.push(
-      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, seeders, leechers) AS (VALUES ` +
-        part.map((s) => `(${text(s[0])}, ${[s[2], s[3], s[4]].map(num).join(", ")})`).join(", ") +
+      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, surge_windows, seeders, leechers) AS (VALUES ` +
+        part.map((s) => `(${text(s[0])}, ${[s[7] ?? s[2], s[8] ?? 1, s[3], s[4]].map(num).join(", ")})`).join(", ") +
         ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers)" +
-        " SELECT e.epoch, v.info_hash, v.surge_sum, 1, v.seeders, v.leechers FROM e, v WHERE true" +
-        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + 1",
+        " SELECT e.epoch, v.info_hash, v.surge_sum, v.surge_windows, v.seeders, v.leechers FROM e, v WHERE true" +
+        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + excluded.surge_windows",
     );
   }
   return sql;

@@ -1,11 +1,12 @@
 // Swarm state for a fixed shard of info hashes (TRACKER-NOTES "Scale on Workers"): sessions in
 // memory, keyed by (member, peer id) so one client session is one record whatever its
-// endpoints; credit computed here (credit.ts) and flushed to D1 in numbered batches by the
-// alarm (flush.ts), never a D1 write per announce. Each alarm also writes the changed
-// sessions behind to the object's own SQLite, in the same transaction as the batch it seals,
-// so a shard evicted from memory (after seconds idle, while clients announce every half
-// hour) still knows its peers and their baselines, and a crash neither loses nor repeats a
-// credit. The hot path reads storage only when a swarm is first used after a restart.
+// endpoints; credit computed here (credit.ts). Each alarm seals the changed sessions, with
+// their credit not yet in D1, into one journal row of the object's own SQLite (journal.ts),
+// and in the same transaction the numbered D1 batch (flush.ts) of the sessions whose credit is
+// due there (ended, completed, past a bound, or old): a shard evicted from memory (after
+// seconds idle, while clients announce every half hour) still knows its peers, their
+// baselines and their unsent credit, and a crash neither loses nor repeats a credit. The
+// journal is read back when the object starts; the hot path never reads storage.
 
 import { DurableObject } from "cloudflare:workers";
 import { ANNOUNCE_INTERVAL_SECONDS, SURGE_WINDOW_SECONDS } from "../../protocol/params.ts";
@@ -18,7 +19,11 @@ import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
-import { alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
+import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
+import {
+  COUNTS_EVERY_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend,
+  type JournalBody, type SessionRecord, type SwarmRecord, type Tombstone,
+} from "./journal.ts";
 
 /** Fixed for the life of the deployment: changing it would move swarms between objects. */
 export const SWARM_SHARDS = 64;
@@ -38,8 +43,10 @@ export const FLUSH_MS = 5_000;
 export const PEER_TTL_MS = 2 * ANNOUNCE_INTERVAL_SECONDS * 1_000;
 /** WebSocket (WebTorrent) sessions announce every 2 minutes (ws/messages.ts): gone after two missed. */
 export const WS_SESSION_TTL_MS = 5 * 60_000;
-/** Stale stored sessions deleted (and folded in D1) per reap: one batch's worth, the rest at the next reap. */
+/** Stale stored sessions ended (and folded in D1) per reap: one batch's worth, the rest at the next reap. */
 const STALE_PER_REAP = 2_000;
+/** Counters alone are journaled at most this often (a row is written for them only when nothing else is). */
+const COUNTERS_EVERY_MS = 10 * 60_000;
 const REAP_EVERY_MS = 60_000;
 /** Batches sent to D1 per alarm; more wait for the next alarm (they keep their order). */
 const BATCHES_PER_ALARM = 8;
@@ -137,39 +144,12 @@ export interface ShardMetrics {
 
 const KIND_STATE = ["leeching", "partial", "seeding"] as const;
 
-type PeerRow = {
-  member: string;
-  peer_id: string;
-  v4: ArrayBuffer | null;
-  v4_seen: number;
-  v6: ArrayBuffer | null;
-  v6_seen: number;
-  left_bytes: number;
-  uploaded: number;
-  downloaded: number;
-  session: number;
-  last_credit: number;
-  kind: number;
-  free: number;
-  ws: number;
-};
-
+// `journal` holds the shard's durable state (journal.ts); `meta` the last batch D1 applied.
+// The tables of the row-per-session design are read once into the journal, then dropped.
 const SCHEMA = `
-DROP TABLE IF EXISTS peers;
-CREATE TABLE IF NOT EXISTS peer_rows (
-  ih TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL, ws INTEGER NOT NULL,
-  v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL, seen INTEGER NOT NULL,
-  left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL,
-  session INTEGER NOT NULL, last_credit INTEGER NOT NULL, kind INTEGER NOT NULL, free INTEGER NOT NULL,
-  PRIMARY KEY (ih, member, peer_id, ws)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS peer_rows_seen ON peer_rows (seen);
-CREATE TABLE IF NOT EXISTS swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS surge (ih TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;`;
+CREATE TABLE IF NOT EXISTS revoked (passkey TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;`;
 
 /** A swarm's pricing state between surge windows (protocol/economics/saturation.ts, surge.ts). */
 export interface SurgeState {
@@ -207,8 +187,6 @@ function surgeFromJson(json: string): SurgeState {
   };
 }
 
-const blob = (s: string | undefined): ArrayBuffer | null => (s ? (binaryToBytes(s).buffer as ArrayBuffer) : null);
-const unblob = (b: ArrayBuffer | null): string | undefined => (b ? bytesToBinary(new Uint8Array(b)) : undefined);
 
 /**
  * A session's first sighting, over HTTP or the WebSocket tracker: its counters are only the
@@ -236,39 +214,54 @@ function newSession(s: Swarm, key: string, member: number, peerId: string, c: { 
     gone: false,
     ws: o.ws,
     acc: undefined,
+    jseq: 0,
+    inD1: false,
   };
 }
 
 function newAcc(now: number): Acc {
-  return { up: 0, down: 0, cup: 0, cdown: 0, seed: 0, announces: 0, last: now, completedAt: 0 };
+  return { up: 0, down: 0, cup: 0, cdown: 0, seed: 0, announces: 0, last: now, completedAt: 0, first: now };
 }
 
-/** Byte and announce totals of a swarm not yet flushed. */
-interface SwarmPending {
-  up: number;
-  down: number;
-  cup: number;
-  cdown: number;
-  announces: number;
+/** A journaled session of a swarm not in memory, and the journal row that holds it. */
+interface StoredSession {
+  r: SessionRecord;
+  jseq: number;
 }
+
+const NO_SWARM_RECORD = (ih: string): SwarmRecord => ({ ih, snatches: 0, unsent: 0, surgeSum: 0, surgeWindows: 0, surgeSent: -1 });
 
 export class SwarmShard extends DurableObject<Env> {
   private readonly swarms = new Map<string, Swarm>();
   /** Member accounts by small index: a session holds a number, not a copy of the string. */
   private readonly memberIds = new Map<string, number>();
   private readonly memberNames: string[] = [];
-  /** Sessions with something to flush or write behind. */
+  /** Sessions changed since the last seal (journaled by the next). */
   private due = new Set<Peer>();
-  /** Stored sessions of swarms not in memory that went stale (reap): deleted, and their accounting folded, by the next seal. */
-  private staleStored: { ih: string; member: string; peerId: string; ws: number; seen: number }[] = [];
-  /** Swarms with activity since the last batch, and their byte totals. */
-  private active = new Map<Swarm, SwarmPending>();
+  /** Sessions holding credit not yet sent to D1 (journal.ts shouldSend decides when). */
+  private readonly pendingAcc = new Set<Peer>();
+  /** Journaled sessions of swarms not in memory, by info hash then sessionKey. */
+  private readonly stored = new Map<string, Map<string, StoredSession>>();
+  /** Per swarm: snatches, surge windows not yet in D1; and the journal row of its latest record. */
+  private readonly swarmRecs = new Map<string, SwarmRecord>();
+  private readonly swarmJseq = new Map<string, number>();
+  private swarmDirty = new Set<string>();
+  /** When each swarm's counts last went to D1 (memory only: after a restart they go at once). */
+  private readonly countsAt = new Map<string, number>();
+  /** Journal rows (seq → records in it), oldest first, and their records in all. */
+  private readonly journalRows = new Map<number, number>();
+  private journalRecords = 0;
+  /** Sealed batches not yet applied by D1, oldest first (their rows hold them). */
+  private unsent: number[] = [];
+  private sentSeq = 0;
+  private lastRowAt = 0;
+  private lastAgeScan = 0;
   private readonly revoked = new Map<string, number>();
   private shard = -1;
   private seq = 0;
   private alarmAt: number | undefined;
   private lastReap = 0;
-  /** The oldest announce not yet sealed into a batch (ms), for the flush lag. */
+  /** The oldest announce not yet sealed (ms), for the flush lag. */
   private oldestDue = 0;
   private lastFlushAt = 0;
   private lastFlushMs = 0;
@@ -277,9 +270,6 @@ export class SwarmShard extends DurableObject<Env> {
   /** Per swarm: surge state, and the actual bytes moved since the last surge window. */
   private readonly surge = new Map<string, SurgeState>();
   private readonly windowBytes = new Map<string, { up: number; down: number }>();
-  /** Surge rows for the next batch, and swarms whose surge state is to be written behind with it. */
-  private pendingSurge: SurgeRow[] = [];
-  private surgeDirty = new Set<string>();
   /** When the last surge window closed (ms; 0: none yet). */
   private lastWindowAt = 0;
 
@@ -289,17 +279,89 @@ export class SwarmShard extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       sql.exec(SCHEMA);
-      for (const r of sql.exec<{ k: string; v: number }>("SELECT k, v FROM meta")) {
-        if (r.k === "seq") this.seq = r.v;
-        if (r.k === "shard") this.shard = r.v;
-        if (r.k === "window_at") this.lastWindowAt = r.v;
-      }
-      for (const r of sql.exec<{ ih: string; json: string }>("SELECT ih, json FROM surge")) this.surge.set(r.ih, surgeFromJson(r.json));
-      // The metrics' counters survive eviction (saved by each alarm), so /metrics series only grow.
-      const saved = sql.exec<{ json: string }>("SELECT json FROM state WHERE k = 'counters'").toArray()[0];
-      if (saved) Object.assign(this.c, JSON.parse(saved.json) as Record<string, number>);
+      this.importRowTables();
+      for (const r of sql.exec<{ k: string; v: number }>("SELECT k, v FROM meta")) if (r.k === "sent") this.sentSeq = r.v;
+      for (const r of sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM journal ORDER BY seq")) this.replay(r.seq, JSON.parse(r.body) as JournalBody);
+      this.seq = Math.max(this.seq, this.sentSeq);
       const now = Date.now();
       for (const r of sql.exec<{ passkey: string; until: number }>("SELECT passkey, until FROM revoked WHERE until > ?", now)) this.revoked.set(r.passkey, r.until);
+    });
+  }
+
+  /** Applies one journal row to the state being rebuilt at start. */
+  private replay(seq: number, b: JournalBody): void {
+    this.seq = Math.max(this.seq, seq);
+    this.journalRows.set(seq, b.recs.length + b.sw.length);
+    this.journalRecords += b.recs.length + b.sw.length;
+    for (const r of b.recs) {
+      const k = sessionKey(r[0], r[1], r[2], r[3]);
+      let m = this.stored.get(r[0]);
+      if (isTombstone(r)) {
+        m?.delete(k);
+        continue;
+      }
+      if (!m) this.stored.set(r[0], (m = new Map()));
+      m.set(k, { r, jseq: seq });
+    }
+    for (const w of b.sw) {
+      this.swarmRecs.set(w.ih, w);
+      this.swarmJseq.set(w.ih, seq);
+      if (w.surge) this.surge.set(w.ih, surgeFromJson(w.surge));
+      else this.surge.delete(w.ih);
+    }
+    if (b.shard >= 0) this.shard = b.shard;
+    if (b.windowAt) this.lastWindowAt = b.windowAt;
+    if (b.c) Object.assign(this.c, b.c);
+    if (b.batch && seq > this.sentSeq) this.unsent.push(seq);
+  }
+
+  /**
+   * A shard written by the row-per-session design (peer_rows, outbox, ...): its unsent batches
+   * and stored sessions become journal rows, once, in one transaction with dropping the tables.
+   */
+  private importRowTables(): void {
+    const sql = this.ctx.storage.sql;
+    const has = (t: string) => sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", t).toArray().length > 0;
+    if (!has("peer_rows") && !has("outbox")) return;
+    this.ctx.storage.transactionSync(() => {
+      let seq = 0;
+      let shard = -1;
+      let windowAt = 0;
+      if (has("meta"))
+        for (const r of sql.exec<{ k: string; v: number }>("SELECT k, v FROM meta")) {
+          if (r.k === "seq") seq = r.v;
+          if (r.k === "shard") shard = r.v;
+          if (r.k === "window_at") windowAt = r.v;
+        }
+      const write = (body: JournalBody, at: number) => sql.exec("INSERT INTO journal (seq, body, at) VALUES (?, ?, ?)", ++seq, JSON.stringify(body), at);
+      let firstUnsent = 0;
+      if (has("outbox"))
+        for (const r of sql.exec<{ seq: number; body: string; at: number }>("SELECT seq, body, at FROM outbox ORDER BY seq").toArray()) {
+          if (!firstUnsent) firstUnsent = r.seq;
+          seq = r.seq - 1;
+          write({ recs: [], sw: [], shard, windowAt, batch: JSON.parse(r.body) as Batch }, r.at);
+        }
+      // Batches the outbox no longer held were applied by D1.
+      sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('sent', ?)", firstUnsent ? firstUnsent - 1 : seq);
+      const recs: SessionRecord[] = [];
+      if (has("peer_rows"))
+        for (const r of sql.exec<Record<string, number | string | ArrayBuffer | null>>("SELECT * FROM peer_rows")) {
+          const bin = (b: unknown) => (b ? bytesToBinary(new Uint8Array(b as ArrayBuffer)) : "");
+          recs.push([
+            r.ih as string, r.member as string, bytesToBinary(fromHex(r.peer_id as string)), r.ws ? 1 : 0, bin(r.v4), r.v4_seen as number, bin(r.v6), r.v6_seen as number,
+            r.left_bytes as number, r.uploaded as number, r.downloaded as number, r.session as number, r.last_credit as number, r.kind as number, r.free ? 1 : 0, 1, 0,
+          ]);
+        }
+      const sw: SwarmRecord[] = [];
+      const surge = has("surge") ? new Map(sql.exec<{ ih: string; json: string }>("SELECT ih, json FROM surge").toArray().map((r) => [r.ih, r.json])) : new Map<string, string>();
+      const counts = has("swarm_counts") ? sql.exec<{ ih: string; snatches: number }>("SELECT ih, snatches FROM swarm_counts").toArray() : [];
+      for (const ih of new Set([...surge.keys(), ...counts.map((c) => c.ih)]))
+        sw.push({ ...NO_SWARM_RECORD(ih), snatches: counts.find((c) => c.ih === ih)?.snatches ?? 0, ...(surge.has(ih) ? { surge: surge.get(ih)! } : {}) });
+      const saved = has("state") ? sql.exec<{ json: string }>("SELECT json FROM state WHERE k = 'counters'").toArray()[0] : undefined;
+      for (let i = 0; i < Math.max(recs.length, 1); i += RECORDS_PER_ROW)
+        write({ recs: recs.slice(i, i + RECORDS_PER_ROW), sw: i === 0 ? sw : [], shard, windowAt, ...(i === 0 && saved ? { c: JSON.parse(saved.json) as Record<string, number> } : {}) }, Date.now());
+      for (const t of ["peer_rows", "outbox", "swarm_counts", "surge", "state"]) sql.exec(`DROP TABLE IF EXISTS ${t}`);
+      sql.exec("DELETE FROM meta WHERE k <> 'sent'");
     });
   }
 
@@ -308,13 +370,8 @@ export class SwarmShard extends DurableObject<Env> {
     this.countersChanged = true;
   }
 
+  /** Counters changed since they were last journaled (they ride on the next row). */
   private countersChanged = false;
-
-  private saveCounters(): void {
-    if (!this.countersChanged) return;
-    this.countersChanged = false;
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO state (k, json) VALUES ('counters', ?)", JSON.stringify(this.c));
-  }
 
   private memberIndex(account: string): number {
     let i = this.memberIds.get(account);
@@ -329,7 +386,6 @@ export class SwarmShard extends DurableObject<Env> {
   private learnShard(ih: string): void {
     if (this.shard >= 0) return;
     this.shard = shardOf(ih);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('shard', ?)", this.shard);
   }
 
   private swarm(ih: string, now: number): Swarm {
@@ -341,47 +397,63 @@ export class SwarmShard extends DurableObject<Env> {
     return s;
   }
 
-  /** A swarm as last written behind, without the sessions gone stale meanwhile. */
+  /** A swarm as last journaled; sessions gone stale meanwhile end (their credit still goes to D1). */
   private load(ih: string, now: number): Swarm {
-    const sql = this.ctx.storage.sql;
-    const counted = sql.exec<{ snatches: number }>("SELECT snatches FROM swarm_counts WHERE ih = ?", ih).toArray()[0];
-    const s = new Swarm(ih, counted?.snatches ?? 0);
-    for (const r of sql.exec<PeerRow>(
-      "SELECT member, peer_id, v4, v4_seen, v6, v6_seen, left_bytes, uploaded, downloaded, session, last_credit, kind, free, ws FROM peer_rows WHERE ih = ?",
-      ih,
-    )) {
-      const ttl = r.ws ? WS_SESSION_TTL_MS : PEER_TTL_MS;
-      const v4 = now - r.v4_seen <= ttl ? unblob(r.v4) : undefined;
-      const v6 = now - r.v6_seen <= ttl ? unblob(r.v6) : undefined;
-      if (!v4 && !v6 && !(r.ws && now - r.v4_seen <= ttl)) continue;
-      const member = this.memberIndex(r.member);
-      const peerId = bytesToBinary(fromHex(r.peer_id));
-      const p: Peer = {
-        key: `${member}:${peerId}`,
-        ih,
-        member,
-        peerId,
-        v4,
-        v6,
-        v4Seen: r.v4_seen,
-        v6Seen: r.v6_seen,
-        left: r.left_bytes,
-        uploaded: r.uploaded,
-        downloaded: r.downloaded,
-        session: r.session,
-        lastCredit: r.last_credit,
-        kind: (r.kind as 0 | 1 | 2) ?? DOWNLOADER,
-        at: 0,
-        free: r.free === 1,
-        gone: false,
-        ws: r.ws === 1,
-        acc: undefined,
-      };
-      if (r.ws) s.addWs(p);
+    const s = new Swarm(ih, this.swarmRecs.get(ih)?.snatches ?? 0);
+    const stored = this.stored.get(ih);
+    this.stored.delete(ih);
+    for (const e of stored?.values() ?? []) {
+      const p = this.restore(e);
+      const ttl = p.ws ? WS_SESSION_TTL_MS : PEER_TTL_MS;
+      if (p.v4 && now - p.v4Seen > ttl) p.v4 = undefined;
+      if (p.v6 && now - p.v6Seen > ttl) p.v6 = undefined;
+      if (!p.v4 && !p.v6 && !(p.ws && now - p.v4Seen <= ttl)) {
+        this.endStored(p, now);
+        continue;
+      }
+      if (p.ws) s.addWs(p);
       else s.add(p);
     }
     s.changed = false;
     return s;
+  }
+
+  /** A journaled session as a live one, with its unsent credit. */
+  private restore(e: StoredSession): Peer {
+    const r = e.r;
+    const member = this.memberIndex(r[1]);
+    const p: Peer = {
+      key: `${member}:${r[2]}`,
+      ih: r[0],
+      member,
+      peerId: r[2],
+      v4: r[4] || undefined,
+      v6: r[6] || undefined,
+      v4Seen: r[5],
+      v6Seen: r[7],
+      left: r[8],
+      uploaded: r[9],
+      downloaded: r[10],
+      session: r[11],
+      lastCredit: r[12],
+      kind: ((r[13] as 0 | 1 | 2) ?? DOWNLOADER),
+      at: 0,
+      free: r[14] === 1,
+      gone: false,
+      ws: r[3] === 1,
+      acc: accOf(r),
+      jseq: e.jseq,
+      inD1: r[15] === 1,
+    };
+    if (p.acc) this.pendingAcc.add(p);
+    return p;
+  }
+
+  /** A stored session gone stale: ended by the next seal (a tombstone, its credit and fold to D1). */
+  private endStored(p: Peer, now: number): void {
+    p.gone = true;
+    this.count("reaped");
+    this.markDue(p, now);
   }
 
   private markDue(p: Peer, now: number): void {
@@ -389,10 +461,10 @@ export class SwarmShard extends DurableObject<Env> {
     this.due.add(p);
   }
 
-  private pendingOf(s: Swarm): SwarmPending {
-    let sp = this.active.get(s);
-    if (!sp) this.active.set(s, (sp = { up: 0, down: 0, cup: 0, cdown: 0, announces: 0 }));
-    return sp;
+  private swarmRec(ih: string): SwarmRecord {
+    let w = this.swarmRecs.get(ih);
+    if (!w) this.swarmRecs.set(ih, (w = NO_SWARM_RECORD(ih)));
+    return w;
   }
 
   /** `left` within the torrent's length; a larger claim is counted (it would inflate the swarm's demand). */
@@ -403,19 +475,19 @@ export class SwarmShard extends DurableObject<Env> {
   }
 
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
-    const acc = (p.acc ??= newAcc(now));
+    if (!p.acc) {
+      p.acc = newAcc(now);
+      this.pendingAcc.add(p);
+    }
+    const acc = p.acc;
     acc.announces++;
     acc.last = now;
-    const sp = this.pendingOf(s);
-    sp.announces++;
     if (cr) {
       acc.up += cr.up;
       acc.down += cr.down;
       acc.cup += cr.cup;
       acc.cdown += cr.cdown;
       acc.seed += cr.seed;
-      sp.up += cr.up;
-      sp.down += cr.down;
       // A slowed member's downloads are no paying demand: they feed no surge (its uploads are supply).
       const down = p.slowed ? 0 : cr.down;
       const wb = this.windowBytes.get(s.ih);
@@ -423,8 +495,6 @@ export class SwarmShard extends DurableObject<Env> {
         wb.up += cr.up;
         wb.down += down;
       } else this.windowBytes.set(s.ih, { up: cr.up, down });
-      sp.cup += cr.cup;
-      sp.cdown += cr.cdown;
       this.count("uploaded_bytes", cr.up);
       this.count("downloaded_bytes", cr.down);
       this.count("credited_uploaded_bytes", cr.cup);
@@ -444,8 +514,15 @@ export class SwarmShard extends DurableObject<Env> {
 
   private snatch(s: Swarm, p: Peer, now: number): void {
     s.snatches++;
-    s.unflushedSnatches++;
-    (p.acc ??= newAcc(now)).completedAt = now;
+    const w = this.swarmRec(s.ih);
+    w.snatches = s.snatches;
+    w.unsent++;
+    this.swarmDirty.add(s.ih);
+    if (!p.acc) {
+      p.acc = newAcc(now);
+      this.pendingAcc.add(p);
+    }
+    p.acc.completedAt = now;
     this.count("snatches");
   }
 
@@ -704,7 +781,7 @@ export class SwarmShard extends DurableObject<Env> {
     const until = now + REVOCATION_MS;
     this.dir.forgetMember(passkey);
     this.revoked.set(passkey, until);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO revoked (passkey, until) VALUES (?, ?)", passkey, until);
+    this.write("INSERT OR REPLACE INTO revoked (passkey, until) VALUES (?, ?)", passkey, until);
     await this.ensureAlarm(now);
   }
 
@@ -740,8 +817,8 @@ export class SwarmShard extends DurableObject<Env> {
       partial += s.partialSeeds;
       ws += s.ws.size;
     }
-    const outbox = this.ctx.storage.sql.exec<{ n: number; oldest: number | null }>("SELECT count(*) AS n, min(at) AS oldest FROM outbox").one();
-    const oldest = Math.min(this.due.size ? this.oldestDue : now, outbox.oldest ?? now);
+    const unsentAt = this.unsent.length ? this.ctx.storage.sql.exec<{ at: number }>("SELECT at FROM journal WHERE seq = ?", this.unsent[0]!).toArray()[0]?.at : undefined;
+    const oldest = Math.min(this.due.size ? this.oldestDue : now, unsentAt ?? now);
     return {
       shard: this.shard >= 0 ? this.shard : shard,
       counters: { ...this.c },
@@ -753,7 +830,10 @@ export class SwarmShard extends DurableObject<Env> {
         partial_seeds: partial,
         ws_sessions: ws,
         pending_sessions: this.due.size,
-        outbox_batches: outbox.n,
+        unsent_credit_sessions: this.pendingAcc.size,
+        outbox_batches: this.unsent.length,
+        journal_rows: this.journalRows.size,
+        journal_records: this.journalRecords,
         flush_lag_seconds: (now - oldest) / 1_000,
         last_flush_duration_seconds: this.lastFlushMs / 1_000,
         last_flush_age_seconds: this.lastFlushAt ? (now - this.lastFlushAt) / 1_000 : -1,
@@ -785,142 +865,224 @@ export class SwarmShard extends DurableObject<Env> {
     else if (now - this.lastWindowAt >= SURGE_WINDOW_SECONDS * 1_000) this.surgeWindow(now);
     this.seal(now);
     await this.send();
-    this.saveCounters();
-    const sql = this.ctx.storage.sql;
-    // Keep ticking while anything waits, or stored peers and revocations are to expire later.
-    const waiting = sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
-    const stored = sql.exec("SELECT 1 FROM peer_rows LIMIT 1").toArray().length > 0 || this.revoked.size > 0;
-    if (this.due.size > 0 || waiting || stored) {
-      this.alarmAt = now + (this.due.size > 0 || waiting ? FLUSH_MS : REAP_EVERY_MS);
+    // Keep ticking while anything waits, or sessions and revocations are to expire later.
+    let sessions = this.stored.size > 0 || this.pendingAcc.size > 0 || this.revoked.size > 0;
+    for (const s of this.swarms.values()) if (s.size || s.ws.size) sessions = true;
+    if (this.due.size > 0 || this.unsent.length > 0 || sessions) {
+      this.alarmAt = now + (this.due.size > 0 || this.unsent.length > 0 ? FLUSH_MS : REAP_EVERY_MS);
       await this.ctx.storage.setAlarm(this.alarmAt);
     }
   }
 
+  /** Runs a statement of the shard's SQLite and counts the rows it wrote (SQLite's own count). */
+  private write(query: string, ...bindings: (string | number | null)[]): void {
+    this.count("do_rows_written", this.ctx.storage.sql.exec(query, ...bindings).rowsWritten);
+  }
+
   /**
-   * Seals what is due into the next numbered batch and writes the same sessions behind, in
-   * one transaction of the object's SQLite: after a crash the stored baselines and the
-   * unsent batches agree, so the next announce neither repeats nor loses a credit.
+   * Seals the changed sessions and swarms into the journal (one row per RECORDS_PER_ROW
+   * records), with the D1 batch of the credit due there (journal.ts shouldSend; all of it
+   * with `force`), in one transaction: after a crash the journal's records and the unsent
+   * batches agree, so the next announce neither repeats nor loses a credit. Returns the
+   * sessions whose credit the batch carries.
    */
-  seal(now = Date.now()): number {
-    if (this.due.size === 0 && this.active.size === 0 && this.pendingSurge.length === 0 && this.staleStored.length === 0) return 0;
+  seal(now = Date.now(), force = false): number {
+    const ageScan = force || now - this.lastAgeScan >= REAP_EVERY_MS;
+    if (ageScan) this.lastAgeScan = now;
     const due = this.due;
-    const active = this.active;
     this.due = new Set();
-    this.active = new Map();
+    const journal = new Set<Peer>(due);
     const acc: AccRow[] = [];
     const ended: EndedRow[] = [];
-    const stale = this.staleStored;
-    this.staleStored = [];
-    const sql = this.ctx.storage.sql;
-    const peerHex = new Map<Peer, string>();
-    const hexOf = (p: Peer) => {
-      let h = peerHex.get(p);
-      if (h === undefined) peerHex.set(p, (h = toHex(binaryToBytes(p.peerId))));
-      return h;
-    };
-    for (const p of due) {
+    const sums = new Map<string, { up: number; down: number; cup: number; cdown: number; announces: number }>();
+    const hex = (p: Peer) => toHex(binaryToBytes(p.peerId));
+    for (const p of ageScan ? this.pendingAcc : due) {
       const a = p.acc;
-      if (!a) continue;
+      if (!a || !(force || shouldSend(p, a, now))) continue;
       p.acc = undefined;
-      acc.push([this.memberNames[p.member]!, p.ih, hexOf(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
+      this.pendingAcc.delete(p);
+      // An ended session D1 never saw goes straight into its member's ended-sessions row.
+      acc.push([this.memberNames[p.member]!, p.ih, p.gone && !p.inD1 ? ENDED_SESSIONS : hex(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
+      if (!p.gone) p.inD1 = true;
+      journal.add(p);
+      const sum = sums.get(p.ih) ?? { up: 0, down: 0, cup: 0, cdown: 0, announces: 0 };
+      sum.up += a.up;
+      sum.down += a.down;
+      sum.cup += a.cup;
+      sum.cdown += a.cdown;
+      sum.announces += a.announces;
+      sums.set(p.ih, sum);
     }
-    // A session that ended leaves no row of its own in D1 (flush.ts ENDED_SESSIONS).
-    for (const p of due) if (p.gone) ended.push([this.memberNames[p.member]!, p.ih, hexOf(p)]);
+    for (const p of due) if (p.gone && p.inD1) ended.push([this.memberNames[p.member]!, p.ih, hex(p)]);
+
+    // Swarms: their credit's totals, new snatches, changed counts (at most every COUNTS_EVERY_MS), surge windows.
     const swarms: SwarmRow[] = [];
-    for (const [s, sp] of active) {
-      swarms.push([s.ih, s.seeds, s.incomplete, s.partialSeeds, s.snatches, s.changed ? 1 : 0, sp.up, sp.down, sp.cup, sp.cdown, sp.announces, s.unflushedSnatches]);
-      s.changed = false;
+    const surge: SurgeRow[] = [];
+    const ihs = new Set([...sums.keys(), ...this.swarmDirty]);
+    if (ageScan) for (const [ih, s] of this.swarms) if (s.changed) ihs.add(ih);
+    for (const ih of [...ihs].sort()) {
+      const s = this.swarms.get(ih);
+      const w = this.swarmRecs.get(ih);
+      const sum = sums.get(ih);
+      const counts = s?.changed && (force || now - (this.countsAt.get(ih) ?? 0) >= COUNTS_EVERY_MS) ? 1 : 0;
+      const seeders = s?.seeds ?? 0;
+      const leechers = s?.incomplete ?? 0;
+      if (counts) {
+        s!.changed = false;
+        this.countsAt.set(ih, now);
+      }
+      if (sum || w?.unsent || counts)
+        swarms.push([ih, seeders, leechers, s?.partialSeeds ?? 0, w?.snatches ?? s?.snatches ?? 0, counts, sum?.up ?? 0, sum?.down ?? 0, sum?.cup ?? 0, sum?.cdown ?? 0, sum?.announces ?? 0, w?.unsent ?? 0]);
+      if (w?.unsent) {
+        w.unsent = 0;
+        this.swarmDirty.add(ih);
+      }
+      // Surge windows ride with the swarm's credit (the price of those bytes), or when the multiplier moved.
+      const st = this.surge.get(ih);
+      if (w && w.surgeWindows > 0 && st) {
+        const bps = Number(st.surgeBps);
+        if (force || sum || Math.abs(bps - w.surgeSent) >= SURGE_SEND_STEP_BPS || w.surgeWindows >= SURGE_SEND_WINDOWS) {
+          surge.push([ih, Number(st.saturationBps), bps, seeders, leechers, s?.partialSeeds ?? 0, w.snatches, w.surgeSum, w.surgeWindows]);
+          w.surgeSum = 0;
+          w.surgeWindows = 0;
+          w.surgeSent = bps;
+          this.swarmDirty.add(ih);
+        }
+      }
     }
-    const surge = this.pendingSurge;
-    const surgeDirty = this.surgeDirty;
-    this.pendingSurge = [];
-    this.surgeDirty = new Set();
-    let rows = 0;
-    let batch: Batch | undefined;
+    const batch: Batch | undefined =
+      acc.length || swarms.length || surge.length || ended.length
+        ? { shard: this.shard, seq: 0, at: now, acc, swarms, ...(surge.length ? { surge } : {}), ...(ended.length ? { ended } : {}) }
+        : undefined;
+
+    // The journal's oldest rows, once D1 applied their batches, are cleaned: their current records are copied forward.
+    const cleaned: number[] = [];
+    const carried: SessionRecord[] = [];
+    const carriedOwners: StoredSession[] = [];
+    let live = this.stored.size ? [...this.stored.values()].reduce((n, m) => n + m.size, 0) : 0;
+    for (const s of this.swarms.values()) live += s.size + s.ws.size;
+    for (const [seq] of this.journalRows) {
+      if (cleaned.length >= 4 || seq >= (this.unsent[0] ?? Infinity) || this.journalRecords - cleaned.reduce((n, q) => n + this.journalRows.get(q)!, 0) <= 2 * (live + this.swarmRecs.size) + JOURNAL_SLACK) break;
+      const row = this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM journal WHERE seq = ?", seq).toArray()[0];
+      cleaned.push(seq);
+      if (!row) continue;
+      const b = JSON.parse(row.body) as JournalBody;
+      for (const r of b.recs) {
+        if (isTombstone(r)) continue;
+        const s = this.swarms.get(r[0]);
+        if (s) {
+          const mi = this.memberIds.get(r[1]);
+          const p = mi === undefined ? undefined : (r[3] ? s.ws : s.peers).get(`${mi}:${r[2]}`);
+          if (p && p.jseq === seq) journal.add(p);
+        } else {
+          const e = this.stored.get(r[0])?.get(sessionKey(r[0], r[1], r[2], r[3]));
+          if (e && e.jseq === seq) {
+            carried.push(e.r);
+            carriedOwners.push(e);
+          }
+        }
+      }
+      for (const w of b.sw) if (this.swarmJseq.get(w.ih) === seq) this.swarmDirty.add(w.ih);
+    }
+
+    const recs: (SessionRecord | Tombstone)[] = [];
+    const owners: (Peer | StoredSession)[] = [];
+    for (const p of journal) {
+      // A session that ended before it was ever journaled leaves nothing to forget.
+      if (p.gone && p.jseq === 0) continue;
+      recs.push(recordOf(p, this.memberNames[p.member]!));
+      owners.push(p);
+    }
+    for (let i = 0; i < carried.length; i++) {
+      recs.push(carried[i]!);
+      owners.push(carriedOwners[i]!);
+    }
+    const sw: SwarmRecord[] = [];
+    for (const ih of this.swarmDirty) {
+      const w = this.swarmRec(ih);
+      const st = this.surge.get(ih);
+      if (st && st !== NEUTRAL_SURGE) w.surge = surgeJson(st);
+      sw.push(w);
+    }
+    const counters = this.countersChanged && (recs.length || sw.length || batch || cleaned.length || now - this.lastRowAt >= COUNTERS_EVERY_MS);
+    if (!recs.length && !sw.length && !batch && !cleaned.length && !counters) return 0;
+    this.swarmDirty = new Set();
+
     this.ctx.storage.transactionSync(() => {
-      // Deleted here, in the transaction that writes the batch folding them, so a crash loses neither.
-      for (const r of stale) {
-        const gone = sql.exec("DELETE FROM peer_rows WHERE ih = ? AND member = ? AND peer_id = ? AND ws = ? AND seen <= ?", r.ih, r.member, r.peerId, r.ws, r.seen).rowsWritten;
-        if (gone) {
-          rows += gone;
-          ended.push([r.member, r.ih, r.peerId]);
+      const rows = Math.max(1, Math.ceil(recs.length / RECORDS_PER_ROW));
+      for (let i = 0; i < rows; i++) {
+        const seq = ++this.seq;
+        const last = i === rows - 1;
+        const part = recs.slice(i * RECORDS_PER_ROW, (i + 1) * RECORDS_PER_ROW);
+        const body: JournalBody = { recs: part, sw: last ? sw : [], shard: this.shard, windowAt: this.lastWindowAt };
+        if (last && batch) {
+          batch.seq = seq;
+          body.batch = batch;
         }
-      }
-      batch =
-        acc.length || swarms.length || surge.length || ended.length
-          ? { shard: this.shard, seq: this.seq + 1, at: now, acc, swarms, ...(surge.length ? { surge } : {}), ...(ended.length ? { ended } : {}) }
-          : undefined;
-      for (const p of due) {
-        rows++;
-        const ws = p.ws ? 1 : 0;
-        if (p.gone) {
-          sql.exec("DELETE FROM peer_rows WHERE ih = ? AND member = ? AND peer_id = ? AND ws = ?", p.ih, this.memberNames[p.member]!, hexOf(p), ws);
-          continue;
+        if (last) {
+          this.countersChanged = false;
+          body.c = { ...this.c };
         }
-        sql.exec(
-          "INSERT OR REPLACE INTO peer_rows (ih, member, peer_id, ws, v4, v4_seen, v6, v6_seen, seen, left_bytes, uploaded, downloaded, session, last_credit, kind, free) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          p.ih, this.memberNames[p.member]!, hexOf(p), ws, blob(p.v4), p.v4Seen, blob(p.v6), p.v6Seen, Math.max(p.v4Seen, p.v6Seen),
-          p.left, p.uploaded, p.downloaded, p.session, p.lastCredit, p.kind, p.free ? 1 : 0,
-        );
-      }
-      for (const [s] of active)
-        if (s.unflushedSnatches) {
-          rows++;
-          sql.exec("INSERT OR REPLACE INTO swarm_counts (ih, snatches) VALUES (?, ?)", s.ih, s.snatches);
-          s.unflushedSnatches = 0;
+        this.write("INSERT INTO journal (seq, body, at) VALUES (?, ?, ?)", seq, JSON.stringify(body), now);
+        this.journalRows.set(seq, part.length + body.sw.length);
+        this.journalRecords += part.length + body.sw.length;
+        for (let j = 0; j < part.length; j++) {
+          const o = owners[i * RECORDS_PER_ROW + j]!;
+          o.jseq = seq;
         }
-      // The surge state is written behind with the batch that carries its rows to D1.
-      for (const ih of surgeDirty) {
-        rows++;
-        sql.exec("INSERT OR REPLACE INTO surge (ih, json) VALUES (?, ?)", ih, surgeJson(this.surge.get(ih)!));
+        if (last) for (const w of sw) this.swarmJseq.set(w.ih, seq);
+        if (last && batch) this.unsent.push(seq);
       }
-      if (surge.length) sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('window_at', ?)", this.lastWindowAt);
-      if (batch) {
-        this.seq = batch.seq;
-        sql.exec("INSERT INTO outbox (seq, body, at) VALUES (?, ?, ?)", batch.seq, JSON.stringify(batch), now);
-        sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq', ?)", batch.seq);
-        rows += 2;
+      for (const seq of cleaned) {
+        this.write("DELETE FROM journal WHERE seq = ?", seq);
+        this.journalRecords -= this.journalRows.get(seq) ?? 0;
+        this.journalRows.delete(seq);
       }
     });
-    this.count("do_rows_written", rows);
-    return batch ? acc.length : 0;
+    this.lastRowAt = now;
+    return acc.length;
   }
 
   /** Sends sealed batches to D1 in order; a batch that fails waits, with those after it, for the next alarm. */
   async send(): Promise<number> {
     const sql = this.ctx.storage.sql;
-    const rows = sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", BATCHES_PER_ALARM).toArray();
     let sent = 0;
-    for (const r of rows) {
-      const b = JSON.parse(r.body) as Batch;
-      if (b.shard < 0) b.shard = this.shard;
-      const started = Date.now();
-      try {
-        const results = await this.env.DB.batch(batchSql(b).map((s) => this.env.DB.prepare(s)));
-        for (const res of results) this.count("d1_rows_written", res.meta?.rows_written ?? 0);
-        this.count("flushes");
-        this.count("flushed_sessions", b.acc.length);
-      } catch (e) {
-        if (!alreadyApplied(e)) {
-          this.count("flush_failures");
-          console.error("flush failed", e instanceof Error ? e.message.slice(0, 200) : typeof e);
-          break;
+    while (this.unsent.length && sent < BATCHES_PER_ALARM) {
+      const seq = this.unsent[0]!;
+      const row = sql.exec<{ body: string }>("SELECT body FROM journal WHERE seq = ?", seq).toArray()[0];
+      const b = row ? (JSON.parse(row.body) as JournalBody).batch : undefined;
+      if (b) {
+        if (b.shard < 0) b.shard = this.shard;
+        const started = Date.now();
+        try {
+          const results = await this.env.DB.batch(batchSql(b).map((s) => this.env.DB.prepare(s)));
+          for (const res of results) this.count("d1_rows_written", res.meta?.rows_written ?? 0);
+          this.count("flushes");
+          this.count("flushed_sessions", b.acc.length);
+        } catch (e) {
+          if (!alreadyApplied(e)) {
+            this.count("flush_failures");
+            console.error("flush failed", e instanceof Error ? e.message.slice(0, 200) : typeof e);
+            break;
+          }
+          this.count("flush_replays");
         }
-        this.count("flush_replays");
+        this.lastFlushAt = Date.now();
+        this.lastFlushMs = this.lastFlushAt - started;
       }
-      sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
-      this.lastFlushAt = Date.now();
-      this.lastFlushMs = this.lastFlushAt - started;
+      this.unsent.shift();
+      this.sentSeq = seq;
+      // One row a batch: which batches D1 holds, so a restart sends only the others.
+      this.write("INSERT OR REPLACE INTO meta (k, v) VALUES ('sent', ?)", seq);
       sent++;
     }
     return sent;
   }
 
-  /** Seals and sends now (tests and the bench; the alarm does the same every FLUSH_MS). */
+  /** Seals everything pending, all credit included, and sends it now (tests and the bench). */
   async flush(): Promise<number> {
-    const n = this.seal();
+    const n = this.seal(Date.now(), true);
     await this.send();
-    this.saveCounters();
     return n;
   }
 
@@ -963,8 +1125,11 @@ export class SwarmShard extends DurableObject<Env> {
       const sat = saturationBps(forecast(f));
       const next: SurgeState = { forecast: f, saturationBps: sat, surgeBps: nextSurgeBps(before.surgeBps, sat) };
       this.surge.set(ih, next);
-      this.surgeDirty.add(ih);
-      this.pendingSurge.push([ih, Number(sat), Number(next.surgeBps), s?.seeds ?? 0, s?.incomplete ?? 0, s?.partialSeeds ?? 0, s?.snatches ?? 0]);
+      // The epoch's sum and count of windows wait in the swarm's record until sent (seal).
+      const w = this.swarmRec(ih);
+      w.surgeSum += Number(next.surgeBps);
+      w.surgeWindows++;
+      this.swarmDirty.add(ih);
       out.push({ infoHash: ih, seconds: secs, downloaded: bytes.down, uploaded: bytes.up, left: Number(left), leechers, seeders, saturationBps: Number(sat), surgeBps: Number(next.surgeBps) });
     }
     this.windowBytes.clear();
@@ -988,25 +1153,31 @@ export class SwarmShard extends DurableObject<Env> {
           s.remove(p);
           p.gone = true;
           this.count("reaped");
-          // Its pending credit, if any, is still flushed; its stored row is deleted.
+          // Its unsent credit, if any, still goes to D1; the journal forgets it.
           this.markDue(p, now);
-          this.pendingOf(s);
         }
       }
       for (const p of s.ws.values()) if (now - p.v4Seen > WS_SESSION_TTL_MS) this.endWsSession(s, p, now);
-      if (s.size === 0 && s.ws.size === 0 && !this.active.has(s)) this.swarms.delete(ih);
+      if (s.size === 0 && s.ws.size === 0 && !s.changed) this.swarms.delete(ih);
     }
-    const sql = this.ctx.storage.sql;
-    // Stored sessions of swarms not in memory go stale too (a stale endpoint is dropped on read):
-    // the next seal deletes them and folds their accounting, a bounded number per reap.
-    this.staleStored = sql
-      .exec<{ ih: string; member: string; peer_id: string; ws: number; seen: number }>("SELECT ih, member, peer_id, ws, seen FROM peer_rows WHERE seen < ? LIMIT ?", now - PEER_TTL_MS, STALE_PER_REAP)
-      .toArray()
-      .map((r) => ({ ih: r.ih, member: r.member, peerId: r.peer_id, ws: r.ws, seen: r.seen }));
+    // Journaled sessions of swarms not in memory go stale too: the next seal ends them (a
+    // tombstone, their unsent credit and fold to D1), a bounded number per reap.
+    let ended = 0;
+    for (const [ih, m] of this.stored) {
+      for (const [k, e] of m) {
+        if (ended >= STALE_PER_REAP) break;
+        const ttl = e.r[3] ? WS_SESSION_TTL_MS : PEER_TTL_MS;
+        if (now - Math.max(e.r[5], e.r[7]) <= ttl) continue;
+        m.delete(k);
+        this.endStored(this.restore(e), now);
+        ended++;
+      }
+      if (m.size === 0) this.stored.delete(ih);
+    }
     for (const [pk, until] of this.revoked)
       if (until <= now) {
         this.revoked.delete(pk);
-        sql.exec("DELETE FROM revoked WHERE passkey = ?", pk);
+        this.write("DELETE FROM revoked WHERE passkey = ?", pk);
       }
   }
 }

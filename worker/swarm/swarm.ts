@@ -19,6 +19,7 @@ export interface Acc {
   announces: number;
   last: number; // ms of the latest announce
   completedAt: number; // ms, 0 when not completed in this batch
+  first: number; // ms of the first announce not yet sent: its age bounds how long credit waits (journal.ts)
 }
 
 /** One client session: (member, peer id) in one swarm, with up to one IPv4 and one IPv6 endpoint. */
@@ -54,6 +55,10 @@ export interface Peer {
   /** A WebSocket session's edge connection (memory only): its close ends the session, unless another connection took it over. */
   conn?: string;
   acc: Acc | undefined;
+  /** The journal row holding its latest record (0: none yet); the journal's cleaning moves it forward. */
+  jseq: number;
+  /** D1 holds a row of its own for this session: its end folds that row (flush.ts ENDED_SESSIONS). */
+  inD1: boolean;
   /**
    * The member is slowed (past its allotment, no deposit to pay): its `left` is no demand anyone
    * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
