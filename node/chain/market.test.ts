@@ -106,6 +106,7 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(human.stdout).toMatch(/quote: 0\.010000 ETH for 9\d\.\d{4} VIDYA/);
     expect(human.stdout).toMatch(/minimum received 9\d\.\d{4} VIDYA \(slippage 0\.50%\)/);
     expect(human.stdout).toMatch(/price impact 0\.\d\d%/);
+    expect(human.stdout).toMatch(/30-minute average price( 0\.000\d+ ETH per VIDYA|: not yet)/);
     expect(human.stdout).not.toMatch(/\b\d{15,}\b/); // never wei
     expect(human.stderr).toMatch(/sent transaction 0x[0-9a-f]{64}, waiting for it to be mined/);
     expect(human.stderr).toMatch(/mined in block \d+/);
@@ -194,6 +195,19 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     const spentOnSwap = ethBefore - (await pub.getBalance({ address })) - receipt.gasUsed * receipt.effectiveGasPrice;
     expect(spentOnSwap).toBe(q.amountIn);
     expect(spentOnSwap).toBeLessThan(q.bound);
+  });
+
+  it("buys only the shortfall for a wallet holding part of the access stake, and stakes all of it", async () => {
+    const { home, address } = await freshHome("1");
+    const { deployer } = clients(chain);
+    const gift = await deployer.writeContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, 40n * ONE_TOKEN] });
+    await pub.waitForTransactionReceipt({ hash: gift });
+    const joined = await vidya(["--home", home, "join", "--tracker", edge.url, "--buy"]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stderr).toMatch(/bought and staked 60\.0000 VIDYA in one transaction/);
+    expect(joined.stderr).toMatch(/staked 40\.0000 VIDYA for access/);
+    expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+    expect(await vidyaOf(address)).toBe(0n);
   });
 
   it("HostingRouter refuses an expired deadline, too little ETH, and stray ether (attack: a stale swap mined late; the router holding funds)", async () => {
