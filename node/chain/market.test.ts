@@ -14,7 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hostingBountiesAbi, hostingRouterAbi, stakingAbi } from "../../contracts/abi.ts";
 import { swapRouterAbi, uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
 import { ACCESS_STAKE, ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
-import { priceFromSqrtX96, twapPrice } from "../../protocol/market/price.ts";
+import { priceFromSqrtX96, sqrtRatioAtTick, twapPrice } from "../../protocol/market/price.ts";
 import { ROOT, clients } from "../../scripts/network/chain.ts";
 import { deployContracts } from "../../contracts/deploy.ts";
 import { makeFixture } from "../testing/fixtures.ts";
@@ -279,7 +279,11 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
       } else {
         await sendBuy(t.c, t.m, await quote(t.c, t.m, { vidyaIn, exactIn: true, amount, slippageBps: 100 }), () => {});
       }
-      spots.push((await poolPrice(t.c, t.m)).spot);
+      const now = await poolPrice(t.c, t.m);
+      spots.push(now.spot);
+      // The TypeScript TickMath agrees with the pool's own: its tick brackets its sqrt price.
+      expect(sqrtRatioAtTick(now.tick)).toBeLessThanOrEqual(now.sqrtPriceX96);
+      expect(sqrtRatioAtTick(now.tick + 1)).toBeGreaterThan(now.sqrtPriceX96);
       await rpc("evm_increaseTime", [TWAP_WINDOW_SECONDS / 6]);
       await rpc("evm_mine");
     }
