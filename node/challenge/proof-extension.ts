@@ -10,7 +10,7 @@ import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tr
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { toHex } from "../../protocol/hex.ts";
 import type { LocalAccount } from "viem";
-import { corruptedPositions, signAnswer } from "../../protocol/challenge/answer.ts";
+import { signAnswer } from "../../protocol/challenge/answer.ts";
 import { createHash } from "node:crypto";
 
 /**
@@ -31,18 +31,9 @@ export async function answerProof(lookup: TreeLookup, infoHash: string, payload:
   if (msg.type !== "request" && msg.type !== "tree-request") return undefined; // only challengers send requests; ignore the rest
   const tree = msg.type === "request" ? await lookup(infoHash) : await lookup(infoHash, toHex(msg.root));
   const answer = answerWith(tree, msg.blocks, msg.type === "tree-request");
-  if (answer.type === "response" && tree && signer && msg.challenge) {
-    // A block whose bytes on disk no longer match the tree: signing what we served would be a
-    // provable false statement (a fraud slash); refusing is a missed challenge, and says why.
-    const bad = corruptedPositions(tree, msg.blocks, served);
-    if (bad.length) {
-      const blocks = bad.map((i) => msg.blocks[i]).join(", ");
-      console.error(`torrent ${infoHash}: block ${blocks} served from disk does not match its storage tree (corrupted); not signing`);
-      return { type: "reject", reason: `block ${blocks} is corrupted on this node's disk` };
-    }
-    // Sign what we served, bound to the challenge: a pass needs it (DESIGN.md "Trust model").
-    answer.answer = await signAnswer(signer, infoHash, msg.challenge, tree, msg.blocks, Date.now(), served);
-  }
+  // Sign what we served, bound to the challenge: a pass needs it (DESIGN.md "Trust model"). A
+  // block served from a corrupted disk is signed as served: a provable false statement (fraud).
+  if (answer.type === "response" && tree && signer && msg.challenge) answer.answer = await signAnswer(signer, infoHash, msg.challenge, tree, msg.blocks, Date.now(), served);
   return answer;
 }
 

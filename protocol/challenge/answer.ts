@@ -36,8 +36,3 @@ export function servedHashes(tree: StorageTree, blocks: number[], served: string
   return blocks.map((b, i) => served[skip + i] ?? leafHash(tree, b));
 }
 
-/** The positions where what was served is not the tree's block: a careful node refuses to sign those (it would be fraud). */
-export function corruptedPositions(tree: StorageTree, blocks: number[], served: string[]): number[] {
-  const signed = servedHashes(tree, blocks, served);
-  return blocks.flatMap((b, i) => (signed[i] !== leafHash(tree, b) ? [i] : []));
-}
