@@ -43,7 +43,7 @@ export interface SlashOutcome {
 export async function slash(ctx: Ctx, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { epoch: { type: "string" }, tracker: { type: "string" }, rpc: { type: "string" } }, allowPositionals: true, strict: true });
   const files = positionals.filter((p) => !isAddress(p, { strict: false }));
-  for (const f of files) if (!existsSync(f)) throw new CliError(`not a node address nor an evidence file: ${f}`);
+  for (const f of files) if (!existsSync(f)) throw new CliError(`not a node address: ${f} (nor an evidence file)`);
   const nodes = positionals.filter((p) => isAddress(p, { strict: false })).map((p) => getAddress(p));
   const config = await readJsonFile<Partial<Config>>(ctx.home.config);
   const trackerUrl = values.tracker ?? config?.tracker;
