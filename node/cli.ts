@@ -78,9 +78,12 @@ Rewards
                                   seed, chained blocks, the edge's and the node's signatures and
                                   that its block is the first at or after the round's due time
                                   (--allow-forced: accept admin-forced rounds, development)
-  vidya audit <node> [--torrent INFOHASH] [--tracker URL]
+  vidya audit <node> [--torrent INFOHASH] [--source HOST:PORT] [--evidence FILE] [--tracker URL]
                                   run the edge's chained challenge against a node yourself;
-                                  prints its signed answer; exit 1 unless it passes
+                                  prints its signed answer; exit 1 unless it passes; when the
+                                  node signed a block that fails, fetches the true block from
+                                  --source (any peer with the torrent) and writes fraud evidence
+                                  for vidya slash
 
 Bonds and slashes
   vidya bond <amount> [--node ADDRESS] [--tracker URL] [--rpc URL]
@@ -90,6 +93,10 @@ Bonds and slashes
                                   execute the slashes of a final epoch (default: the newest)
                                   on-chain, for the nodes named or every slashed leaf; anyone
                                   may, paying the gas
+  vidya slash <EVIDENCE.json>... [--tracker URL] [--rpc URL]
+                                  submit fraud evidence (written by vidya audit): a node's signed
+                                  answer with a wrong block hash; slashes its bond at once and
+                                  pays you a share
 
 Global options
   --home DIR    node home (default $VIDYA_HOME or ~/.vidya)

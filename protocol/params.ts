@@ -190,6 +190,13 @@ export const FAULT_FEE_EPOCHS_CAP = 24n;
 export const FAULT_FEE_BASE = ONE_TOKEN / 20n;
 export const FAULT_FEE_CAP = 16n * FAULT_FEE_BASE;
 export const FRAUD_SLASH = 50n * ONE_TOKEN;
+/**
+ * A fraud slash by evidence (contracts/src/FraudEvidence.sol, `vidya slash <evidence.json>`): a
+ * node's signed answer with a wrong block hash takes FRAUD_SLASH from its bond, of which the
+ * submitter gets FRAUD_REWARD_BPS and the rest is burned. Enough to pay an auditor's gas and time
+ * (5 VIDYA of a full slash); small enough that a node reporting itself still loses 90%.
+ */
+export const FRAUD_REWARD_BPS = 1_000n;
 export const CORRELATION_STEP_BPS = 5_000n;
 export const CORRELATION_CAP_BPS = 30_000n;
 

@@ -8,11 +8,13 @@ import { keccak256, toHex as viemHex, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import * as params from "../protocol/params.ts";
 import { encode } from "../protocol/bencode.ts";
-import { toHex } from "../protocol/hex.ts";
+import { fromHex, toHex } from "../protocol/hex.ts";
+import { answerFor, leafHash } from "../protocol/challenge/answer.ts";
+import { fraudEvidenceFor } from "../protocol/challenge/fraud.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import { claimWithHoldback, EMPTY_HELD, release, slashHeld, vestedAt, type HeldSchedule } from "../protocol/economics/holdback.ts";
 import { StorageTreeBuilder, storageProof } from "../protocol/merkle/storage-tree.ts";
-import { receiptToJson, signReceipt, signReport, reportToJson } from "../protocol/reports/eip712.ts";
+import { receiptToJson, signChallengeAnswer, signReceipt, signReport, reportToJson } from "../protocol/reports/eip712.ts";
 
 const dir = join(import.meta.dirname, "..", "protocol", "vectors");
 const write = (name: string, value: unknown) =>
@@ -46,6 +48,8 @@ write("params.json", {
   ESCROW_WITHDRAWAL_DELAY_SECONDS: params.ESCROW_WITHDRAWAL_DELAY_SECONDS,
   HOLDBACK_BPS: params.HOLDBACK_BPS,
   HOLDBACK_VESTING_SECONDS: params.HOLDBACK_VESTING_SECONDS,
+  FRAUD_SLASH: params.FRAUD_SLASH,
+  FRAUD_REWARD_BPS: params.FRAUD_REWARD_BPS,
 });
 
 // reward-tree.json: leaves, hashes and proofs for several tree sizes (odd sizes included).
@@ -177,4 +181,25 @@ for (const [type, message] of Object.entries(messages)) {
 const receipt = { infoHash: viemHex(detBytes("ih-1", 20)), uploader: privateKeyToAccount(keccak256(viemHex("vidya eip712 test vector node"))).address, downloader: account.address, cumulative: 64n * 1024n * 1024n, session: keccak256(viemHex("vidya receipt session")), epoch: 7n };
 const receiptCases = [{ type: "UploadReceipt", chainId, signer: account.address, message: receiptToJson(receipt), signature: await signReceipt(account, chainId, receipt) }];
 write("eip712.json", { keyLabel: "keccak256(utf8('vidya eip712 test vector key'))", cases: eipCases, receipts: receiptCases });
+
+// fraud.json: a node's signed challenge answers over a 6-block payload, one honest, one naming a
+// wrong hash for its first block, with the true block and its path (contracts/test/FraudEvidence.t.sol).
+{
+  const payload = detBytes("fraud-payload", 5 * 16384 + 7);
+  const tree = new StorageTreeBuilder().update(payload).finish();
+  const node = privateKeyToAccount(keccak256(viemHex("vidya fraud vector node")));
+  const challenge = { node: fromHex(node.address.slice(2)), chainId, epoch: 0, round: 0, beacon: new Uint8Array(32), nonce: detBytes("fraud-nonce", 32) };
+  const infoHash = toHex(detBytes("fraud-ih", 20));
+  const blocks = [3, 5, 0];
+  const leaves = blocks.map((b) => leafHash(tree, b));
+  const wrong = [toHex(detBytes("fraud-wrong", 32)), ...leaves.slice(1)];
+  const cases = [];
+  const again = { ...challenge, nonce: detBytes("fraud-nonce-2", 32) };
+  for (const [label, c, hashes] of [["honest", challenge, leaves], ["wrong hash at position 0", challenge, wrong], ["the same wrong hash, another challenge", again, wrong]] as const) {
+    const answer = answerFor(node.address, infoHash, c, tree.root, blocks, [...hashes], 1_700_000_000_000);
+    const signature = await signChallengeAnswer(node, chainId, answer);
+    cases.push({ label, evidence: fraudEvidenceFor(answer, signature, 0, payload.subarray(3 * 16384, 4 * 16384), storageProof(tree, 3), chainId) });
+  }
+  write("fraud.json", { description: "payload = detBytes('fraud-payload', 5 * 16384 + 7); node key = keccak256(utf8('vidya fraud vector node'))", node: node.address, root: `0x${toHex(tree.root)}`, leaves: Array.from({ length: tree.leafCount }, (_, i) => `0x${leafHash(tree, i)}`), cases });
+}
 console.log(`wrote vectors to ${dir}`);

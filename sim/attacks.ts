@@ -13,6 +13,7 @@ import type { ReceiptBytes, Transfer } from "../protocol/economics/upload-reward
 import type { EvaluatedChallenge } from "../protocol/epoch/evaluate.ts";
 import type { SimConfig } from "./config.ts";
 import { Random } from "./random.ts";
+import { measuredPartial, measuredRelay, partialPassRate } from "./measured.ts";
 
 const GB = Number(BYTES_PER_GB);
 const HOURS_PER_MONTH = 720;
@@ -222,27 +223,27 @@ export function runAttacks(config: Pick<SimConfig, "tokenPriceUsd" | "diskUsdPer
   }
 
   // Relay (stores nothing): it passes as often as the measured relay passed against its source's
-  // round trip (test/adversarial/relay-latency.test.ts: 0-20 ms 6/6, 50 ms 3/6, 100-200 ms 0/6).
+  // round trip (sim/measured/proofs.json, from test/adversarial/relay-latency.test.ts).
   const fetched = CHALLENGE_ROUNDS_PER_EPOCH * CHALLENGE_BLOCKS * BLOCK_SIZE;
-  for (const [rtt, rate, sameSubnet] of [
-    [100, 0, false],
-    [50, 0.5, false],
-    [20, 1, false],
-    [0, 1, true],
-  ] as const) {
+  const relays = [...measuredRelay.filter((m) => m.sourceRttMs > 0).reverse().map((m) => [m.sourceRttMs, m, false] as const), [0, measuredRelay[0]!, true] as const];
+  for (const [rtt, m, sameSubnet] of relays) {
+    const rate = m.passRate;
     const relay = acct(0x6500, rtt + (sameSubnet ? 1 : 0));
     // Its source is an honest host of A; next door on the source's /24 it is counted with it.
     const host = sameSubnet ? "10.1.0.77" : "10.203.0.1";
     const side: Side = { accounts: [relay], costUsd: () => machine + bandwidth(fetched), add: (_e, rnd) => ({ ...none(), challenges: [pass(relay, host, A.infoHash, rnd.chance(rate))] }) };
-    row(`relay storing nothing, its source ${rtt} ms away${sameSubnet ? " on the same /24" : ", another subnet"}`, side, `measured pass rate ${rate * 100}%${sameSubnet ? "; counted once with its source" : ""}`);
+    row(`relay storing nothing, its source ${rtt} ms away${sameSubnet ? " on the same /24" : ", another subnet"}`, side, `measured pass rate ${(rate * 100).toFixed(0)}% (${m.passed}/${m.tries})${sameSubnet ? "; counted once with its source" : ""}`);
   }
 
-  // Partial storage: keeps a share of A's blocks; each challenge of 16 blocks passes with keep^16
-  // (docs/challenges.md), one challenge an epoch: the attacker's best case (many torrents hosted).
-  for (const keep of [0.5, 0.9, 0.99]) {
+  // Partial storage: keeps a share of A's blocks; passes as often as the measured partial node did
+  // (test/adversarial/partial-storage.test.ts; the table's keep^16), one challenge an epoch: the
+  // attacker's best case (many torrents hosted).
+  for (const m of measuredPartial) {
+    const keep = m.keep;
+    const rate = partialPassRate(keep);
     const node = acct(0x6600, Math.round(keep * 100));
-    const side: Side = { accounts: [node], costUsd: () => machine + disk(A.length * keep), add: (_e, rnd) => ({ ...none(), challenges: [pass(node, "10.204.0.1", A.infoHash, rnd.chance(keep ** CHALLENGE_BLOCKS))] }) };
-    row(`partial storage: keeps ${keep * 100}% of the torrent`, side, `passes ${(keep ** CHALLENGE_BLOCKS * 100).toFixed(keep === 0.5 ? 3 : 1)}% of challenges (keep^16)`);
+    const side: Side = { accounts: [node], costUsd: () => machine + disk(A.length * keep), add: (_e, rnd) => ({ ...none(), challenges: [pass(node, "10.204.0.1", A.infoHash, rnd.chance(rate))] }) };
+    row(`partial storage: keeps ${keep * 100}% of the torrent`, side, `passed ${m.challenges - m.caught}/${m.challenges} measured challenges (${(rate * 100).toFixed(1)}%; keep^16 = ${((1 - m.expectedCatchRate) * 100).toFixed(1)}%)`);
   }
   return rows;
 }

@@ -20,6 +20,7 @@ import type { EvaluatedChallenge } from "../protocol/epoch/evaluate.ts";
 import { hostingOffers, type OfferInput } from "../protocol/hosting/offers.ts";
 import type { SimConfig } from "./config.ts";
 import { Random } from "./random.ts";
+import { relayPassRate } from "./measured.ts";
 
 const GB = 1e9;
 const EPOCH_SECONDS = 3_600;
@@ -829,8 +830,8 @@ export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lo
 }
 /** A round trip over fibre (200 km/ms) along a path 1.5× the great circle, plus 2 ms at the ends. */
 export const roundTripMs = (km: number): number => 2 + (2 * 1.5 * km) / 200;
-/** The relay's measured pass rate against its source's round trip (test/adversarial/relay-latency.test.ts: 0-20 ms 6/6, 50 ms 3/6, 100-200 ms 0/6). */
-export const relayPassRate = (rttMs: number): number => (rttMs <= 20 ? 1 : rttMs <= 50 ? 0.5 : 0);
+/** The relay's pass rate against its source's round trip, as the adversarial suite measured it (sim/measured.ts). */
+export { relayPassRate };
 
 function accOf(m: SimMember, id: number) {
   let a = m.acc.get(id);

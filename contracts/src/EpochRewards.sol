@@ -244,7 +244,14 @@ contract EpochRewards is IEpochSource, HeldEarnings {
     /// held earnings are a node's bond, taken before its sponsors' pool.
     function slashHeld(address node, uint256 max) external returns (uint256 taken) {
         if (msg.sender != _staking) revert NotStaking(msg.sender);
-        return _slashHeld(node, max);
+        return _slashHeld(node, max, address(0));
+    }
+
+    /// @notice As {slashHeld}, but sends what it takes to Staking instead of burning it: a fraud
+    /// slash ({FraudEvidence}) pays its submitter's reward from it and burns the rest.
+    function takeHeld(address node, uint256 max) external returns (uint256 taken) {
+        if (msg.sender != _staking) revert NotStaking(msg.sender);
+        return _slashHeld(node, max, msg.sender);
     }
 
     /// @notice Reverts unless `(epoch, account, cumulative)` is a leaf of `tree` in `epoch`'s

@@ -134,9 +134,10 @@ abstract contract HeldEarnings {
         slot.vestEnd = uint32(vestEnd);
     }
 
-    /// @dev Takes up to `max` of `account`'s unvested earnings and burns them; what had vested is
-    /// paid to the account first, as it is the account's own. Returns the amount taken.
-    function _slashHeld(address account, uint256 max) internal returns (uint256 taken) {
+    /// @dev Takes up to `max` of `account`'s unvested earnings and burns them, or sends them to
+    /// `to` when it is not zero (a fraud slash, which pays its submitter from them); what had
+    /// vested is paid to the account first, as it is the account's own. Returns the amount taken.
+    function _slashHeld(address account, uint256 max, address to) internal returns (uint256 taken) {
         HeldAccount storage a = _heldAccounts[account];
         uint256 vested = _vestedOf(a);
         if (vested != 0) _settleVested(a, vested);
@@ -161,7 +162,8 @@ abstract contract HeldEarnings {
             emit HeldReleased(account, vested);
             _payOut(account, vested);
         }
-        _burnHeld(taken);
+        if (to == address(0)) _burnHeld(taken);
+        else _payOut(to, taken);
     }
 
     /// @dev The part of `a.unvested` vested by now: linear from `updatedAt` to `vestEnd`, rounded down.

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {EpochRewards} from "./EpochRewards.sol";
 import {FeePool} from "./FeePool.sol";
+import {FraudEvidence} from "./FraudEvidence.sol";
 
 /// @title Staking
 /// @notice Two kinds of locked $VIDYA (DESIGN.md):
@@ -31,7 +32,11 @@ import {FeePool} from "./FeePool.sol";
 /// they hold. Slashed tokens are burned: nobody profits from a slash. A shortfall stays owed:
 /// a later slash with the same leaf takes it from earnings held and bonds added since, so
 /// sponsors should check {slashExecutedOf} against the published leaves.
-contract Staking is FeePool {
+///
+/// A fraud slash ({FraudEvidence-slashFraud}) needs no epoch: anyone who holds a node's signed
+/// challenge answer with a wrong block hash submits it, and the same two sources pay
+/// `FRAUD_SLASH` at most, a share to the submitter, the rest burned.
+contract Staking is FeePool, FraudEvidence {
     using SafeERC20 for IERC20;
 
     /// @notice A zero amount was given.
@@ -376,13 +381,38 @@ contract Staking is FeePool {
         _slashExecuted[node] = executed;
         pool.tokens = tokens;
         emit Slashed(epoch, node, amount, fromHeld, executed);
-        if (fromPool != 0 && tokens == 0) {
-            pool.shares = 0;
-            pool.unbondingShares = 0;
-            uint64 era = ++pool.era;
-            emit BondWiped(node, era);
-        }
+        if (fromPool != 0 && tokens == 0) _wipe(node, pool);
         if (fromPool != 0) ERC20Burnable(address(_token)).burn(fromPool);
+    }
+
+    /// @dev The fraud slash's take ({FraudEvidence}): held earnings first, as {slash}, then the
+    /// pool; EpochRewards sends the held part here so the submitter's reward can come from it.
+    function _takeForFraud(address node, address submitter) internal override returns (uint256 amount, uint256 reward) {
+        uint256 fromHeld = _rewards.takeHeld(node, FRAUD_SLASH);
+        BondPool storage pool = _pools[node];
+        uint256 tokens = pool.tokens;
+        uint256 fromPool;
+        // Cannot underflow: fromHeld ≤ FRAUD_SLASH, and fromPool ≤ tokens, a part of the total.
+        unchecked {
+            fromPool = Math.min(FRAUD_SLASH - fromHeld, tokens);
+            amount = fromHeld + fromPool;
+            tokens -= fromPool;
+            _totalBonded -= fromPool;
+        }
+        if (amount == 0) return (0, 0);
+        pool.tokens = tokens;
+        if (fromPool != 0 && tokens == 0) _wipe(node, pool);
+        reward = _fraudReward(amount);
+        ERC20Burnable(address(_token)).burn(amount - reward);
+        if (reward != 0) _token.safeTransfer(submitter, reward);
+    }
+
+    /// @dev A slash emptied the pool of `node`: every share of it, unbonding ones included, is void.
+    function _wipe(address node, BondPool storage pool) private {
+        pool.shares = 0;
+        pool.unbondingShares = 0;
+        uint64 era = ++pool.era;
+        emit BondWiped(node, era);
     }
 
     // ------------------------------------------------------------------ views

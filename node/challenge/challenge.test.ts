@@ -10,8 +10,11 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type WebTorrent from "webtorrent";
 import { runChallenge, type ByteStream, type ChallengeSpec } from "../../protocol/challenge/client.ts";
-import { storageRoot, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
-import { fromHex, bytesEqual } from "../../protocol/hex.ts";
+import { storageProof, storageRoot, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
+import { fromHex, bytesEqual, toHex } from "../../protocol/hex.ts";
+import { checkFraudEvidence, fraudEvidenceFor } from "../../protocol/challenge/fraud.ts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
 import { BLOCK_SIZE, CHALLENGE_DEADLINE_MS } from "../../protocol/params.ts";
 import { createClient, destroyClient, seedTorrent } from "../seed/client.ts";
 import { payloadPresent, storageTreeOfPayload } from "../storage/payload.ts";
@@ -91,6 +94,30 @@ describe("a seeding node answers challenges", () => {
     const outcome = await runChallenge(dial(port), spec(fx, tree.root, [7]));
     expect(outcome.verdict).toBe("fail");
     expect(outcome.reason).toMatch(/does not verify/);
+  });
+
+  it("signs the hash of the corrupted block it served, which makes its answer fraud evidence anyone can check (attack: serving corrupted data)", async () => {
+    const key = privateKeyToAccount(generatePrivateKey());
+    const client = await createClient({ port: 0 });
+    clients.push(client);
+    await seedTorrent(client, fx.torrentFile, { path: fx.dataDir, lookup: (ih) => (ih === fx.meta.infoHash ? tree : undefined), signer: key });
+    const challenge = { node: key.address.toLowerCase(), chainId: 31337, epoch: 0, round: 0, beacon: `0x${"00".repeat(32)}` as Hex, nonce: `0x${randomBytes(32).toString("hex")}` as Hex };
+    // Honest first: the signed hashes are the tree's, so the same evidence is no fraud.
+    const ok = await runChallenge(dial(client.torrentPort), { ...spec(fx, tree.root, [7, 0]), challenge });
+    expect(ok.verdict, ok.reason).toBe("pass");
+    const answer = (o: typeof ok) => ({ ...challenge, infoHash: fx.meta.infoHash, root: toHex(tree.root), blocks: o.blocks, blockHashes: o.blockHashes, answeredAt: o.answeredAt! });
+    const trueBlock = fx.payload.subarray(7 * BLOCK_SIZE, 8 * BLOCK_SIZE);
+    expect(await checkFraudEvidence(fraudEvidenceFor(answer(ok), ok.nodeSignature!, 0, trueBlock, storageProof(tree, 7)))).toMatch(/no fraud/);
+    const fh = await open(join(fx.dataDir, "Archive Pack", "disc1", "readme.txt"), "r+");
+    await fh.write(new Uint8Array(64).fill(0xaa), 0, 64, 114_688 - 100_000 + 100);
+    await fh.close();
+    const bad = await runChallenge(dial(client.torrentPort), { ...spec(fx, tree.root, [7, 0]), challenge });
+    expect(bad).toMatchObject({ verdict: "fail", signedFailure: 0 });
+    expect(bad.reason).toMatch(/the node signed it/);
+    expect(await checkFraudEvidence(fraudEvidenceFor(answer(bad), bad.nodeSignature!, 0, trueBlock, storageProof(tree, 7)))).toBeNull();
+    // Pinned on another node, or at the honest block 0, it proves nothing.
+    expect(await checkFraudEvidence(fraudEvidenceFor({ ...answer(bad), node: privateKeyToAccount(generatePrivateKey()).address }, bad.nodeSignature!, 0, trueBlock, storageProof(tree, 7)))).toMatch(/not signed/);
+    expect(await checkFraudEvidence(fraudEvidenceFor(answer(bad), bad.nodeSignature!, 1, fx.payload.subarray(0, BLOCK_SIZE), storageProof(tree, 0)))).toMatch(/no fraud/);
   });
 
   it("does not pass once the payload is deleted, though webtorrent still holds the files open", async () => {

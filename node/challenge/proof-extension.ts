@@ -5,12 +5,13 @@
 // never throws: a bad request gets a reject message, a broken wire is ignored.
 
 import type { ExtensionConstructor, Wire } from "webtorrent";
-import { PROOF_EXTENSION } from "../../protocol/params.ts";
+import { CHALLENGE_BLOCKS, PROOF_EXTENSION } from "../../protocol/params.ts";
 import { storageProof, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { decodeProofMessage, encodeProofMessage, type ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { toHex } from "../../protocol/hex.ts";
 import type { LocalAccount } from "viem";
 import { signAnswer } from "../../protocol/challenge/answer.ts";
+import { createHash } from "node:crypto";
 
 /**
  * Where the extension finds a tree of a torrent: the whole payload's (v1) when `root` is
@@ -20,7 +21,7 @@ import { signAnswer } from "../../protocol/challenge/answer.ts";
 export type TreeLookup = (infoHash: string, root?: string) => StorageTree | undefined | Promise<StorageTree | undefined>;
 
 /** The answer to one proof message from the challenger; undefined for messages that need none. */
-export async function answerProof(lookup: TreeLookup, infoHash: string, payload: Uint8Array, signer?: LocalAccount): Promise<ProofMessage | undefined> {
+export async function answerProof(lookup: TreeLookup, infoHash: string, payload: Uint8Array, signer?: LocalAccount, served: string[] = []): Promise<ProofMessage | undefined> {
   let msg: ProofMessage;
   try {
     msg = decodeProofMessage(payload);
@@ -30,8 +31,9 @@ export async function answerProof(lookup: TreeLookup, infoHash: string, payload:
   if (msg.type !== "request" && msg.type !== "tree-request") return undefined; // only challengers send requests; ignore the rest
   const tree = msg.type === "request" ? await lookup(infoHash) : await lookup(infoHash, toHex(msg.root));
   const answer = answerWith(tree, msg.blocks, msg.type === "tree-request");
-  // Sign what we served, bound to the challenge: a pass needs it (DESIGN.md "Trust model").
-  if (answer.type === "response" && tree && signer && msg.challenge) answer.answer = await signAnswer(signer, infoHash, msg.challenge, tree, msg.blocks);
+  // Sign what we served, bound to the challenge: a pass needs it (DESIGN.md "Trust model"). A
+  // block served from a corrupted disk is signed as served: a provable false statement (fraud).
+  if (answer.type === "response" && tree && signer && msg.challenge) answer.answer = await signAnswer(signer, infoHash, msg.challenge, tree, msg.blocks, Date.now(), served);
   return answer;
 }
 
@@ -63,8 +65,10 @@ function answerWith(tree: StorageTree | undefined, blocks: number[], named: bool
 export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: (m: ProofMessage, wire: Wire) => void, signer?: LocalAccount): ExtensionConstructor {
   class VidyaProof {
     wire: Wire;
+    served: () => string[];
     constructor(wire: Wire) {
       this.wire = wire;
+      this.served = trackServed(wire);
     }
     onMessage(buf: Uint8Array): void {
       this.answer(buf).catch(() => {
@@ -72,7 +76,7 @@ export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: 
       });
     }
     async answer(buf: Uint8Array): Promise<void> {
-      const answer = await answerProof(lookup, infoHash, buf, signer);
+      const answer = await answerProof(lookup, infoHash, buf, signer, this.served());
       if (!answer) return;
       // The peer told us its id for the extension in its extended handshake; without it there is no one to answer.
       if (!this.wire.peerExtendedMapping[PROOF_EXTENSION] || (this.wire as unknown as { destroyed?: boolean }).destroyed) return;
@@ -82,4 +86,21 @@ export function proofExtension(infoHash: string, lookup: TreeLookup, onAnswer?: 
   }
   (VidyaProof.prototype as unknown as { name: string }).name = PROOF_EXTENSION;
   return VidyaProof as unknown as ExtensionConstructor;
+}
+
+/**
+ * Keeps the last CHALLENGE_BLOCKS blocks `wire` sent (webtorrent answers every request through
+ * `wire.piece`), hashed only when asked: the leaf hashes of what this connection was served,
+ * oldest first, for the signed answer.
+ */
+export function trackServed(wire: Wire): () => string[] {
+  const sent: Uint8Array[] = [];
+  const w = wire as unknown as { piece: (index: number, offset: number, buffer: Uint8Array) => void };
+  const piece = w.piece.bind(wire);
+  w.piece = (index, offset, buffer) => {
+    sent.push(buffer);
+    if (sent.length > CHALLENGE_BLOCKS) sent.shift();
+    piece(index, offset, buffer);
+  };
+  return () => sent.map((b) => createHash("sha256").update(b).digest("hex"));
 }

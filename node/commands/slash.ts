@@ -3,13 +3,21 @@
 // leaf of a final epoch with its proof, and Staking.slash burns what is owed beyond what was
 // already taken, at most the node's bond. The tracker's proof is checked against the on-chain
 // slashed root before any transaction.
+//
+// `vidya slash <evidence.json>`: a fraud slash by evidence (protocol/challenge/fraud.ts, written
+// by `vidya audit`): a node's signed answer with a wrong block hash takes FRAUD_SLASH from its
+// bond at once, no epoch needed, and pays the submitter FRAUD_REWARD_BPS of it.
 
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { ApiError, TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
 import { isFinal, lastEpoch, latestFinalEpoch, onChainRoot } from "../chain/rewards.ts";
 import { bondState, sendSlash, slashProofMatchesRoot } from "../chain/slash.ts";
+import { checkFraudOnChain, isOffenceSlashed, sendFraudSlash } from "../chain/fraud.ts";
+import { checkFraudEvidence, parseFraudEvidence } from "../../protocol/challenge/fraud.ts";
 import { normaliseTracker, readJsonFile, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { loadWallet } from "../wallet.ts";
@@ -34,10 +42,9 @@ export interface SlashOutcome {
 
 export async function slash(ctx: Ctx, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { epoch: { type: "string" }, tracker: { type: "string" }, rpc: { type: "string" } }, allowPositionals: true, strict: true });
-  const nodes = positionals.map((p) => {
-    if (!isAddress(p, { strict: false })) throw new CliError(`not a node address: ${p}`);
-    return getAddress(p);
-  });
+  const files = positionals.filter((p) => !isAddress(p, { strict: false }));
+  for (const f of files) if (!existsSync(f)) throw new CliError(`not a node address: ${f} (nor an evidence file)`);
+  const nodes = positionals.filter((p) => isAddress(p, { strict: false })).map((p) => getAddress(p));
   const config = await readJsonFile<Partial<Config>>(ctx.home.config);
   const trackerUrl = values.tracker ?? config?.tracker;
   if (!trackerUrl) throw new CliError("slash needs --tracker URL (or a home with a config)");
@@ -46,6 +53,12 @@ export async function slash(ctx: Ctx, argv: string[]): Promise<void> {
   });
   const api = new TrackerApi(normaliseTracker(trackerUrl));
   const c = chainClients(await api.chain(), account, values.rpc ?? config?.rpcUrl);
+  if (files.length) {
+    const frauds: FraudOutcome[] = [];
+    for (const f of files) frauds.push(await slashFraud(c, f));
+    for (const o of frauds) ctx.say(`${o.node}: ${o.message}`);
+    if (!nodes.length) return ctx.result({ frauds });
+  }
 
   let epoch: bigint;
   if (values.epoch !== undefined) {
@@ -101,4 +114,34 @@ async function slashOne(api: TrackerApi, c: ReturnType<typeof chainClients>, epo
   const amount = after.executed - before.executed;
   const owed = args.cumulative - after.executed;
   return outcome(args.cumulative, `slashed ${formatVidya(amount)} in tx ${txHash}${owed > 0n ? `; ${formatVidya(owed)} still owed (the bond is empty)` : ""}; bond now ${formatVidya(after.bond)}`, after, amount, txHash);
+}
+
+export interface FraudOutcome {
+  file: string;
+  node: Address;
+  offence: Hex;
+  /** Taken from the node's bond, and the part of it paid to this wallet (0 when none was sent). */
+  amount: string;
+  reward: string;
+  txHash: Hex | null;
+  message: string;
+}
+
+async function slashFraud(c: ReturnType<typeof chainClients>, file: string): Promise<FraudOutcome> {
+  let e;
+  try {
+    e = parseFraudEvidence(JSON.parse(await readFile(file, "utf8")));
+  } catch (err) {
+    throw new CliError(`${file}: ${(err as Error).message}`);
+  }
+  if (e.chainId !== c.info.chainId) throw new CliError(`${file}: the answer was signed for chain ${e.chainId}, the tracker's chain is ${c.info.chainId}`);
+  const why = await checkFraudEvidence(e);
+  if (why) throw new CliError(`${file}: not fraud evidence: ${why}`);
+  const node = getAddress(e.answer.node);
+  const offence = await checkFraudOnChain(c, e);
+  const outcome = (message: string, amount = 0n, reward = 0n, txHash: Hex | null = null): FraudOutcome => ({ file, node, offence, amount: amount.toString(), reward: reward.toString(), txHash, message });
+  if (await isOffenceSlashed(c, offence)) return outcome(`this offence (block ${e.answer.blocks[e.position]} of root ${e.answer.root}) was already slashed`);
+  if ((await bondState(c, node)).slashable === 0n) return outcome(`signed a wrong hash for block ${e.answer.blocks[e.position]}, but has no bond to take from; the evidence stays good, submit it again later`);
+  const { txHash, amount, reward } = await sendFraudSlash(c, e);
+  return outcome(`fraud slash: ${formatVidya(amount)} taken for a signed wrong hash of block ${e.answer.blocks[e.position]}, ${formatVidya(reward)} paid to you, the rest burned, in tx ${txHash}`, amount, reward, txHash);
 }

@@ -52,6 +52,8 @@ export interface ChallengeSpec {
   offset?: number;
   /** Ask for paths in the tree named by `storageRoot` (a v2 file) instead of the whole payload's. */
   namedTree?: boolean;
+  /** Return the blocks' bytes and verified paths (`vidya audit` fetching a true block for fraud evidence). */
+  keepBlocks?: boolean;
 }
 
 /**
@@ -80,6 +82,11 @@ export interface ChallengeOutcome {
   handshakeMs?: number;
   blocksMs?: number;
   durationMs: number;
+  /** A fail whose answer the node signed: the position of the first block that failed (fraud evidence, protocol/challenge/fraud.ts). */
+  signedFailure?: number;
+  /** With `keepBlocks`, on a pass: the blocks' bytes and their paths, in request order. */
+  blockData?: Uint8Array[];
+  proofs?: Uint8Array[][];
 }
 
 const LOCAL_PROOF_ID = 1;
@@ -103,6 +110,9 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
   let proofHash: string | undefined;
   let handshakeMs: number | undefined;
   let blocksMs: number | undefined;
+  let signedFailure: number | undefined;
+  const blockData: Uint8Array[] = [];
+  const proofs: Uint8Array[][] = [];
   const reader = stream.readable.getReader();
   const writer = stream.writable.getWriter();
   const wire = new WireReader();
@@ -180,6 +190,7 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       // Hashed once, natively: the leaf is the transcript's answer, the path's start and the next link.
       const leaf = await hashBlockAsync(block);
       leaves.push(leaf);
+      if (spec.keepBlocks) blockData.push(block);
       blockHashes.push(toHex(leaf));
     }
     blocksMs = now() - started;
@@ -205,30 +216,35 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
       }
       if (answer.type === "reject") throw new ChallengeError("refused", `node rejected the proof request: ${answer.reason}`);
       if (answer.type !== "response") continue;
-      for (let i = 0; i < blocks.length; i++) {
-        const k = answer.blocks.indexOf(blocks[i]!);
-        const proof = k >= 0 ? answer.proofs[k] : undefined;
-        if (!proof) throw new ChallengeError("fail", `no path for block ${blocks[i]}`);
-        if (!verifyLeafProof(spec.storageRoot, spec.totalLength, blocks[i]!, leaves[i]!, proof))
-          throw new ChallengeError("fail", `block ${blocks[i]} does not verify against the storage root`);
-      }
       if (answer.answer) {
         answeredAt = answer.answer.at;
         nodeSignature = `0x${toHex(answer.answer.sig)}` as Hex;
       }
-      if (c) {
-        // The registered node's key over exactly what we received, bound to our nonce: another
-        // node answering through this port, or no answer, is not a pass.
-        if (!answer.answer) throw new ChallengeError("refused", "the node did not sign its answer");
-        const signed = { node: c.node, infoHash: spec.chain?.infoHash ?? toHex(spec.infoHash), epoch: c.epoch, round: c.round, beacon: c.beacon, nonce: c.nonce, root: toHex(spec.storageRoot), blocks, blockHashes, answeredAt: answer.answer.at };
-        if (!(await verifyChallengeAnswer(c.chainId, signed, nodeSignature)))
-          throw new ChallengeError("refused", `the answer is not signed by node ${c.node}'s key`);
+      // The registered node's key over exactly what we received, bound to our nonce: another
+      // node answering through this port, or no answer, is not a pass; a signed answer whose
+      // block fails is the node's own false statement (protocol/challenge/fraud.ts).
+      const signedByNode =
+        !!c && !!answer.answer &&
+        (await verifyChallengeAnswer(c.chainId, { node: c.node, infoHash: spec.chain?.infoHash ?? toHex(spec.infoHash), epoch: c.epoch, round: c.round, beacon: c.beacon, nonce: c.nonce, root: toHex(spec.storageRoot), blocks, blockHashes, answeredAt: answer.answer.at }, nodeSignature));
+      for (let i = 0; i < blocks.length; i++) {
+        const k = answer.blocks.indexOf(blocks[i]!);
+        const proof = k >= 0 ? answer.proofs[k] : undefined;
+        if (!proof) throw new ChallengeError("fail", `no path for block ${blocks[i]}`);
+        if (!verifyLeafProof(spec.storageRoot, spec.totalLength, blocks[i]!, leaves[i]!, proof)) {
+          if (signedByNode) signedFailure = i;
+          throw new ChallengeError("fail", `block ${blocks[i]} does not verify against the storage root${signedByNode ? " (the node signed it)" : ""}`);
+        }
+        if (spec.keepBlocks) proofs.push(proof);
       }
-      return { verdict: "pass", reason: "all blocks verified", blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, handshakeMs, blocksMs, durationMs: now() - started };
+      if (c) {
+        if (!answer.answer) throw new ChallengeError("refused", "the node did not sign its answer");
+        if (!signedByNode) throw new ChallengeError("refused", `the answer is not signed by node ${c.node}'s key`);
+      }
+      return { verdict: "pass", reason: "all blocks verified", blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, handshakeMs, blocksMs, durationMs: now() - started, ...(spec.keepBlocks ? { blockData, proofs } : {}) };
     }
   } catch (e) {
     const verdict = e instanceof ChallengeError ? e.verdict : "refused";
-    return { verdict, reason: (e as Error).message, blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, overBudget, handshakeMs, blocksMs, durationMs: now() - started };
+    return { verdict, reason: (e as Error).message, blocks, blockHashes, proofHash, answeredAt, nodeSignature, rttMs, overBudget, handshakeMs, blocksMs, durationMs: now() - started, signedFailure };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     reader.cancel().catch(() => {});

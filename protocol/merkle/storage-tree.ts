@@ -43,7 +43,7 @@ export async function hashBlockAsync(block: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle.digest("SHA-256", block as Uint8Array<ArrayBuffer>));
 }
 
-function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
+export function hashPair(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256Pair(left, right);
 }
 

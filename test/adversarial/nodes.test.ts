@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseUnits, type Address, type Hex } from "viem";
-import { CHALLENGE_BLOCKS, EMISSION_PER_EPOCH, FRAUD_SLASH, GEO_BOOST_BPS, ONE_TOKEN } from "../../protocol/params.ts";
+import { CHALLENGE_BLOCKS, EMISSION_PER_EPOCH, FRAUD_REWARD_BPS, FRAUD_SLASH, GEO_BOOST_BPS, ONE_TOKEN } from "../../protocol/params.ts";
 import { reportToJson, signReport } from "../../protocol/reports/eip712.ts";
 import { ROOT, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
@@ -384,6 +384,40 @@ describe("adversarial nodes, challenged by the real edge", () => {
     expect(JSON.parse(r.stdout).slashes[0]).toMatchObject({ cumulative: (2n * FRAUD_SLASH).toString(), amount: bondLeft.toString(), owed: (2n * FRAUD_SLASH - 81n * ONE_TOKEN).toString(), bondAfter: "0" });
     expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(0n);
     expect(await read<bigint>(chain.addresses.staking, stakingAbi, "slashExecutedOf", [c])).toBe(81n * ONE_TOKEN);
+  });
+
+  it("lets a third party's audit catch the corrupted node's signed block and slash it on-chain with `vidya slash <evidence>`, rewarding the submitter once (attack: serving corrupted data)", async () => {
+    const c = corrupt.address as Address;
+    // Its bond was emptied above; a sponsor bonds again.
+    let r = await vidya(["--home", sponsorHome, "--json", "bond", "60", "--node", c]);
+    expect(r.code, r.stderr).toBe(0);
+    const evidence = join(edge.dir, "auditor", "evidence.json");
+    r = await vidya(["--home", join(edge.dir, "auditor"), "--json", "audit", c, "--torrent", fx.meta.infoHash, "--source", `127.0.0.1:${honest.port}`, "--evidence", evidence, "--tracker", edge.url]);
+    expect(r.code).toBe(1);
+    const a = JSON.parse(r.stdout);
+    expect(a).toMatchObject({ verdict: "fail", evidence });
+    expect(a.reason).toMatch(/the node signed it/);
+    const file = JSON.parse(await readFile(evidence, "utf8"));
+    expect(file).toMatchObject({ kind: "vidya.fraud-evidence/1", chainId, position: 0, answer: { node: c.toLowerCase(), infoHash: `0x${fx.meta.infoHash}` } });
+    // The honest node's audit writes none.
+    r = await vidya(["--home", join(edge.dir, "auditor"), "--json", "audit", honest.address, "--torrent", fx.meta.infoHash, "--source", `127.0.0.1:${honest.port}`, "--tracker", edge.url]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: "pass", evidence: null });
+
+    const keeper = privateKeyToAccount((JSON.parse(await readFile(join(keeperHome, "wallet.json"), "utf8")) as { privateKey: Hex }).privateKey).address;
+    const [supply, keeperBefore] = await Promise.all([read<bigint>(chain.addresses.token, erc20Abi, "totalSupply"), read<bigint>(chain.addresses.token, erc20Abi, "balanceOf", [keeper])]);
+    r = await vidya(["--home", keeperHome, "--json", "slash", evidence]);
+    expect(r.code, r.stderr).toBe(0);
+    const reward = (FRAUD_SLASH * FRAUD_REWARD_BPS) / 10_000n;
+    const out = JSON.parse(r.stdout) as { frauds: { node: string; amount: string; reward: string; txHash: string | null; message: string }[] };
+    expect(out.frauds[0]).toMatchObject({ node: c, amount: FRAUD_SLASH.toString(), reward: reward.toString(), txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(60n * ONE_TOKEN - FRAUD_SLASH);
+    expect(await read<bigint>(chain.addresses.token, erc20Abi, "balanceOf", [keeper])).toBe(keeperBefore + reward);
+    expect(await read<bigint>(chain.addresses.token, erc20Abi, "totalSupply")).toBe(supply - (FRAUD_SLASH - reward));
+    // The same evidence again takes nothing and sends nothing.
+    r = await vidya(["--home", keeperHome, "--json", "slash", evidence]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).frauds[0]).toMatchObject({ amount: "0", txHash: null, message: expect.stringMatching(/already slashed/) });
+    expect(await read<bigint>(chain.addresses.staking, stakingAbi, "bondOf", [c])).toBe(60n * ONE_TOKEN - FRAUD_SLASH);
   });
 
   it("`vidya verify` recomputes both roots and re-derives every challenge of both epochs", async () => {

@@ -32,6 +32,8 @@ interface Vm {
     function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
     function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
     function parseJsonBytes32Array(string calldata json, string calldata key) external pure returns (bytes32[] memory);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonUintArray(string calldata json, string calldata key) external pure returns (uint256[] memory);
     function parseUint(string calldata value) external pure returns (uint256);
     function toString(uint256 value) external pure returns (string memory);
 
