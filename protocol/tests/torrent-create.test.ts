@@ -103,6 +103,19 @@ describe("torrent create's storage roots (protocol/vectors/storage-tree.json)", 
   });
 });
 
+describe("torrent create's single files", () => {
+  it("a single-file hybrid has `length`, no pad file, and its v2 file named by the torrent (one path for v1 and v2 clients)", async () => {
+    const data = gen(100_001, 8);
+    const made = await createTorrent({ name: "image.iso", files: [{ path: ["image.iso"], length: data.length }], singleFile: true, version: "hybrid", pieceLength: 32_768 }, memory(new Map([["image.iso", data]])));
+    const info = asDict(decode(made.torrent), "torrent").info as Record<string, unknown>;
+    expect(info.length).toBe(100_001);
+    expect(info.files).toBeUndefined();
+    expect(made.meta.version).toBe("hybrid");
+    expect(made.meta.v2Files).toEqual([{ path: "image.iso", length: 100_001, offset: 0, piecesRoot: toHex(storageRoot(data)) }]);
+    expect((await checkPayload(layoutOf(made.torrent), memory(new Map([["image.iso", data]])))).ok).toBe(true);
+  });
+});
+
 describe("torrent create's refusals", () => {
   const one = (name: string, path = [name]): CreateInput => ({ name, files: [{ path, length: 10 }], singleFile: false, version: "v1" });
   const read = memory(new Map([["x", new Uint8Array(10)]]));
