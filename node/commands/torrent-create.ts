@@ -20,7 +20,7 @@ import { formatBytes, type Ctx } from "./context.ts";
 const USAGE = "usage: vidya torrent create <path> [--name NAME] [--v2 | --hybrid] [--piece-length SIZE] [--out FILE] [--upload [--category C] [--description TEXT] [--tracker URL]]";
 
 /** Regular files under `root` (a file: itself), as paths relative to it; symbolic links are skipped, not followed. */
-async function listFiles(root: string, log: (line: string) => void): Promise<{ single: boolean; files: { path: string[]; length: number; abs: string }[] }> {
+async function listFiles(root: string, skip: string, log: (line: string) => void): Promise<{ single: boolean; files: { path: string[]; length: number; abs: string }[] }> {
   const st = await lstat(root).catch(() => undefined);
   if (!st) throw new CliError(`no such file or folder: ${root}`);
   if (st.isFile()) return { single: true, files: [{ path: [basename(root)], length: st.size, abs: root }] };
@@ -29,7 +29,9 @@ async function listFiles(root: string, log: (line: string) => void): Promise<{ s
   const walk = async (dir: string) => {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const abs = join(dir, e.name);
-      if (e.isDirectory()) await walk(abs);
+      // A .torrent written into the folder by an earlier run is not part of its payload.
+      if (abs === skip) log(`skipping ${abs}: the .torrent being written`);
+      else if (e.isDirectory()) await walk(abs);
       else if (e.isFile()) files.push({ path: relative(root, abs).split(sep), length: (await lstat(abs)).size, abs });
       else log(`skipping ${abs}: not a regular file`);
     }
@@ -72,8 +74,9 @@ export async function torrentCreate(ctx: Ctx, argv: string[]): Promise<void> {
   if (values.upload && !tracker) throw new CliError("--upload needs the site: --tracker URL, or run vidya join first");
 
   const root = resolve(positionals[0]!);
-  const listed = await listFiles(root, ctx.log);
   const name = values.name ?? basename(root);
+  const out = resolve(values.out ?? `${name.replace(/[^\w.\- ]+/g, "_")}.torrent`);
+  const listed = await listFiles(root, out, ctx.log);
   const byPath = new Map(listed.files.map((f) => [(listed.single ? [name] : f.path).join("/"), f.abs]));
   const input: CreateInput = {
     name,
@@ -95,7 +98,6 @@ export async function torrentCreate(ctx: Ctx, argv: string[]): Promise<void> {
     throw new CliError((e as Error).message);
   }
   const { torrent, meta, storageRoot } = created;
-  const out = resolve(values.out ?? `${name.replace(/[^\w.\- ]+/g, "_")}.torrent`);
   await writeFile(out, torrent);
   ctx.say(`wrote ${out}`);
   ctx.say(`  info hash     ${meta.infoHash}${meta.infoHashV2 ? ` (v2 ${meta.infoHashV2})` : ""}`);

@@ -3,8 +3,7 @@
 // zeros), the storage tree over that same space (DESIGN.md "Storage root": what v1 pieces
 // cover, in info-dict order), and each real file's BEP 52 tree.
 
-import { type StorageTree } from "../merkle/storage-tree.ts";
-import { PieceHasher, TreeHasher } from "./hashers.ts";
+import { PieceHasher, TreeHasher, type TreeHashes } from "./hashers.ts";
 
 export interface LayoutEntry {
   /** Path elements under the torrent's name (a single-file torrent's one entry: [name]). */
@@ -23,15 +22,15 @@ export interface HashWanted {
   pieces: boolean;
   /** The storage tree over the piece space (v1). */
   storageTree: boolean;
-  /** Each real file's own tree (v2 and hybrid). */
+  /** Each real file's own tree and piece layer (v2 and hybrid: the piece length is a power of two). */
   fileTrees: boolean;
 }
 
 export interface PayloadHashes {
   pieces?: Uint8Array;
-  storageTree?: StorageTree;
+  storageTree?: TreeHashes;
   /** By entry index; undefined for pad files, empty files, or when not wanted. */
-  fileTrees: (StorageTree | undefined)[];
+  fileTrees: (TreeHashes | undefined)[];
   length: number;
 }
 
@@ -53,10 +52,10 @@ export async function hashPayload(entries: LayoutEntry[], read: ReadFile, want: 
   const total = entries.reduce((s, e) => s + e.length, 0);
   const pieces = want.pieces ? new PieceHasher(want.pieceLength) : undefined;
   const storage = want.storageTree ? new TreeHasher() : undefined;
-  const fileTrees: (StorageTree | undefined)[] = [];
+  const fileTrees: (TreeHashes | undefined)[] = [];
   let done = 0;
   for (const [i, entry] of entries.entries()) {
-    const own = want.fileTrees && !entry.pad ? new TreeHasher() : undefined;
+    const own = want.fileTrees && !entry.pad ? new TreeHasher(want.pieceLength) : undefined;
     let seen = 0;
     for await (const chunk of entry.pad ? zeros(entry.length) : read(entry, i)) {
       seen += chunk.length;

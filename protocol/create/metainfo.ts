@@ -7,8 +7,7 @@
 import { encode, type BInput } from "../bencode.ts";
 import { bytesToBinary, toHex, utf8Encode } from "../hex.ts";
 import { BLOCK_SIZE, MAX_TORRENT_LENGTH } from "../params.ts";
-import { checkPieceLength, hasUnsafeChars, parseTorrent, pieceLayer, type MetaVersion, type TorrentMeta } from "../torrent.ts";
-import { HASH_SIZE } from "../merkle/storage-tree.ts";
+import { checkPieceLength, hasUnsafeChars, parseTorrent, type MetaVersion, type TorrentMeta } from "../torrent.ts";
 import { hashPayload, type LayoutEntry, type Progress, type ReadFile } from "./layout.ts";
 
 export interface CreateInput {
@@ -113,10 +112,7 @@ export async function createTorrent(input: CreateInput, read: ReadFile, progress
       for (const el of e.path.slice(0, -1)) dir = (dir[key(el)] ??= {}) as Record<string, BInput>;
       dir[key(e.path.at(-1)!)] = { "": t ? { length: e.length, "pieces root": t.root } : { length: 0 } };
       // BEP 52: piece layers for files larger than one piece; smaller ones are their own layer.
-      if (t && e.length > pieceLength) {
-        const leaves = Array.from({ length: t.leafCount }, (_, j) => t.levels[0]!.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE));
-        layers[bytesToBinary(t.root)] = pieceLayer(leaves, pieceLength);
-      }
+      if (t?.pieceLayer) layers[bytesToBinary(t.root)] = t.pieceLayer;
     });
     info["meta version"] = 2;
     info["file tree"] = tree;

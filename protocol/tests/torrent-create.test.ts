@@ -8,8 +8,10 @@ import { keccak256, toHex as viemHex } from "viem";
 import { asDict, decode, encode } from "../bencode.ts";
 import { fromHex, toHex } from "../hex.ts";
 import { sha1 } from "@noble/hashes/legacy.js";
-import { storageRoot } from "../merkle/storage-tree.ts";
-import { parseTorrent } from "../torrent.ts";
+import { buildStorageTree, storageRoot } from "../merkle/storage-tree.ts";
+import { parseTorrent, pieceLayer } from "../torrent.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { TreeHasher } from "../create/hashers.ts";
 import { checkPayload, layoutOf } from "../create/check.ts";
 import { choosePieceLength, createTorrent, type CreateInput } from "../create/metainfo.ts";
 import { PayloadSizeError, type ReadFile } from "../create/layout.ts";
@@ -100,6 +102,35 @@ describe("torrent create's storage roots (protocol/vectors/storage-tree.json)", 
     const c = storageVectors.cases.at(-1)!;
     const made = await createTorrent({ name: "p.bin", files: [{ path: ["p.bin"], length: c.length }], singleFile: true, version: "v2" }, memory(new Map([["p.bin", detBytes(c.payloadLabel, c.length)]])));
     expect(made.meta.v2Files![0]!.piecesRoot).toBe(c.root);
+  });
+});
+
+describe("the streaming tree (O(log n) memory)", () => {
+  it("gives buildStorageTree's root for every leaf count from 1 to 70, and torrent.ts's piece layer", async () => {
+    for (let blocks = 1; blocks <= 70; blocks++) {
+      const length = blocks * 16_384 - (blocks % 3) * 1_000;
+      const data = gen(length, blocks);
+      const hasher = new TreeHasher(4 * 16_384);
+      for (let o = 0; o < length; o += 50_000) await hasher.update(data.subarray(o, o + 50_000));
+      const got = (await hasher.finish())!;
+      const leaves = Array.from({ length: blocks }, (_, i) => sha256(data.subarray(i * 16_384, (i + 1) * 16_384)));
+      expect(toHex(got.root), `${blocks} blocks`).toBe(toHex(buildStorageTree(leaves, length).root));
+      if (length > 4 * 16_384) expect(toHex(got.pieceLayer!), `${blocks} blocks`).toBe(toHex(pieceLayer(leaves, 4 * 16_384)));
+      else expect(got.pieceLayer).toBeUndefined();
+    }
+  });
+});
+
+describe("torrent create's single files", () => {
+  it("a single-file hybrid has `length`, no pad file, and its v2 file named by the torrent (one path for v1 and v2 clients)", async () => {
+    const data = gen(100_001, 8);
+    const made = await createTorrent({ name: "image.iso", files: [{ path: ["image.iso"], length: data.length }], singleFile: true, version: "hybrid", pieceLength: 32_768 }, memory(new Map([["image.iso", data]])));
+    const info = asDict(decode(made.torrent), "torrent").info as Record<string, unknown>;
+    expect(info.length).toBe(100_001);
+    expect(info.files).toBeUndefined();
+    expect(made.meta.version).toBe("hybrid");
+    expect(made.meta.v2Files).toEqual([{ path: "image.iso", length: 100_001, offset: 0, piecesRoot: toHex(storageRoot(data)) }]);
+    expect((await checkPayload(layoutOf(made.torrent), memory(new Map([["image.iso", data]])))).ok).toBe(true);
   });
 });
 

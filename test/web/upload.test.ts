@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -13,6 +13,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { TrackerApi } from "../../node/api.ts";
 import { startTestEdge, type TestEdge } from "../../node/testing/edge.ts";
 import { contextWithWallet, launchChromium, screenshot } from "./support/browser.ts";
+import { ROOT } from "../../scripts/network/chain.ts";
 
 const VIDYA = join(import.meta.dirname, "..", "..", "bin", "vidya");
 const run = promisify(execFile);
@@ -74,6 +75,14 @@ describe("the upload page's storage root, in Chromium", () => {
     await page.waitForURL((u) => u.pathname === `/torrents/${t.cli.infoHash}`);
     const stored = (await (await fetch(`${edge.url}/api/torrents/${t.cli.infoHash}`)).json()) as { storageRoot: string; status: string };
     expect(stored).toMatchObject({ storageRoot: t.cli.storageRoot, status: "pending" });
+  });
+
+  it("cites only files that are in the repository (finding: the upload page cited a design file that is not in it)", async () => {
+    await page.goto(`${edge.url}/upload`);
+    const text = (await page.textContent("main"))!;
+    const cited = [...text.matchAll(/[\w./-]+\.(?:md|ts)\b/g)].map((m) => m[0]);
+    expect(cited).toEqual(expect.arrayContaining(["README.md", "protocol/merkle/storage-tree.ts"]));
+    for (const file of cited) expect(existsSync(join(ROOT, file)), file).toBe(true);
   });
 
   it("gives no root and does not send the form for files that are not the torrent's (attack: a root of other bytes than the torrent's)", async () => {

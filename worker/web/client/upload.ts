@@ -32,16 +32,20 @@ function matchFiles(layout: TorrentLayout, chosen: File[]): Map<number, File> {
   return out;
 }
 
-async function* streamOf(file: Blob): AsyncIterable<Uint8Array> {
+class Superseded extends Error {}
+
+/** A file's bytes as they stream from disk; stops when `current()` turns false (other files were chosen). */
+async function* streamOf(file: Blob, current: () => boolean): AsyncIterable<Uint8Array> {
   const reader = file.stream().getReader();
   try {
     for (;;) {
+      if (!current()) throw new Superseded();
       const { done, value } = await reader.read();
       if (done) return;
       yield value;
     }
   } finally {
-    reader.releaseLock();
+    void reader.cancel().catch(() => {});
   }
 }
 
@@ -66,9 +70,12 @@ export function wireUpload(form: HTMLFormElement): void {
       bar.hidden = false;
       bar.max = Math.max(1, layout.meta.length);
       say(status, `Checking ${layout.meta.name} against the torrent's pieces…`);
-      const read = (_e: LayoutEntry, i: number) => streamOf(files.get(i)!);
-      const check = await checkPayload(layout, read, (done) => {
-        if (mine === run) bar.value = done;
+      const read = (_e: LayoutEntry, i: number) => streamOf(files.get(i)!, () => mine === run);
+      let shown = 0;
+      const check = await checkPayload(layout, read, (done, total) => {
+        bar.value = done;
+        const pct = Math.floor((100 * done) / Math.max(1, total));
+        if (pct !== shown) say(status, `Checking ${layout.meta.name} against the torrent's pieces… ${(shown = pct)}%`);
       });
       if (mine !== run) return false;
       form.dataset.verified = String(check.ok);
@@ -84,6 +91,7 @@ export function wireUpload(form: HTMLFormElement): void {
       } else say(status, `Every file matches its BEP 52 pieces root: a ${layout.meta.version} torrent needs no storage root.`, "ok");
       return true;
     } catch (e) {
+      if (e instanceof Superseded) return false;
       if (mine === run) {
         form.dataset.verified = "false";
         say(status, describe(e), "error");
