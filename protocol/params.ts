@@ -368,3 +368,15 @@ export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;
 export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
 /** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
 export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
+
+// The token's market (DESIGN.md "The token's market is Uniswap"; protocol/market/).
+/**
+ * The window of the pool's time-weighted average price that converts VIDYA to ETH for people
+ * (access stake, price per GB, bounties, earnings): 30 minutes, long enough that holding a
+ * manipulated price costs real arbitrage losses, short enough to follow the market.
+ */
+export const TWAP_SECONDS = 1_800;
+/** The swap's default slippage bound: the minimum received is the quote less 0.5%. */
+export const DEFAULT_SLIPPAGE_BPS = 50;
+/** A swap not mined within this long reverts instead of filling at a stale price. */
+export const SWAP_DEADLINE_SECONDS = 600;

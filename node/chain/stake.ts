@@ -5,6 +5,7 @@ import { erc20Abi, stakingAbi } from "./abi.ts";
 import { chainError } from "./rewards.ts";
 import type { ChainClients } from "./clients.ts";
 import { CliError } from "../errors.ts";
+import { formatVidya } from "../../protocol/format.ts";
 
 export async function stakeOf(c: ChainClients, account: Address): Promise<bigint> {
   return c.publicClient.readContract({ address: c.info.staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
@@ -23,7 +24,7 @@ export async function ensureStake(c: ChainClients, target: bigint): Promise<{ st
   if (current >= target) return { staked: 0n, txs: [] };
   const need = target - current;
   const balance = await tokenBalance(c, account);
-  if (balance < need) throw new CliError(`the access stake needs ${need} more VIDYA (wei) but ${account} holds ${balance}`);
+  if (balance < need) throw new CliError(`the access stake needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}: buy VIDYA (vidya buy), or join with an invite (vidya join --invite CODE)`);
   const txs: Hex[] = [];
   try {
     const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });
