@@ -375,8 +375,8 @@ export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
  * (access stake, price per GB, bounties, earnings): 30 minutes, long enough that holding a
  * manipulated price costs real arbitrage losses, short enough to follow the market.
  */
-export const TWAP_SECONDS = 1_800;
+export const TWAP_WINDOW_SECONDS = 1_800;
 /** The swap's default slippage bound: the minimum received is the quote less 0.5%. */
 export const DEFAULT_SLIPPAGE_BPS = 50;
 /** A swap not mined within this long reverts instead of filling at a stale price. */
-export const SWAP_DEADLINE_SECONDS = 600;
+export const SWAP_DEADLINE_SECONDS = 20 * 60;

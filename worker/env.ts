@@ -50,12 +50,12 @@ export interface Env {
   BADGES_ADDRESS?: string;
   /** The token's market (DESIGN.md "The token's market is Uniswap"): WETH9 and the VIDYA/WETH Uniswap v3 pool, read for the TWAP (worker/chain/market.ts). */
   WETH_ADDRESS?: string;
-  VIDYA_POOL_ADDRESS?: string;
+  VIDYA_WETH_POOL_ADDRESS?: string;
   /** The pool's fee tier in hundredths of a bip (default 3000: 0.3%). */
-  POOL_FEE?: string;
+  VIDYA_WETH_POOL_FEE?: string;
   /** Uniswap v3's QuoterV2 and SwapRouter: the site's buy and sell forms. */
-  QUOTER_ADDRESS?: string;
-  SWAP_ROUTER_ADDRESS?: string;
+  UNISWAP_QUOTER_ADDRESS?: string;
+  UNISWAP_ROUTER_ADDRESS?: string;
   /** HostingRouter: swap ETH for VIDYA and stake or fund a bounty in one transaction. */
   HOSTING_ROUTER_ADDRESS?: string;
   /** The access route (protocol/economics/access.ts): "fixed-gate" (default) or "dynamic-gate". */

@@ -1,11 +1,11 @@
-// The VIDYA/WETH pool as the site reads it: its time-weighted average tick over TWAP_SECONDS
+// The VIDYA/WETH pool as the site reads it: its time-weighted average tick over TWAP_WINDOW_SECONDS
 // (or over all the history the pool keeps, when that is shorter), through the pool's own
 // oracle, never slot0's spot price (protocol/market/twap.ts says why).
 
 import type { Address } from "viem";
 import { uniswapPoolAbi } from "../../protocol/market/abi.ts";
 import { meanTick, type Twap } from "../../protocol/market/twap.ts";
-import { TWAP_SECONDS } from "../../protocol/params.ts";
+import { TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import type { Env } from "../env.ts";
 import { publicClient } from "./client.ts";
 import { safeMessage } from "../errors.ts";
@@ -24,15 +24,15 @@ export interface Market {
 }
 
 export function marketOf(env: Env): Market | undefined {
-  if (!env.CHAIN_RPC_URL || !isAddress(env.TOKEN_ADDRESS) || !isAddress(env.WETH_ADDRESS) || !isAddress(env.VIDYA_POOL_ADDRESS)) return undefined;
-  const fee = Number(env.POOL_FEE ?? "3000");
+  if (!env.CHAIN_RPC_URL || !isAddress(env.TOKEN_ADDRESS) || !isAddress(env.WETH_ADDRESS) || !isAddress(env.VIDYA_WETH_POOL_ADDRESS)) return undefined;
+  const fee = Number(env.VIDYA_WETH_POOL_FEE ?? "3000");
   return {
     token: env.TOKEN_ADDRESS,
     weth: env.WETH_ADDRESS,
-    pool: env.VIDYA_POOL_ADDRESS,
+    pool: env.VIDYA_WETH_POOL_ADDRESS,
     fee: Number.isInteger(fee) && fee > 0 && fee < 1_000_000 ? fee : 3000,
-    quoter: isAddress(env.QUOTER_ADDRESS) ? env.QUOTER_ADDRESS : undefined,
-    router: isAddress(env.SWAP_ROUTER_ADDRESS) ? env.SWAP_ROUTER_ADDRESS : undefined,
+    quoter: isAddress(env.UNISWAP_QUOTER_ADDRESS) ? env.UNISWAP_QUOTER_ADDRESS : undefined,
+    router: isAddress(env.UNISWAP_ROUTER_ADDRESS) ? env.UNISWAP_ROUTER_ADDRESS : undefined,
     hostingRouter: isAddress(env.HOSTING_ROUTER_ADDRESS) ? env.HOSTING_ROUTER_ADDRESS : undefined,
   };
 }
@@ -51,11 +51,11 @@ export async function readTwap(env: Env): Promise<Twap | undefined> {
       return { vidya: m.token, weth: m.weth, secondsAgo, tick: meanTick(cumulatives[0]!, cumulatives[1]!, secondsAgo) } satisfies Twap;
     };
     try {
-      return await observe(TWAP_SECONDS);
+      return await observe(TWAP_WINDOW_SECONDS);
     } catch {
       // Younger than the window ("OLD"): average over all it keeps, from its oldest observation.
       const oldest = await oldestObservationAge(env, m.pool);
-      return oldest > 0 ? await observe(Math.min(oldest, TWAP_SECONDS)) : undefined;
+      return oldest > 0 ? await observe(Math.min(oldest, TWAP_WINDOW_SECONDS)) : undefined;
     }
   } catch (e) {
     console.warn("TWAP unavailable", safeMessage(e));
