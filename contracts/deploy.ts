@@ -12,7 +12,13 @@
 // --max-lock, --fee-stream, --withdrawal-delay, --holdback-vesting (seconds), --lock-boost-cap
 // (18 decimals), --holdback-bps, --badge-uri (ERC-1155 metadata URI with {id}).
 // Numbers default to protocol/vectors/params.json (generated from protocol/params.ts).
-// Prints the addresses as JSON; never prints the key.
+// The token's market (contracts/uniswap.ts): Uniswap v3 from its npm bytecode, or the chain's
+// canonical one adopted with --weth, --uniswap-factory, --uniswap-router, --uniswap-quoter
+// [--uniswap-position-manager]; the VIDYA/WETH pool found, created or adopted
+// (--vidya-weth-pool), opened at --pool-price (ETH per VIDYA), --pool-fee, --pool-cardinality;
+// liquidity from the treasury with TREASURY_PRIVATE_KEY and --pool-liquidity-vidya/-eth;
+// HostingRouter. --no-market skips it.
+// Prints the addresses as JSON; never prints a key.
 
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -32,6 +38,8 @@ import {
 } from "viem";
 import { MULTICALL3_ADDRESS } from "../protocol/multicall.ts";
 import { workerVars, writeWorkerConfig } from "./worker-config.ts";
+import { deployMarket, type Market, type MarketOptions } from "./uniswap.ts";
+import { parseAmount } from "../protocol/market/amounts.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   ESCROW_WITHDRAWAL_DELAY_SECONDS,
@@ -44,7 +52,7 @@ import {
 
 const ROOT = join(import.meta.dirname, "..");
 
-export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges" | "Aggregate3";
+export type ContractName = "VidyaToken" | "Staking" | "EpochRewards" | "HostingBounties" | "Escrow" | "HostingBadges" | "Aggregate3" | "HostingRouter";
 
 export interface Artifact {
   abi: Abi;
@@ -113,6 +121,8 @@ export interface DeployOptions {
   holdbackBps?: bigint;
   holdbackVestingSeconds?: bigint;
   badgeUri?: string;
+  /** The token's market (contracts/uniswap.ts): Uniswap deployed or adopted, the VIDYA/WETH pool, HostingRouter. Absent: no market. */
+  market?: MarketOptions;
   /** Defaults to a chain defined from the RPC's chain id. */
   chain?: Chain;
 }
@@ -127,6 +137,8 @@ export interface Deployment {
   badges: Address;
   /** Multicall3 (aggregate3): MULTICALL3_ADDRESS, where our Aggregate3 was put on a chain without it (anvil), or its own address elsewhere. */
   multicall3: Address;
+  /** Uniswap, the VIDYA/WETH pool and HostingRouter, when a market was asked for. */
+  market?: Market;
   chainId: number;
   /** Hashes of the seven transactions: token, epochRewards, setMinter, staking, setStaking, escrow, badges. */
   txHashes: Record<string, Hex>;
@@ -205,7 +217,10 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
   const badges = await deploy("badges", "HostingBadges", [epochRewards, opts.badgeUri ?? DEFAULT_BADGE_URI]);
   const bounties = (await client.readContract({ address: epochRewards, abi: loadAbi("EpochRewards"), functionName: "bounties" })) as Address;
   const multicall3 = await ensureMulticall3(client, deploy);
-  return { token, staking, epochRewards, bounties, escrow, badges, multicall3, chainId, txHashes };
+  const market = opts.market
+    ? await deployMarket({ client, wallet, walletFor: (a) => createWalletClient({ account: a, chain, transport }), token, staking, bounties, confirm, deployOwn: (label, args) => deploy(label, "HostingRouter", args) }, opts.market)
+    : undefined;
+  return { token, staking, epochRewards, bounties, escrow, badges, multicall3, ...(market ? { market } : {}), chainId, txHashes };
 }
 
 /**
@@ -224,6 +239,43 @@ async function ensureMulticall3(client: PublicClient, deploy: (label: string, na
   } catch {
     return own;
   }
+}
+
+/**
+ * The market from the flags: the chain's canonical Uniswap v3 adopted when --weth,
+ * --uniswap-factory, --uniswap-router and --uniswap-quoter are given (all four), else deployed
+ * from Uniswap's npm bytecode; an existing pool with --vidya-weth-pool. Liquidity comes from the
+ * treasury's own key (TREASURY_PRIVATE_KEY, never a flag) with --pool-liquidity-vidya and
+ * --pool-liquidity-eth in whole tokens; without them the pool opens empty.
+ */
+function marketOptions(values: Record<string, string | boolean | undefined>, treasury: Address): MarketOptions {
+  const str = (k: string) => values[k] as string | undefined;
+  const addrOrNull = (k: string): Address | undefined => {
+    const v = str(k);
+    if (v !== undefined && !isAddress(v)) throw new Error(`--${k}: not an address: ${v}`);
+    return v as Address | undefined;
+  };
+  const canonical = ["weth", "uniswap-factory", "uniswap-router", "uniswap-quoter"].map(addrOrNull);
+  if (canonical.some(Boolean) && !canonical.every(Boolean)) throw new Error("adopting Uniswap needs all of --weth, --uniswap-factory, --uniswap-router and --uniswap-quoter");
+  const [weth, factory, router, quoter] = canonical;
+  const opts: MarketOptions = {
+    ...(weth ? { adopt: { weth, factory: factory!, router: router!, quoter: quoter!, positionManager: addrOrNull("uniswap-position-manager") ?? null } } : {}),
+    ...(str("vidya-weth-pool") ? { pool: addrOrNull("vidya-weth-pool")! } : {}),
+    ...(str("pool-fee") ? { fee: Number(str("pool-fee")) } : {}),
+    ...(str("pool-price") ? { priceWeiPerVidya: parseAmount(str("pool-price")!, "ETH per VIDYA (--pool-price)") } : {}),
+    ...(str("pool-cardinality") ? { cardinality: Number(str("pool-cardinality")) } : {}),
+  };
+  const vidya = str("pool-liquidity-vidya");
+  const eth = str("pool-liquidity-eth");
+  if (vidya || eth) {
+    if (!vidya || !eth) throw new Error("liquidity needs both --pool-liquidity-vidya and --pool-liquidity-eth");
+    const key = process.env.TREASURY_PRIVATE_KEY;
+    if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("adding liquidity needs TREASURY_PRIVATE_KEY (the treasury's key: it holds the genesis supply)");
+    const account = privateKeyToAccount(key as Hex);
+    if (account.address.toLowerCase() !== treasury.toLowerCase()) throw new Error("TREASURY_PRIVATE_KEY is not the key of --treasury");
+    opts.liquidity = { account, vidya: parseAmount(vidya, "VIDYA"), eth: parseAmount(eth, "ETH") };
+  }
+  return opts;
 }
 
 async function main(): Promise<void> {
@@ -247,6 +299,19 @@ async function main(): Promise<void> {
       "holdback-bps": { type: "string" },
       "holdback-vesting": { type: "string" },
       "badge-uri": { type: "string" },
+      // The token's market (contracts/uniswap.ts).
+      "no-market": { type: "boolean", default: false },
+      weth: { type: "string" },
+      "uniswap-factory": { type: "string" },
+      "uniswap-router": { type: "string" },
+      "uniswap-quoter": { type: "string" },
+      "uniswap-position-manager": { type: "string" },
+      "vidya-weth-pool": { type: "string" },
+      "pool-fee": { type: "string" },
+      "pool-price": { type: "string" },
+      "pool-cardinality": { type: "string" },
+      "pool-liquidity-vidya": { type: "string" },
+      "pool-liquidity-eth": { type: "string" },
     },
   });
   const key = process.env.DEPLOYER_PRIVATE_KEY;
@@ -293,6 +358,7 @@ async function main(): Promise<void> {
     holdbackBps: num(values["holdback-bps"], "HOLDBACK_BPS"),
     holdbackVestingSeconds: num(values["holdback-vesting"], "HOLDBACK_VESTING_SECONDS"),
     badgeUri: values["badge-uri"] ?? DEFAULT_BADGE_URI,
+    ...(values["no-market"] ? {} : { market: marketOptions(values, treasury) }),
   });
   const vars = workerVars(deployment, values["public-rpc"]);
   writeWorkerConfig(join(ROOT, "wrangler.jsonc"), resolve(values.out!), vars);

@@ -5,6 +5,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Deployment } from "./deploy.ts";
+import type { Market } from "./uniswap.ts";
 
 /** JSON with comments and trailing commas (wrangler.jsonc) to a value; strings are left alone. */
 export function parseJsonc(text: string): unknown {
@@ -39,7 +40,22 @@ export function workerVars(d: Deployment, publicRpcUrl?: string): Record<string,
     ESCROW_ADDRESS: d.escrow,
     BADGES_ADDRESS: d.badges,
     MULTICALL3_ADDRESS: d.multicall3,
+    ...(d.market ? marketVars(d.market) : {}),
     ...(publicRpcUrl ? { PUBLIC_RPC_URL: publicRpcUrl } : {}),
+  };
+}
+
+/** The market's vars (worker/env.ts; GET /api/chain publishes them as uniswapRouter, vidyaWethPool, …). */
+export function marketVars(m: Market): Record<string, string> {
+  return {
+    WETH_ADDRESS: m.weth,
+    UNISWAP_FACTORY_ADDRESS: m.factory,
+    UNISWAP_ROUTER_ADDRESS: m.router,
+    UNISWAP_QUOTER_ADDRESS: m.quoter,
+    ...(m.positionManager ? { UNISWAP_POSITION_MANAGER_ADDRESS: m.positionManager } : {}),
+    VIDYA_WETH_POOL_ADDRESS: m.pool,
+    VIDYA_WETH_POOL_FEE: String(m.poolFee),
+    HOSTING_ROUTER_ADDRESS: m.hostingRouter,
   };
 }
 

@@ -35,9 +35,9 @@ export function formatVidya(wei: bigint): string {
   return formatToken(wei, "VIDYA");
 }
 
-/** ETH with 6 decimals (rounded down), from wei: a GB or a join costs far less than 0.0001 ETH at launch prices. */
-export function formatEth(wei: bigint): string {
-  return formatToken(wei, "ETH", 6);
+/** ETH with 6 decimals by default (rounded down), from wei: a GB costs far less than 0.0001 ETH at launch prices. */
+export function formatEth(wei: bigint, decimals = 6): string {
+  return formatToken(wei, "ETH", decimals);
 }
 
 const SIZE_UNITS: Record<string, number> = {

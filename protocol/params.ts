@@ -369,14 +369,22 @@ export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
 /** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
 export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
 
-// The token's market (DESIGN.md "The token's market is Uniswap"; protocol/market/).
+// The token's market (DESIGN.md "The token's market is Uniswap"; contracts/uniswap.ts).
+/** The VIDYA/WETH pool's fee tier: 0.3%, in Uniswap v3's hundredths of a basis point; its tick spacing is 60. */
+export const POOL_FEE = 3_000;
+export const POOL_TICK_SPACING = 60;
+/** The price a new local pool opens at: 0.0001 ETH a VIDYA, so the access stake costs 0.01 ETH. */
+export const INITIAL_PRICE_WEI_PER_VIDYA = 10n ** 14n;
+/** VIDYA the local network's treasury puts in the pool, beside the ETH worth as much at the opening price. */
+export const LOCAL_POOL_VIDYA = 1_000_000n * ONE_TOKEN;
 /**
- * The window of the pool's time-weighted average price that converts VIDYA to ETH for people
- * (access stake, price per GB, bounties, earnings): 30 minutes, long enough that holding a
- * manipulated price costs real arbitrage losses, short enough to follow the market.
+ * Observations the pool keeps (Uniswap v3's oracle ring): one per block with a trade, so 100 cover
+ * the TWAP window on a chain with a trade a block every 18 s or slower. Raising it costs ~20k gas a slot, once.
  */
+export const POOL_OBSERVATION_CARDINALITY = 100;
+/** The time-weighted average price's window: 30 minutes, long enough that moving it costs a manipulator many blocks. */
 export const TWAP_WINDOW_SECONDS = 1_800;
-/** The swap's default slippage bound: the minimum received is the quote less 0.5%. */
+/** Default slippage bound of a swap (`--slippage`): 0.5%, Uniswap's interface's default. */
 export const DEFAULT_SLIPPAGE_BPS = 50;
-/** A swap not mined within this long reverts instead of filling at a stale price. */
+/** A swap left pending longer than this reverts ("Transaction too old") rather than executing at a stale price. */
 export const SWAP_DEADLINE_SECONDS = 20 * 60;

@@ -4,6 +4,7 @@ import type { SwarmShard } from "./swarm/shard.ts";
 import type { WsSwarm } from "./ws/swarm.ts";
 import type { ChallengeScheduler } from "./challenge/scheduler.ts";
 import type { AccessRoute } from "../protocol/economics/access.ts";
+import { POOL_FEE } from "../protocol/params.ts";
 
 export interface Env {
   DB: D1Database;
@@ -48,15 +49,18 @@ export interface Env {
   ESCROW_ADDRESS?: string;
   /** HostingBadges: the site's badge claims. */
   BADGES_ADDRESS?: string;
-  /** The token's market (DESIGN.md "The token's market is Uniswap"): WETH9 and the VIDYA/WETH Uniswap v3 pool, read for the TWAP (worker/chain/market.ts). */
+  /** The token's market (contracts/uniswap.ts; contracts/worker-config.ts marketVars): Uniswap v3 and WETH9, published by GET /api/chain for the site and the CLI to quote and swap. */
   WETH_ADDRESS?: string;
-  VIDYA_WETH_POOL_ADDRESS?: string;
-  /** The pool's fee tier in hundredths of a bip (default 3000: 0.3%). */
-  VIDYA_WETH_POOL_FEE?: string;
-  /** Uniswap v3's QuoterV2 and SwapRouter: the site's buy and sell forms. */
-  UNISWAP_QUOTER_ADDRESS?: string;
+  UNISWAP_FACTORY_ADDRESS?: string;
   UNISWAP_ROUTER_ADDRESS?: string;
-  /** HostingRouter: swap ETH for VIDYA and stake or fund a bounty in one transaction. */
+  /** Uniswap's QuoterV2: quotes, price impact and the minimum received. */
+  UNISWAP_QUOTER_ADDRESS?: string;
+  UNISWAP_POSITION_MANAGER_ADDRESS?: string;
+  /** The VIDYA/WETH pool: spot price (slot0) and its TWAP (observe). */
+  VIDYA_WETH_POOL_ADDRESS?: string;
+  /** The pool's fee tier in hundredths of a basis point (default POOL_FEE, 3000). */
+  VIDYA_WETH_POOL_FEE?: string;
+  /** HostingRouter: swap ETH for VIDYA and fund a bounty or stake to join, in one transaction. */
   HOSTING_ROUTER_ADDRESS?: string;
   /** The access route (protocol/economics/access.ts): "fixed-gate" (default) or "dynamic-gate". */
   ACCESS_ROUTE?: string;
@@ -79,6 +83,12 @@ export interface Env {
 export function chainId(env: Env): number {
   const id = Number(env.CHAIN_ID ?? "31337");
   return Number.isSafeInteger(id) && id > 0 ? id : 31337;
+}
+
+/** The pool's fee tier: VIDYA_WETH_POOL_FEE, else POOL_FEE. */
+export function poolFee(env: Env): number {
+  const fee = Number(env.VIDYA_WETH_POOL_FEE);
+  return Number.isSafeInteger(fee) && fee > 0 && fee < 1_000_000 ? fee : POOL_FEE;
 }
 
 export function secondsVar(value: string | undefined, fallback: number): number {

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ReportError } from "../protocol/reports/eip712.ts";
-import { chainId, type Env } from "./env.ts";
+import { chainId, poolFee, type Env } from "./env.ts";
 import { HttpError, safeMessage } from "./errors.ts";
 import { requireAdmin } from "./admin.ts";
 import { announceFastPath, tracker } from "./announce/routes.ts";
@@ -44,6 +44,15 @@ app.get("/api/chain", (c) =>
     bounties: c.env.BOUNTIES_ADDRESS ?? null,
     escrow: c.env.ESCROW_ADDRESS ?? null,
     badges: c.env.BADGES_ADDRESS ?? null,
+    // The token's market: quote and swap on Uniswap v3 (null where the deployment has none).
+    weth: c.env.WETH_ADDRESS ?? null,
+    uniswapFactory: c.env.UNISWAP_FACTORY_ADDRESS ?? null,
+    uniswapRouter: c.env.UNISWAP_ROUTER_ADDRESS ?? null,
+    uniswapQuoter: c.env.UNISWAP_QUOTER_ADDRESS ?? null,
+    uniswapPositionManager: c.env.UNISWAP_POSITION_MANAGER_ADDRESS ?? null,
+    vidyaWethPool: c.env.VIDYA_WETH_POOL_ADDRESS ?? null,
+    poolFee: poolFee(c.env),
+    hostingRouter: c.env.HOSTING_ROUTER_ADDRESS ?? null,
     transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
     // Start-up checks compare it with EpochRewards.disputeDelay() (protocol/epoch/dispute-window.ts).
     disputeWindowSeconds: disputeWindowMs(c.env) / 1000,

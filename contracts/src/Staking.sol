@@ -156,8 +156,21 @@ contract Staking is FeePool {
     /// @dev While the stake is locked the new tokens join the lock until its end, weighted by
     /// the boost of the time left ({boostFor}), not by the boost the lock started with.
     function stake(uint256 amount) external {
+        _stake(msg.sender, amount);
+    }
+
+    /// @notice Adds `amount` from the caller to the access stake of `account`, which alone can
+    /// unstake it (a swap-and-stake router buys the tokens and stakes them for its caller).
+    /// The tokens come from the caller, never from `account`: nobody can lock another's tokens.
+    /// @dev A gift joins the account's lock like its own top-up ({stake}).
+    function stakeFor(address account, uint256 amount) external {
+        if (account == address(0)) revert ZeroAddress();
+        _stake(account, amount);
+    }
+
+    /// @dev Credits `account` with `amount` pulled from the caller.
+    function _stake(address account, uint256 amount) private {
         if (amount == 0) revert ZeroAmount();
-        address account = msg.sender;
         _checkpoint(account);
         uint256 staked = _stakes[account] + amount;
         uint256 lockEnd = _lockEnds[account];
@@ -168,7 +181,7 @@ contract Staking is FeePool {
         _totalStaked += amount;
         _setWeight(account, weight);
         emit Staked(account, amount);
-        _token.safeTransferFrom(account, address(this), amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @notice Locks the caller's whole stake (and whatever it adds before the end) until

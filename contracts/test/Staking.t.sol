@@ -573,4 +573,72 @@ contract StakingTest is Deployment {
         vm.assertLe(actual, expected, message);
         vm.assertGe(actual, expected - expected / 1e6, message);
     }
+
+    // ---------------------------------------------------------------- stakeFor (swap-and-stake routers)
+
+    function test_stakeFor_creditsTheAccountWithThePayersTokens() public {
+        vm.expectEmit(true, false, false, true, address(staking));
+        emit Staking.Staked(member, 100 ether);
+        vm.prank(sponsor);
+        staking.stakeFor(member, 100 ether);
+        vm.assertEq(staking.stakeOf(member), 100 ether, "the account's stake");
+        vm.assertEq(staking.stakeOf(sponsor), 0, "the payer stakes nothing");
+        vm.assertEq(token.balanceOf(sponsor), 900 ether, "paid by the payer");
+        vm.assertEq(token.balanceOf(member), 1_000 ether, "the account's tokens untouched");
+    }
+
+    /// Attack: lock a victim's approved tokens by staking "for" the victim.
+    function test_malicious_stakeForNeverPullsTheAccountsTokens() public {
+        address broke = makeAddr("broke");
+        vm.prank(broke);
+        token.approve(address(staking), type(uint256).max);
+        // mallory holds tokens but stakes for member, who approved staking: only mallory pays.
+        vm.prank(mallory);
+        staking.stakeFor(member, 10 ether);
+        vm.assertEq(token.balanceOf(member), 1_000 ether, "member's approved tokens untouched");
+        vm.assertEq(token.balanceOf(mallory), 990 ether, "mallory paid");
+        // A payer with no tokens cannot stake for an account that has some.
+        vm.expectRevert();
+        vm.prank(broke);
+        staking.stakeFor(member, 1 ether);
+    }
+
+    /// Attack: the payer of a gift takes it back; only the account can unstake it.
+    function test_malicious_payerCannotUnstakeAGift() public {
+        vm.prank(sponsor);
+        staking.stakeFor(member, 100 ether);
+        vm.expectRevert(abi.encodeWithSelector(Staking.InsufficientStake.selector, 100 ether, 0));
+        vm.prank(sponsor);
+        staking.requestUnstake(100 ether);
+        vm.prank(member);
+        staking.requestUnstake(100 ether);
+        vm.warp(block.timestamp + UNBONDING_DELAY);
+        vm.prank(member);
+        vm.assertEq(staking.withdraw(), 100 ether, "the account withdraws the gift");
+        vm.assertEq(token.balanceOf(member), 1_100 ether, "member holds it");
+    }
+
+    function test_stakeFor_refusesZeroAddressAndZeroAmount() public {
+        vm.startPrank(sponsor);
+        vm.expectRevert(Staking.ZeroAddress.selector);
+        staking.stakeFor(address(0), 1 ether);
+        vm.expectRevert(Staking.ZeroAmount.selector);
+        staking.stakeFor(member, 0);
+        vm.stopPrank();
+    }
+
+    function test_stakeFor_joinsARunningLockAtTheBoostOfTheTimeLeft() public {
+        vm.startPrank(member);
+        staking.stake(100 ether);
+        staking.lock(MAX_LOCK);
+        vm.stopPrank();
+        uint256 before = staking.weightOf(member);
+        vm.warp(block.timestamp + MAX_LOCK / 2);
+        vm.prank(sponsor);
+        staking.stakeFor(member, 100 ether);
+        vm.assertEq(staking.weightOf(member), before + 100 ether * staking.boostFor(MAX_LOCK / 2) / WAD, "boost of the time left");
+        vm.expectRevert();
+        vm.prank(member);
+        staking.requestUnstake(200 ether);
+    }
 }

@@ -1,51 +1,15 @@
-// The VIDYA/WETH pool's time-weighted average price (Uniswap v3's oracle), as pure maths: the
-// mean tick from two `observe()` tick cumulatives, then an amount of one token in the other at
-// that tick. A port of v3-core TickMath.getSqrtRatioAtTick and v3-periphery OracleLibrary
-// (consult, getQuoteAtTick), bit for bit, so the site and the CLI convert as a contract would.
+// Amounts converted at the VIDYA/WETH pool's time-weighted average tick (price.ts meanTick, from
+// two `observe()` tick cumulatives): OracleLibrary.getQuoteAtTick ported bit for bit, so the site
+// and the CLI convert the access stake, prices, bounties and earnings as a contract would.
 // Why TWAP, not slot0's spot price: one large swap inside a block moves the spot price at will;
 // moving a 30-minute mean costs holding that price for 30 minutes against arbitrage.
 
-export const MIN_TICK = -887272;
-export const MAX_TICK = 887272;
+import { sqrtRatioAtTick } from "./price.ts";
 
-const Q32 = 1n << 32n;
 const Q64 = 1n << 64n;
 const Q128 = 1n << 128n;
 const Q192 = 1n << 192n;
 const MAX_UINT128 = Q128 - 1n;
-const MAX_UINT256 = (1n << 256n) - 1n;
-
-// sqrt(1.0001)^-(2^i) in Q128.128, i = 0..19 (TickMath.sol).
-const RATIOS = [
-  0xfffcb933bd6fad37aa2d162d1a594001n, 0xfff97272373d413259a46990580e213an, 0xfff2e50f5f656932ef12357cf3c7fdccn, 0xffe5caca7e10e4e61c3624eaa0941cd0n,
-  0xffcb9843d60f6159c9db58835c926644n, 0xff973b41fa98c081472e6896dfb254c0n, 0xff2ea16466c96a3843ec78b326b52861n, 0xfe5dee046a99a2a811c461f1969c3053n,
-  0xfcbe86c7900a88aedcffc83b479aa3a4n, 0xf987a7253ac413176f2b074cf7815e54n, 0xf3392b0822b70005940c7a398e4b70f3n, 0xe7159475a2c29b7443b29c7fa6e889d9n,
-  0xd097f3bdfd2022b8845ad8f792aa5825n, 0xa9f746462d870fdf8a65dc1f90e061e5n, 0x70d869a156d2a1b890bb3df62baf32f7n, 0x31be135f97d08fd981231505542fcfa6n,
-  0x9aa508b5b7a84e1c677de54f3e99bc9n, 0x5d6af8dedb81196699c329225ee604n, 0x2216e584f5fa1ea926041bedfe98n, 0x48a170391f7dc42444e8fa2n,
-];
-
-/** sqrt(1.0001^tick) as Q64.96: token1 per token0 at `tick` (TickMath.getSqrtRatioAtTick). */
-export function sqrtRatioAtTick(tick: number): bigint {
-  if (!Number.isInteger(tick) || tick < MIN_TICK || tick > MAX_TICK) throw new RangeError(`tick ${tick} is outside [${MIN_TICK}, ${MAX_TICK}]`);
-  const abs = Math.abs(tick);
-  let ratio = abs & 1 ? RATIOS[0]! : Q128;
-  for (let i = 1; i < RATIOS.length; i++) if (abs & (1 << i)) ratio = (ratio * RATIOS[i]!) >> 128n;
-  if (tick > 0) ratio = MAX_UINT256 / ratio;
-  return (ratio >> 32n) + (ratio % Q32 === 0n ? 0n : 1n);
-}
-
-/**
- * The arithmetic mean tick between two observations (OracleLibrary.consult): the cumulatives
- * `observe([secondsAgo, 0])` returns, rounded toward negative infinity as the library does.
- */
-export function meanTick(tickCumulativeThen: bigint, tickCumulativeNow: bigint, secondsAgo: number): number {
-  if (!Number.isInteger(secondsAgo) || secondsAgo <= 0) throw new RangeError("a TWAP needs a window of at least one second");
-  const delta = tickCumulativeNow - tickCumulativeThen;
-  const window = BigInt(secondsAgo);
-  let tick = delta / window; // BigInt division truncates toward zero
-  if (delta < 0n && delta % window !== 0n) tick--;
-  return Number(tick);
-}
 
 /**
  * `baseAmount` of the base token in the quote token at `tick` (OracleLibrary.getQuoteAtTick).

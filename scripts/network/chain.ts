@@ -7,7 +7,8 @@ import { foundry } from "viem/chains";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { deployContracts } from "../../contracts/deploy.ts";
-import { EMISSION_PER_EPOCH, GENESIS_SUPPLY, UNBONDING_DELAY_SECONDS } from "../../protocol/params.ts";
+import type { Market } from "../../contracts/uniswap.ts";
+import { EMISSION_PER_EPOCH, GENESIS_SUPPLY, INITIAL_PRICE_WEI_PER_VIDYA, LOCAL_POOL_VIDYA, ONE_TOKEN, UNBONDING_DELAY_SECONDS } from "../../protocol/params.ts";
 import { freePort, run, waitFor, type ProcessGroup } from "./processes.ts";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -18,7 +19,24 @@ export interface LocalChain {
   chainId: number;
   deployerKey: Hex;
   posterKey: Hex;
-  addresses: { token: Address; staking: Address; epochRewards: Address; bounties: Address; escrow: Address; badges: Address };
+  addresses: {
+    token: Address;
+    staking: Address;
+    epochRewards: Address;
+    bounties: Address;
+    escrow: Address;
+    badges: Address;
+    /** The market (contracts/uniswap.ts), by GET /api/chain's names. */
+    weth: Address;
+    uniswapFactory: Address;
+    uniswapRouter: Address;
+    uniswapQuoter: Address;
+    uniswapPositionManager: Address;
+    vidyaWethPool: Address;
+    hostingRouter: Address;
+  };
+  /** Uniswap v3 from its npm bytecode, the VIDYA/WETH pool with the treasury's liquidity, HostingRouter. */
+  market: Market;
   /** EpochRewards' dispute delay: roots are final this long after they are posted. */
   disputeDelaySeconds: number;
   deployTxs: Record<string, Hex>;
@@ -27,7 +45,7 @@ export interface LocalChain {
 
 /** forge's artifacts, built when one the deploy reads is missing (contracts/out is not committed). */
 export async function ensureArtifacts(): Promise<void> {
-  const names = ["EpochRewards", "Aggregate3"];
+  const names = ["EpochRewards", "Aggregate3", "HostingRouter"];
   if (names.some((n) => !existsSync(join(ROOT, "contracts", "out", `${n}.sol`, `${n}.json`)))) await run(bin("node"), [join(ROOT, "scripts", "forge.ts"), "build"], { cwd: ROOT });
 }
 
@@ -59,13 +77,31 @@ export async function startChain(group: ProcessGroup, opts: { disputeDelaySecond
     disputeDelaySeconds: opts.disputeDelaySeconds,
     unbondingDelaySeconds: BigInt(UNBONDING_DELAY_SECONDS),
     chain: foundry,
+    // The deployer is the genesis holder here: the treasury that seeds the pool.
+    market: { liquidity: { account: privateKeyToAccount(deployerKey), vidya: LOCAL_POOL_VIDYA, eth: (LOCAL_POOL_VIDYA * INITIAL_PRICE_WEI_PER_VIDYA) / ONE_TOKEN } },
   });
+  const m = d.market!;
   return {
     rpcUrl,
     chainId: d.chainId,
     deployerKey,
     posterKey,
-    addresses: { token: d.token, staking: d.staking, epochRewards: d.epochRewards, bounties: d.bounties, escrow: d.escrow, badges: d.badges },
+    addresses: {
+      token: d.token,
+      staking: d.staking,
+      epochRewards: d.epochRewards,
+      bounties: d.bounties,
+      escrow: d.escrow,
+      badges: d.badges,
+      weth: m.weth,
+      uniswapFactory: m.factory,
+      uniswapRouter: m.router,
+      uniswapQuoter: m.quoter,
+      uniswapPositionManager: m.positionManager!,
+      vidyaWethPool: m.pool,
+      hostingRouter: m.hostingRouter,
+    },
+    market: m,
     deployTxs: d.txHashes,
     disputeDelaySeconds: Number(opts.disputeDelaySeconds),
     fund,

@@ -9,6 +9,7 @@ import { freePort, run, waitFor, type Managed, type ProcessGroup } from "./proce
 import { ROOT, bin, type LocalChain } from "./chain.ts";
 import { createPublicClient, http } from "viem";
 import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { marketVars } from "../../contracts/worker-config.ts";
 import { disputeWindowProblem } from "../../protocol/epoch/dispute-window.ts";
 
 export interface EdgeOptions {
@@ -72,6 +73,7 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
           BOUNTIES_ADDRESS: opts.chain.addresses.bounties,
           ESCROW_ADDRESS: opts.chain.addresses.escrow,
           BADGES_ADDRESS: opts.chain.addresses.badges,
+          ...marketVars(opts.chain.market),
           // Disputes are taken until the roots become final on this chain, not for the edge's default.
           DISPUTE_WINDOW_SECONDS: String(opts.chain.disputeDelaySeconds),
         }

@@ -3,9 +3,10 @@
 // oracle, never slot0's spot price (protocol/market/twap.ts says why).
 
 import type { Address } from "viem";
-import { uniswapPoolAbi } from "../../protocol/market/abi.ts";
-import { meanTick, type Twap } from "../../protocol/market/twap.ts";
-import { TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
+import { uniswapV3PoolAbi as uniswapPoolAbi } from "../../contracts/uniswap-abi.ts";
+import { meanTick } from "../../protocol/market/price.ts";
+import type { Twap } from "../../protocol/market/twap.ts";
+import { POOL_FEE, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import type { Env } from "../env.ts";
 import { publicClient } from "./client.ts";
 import { safeMessage } from "../errors.ts";
@@ -25,12 +26,12 @@ export interface Market {
 
 export function marketOf(env: Env): Market | undefined {
   if (!env.CHAIN_RPC_URL || !isAddress(env.TOKEN_ADDRESS) || !isAddress(env.WETH_ADDRESS) || !isAddress(env.VIDYA_WETH_POOL_ADDRESS)) return undefined;
-  const fee = Number(env.VIDYA_WETH_POOL_FEE ?? "3000");
+  const fee = Number(env.VIDYA_WETH_POOL_FEE ?? POOL_FEE);
   return {
     token: env.TOKEN_ADDRESS,
     weth: env.WETH_ADDRESS,
     pool: env.VIDYA_WETH_POOL_ADDRESS,
-    fee: Number.isInteger(fee) && fee > 0 && fee < 1_000_000 ? fee : 3000,
+    fee: Number.isInteger(fee) && fee > 0 && fee < 1_000_000 ? fee : POOL_FEE,
     quoter: isAddress(env.UNISWAP_QUOTER_ADDRESS) ? env.UNISWAP_QUOTER_ADDRESS : undefined,
     router: isAddress(env.UNISWAP_ROUTER_ADDRESS) ? env.UNISWAP_ROUTER_ADDRESS : undefined,
     hostingRouter: isAddress(env.HOSTING_ROUTER_ADDRESS) ? env.HOSTING_ROUTER_ADDRESS : undefined,
@@ -48,7 +49,7 @@ export async function readTwap(env: Env): Promise<Twap | undefined> {
     const client = publicClient(env);
     const observe = async (secondsAgo: number) => {
       const [cumulatives] = await client.readContract({ address: m.pool, abi: uniswapPoolAbi, functionName: "observe", args: [[secondsAgo, 0]] });
-      return { vidya: m.token, weth: m.weth, secondsAgo, tick: meanTick(cumulatives[0]!, cumulatives[1]!, secondsAgo) } satisfies Twap;
+      return { vidya: m.token, weth: m.weth, secondsAgo, tick: meanTick([cumulatives[0]!, cumulatives[1]!], secondsAgo) } satisfies Twap;
     };
     try {
       return await observe(TWAP_WINDOW_SECONDS);

@@ -5,8 +5,9 @@
 // and buy-hosting through Vidya's HostingRouter, one transaction each.
 
 import { decodeFunctionResult, encodeFunctionData, erc20Abi, parseUnits, type Address, type Hex } from "viem";
-import { hostingRouterAbi, quoterV2Abi, swapRouterAbi, uniswapPoolAbi } from "../../../protocol/market/abi.ts";
-import { minimumReceived, priceImpactBps, formatBps, swapDeadline } from "../../../protocol/market/swap.ts";
+import { hostingRouterAbi } from "../../../contracts/abi.ts";
+import { quoterV2Abi, swapRouterAbi, uniswapV3PoolAbi as uniswapPoolAbi } from "../../../contracts/uniswap-abi.ts";
+import { formatPpm, maximumSent, parseSlippage, minimumReceived, priceImpactPpm } from "../../../protocol/market/price.ts";
 import { formatEth, formatVidya } from "../../../protocol/format.ts";
 import { connect, ethCall, rpc } from "./wallet.ts";
 import { sendAndWatch } from "./tx.ts";
@@ -17,7 +18,7 @@ interface Quote {
   /** What goes in and what comes out (wei-like units), as quoted. */
   amountIn: bigint;
   amountOut: bigint;
-  impactBps: number;
+  impactPpm: number;
   /** The bound the transaction carries: the least out (exact in), or the most in (exact out). */
   bound: bigint;
 }
@@ -25,9 +26,7 @@ interface Quote {
 const data = (form: HTMLFormElement) => form.dataset as Record<string, string>;
 
 function slippageBps(form: HTMLFormElement): number {
-  const raw = (new FormData(form).get("slippage") ?? "").toString().trim();
-  if (!/^[0-9]+(\.[0-9]{1,2})?$/.test(raw) || Number(raw) >= 50) throw new Error("Slippage is a percentage under 50, e.g. 0.5.");
-  return Math.round(Number(raw) * 100);
+  return parseSlippage((new FormData(form).get("slippage") ?? "").toString());
 }
 
 function amountOf(form: HTMLFormElement): bigint {
@@ -47,7 +46,7 @@ async function quote(form: HTMLFormElement): Promise<Quote> {
   const fee = Number(d.fee);
   const selling = d.kind === "sell";
   const [tokenIn, tokenOut] = selling ? [token, weth] : [weth, token];
-  const zeroForOne = BigInt(tokenIn) < BigInt(tokenOut);
+  const vidyaToken0 = BigInt(token) < BigInt(weth);
   const amount = amountOf(form);
   const slip = slippageBps(form);
   const slot0 = decodeFunctionResult({ abi: uniswapPoolAbi, functionName: "slot0", data: await ethCall(d.pool as Address, encodeFunctionData({ abi: uniswapPoolAbi, functionName: "slot0" })) });
@@ -55,16 +54,16 @@ async function quote(form: HTMLFormElement): Promise<Quote> {
   if (d.kind === "stake") {
     const call = encodeFunctionData({ abi: quoterV2Abi, functionName: "quoteExactOutputSingle", args: [{ tokenIn, tokenOut, amount, fee, sqrtPriceLimitX96: 0n }] });
     const [amountIn] = decodeFunctionResult({ abi: quoterV2Abi, functionName: "quoteExactOutputSingle", data: await ethCall(d.quoter as Address, call) });
-    return { amountIn, amountOut: amount, impactBps: priceImpactBps(amountIn, amount, sqrtBefore, zeroForOne, fee), bound: (amountIn * BigInt(10_000 + slip)) / 10_000n };
+    return { amountIn, amountOut: amount, impactPpm: priceImpactPpm({ amountIn, amountOut: amount, sqrtPriceX96: sqrtBefore, vidyaIn: false, vidyaToken0, fee }), bound: maximumSent(amountIn, slip) };
   }
   const call = encodeFunctionData({ abi: quoterV2Abi, functionName: "quoteExactInputSingle", args: [{ tokenIn, tokenOut, amountIn: amount, fee, sqrtPriceLimitX96: 0n }] });
   const [amountOut] = decodeFunctionResult({ abi: quoterV2Abi, functionName: "quoteExactInputSingle", data: await ethCall(d.quoter as Address, call) });
-  return { amountIn: amount, amountOut, impactBps: priceImpactBps(amount, amountOut, sqrtBefore, zeroForOne, fee), bound: minimumReceived(amountOut, slip) };
+  return { amountIn: amount, amountOut, impactPpm: priceImpactPpm({ amountIn: amount, amountOut, sqrtPriceX96: sqrtBefore, vidyaIn: selling, vidyaToken0, fee }), bound: minimumReceived(amountOut, slip) };
 }
 
 function describeQuote(form: HTMLFormElement, q: Quote): string {
   const d = data(form);
-  const impact = `price impact ${formatBps(q.impactBps)}`;
+  const impact = `price impact ${formatPpm(q.impactPpm)}`;
   if (d.kind === "stake") return `Buys ${formatVidya(q.amountOut)} for ≈ ${formatEth(q.amountIn)} · ${impact} · sends at most ${formatEth(q.bound)}; what is not spent comes back.`;
   const out = d.kind === "sell" ? formatEth : formatVidya;
   return `You receive ≈ ${out(q.amountOut)} · ${impact} · minimum received ${out(q.bound)}${d.kind === "bounty" ? ", all of it added to the bounty" : ""}.`;
@@ -76,7 +75,7 @@ async function showQuote(form: HTMLFormElement): Promise<Quote | undefined> {
     const q = await quote(form);
     if (line) {
       line.textContent = describeQuote(form, q);
-      line.dataset.kind = q.impactBps >= 500 ? "error" : "ok";
+      line.dataset.kind = q.impactPpm >= 50_000 ? "error" : "ok";
     }
     form.dataset.quotedOut = q.amountOut.toString();
     form.dataset.bound = q.bound.toString();
@@ -93,7 +92,7 @@ async function showQuote(form: HTMLFormElement): Promise<Quote | undefined> {
 /** The chain's clock, not the browser's: a local chain may run ahead (tests move time). */
 async function deadline(form: HTMLFormElement): Promise<bigint> {
   const block = await rpc<{ timestamp: Hex }>("eth_getBlockByNumber", ["latest", false]);
-  return swapDeadline(Number(BigInt(block.timestamp)), Number(data(form).deadlineSeconds));
+  return BigInt(block.timestamp) + BigInt(data(form).deadlineSeconds!);
 }
 
 async function submitSwap(form: HTMLFormElement): Promise<void> {
