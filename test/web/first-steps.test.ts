@@ -5,10 +5,15 @@
 // .torrent without leaving the site.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { createTestClient, erc20Abi, http } from "viem";
+import { foundry } from "viem/chains";
+import { hostingBountiesAbi, stakingAbi } from "../../contracts/abi.ts";
+import { asBytes, asDict, decode } from "../../protocol/bencode.ts";
+import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { clients } from "../../scripts/network/chain.ts";
 import { LocalNetwork } from "../../scripts/network/network.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
@@ -23,6 +28,8 @@ describe("a newcomer's first steps on the site", () => {
     net = await LocalNetwork.start({ dir: runDir, datasetDir: join(ROOT, ".vidya", "dataset"), nodes: [] });
     browser = await launchChromium();
   });
+
+  const chainClients = () => ({ publicClient: clients(net.chain).publicClient, testClient: createTestClient({ chain: foundry, mode: "anvil", transport: http(net.chain.rpcUrl) }) });
 
   afterAll(async () => {
     await browser?.close();
@@ -74,8 +81,8 @@ describe("a newcomer's first steps on the site", () => {
       await screenshot(page, "wallet-wrong-network");
       // The wallet does not know the chain: the page adds it (EIP-3085) with the public RPC, then switches.
       await page.click('button[data-action="switch-network"]');
-      await page.locator('[data-status="switch-network"][data-kind="ok"]').waitFor();
       await page.locator('[data-step="sign-in"]').waitFor({ state: "visible" });
+      expect(await page.textContent('[data-status="switch-network"]')).toBe("Switched.");
       expect(await wrong.isVisible()).toBe(false);
 
       await page.goto(`${net.trackerUrl}/signin?next=/wallet`);
@@ -102,6 +109,101 @@ describe("a newcomer's first steps on the site", () => {
       await refused.waitFor();
       expect(await refused.textContent()).toContain("access requires a stake of at least 100.0000 VIDYA (this account has 0.0000 VIDYA staked)");
       expect(await refused.textContent()).not.toMatch(/[0-9]{18}/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("takes a fresh wallet holding only ETH from the index to a downloaded .torrent: buy, stake and join in one transaction, then download", async () => {
+    const key = generatePrivateKey();
+    const address = privateKeyToAccount(key).address;
+    const { publicClient, testClient } = chainClients();
+    await testClient.setBalance({ address, value: 10n ** 18n });
+    const context = await contextWithWallet(browser, { key, rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${net.trackerUrl}/`);
+      // The access stake in ETH at the pool's average price (0.0001 ETH a VIDYA at the opening price).
+      expect(await page.textContent('[data-testid="intro"]')).toMatch(/stake 100\.0000 VIDYA \(≈ 0\.0(09|10)[0-9]* ETH\)/);
+      await page.click('[data-testid="join-link"]');
+      await page.waitForURL("**/join");
+      await page.click('[data-testid="join-signin"]');
+      await page.waitForURL("**/signin?next=/join");
+      await page.click('button[data-action="signin"]');
+      await page.waitForURL((u) => u.pathname === "/join");
+      await page.click('[data-testid="stake-to-join-link"]');
+      await page.waitForURL("**/wallet#stake-to-join");
+      const form = 'form[data-kind="stake"]';
+      const quote = page.locator('[data-quote="stake"][data-kind="ok"]');
+      await quote.waitFor();
+      expect(await quote.textContent()).toMatch(/^Buys 100\.0000 VIDYA for ≈ 0\.0[0-9]+ ETH · price impact [0-9.]+% · sends at most 0\.0[0-9]+ ETH/);
+      await screenshot(page, "stake-to-join");
+      const ethBefore = await publicClient.getBalance({ address });
+      await page.click(`${form} button[type="submit"]`);
+      // One transaction swaps and stakes; the page then joins and lands on the profile with the passkey.
+      await page.waitForURL("**/me?done=joined", { timeout: 60_000 });
+      expect(await page.textContent('[data-testid="passkey"]')).toMatch(/^[0-9a-f]{32}$/);
+      expect(await publicClient.readContract({ address: net.chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+      const spent = ethBefore - (await publicClient.getBalance({ address }));
+      // What the swap took is about the quote (0.01 ETH and the pool's fee) plus gas; the unspent rest came back.
+      expect(spent > 10n ** 16n && spent < 11n * 10n ** 15n).toBe(true);
+
+      const wanted = net.dataset[0]!;
+      await page.goto(`${net.trackerUrl}/torrents/${wanted.infoHash}`);
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="download"]')]);
+      const meta = asDict(decode(readFileSync((await download.path())!)), "torrent");
+      await page.goto(`${net.trackerUrl}/me`);
+      const passkey = await page.textContent('[data-testid="passkey"]');
+      expect(new TextDecoder().decode(asBytes(meta.announce, "announce"))).toBe(`${net.trackerUrl}/${passkey}/announce`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("buys and sells VIDYA on the wallet page with a quote, price impact and an enforced minimum, and buys hosting from a torrent page", async () => {
+    const key = generatePrivateKey();
+    const address = privateKeyToAccount(key).address;
+    const { publicClient, testClient } = chainClients();
+    await testClient.setBalance({ address, value: 10n ** 18n });
+    const context = await contextWithWallet(browser, { key, rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${net.trackerUrl}/signin?next=/wallet`);
+      await page.click('button[data-action="signin"]');
+      await page.waitForURL((u) => u.pathname === "/join");
+      await page.goto(`${net.trackerUrl}/wallet`);
+      const vidya = () => publicClient.readContract({ address: net.chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [address] });
+
+      await page.fill('form[data-kind="buy"] input[name="amount"]', "0.02");
+      const quote = page.locator('[data-quote="buy"][data-kind="ok"]');
+      await quote.waitFor();
+      expect(await quote.textContent()).toMatch(/^You receive ≈ 19[0-9]\.[0-9]{4} VIDYA · price impact [0-9.]+% · minimum received 19[0-9]\.[0-9]{4} VIDYA\.$/);
+      await screenshot(page, "wallet-buy");
+      await page.click('form[data-kind="buy"] button[type="submit"]');
+      await page.locator('[data-status="buy"][data-kind="ok"]').waitFor({ timeout: 60_000 });
+      expect(await page.textContent('[data-status="buy"]')).toMatch(/^Buy VIDYA: mined in block \d+/);
+      const bought = await vidya();
+      const bound = BigInt((await page.getAttribute('form[data-kind="buy"]', "data-bound"))!);
+      expect(bought >= bound && bound > 190n * 10n ** 18n).toBe(true);
+
+      // Selling: approve, then swap and unwrap to ETH in one router multicall.
+      await page.fill('form[data-kind="sell"] input[name="amount"]', "50");
+      await page.locator('[data-quote="sell"][data-kind="ok"]').waitFor();
+      await page.click('form[data-kind="sell"] button[type="submit"]');
+      await page.locator('[data-status="sell"][data-kind="ok"]').waitFor({ timeout: 60_000 });
+      expect(await vidya()).toBe(bought - 50n * 10n ** 18n);
+
+      const wanted = net.dataset[1]!;
+      await page.goto(`${net.trackerUrl}/torrents/${wanted.infoHash}`);
+      await page.fill('form[data-kind="bounty"] input[name="amount"]', "0.005");
+      await page.locator('[data-quote="bounty"][data-kind="ok"]').waitFor();
+      expect(await page.textContent('[data-quote="bounty"]')).toMatch(/all of it added to the bounty/);
+      await screenshot(page, "buy-hosting");
+      await page.click('form[data-kind="bounty"] button[type="submit"]');
+      await page.locator('[data-status="bounty"][data-kind="ok"]').waitFor({ timeout: 60_000 });
+      const bounty = await publicClient.readContract({ address: net.chain.addresses.bounties, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${wanted.infoHash}`] });
+      expect(bounty >= BigInt((await page.getAttribute('form[data-kind="bounty"]', "data-bound"))!)).toBe(true);
+      expect(bounty > 40n * 10n ** 18n).toBe(true);
     } finally {
       await context.close();
     }
