@@ -15,6 +15,9 @@ export interface ChainInfo {
   epochRewards: Address;
   /** The key that signs challenge transcripts; null when the edge keeps them unsigned. */
   transcriptSigner?: Address | null;
+  /** The token's market (null or absent where the deployment has none): WETH9 and the VIDYA/WETH pool, whose TWAP prices VIDYA in ETH. */
+  weth?: Address | null;
+  vidyaWethPool?: Address | null;
 }
 
 export interface IndexTorrent {

@@ -1,10 +1,9 @@
-// The VIDYA/WETH pool as the site reads it: its time-weighted average tick over TWAP_WINDOW_SECONDS
-// (or over all the history the pool keeps, when that is shorter), through the pool's own
-// oracle, never slot0's spot price (protocol/market/twap.ts says why).
+// The market as the site reads it: its addresses from the worker's vars, and the VIDYA/WETH
+// pool's time-weighted average tick over TWAP_WINDOW_SECONDS (protocol/market/read-twap.ts).
 
 import type { Address } from "viem";
-import { uniswapV3PoolAbi as uniswapPoolAbi } from "../../contracts/uniswap-abi.ts";
-import { meanTick } from "../../protocol/market/price.ts";
+import type { PublicClient } from "viem";
+import { readTwap as readPoolTwap } from "../../protocol/market/read-twap.ts";
 import type { Twap } from "../../protocol/market/twap.ts";
 import { POOL_FEE, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import type { Env } from "../env.ts";
@@ -46,31 +45,9 @@ export async function readTwap(env: Env): Promise<Twap | undefined> {
   const m = marketOf(env);
   if (!m) return undefined;
   try {
-    const client = publicClient(env);
-    const observe = async (secondsAgo: number) => {
-      const [cumulatives] = await client.readContract({ address: m.pool, abi: uniswapPoolAbi, functionName: "observe", args: [[secondsAgo, 0]] });
-      return { vidya: m.token, weth: m.weth, secondsAgo, tick: meanTick([cumulatives[0]!, cumulatives[1]!], secondsAgo) } satisfies Twap;
-    };
-    try {
-      return await observe(TWAP_WINDOW_SECONDS);
-    } catch {
-      // Younger than the window ("OLD"): average over all it keeps, from its oldest observation.
-      const oldest = await oldestObservationAge(env, m.pool);
-      return oldest > 0 ? await observe(Math.min(oldest, TWAP_WINDOW_SECONDS)) : undefined;
-    }
+    return await readPoolTwap(publicClient(env) as PublicClient, { pool: m.pool, vidya: m.token, weth: m.weth }, TWAP_WINDOW_SECONDS);
   } catch (e) {
     console.warn("TWAP unavailable", safeMessage(e));
     return undefined;
   }
-}
-
-/** Seconds since the pool's oldest stored observation (OracleLibrary.getOldestObservationSecondsAgo). */
-async function oldestObservationAge(env: Env, pool: Address): Promise<number> {
-  const client = publicClient(env);
-  const [, , index, cardinality] = await client.readContract({ address: pool, abi: uniswapPoolAbi, functionName: "slot0" });
-  if (cardinality === 0) return 0;
-  let [ts, , , initialized] = await client.readContract({ address: pool, abi: uniswapPoolAbi, functionName: "observations", args: [BigInt((index + 1) % cardinality)] });
-  if (!initialized) [ts] = await client.readContract({ address: pool, abi: uniswapPoolAbi, functionName: "observations", args: [0n] });
-  const block = await client.getBlock();
-  return Math.max(0, Number(block.timestamp) - ts);
 }
