@@ -26,7 +26,7 @@ const multiplier = (bps: number) => `${(bps / 10_000).toFixed(2)}×`;
 
 // The figures are the worker's own (worker/economics/torrent.ts): the surge its shard last
 // stepped, prices under the access route in force, the last settlement's replicas and quote.
-function marketFacts(m: TorrentEconomics, route: string, twap: Twap | undefined, env_: Env): Html {
+function marketFacts(m: TorrentEconomics, route: string, twap: Twap | undefined, buyHere: boolean): Html {
   // The ETH figure at the pool's TWAP, beside the VIDYA one (never instead of it).
   const eth = (wei: string) => (twap ? html` ≈ ${formatEth(vidyaToEth(twap, BigInt(wei)))}` : "");
   return html`<div class="stats" data-testid="market">
@@ -36,7 +36,7 @@ function marketFacts(m: TorrentEconomics, route: string, twap: Twap | undefined,
 <div><span class="label">Upload reward</span><span class="value" data-testid="upload-multiplier">${multiplier(m.uploadRewardMultiplierBps)}</span><span class="sub">per paid byte you upload</span></div>
 <div><span class="label">Replicas</span><span class="value" data-testid="replicas">${m.replicas}</span><span class="sub">counted in the last epoch (one per subnet)</span></div>
 <div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(BigInt(m.expectedRewardPerGBWei))}</span><span class="sub">per GB per epoch for one more replica${eth(m.expectedRewardPerGBWei)}</span></div>
-<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub" data-testid="bounty-eth">${twap ? html`${eth(m.bountyWei)} · ` : ""}<a href="${marketOf(env_)?.hostingRouter ? "#buy-hosting" : "/wallet#bounty"}">fund it</a></span></div>
+<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub" data-testid="bounty-eth">${twap ? html`${eth(m.bountyWei)} · ` : ""}<a href="${buyHere ? "#buy-hosting" : "/wallet#bounty"}">fund it</a></span></div>
 </div>`;
 }
 
@@ -89,6 +89,8 @@ export async function torrentPage(env: Env, who: Who, infoHash: string, notice?:
   if (!t || (t.status !== "approved" && !who.curator && t.uploadedBy !== who.account)) throw notFound("no such torrent");
   const files = JSON.parse(t.files) as TorrentFile[];
   const [market, twap] = await Promise.all([torrentEconomics(env, infoHash).then((m) => m!), readTwap(env)]);
+  // Buying hosting with ETH needs the market's HostingRouter and a signed-in wallet.
+  const buyForm = buyHostingForm(env, marketOf(env), infoHash);
   const seeders = t.seeders ?? 0;
   const body = html`<h1>${t.name} ${flagTags({ ...t, seeders })}</h1>
 ${t.status !== "approved" ? html`<p class="notice" data-testid="moderation-status">This upload is <strong>${t.status}</strong>${t.status === "pending" ? " until a curator approves it; until then its announces are told to retry in a minute" : ""}.</p>` : ""}
@@ -119,8 +121,8 @@ ${t.description ? html`<p class="description">${t.description}</p>` : ""}
 <p class="muted">As the swarm's shard last wrote it${t.swarmAt ? html` (${when(t.swarmAt)})` : ""}; clients announce every half hour.</p>
 
 <h2>Market</h2>
-${marketFacts(market, accessRoute(env), twap, env)}
-${who.account ? buyHostingForm(env, marketOf(env), infoHash) : ""}
+${marketFacts(market, accessRoute(env), twap, Boolean(who.account && buyForm))}
+${who.account ? buyForm : ""}
 
 <h2>Files</h2>
 ${filesTable(files)}
