@@ -15,9 +15,14 @@ export interface ChainInfo {
   epochRewards: Address;
   /** The key that signs challenge transcripts; null when the edge keeps them unsigned. */
   transcriptSigner?: Address | null;
-  /** The token's market (null or absent where the deployment has none): WETH9 and the VIDYA/WETH pool, whose TWAP prices VIDYA in ETH. */
+  bounties?: Address | null;
+  /** The token's market (GET /api/chain; contracts/uniswap.ts): null or absent where the deployment has none. */
   weth?: Address | null;
+  uniswapRouter?: Address | null;
+  uniswapQuoter?: Address | null;
   vidyaWethPool?: Address | null;
+  poolFee?: number;
+  hostingRouter?: Address | null;
 }
 
 export interface IndexTorrent {

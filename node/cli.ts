@@ -43,9 +43,20 @@ Node
 Member
   vidya wallet init               create a wallet (vidya join creates one when missing)
   vidya wallet address            print the wallet's address
-  vidya join --tracker URL [--invite CODE] [--rpc URL]
+  vidya join --tracker URL [--invite CODE] [--rpc URL] [--buy [--slippage PCT]]
                                   stake the access stake if needed (or use an invite), join,
-                                  and keep the passkey in config.json (0600)
+                                  and keep the passkey in config.json (0600); a wallet short of
+                                  VIDYA is told the ways in, and --buy buys the rest with ETH
+                                  and stakes it in one transaction
+  vidya buy <VIDYA> | --spend <ETH> [--slippage PCT] [--quote]
+                                  buy VIDYA with ETH on Uniswap: quote (price impact, minimum
+                                  received or maximum sent), then swap with that bound and a
+                                  deadline; --slippage defaults to 0.5; --quote only quotes
+  vidya sell <VIDYA> [--slippage PCT] [--quote]
+                                  sell VIDYA for ETH on Uniswap, the same way
+  vidya bounty <infohash> --spend <ETH> [--slippage PCT] [--quote]
+                                  buy hosting: swap ETH for VIDYA and fund the torrent's
+                                  bounty, in one transaction
   vidya get <magnet-or-infohash> [--out DIR]
                                   download a torrent through the tracker
 
@@ -96,6 +107,9 @@ const COMMANDS: Record<string, Lazy | Record<string, Lazy>> = {
   },
   wallet: async () => (await import("./commands/wallet-init.ts")).wallet,
   join: async () => (await import("./commands/join.ts")).join,
+  buy: async () => (await import("./commands/market.ts")).buy,
+  sell: async () => (await import("./commands/market.ts")).sell,
+  bounty: async () => (await import("./commands/market.ts")).bounty,
   get: async () => (await import("./commands/get.ts")).get,
   claim: async () => (await import("./commands/claim.ts")).claim,
   verify: async () => (await import("./commands/verify.ts")).verify,

@@ -2,4 +2,5 @@
 // included, so reverts decode to their names). ERC-20 calls use viem's standard ABI.
 
 export { erc20Abi } from "viem";
-export { epochRewardsAbi, stakingAbi } from "../../contracts/abi.ts";
+export { epochRewardsAbi, stakingAbi, hostingRouterAbi } from "../../contracts/abi.ts";
+export { quoterV2Abi, swapRouterAbi, uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";

@@ -24,7 +24,7 @@ export async function ensureStake(c: ChainClients, target: bigint): Promise<{ st
   if (current >= target) return { staked: 0n, txs: [] };
   const need = target - current;
   const balance = await tokenBalance(c, account);
-  if (balance < need) throw new CliError(`the access stake needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}: buy VIDYA (vidya buy), or join with an invite (vidya join --invite CODE)`);
+  if (balance < need) throw new CliError(`the access stake needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}`);
   const txs: Hex[] = [];
   try {
     const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });

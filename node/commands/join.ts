@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
-import { ensureStake } from "../chain/stake.ts";
+import { ensureStake, stakeOf, tokenBalance } from "../chain/stake.ts";
+import { buyToJoin } from "./join-buy.ts";
 import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
 import { CliError } from "../errors.ts";
@@ -13,7 +14,11 @@ import { loadOrCreateWallet } from "../wallet.ts";
 import { formatVidya, type Ctx } from "./context.ts";
 
 export async function join(ctx: Ctx, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { tracker: { type: "string" }, invite: { type: "string" }, rpc: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { tracker: { type: "string" }, invite: { type: "string" }, rpc: { type: "string" }, buy: { type: "boolean", default: false }, slippage: { type: "string" } },
+    strict: true,
+  });
   const previous = await readJsonFile<Partial<Config>>(ctx.home.config);
   const trackerUrl = values.tracker ?? previous?.tracker;
   if (!trackerUrl) throw new CliError("join needs --tracker URL");
@@ -28,8 +33,12 @@ export async function join(ctx: Ctx, argv: string[]): Promise<void> {
   let stakeTxs: string[] = [];
   if (!values.invite) {
     const c = chainClients(chain, account, rpcUrl);
+    const held = await tokenBalance(c, account.address);
+    const shortfall = ACCESS_STAKE - (await stakeOf(c, account.address)) - held;
+    // Not enough VIDYA: buy the rest and stake it in one transaction (--buy), or say how.
+    if (shortfall > 0n) stakeTxs = await buyToJoin(ctx, c, shortfall, held, { buy: values.buy, slippage: values.slippage });
     const r = await ensureStake(c, ACCESS_STAKE);
-    stakeTxs = r.txs;
+    stakeTxs.push(...r.txs);
     if (r.staked > 0n) ctx.log(`staked ${formatVidya(r.staked)} for access (tx ${r.txs.at(-1)})`);
   }
   const joined = await api.join(account, chain.chainId, values.invite);

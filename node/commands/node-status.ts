@@ -13,6 +13,7 @@ import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
 import type { PublicClient } from "viem";
 import { formatEth } from "../../protocol/format.ts";
+import { formatPrice } from "../../protocol/market/amounts.ts";
 import { vidyaToEth, type Twap } from "../../protocol/market/twap.ts";
 import { ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { overdueText, type Overdue } from "../../protocol/epoch/overdue.ts";
@@ -124,7 +125,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     if (pending) ctx.say(`pending    ${formatVidya(pending)} (in epochs still in their dispute window)`);
   } else ctx.say(`claimable  unknown (${errors.chain})`);
   if (bond) ctx.say(`bond       ${formatVidya(bond.bond)}; slashed ${slashed !== undefined ? formatVidya(slashed) : "unknown"} to date, ${formatVidya(bond.executed)} taken from the bond`);
-  if (twap) ctx.say(`price      1 VIDYA ≈ ${formatEth(vidyaToEth(twap, ONE_TOKEN), 8)} (the Uniswap pool's ${Math.round(twap.secondsAgo / 60)}-minute average, not its spot price)`);
+  if (twap) ctx.say(`price      ${formatPrice(vidyaToEth(twap, ONE_TOKEN))} (the Uniswap pool's ${Math.round(twap.secondsAgo / 60)}-minute average, not its spot price)`);
   for (const line of epochLines(nextEpoch, overdue, errors.epoch, Date.now())) ctx.say(line);
 
   const str = (v: bigint | undefined) => (v === undefined ? null : v.toString());

@@ -13,13 +13,21 @@ export function parseAmount(text: string, what: string): bigint {
   return value;
 }
 
+/** An 18-decimal amount as the exact decimal parseAmount reads back: 10^20 + 5 → "100.000000000000000005". */
+export function decimalAmount(wei: bigint): string {
+  const frac = (wei % ONE_TOKEN).toString().padStart(18, "0").replace(/0+$/, "");
+  return `${wei / ONE_TOKEN}${frac ? `.${frac}` : ""}`;
+}
+
 // ETH prints through protocol/format.ts, the one place amounts are formatted for people.
 export { formatEth };
 
-/** A price in wei of ETH per VIDYA, with significant digits even when tiny: "0.0001000 ETH per VIDYA". */
+/** A price in wei of ETH per VIDYA, to 5 significant digits (rounded), even when tiny: "0.00010000 ETH per VIDYA". */
 export function formatPrice(weiPerVidya: bigint): string {
-  const digits = weiPerVidya === 0n ? 1 : weiPerVidya.toString().length;
-  // 4 significant digits: enough to see a trade move the price.
-  const decimals = Math.min(18, Math.max(4, 18 - digits + 4));
-  return `${formatEth(weiPerVidya, decimals).replace(" ETH", "")} ETH per VIDYA`;
+  const decimalsFor = (v: bigint) => Math.min(18, Math.max(4, 18 - (v <= 0n ? 1 : v.toString().length) + 5));
+  const halfUnit = (d: number) => (d < 18 ? 10n ** BigInt(18 - d) / 2n : 0n);
+  let decimals = decimalsFor(weiPerVidya);
+  // Rounding 9…9 up adds a digit: count again (99999.9… → 100000).
+  decimals = decimalsFor(weiPerVidya + halfUnit(decimals));
+  return `${formatEth(weiPerVidya + halfUnit(decimals), decimals).replace(" ETH", "")} ETH per VIDYA`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ONE_TOKEN } from "../params.ts";
-import { formatEth, formatPrice, parseAmount } from "../market/amounts.ts";
+import { decimalAmount, formatEth, formatPrice, parseAmount } from "../market/amounts.ts";
 import {
   MAX_TICK,
   MIN_TICK,
@@ -124,11 +124,15 @@ describe("amounts for people", () => {
     expect(() => parseAmount("-1", "ETH")).toThrow(/not an amount of ETH/);
     expect(() => parseAmount("1e18", "VIDYA")).toThrow(/not an amount of VIDYA/);
     expect(() => parseAmount("0.0000000000000000001", "VIDYA")).toThrow(/not an amount/);
+    for (const v of [100n * ONE_TOKEN, ONE_TOKEN + 1n, 5n * 10n ** 17n]) expect(parseAmount(decimalAmount(v), "VIDYA")).toBe(v);
+    expect(decimalAmount(100n * ONE_TOKEN)).toBe("100");
   });
 
   it("prints ETH and prices with decimals, never wei", () => {
     expect(formatEth(10n ** 16n)).toBe("0.010000 ETH");
-    expect(formatPrice(10n ** 14n)).toBe("0.0001000 ETH per VIDYA");
+    expect(formatPrice(10n ** 14n)).toBe("0.00010000 ETH per VIDYA");
+    // A sqrt price's rounding (…99999) reads as the price it was opened at.
+    expect(formatPrice(10n ** 14n - 1n)).toBe("0.00010000 ETH per VIDYA");
     expect(formatPrice(123n * 10n ** 16n)).toBe("1.2300 ETH per VIDYA");
   });
 });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
+import { priceFromSqrtX96, vidyaIsToken0 } from "../../protocol/market/price.ts";
 import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
 import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
@@ -68,6 +70,8 @@ export interface Member {
   name: string;
   home: string;
   address: Address;
+  /** When it joined with ETH only: its swap-stake-join transaction and the ETH the swap took (gas apart). */
+  bought?: { tx: Hex; paidEth: bigint };
 }
 
 const CLI = join(ROOT, "node", "cli.ts");
@@ -185,17 +189,35 @@ export class LocalNetwork {
     return node;
   }
 
-  /** A member with a fresh wallet, given the access stake by the genesis holder, joined through `vidya join`. */
-  async joinMember(name: string): Promise<Member> {
+  /**
+   * A member with a fresh wallet, joined through `vidya join`. By default the genesis holder
+   * gives it the access stake; with `buy` it starts with ETH only and `vidya join --buy` buys the
+   * stake on Uniswap and stakes it in one transaction (HostingRouter), as a newcomer would.
+   */
+  async joinMember(name: string, opts: { buy?: boolean } = {}): Promise<Member> {
     const home = join(this.opts.dir, "members", name);
     await this.cli(home, ["wallet", "init"]);
     const address = this.walletAddress(home);
     await this.chain.fund(address, "10");
     const { publicClient, deployer } = clients(this.chain);
-    const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, ACCESS_STAKE] });
-    await publicClient.waitForTransactionReceipt({ hash: tx });
-    await this.cli(home, ["join", "--tracker", this.trackerUrl]);
-    return { name, home, address };
+    if (!opts.buy) {
+      const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, ACCESS_STAKE] });
+      await publicClient.waitForTransactionReceipt({ hash: tx });
+      await this.cli(home, ["join", "--tracker", this.trackerUrl]);
+      return { name, home, address };
+    }
+    const before = await publicClient.getBalance({ address });
+    const { stakeTxs } = JSON.parse(await this.cli(home, ["--json", "join", "--tracker", this.trackerUrl, "--buy"])) as { stakeTxs: Hex[] };
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: stakeTxs[0]! });
+    const paidEth = before - (await publicClient.getBalance({ address })) - receipt.gasUsed * receipt.effectiveGasPrice;
+    return { name, home, address, bought: { tx: stakeTxs[0]!, paidEth } };
+  }
+
+  /** The VIDYA/WETH pool's spot price (slot0): wei of ETH per VIDYA. */
+  async poolPrice(): Promise<bigint> {
+    const { publicClient } = clients(this.chain);
+    const [sqrtPriceX96] = await publicClient.readContract({ address: this.chain.market.pool, abi: uniswapV3PoolAbi, functionName: "slot0" });
+    return priceFromSqrtX96(sqrtPriceX96, vidyaIsToken0(this.chain.addresses.token, this.chain.market.weth));
   }
 
   async download(member: Member, infoHash: string, outDir: string): Promise<string> {

@@ -47,10 +47,18 @@ export async function startDeployedChain(group: ProcessGroup, chainId = 84532): 
       addr(treasuryKey),
       "--dispute-delay",
       "60",
+      // The market: Uniswap from its npm bytecode (no canonical one on this fresh chain), the pool
+      // at 0.0002 ETH a VIDYA with the treasury's liquidity, added with the treasury's own key.
+      "--pool-price",
+      "0.0002",
+      "--pool-liquidity-vidya",
+      "100000",
+      "--pool-liquidity-eth",
+      "20",
       "--out",
       out,
     ],
-    { cwd: ROOT, env: { ...process.env, DEPLOYER_PRIVATE_KEY: deployerKey }, timeoutMs: 120_000 },
+    { cwd: ROOT, env: { ...process.env, DEPLOYER_PRIVATE_KEY: deployerKey, TREASURY_PRIVATE_KEY: treasuryKey }, timeoutMs: 120_000 },
   );
   const vars = (parseJsonc(readFileSync(out, "utf8")) as { vars: Record<string, string> }).vars;
   return { rpcUrl, chainId, posterKey, guardianKey, treasuryKey, vars };

@@ -31,7 +31,7 @@ describe("vidya node status with the token's market", () => {
     expect(price > (INITIAL_PRICE_WEI_PER_VIDYA * 9_998n) / 10_000n && price < (INITIAL_PRICE_WEI_PER_VIDYA * 10_002n) / 10_000n).toBe(true);
     expect(st.price!.secondsAgo).toBeGreaterThan(0);
     const human = await net.cli(home, ["node", "status"]);
-    expect(human).toMatch(/^price +1 VIDYA ≈ 0\.0000(99[0-9]{2}|100[0-9]{1}) ETH \(the Uniswap pool's \d+-minute average, not its spot price\)$/m);
+    expect(human).toMatch(/^price +0\.000(09999[0-9]|100[0-9]{2}) ETH per VIDYA \(the Uniswap pool's \d+-minute average, not its spot price\)$/m);
     expect(human).not.toMatch(/[0-9]{15,} ?(VIDYA|wei)/);
   });
 });

@@ -3,7 +3,10 @@
 // scripts/network/public-chain.ts) with poster, guardian and treasury apart; the worker runs
 // on the vars that command wrote, closes and posts an epoch, and a node claims.
 
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import worker from "../../worker/index.ts";
+import { uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
+import { priceFromSqrtX96, vidyaIsToken0 } from "../../protocol/market/price.ts";
 import { describe, expect, inject, it } from "vitest";
 import { createPublicClient, createWalletClient, defineChain, http, parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -36,7 +39,10 @@ describe("a fresh chain 84532 deployed by deploy:contracts", () => {
     expect(await pub.readContract({ address: rewards, abi: epochRewardsAbi, functionName: "guardian" })).toBe(guardian);
     const token = c.vars.TOKEN_ADDRESS as Address;
     expect(await pub.readContract({ address: token, abi: vidyaTokenAbi, functionName: "balanceOf", args: [poster] })).toBe(0n);
-    expect(await pub.readContract({ address: token, abi: vidyaTokenAbi, functionName: "balanceOf", args: [treasury] })).toBe(GENESIS_SUPPLY);
+    // The treasury holds the genesis supply but for what it put into the VIDYA/WETH pool (up to 100,000 VIDYA).
+    const held = await pub.readContract({ address: token, abi: vidyaTokenAbi, functionName: "balanceOf", args: [treasury] });
+    expect(held).toBeGreaterThanOrEqual(GENESIS_SUPPLY - 100_000n * 10n ** 18n);
+    expect(held).toBeLessThan(GENESIS_SUPPLY - 99_000n * 10n ** 18n);
     // /api/chain publishes what the config says, and never the poster's RPC URL.
     const api = (await (await call("/api/chain")).json()) as { chainId: number; rpcUrl: string | null };
     expect(api.rpcUrl).toBeNull();
@@ -70,5 +76,27 @@ describe("a fresh chain 84532 deployed by deploy:contracts", () => {
     const hash = await wallet.writeContract({ address: rewards, abi: epochRewardsAbi, functionName: "claim", args: [BigInt(epoch), node.address, BigInt(proof.cumulative), proof.proof] });
     expect((await pub.waitForTransactionReceipt({ hash })).status).toBe("success");
     expect(await pub.readContract({ address: rewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node.address] })).toBe(BigInt(proof.cumulative));
+  });
+
+  it("deploys the market (Uniswap from its npm bytecode, the pool at --pool-price with the treasury's liquidity) and /api/chain publishes it from the generated vars", async () => {
+    for (const k of ["WETH_ADDRESS", "UNISWAP_FACTORY_ADDRESS", "UNISWAP_ROUTER_ADDRESS", "UNISWAP_QUOTER_ADDRESS", "UNISWAP_POSITION_MANAGER_ADDRESS", "VIDYA_WETH_POOL_ADDRESS", "HOSTING_ROUTER_ADDRESS"]) expect(c.vars[k], k).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(c.vars.VIDYA_WETH_POOL_FEE).toBe("3000");
+    const pool = c.vars.VIDYA_WETH_POOL_ADDRESS as Address;
+    const [sqrtPriceX96] = await pub.readContract({ address: pool, abi: uniswapV3PoolAbi, functionName: "slot0" });
+    const price = priceFromSqrtX96(sqrtPriceX96, vidyaIsToken0(c.vars.TOKEN_ADDRESS!, c.vars.WETH_ADDRESS!));
+    expect(Number(price) / 2e14).toBeCloseTo(1, 6);
+    expect(await pub.readContract({ address: pool, abi: uniswapV3PoolAbi, functionName: "liquidity" })).toBeGreaterThan(0n);
+
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request("http://tracker.test/api/chain"), deployedEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await res.json()).toMatchObject({
+      weth: c.vars.WETH_ADDRESS,
+      uniswapRouter: c.vars.UNISWAP_ROUTER_ADDRESS,
+      uniswapQuoter: c.vars.UNISWAP_QUOTER_ADDRESS,
+      vidyaWethPool: pool,
+      poolFee: 3000,
+      hostingRouter: c.vars.HOSTING_ROUTER_ADDRESS,
+    });
   });
 });
