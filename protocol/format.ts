@@ -35,6 +35,16 @@ export function formatVidya(wei: bigint): string {
   return formatToken(wei, "VIDYA");
 }
 
+/**
+ * An ETH worth beside a VIDYA figure ("≈ 0.00000999 ETH"): at least 6 decimals and 3 significant
+ * digits, so the price of a GB (a few millionths of an ETH) does not read as 0.000009 or 0.
+ */
+export function formatEthWorth(wei: bigint): string {
+  const a = wei < 0n ? -wei : wei;
+  if (a === 0n) return formatToken(0n, "ETH", 6);
+  return formatToken(wei, "ETH", Math.min(18, Math.max(6, 18 - a.toString().length + 3)));
+}
+
 /** ETH with 6 decimals by default (rounded down), from wei: a GB costs far less than 0.0001 ETH at launch prices. */
 export function formatEth(wei: bigint, decimals = 6): string {
   return formatToken(wei, "ETH", decimals);

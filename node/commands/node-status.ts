@@ -12,7 +12,7 @@ import { walletAddress } from "../wallet.ts";
 import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
 import type { PublicClient } from "viem";
-import { formatEth } from "../../protocol/format.ts";
+import { formatEthWorth } from "../../protocol/format.ts";
 import { formatPrice } from "../../protocol/market/amounts.ts";
 import { vidyaToEth, type Twap } from "../../protocol/market/twap.ts";
 import { ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
@@ -83,7 +83,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     errors.chain = reason(e);
   }
   // VIDYA with its worth in ETH at the pool's TWAP, when there is one.
-  const vidya = (wei: bigint) => `${formatVidya(wei)}${twap && wei !== 0n ? ` (≈ ${formatEth(vidyaToEth(twap, wei))})` : ""}`;
+  const vidya = (wei: bigint) => `${formatVidya(wei)}${twap && wei !== 0n ? ` (≈ ${formatEthWorth(vidyaToEth(twap, wei))})` : ""}`;
 
   // Slashed to date: this node's leaf in the newest closed epoch's slashed tree (cumulative).
   let slashed: bigint | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ethToVidya, quoteAtTick, vidyaToEth, type Twap } from "../market/twap.ts";
 import { MAX_TICK, MIN_TICK, meanTick, sqrtRatioAtTick } from "../market/price.ts";
-import { formatEth, formatToken, formatVidya } from "../format.ts";
+import { formatEth, formatEthWorth, formatToken, formatVidya } from "../format.ts";
 import { ACCESS_STAKE, ONE_TOKEN } from "../params.ts";
 
 const Q96 = 1n << 96n;
@@ -76,5 +76,12 @@ describe("amounts for people", () => {
     expect(formatVidya(5n)).toBe("<0.0001 VIDYA");
     expect(formatEth(1n)).toBe("<0.000001 ETH");
     expect(formatToken(0n, "VIDYA")).toBe("0.0000 VIDYA");
+  });
+
+  it("shows an ETH worth with three significant digits, so a GB's price does not read as 0.000009 (finding: ETH figures rounded to nothing)", () => {
+    expect(formatEthWorth(9_999_000_000_000n)).toBe("0.00000999 ETH");
+    expect(formatEthWorth(10n ** 16n)).toBe("0.010000 ETH");
+    expect(formatEthWorth(123n)).toBe("0.000000000000000123 ETH");
+    expect(formatEthWorth(0n)).toBe("0.000000 ETH");
   });
 });

@@ -3,14 +3,14 @@
 // a price, in ETH. Shown on the index and the join page to anyone signed out or not yet a member.
 
 import { html } from "hono/html";
-import { formatEth, formatVidya } from "../../../protocol/format.ts";
+import { formatEthWorth, formatVidya } from "../../../protocol/format.ts";
 import { ACCESS_STAKE } from "../../../protocol/params.ts";
 import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
 import type { Html } from "../layout.ts";
 
 /** "100.0000 VIDYA (≈ 0.010000 ETH)": the ETH figure only when the pool's TWAP was read (and not for nothing). */
 export function vidyaWithEth(amount: bigint, twap: Twap | undefined): Html {
-  return html`${formatVidya(amount)}${twap && amount !== 0n ? html` <span class="muted" data-eth title="at the pool's ${Math.round(twap.secondsAgo / 60)}-minute average price">(≈ ${formatEth(vidyaToEth(twap, amount))})</span>` : ""}`;
+  return html`${formatVidya(amount)}${twap && amount !== 0n ? html` <span class="muted" data-eth title="at the pool's ${Math.round(twap.secondsAgo / 60)}-minute average price">(≈ ${formatEthWorth(vidyaToEth(twap, amount))})</span>` : ""}`;
 }
 
 export function introCard(opts: { signedIn: boolean; twap?: Twap; market: boolean }): Html {

@@ -4,7 +4,7 @@
 
 import { eq } from "drizzle-orm";
 import { html, raw } from "hono/html";
-import { formatBytes, formatEth, formatVidya } from "../../../protocol/format.ts";
+import { formatBytes, formatEthWorth, formatVidya } from "../../../protocol/format.ts";
 import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
 import { marketOf, readTwap } from "../../chain/market.ts";
 import { buyHostingForm } from "./market.ts";
@@ -28,15 +28,15 @@ const multiplier = (bps: number) => `${(bps / 10_000).toFixed(2)}×`;
 // stepped, prices under the access route in force, the last settlement's replicas and quote.
 function marketFacts(m: TorrentEconomics, route: string, twap: Twap | undefined, buyHere: boolean): Html {
   // The ETH figure at the pool's TWAP, beside the VIDYA one (never instead of it).
-  const eth = (wei: string) => (twap ? html` ≈ ${formatEth(vidyaToEth(twap, BigInt(wei)))}` : "");
+  const eth = (wei: string) => (twap && BigInt(wei) !== 0n ? html` ≈ ${formatEthWorth(vidyaToEth(twap, BigInt(wei)))}` : "");
   return html`<div class="stats" data-testid="market">
 <div><span class="label">Saturation</span><span class="value" data-testid="saturation">${(m.saturationBps / 100).toFixed(0)}%</span><span class="sub">forecast demand ÷ upload capacity, next 15 min</span></div>
 <div><span class="label">Surge</span><span class="value" data-testid="surge">${multiplier(m.surgeBps)}</span><span class="sub">0.5× idle … 4× saturated, one step per 5 min</span></div>
-<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(BigInt(m.pricePerGBWei))}</span><span class="sub">${eth(m.pricePerGBWei)}${twap ? " · " : ""}${route}; your free allotment first</span></div>
+<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(BigInt(m.pricePerGBWei))}</span><span class="sub">${eth(m.pricePerGBWei)}${twap && BigInt(m.pricePerGBWei) !== 0n ? " · " : ""}${route}; your free allotment first</span></div>
 <div><span class="label">Upload reward</span><span class="value" data-testid="upload-multiplier">${multiplier(m.uploadRewardMultiplierBps)}</span><span class="sub">per paid byte you upload</span></div>
 <div><span class="label">Replicas</span><span class="value" data-testid="replicas">${m.replicas}</span><span class="sub">counted in the last epoch (one per subnet)</span></div>
 <div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(BigInt(m.expectedRewardPerGBWei))}</span><span class="sub">per GB per epoch for one more replica${eth(m.expectedRewardPerGBWei)}</span></div>
-<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub" data-testid="bounty-eth">${twap ? html`${eth(m.bountyWei)} · ` : ""}<a href="${buyHere ? "#buy-hosting" : "/wallet#bounty"}">fund it</a></span></div>
+<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub" data-testid="bounty-eth">${twap && BigInt(m.bountyWei) !== 0n ? html`${eth(m.bountyWei)} · ` : ""}<a href="${buyHere ? "#buy-hosting" : "/wallet#bounty"}">fund it</a></span></div>
 </div>`;
 }
 

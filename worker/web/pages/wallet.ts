@@ -6,7 +6,7 @@
 import { desc, eq } from "drizzle-orm";
 import { html, raw } from "hono/html";
 import type { Address } from "viem";
-import { formatEth, formatVidya } from "../../../protocol/format.ts";
+import { formatEth, formatEthWorth, formatVidya } from "../../../protocol/format.ts";
 import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
 import { marketOf, readTwap } from "../../chain/market.ts";
 import { firstSteps, serverStep } from "./first-steps.ts";
@@ -57,7 +57,7 @@ function balances(p: AccountPosition, twap: Twap | undefined): Html {
   const now = BigInt(Math.floor(Date.now() / 1000));
   return html`<div class="stats" data-balances>
 <div><span class="label">ETH (pays gas)</span><span class="value" data-testid="eth">${formatEth(p.eth)}</span></div>
-<div><span class="label">Wallet balance</span><span class="value" data-testid="balance">${formatVidya(p.balance)}</span>${twap && p.balance > 0n ? html`<span class="sub">≈ ${formatEth(vidyaToEth(twap, p.balance))}</span>` : ""}</div>
+<div><span class="label">Wallet balance</span><span class="value" data-testid="balance">${formatVidya(p.balance)}</span>${twap && p.balance > 0n ? html`<span class="sub">≈ ${formatEthWorth(vidyaToEth(twap, p.balance))}</span>` : ""}</div>
 <div><span class="label">Staked</span><span class="value" data-testid="staked">${formatVidya(p.staked)}</span><span class="sub">${p.staked >= ACCESS_STAKE ? "holds the access stake" : html`access needs ${vidyaWithEth(ACCESS_STAKE, twap)}`}${p.lockEnd > now ? html` · locked until ${when(Number(p.lockEnd) * 1000)}` : ""}</span></div>
 <div><span class="label">Fees earned</span><span class="value">${formatVidya(p.fees)}</span><span class="sub">weight ${formatVidya(p.weight).replace(" VIDYA", "")}</span></div>
 <div><span class="label">Download deposit</span><span class="value" data-testid="deposit">${p.escrow ? formatVidya(p.escrow.balance) : "—"}</span><span class="sub">${p.escrow && p.escrow.withdrawableAt > 0n ? html`withdrawable from ${when(Number(p.escrow.withdrawableAt) * 1000)}` : p.escrow ? `settled to date ${formatVidya(p.escrow.settled)}` : "no escrow configured"}</span></div>
