@@ -68,7 +68,7 @@ describe("a newcomer's first steps on the site", () => {
     }
   });
 
-  it("leads an empty wallet on another chain through switching, gas from the dev faucet, and the VIDYA it lacks", async () => {
+  it("leads an empty wallet on another chain through switching, gas from the dev faucet, and the VIDYA it lacks, and warns when the wallet holds another account than the session (attack: signing from the wrong account)", async () => {
     const key = generatePrivateKey();
     const address = privateKeyToAccount(key).address;
     const context = await contextWithWallet(browser, { key, rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId, startOnChainId: 1 });
@@ -109,6 +109,20 @@ describe("a newcomer's first steps on the site", () => {
       await refused.waitFor();
       expect(await refused.textContent()).toContain("access requires a stake of at least 100.0000 VIDYA (this account has 0.0000 VIDYA staked)");
       expect(await refused.textContent()).not.toMatch(/[0-9]{18}/);
+
+      // The same session in a browser whose wallet holds another account: the page says so first.
+      const other = await contextWithWallet(browser, { key: generatePrivateKey(), rpcUrl: net.chain.rpcUrl, chainId: net.chain.chainId });
+      try {
+        await other.addCookies(await context.cookies());
+        const p = await other.newPage();
+        await p.goto(`${net.trackerUrl}/wallet`);
+        const wrongAccount = p.locator('[data-step="wrong-account"]');
+        await wrongAccount.waitFor({ state: "visible" });
+        expect(await wrongAccount.textContent()).toContain(address.toLowerCase());
+        expect(await p.locator('[data-step="no-vidya"]').isVisible()).toBe(false);
+      } finally {
+        await other.close();
+      }
     } finally {
       await context.close();
     }

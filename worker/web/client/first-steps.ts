@@ -1,6 +1,7 @@
 // The wallet page's next step (pages/first-steps.ts): the server picked one from the account's
-// balances; a missing wallet or a wallet on another chain comes before any of them, and only the
-// browser can see those. Re-checked when the wallet switches chains.
+// balances; a missing wallet, a wallet on another chain or on another account than the one signed
+// in comes before any of them, and only the browser can see those. Re-checked when the wallet
+// switches chains or accounts.
 
 import { switchChain } from "./wallet.ts";
 import { describe, say, statusFor } from "./status.ts";
@@ -18,6 +19,14 @@ async function check(panel: HTMLElement): Promise<void> {
     const name = panel.querySelector("[data-current-chain]");
     if (name) name.textContent = `chain ${current}`;
     return show(panel, "wrong-network");
+  }
+  // Signed in as one account, the wallet on another: a transaction would come from the wrong one.
+  const signedIn = panel.dataset.account;
+  const [current0] = (await window.ethereum.request({ method: "eth_accounts" })) as string[];
+  if (signedIn && current0 && current0.toLowerCase() !== signedIn.toLowerCase()) {
+    const shown = panel.querySelector("[data-wallet-account]");
+    if (shown) shown.textContent = current0;
+    return show(panel, "wrong-account");
   }
   show(panel, null);
 }
@@ -37,5 +46,6 @@ export function wireFirstSteps(panel: HTMLElement): void {
     await check(panel);
   });
   window.ethereum?.on?.("chainChanged", () => void check(panel));
+  window.ethereum?.on?.("accountsChanged", () => void check(panel));
   void check(panel).catch(() => show(panel, null));
 }

@@ -1,7 +1,8 @@
 // The wallet page's next step, whatever is missing: a wallet (what to install and why), the
 // right network (switch or add it), ETH for gas (where it comes from on this chain), VIDYA (buy
 // it), the stake, the join. The server knows the account's balances and picks the step; the
-// script (client/first-steps.ts) puts "no wallet" or "wrong network" first when it sees them.
+// script (client/first-steps.ts) puts "no wallet", "wrong network" or "another account" first
+// when it sees them.
 
 import { html, raw } from "hono/html";
 import { formatEth, formatVidya } from "../../../protocol/format.ts";
@@ -10,7 +11,7 @@ import { chainId, type Env } from "../../env.ts";
 import type { AccountPosition } from "../../chain/account.ts";
 import type { Html } from "../layout.ts";
 
-export type Step = "no-wallet" | "wrong-network" | "no-eth" | "no-vidya" | "stake" | "join" | "ready";
+export type Step = "no-wallet" | "wrong-network" | "wrong-account" | "no-eth" | "no-vidya" | "stake" | "join" | "ready";
 
 /** Chains whose names and gas sources people know; anything else is named by its id. */
 const CHAINS: Record<number, { name: string; gas: string }> = {
@@ -40,12 +41,12 @@ export function serverStep(p: AccountPosition | undefined, member: boolean): Ste
 
 const hidden = (on: boolean) => (on ? "" : raw(" hidden"));
 
-export function firstSteps(env: Env, o: { signedIn: boolean; step: Step; position?: AccountPosition; market: boolean }): Html {
+export function firstSteps(env: Env, o: { signedIn: boolean; account?: string; step: Step; position?: AccountPosition; market: boolean }): Html {
   const id = chainId(env);
   const chain = CHAINS[id];
   const s = o.step;
   const need = o.position ? ACCESS_STAKE - o.position.staked : ACCESS_STAKE;
-  return html`<section class="card steps-card" data-first-steps data-step-server="${s}" data-chain-id="${id}" data-chain-name="${chainName(env)}" data-rpc-url="${env.PUBLIC_RPC_URL ?? ""}" aria-live="polite">
+  return html`<section class="card steps-card" data-first-steps data-step-server="${s}" data-chain-id="${id}" data-chain-name="${chainName(env)}" data-rpc-url="${env.PUBLIC_RPC_URL ?? ""}" data-account="${o.account ?? ""}" aria-live="polite">
 <h2>Next step</h2>
 <div data-step="no-wallet"${hidden(false)}>
 <p><strong>Install a browser wallet.</strong> Vidya has no passwords: your Ethereum address is your membership, and a
@@ -57,6 +58,10 @@ create or import an account, then reload this page.</p>
 <span data-current-chain>another chain</span>.</p>
 <p><button type="button" class="primary" data-action="switch-network">Switch to ${chainName(env)}</button></p>
 <p class="status" data-status="switch-network" role="status"></p>
+</div>
+<div data-step="wrong-account" hidden>
+<p><strong>Your wallet is on another account</strong> (<code data-wallet-account></code>) than the one signed in here
+(<code>${o.account ?? ""}</code>): what you sign now would come from it. Switch accounts in your wallet, or sign out and sign in with this one.</p>
 </div>
 <div data-step="sign-in"${hidden(!o.signedIn)}>
 <p><strong>Sign in</strong> with your wallet: it signs a message, which costs nothing. <a class="button primary" href="/signin?next=/wallet">Sign in</a></p>

@@ -97,7 +97,7 @@ ${firstSteps(env, { signedIn: false, step: "ready", market: Boolean(marketOf(env
   const stakeNeeded = position.staked >= ACCESS_STAKE ? 0n : ACCESS_STAKE - position.staked;
   const body = html`<h1>Wallet</h1>
 <p>Every action below is a transaction your wallet signs and sends; the page shows it until it is mined. Amounts are in VIDYA${twap ? html`; ETH figures are at the pool's ${Math.round(twap.secondsAgo / 60)}-minute average price` : ""}.</p>
-${firstSteps(env, { signedIn: true, step: serverStep(position, who.member === true), position, market: Boolean(market?.hostingRouter) })}
+${firstSteps(env, { signedIn: true, account: who.account, step: serverStep(position, who.member === true), position, market: Boolean(market?.hostingRouter) })}
 ${balances(position, twap)}
 ${market ? marketSections(env, market, { stakeNeeded, member: who.member === true }) : ""}
 
