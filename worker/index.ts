@@ -26,6 +26,7 @@ import { scheduler, unwrap } from "./challenge/scheduler.ts";
 import { tick } from "./scheduled.ts";
 import { site } from "./web/routes.ts";
 import { transcriptSigner } from "./challenge/signer.ts";
+import { multicallAddress } from "./chain/client.ts";
 
 export { SwarmShard } from "./swarm/shard.ts";
 export { ChallengeScheduler } from "./challenge/scheduler.ts";
@@ -53,6 +54,8 @@ app.get("/api/chain", (c) =>
     vidyaWethPool: c.env.VIDYA_WETH_POOL_ADDRESS ?? null,
     poolFee: poolFee(c.env),
     hostingRouter: c.env.HOSTING_ROUTER_ADDRESS ?? null,
+    // Multicall3 (aggregate3): the site's batched reads (our Aggregate3 on anvil, at the same address).
+    multicall3: multicallAddress(c.env),
     transcriptSigner: transcriptSigner(c.env)?.address.toLowerCase() ?? null,
     // Start-up checks compare it with EpochRewards.disputeDelay() (protocol/epoch/dispute-window.ts).
     disputeWindowSeconds: disputeWindowMs(c.env) / 1000,

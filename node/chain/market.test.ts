@@ -14,7 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { hostingBountiesAbi, hostingRouterAbi, stakingAbi } from "../../contracts/abi.ts";
 import { swapRouterAbi, uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
 import { ACCESS_STAKE, ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
-import { priceFromSqrtX96, twapPrice } from "../../protocol/market/price.ts";
+import { priceFromSqrtX96, sqrtRatioAtTick, twapPrice } from "../../protocol/market/price.ts";
 import { ROOT, clients } from "../../scripts/network/chain.ts";
 import { deployContracts } from "../../contracts/deploy.ts";
 import { makeFixture } from "../testing/fixtures.ts";
@@ -106,6 +106,7 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(human.stdout).toMatch(/quote: 0\.010000 ETH for 9\d\.\d{4} VIDYA/);
     expect(human.stdout).toMatch(/minimum received 9\d\.\d{4} VIDYA \(slippage 0\.50%\)/);
     expect(human.stdout).toMatch(/price impact 0\.\d\d%/);
+    expect(human.stdout).toMatch(/30-minute average price( 0\.000\d+ ETH per VIDYA|: not yet)/);
     expect(human.stdout).not.toMatch(/\b\d{15,}\b/); // never wei
     expect(human.stderr).toMatch(/sent transaction 0x[0-9a-f]{64}, waiting for it to be mined/);
     expect(human.stderr).toMatch(/mined in block \d+/);
@@ -196,6 +197,19 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(spentOnSwap).toBeLessThan(q.bound);
   });
 
+  it("buys only the shortfall for a wallet holding part of the access stake, and stakes all of it", async () => {
+    const { home, address } = await freshHome("1");
+    const { deployer } = clients(chain);
+    const gift = await deployer.writeContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, 40n * ONE_TOKEN] });
+    await pub.waitForTransactionReceipt({ hash: gift });
+    const joined = await vidya(["--home", home, "join", "--tracker", edge.url, "--buy"]);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(joined.stderr).toMatch(/bought and staked 60\.0000 VIDYA in one transaction/);
+    expect(joined.stderr).toMatch(/staked 40\.0000 VIDYA for access/);
+    expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+    expect(await vidyaOf(address)).toBe(0n);
+  });
+
   it("HostingRouter refuses an expired deadline, too little ETH, and stray ether (attack: a stale swap mined late; the router holding funds)", async () => {
     const t = await trader("10");
     const w = t.c.walletClient!;
@@ -265,7 +279,11 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
       } else {
         await sendBuy(t.c, t.m, await quote(t.c, t.m, { vidyaIn, exactIn: true, amount, slippageBps: 100 }), () => {});
       }
-      spots.push((await poolPrice(t.c, t.m)).spot);
+      const now = await poolPrice(t.c, t.m);
+      spots.push(now.spot);
+      // The TypeScript TickMath agrees with the pool's own: its tick brackets its sqrt price.
+      expect(sqrtRatioAtTick(now.tick)).toBeLessThanOrEqual(now.sqrtPriceX96);
+      expect(sqrtRatioAtTick(now.tick + 1)).toBeGreaterThan(now.sqrtPriceX96);
       await rpc("evm_increaseTime", [TWAP_WINDOW_SECONDS / 6]);
       await rpc("evm_mine");
     }

@@ -5,12 +5,12 @@
 
 import { parseArgs } from "node:util";
 import type { Hex } from "viem";
-import { DEFAULT_SLIPPAGE_BPS } from "../../protocol/params.ts";
+import { DEFAULT_SLIPPAGE_BPS, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { formatEth, formatPrice, parseAmount } from "../../protocol/market/amounts.ts";
 import { formatPpm, parseSlippage } from "../../protocol/market/price.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients, type ChainClients } from "../chain/clients.ts";
-import { marketOf, quote, sendBuy, sendBuyBounty, sendSell, type MarketInfo, type Quote } from "../chain/market.ts";
+import { marketOf, poolTwap, quote, sendBuy, sendBuyBounty, sendSell, type MarketInfo, type Quote } from "../chain/market.ts";
 import { tokenBalance } from "../chain/stake.ts";
 import { normaliseTracker, readJsonFile, type Config } from "../config.ts";
 import { CliError } from "../errors.ts";
@@ -47,6 +47,13 @@ function amountOf(text: string, what: string): bigint {
   }
 }
 
+/** The pool's 30-minute TWAP beside its spot price: a spot far from it is a price someone just moved. */
+async function twapLine(c: ChainClients, m: MarketInfo): Promise<string> {
+  const twap = await poolTwap(c, m);
+  const window = `${TWAP_WINDOW_SECONDS / 60}-minute average price`;
+  return twap === null ? `${window}: not yet (the pool's oracle is younger than that)` : `${window} ${formatPrice(twap)}`;
+}
+
 /** The quote as people read it: what goes in and out, the pool's price, the impact and the bound. */
 export function describeQuote(q: Quote): string[] {
   const fmt = (amount: bigint, vidya: boolean) => (vidya ? formatVidya(amount) : formatEth(amount));
@@ -79,7 +86,7 @@ export async function buy(ctx: Ctx, argv: string[]): Promise<void> {
   const slippageBps = slippageOf(values.slippage);
   const { c, m } = await marketClients(ctx, values);
   const q = await quote(c, m, { vidyaIn: false, exactIn, amount, slippageBps });
-  for (const line of describeQuote(q)) ctx.say(line);
+  for (const line of [...describeQuote(q), await twapLine(c, m)]) ctx.say(line);
   if (values.quote) return ctx.result({ quote: quoteJson(q) });
   const me = c.walletClient!.account.address;
   const before = await tokenBalance(c, me);
@@ -99,7 +106,7 @@ export async function sell(ctx: Ctx, argv: string[]): Promise<void> {
   const held = await tokenBalance(c, me);
   if (held < amount) throw new CliError(`${me} holds ${formatVidya(held)}, less than the ${formatVidya(amount)} to sell`);
   const q = await quote(c, m, { vidyaIn: true, exactIn: true, amount, slippageBps });
-  for (const line of describeQuote(q)) ctx.say(line);
+  for (const line of [...describeQuote(q), await twapLine(c, m)]) ctx.say(line);
   if (values.quote) return ctx.result({ quote: quoteJson(q) });
   const txs = await sendSell(c, m, q, ctx.log);
   ctx.say(`sold ${formatVidya(amount)} for at least ${formatEth(q.bound)} in tx ${txs.at(-1)}; ${me} holds ${formatVidya(await tokenBalance(c, me))}`);
@@ -124,7 +131,7 @@ export async function bounty(ctx: Ctx, argv: string[]): Promise<void> {
   }
   const { c, m } = await marketClients(ctx, values);
   const q = await quote(c, m, { vidyaIn: false, exactIn: true, amount: spend, slippageBps });
-  for (const line of describeQuote(q)) ctx.say(line);
+  for (const line of [...describeQuote(q), await twapLine(c, m)]) ctx.say(line);
   if (values.quote) return ctx.result({ quote: quoteJson(q) });
   const bountyOf = async () => (c.info.bounties ? await c.publicClient.readContract({ address: c.info.bounties, abi: hostingBountiesAbi, functionName: "bountyOf", args: [`0x${infoHash}`] }) : 0n);
   const before = await bountyOf();

@@ -97,6 +97,7 @@ describe("a fresh chain 84532 deployed by deploy:contracts", () => {
       vidyaWethPool: pool,
       poolFee: 3000,
       hostingRouter: c.vars.HOSTING_ROUTER_ADDRESS,
+      multicall3: c.vars.MULTICALL3_ADDRESS,
     });
   });
 });

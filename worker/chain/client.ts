@@ -48,7 +48,7 @@ function optionalAddress(value: string | undefined): Address | undefined {
 }
 
 /** Multicall3 (MULTICALL3_ADDRESS unless the var names another): many reads, a few eth_calls. */
-function multicallAddress(env: Env): Address {
+export function multicallAddress(env: Env): Address {
   return optionalAddress(env.MULTICALL3_ADDRESS) ?? MULTICALL3_ADDRESS;
 }
 
