@@ -41,13 +41,22 @@ export function marketOf(env: Env): Market | undefined {
  * The pool's TWAP, or undefined when there is no market or it has no history yet (a price is
  * then simply not shown: an ETH figure is a help, never a reason for a page to fail).
  */
-export async function readTwap(env: Env): Promise<Twap | undefined> {
+export async function readTwap(env: Env, now = Date.now()): Promise<Twap | undefined> {
   const m = marketOf(env);
   if (!m) return undefined;
+  const cached = twapCache.get(m.pool);
+  if (cached && now - cached.at < TWAP_CACHE_MS) return cached.twap;
+  let twap: Twap | undefined;
   try {
-    return await readPoolTwap(publicClient(env) as PublicClient, { pool: m.pool, vidya: m.token, weth: m.weth }, TWAP_WINDOW_SECONDS);
+    twap = await readPoolTwap(publicClient(env) as PublicClient, { pool: m.pool, vidya: m.token, weth: m.weth }, TWAP_WINDOW_SECONDS);
   } catch (e) {
     console.warn("TWAP unavailable", safeMessage(e));
-    return undefined;
   }
+  twapCache.set(m.pool, { at: now, twap });
+  return twap;
 }
+
+// A 30-minute average barely moves in 30 s: each isolate reads it at most that often, so busy
+// pages (the index for visitors) cost no chain reads per view, and a failing RPC is not retried per view.
+const TWAP_CACHE_MS = 30_000;
+const twapCache = new Map<string, { at: number; twap: Twap | undefined }>();
