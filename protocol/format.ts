@@ -1,5 +1,6 @@
-// How amounts read for people: bytes in SI units, $VIDYA in whole tokens. One place, so the
-// CLI, the `npm start` summary and the members' site print the same figures.
+// How amounts read for people: bytes in SI units, $VIDYA and ETH as tokens with decimals, never
+// wei. One place, so the CLI, the API's messages, the `npm start` summary and the members' site
+// print the same figures.
 
 import { ONE_TOKEN } from "./params.ts";
 
@@ -14,13 +15,39 @@ export function formatBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(2)} ${units[i]}`;
 }
 
-/** $VIDYA in whole tokens with 4 decimals (rounded down), from wei-like units. */
-export function formatVidya(wei: bigint): string {
+/**
+ * An 18-decimal amount (wei-like units) as tokens with `decimals` places, rounded down, and its
+ * symbol. A non-zero amount too small for those places reads "<0.0001", never "0.0000", so a
+ * shortfall of a few wei does not read as none.
+ */
+export function formatToken(wei: bigint, symbol: string, decimals = 4): string {
   const neg = wei < 0n;
   const a = neg ? -wei : wei;
+  const scale = 10n ** BigInt(decimals);
   const whole = a / ONE_TOKEN;
-  const frac = ((a % ONE_TOKEN) * 10_000n) / ONE_TOKEN;
-  return `${neg ? "-" : ""}${whole}.${frac.toString().padStart(4, "0")} VIDYA`;
+  const frac = ((a % ONE_TOKEN) * scale) / ONE_TOKEN;
+  if (a > 0n && whole === 0n && frac === 0n) return `${neg ? ">-" : "<"}0.${"0".repeat(decimals - 1)}1 ${symbol}`;
+  return `${neg ? "-" : ""}${whole}${decimals > 0 ? `.${frac.toString().padStart(decimals, "0")}` : ""} ${symbol}`;
+}
+
+/** $VIDYA with 4 decimals (rounded down), from wei-like units. */
+export function formatVidya(wei: bigint): string {
+  return formatToken(wei, "VIDYA");
+}
+
+/**
+ * An ETH worth beside a VIDYA figure ("≈ 0.00000999 ETH"): at least 6 decimals and 3 significant
+ * digits, so the price of a GB (a few millionths of an ETH) does not read as 0.000009 or 0.
+ */
+export function formatEthWorth(wei: bigint): string {
+  const a = wei < 0n ? -wei : wei;
+  if (a === 0n) return formatToken(0n, "ETH", 6);
+  return formatToken(wei, "ETH", Math.min(18, Math.max(6, 18 - a.toString().length + 3)));
+}
+
+/** ETH with 6 decimals by default (rounded down), from wei: a GB costs far less than 0.0001 ETH at launch prices. */
+export function formatEth(wei: bigint, decimals = 6): string {
+  return formatToken(wei, "ETH", decimals);
 }
 
 const SIZE_UNITS: Record<string, number> = {

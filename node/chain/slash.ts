@@ -6,6 +6,7 @@
 import type { Address, Hex } from "viem";
 import { rewardLeafHash, verifyRewardProof } from "../../protocol/merkle/reward-tree.ts";
 import { CliError } from "../errors.ts";
+import { formatVidya } from "../../protocol/format.ts";
 import { erc20Abi, stakingAbi } from "./abi.ts";
 import type { ChainClients } from "./clients.ts";
 import { chainError } from "./rewards.ts";
@@ -59,7 +60,7 @@ export async function sendBond(c: ChainClients, node: Address, amount: bigint): 
   if (!w) throw new Error("bonding needs a wallet");
   const me = w.account.address;
   const balance = await tokenBalance(c, me);
-  if (balance < amount) throw new CliError(`bonding ${amount} (wei) needs that many VIDYA but ${me} holds ${balance}`);
+  if (balance < amount) throw new CliError(`bonding ${formatVidya(amount)} needs that many but ${me} holds ${formatVidya(balance)}`);
   const txs: Hex[] = [];
   try {
     const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [me, c.info.staking] });

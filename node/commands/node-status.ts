@@ -11,6 +11,11 @@ import type { BondState } from "../chain/slash.ts";
 import { walletAddress } from "../wallet.ts";
 import type { DownloadStatus, HostedTorrent, PlanSummary } from "../seed/host.ts";
 import { formatBytes, formatVidya, type Ctx } from "./context.ts";
+import type { PublicClient } from "viem";
+import { formatEthWorth } from "../../protocol/format.ts";
+import { formatPrice } from "../../protocol/market/amounts.ts";
+import { vidyaToEth, type Twap } from "../../protocol/market/twap.ts";
+import { ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { overdueText, type Overdue } from "../../protocol/epoch/overdue.ts";
 
 interface State {
@@ -56,6 +61,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   let finalEpoch: number | undefined;
   let finalCumulative: bigint | undefined;
   let bond: BondState | undefined;
+  let twap: Twap | undefined;
   try {
     const info = await api.chain();
     if (!(config.rpcUrl ?? info.rpcUrl) || !info.epochRewards) throw new Error("the tracker names no chain (GET /api/chain has no RPC URL or rewards contract)");
@@ -66,9 +72,18 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     finalEpoch = Number(await latestFinalEpoch(c));
     finalCumulative = finalEpoch > 0 ? await leafOf(api, finalEpoch, account.address) : 0n;
     bond = await bondState(c, account.address);
+    if (info.vidyaWethPool && info.weth) {
+      const { readTwap } = await import("../../protocol/market/read-twap.ts");
+      twap = await readTwap(c.publicClient as PublicClient, { pool: info.vidyaWethPool, vidya: info.token, weth: info.weth }, TWAP_WINDOW_SECONDS).catch((e: unknown) => {
+        errors.price = reason(e);
+        return undefined;
+      });
+    }
   } catch (e) {
     errors.chain = reason(e);
   }
+  // VIDYA with its worth in ETH at the pool's TWAP, when there is one.
+  const vidya = (wei: bigint) => `${formatVidya(wei)}${twap && wei !== 0n ? ` (≈ ${formatEthWorth(vidyaToEth(twap, wei))})` : ""}`;
 
   // Slashed to date: this node's leaf in the newest closed epoch's slashed tree (cumulative).
   let slashed: bigint | undefined;
@@ -97,19 +112,20 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   ctx.say(`storage    ${formatBytes(hostedBytes)} hosted of a ${formatBytes(config.storageCap)} cap; ${config.fill ? "fills the rest with what pays most per GB" : "downloads only what is wanted"}`);
   ctx.say(`interests  ${config.interests.length ? config.interests.join(", ") : "none (vidya node want <infohash|pattern>)"}`);
   ctx.say(`hosting    ${hosted.length} torrent(s)${running ? "" : " (when it last ran)"}`);
-  for (const h of hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}${h.expectedRewardPerGB ? `  ${formatVidya(BigInt(h.expectedRewardPerGB))}/GB/epoch` : ""}${h.wanted ? "  (wanted)" : ""}`);
+  for (const h of hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}${h.expectedRewardPerGB ? `  ${vidya(BigInt(h.expectedRewardPerGB))}/GB/epoch` : ""}${h.wanted ? "  (wanted)" : ""}`);
   for (const d of downloads) ctx.say(`  downloading ${d.infoHash}  ${d.name}  ${(d.progress * 100).toFixed(1)}% of ${formatBytes(d.length)}`);
   if (tracker) {
     ctx.say(`tracker    sees ${tracker.hosted.length} hosted torrent(s)${tracker.hostedBytes !== undefined ? `, ${formatBytes(tracker.hostedBytes)}` : ""}; endpoint ${tracker.endpoint ? `${tracker.endpoint.host}:${tracker.endpoint.port}` : "-"}`);
     ctx.say(`challenges ${passed} passed, ${failed} failed${passRate !== null ? ` (pass rate ${(passRate * 100).toFixed(1)}%)` : ""}`);
     for (const e of tracker.epochs) ctx.say(`  epoch ${e.epoch}: ${e.passed} passed, ${e.failed} failed, earned ${formatVidya(BigInt(e.earned))}`);
-    ctx.say(`earned     ${formatVidya(earned!)} (cumulative, closed epochs)`);
+    ctx.say(`earned     ${vidya(earned!)} (cumulative, closed epochs)`);
   } else ctx.say(`tracker    ${errors.tracker}`);
   if (claimable !== undefined) {
-    ctx.say(`claimable  ${formatVidya(claimable)} (final up to epoch ${finalEpoch}: ${formatVidya(finalCumulative!)}; claimed ${formatVidya(claimed!)})`);
+    ctx.say(`claimable  ${vidya(claimable)} (final up to epoch ${finalEpoch}: ${formatVidya(finalCumulative!)}; claimed ${formatVidya(claimed!)})`);
     if (pending) ctx.say(`pending    ${formatVidya(pending)} (in epochs still in their dispute window)`);
   } else ctx.say(`claimable  unknown (${errors.chain})`);
   if (bond) ctx.say(`bond       ${formatVidya(bond.bond)}; slashed ${slashed !== undefined ? formatVidya(slashed) : "unknown"} to date, ${formatVidya(bond.executed)} taken from the bond`);
+  if (twap) ctx.say(`price      ${formatPrice(vidyaToEth(twap, ONE_TOKEN))} (the Uniswap pool's ${Math.round(twap.secondsAgo / 60)}-minute average, not its spot price)`);
   for (const line of epochLines(nextEpoch, overdue, errors.epoch, Date.now())) ctx.say(line);
 
   const str = (v: bigint | undefined) => (v === undefined ? null : v.toString());
@@ -138,6 +154,9 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     slashExecuted: str(bond?.executed),
     nextEpoch: nextEpoch ? { epoch: nextEpoch.epoch, openedAt: nextEpoch.openedAt, closesAt: nextEpoch.closesAt } : null,
     overdue: overdue?.overdue ? overdue : null,
+    // ETH per VIDYA (wei) at the pool's TWAP, and the TWAP's window and tick.
+    price: twap ? { weiPerVidya: vidyaToEth(twap, ONE_TOKEN).toString(), secondsAgo: twap.secondsAgo, tick: twap.tick } : null,
+    earnedEth: twap && earned !== undefined ? vidyaToEth(twap, earned).toString() : null,
     tracker: tracker ?? null,
     errors,
   });

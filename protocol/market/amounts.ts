@@ -2,6 +2,7 @@
 // both VIDYA and ETH. Prices print as ETH a VIDYA with enough digits to mean something.
 
 import { ONE_TOKEN } from "../params.ts";
+import { formatEth } from "../format.ts";
 
 /** A positive decimal amount of an 18-decimal token ("100", "0.01") to its smallest unit; `what` names it in the error. */
 export function parseAmount(text: string, what: string): bigint {
@@ -18,14 +19,8 @@ export function decimalAmount(wei: bigint): string {
   return `${wei / ONE_TOKEN}${frac ? `.${frac}` : ""}`;
 }
 
-/** Wei as ETH with `decimals` decimals, rounded down: 10^16 → "0.010000 ETH". */
-export function formatEth(wei: bigint, decimals = 6): string {
-  const neg = wei < 0n;
-  const a = neg ? -wei : wei;
-  const scale = 10n ** BigInt(decimals);
-  const frac = ((a % ONE_TOKEN) * scale) / ONE_TOKEN;
-  return `${neg ? "-" : ""}${a / ONE_TOKEN}.${frac.toString().padStart(decimals, "0")} ETH`;
-}
+// ETH prints through protocol/format.ts, the one place amounts are formatted for people.
+export { formatEth };
 
 /** A price in wei of ETH per VIDYA, to 5 significant digits (rounded), even when tiny: "0.00010000 ETH per VIDYA". */
 export function formatPrice(weiPerVidya: bigint): string {

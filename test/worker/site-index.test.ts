@@ -10,6 +10,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import { fixture, makeTorrent, payload } from "./support/fixture.ts";
 import { ORIGIN, addMember, admin, announce, call, declareLength, flushShard, peerId, text } from "./support/worker.ts";
 import { signIn } from "./support/site.ts";
+import { faucetEnabled } from "../../worker/web/pages/first-steps.ts";
 
 const GB = 1e9; // decimal, as the site shows sizes
 
@@ -239,5 +240,31 @@ describe("the profile", () => {
     const res = await get("/me");
     expect(res.status).toBe(303);
     expect(res.headers.get("Location")).toBe("/signin?next=/me");
+  });
+});
+
+describe("first steps", () => {
+  it("hands out test ETH only in local development on anvil's chain (attack: a faucet left open in production)", async () => {
+    const base = { ...env, CHAIN_RPC_URL: "http://127.0.0.1:8545" };
+    expect(faucetEnabled({ ...base, LOCAL_DEV: "1", CHAIN_ID: "31337" })).toBe(true);
+    expect(faucetEnabled({ ...base, LOCAL_DEV: "0", CHAIN_ID: "31337" })).toBe(false);
+    expect(faucetEnabled({ ...base, LOCAL_DEV: "1", CHAIN_ID: "8453" })).toBe(false);
+    expect(faucetEnabled({ ...base, CHAIN_RPC_URL: undefined, LOCAL_DEV: "1", CHAIN_ID: "31337" })).toBe(false);
+    // This worker has no chain: a signed-in post is refused with where ETH comes from instead.
+    const { cookie } = await signIn();
+    const res = await form("/faucet", cookie, {});
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain("get ETH from an exchange or a bridge");
+  });
+
+  it("shows a signed-out visitor what Vidya is and a Join link on every page, and the wallet page's sign-in step", async () => {
+    const index = await (await get("/")).text();
+    expect(index).toContain('<a href="/join">Join</a>');
+    expect(index).toMatch(/What Vidya is[\s\S]*How to join[\s\S]*With an invite[\s\S]*Or with a stake[\s\S]*100\.0000 VIDYA/);
+    const wallet = await (await get("/wallet")).text();
+    expect(wallet).toMatch(/<div data-step="sign-in">[\s\S]*Sign in/);
+    // Members are past joining: no Join link for them.
+    const m = await member();
+    expect(await (await get("/", m.cookie)).text()).not.toContain('<a href="/join">Join</a>');
   });
 });

@@ -9,6 +9,8 @@ import { escrowAbi, stakingAbi } from "./abi.ts";
 import { publicClient } from "./client.ts";
 
 export interface AccountPosition {
+  /** ETH (wei): what pays gas, and what buys VIDYA on the pool. */
+  eth: bigint;
   balance: bigint;
   staked: bigint;
   lockEnd: bigint;
@@ -29,7 +31,8 @@ export async function accountPosition(env: Env, account: Address): Promise<Accou
   const staking = env.STAKING_ADDRESS;
   const read = <T>(address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
     client.readContract({ address, abi, functionName, args } as never) as Promise<T>;
-  const [balance, staked, lockEnd, pending, fees, weight, bond, escrow] = await Promise.all([
+  const [eth, balance, staked, lockEnd, pending, fees, weight, bond, escrow] = await Promise.all([
+    client.getBalance({ address: account }),
     read<bigint>(env.TOKEN_ADDRESS, erc20Abi, "balanceOf", [account]),
     read<bigint>(staking, stakingAbi, "stakeOf", [account]),
     read<bigint>(staking, stakingAbi, "lockEndOf", [account]),
@@ -39,5 +42,5 @@ export async function accountPosition(env: Env, account: Address): Promise<Accou
     read<bigint>(staking, stakingAbi, "bondOf", [account]),
     isAddress(env.ESCROW_ADDRESS) ? read<{ balance: bigint; settled: bigint; withdrawableAt: bigint }>(env.ESCROW_ADDRESS, escrowAbi, "accountOf", [account]) : Promise.resolve(undefined),
   ]);
-  return { balance, staked, lockEnd, pendingUnstake: { amount: pending[0], releaseAt: pending[1] }, fees, weight, bond, escrow };
+  return { eth, balance, staked, lockEnd, pendingUnstake: { amount: pending[0], releaseAt: pending[1] }, fees, weight, bond, escrow };
 }

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Address } from "viem";
 import { ACCESS_STAKE } from "../../protocol/params.ts";
+import { formatVidya } from "../../protocol/format.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
@@ -53,7 +54,7 @@ export async function admit(env: Env, account: string, invite: string | undefine
     if (e instanceof HttpError) throw e;
     throw new HttpError(502, "chain_unavailable", "could not read the access stake from the chain");
   }
-  if (stake < ACCESS_STAKE) throw new HttpError(403, "not_admitted", `access requires a stake of at least ${ACCESS_STAKE} (have ${stake}) or an invite`);
+  if (stake < ACCESS_STAKE) throw new HttpError(403, "not_admitted", `access requires a stake of at least ${formatVidya(ACCESS_STAKE)} (this account has ${formatVidya(stake)} staked) or an invite`);
   return ensureMember(env.DB, account, "stake");
 }
 

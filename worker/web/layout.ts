@@ -16,7 +16,7 @@ export interface PageOptions {
   /** Whether the account may moderate uploads. */
   curator?: boolean;
   /** Which nav entry is current. */
-  nav?: "index" | "upload" | "moderation" | "epochs" | "wallet" | "node" | "profile" | "signin";
+  nav?: "index" | "upload" | "moderation" | "epochs" | "wallet" | "node" | "profile" | "signin" | "join";
   /** A message shown above the page, e.g. the outcome of a form post. */
   notice?: { kind: "ok" | "error"; text: string };
   body: Html;
@@ -44,6 +44,7 @@ export function page(o: PageOptions): Html {
     ${o.member ? navItem("/upload", "Upload", o.nav === "upload") : ""}
     ${o.curator ? navItem("/moderation", "Moderation", o.nav === "moderation") : ""}
     ${navItem("/epochs", "Epochs", o.nav === "epochs")}
+    ${!o.member ? navItem("/join", "Join", o.nav === "join") : ""}
     ${o.account ? navItem("/wallet", "Wallet", o.nav === "wallet") : ""}
     ${o.account ? navItem(`/nodes/${o.account}`, "My node", o.nav === "node") : ""}
   </nav>

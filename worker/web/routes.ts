@@ -12,6 +12,9 @@ import { epochPage, epochsPage } from "./pages/epochs.ts";
 import { nodePage } from "./pages/node.ts";
 import { signInPage } from "./pages/signin.ts";
 import { walletPage } from "./pages/wallet.ts";
+import { faucetEnabled } from "./pages/first-steps.ts";
+import { DEV_FAUCET_WEI, devFaucet } from "../chain/faucet.ts";
+import type { Address } from "viem";
 import { indexPage } from "./pages/index.ts";
 import { torrentPage } from "./pages/torrent.ts";
 import { uploadPage } from "./pages/upload.ts";
@@ -72,6 +75,7 @@ const DONE: Record<string, NonNullable<PageOptions["notice"]>> = {
   passkey: { kind: "ok", text: "Your passkey is new; the old one stopped working. Download your .torrent files again." },
   invite: { kind: "ok", text: "Invite made: send its code or link to the person you invite." },
   joined: { kind: "ok", text: "Welcome: you are a member. Your passkey is below." },
+  faucet: { kind: "ok", text: "The dev faucet sent your address 1 test ETH: enough gas for many transactions, and some to buy VIDYA with." },
 };
 const done = (key: string | undefined) => (key && Object.hasOwn(DONE, key) ? DONE[key] : undefined);
 
@@ -149,7 +153,7 @@ site.post("/me/invite", sameOrigin, async (c) => {
   return c.redirect("/me?done=invite", 303);
 });
 
-site.get("/join", async (c) => c.html(joinPage(c.env, await visitor(c), c.req.query("invite") ?? "")));
+site.get("/join", async (c) => c.html(await joinPage(c.env, await visitor(c), c.req.query("invite") ?? "")));
 
 site.post("/join", sameOrigin, async (c) => {
   const who = await visitor(c);
@@ -159,7 +163,7 @@ site.post("/join", sameOrigin, async (c) => {
   try {
     await admit(c.env, who.account, invite || undefined);
   } catch (e) {
-    if (e instanceof HttpError && e.status < 500) return c.html(joinPage(c.env, who, invite ?? "", { kind: "error", text: e.message }), e.status);
+    if (e instanceof HttpError && e.status < 500) return c.html(await joinPage(c.env, who, invite ?? "", { kind: "error", text: e.message }), e.status);
     throw e;
   }
   return c.redirect("/me?done=joined", 303);
@@ -187,7 +191,17 @@ site.post("/signout", sameOrigin, async (c) => {
 
 site.get("/epochs", async (c) => c.html(await epochsPage(c.env, await visitor(c))));
 site.get("/epochs/:epoch", async (c) => c.html(await epochPage(c.env, await visitor(c), c.req.param("epoch"), c.req.query("account"))));
-site.get("/wallet", async (c) => c.html(await walletPage(c.env, await visitor(c))));
+site.get("/wallet", async (c) => c.html(await walletPage(c.env, await visitor(c), done(c.req.query("done")))));
+
+// Test ETH for gas on the local chain only (anvil's anvil_setBalance): a newcomer's first step
+// in development. Refused anywhere else, so no configuration mistake can open it in production.
+site.post("/faucet", sameOrigin, async (c) => {
+  const account = c.get("account");
+  if (!account) throw new HttpError(401, "sign_in", "sign in with your wallet first");
+  if (!faucetEnabled(c.env)) throw new HttpError(404, "not_found", "there is no faucet on this chain: get ETH from an exchange or a bridge");
+  await devFaucet(c.env, account as Address, DEV_FAUCET_WEI);
+  return c.redirect("/wallet?done=faucet", 303);
+});
 site.get("/nodes/:address", async (c) => c.html(await nodePage(c.env, await visitor(c), c.req.param("address"))));
 
 /** Only a local path may follow a sign-in (no open redirect). */

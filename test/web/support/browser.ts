@@ -28,6 +28,12 @@ export interface WalletOptions {
   key: Hex;
   rpcUrl: string;
   chainId: number;
+  /**
+   * The chain the wallet starts on, when not the site's (a newcomer's wallet on mainnet): until
+   * the page adds the site's chain (wallet_addEthereumChain) the wallet does not know it and
+   * refuses to switch with "Unrecognized chain ID" (code 4902), as MetaMask does.
+   */
+  startOnChainId?: number;
 }
 
 /** A browser context whose pages see `window.ethereum` backed by `key` on the local chain. */
@@ -37,21 +43,33 @@ export async function contextWithWallet(browser: Browser, w: WalletOptions): Pro
   const chain = defineChain({ id: w.chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [w.rpcUrl] } } });
   const wallet = createWalletClient({ account, chain, transport: http(w.rpcUrl) });
   let id = 0;
+  let current = w.startOnChainId ?? w.chainId;
+  const known = new Set([current]);
   await context.exposeFunction("__vidyaWalletRequest", async (method: string, params: unknown[]) => {
     switch (method) {
       case "eth_requestAccounts":
       case "eth_accounts":
         return [account.address];
       case "eth_chainId":
-        return `0x${w.chainId.toString(16)}`;
+        return `0x${current.toString(16)}`;
       case "wallet_switchEthereumChain": {
         const wanted = Number((params[0] as { chainId: string }).chainId);
-        if (wanted !== w.chainId) throw new Error(`the test wallet has no chain ${wanted}`);
+        if (!known.has(wanted)) throw new Error(`Unrecognized chain ID ${wanted} (4902): add it first`);
+        current = wanted;
+        return null;
+      }
+      case "wallet_addEthereumChain": {
+        const p = params[0] as { chainId: string; rpcUrls: string[] };
+        const wanted = Number(p.chainId);
+        // The only other chain this wallet can reach is the real one, at the RPC the page names.
+        if (wanted !== w.chainId || p.rpcUrls[0] !== w.rpcUrl) throw new Error(`the test wallet cannot add chain ${wanted} at ${p.rpcUrls[0]}`);
+        known.add(wanted);
         return null;
       }
       case "personal_sign":
         return account.signMessage({ message: { raw: params[0] as Hex } });
       case "eth_sendTransaction": {
+        if (current !== w.chainId) throw new Error(`the wallet is on chain ${current}: switch to ${w.chainId} first`);
         const tx = params[0] as { to: Hex; data?: Hex; value?: Hex };
         return wallet.sendTransaction({ to: tx.to, data: tx.data, value: tx.value ? BigInt(tx.value) : undefined });
       }

@@ -7,6 +7,8 @@ import { claim, release } from "./claim.ts";
 import { submitTx } from "./tx-form.ts";
 import { claimBadge } from "./badge.ts";
 import { wireUpload } from "./upload.ts";
+import { wireFirstSteps } from "./first-steps.ts";
+import { wireSwap } from "./market.ts";
 
 function wire(): void {
   for (const el of document.querySelectorAll<HTMLButtonElement>('button[data-action="signin"]')) el.addEventListener("click", () => void signIn(el));
@@ -28,6 +30,8 @@ function wire(): void {
         e.preventDefault();
         void run(form);
       });
+  for (const panel of document.querySelectorAll<HTMLElement>("[data-first-steps]")) wireFirstSteps(panel);
+  for (const form of document.querySelectorAll<HTMLFormElement>('form[data-action="swap"]')) wireSwap(form);
   document.documentElement.dataset.ready = "true";
 }
 

@@ -13,6 +13,8 @@ export interface Call {
   args: readonly unknown[];
   /** What the status line calls it: "Claim", "Stake"… */
   label: string;
+  /** ETH sent with the call (wei): a swap's input. */
+  value?: bigint;
 }
 
 interface Receipt {
@@ -29,7 +31,7 @@ export async function sendAndWatch(call: Call, status: HTMLElement | null, last 
     await ensureChain(call.chainId);
     const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
     say(status, `${call.label}: confirm in your wallet…`);
-    const hash = (await provider().request({ method: "eth_sendTransaction", params: [{ from, to: call.address, data }] })) as Hex;
+    const hash = (await provider().request({ method: "eth_sendTransaction", params: [{ from, to: call.address, data, ...(call.value ? { value: `0x${call.value.toString(16)}` as Hex } : {}) }] })) as Hex;
     if (status) status.dataset.tx = hash;
     say(status, `${call.label}: sent ${hash}, waiting to be mined…`);
     for (;;) {

@@ -16,7 +16,7 @@ export class WalletError extends Error {
 }
 
 export function provider(): EIP1193Provider {
-  if (!window.ethereum) throw new WalletError("No wallet found. Install a browser wallet (an EIP-1193 provider) and reload.");
+  if (!window.ethereum) throw new WalletError("No wallet found: install a browser wallet extension (MetaMask, Rabby, Frame…), which holds your key and signs for you, then reload. The wallet page says more.");
   return window.ethereum;
 }
 
@@ -33,9 +33,22 @@ export async function ensureChain(id: number): Promise<void> {
   const current = Number(await provider().request({ method: "eth_chainId" }));
   if (current === id) return;
   try {
-    await provider().request({ method: "wallet_switchEthereumChain", params: [{ chainId: `0x${id.toString(16)}` }] });
+    await switchChain(id);
   } catch {
     throw new WalletError(`Switch your wallet to chain ${id} and try again (it is on ${current}).`);
+  }
+}
+
+/** EIP-3326 switch; a wallet that does not know the chain (4902) is first given it (EIP-3085). */
+export async function switchChain(id: number, add?: { name: string; rpcUrl: string }): Promise<void> {
+  const chainId = `0x${id.toString(16)}`;
+  try {
+    await provider().request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+  } catch (e) {
+    const unknownChain = (e as { code?: number }).code === 4902 || /unrecognized|unknown|no chain/i.test(String((e as Error).message));
+    if (!unknownChain || !add?.rpcUrl) throw e;
+    await provider().request({ method: "wallet_addEthereumChain", params: [{ chainId, chainName: add.name, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: [add.rpcUrl] }] } as never);
+    await provider().request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
   }
 }
 

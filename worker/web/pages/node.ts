@@ -5,6 +5,8 @@ import { desc, eq } from "drizzle-orm";
 import { html } from "hono/html";
 import type { Address } from "viem";
 import { formatBytes, formatVidya } from "../../../protocol/format.ts";
+import { readTwap } from "../../chain/market.ts";
+import { vidyaWithEth } from "./intro.ts";
 import { HOLDBACK_BPS, HOLDBACK_VESTING_SECONDS, ONE_TOKEN } from "../../../protocol/params.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
@@ -65,7 +67,7 @@ export async function nodePage(env: Env, who: Who, raw: string) {
   }
   const passed = status.epochs.reduce((s, e) => s + e.passed, 0);
   const failed = status.epochs.reduce((s, e) => s + e.failed, 0);
-  const claim = await claimState(env, node);
+  const [claim, twap] = await Promise.all([claimState(env, node), readTwap(env)]);
   const claimable = claim?.final ? claim.final.cumulative - claim.claimed : 0n;
   const chart = barChart({
     title: "Earned per epoch ($VIDYA)",
@@ -75,7 +77,7 @@ export async function nodePage(env: Env, who: Who, raw: string) {
 <div class="stats">
 <div><span class="label">Hosting</span><span class="value">${formatBytes(status.hostedBytes)}</span><span class="sub">${status.hosted.length} torrents</span></div>
 <div><span class="label">Challenges passed</span><span class="value" data-testid="pass-rate">${percent(passed, passed + failed)}</span><span class="sub">${passed} passed, ${failed} failed</span></div>
-<div><span class="label">Earned to date</span><span class="value">${formatVidya(BigInt(status.cumulativeEarned))}</span></div>
+<div><span class="label">Earned to date</span><span class="value">${formatVidya(BigInt(status.cumulativeEarned))}</span>${twap ? html`<span class="sub" data-testid="earned-eth">${vidyaWithEth(BigInt(status.cumulativeEarned), twap)}</span>` : ""}</div>
 <div><span class="label">Claimable now</span><span class="value" data-testid="claimable">${claim ? formatVidya(claimable) : "—"}</span><span class="sub">${claim ? `claimed ${formatVidya(claim.claimed)}` : "no chain configured"}</span></div>
 ${claim ? html`<div><span class="label">Held back (bond)</span><span class="value" data-testid="held">${formatVidya(claim.held.unvested)}</span><span class="sub">${claim.held.unvested > 0n ? html`vesting until ${when(Number(claim.held.vestEnd) * 1000)}` : "nothing vesting"}${claim.held.vested > 0n ? ` · ${formatVidya(claim.held.vested)} vested` : ""}</span></div>` : ""}
 </div>

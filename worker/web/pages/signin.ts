@@ -14,7 +14,10 @@ ${o.account ? html`<p>You are signed in as <code>${o.account}</code>.</p>` : ""}
 <p class="status" data-status="signin" role="status" aria-live="polite"></p>
 <noscript><p class="notice error">Signing in needs your wallet, and the wallet needs JavaScript. The index and the epoch explorer browse without it.</p></noscript>
 <h2>New here?</h2>
-<p>After signing in you can join with an invite from a member, or by staking the access stake
-in the staking contract. Both give you a personal passkey for your BitTorrent client.</p>`;
+<p>You need a browser wallet (MetaMask, Rabby, Frame…): it holds your key and signs for you.
+After signing in you can join with an invite from a member, or by staking the access stake
+in the staking contract; with ETH and no VIDYA, the <a href="/wallet">wallet page</a> buys the
+stake and stakes it in one transaction. Both routes give you a personal passkey for your
+BitTorrent client. <a href="/join">How joining works</a>.</p>`;
   return page({ title: "Sign in", nav: "signin", ...o, body });
 }

@@ -4,7 +4,10 @@
 
 import { eq } from "drizzle-orm";
 import { html, raw } from "hono/html";
-import { formatBytes, formatVidya } from "../../../protocol/format.ts";
+import { formatBytes, formatEthWorth, formatVidya } from "../../../protocol/format.ts";
+import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
+import { marketOf, readTwap } from "../../chain/market.ts";
+import { buyHostingForm } from "./market.ts";
 import type { TorrentFile } from "../../../protocol/torrent.ts";
 import type { Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
@@ -23,15 +26,17 @@ const multiplier = (bps: number) => `${(bps / 10_000).toFixed(2)}×`;
 
 // The figures are the worker's own (worker/economics/torrent.ts): the surge its shard last
 // stepped, prices under the access route in force, the last settlement's replicas and quote.
-function marketFacts(m: TorrentEconomics, route: string): Html {
+function marketFacts(m: TorrentEconomics, route: string, twap: Twap | undefined, buyHere: boolean): Html {
+  // The ETH figure at the pool's TWAP, beside the VIDYA one (never instead of it).
+  const eth = (wei: string) => (twap && BigInt(wei) !== 0n ? html` ≈ ${formatEthWorth(vidyaToEth(twap, BigInt(wei)))}` : "");
   return html`<div class="stats" data-testid="market">
 <div><span class="label">Saturation</span><span class="value" data-testid="saturation">${(m.saturationBps / 100).toFixed(0)}%</span><span class="sub">forecast demand ÷ upload capacity, next 15 min</span></div>
 <div><span class="label">Surge</span><span class="value" data-testid="surge">${multiplier(m.surgeBps)}</span><span class="sub">0.5× idle … 4× saturated, one step per 5 min</span></div>
-<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(BigInt(m.pricePerGBWei))}</span><span class="sub">${route}; your free allotment first</span></div>
+<div><span class="label">Price per paid GB</span><span class="value" data-testid="price">${formatVidya(BigInt(m.pricePerGBWei))}</span><span class="sub">${eth(m.pricePerGBWei)}${twap && BigInt(m.pricePerGBWei) !== 0n ? " · " : ""}${route}; your free allotment first</span></div>
 <div><span class="label">Upload reward</span><span class="value" data-testid="upload-multiplier">${multiplier(m.uploadRewardMultiplierBps)}</span><span class="sub">per paid byte you upload</span></div>
 <div><span class="label">Replicas</span><span class="value" data-testid="replicas">${m.replicas}</span><span class="sub">counted in the last epoch (one per subnet)</span></div>
-<div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(BigInt(m.expectedRewardPerGBWei))}</span><span class="sub">per GB per epoch for one more replica</span></div>
-<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub"><a href="/wallet#bounty">fund it</a></span></div>
+<div><span class="label">Hosting pays</span><span class="value" data-testid="hosting-reward">${formatVidya(BigInt(m.expectedRewardPerGBWei))}</span><span class="sub">per GB per epoch for one more replica${eth(m.expectedRewardPerGBWei)}</span></div>
+<div><span class="label">Bounty</span><span class="value" data-testid="bounty">${formatVidya(BigInt(m.bountyWei))}</span><span class="sub" data-testid="bounty-eth">${twap && BigInt(m.bountyWei) !== 0n ? html`${eth(m.bountyWei)} · ` : ""}<a href="${buyHere ? "#buy-hosting" : "/wallet#bounty"}">fund it</a></span></div>
 </div>`;
 }
 
@@ -83,7 +88,9 @@ export async function torrentPage(env: Env, who: Who, infoHash: string, notice?:
   // Pending and rejected uploads are the uploader's and the curators' business only.
   if (!t || (t.status !== "approved" && !who.curator && t.uploadedBy !== who.account)) throw notFound("no such torrent");
   const files = JSON.parse(t.files) as TorrentFile[];
-  const market = (await torrentEconomics(env, infoHash))!;
+  const [market, twap] = await Promise.all([torrentEconomics(env, infoHash).then((m) => m!), readTwap(env)]);
+  // Buying hosting with ETH needs the market's HostingRouter and a signed-in wallet.
+  const buyForm = buyHostingForm(env, marketOf(env), infoHash);
   const seeders = t.seeders ?? 0;
   const body = html`<h1>${t.name} ${flagTags({ ...t, seeders })}</h1>
 ${t.status !== "approved" ? html`<p class="notice" data-testid="moderation-status">This upload is <strong>${t.status}</strong>${t.status === "pending" ? " until a curator approves it; until then its announces are told to retry in a minute" : ""}.</p>` : ""}
@@ -114,7 +121,8 @@ ${t.description ? html`<p class="description">${t.description}</p>` : ""}
 <p class="muted">As the swarm's shard last wrote it${t.swarmAt ? html` (${when(t.swarmAt)})` : ""}; clients announce every half hour.</p>
 
 <h2>Market</h2>
-${marketFacts(market, accessRoute(env))}
+${marketFacts(market, accessRoute(env), twap, Boolean(who.account && buyForm))}
+${who.account ? buyForm : ""}
 
 <h2>Files</h2>
 ${filesTable(files)}

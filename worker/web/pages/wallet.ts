@@ -6,7 +6,12 @@
 import { desc, eq } from "drizzle-orm";
 import { html, raw } from "hono/html";
 import type { Address } from "viem";
-import { formatVidya } from "../../../protocol/format.ts";
+import { formatEth, formatEthWorth, formatVidya } from "../../../protocol/format.ts";
+import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
+import { marketOf, readTwap } from "../../chain/market.ts";
+import { firstSteps, serverStep } from "./first-steps.ts";
+import { vidyaWithEth } from "./intro.ts";
+import { marketSections } from "./market.ts";
 import { ACCESS_STAKE, MAX_LOCK_SECONDS } from "../../../protocol/params.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
@@ -48,11 +53,12 @@ ${f.help ? html`<p class="muted">${f.help}</p>` : ""}
 const amountField = (name = "amount", label = "Amount (VIDYA)") =>
   html`<label>${label} <input name="${name}" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,18})?" required size="14" autocomplete="off"></label>`;
 
-function balances(p: AccountPosition): Html {
+function balances(p: AccountPosition, twap: Twap | undefined): Html {
   const now = BigInt(Math.floor(Date.now() / 1000));
   return html`<div class="stats" data-balances>
-<div><span class="label">Wallet balance</span><span class="value" data-testid="balance">${formatVidya(p.balance)}</span></div>
-<div><span class="label">Staked</span><span class="value" data-testid="staked">${formatVidya(p.staked)}</span><span class="sub">${p.staked >= ACCESS_STAKE ? "holds the access stake" : `access needs ${formatVidya(ACCESS_STAKE)}`}${p.lockEnd > now ? html` · locked until ${when(Number(p.lockEnd) * 1000)}` : ""}</span></div>
+<div><span class="label">ETH (pays gas)</span><span class="value" data-testid="eth">${formatEth(p.eth)}</span></div>
+<div><span class="label">Wallet balance</span><span class="value" data-testid="balance">${formatVidya(p.balance)}</span>${twap && p.balance > 0n ? html`<span class="sub">≈ ${formatEthWorth(vidyaToEth(twap, p.balance))}</span>` : ""}</div>
+<div><span class="label">Staked</span><span class="value" data-testid="staked">${formatVidya(p.staked)}</span><span class="sub">${p.staked >= ACCESS_STAKE ? "holds the access stake" : html`access needs ${vidyaWithEth(ACCESS_STAKE, twap)}`}${p.lockEnd > now ? html` · locked until ${when(Number(p.lockEnd) * 1000)}` : ""}</span></div>
 <div><span class="label">Fees earned</span><span class="value">${formatVidya(p.fees)}</span><span class="sub">weight ${formatVidya(p.weight).replace(" VIDYA", "")}</span></div>
 <div><span class="label">Download deposit</span><span class="value" data-testid="deposit">${p.escrow ? formatVidya(p.escrow.balance) : "—"}</span><span class="sub">${p.escrow && p.escrow.withdrawableAt > 0n ? html`withdrawable from ${when(Number(p.escrow.withdrawableAt) * 1000)}` : p.escrow ? `settled to date ${formatVidya(p.escrow.settled)}` : "no escrow configured"}</span></div>
 ${p.pendingUnstake.amount > 0n ? html`<div><span class="label">Unstaking</span><span class="value">${formatVidya(p.pendingUnstake.amount)}</span><span class="sub">released ${when(Number(p.pendingUnstake.releaseAt) * 1000)}</span></div>` : ""}
@@ -69,10 +75,11 @@ async function badgeEpochs(env: Env, account: string): Promise<{ epoch: number; 
   return out;
 }
 
-export async function walletPage(env: Env, who: Who) {
+export async function walletPage(env: Env, who: Who, notice?: PageOptions["notice"]) {
   if (!who.account) {
-    const body = html`<h1>Wallet</h1><p><a href="/signin?next=/wallet">Sign in</a> with your wallet to stake, deposit for downloads, fund bounties and claim badges.</p>`;
-    return page({ title: "Wallet", nav: "wallet", ...who, body });
+    const body = html`<h1>Wallet</h1><p><a href="/signin?next=/wallet">Sign in</a> with your wallet to buy VIDYA, stake, deposit for downloads, fund bounties and claim badges.</p>
+${firstSteps(env, { signedIn: false, step: "ready", market: Boolean(marketOf(env)) })}`;
+    return page({ title: "Wallet", nav: "wallet", notice, ...who, body });
   }
   let position: AccountPosition | undefined;
   try {
@@ -82,15 +89,19 @@ export async function walletPage(env: Env, who: Who) {
   }
   if (!position) {
     const body = html`<h1>Wallet</h1><p class="notice error">The chain cannot be read right now (or none is configured), so balances and transactions are unavailable.</p>`;
-    return page({ title: "Wallet", nav: "wallet", ...who, body });
+    return page({ title: "Wallet", nav: "wallet", notice, ...who, body });
   }
   const staking = env.STAKING_ADDRESS!;
-  const badges = env.BADGES_ADDRESS ? await badgeEpochs(env, who.account) : [];
+  const market = marketOf(env);
+  const [badges, twap] = await Promise.all([env.BADGES_ADDRESS ? badgeEpochs(env, who.account) : [], readTwap(env)]);
+  const stakeNeeded = position.staked >= ACCESS_STAKE ? 0n : ACCESS_STAKE - position.staked;
   const body = html`<h1>Wallet</h1>
-<p>Every action below is a transaction your wallet signs and sends; the page shows it until it is mined. Amounts are in VIDYA.</p>
-${balances(position)}
+<p>Every action below is a transaction your wallet signs and sends; the page shows it until it is mined. Amounts are in VIDYA${twap ? html`; ETH figures are at the pool's ${Math.round(twap.secondsAgo / 60)}-minute average price` : ""}.</p>
+${firstSteps(env, { signedIn: true, account: who.account, step: serverStep(position, who.member === true), position, market: Boolean(market?.hostingRouter) })}
+${balances(position, twap)}
+${market ? marketSections(env, market, { stakeNeeded, member: who.member === true }) : ""}
 
-<section class="card">
+<section class="card" id="stake">
 <h2>Stake</h2>
 <p>Staking at least ${formatVidya(ACCESS_STAKE)} admits you without an invite. Stakers share the join and download fees, streamed over time; a lock raises your share (up to ${Math.round(MAX_LOCK_SECONDS / 86_400)} days for the largest boost).</p>
 ${txForm(env, { id: "stake", label: "Stake", contract: "staking", to: staking, fn: "stake", args: [{ field: "amount", as: "token" }], approve: "amount", fields: amountField() })}
@@ -111,7 +122,7 @@ ${txForm(env, { id: "withdraw-deposit", label: "Withdraw deposit", contract: "es
   : ""}
 
 ${env.BOUNTIES_ADDRESS
-  ? html`<section class="card">
+  ? html`<section class="card" id="bounty">
 <h2>Fund a hosting bounty</h2>
 <p>A bounty on a torrent is paid to its proven hosts over the following epochs: it buys replicas. There is no refund.</p>
 ${txForm(env, {
@@ -139,5 +150,5 @@ ${badges.length === 0
 <p class="status" data-status="badge" role="status" aria-live="polite"></p>`}
 </section>`
   : ""}`;
-  return page({ title: "Wallet", nav: "wallet", ...who, body });
+  return page({ title: "Wallet", nav: "wallet", notice, ...who, body });
 }
