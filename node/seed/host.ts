@@ -38,6 +38,11 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Something the CLI shows changed: hosted subset, downloads started or ended, a plan. */
   onChange?: () => void;
+  /**
+   * Called once the client listens, before registering: maps the port on the home router
+   * (node/nat/) and resolves with the outside port to register, which challenges dial.
+   */
+  mapPort?: (listeningPort: number) => Promise<number>;
   /** The disk is full (ENOSPC while downloading): the CLI stops the node, keeping its state. */
   onDiskFull?: (message: string) => void;
 }
@@ -457,7 +462,8 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   let reg: Awaited<ReturnType<TrackerApi["register"]>>;
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
-    reg = await o.api.register(o.account, chain.chainId, client.torrentPort);
+    const registeredPort = o.mapPort ? await o.mapPort(client.torrentPort) : client.torrentPort;
+    reg = await o.api.register(o.account, chain.chainId, registeredPort);
     log(`registered ${o.account.address} with the tracker; the edge sees ${reg.endpoint.host}:${reg.endpoint.port}`);
     await serial(plan);
   } catch (e) {

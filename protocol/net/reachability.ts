@@ -18,7 +18,24 @@ export interface MappingFacts {
   error?: string | null;
 }
 
-/** The edge's answer to POST /api/nodes/check. */
+/** The edge's answer to POST /api/nodes/check (worker/nodes/check.ts). */
+export interface CheckAnswer {
+  node: string;
+  /** What the edge saw of this request (CF-Connecting-IP). */
+  seenHost: string;
+  /** The registered endpoint, where challenges go: what was dialled. */
+  endpoint: { host: string; port: number };
+  ok: boolean;
+  /** A challenge's verdict ("pass", "fail", "timeout", "refused"), or "open" when the node hosts nothing to challenge and the port answered. */
+  verdict: string;
+  reason: string;
+  /** The torrent challenged, when the node hosts one. */
+  infoHash: string | null;
+  durationMs: number;
+  checkedAt: number;
+}
+
+/** What the verdict needs of the edge's answer. */
 export interface DialFacts {
   /** The address the edge saw this request come from (CF-Connecting-IP). */
   seenHost: string;

@@ -10,6 +10,7 @@ import type { Hex } from "viem";
 import type { Context } from "hono";
 import { ZERO_BLOCK_HASH, deriveChallenge } from "../../protocol/challenge/schedule.ts";
 import { toHex } from "../../protocol/hex.ts";
+import type { CheckAnswer } from "../../protocol/net/reachability.ts";
 import { CHALLENGE_DEADLINE_MS, NODE_CHECK_INTERVAL_SECONDS } from "../../protocol/params.ts";
 import { chainId, type Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
@@ -17,22 +18,6 @@ import { HttpError } from "../errors.ts";
 import { edgeAddress } from "../edge.ts";
 import { acceptReport, readJson } from "../reports.ts";
 import { challengeOnce, dialTcp, loadNodes, openEpoch, type Dial } from "../challenge/round.ts";
-
-export interface CheckAnswer {
-  node: string;
-  /** What the edge saw of this request (CF-Connecting-IP). */
-  seenHost: string;
-  /** The registered endpoint, where challenges go: what was dialled. */
-  endpoint: { host: string; port: number };
-  ok: boolean;
-  /** A challenge's verdict ("pass", "fail", "timeout", "refused"), or "open" when the node hosts nothing to challenge and the port answered. */
-  verdict: string;
-  reason: string;
-  /** The torrent challenged, when the node hosts one. */
-  infoHash: string | null;
-  durationMs: number;
-  checkedAt: number;
-}
 
 /** Tests replace the dial; production and the local network use cloudflare:sockets. */
 export async function checkNode(c: Context<{ Bindings: Env }>, dial: Dial = dialTcp): Promise<CheckAnswer> {
