@@ -7,7 +7,7 @@
 import { NAT_MAPPING_LIFETIME_SECONDS } from "../../protocol/params.ts";
 import type { MappingFacts } from "../../protocol/net/reachability.ts";
 import { defaultGateway } from "./gateway.ts";
-import { pmpExternalAddress, pmpMapTcp } from "./pmp.ts";
+import { PmpError, pmpExternalAddress, pmpMapTcp } from "./pmp.ts";
 import { describeIgd, ssdpSearch, upnpExternalAddress, upnpMapTcp, upnpUnmapTcp, UpnpError, type Igd } from "./upnp.ts";
 
 export interface PortMapping {
@@ -35,13 +35,18 @@ export async function mapPort(o: MapOptions): Promise<PortMapping> {
   const lifetime = o.lifetime ?? NAT_MAPPING_LIFETIME_SECONDS;
   const errors: string[] = [];
   let externalHost: string | null = null;
+  let noPublicAddress = false;
+  const pmpFailed = (e: Error) => {
+    errors.push(`NAT-PMP at ${gateway}: ${e.message}`);
+    if (e instanceof PmpError && e.code === 3) noPublicAddress = true;
+  };
 
   const gateway = o.gateway ?? (await defaultGateway());
   if (gateway) {
     try {
       // The outside address first: a refused mapping still tells where the router sits (CGNAT).
       externalHost = await pmpExternalAddress(gateway).catch((e: Error) => {
-        errors.push(`NAT-PMP at ${gateway}: ${e.message}`);
+        pmpFailed(e);
         return null;
       });
       if (externalHost !== null) {
@@ -54,7 +59,7 @@ export async function mapPort(o: MapOptions): Promise<PortMapping> {
         });
       }
     } catch (e) {
-      errors.push(`NAT-PMP at ${gateway}: ${(e as Error).message}`);
+      pmpFailed(e as Error);
     }
   } else errors.push("NAT-PMP: no default gateway");
 
@@ -85,7 +90,7 @@ export async function mapPort(o: MapOptions): Promise<PortMapping> {
   }
   const error = errors.join("; ");
   log(`no port mapping: ${error}`);
-  return { facts: { method: "none", externalHost, error }, stop: async () => {} };
+  return { facts: { method: "none", externalHost, error, ...(noPublicAddress ? { noPublicAddress } : {}) }, stop: async () => {} };
 }
 
 /** Renews at half the granted lifetime (none for a permanent lease) and removes on stop. */

@@ -16,6 +16,11 @@ export interface MappingFacts {
   internalPort?: number | null;
   /** Why no mapping was made, in the gateway's words. */
   error?: string | null;
+  /**
+   * The gateway answered but says it has no public outside address (NAT-PMP result 3, as
+   * miniupnpd answers when its outside address is private or shared): another NAT is upstream.
+   */
+  noPublicAddress?: boolean;
 }
 
 /** The edge's answer to POST /api/nodes/check (worker/nodes/check.ts). */
@@ -94,10 +99,13 @@ export function classifyReachability(dial: DialFacts, mapping: MappingFacts): Re
       advice: `open TCP port ${port} to this machine in the router's IPv6 firewall (a "pinhole"), or get IPv4 from your provider (IPv4 without CGNAT, or a forwarded IPv4 port)`,
     };
   }
-  if (ext && (isCgnatAddress(ext) || !sameHost(ext, dial.seenHost))) {
+  if ((ext && (isCgnatAddress(ext) || !sameHost(ext, dial.seenHost))) || mapping.noPublicAddress) {
+    const outside = ext
+      ? `the router's outside address is ${ext}${isCgnatAddress(ext) ? " (shared carrier-grade NAT space, 100.64.0.0/10)" : ""} but the edge sees ${dial.seenHost}`
+      : `the router says it has no public outside address while the edge sees ${dial.seenHost}`;
     return {
       verdict: "cgnat",
-      summary: `${failed}; the router's outside address is ${ext}${isCgnatAddress(ext) ? " (shared carrier-grade NAT space, 100.64.0.0/10)" : ""} but the edge sees ${dial.seenHost}: another NAT sits between the router and the internet`,
+      summary: `${failed}; ${outside}: another NAT sits between the router and the internet`,
       advice: "ask your provider for a public IPv4 address (or a forwarded port), or put the router in front of the other NAT (bridge mode on the provider's box); a port forward on your router alone cannot help",
     };
   }

@@ -29,6 +29,11 @@ describe("reachability verdicts", () => {
     expect(v.verdict).toBe("cgnat");
   });
 
+  it("calls a gateway that says it has no public outside address cgnat (miniupnpd behind a provider NAT)", () => {
+    const v = classifyReachability(failed("11.0.0.9"), { method: "none", externalHost: null, noPublicAddress: true, error: "network failure" });
+    expect(v.verdict).toBe("cgnat");
+  });
+
   it("calls a router outside address other than the edge's view cgnat (double NAT)", () => {
     const v = classifyReachability(failed("11.0.0.9"), { method: "upnp", externalHost: "192.168.1.20", externalPort: 6881, internalPort: 6881 });
     expect(v.verdict).toBe("cgnat");
