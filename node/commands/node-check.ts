@@ -1,6 +1,6 @@
 // vidya node check: the edge dials the running node back exactly as a challenge would and
 // says whether it is reachable, or why not (no mapping, CGNAT, firewall, IPv6 only) and what
-// to do (docs/node.md "Reachability"). Exit 1 unless reachable.
+// to do (docs/reachability.md). Exit 1 unless reachable.
 
 import { TrackerApi } from "../api.ts";
 import { loadConfig, readJsonFile, writeJsonFile } from "../config.ts";

@@ -56,7 +56,7 @@ export interface ReachabilityVerdict {
   verdict: Reachability;
   /** One line: what happened. */
   summary: string;
-  /** What the operator does about it (docs/node.md "Reachability" says more). */
+  /** What the operator does about it (docs/reachability.md says more). */
   advice: string;
 }
 

@@ -78,10 +78,12 @@ export class HomeLab {
   /** Third octet base: concurrent runs on one machine use different subnets. */
   private readonly base: number;
 
-  constructor(
-    private readonly dir: string,
-    private readonly group: ProcessGroup,
-  ) {
+  private readonly dir: string;
+  private readonly group: ProcessGroup;
+
+  constructor(dir: string, group: ProcessGroup) {
+    this.dir = dir;
+    this.group = group;
     this.prefix = `vn${process.pid % 10_000}`;
     this.base = (process.pid % 40) * 6;
   }
