@@ -136,12 +136,12 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   for (const p of running.lastPlan()?.selected.filter((x) => x.action === "fetch") ?? []) ctx.say(`  to download ${p.infoHash}  ${p.name}  ${formatBytes(p.length)}${p.wanted ? "  (wanted)" : ""}`);
   // The edge dials us back as a challenge would: say now whether challenges can reach us.
   try {
-    reachability = await checkReachability(api, account, (await api.chain()).chainId, natFacts);
+    reachability = await checkReachability(api, account, (await api.chain()).chainId, natFacts, false);
     ctx.say(`reachable  ${reachability.verdict === "reachable" ? "yes" : `NO (${reachability.verdict})`}: ${reachability.summary}`);
     if (reachability.verdict !== "reachable") ctx.say(`  what to do: ${reachability.advice}`);
     await writeState();
   } catch (e) {
-    log(`warning: the reachability check failed: ${(e as Error).message}`);
+    log(`warning: the reachability check failed: ${(e as Error).message} (run "vidya node check" while the node runs)`);
   }
   ctx.say("press Ctrl-C to stop");
   ctx.result(stateOf(running));

@@ -12,14 +12,17 @@ export interface ReachabilityReport extends ReachabilityVerdict {
   mapping: MappingFacts;
 }
 
-/** One check; a check too soon after the last (the edge's per-node interval) waits its turn once. */
-export async function checkReachability(api: TrackerApi, account: LocalAccount, chainId: number, mapping: MappingFacts): Promise<ReachabilityReport> {
+/**
+ * One check. A check too soon after the last (the edge's per-node interval) waits its turn
+ * once, unless `waitTurn` is false (start-up does not wait: a quick restart is checked later).
+ */
+export async function checkReachability(api: TrackerApi, account: LocalAccount, chainId: number, mapping: MappingFacts, waitTurn = true): Promise<ReachabilityReport> {
   let dial: CheckAnswer;
   try {
     dial = await api.checkNode(account, chainId);
   } catch (e) {
     const wait = e instanceof ApiError && e.code === "check_too_soon" ? Number(/in ([0-9]+) s/.exec(e.message)?.[1] ?? 0) : 0;
-    if (!wait || wait > 60) throw e;
+    if (!waitTurn || !wait || wait > 60) throw e;
     await new Promise((r) => setTimeout(r, wait * 1000));
     dial = await api.checkNode(account, chainId);
   }

@@ -3,7 +3,8 @@
 // the BitTorrent handshake, chained blocks, their merkle paths, the node's signed answer), so
 // an operator learns before any round whether challenges can reach the node. Nothing is
 // recorded as a transcript: a check never earns or costs. One check per node per
-// NODE_CHECK_INTERVAL_SECONDS: each opens a connection from the edge.
+// NODE_CHECK_INTERVAL_SECONDS: each opens a connection from the edge. The edge dials only the
+// endpoint it saw the node register from, so a check cannot aim it at someone else.
 
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { Hex } from "viem";
