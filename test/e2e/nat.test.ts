@@ -2,8 +2,9 @@
 // namespaces behind NAT routers (support/home-network.ts) running Debian's miniupnpd, against
 // the real edge (the worker in workerd). The node maps its port (NAT-PMP, or UPnP-IGD),
 // registers the outside port, and the edge's challenge comes through the router; `vidya node
-// check` names each failure: no mapping, CGNAT, firewall, IPv6 only. Needs root or sudo, ip,
-// nft and miniupnpd (.ci/run installs them): missing, the suite fails and says what to install.
+// check` names each failure: no mapping, CGNAT (shared space, or double NAT), firewall, IPv6
+// only. Needs root or sudo, ip, nft and miniupnpd (.ci/run installs them): missing, the suite
+// fails and says what to install.
 
 import { execFile } from "node:child_process";
 import { cp, readFile } from "node:fs/promises";
@@ -179,6 +180,14 @@ describe("a node behind a home router", () => {
     const { home, state, report } = await failureCase("cgnat", 4, "cgnat");
     // miniupnpd refuses to map from a shared (100.64.0.0/10) outside address.
     expect(state.nat).toMatchObject({ method: "none", noPublicAddress: true });
+    expect(report.dial.seenHost).toBe(home.outside);
+    expect(report.verdict).toBe("cgnat");
+  });
+
+  it("node check says cgnat when the router maps the port on an outside address the edge does not see (double NAT)", async () => {
+    const { home, state, report } = await failureCase("double", 6, "double");
+    // The router mapped the port, on its own outside address: one NAT short of the internet.
+    expect(state.nat).toMatchObject({ method: "nat-pmp", externalHost: home.routerOutside });
     expect(report.dial.seenHost).toBe(home.outside);
     expect(report.verdict).toBe("cgnat");
   });

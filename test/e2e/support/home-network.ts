@@ -1,7 +1,8 @@
 // Home networks for the reachability tests, built from Linux network namespaces: a home
 // machine behind a router that masquerades (NAT) and drops unsolicited inbound connections,
 // with Debian's miniupnpd (NAT-PMP and UPnP-IGD) on the router or none; a router behind a
-// provider's carrier-grade NAT (100.64.0.0/10); an IPv6-only home behind a stateful firewall.
+// provider's carrier-grade NAT (100.64.0.0/10) or behind another NAT (double NAT); an IPv6-only
+// home behind a stateful firewall.
 // The router's outside faces this machine's root namespace, where the edge runs, through a
 // "front" (startFront) that stands in for Cloudflare's: it passes each connection's address as
 // CF-Connecting-IP, as Cloudflare does in production. Needs root (or sudo) and the ip, nft
@@ -56,7 +57,9 @@ export type RouterKind =
   /** A router with NAT but no NAT-PMP or UPnP. */
   | "plain"
   /** miniupnpd on a router whose outside is a provider's shared space (100.64.0.0/10), behind the provider's NAT. */
-  | "cgnat";
+  | "cgnat"
+  /** miniupnpd on a router with a public-looking outside address that is itself behind another NAT (double NAT). */
+  | "double";
 
 export interface Home {
   /** The namespace of the home machine (where the node runs). */
@@ -66,6 +69,8 @@ export interface Home {
   edgeSide: string;
   /** The address the edge sees the home at (the outermost NAT's outside, or the IPv6 host). */
   outside: string;
+  /** The router's own outside address, when another NAT sits beyond it. */
+  routerOutside?: string;
   /** A command in the home machine's namespace. */
   exec(cmd: string, args: string[]): Promise<string>;
 }
@@ -139,11 +144,13 @@ table inet miniupnpd {
     const router = await this.netns(`r${index}`);
     const edgeSide = `11.77.${n}.1`;
     let outside = `11.77.${n}.2`;
-    if (kind === "cgnat") {
-      // The provider's NAT: its outside faces the edge; the router gets shared address space.
+    if (kind === "cgnat" || kind === "double") {
+      // The other NAT: its outside faces the edge; the router's outside is shared address
+      // space (CGNAT) or an address that looks public but is not what the edge sees.
       const isp = await this.netns(`i${index}`);
+      const inner = kind === "cgnat" ? `100.64.${n}` : `11.78.${n}`;
       await this.veth({ name: `${this.prefix}w${index}`, addr: `${edgeSide}/24` }, { ns: isp, name: "wan", addr: `${outside}/24` });
-      await this.veth({ ns: isp, name: "lan", addr: `100.64.${n}.1/24` }, { ns: router, name: "wan", addr: `100.64.${n}.2/24` });
+      await this.veth({ ns: isp, name: "lan", addr: `${inner}.1/24` }, { ns: router, name: "wan", addr: `${inner}.2/24` });
       await sh("ip", ["netns", "exec", isp, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
       await this.nft(
         isp,
@@ -153,7 +160,7 @@ table inet miniupnpd {
 }
 `,
       );
-      await sh("ip", ["-n", router, "route", "add", "default", "via", `100.64.${n}.1`]);
+      await sh("ip", ["-n", router, "route", "add", "default", "via", `${inner}.1`]);
     } else {
       await this.veth({ name: `${this.prefix}w${index}`, addr: `${edgeSide}/24` }, { ns: router, name: "wan", addr: `${outside}/24` });
       await sh("ip", ["-n", router, "route", "add", "default", "via", edgeSide]);
@@ -162,7 +169,8 @@ table inet miniupnpd {
     await sh("ip", ["-n", ns, "route", "add", "default", "via", `10.77.${n}.1`]);
     await this.routerRules(router);
     if (kind !== "plain") this.miniupnpd(router, index, kind === "upnp-only");
-    return { ns, router, edgeSide, outside, exec: (cmd, args) => sh("ip", ["netns", "exec", ns, cmd, ...args]) };
+    const routerOutside = kind === "cgnat" ? `100.64.${n}.2` : kind === "double" ? `11.78.${n}.2` : undefined;
+    return { ns, router, edgeSide, outside, routerOutside, exec: (cmd, args) => sh("ip", ["netns", "exec", ns, cmd, ...args]) };
   }
 
   /** A home with IPv6 only, behind a stateful firewall (no unsolicited inbound), as home routers keep IPv6. */
