@@ -461,8 +461,11 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
 
   let reg: Awaited<ReturnType<TrackerApi["register"]>>;
   let timer: ReturnType<typeof setInterval> | undefined;
+  const listeningPort = client.torrentPort;
   try {
-    const registeredPort = o.mapPort ? await o.mapPort(client.torrentPort) : client.torrentPort;
+    const registeredPort = o.mapPort ? await o.mapPort(listeningPort) : listeningPort;
+    // Peers learn the port from announces: the router's outside port when it granted another.
+    if (registeredPort !== listeningPort) client.torrentPort = registeredPort;
     reg = await o.api.register(o.account, chain.chainId, registeredPort);
     log(`registered ${o.account.address} with the tracker; the edge sees ${reg.endpoint.host}:${reg.endpoint.port}`);
     await serial(plan);
@@ -487,7 +490,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     client,
     address: o.account.address,
     endpoint: reg.endpoint,
-    port: client.torrentPort,
+    port: listeningPort,
     get hosted() {
       return [...seeding.values()].map(({ layout: t }) => ({ infoHash: t.infoHash.toLowerCase(), name: t.name, length: t.length, storageRoot: t.storageRoot }));
     },
