@@ -4,11 +4,12 @@
 // clean stop. What was learnt (method, outside address and port, or why none) feeds
 // `vidya node check` (protocol/net/reachability.ts).
 
+import { randomInt } from "node:crypto";
 import { NAT_MAPPING_LIFETIME_SECONDS } from "../../protocol/params.ts";
 import type { MappingFacts } from "../../protocol/net/reachability.ts";
 import { defaultGateway } from "./gateway.ts";
 import { PmpError, pmpExternalAddress, pmpMapTcp } from "./pmp.ts";
-import { describeIgd, ssdpSearch, upnpExternalAddress, upnpMapTcp, upnpUnmapTcp, UpnpError, type Igd } from "./upnp.ts";
+import { describeIgd, ssdpSearch, upnpExternalAddress, upnpMapTcp, upnpMappingEntry, upnpUnmapTcp, UpnpError, type Igd } from "./upnp.ts";
 
 export interface PortMapping {
   readonly facts: MappingFacts;
@@ -70,20 +71,43 @@ export async function mapPort(o: MapOptions): Promise<PortMapping> {
     igd = await describeIgd(locations[0]!);
     externalHost = await upnpExternalAddress(igd).catch(() => externalHost);
     let granted = lifetime;
-    try {
-      await upnpMapTcp(igd, o.port, o.port, lifetime, DESCRIPTION);
-    } catch (e) {
-      // 725 OnlyPermanentLeasesSupported (IGD v1 routers): a permanent mapping, deleted on stop.
-      if (!(e instanceof UpnpError) || e.code !== 725) throw e;
-      await upnpMapTcp(igd, o.port, o.port, 0, DESCRIPTION);
-      granted = 0;
-    }
-    const facts: MappingFacts = { method: "upnp", externalHost, externalPort: o.port, internalPort: o.port };
-    log(`UPnP: ${new URL(igd.location).host} maps ${externalHost ?? "?"}:${o.port} to ${igd.localAddress}:${o.port}${granted ? ` for ${granted} s` : " (permanent lease)"}`);
+    const add = async (external: number) => {
+      try {
+        await upnpMapTcp(found, o.port, external, lifetime, DESCRIPTION);
+      } catch (e) {
+        // 725 OnlyPermanentLeasesSupported (IGD v1 routers): a permanent mapping, deleted on stop.
+        if (!(e instanceof UpnpError) || e.code !== 725) throw e;
+        await upnpMapTcp(found, o.port, external, 0, DESCRIPTION);
+        granted = 0;
+      }
+    };
     const found = igd;
+    let externalPort = o.port;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await add(externalPort);
+        // A mapping this machine left with another internal port (an earlier run) may be kept
+        // as it was by a gateway that only renews it: check where it points.
+        const entry = await upnpMappingEntry(found, externalPort).catch(() => undefined);
+        if (entry && entry.internalPort !== o.port && entry.internalClient === found.localAddress) {
+          log(`UPnP: outside port ${externalPort} still pointed at port ${entry.internalPort} (an old mapping); replacing it`);
+          await upnpUnmapTcp(found, externalPort);
+          await add(externalPort);
+        } else if (entry && (entry.internalPort !== o.port || entry.internalClient !== found.localAddress)) throw new UpnpError(`outside port ${externalPort} points at ${entry.internalClient}:${entry.internalPort}`, 718);
+        break;
+      } catch (e) {
+        // 718 ConflictInMappingEntry: another machine (another node at home) holds that outside
+        // port; NAT-PMP gateways pick a free one themselves, UPnP leaves it to us.
+        if (!(e instanceof UpnpError) || e.code !== 718 || attempt >= 3) throw e;
+        log(`UPnP: outside port ${externalPort} is taken on the router; trying another`);
+        externalPort = randomInt(20_000, 65_000);
+      }
+    }
+    const facts: MappingFacts = { method: "upnp", externalHost, externalPort, internalPort: o.port };
+    log(`UPnP: ${new URL(igd.location).host} maps ${externalHost ?? "?"}:${externalPort} to ${igd.localAddress}:${o.port}${granted ? ` for ${granted} s` : " (permanent lease)"}`);
     return renewing(facts, granted, log, {
-      renew: async () => (await upnpMapTcp(found, o.port, o.port, lifetime, DESCRIPTION), lifetime),
-      remove: () => upnpUnmapTcp(found, o.port),
+      renew: async () => (await upnpMapTcp(found, o.port, externalPort, lifetime, DESCRIPTION), lifetime),
+      remove: () => upnpUnmapTcp(found, externalPort),
     });
   } catch (e) {
     errors.push(`UPnP${igd ? ` at ${new URL(igd.location).host}` : ""}: ${(e as Error).message}`);

@@ -122,3 +122,15 @@ export async function upnpMapTcp(igd: Igd, internalPort: number, externalPort: n
 export async function upnpUnmapTcp(igd: Igd, externalPort: number): Promise<void> {
   await soap(igd, "DeletePortMapping", { NewRemoteHost: "", NewExternalPort: externalPort, NewProtocol: "TCP" });
 }
+
+/** Where the gateway forwards an outside TCP port now; undefined when it has no such mapping (714 NoSuchEntryInArray). */
+export async function upnpMappingEntry(igd: Igd, externalPort: number): Promise<{ internalClient: string; internalPort: number } | undefined> {
+  let xml: string;
+  try {
+    xml = await soap(igd, "GetSpecificPortMappingEntry", { NewRemoteHost: "", NewExternalPort: externalPort, NewProtocol: "TCP" });
+  } catch (e) {
+    if (e instanceof UpnpError && e.code === 714) return undefined;
+    throw e;
+  }
+  return { internalClient: tag(xml, "NewInternalClient") ?? "", internalPort: Number(tag(xml, "NewInternalPort") ?? 0) };
+}

@@ -146,7 +146,7 @@ describe("a node behind a home router", () => {
     expect(await lab.routerMappings(mapped.home)).not.toContain(`dport ${port}`);
   });
 
-  it("falls back to UPnP-IGD when the router has no NAT-PMP, and renews the lease before it ends", async () => {
+  it("falls back to UPnP-IGD when the router has no NAT-PMP, renews the lease before it ends, and replaces an old mapping that points elsewhere", async () => {
     const home = await lab.home(2, "upnp-only");
     // A 4 s lease renewed at half-life: two or more renewals in 7 s, then removed.
     const out = await home.exec(NODE, [join(ROOT, "test", "e2e", "support", "map-port.ts"), "7301", "4", "7000"]);
@@ -155,6 +155,13 @@ describe("a node behind a home router", () => {
     expect(events.filter((e) => e.line?.startsWith("port mapping renewed")).length).toBeGreaterThanOrEqual(2);
     expect(events.some((e) => e.line === "port mapping removed")).toBe(true);
     expect(await lab.routerMappings(home)).not.toContain("dport 7301");
+
+    // An old mapping of this machine holds outside port 7302 for local port 7303 (a run on
+    // another port): the node's mapping must end on its own port.
+    const stale = home.exec(NODE, [join(ROOT, "test", "e2e", "support", "map-port.ts"), "7302", "60", "8000", "7303"]);
+    await waitFor("the node's own mapping of 7302", async () => (/dport 7302 dnat ip to 10\.77\.[0-9]+\.2:7302\b/.test(await lab.routerMappings(home)) ? true : undefined), 15_000, 250);
+    const facts = (await stale).trim().split("\n").map((l) => JSON.parse(l) as { event: string; facts?: MappingFacts }).find((e) => e.event === "mapped")!.facts!;
+    expect(facts).toMatchObject({ method: "upnp", externalPort: 7302, internalPort: 7302 });
   });
 
   const failureCase = async (name: string, index: number, kind: RouterKind | "ipv6") => {
