@@ -33,6 +33,8 @@ describe("the edge's dial-back check (POST /api/nodes/check)", () => {
     expect(mine.transcripts).toHaveLength(0);
     const status = (await (await call(`/api/nodes/${address}`)).json()) as { lastCheck: { verdict: string } | null };
     expect(status.lastCheck).toMatchObject({ verdict: "pass" });
+    // The node's page says so too.
+    expect(await (await call(`/nodes/${address}`)).text()).toContain('data-testid="reachable">yes<');
   });
 
   it("refuses a second check within the interval (attack: the edge made to dial in a loop)", async () => {
@@ -51,6 +53,7 @@ describe("the edge's dial-back check (POST /api/nodes/check)", () => {
     const c = (await (await check(closed)).json()) as { ok: boolean; verdict: string; reason: string };
     expect(c.ok).toBe(false);
     expect(c.verdict).not.toBe("open");
+    expect(await (await call(`/nodes/${closed.address.toLowerCase()}`)).text()).toContain('data-testid="reachable">no<');
   });
 
   it("refuses an unregistered node, an unsigned body and a replayed one (attack: anyone making the edge dial)", async () => {
