@@ -199,6 +199,13 @@ describe("a node behind a home router", () => {
     expect(report.verdict).toBe("cgnat");
   });
 
+  it("is reachable over IPv6 when nothing drops the dial (finding: connect() was given a bare IPv6 literal, so every IPv6 node failed every challenge)", async () => {
+    const home = await lab.ipv6Home(7, false);
+    const n = await startNode("ipv6-open", home);
+    await stop(n);
+    expect(n.state.reachability).toMatchObject({ verdict: "reachable", dial: { ok: true, verdict: "pass" } });
+  });
+
   it("node check says ipv6_only for a node that reaches the edge over IPv6 alone behind a stateful firewall", async () => {
     const { home, report } = await failureCase("ipv6", 5, "ipv6");
     expect(report.dial.seenHost).toBe(home.outside);

@@ -174,13 +174,13 @@ table inet miniupnpd {
   }
 
   /** A home with IPv6 only, behind a stateful firewall (no unsolicited inbound), as home routers keep IPv6. */
-  async ipv6Home(index: number): Promise<Home> {
+  async ipv6Home(index: number, firewall = true): Promise<Home> {
     const n = this.base + index;
     const ns = await this.netns(`h${index}`);
     const edgeSide = `fd77:${n.toString(16)}::1`;
     const outside = `fd77:${n.toString(16)}::2`;
     await this.veth({ name: `${this.prefix}w${index}`, addr: `${edgeSide}/64` }, { ns, name: "eth0", addr: `${outside}/64` });
-    await this.nft(ns, `table inet homefw {\n  chain input { type filter hook input priority 0; policy accept; iifname "eth0" ct state new tcp flags syn drop; }\n}\n`);
+    if (firewall) await this.nft(ns, `table inet homefw {\n  chain input { type filter hook input priority 0; policy accept; iifname "eth0" ct state new tcp flags syn drop; }\n}\n`);
     return { ns, edgeSide, outside, exec: (cmd, args) => sh("ip", ["netns", "exec", ns, cmd, ...args]) };
   }
 
