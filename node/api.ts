@@ -4,7 +4,8 @@
 import type { Address, Hex, LocalAccount } from "viem";
 import type { Transcript } from "../protocol/challenge/transcript.ts";
 import type { Overdue } from "../protocol/epoch/overdue.ts";
-import type { Dispute, HostedSubset, FetchSubset, MemberAction, MemberJoin, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
+import type { CheckAnswer } from "../protocol/net/reachability.ts";
+import type { Dispute, HostedSubset, FetchSubset, MemberAction, MemberJoin, NodeCheck, NodeRegistration, ReportMessages, ReportType, StorageRoots } from "../protocol/reports/eip712.ts";
 
 export interface ChainInfo {
   chainId: number;
@@ -45,6 +46,8 @@ export interface NodeInfo {
   epochs: { epoch: number; passed: number; failed: number; earned: string }[];
   cumulativeEarned: string;
   claimed?: string;
+  /** The node's last dial-back check (absent from edges older than it). */
+  lastCheck?: { checkedAt: number; verdict: string | null; reason: string | null } | null;
 }
 
 export interface EpochInfo {
@@ -280,6 +283,12 @@ export class TrackerApi {
   register(account: LocalAccount, chainId: number, port: number): Promise<{ node: Address; passkey: string; endpoint: { host: string; port: number } }> {
     const message: NodeRegistration = { node: account.address, port, ...freshness() };
     return this.signed("/api/nodes/register", account, chainId, "NodeRegistration", message);
+  }
+
+  /** Asks the edge to dial this node back as a challenge would (POST /api/nodes/check). */
+  checkNode(account: LocalAccount, chainId: number): Promise<CheckAnswer> {
+    const message: NodeCheck = { node: account.address, ...freshness() };
+    return this.signed("/api/nodes/check", account, chainId, "NodeCheck", message);
   }
 
   reportHosted(account: LocalAccount, chainId: number, infoHashes: string[]): Promise<{ node: Address; hosted: string[] }> {

@@ -15,25 +15,30 @@ export const USAGE = `vidya: a node and member client for the Vidya private trac
 Usage: vidya [--home DIR] [--json] <command> [options]
 
 Node
-  vidya node init --tracker URL [--port N] [--storage-cap SIZE] [--bind IP] [--no-fill]
+  vidya node init --tracker URL [--port N] [--storage-cap SIZE] [--bind IP] [--no-fill] [--no-nat]
                                   create the home: wallet.json (0600), config.json, data/;
                                   the cap defaults to 5 GB (sizes as 5GB, 5 GiB, 500MB or
                                   bytes); --no-fill downloads only what you want (otherwise
                                   the rest of the cap is filled with the torrents that pay
                                   most per GB); --bind makes connections leave from IP. Run
                                   again to change the tracker, port, cap or bind address:
-                                  the wallet is kept
+                                  the wallet is kept; --no-nat stops mapping the port on
+                                  the router (NAT-PMP, UPnP), on by default unless the
+                                  tracker is on this machine
   vidya node want [INFOHASH|PATTERN]...
                                   add to the interest list (no argument: show it); patterns
                                   match torrent names, * and ? as in a shell, any case
   vidya node unwant INFOHASH|PATTERN...
                                   remove from the interest list
-  vidya node start [--host INFOHASH]... [--port N]
-                                  register, host what you want first and then what pays most
+  vidya node start [--host INFOHASH]... [--port N] [--no-nat]
+                                  map the port on the router, register, host what you want first and then what pays most
                                   per GB within the cap (dropping the least valuable to make
                                   room), answer challenges, report the hosted subset; plans
                                   again when config.json changes or on SIGHUP; until Ctrl-C
-  vidya node status               hosted torrents, downloads, pass rate, earned and claimable
+  vidya node check                the edge dials the running node back as a challenge
+                                  would: reachable, or why not (no mapping, CGNAT, firewall,
+                                  IPv6 only) and what to do; exit 1 unless reachable
+  vidya node status               reachability, hosted torrents, downloads, pass rate, earned and claimable
                                   tokens, bond and slashes, the next epoch
   vidya dispute [TRANSCRIPT_ID --reason TEXT] [--epoch N]
                                   list this node's failed challenges of an epoch (default: the
@@ -118,6 +123,7 @@ const COMMANDS: Record<string, Lazy | Record<string, Lazy>> = {
     init: async () => (await import("./commands/node-init.ts")).nodeInit,
     start: async () => (await import("./commands/node-start.ts")).nodeStart,
     status: async () => (await import("./commands/node-status.ts")).nodeStatus,
+    check: async () => (await import("./commands/node-check.ts")).nodeCheck,
     want: async () => (await import("./commands/node-want.ts")).nodeWant,
     unwant: async () => (await import("./commands/node-want.ts")).nodeUnwant,
   },

@@ -32,6 +32,11 @@ export interface Config {
    * edge sees the node there. Unset: the system's choice.
    */
   bindAddress?: string;
+  /**
+   * Map the node's port on the home router (NAT-PMP, then UPnP-IGD; node/nat/). Unset: on,
+   * unless the tracker is on this machine (node/nat/check.ts natEnabled).
+   */
+  nat?: boolean;
 }
 
 export const DEFAULT_PORT = 6881;
@@ -99,6 +104,7 @@ export async function loadConfig(home: Home): Promise<Config> {
     fill: c.fill ?? true,
     replanSeconds: typeof c.replanSeconds === "number" && c.replanSeconds > 0 ? c.replanSeconds : DEFAULT_REPLAN_SECONDS,
     ...(typeof c.bindAddress === "string" && c.bindAddress ? { bindAddress: c.bindAddress } : {}),
+    ...(typeof c.nat === "boolean" ? { nat: c.nat } : {}),
   };
 }
 

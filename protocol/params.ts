@@ -395,3 +395,16 @@ export const TWAP_WINDOW_SECONDS = 1_800;
 export const DEFAULT_SLIPPAGE_BPS = 50;
 /** A swap left pending longer than this reverts ("Transaction too old") rather than executing at a stale price. */
 export const SWAP_DEADLINE_SECONDS = 20 * 60;
+// Reachability (issue 15 part 1): port mapping at home and the edge's dial-back check.
+/**
+ * Lifetime asked of a NAT-PMP or UPnP-IGD port mapping: RFC 6886's recommended two hours. The
+ * node renews at half the lifetime the gateway granted (RFC 6886 section 3.3) and deletes the
+ * mapping on a clean stop.
+ */
+export const NAT_MAPPING_LIFETIME_SECONDS = 7_200;
+/**
+ * One reachability check (`vidya node check`, POST /api/nodes/check) per node this often: each
+ * makes the edge open a connection (Workers allow six at a time), so a node cannot make the edge
+ * dial in a loop.
+ */
+export const NODE_CHECK_INTERVAL_SECONDS = 20;

@@ -9,11 +9,12 @@ import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, rea
 import { CliError } from "../errors.ts";
 import { loadOrCreateWallet } from "../wallet.ts";
 import { formatBytes, type Ctx } from "./context.ts";
+import { natEnabled } from "../nat/check.ts";
 
 export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, bind: { type: "string" }, fill: { type: "boolean" } },
+    options: { tracker: { type: "string" }, port: { type: "string" }, "storage-cap": { type: "string" }, bind: { type: "string" }, fill: { type: "boolean" }, nat: { type: "boolean" } },
     allowNegative: true,
     strict: true,
   });
@@ -29,18 +30,20 @@ export async function nodeInit(ctx: Ctx, argv: string[]): Promise<void> {
   // A home's key is never replaced: losing it loses the node's bond and earnings.
   const { account, created } = await loadOrCreateWallet(ctx.home);
   const config: Config = { interests: [], replanSeconds: DEFAULT_REPLAN_SECONDS, ...previous, tracker, port, storageCap, fill, role: "node" };
+  if (values.nat !== undefined) config.nat = values.nat;
   if (values.bind === "") delete config.bindAddress; // --bind "" goes back to the system's choice
   else if (values.bind !== undefined) config.bindAddress = values.bind;
   await saveConfig(ctx.home, config);
-  const changed = previous ? (["tracker", "port", "storageCap", "fill", "bindAddress"] as const).filter((k) => previous[k] !== config[k]) : [];
+  const changed = previous ? (["tracker", "port", "storageCap", "fill", "bindAddress", "nat"] as const).filter((k) => previous[k] !== config[k]) : [];
   ctx.say(previous ? `node home ${ctx.home.dir} reconfigured${changed.length ? ` (${changed.join(", ")} changed)` : " (nothing changed)"}` : `node home ${ctx.home.dir}`);
   ctx.say(`wallet   ${account.address}${created ? "" : " (kept)"}`);
   ctx.say(`tracker  ${tracker}`);
   ctx.say(`port     ${port}${config.bindAddress ? ` (connections leave from ${config.bindAddress})` : ""}`);
+  ctx.say(`nat      ${natEnabled(config.nat, tracker) ? "maps the port on the router (NAT-PMP, UPnP); --no-nat turns it off" : config.nat === false ? "off (--nat turns it on)" : "off: the tracker is on this machine (--nat turns it on)"}`);
   ctx.say(`storage  ${formatBytes(storageCap)} in ${ctx.home.data}${fill ? ", filled with the torrents that pay most per GB" : ""}`);
   if (previous) ctx.say(`a running node takes the new settings when restarted ("vidya node start")`);
   else ctx.say(`say what you want hosted with "vidya node want <infohash|name pattern>", then run "vidya node start"`);
-  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap, fill, bindAddress: config.bindAddress ?? null, reconfigured: previous !== undefined, changed });
+  ctx.result({ home: ctx.home.dir, address: account.address, tracker, port, storageCap, fill, bindAddress: config.bindAddress ?? null, nat: natEnabled(config.nat, tracker), reconfigured: previous !== undefined, changed });
 }
 
 export function parsePort(s: string): number {

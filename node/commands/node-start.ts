@@ -18,9 +18,12 @@ import { formatBytes, type Ctx } from "./context.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { formatLog } from "../log.ts";
 import { checkRoomForCap, isDiskFull } from "../storage/free-space.ts";
+import type { MappingFacts } from "../../protocol/net/reachability.ts";
+import { checkReachability, natEnabled, type ReachabilityReport } from "../nat/check.ts";
+import type { PortMapping } from "../nat/port-mapping.ts";
 
 export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { host: { type: "string", multiple: true }, port: { type: "string" } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { host: { type: "string", multiple: true }, port: { type: "string" }, nat: { type: "boolean" } }, allowNegative: true, strict: true });
   const host = (values.host ?? []).map((h) => {
     const ih = h.toLowerCase();
     if (!isInfoHashHex(ih)) throw new CliError(`--host takes a 40-hex-digit info hash, got ${h}`);
@@ -57,6 +60,8 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     startedAt,
     updatedAt: new Date().toISOString(),
     pid: process.pid,
+    nat: natFacts,
+    reachability,
     ...extra,
   });
   const writeState = (extra?: Record<string, unknown>) => {
@@ -89,28 +94,57 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
     };
   });
 
-  node = await startHosting({
-    api,
-    account,
-    dataDir: ctx.home.data,
-    // Saved piece state beside data/: a restart seeds unchanged payloads without hashing them.
-    stateDir: joinPath(ctx.home.dir, "resume"),
-    port,
-    storageCap: config.storageCap,
-    interests: config.interests,
-    host,
-    fill: config.fill,
-    replanMs: config.replanSeconds * 1000,
-    log,
-    onChange: stateChanged,
-    onDiskFull: (message) => diskFull(message),
-  });
+  // The port on the home router (NAT-PMP, UPnP-IGD), mapped before registering so the edge
+  // records the outside port; renewed while running, deleted on a clean stop.
+  const nat = natEnabled(values.nat ?? config.nat, config.tracker);
+  let mapping: PortMapping | undefined;
+  let natFacts: MappingFacts = { method: "off" };
+  let reachability: ReachabilityReport | undefined;
+  const mapPort = async (listening: number) => {
+    if (!nat) return listening;
+    const { mapPort: map } = await import("../nat/port-mapping.ts");
+    mapping = await map({ port: listening, log });
+    natFacts = mapping.facts;
+    return mapping.facts.externalPort ?? listening;
+  };
+
+  try {
+    node = await startHosting({
+      api,
+      account,
+      dataDir: ctx.home.data,
+      // Saved piece state beside data/: a restart seeds unchanged payloads without hashing them.
+      stateDir: joinPath(ctx.home.dir, "resume"),
+      port,
+      storageCap: config.storageCap,
+      interests: config.interests,
+      host,
+      fill: config.fill,
+      replanMs: config.replanSeconds * 1000,
+      log,
+      onChange: stateChanged,
+      onDiskFull: (message) => diskFull(message),
+      mapPort,
+    });
+  } catch (e) {
+    await mapping?.stop();
+    throw e;
+  }
   const running = node;
   await writeState();
   const hostedBytes = running.hosted.reduce((s, h) => s + h.length, 0);
   ctx.say(`node ${running.address} listening on port ${running.port}, seeding ${running.hosted.length} torrent(s) (${formatBytes(hostedBytes)}) of a ${formatBytes(config.storageCap)} cap`);
   for (const h of running.hosted) ctx.say(`  ${h.infoHash}  ${h.name}  ${formatBytes(h.length)}`);
   for (const p of running.lastPlan()?.selected.filter((x) => x.action === "fetch") ?? []) ctx.say(`  to download ${p.infoHash}  ${p.name}  ${formatBytes(p.length)}${p.wanted ? "  (wanted)" : ""}`);
+  // The edge dials us back as a challenge would: say now whether challenges can reach us.
+  try {
+    reachability = await checkReachability(api, account, (await api.chain()).chainId, natFacts, false);
+    ctx.say(`reachable  ${reachability.verdict === "reachable" ? "yes" : `NO (${reachability.verdict})`}: ${reachability.summary}`);
+    if (reachability.verdict !== "reachable") ctx.say(`  what to do: ${reachability.advice}`);
+    await writeState();
+  } catch (e) {
+    log(`warning: the reachability check failed: ${(e as Error).message} (run "vidya node check" while the node runs)`);
+  }
   ctx.say("press Ctrl-C to stop");
   ctx.result(stateOf(running));
 
@@ -156,5 +190,6 @@ export async function nodeStart(ctx: Ctx, argv: string[]): Promise<void> {
   process.off("SIGHUP", onHup);
   progress.close();
   await running.stop();
+  await mapping?.stop();
   await writeState({ stoppedAt: new Date().toISOString(), pid: undefined, downloads: [] });
 }

@@ -17,6 +17,8 @@ import { formatPrice } from "../../protocol/market/amounts.ts";
 import { vidyaToEth, type Twap } from "../../protocol/market/twap.ts";
 import { ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { overdueText, type Overdue } from "../../protocol/epoch/overdue.ts";
+import type { MappingFacts } from "../../protocol/net/reachability.ts";
+import { mappingText, type ReachabilityReport } from "../nat/check.ts";
 
 interface State {
   hosted?: HostedTorrent[];
@@ -28,6 +30,8 @@ interface State {
   startedAt?: string;
   updatedAt?: string;
   stoppedAt?: string;
+  nat?: MappingFacts;
+  reachability?: ReachabilityReport;
 }
 
 export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
@@ -109,6 +113,7 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
   ctx.say(`home       ${ctx.home.dir}`);
   ctx.say(`tracker    ${config.tracker}`);
   ctx.say(`running    ${running ? `yes (pid ${state!.pid}, port ${state!.port}, since ${state!.startedAt})` : state?.stoppedAt ? `no (stopped ${state.stoppedAt})` : "no"}`);
+  for (const line of reachabilityLines(state?.reachability, state?.nat, tracker?.lastCheck ?? null)) ctx.say(line);
   ctx.say(`storage    ${formatBytes(hostedBytes)} hosted of a ${formatBytes(config.storageCap)} cap; ${config.fill ? "fills the rest with what pays most per GB" : "downloads only what is wanted"}`);
   ctx.say(`interests  ${config.interests.length ? config.interests.join(", ") : "none (vidya node want <infohash|pattern>)"}`);
   ctx.say(`hosting    ${hosted.length} torrent(s)${running ? "" : " (when it last ran)"}`);
@@ -158,6 +163,8 @@ export async function nodeStatus(ctx: Ctx, _argv: string[]): Promise<void> {
     price: twap ? { weiPerVidya: vidyaToEth(twap, ONE_TOKEN).toString(), secondsAgo: twap.secondsAgo, tick: twap.tick } : null,
     earnedEth: twap && earned !== undefined ? vidyaToEth(twap, earned).toString() : null,
     tracker: tracker ?? null,
+    nat: state?.nat ?? null,
+    reachability: state?.reachability ?? null,
     errors,
   });
 }
@@ -178,6 +185,19 @@ async function slashedLeafOf(api: TrackerApi, epoch: number, account: Address): 
     if (e instanceof ApiError && e.status === 404) return 0n;
     throw e;
   }
+}
+
+/** What the last check found (`vidya node check`, or the check at start), the mapping, and the edge's own record. */
+export function reachabilityLines(r: ReachabilityReport | undefined, nat: MappingFacts | undefined, edge: { checkedAt: number; verdict: string | null } | null): string[] {
+  const lines: string[] = [];
+  if (r) {
+    lines.push(`reachable  ${r.verdict === "reachable" ? "yes" : `NO (${r.verdict})`} at ${r.checkedAt}: ${r.summary}`);
+    if (r.verdict !== "reachable") lines.push(`  what to do: ${r.advice}`);
+  } else lines.push(`reachable  unknown (run "vidya node check" while the node runs)`);
+  if (nat) lines.push(`mapping    ${mappingText(nat)}`);
+  // The edge's record outlives this machine's state.json: a check made elsewhere still shows.
+  if (edge && (!r || Date.parse(r.checkedAt) < edge.checkedAt)) lines.push(`edge check ${edge.verdict ?? "?"} at ${new Date(edge.checkedAt).toISOString()}`);
+  return lines;
 }
 
 /** The open epoch's line, and the overdue notice (with the edge's reason) when an epoch is late. */

@@ -41,6 +41,11 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Something the CLI shows changed: hosted subset, downloads started or ended, a plan. */
   onChange?: () => void;
+  /**
+   * Called once the client listens, before registering: maps the port on the home router
+   * (node/nat/) and resolves with the outside port to register, which challenges dial.
+   */
+  mapPort?: (listeningPort: number) => Promise<number>;
   /** The disk is full (ENOSPC while downloading): the CLI stops the node, keeping its state. */
   onDiskFull?: (message: string) => void;
   /** Where saved piece state lives (node/storage/resume.ts); without it every start re-hashes every payload. */
@@ -507,8 +512,12 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
 
   let reg: Awaited<ReturnType<TrackerApi["register"]>>;
   let timer: ReturnType<typeof setInterval> | undefined;
+  const listeningPort = client.torrentPort;
   try {
-    reg = await o.api.register(o.account, chain.chainId, client.torrentPort);
+    const registeredPort = o.mapPort ? await o.mapPort(listeningPort) : listeningPort;
+    // Peers learn the port from announces: the router's outside port when it granted another.
+    if (registeredPort !== listeningPort) client.torrentPort = registeredPort;
+    reg = await o.api.register(o.account, chain.chainId, registeredPort);
     log(`registered ${o.account.address} with the tracker; the edge sees ${reg.endpoint.host}:${reg.endpoint.port}`);
     await serial(plan);
   } catch (e) {
@@ -532,7 +541,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     client,
     address: o.account.address,
     endpoint: reg.endpoint,
-    port: client.torrentPort,
+    port: listeningPort,
     get hosted() {
       return [...seeding.values()].map(({ layout: t }) => ({ infoHash: t.infoHash.toLowerCase(), name: t.name, length: t.length, storageRoot: t.storageRoot }));
     },

@@ -63,6 +63,12 @@ export const reportTypes = {
     { name: "nonce", type: "uint64" },
     { name: "expiry", type: "uint64" },
   ],
+  /** A node asks the edge to dial it back as a challenge would (`vidya node check`). */
+  NodeCheck: [
+    { name: "node", type: "address" },
+    { name: "nonce", type: "uint64" },
+    { name: "expiry", type: "uint64" },
+  ],
   /** A node contests one of its transcripts within the epoch's dispute window. */
   Dispute: [
     { name: "node", type: "address" },
@@ -82,6 +88,7 @@ export interface MemberAction { member: Address; action: string; subject: Hex; n
 /** The actions a MemberAction may name. */
 export const MEMBER_ACTIONS = ["invite", "list-invites", "reset-passkey", "upload"] as const;
 export interface StorageRoots { node: Address; infoHashes: Hex[]; roots: Hex[]; nonce: bigint; expiry: bigint }
+export interface NodeCheck { node: Address; nonce: bigint; expiry: bigint }
 export interface Dispute { node: Address; epoch: bigint; transcriptId: Hex; reason: string; nonce: bigint; expiry: bigint }
 
 export interface ReportMessages {
@@ -92,12 +99,13 @@ export interface ReportMessages {
   MemberAction: MemberAction;
   StorageRoots: StorageRoots;
   Dispute: Dispute;
+  NodeCheck: NodeCheck;
 }
 export type ReportType = keyof ReportMessages;
 
 /** The account a report speaks for: the field its signature must recover to. */
 export function reportSigner<T extends ReportType>(type: T, message: ReportMessages[T]): Address {
-  return type === "MemberJoin" || type === "MemberAction" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset | StorageRoots | Dispute).node;
+  return type === "MemberJoin" || type === "MemberAction" ? (message as MemberJoin).member : (message as NodeRegistration | HostedSubset | StorageRoots | Dispute | NodeCheck).node;
 }
 
 /** Longest a report may be valid for, so a leaked one cannot be replayed for long. */
@@ -148,6 +156,7 @@ export function reportFromJson<T extends ReportType>(type: T, json: unknown): Re
     const port = field(typeof j.port === "number" && Number.isInteger(j.port) && j.port > 0 && j.port < 65536, "port", j.port as number);
     return { node, port, nonce, expiry } as ReportMessages[T];
   }
+  if (type === "NodeCheck") return { node, nonce, expiry } as ReportMessages[T];
   if (type === "Dispute") {
     const epoch = uint64(j.epoch, "epoch");
     const transcriptId = field(typeof j.transcriptId === "string" && /^0x[0-9a-fA-F]{64}$/.test(j.transcriptId), "transcriptId", (j.transcriptId as string).toLowerCase() as Hex);

@@ -69,7 +69,7 @@ describe("API fuzz", () => {
   }, 600_000);
 
   it("answers a signed-report body that is JSON but not an object with 400 (attack: `null` posted to /api/disputes answered 500)", async () => {
-    for (const path of ["/api/disputes", "/api/nodes/register", "/api/nodes/hosted", "/api/nodes/roots", "/api/members/join"])
+    for (const path of ["/api/disputes", "/api/nodes/register", "/api/nodes/hosted", "/api/nodes/roots", "/api/nodes/check", "/api/members/join"])
       for (const body of ["null", "[]", "5", '"x"', "true"]) {
         const res = await SELF.fetch(ORIGIN + path, { method: "POST", headers: { "content-type": "application/json" }, body });
         expect(res.status, `${path} ${body}`).toBe(400);

@@ -37,12 +37,14 @@ export interface NodeTargets {
 }
 
 /** A connection to a node; the worker dials with cloudflare:sockets. */
-export type Dial = (host: string, port: number) => ByteStream & { close(): void };
+/** `opened`, when given, settles once the TCP connection is made or has failed (a reachability check waits for it). */
+export type Dial = (host: string, port: number) => ByteStream & { close(): void; opened?: Promise<unknown> };
 
 export const dialTcp: Dial = (hostname, port) => {
-  const socket = connect({ hostname, port });
+  // connect() takes an IPv6 literal in brackets, as in a URL; bare, it cannot connect.
+  const socket = connect({ hostname: hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname, port });
   socket.opened.catch(() => {}); // a refused connection surfaces through the streams
-  return { readable: socket.readable, writable: socket.writable, close: () => void socket.close().catch(() => {}) };
+  return { readable: socket.readable, writable: socket.writable, close: () => void socket.close().catch(() => {}), opened: socket.opened };
 };
 
 /** Workers allow six simultaneous outgoing connections per invocation. */

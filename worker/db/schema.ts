@@ -124,6 +124,10 @@ export const nodes = sqliteTable(
     /** When an admin suspended the node (POST /admin/nodes/:address/suspend): no rounds, offers or hosting rewards while set. */
     suspendedAt: integer("suspended_at"),
     suspendedReason: text("suspended_reason"),
+    /** The node's last reachability check (POST /api/nodes/check): when, the dial's verdict ("pass", "open", "refused"…) and why. */
+    checkedAt: integer("checked_at"),
+    checkVerdict: text("check_verdict"),
+    checkReason: text("check_reason"),
   },
   (t) => [uniqueIndex("nodes_passkey").on(t.passkey), index("nodes_endpoint").on(t.host, t.port)],
 );

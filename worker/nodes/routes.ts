@@ -17,6 +17,7 @@ import { acceptReport, readJson } from "../reports.ts";
 import { edgeAddress } from "../edge.ts";
 import { newPasskey } from "../members/passkey.ts";
 import { nodeStatus } from "./status.ts";
+import { checkNode } from "./check.ts";
 
 export const nodesApi = new Hono<{ Bindings: Env }>();
 
@@ -93,6 +94,9 @@ nodesApi.post("/register", async (c) => {
   const row = await d.select({ passkey: schema.nodes.passkey }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
   return c.json({ node, passkey: row!.passkey!, endpoint: { host, port: message.port } });
 });
+
+// The edge dials the node back as a challenge would, and says how it went (worker/nodes/check.ts).
+nodesApi.post("/check", async (c) => c.json(await checkNode(c)));
 
 // What the node is about to fetch, or check on disk, to host: its tracker key covers these
 // for FETCH_ACCESS_SECONDS (it needs their .torrent files and swarms before it can host them).

@@ -19,6 +19,8 @@ export interface NodeStatus {
   hostedBytes: number;
   epochs: NodeEpoch[];
   cumulativeEarned: string;
+  /** The node's last reachability check (POST /api/nodes/check), null before the first. */
+  lastCheck: { checkedAt: number; verdict: string | null; reason: string | null } | null;
   /** The newest closed epoch with a leaf for this node (its proof claims everything to date). */
   latestLeafEpoch: number | null;
 }
@@ -56,5 +58,6 @@ export async function nodeStatus(d: Db, node: string): Promise<NodeStatus | unde
     epochs,
     cumulativeEarned: earnedRows[0]?.cumulative ?? "0",
     latestLeafEpoch: earnedRows[0]?.epoch ?? null,
+    lastCheck: row.checkedAt !== null ? { checkedAt: row.checkedAt, verdict: row.checkVerdict, reason: row.checkReason } : null,
   };
 }
