@@ -373,8 +373,10 @@ export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;
  * receipts never credit more than it paid for.
  */
 export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
-/** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
+/** How often a downloader signs and submits its receipts while downloading (bytes received since the last). */
 export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
+/** How often a downloader (`vidya get`, a node fetching to host) checks whether a receipt grew by RECEIPT_INTERVAL_BYTES. */
+export const RECEIPT_FLUSH_MS = 5_000;
 
 // The token's market (DESIGN.md "The token's market is Uniswap"; contracts/uniswap.ts).
 /** The VIDYA/WETH pool's fee tier: 0.3%, in Uniswap v3's hundredths of a basis point; its tick spacing is 60. */
