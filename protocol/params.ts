@@ -125,7 +125,7 @@ export const LOCK_BOOST_CAP = 3n * WAD;
  * over 180 days. At a steady income claimed each epoch the held amount settles at income × share ×
  * (vesting period + one epoch) ÷ 2 (new amounts merge into a linear schedule, so half the period
  * remains on average): 33.8 days of income for a new node, 7.5 days for an aged one
- * (economics-identity.test.ts). A small node (~0.7 VIDYA a day) holds ~24 VIDYA in its first weeks
+ * (economics-identity.test.ts). A small node (~0.7 VIDYA a day) holds up to ~24 VIDYA while new
  * and ~5 once aged; the bond covers a full fraud slash (FRAUD_SLASH, 50 VIDYA) for a new node
  * earning about 1.5 VIDYA a day and an aged one earning about 6.7: beyond the bond a slash takes
  * any sponsor's stake.
