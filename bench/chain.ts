@@ -291,7 +291,7 @@ async function main(): Promise<void> {
       "The two commits differ only in their root: equal execution gas shows a commit stores roots, whatever the tree\n" +
       "holds (the whole figure can differ by 12 gas a zero byte in the root's calldata).\n" +
       "First claim: the node holds no tokens and has claimed nothing (two fresh storage slots); repeat: both exist.\n" +
-      "Claims hold back HOLDBACK_BPS of the amount as the node's bond, in the claim's own storage slot.\n" +
+      "Claims hold back a share by the node's age (HOLDBACK_NEW_BPS new → HOLDBACK_BPS aged) as its bond, in the claim's own storage slot.\n" +
       "Aggregation: settleEpoch (evaluation, hosting, upload and bounty rewards, spending, slashes) and the three\n" +
       "reward trees over one epoch, timed from outside workerd (its clock stands still while it computes), best of two.",
   );

@@ -2300,14 +2300,9 @@ export const epochRewardsAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "holdbackBps_",
-        "type": "uint256",
-        "internalType": "uint256"
-      },
-      {
-        "name": "vestingPeriod_",
-        "type": "uint256",
-        "internalType": "uint256"
+        "name": "holdback",
+        "type": "uint256[5]",
+        "internalType": "uint256[5]"
       }
     ],
     "stateMutability": "nonpayable"
@@ -2487,6 +2482,35 @@ export const epochRewardsAbi = [
   },
   {
     "type": "function",
+    "name": "holdbackOf",
+    "inputs": [
+      {
+        "name": "account",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "bps",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vesting",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "sinceDay",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "isFinal",
     "inputs": [
       {
@@ -2545,6 +2569,29 @@ export const epochRewardsAbi = [
       }
     ],
     "stateMutability": "pure"
+  },
+  {
+    "type": "function",
+    "name": "newAccountHoldback",
+    "inputs": [],
+    "outputs": [
+      {
+        "name": "bps",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "vesting",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "ageRamp",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",

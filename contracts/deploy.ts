@@ -10,7 +10,8 @@
 // (default wrangler.deploy.jsonc; contracts/worker-config.ts). Other options: --public-rpc URL,
 // --genesis-supply, --emission-per-epoch (wei), --dispute-delay, --unbonding-delay,
 // --max-lock, --fee-stream, --withdrawal-delay, --holdback-vesting (seconds), --lock-boost-cap
-// (18 decimals), --holdback-bps, --badge-uri (ERC-1155 metadata URI with {id}).
+// (18 decimals), --holdback-bps, --holdback-new-bps, --holdback-new-vesting and --holdback-age-ramp
+// (seconds), --badge-uri (ERC-1155 metadata URI with {id}).
 // Numbers default to protocol/vectors/params.json (generated from protocol/params.ts).
 // The token's market (contracts/uniswap.ts): Uniswap v3 from its npm bytecode, or the chain's
 // canonical one adopted with --weth, --uniswap-factory, --uniswap-router, --uniswap-quoter
@@ -46,6 +47,9 @@ import {
   FEE_STREAM_SECONDS,
   HOLDBACK_BPS,
   HOLDBACK_VESTING_SECONDS,
+  HOLDBACK_NEW_BPS,
+  HOLDBACK_NEW_VESTING_SECONDS,
+  HOLDBACK_AGE_RAMP_SECONDS,
   LOCK_BOOST_CAP,
   MAX_LOCK_SECONDS,
 } from "../protocol/params.ts";
@@ -117,9 +121,13 @@ export interface DeployOptions {
   feeStreamSeconds?: bigint;
   /** Escrow withdrawal delay; default ESCROW_WITHDRAWAL_DELAY_SECONDS. */
   withdrawalDelaySeconds?: bigint;
-  /** Share of every claim held back as the node's bond, and its vesting period; default HOLDBACK_BPS and HOLDBACK_VESTING_SECONDS. */
+  /** Share of an aged node's claims held back as its bond, and its vesting period; default HOLDBACK_BPS and HOLDBACK_VESTING_SECONDS. */
   holdbackBps?: bigint;
   holdbackVestingSeconds?: bigint;
+  /** A new node's (first claim) share and vesting, and the age at which the aged ones apply; default HOLDBACK_NEW_BPS, HOLDBACK_NEW_VESTING_SECONDS, HOLDBACK_AGE_RAMP_SECONDS. */
+  holdbackNewBps?: bigint;
+  holdbackNewVestingSeconds?: bigint;
+  holdbackAgeRampSeconds?: bigint;
   badgeUri?: string;
   /** The token's market (contracts/uniswap.ts): Uniswap deployed or adopted, the VIDYA/WETH pool, HostingRouter. Absent: no market. */
   market?: MarketOptions;
@@ -148,7 +156,8 @@ export interface Deployment {
  * Deploys in order (token → epochRewards → token.setMinter → staking → epochRewards.setStaking
  * → escrow → badges), waiting for each receipt, from one key that owns its nonce. Constructor
  * arguments: VidyaToken(genesisHolder, genesisSupply, emissionPerEpoch, minter = 0),
- * EpochRewards(token, poster, guardian, disputeDelay, holdbackBps, holdbackVesting),
+ * EpochRewards(token, poster, guardian, disputeDelay, [holdbackBps, holdbackVesting, holdbackNewBps,
+ * holdbackNewVesting, holdbackAgeRamp]),
  * Staking(token, epochRewards, unbondingDelay, maxLock, lockBoostCap, feeStream),
  * Escrow(token, epochRewards, staking, withdrawalDelay), HostingBadges(epochRewards, badgeUri).
  */
@@ -188,8 +197,13 @@ export async function deployContracts(opts: DeployOptions): Promise<Deployment> 
     opts.poster,
     opts.guardian,
     opts.disputeDelaySeconds,
-    opts.holdbackBps ?? HOLDBACK_BPS,
-    opts.holdbackVestingSeconds ?? BigInt(HOLDBACK_VESTING_SECONDS),
+    [
+      opts.holdbackBps ?? HOLDBACK_BPS,
+      opts.holdbackVestingSeconds ?? BigInt(HOLDBACK_VESTING_SECONDS),
+      opts.holdbackNewBps ?? HOLDBACK_NEW_BPS,
+      opts.holdbackNewVestingSeconds ?? BigInt(HOLDBACK_NEW_VESTING_SECONDS),
+      opts.holdbackAgeRampSeconds ?? BigInt(HOLDBACK_AGE_RAMP_SECONDS),
+    ],
   ]);
   await confirm(
     "setMinter",
@@ -298,6 +312,9 @@ async function main(): Promise<void> {
       "withdrawal-delay": { type: "string" },
       "holdback-bps": { type: "string" },
       "holdback-vesting": { type: "string" },
+      "holdback-new-bps": { type: "string" },
+      "holdback-new-vesting": { type: "string" },
+      "holdback-age-ramp": { type: "string" },
       "badge-uri": { type: "string" },
       // The token's market (contracts/uniswap.ts).
       "no-market": { type: "boolean", default: false },
@@ -357,6 +374,9 @@ async function main(): Promise<void> {
     withdrawalDelaySeconds: num(values["withdrawal-delay"], "ESCROW_WITHDRAWAL_DELAY_SECONDS"),
     holdbackBps: num(values["holdback-bps"], "HOLDBACK_BPS"),
     holdbackVestingSeconds: num(values["holdback-vesting"], "HOLDBACK_VESTING_SECONDS"),
+    holdbackNewBps: num(values["holdback-new-bps"], "HOLDBACK_NEW_BPS"),
+    holdbackNewVestingSeconds: num(values["holdback-new-vesting"], "HOLDBACK_NEW_VESTING_SECONDS"),
+    holdbackAgeRampSeconds: num(values["holdback-age-ramp"], "HOLDBACK_AGE_RAMP_SECONDS"),
     badgeUri: values["badge-uri"] ?? DEFAULT_BADGE_URI,
     ...(values["no-market"] ? {} : { market: marketOptions(values, treasury) }),
   });

@@ -113,20 +113,28 @@ export const MAX_LOCK_SECONDS = 2 * 365 * 24 * 3_600;
 export const LOCK_BOOST_CAP = 3n * WAD;
 
 /**
- * Held-back earnings (DESIGN.md "Stake without buying the token"; contracts/src/HeldEarnings.sol):
- * every claim pays HOLDBACK_BPS of its amount later, vesting linearly over HOLDBACK_VESTING_SECONDS;
- * until it vests the held amount is the node's slashable bond, taken before any sponsor's. At a
- * steady income claimed each epoch the held amount settles at income × HOLDBACK_BPS × (vesting
- * period + one epoch) ÷ 2 (new amounts merge into a schedule that vests linearly, so half the
- * period remains on average): 7.5 days of income, tested in economics-identity.test.ts.
- * Filecoin holds 75% of block rewards for 180 days; Storj 75% → 0% over a node's first nine
- * months. Half for 30 days keeps a small node's income flowing; the bond covers a full fraud
- * slash (FRAUD_SLASH, 50 VIDYA) only for a node earning about 6.7 VIDYA a day. A small node
- * (~0.03 VIDYA an hourly epoch, ~0.7 a day) holds ~5 VIDYA: a slash takes all of it, and any
- * sponsor's stake for the rest.
+ * Held-back earnings by node age (DESIGN.md "Stake without buying the token" and "Penalties";
+ * contracts/src/HeldEarnings.sol, protocol/economics/holdback.ts). Each claim holds back a share
+ * of its amount that vests linearly; until it vests it is the node's slashable bond, taken before
+ * any sponsor's. The share and the vesting period follow the node's age, counted on-chain from its
+ * first claim: a new node holds back HOLDBACK_NEW_BPS over HOLDBACK_NEW_VESTING_SECONDS, both
+ * falling linearly to HOLDBACK_BPS over HOLDBACK_VESTING_SECONDS at HOLDBACK_AGE_RAMP_SECONDS.
+ * New keys are the cheapest identities (a Sybil's, a relay's), so they carry the largest bond and
+ * wait longest for it; an established node keeps most of its income flowing. Storj holds back 75%
+ * of a node's first three months and less each quarter after; Filecoin vests 75% of block rewards
+ * over 180 days. At a steady income claimed each epoch the held amount settles at income × share ×
+ * (vesting period + one epoch) ÷ 2 (new amounts merge into a linear schedule, so half the period
+ * remains on average): 33.8 days of income for a new node, 7.5 days for an aged one
+ * (economics-identity.test.ts). A small node (~0.7 VIDYA a day) holds up to ~24 VIDYA while new
+ * and ~5 once aged; the bond covers a full fraud slash (FRAUD_SLASH, 50 VIDYA) for a new node
+ * earning about 1.5 VIDYA a day and an aged one earning about 6.7: beyond the bond a slash takes
+ * any sponsor's stake.
  */
 export const HOLDBACK_BPS = 5_000n;
 export const HOLDBACK_VESTING_SECONDS = 30 * 24 * 3_600;
+export const HOLDBACK_NEW_BPS = 7_500n;
+export const HOLDBACK_NEW_VESTING_SECONDS = 90 * 24 * 3_600;
+export const HOLDBACK_AGE_RAMP_SECONDS = 180 * 24 * 3_600;
 
 /** Fees paid into the pool are streamed to stakers over this window (Synthetix StakingRewards). */
 export const FEE_STREAM_SECONDS = 30 * 24 * 3_600;
@@ -373,8 +381,10 @@ export const RECEIVING_WINDOW_SECONDS = 2 * ANNOUNCE_INTERVAL_SECONDS;
  * receipts never credit more than it paid for.
  */
 export const MAX_RECEIPTS_PER_MEMBER_EPOCH = 1_000;
-/** How often `vidya get` signs and submits its receipts while downloading (bytes received since the last). */
+/** How often a downloader signs and submits its receipts while downloading (bytes received since the last). */
 export const RECEIPT_INTERVAL_BYTES = 64 * 1024 * 1024;
+/** How often a downloader (`vidya get`, a node fetching to host) checks whether a receipt grew by RECEIPT_INTERVAL_BYTES. */
+export const RECEIPT_FLUSH_MS = 5_000;
 
 // The token's market (DESIGN.md "The token's market is Uniswap"; contracts/uniswap.ts).
 /** The VIDYA/WETH pool's fee tier: 0.3%, in Uniswap v3's hundredths of a basis point; its tick spacing is 60. */

@@ -48,6 +48,9 @@ write("params.json", {
   ESCROW_WITHDRAWAL_DELAY_SECONDS: params.ESCROW_WITHDRAWAL_DELAY_SECONDS,
   HOLDBACK_BPS: params.HOLDBACK_BPS,
   HOLDBACK_VESTING_SECONDS: params.HOLDBACK_VESTING_SECONDS,
+  HOLDBACK_NEW_BPS: params.HOLDBACK_NEW_BPS,
+  HOLDBACK_NEW_VESTING_SECONDS: params.HOLDBACK_NEW_VESTING_SECONDS,
+  HOLDBACK_AGE_RAMP_SECONDS: params.HOLDBACK_AGE_RAMP_SECONDS,
   FRAUD_SLASH: params.FRAUD_SLASH,
   FRAUD_REWARD_BPS: params.FRAUD_REWARD_BPS,
 });
@@ -57,7 +60,8 @@ const rewardCases = [1, 2, 3, 5, 8, 13].map((n, c) => {
   const epoch = c + 1;
   const leaves = Array.from({ length: n }, (_, i) => ({
     account: detAddress(`reward-account-${c}-${i}`),
-    cumulative: BigInt(toHex(detBytes(`reward-amount-${c}-${i}`, 12)).replace(/^/, "0x")),
+    // 11 bytes: below 2^88, the most an account's claimed total may be (contracts/src/HeldEarnings.sol).
+    cumulative: BigInt(toHex(detBytes(`reward-amount-${c}-${i}`, 11)).replace(/^/, "0x")),
   }));
   const tree = buildRewardTree(epoch, leaves);
   return {
@@ -125,6 +129,24 @@ const holdCases = [
       { at: t0 + 45 * DAY + 1, op: "release" },
     ] as HoldStep[],
   },
+  {
+    name: "a new node ages past the ramp: each claim holds back less, for less long",
+    epochs: [
+      { cumulative: 100n * params.ONE_TOKEN, slashed: 0n },
+      { cumulative: 200n * params.ONE_TOKEN, slashed: 0n },
+      { cumulative: 300n * params.ONE_TOKEN, slashed: 0n },
+      { cumulative: 300n * params.ONE_TOKEN, slashed: 10n * params.ONE_TOKEN },
+      { cumulative: 400n * params.ONE_TOKEN, slashed: 10n * params.ONE_TOKEN },
+    ],
+    steps: [
+      { at: t0 + 5, op: "claim", epoch: 1 },
+      { at: t0 + 60 * DAY + 17, op: "claim", epoch: 2 },
+      { at: t0 + 120 * DAY + 3_600, op: "claim", epoch: 3 },
+      { at: t0 + 150 * DAY, op: "slash", epoch: 4 },
+      { at: t0 + 200 * DAY, op: "claim", epoch: 5 },
+      { at: t0 + 260 * DAY, op: "release" },
+    ] as HoldStep[],
+  },
 ].map((c) => {
   let s: HeldSchedule = EMPTY_HELD;
   let claimed = 0n;
@@ -149,7 +171,17 @@ const holdCases = [
     const vested = vestedAt(s, step.at);
     return { ...step, paid, held, taken, balance, unvested: s.unvested - vested, vested, vestEnd: s.vestEnd };
   });
-  return { name: c.name, start: START, holdbackBps: params.HOLDBACK_BPS, vestingSeconds: params.HOLDBACK_VESTING_SECONDS, epochs: c.epochs, steps };
+  return {
+    name: c.name,
+    start: START,
+    holdbackBps: params.HOLDBACK_BPS,
+    vestingSeconds: params.HOLDBACK_VESTING_SECONDS,
+    newHoldbackBps: params.HOLDBACK_NEW_BPS,
+    newVestingSeconds: params.HOLDBACK_NEW_VESTING_SECONDS,
+    ageRampSeconds: params.HOLDBACK_AGE_RAMP_SECONDS,
+    epochs: c.epochs,
+    steps,
+  };
 });
 write("holdback.json", { description: "held-back earnings: each step's amounts after it runs at `at` (Unix seconds); balance = everything paid to the node so far", cases: holdCases });
 

@@ -108,7 +108,7 @@ contract EpochRewards is IEpochSource, HeldEarnings {
     /// @notice The guardian disabled the roots of `epoch`.
     event RootDisabled(uint64 indexed epoch);
     /// @notice `account` claimed `amount` of its leaf in `epoch`, so its claimed total is now
-    /// `cumulative`; `amount × holdbackBps / 10,000` of it is held back ({heldOf}), and `paid`
+    /// `cumulative`; the share its age sets ({holdbackOf}) of it is held back ({heldOf}), and `paid`
     /// went to the account: the rest of the claim plus held earnings that had vested.
     event Claimed(uint64 indexed epoch, address indexed account, uint256 amount, uint256 cumulative, uint256 paid);
     /// @notice Staking, which alone takes held earnings when it slashes, was wired.
@@ -137,16 +137,15 @@ contract EpochRewards is IEpochSource, HeldEarnings {
     /// @param poster_ the only account that may post roots (the worker's chain writer).
     /// @param guardian_ the only account that may disable roots.
     /// @param disputeDelay_ seconds between posting roots and acting on them.
-    /// @param holdbackBps_ share of every claim held back as the node's bond, in basis points.
-    /// @param vestingPeriod_ seconds over which held earnings vest.
+    /// @param holdback the node's bond, held back from its claims by its age ({HeldEarnings}):
+    /// [aged bps, aged vesting seconds, new bps, new vesting seconds, age ramp seconds].
     constructor(
         VidyaToken token_,
         address poster_,
         address guardian_,
         uint256 disputeDelay_,
-        uint256 holdbackBps_,
-        uint256 vestingPeriod_
-    ) HeldEarnings(holdbackBps_, vestingPeriod_) {
+        uint256[5] memory holdback
+    ) HeldEarnings(holdback[0], holdback[1], holdback[2], holdback[3], holdback[4]) {
         if (address(token_) == address(0) || poster_ == address(0) || guardian_ == address(0)) {
             revert ZeroAddress();
         }
@@ -218,7 +217,7 @@ contract EpochRewards is IEpochSource, HeldEarnings {
     }
 
     /// @notice Claims for `account` what its earned leaf in `epoch` holds beyond what it has
-    /// claimed: `holdbackBps` of it is held back and vests ({heldOf}), the rest is paid now
+    /// claimed: the share its age sets ({holdbackOf}) of it is held back and vests ({heldOf}), the rest is paid now
     /// together with held earnings that have vested. Anyone may submit it; the tokens always go
     /// to `account`. Returns the amount claimed (paid and held).
     /// @dev Claim against the newest final root: an older root's smaller cumulative amount pays

@@ -333,11 +333,11 @@ contract EpochRewardsTest is Deployment {
 
     function test_constructor_refusesZeroAddresses() public {
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(token, address(0), guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        new EpochRewards(token, address(0), guardian, DISPUTE_DELAY, _holdback());
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(token, poster, address(0), DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        new EpochRewards(token, poster, address(0), DISPUTE_DELAY, _holdback());
         vm.expectRevert(EpochRewards.ZeroAddress.selector);
-        new EpochRewards(VidyaToken(address(0)), poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        new EpochRewards(VidyaToken(address(0)), poster, guardian, DISPUTE_DELAY, _holdback());
     }
 
     function test_leafHash_matchesStandardMerkleTree() public view {

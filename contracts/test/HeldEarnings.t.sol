@@ -144,7 +144,7 @@ contract HeldEarningsTest is Deployment {
         vm.expectRevert(EpochRewards.StakingLocked.selector);
         rewards.setStaking(address(1));
         VidyaToken fresh = new VidyaToken(treasury, 0, EMISSION_PER_EPOCH, address(0));
-        EpochRewards unwired = new EpochRewards(fresh, poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        EpochRewards unwired = new EpochRewards(fresh, poster, guardian, DISPUTE_DELAY, _holdback());
         vm.expectRevert(EpochRewards.StakingLocked.selector);
         vm.prank(mallory);
         unwired.setStaking(mallory);
@@ -154,7 +154,7 @@ contract HeldEarningsTest is Deployment {
 
     function test_postRoot_refusedUntilStakingIsWired() public {
         VidyaToken fresh = new VidyaToken(treasury, 0, EMISSION_PER_EPOCH, address(0));
-        EpochRewards unwired = new EpochRewards(fresh, poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        EpochRewards unwired = new EpochRewards(fresh, poster, guardian, DISPUTE_DELAY, _holdback());
         fresh.setMinter(address(unwired));
         vm.expectRevert(EpochRewards.StakingNotSet.selector);
         vm.prank(poster);
@@ -167,11 +167,16 @@ contract HeldEarningsTest is Deployment {
 
     function test_constructor_refusesABadHoldback() public {
         vm.expectRevert(abi.encodeWithSelector(HeldEarnings.InvalidHoldback.selector, 10_001, 1 days));
-        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, 10_001, 1 days);
+        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, [uint256(10_001), 1 days, 10_001, 1 days, 0]);
         vm.expectRevert(abi.encodeWithSelector(HeldEarnings.InvalidHoldback.selector, 5_000, 0));
-        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, 5_000, 0);
+        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, [uint256(5_000), 0, 5_000, 0, 0]);
+        // A new account may not hold back less, or for less long, than an aged one.
+        vm.expectRevert(abi.encodeWithSelector(HeldEarnings.InvalidHoldback.selector, 4_000, 1 days));
+        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, [uint256(5_000), 1 days, 4_000, 1 days, 30 days]);
+        vm.expectRevert(abi.encodeWithSelector(HeldEarnings.InvalidHoldback.selector, 5_000, 1 days));
+        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, [uint256(5_000), 2 days, 5_000, 1 days, 30 days]);
         // No holdback needs no vesting period.
-        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, 0, 0);
+        new EpochRewards(token, poster, guardian, DISPUTE_DELAY, [uint256(0), 0, 0, 0, 0]);
     }
 
     // ---------------------------------------------------------------- fuzz

@@ -12,6 +12,11 @@ contract HoldbackVectorsTest is Deployment {
     string internal constant VECTORS = "protocol/vectors/holdback.json";
     address internal node = makeAddr("vector node");
 
+    /// The vectors follow the production schedule: holdback by age.
+    function _holdback() internal view override returns (uint256[5] memory) {
+        return _agedHoldback();
+    }
+
     function test_holdbackVectors() public {
         string memory json = vm.readFile(VECTORS);
         uint256 steps;
@@ -20,6 +25,10 @@ contract HoldbackVectorsTest is Deployment {
             super.setUp();
             vm.assertEq(rewards.holdbackBps(), vm.parseJsonUint(json, string.concat(c, ".holdbackBps")), "holdback rate");
             vm.assertEq(rewards.vestingPeriod(), vm.parseJsonUint(json, string.concat(c, ".vestingSeconds")), "vesting period");
+            (uint256 newBps, uint256 newVesting, uint256 ramp) = rewards.newAccountHoldback();
+            vm.assertEq(newBps, vm.parseJsonUint(json, string.concat(c, ".newHoldbackBps")), "new holdback rate");
+            vm.assertEq(newVesting, vm.parseJsonUint(json, string.concat(c, ".newVestingSeconds")), "new vesting period");
+            vm.assertEq(ramp, vm.parseJsonUint(json, string.concat(c, ".ageRampSeconds")), "age ramp");
             vm.assertEq(block.timestamp, vm.parseJsonUint(json, string.concat(c, ".start")), "start");
             _postEpochs(json, c);
             for (uint256 j; vm.keyExistsJson(json, _key(string.concat(c, ".steps"), j, "")); ++j) {

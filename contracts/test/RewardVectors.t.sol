@@ -125,7 +125,7 @@ contract RewardVectorsTest is Deployment {
     /// approving Staking and Escrow.
     function _redeploy(uint256 genesis) private {
         token = new VidyaToken(treasury, genesis, 2 ** 200, address(0));
-        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY, _holdback());
         token.setMinter(address(rewards));
         staking = new Staking(token, rewards, UNBONDING_DELAY, MAX_LOCK, LOCK_BOOST_CAP, FEE_STREAM);
         rewards.setStaking(address(staking));

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
-import { ACCESS_STAKE, HOLDBACK_BPS, EMISSION_PER_EPOCH } from "../../protocol/params.ts";
+import { ACCESS_STAKE, HOLDBACK_NEW_BPS, EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { ROOT, bin, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import type { EpochInfo, EpochProof, NodeInfo } from "../api.ts";
@@ -145,8 +145,8 @@ describe("rewards on-chain through the CLI", () => {
     expect(out).toMatchObject({ epoch: 1, amount: leaf.cumulative, cumulative: leaf.cumulative });
     expect(out.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await publicClient.readContract({ address: chain.addresses.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(EMISSION_PER_EPOCH);
-    // HOLDBACK_BPS of the claim is held back as the node's bond and vests (contracts/src/HeldEarnings.sol).
-    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(EMISSION_PER_EPOCH - (EMISSION_PER_EPOCH * HOLDBACK_BPS) / 10_000n);
+    // A new node's first claim holds back HOLDBACK_NEW_BPS as its bond, vesting (contracts/src/HeldEarnings.sol).
+    expect(await publicClient.readContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "balanceOf", args: [node] })).toBe(EMISSION_PER_EPOCH - (EMISSION_PER_EPOCH * HOLDBACK_NEW_BPS) / 10_000n);
   });
 
   it("says there is nothing left to claim after claiming", async () => {

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { isInfoHashHex, toHex } from "../../protocol/hex.ts";
+import { RECEIPT_FLUSH_MS } from "../../protocol/params.ts";
 import { TrackerApi } from "../api.ts";
 import { loadConfig } from "../config.ts";
 import { CliError } from "../errors.ts";
@@ -16,7 +17,7 @@ import { storageTreeOfPayload } from "../storage/payload.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
 import { formatBytes, type Ctx } from "./context.ts";
 import { ProgressDisplay } from "./progress.ts";
-import { ReceiptSigner } from "../seed/receipts.ts";
+import { ReceiptSigner, receiptSink } from "../seed/receipts.ts";
 import { loadWallet, walletExists } from "../wallet.ts";
 
 export async function get(ctx: Ctx, argv: string[]): Promise<void> {
@@ -42,7 +43,7 @@ export async function get(ctx: Ctx, argv: string[]): Promise<void> {
   });
   let receipted = 0;
   let flushing: Promise<unknown> = Promise.resolve();
-  const periodic = signer ? setInterval(() => (flushing = flushing.then(() => signer.flush())), 5_000) : undefined;
+  const periodic = signer ? setInterval(() => (flushing = flushing.then(() => signer.flush())), RECEIPT_FLUSH_MS) : undefined;
   try {
     const torrent = await downloadTorrent(client, file, {
       path: out,
@@ -85,20 +86,10 @@ async function receiptSigner(ctx: Ctx, api: TrackerApi, infoHash: string, warn: 
   try {
     const account = await loadWallet(ctx.home);
     const { chainId } = await api.chain();
-    return new ReceiptSigner(infoHash, account, { chainId, openEpoch: () => openEpochOf(api), submit: (m, sig) => api.submitReceipt(m, sig) }, warn);
+    return new ReceiptSigner(infoHash, account, receiptSink(api, chainId), warn);
   } catch (e) {
     warn(`not signing upload receipts: ${(e as Error).message}`);
     return undefined;
-  }
-}
-
-/** The epoch receipts are for: the open one, or the one after the last closed while the scheduler has not opened it yet (the edge counts it the same way). */
-async function openEpochOf(api: TrackerApi): Promise<number> {
-  try {
-    return (await api.openEpoch()).epoch;
-  } catch (e) {
-    if ((e as { status?: number }).status !== 404) throw e;
-    return (await api.epochs()).reduce((m, x) => Math.max(m, x.epoch), 0) + 1;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { LocalAccount } from "viem";
 import type { Server, Socket } from "node:net";
-import WebTorrent, { type Torrent } from "webtorrent";
+import WebTorrent, { type Torrent, type Wire } from "webtorrent";
 import type { ProofMessage } from "../../protocol/challenge/proof-extension.ts";
 import { proofExtension, type TreeLookup } from "../challenge/proof-extension.ts";
 import { nodeExtension, receiptExtension, type WireReceipt } from "./receipts.ts";
@@ -54,6 +54,8 @@ export interface SeedOptions {
   nodeAddress?: Address;
   /** Receipts downloaders hand to the node (`vidya_receipt`): the node submits them too. */
   onReceipt?: (r: WireReceipt) => void;
+  /** A peer named its node address (`vidya_node`): a node fetching to host receipts the bytes it gets from it. */
+  onPeerNode?: (wire: Wire, node: Address) => void;
   /** The registered node key: signs every challenge answer (a pass needs it). */
   signer?: LocalAccount;
   /** The payload was checked already (saved piece state, node/storage/resume.ts): webtorrent hashes nothing. */
@@ -71,12 +73,13 @@ export function seedTorrent(client: WebTorrent, torrentFile: Uint8Array, opts: S
   return whenReady(torrent);
 }
 
-export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt" | "signer">): void {
+export function attachProofExtension(torrent: Torrent, opts: Pick<SeedOptions, "lookup" | "onProofAnswer" | "onWarning" | "nodeAddress" | "onReceipt" | "signer" | "onPeerNode">): void {
   torrent.on("wire", (wire) => {
     const ext = proofExtension(torrent.infoHash, opts.lookup, (m, w) => opts.onProofAnswer?.(torrent.infoHash, m, w.remoteAddress ?? "?"), opts.signer);
     wire.use(ext);
     // Downloaders sign upload receipts for the node they learn of here (receipts.ts).
-    if (opts.nodeAddress) wire.use(nodeExtension({ address: opts.nodeAddress }));
+    // One `vidya_node` per wire: it names us and, while we fetch, reports the peer's name.
+    if (opts.nodeAddress || opts.onPeerNode) wire.use(nodeExtension({ address: opts.nodeAddress, onPeerNode: opts.onPeerNode }));
     if (opts.onReceipt) wire.use(receiptExtension((r) => opts.onReceipt!(r)));
   });
   torrent.on("warning", (err: Error) => opts.onWarning?.(torrent.infoHash, err.message));

@@ -11,7 +11,7 @@ import type { PrivateKeyAccount } from "viem/accounts";
 import type { StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { parseTorrent } from "../../protocol/torrent.ts";
-import { MAX_FETCHING } from "../../protocol/params.ts";
+import { MAX_FETCHING, RECEIPT_FLUSH_MS } from "../../protocol/params.ts";
 import type { IndexTorrent, TrackerApi } from "../api.ts";
 import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
@@ -21,7 +21,7 @@ import { changedPiecesValid, forgetResume, loadResume, refreshUnits, saveResume,
 import type { HashCount, Layout } from "../storage/spans.ts";
 import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { attachProofExtension, createClient, destroyClient, seedTorrent } from "./client.ts";
-import type { WireReceipt } from "./receipts.ts";
+import { ReceiptSigner, receiptSink, type WireReceipt } from "./receipts.ts";
 
 export interface HostOptions {
   api: TrackerApi;
@@ -379,9 +379,14 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return undefined;
     });
     if (!file || stopped) return;
+    // Fetching, the node is a downloader: it receipts the nodes it gets bytes from, as `vidya get`
+    // does (receipts.ts). Unpaid bytes earn them nothing; the receipts show who served the replica.
+    const receipts = new ReceiptSigner(ih, o.account, receiptSink(o.api, chain.chainId), (m) => log(`warning: ${m}`));
     // webtorrent checks the pieces already on disk and fetches only the rest: a restart resumes.
     const torrent = client.add(file, { path: o.dataDir, storeCacheSlots: 0 });
-    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account });
+    attachProofExtension(torrent, { lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account, onPeerNode: (w, n) => receipts.track(w, n) });
+    let flushing: Promise<unknown> = Promise.resolve();
+    const periodic = setInterval(() => (flushing = flushing.then(() => receipts.flush())), RECEIPT_FLUSH_MS);
     downloading.set(ih, { layout: t, torrent });
     log(`downloading ${t.name} (${ih}, ${t.length} bytes) through the tracker`);
     changed();
@@ -393,6 +398,10 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       if (torrent.ready && torrent.done) resolve("done");
       else torrent.once("ready", () => torrent.done && resolve("done"));
     });
+    clearInterval(periodic);
+    await flushing;
+    // Whatever the outcome, the bytes received were served: receipt them (flush never throws).
+    await receipts.flush(true);
     await serial(async () => {
       if (downloading.get(ih)?.torrent !== torrent) return; // dropped by a plan meanwhile
       downloading.delete(ih);

@@ -5,6 +5,8 @@
 // RECEIPT_INTERVAL_BYTES and at the end, and handed to the node over the `vidya_receipt`
 // extension (bencoded { message, signature }), so the node can submit it as well (either side
 // may: the edge keeps the highest). A peer lying about its address only credits that node.
+// `vidya get` signs them, and so does a node fetching a torrent to host it (node/seed/host.ts):
+// its bytes are unpaid, so its receipts earn nothing, but they show who served the replica.
 
 import type { ExtensionConstructor, Torrent, Wire } from "webtorrent";
 import type { Address, Hex, LocalAccount } from "viem";
@@ -12,6 +14,7 @@ import { NODE_EXTENSION, RECEIPT_EXTENSION, RECEIPT_INTERVAL_BYTES } from "../..
 import { asBytes, asDict, decode, encode } from "../../protocol/bencode.ts";
 import { receiptToJson, signReceipt, type UploadReceipt } from "../../protocol/reports/eip712.ts";
 import { toHex } from "../../protocol/hex.ts";
+import type { TrackerApi } from "../api.ts";
 
 /** The node address a peer named in its extended handshake, if it is 20 bytes. */
 export function nodeAddressOf(handshake: Record<string, unknown> | undefined): Address | undefined {
@@ -90,6 +93,21 @@ export function receiptExtension(onReceipt?: (r: WireReceipt, wire: Wire) => voi
   return VidyaReceipt as unknown as ExtensionConstructor;
 }
 
+/** Where receipts go: the tracker's POST /api/receipts, for its open epoch. */
+export function receiptSink(api: TrackerApi, chainId: number): ReceiptSink {
+  return { chainId, openEpoch: () => openEpochOf(api), submit: (m, sig) => api.submitReceipt(m, sig) };
+}
+
+/** The epoch receipts are for: the open one, or the one after the last closed while the scheduler has not opened it yet (the edge counts it the same way). */
+export async function openEpochOf(api: TrackerApi): Promise<number> {
+  try {
+    return (await api.openEpoch()).epoch;
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+    return (await api.epochs()).reduce((m, x) => Math.max(m, x.epoch), 0) + 1;
+  }
+}
+
 function hexBytes(address: Address): Uint8Array {
   const h = address.slice(2);
   return Uint8Array.from({ length: 20 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
@@ -131,7 +149,8 @@ export class ReceiptSigner {
     });
   }
 
-  private track(wire: Wire, node: Address): void {
+  /** Counts `wire`'s received bytes for `node` (a peer that named itself; attach does this). */
+  track(wire: Wire, node: Address): void {
     if (this.wires.has(wire)) return;
     this.wires.set(wire, node);
     wire.once("close", () => {

@@ -119,7 +119,7 @@ export interface Settlement {
   vetting: VettingState[];
   /** postRoot's `bountyDraws`. */
   bountyDraws: BountyDraw[];
-  /** Of this epoch's earnings, what a claim of them will hold back (HOLDBACK_BPS; informational). */
+  /** Of this epoch's earnings, the least a claim of them will hold back (an aged node's HOLDBACK_BPS; a younger node's claim holds back more, holdback.ts; informational). */
   heldBack: Map<string, bigint>;
   /** Seniority to carry into the next epoch: every replica proven in this one. */
   seniority: Seniority[];

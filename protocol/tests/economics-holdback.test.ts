@@ -1,21 +1,32 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BPS, HOLDBACK_BPS, HOLDBACK_VESTING_SECONDS } from "../params.ts";
+import { BPS, HOLDBACK_AGE_RAMP_SECONDS, HOLDBACK_BPS, HOLDBACK_NEW_BPS, HOLDBACK_NEW_VESTING_SECONDS, HOLDBACK_VESTING_SECONDS } from "../params.ts";
 import { claimWithHoldback, EMPTY_HELD, heldPart, release, slashHeld, vestedAt } from "../economics/holdback.ts";
 import { rng } from "./random.ts";
 
 const vectors = JSON.parse(readFileSync(join(import.meta.dirname, "..", "vectors", "holdback.json"), "utf8")) as {
-  cases: { holdbackBps: string; vestingSeconds: number; epochs: { cumulative: string; slashed: string }[]; steps: { at: number; op: string; epoch?: number; paid: string; held: string; taken: string; unvested: string; vested: string; vestEnd: number }[] }[];
+  cases: { holdbackBps: string; newHoldbackBps: string; vestingSeconds: number; epochs: { cumulative: string; slashed: string }[]; steps: { at: number; op: string; epoch?: number; paid: string; held: string; taken: string; unvested: string; vested: string; vestEnd: number }[] }[];
 };
 
 describe("held-back earnings", () => {
-  it("holds back HOLDBACK_BPS of each claim and vests it linearly over the period", () => {
-    const c = claimWithHoldback(EMPTY_HELD, 1000n, 100);
-    expect(c).toEqual({ schedule: { unvested: 500n, updatedAt: 100, vestEnd: 100 + HOLDBACK_VESTING_SECONDS }, held: 500n, paid: 500n });
-    expect(vestedAt(c.schedule, 100 + HOLDBACK_VESTING_SECONDS / 2)).toBe(250n);
-    expect(vestedAt(c.schedule, 100 + 2 * HOLDBACK_VESTING_SECONDS)).toBe(500n);
+  it("holds back HOLDBACK_NEW_BPS of a new node's first claim and vests it linearly over the new period", () => {
+    const now = 1_800_000_000;
+    const c = claimWithHoldback(EMPTY_HELD, 1000n, now);
+    expect(c).toEqual({ schedule: { unvested: 750n, updatedAt: now, vestEnd: now + HOLDBACK_NEW_VESTING_SECONDS, sinceDay: Math.floor(now / 86_400) }, held: 750n, paid: 250n });
+    expect(vestedAt(c.schedule, now + HOLDBACK_NEW_VESTING_SECONDS / 2)).toBe(375n);
+    expect(vestedAt(c.schedule, now + 2 * HOLDBACK_NEW_VESTING_SECONDS)).toBe(750n);
+  });
+
+  it("holds back HOLDBACK_BPS of an aged node's claim over HOLDBACK_VESTING_SECONDS", () => {
+    const now = 1_800_000_000;
+    const aged = { ...EMPTY_HELD, sinceDay: Math.floor((now - HOLDBACK_AGE_RAMP_SECONDS) / 86_400) };
+    const c = claimWithHoldback(aged, 1000n, now);
+    expect(c.held).toBe((1000n * HOLDBACK_BPS) / BPS);
+    expect(c.schedule.vestEnd).toBe(now + HOLDBACK_VESTING_SECONDS);
+    expect(c.schedule.sinceDay).toBe(aged.sinceDay);
     expect(heldPart(999n)).toBe((999n * HOLDBACK_BPS) / BPS);
+    expect(heldPart(999n, 0)).toBe((999n * HOLDBACK_NEW_BPS) / BPS);
   });
 
   it("conserves every wei and only ever vests forward, whatever the claims, releases and slashes", () => {
@@ -33,7 +44,7 @@ describe("held-back earnings", () => {
           const amount = r.big(10n ** 21n);
           const o = claimWithHoldback(s, amount, now);
           expect(o.held + (o.paid - vestedAt(s, now))).toBe(amount);
-          expect(o.schedule.vestEnd).toBeLessThanOrEqual(now + HOLDBACK_VESTING_SECONDS);
+          expect(o.schedule.vestEnd).toBeLessThanOrEqual(now + HOLDBACK_NEW_VESTING_SECONDS);
           claimed += amount;
           paid += o.paid;
           s = o.schedule;
@@ -66,6 +77,7 @@ describe("held-back earnings", () => {
     expect(vectors.cases.length).toBeGreaterThan(0);
     for (const c of vectors.cases) {
       expect(BigInt(c.holdbackBps)).toBe(HOLDBACK_BPS);
+      expect(BigInt(c.newHoldbackBps)).toBe(HOLDBACK_NEW_BPS);
       let s = EMPTY_HELD;
       let claimed = 0n;
       let slashedDone = 0n;

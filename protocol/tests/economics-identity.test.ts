@@ -3,12 +3,12 @@
 // and honest rewards are unchanged by the attack.
 
 import { describe, expect, it } from "vitest";
-import { BPS, BYTES_PER_GB, FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, HOLDBACK_BPS, HOLDBACK_VESTING_SECONDS, EPOCH_SECONDS, ONE_TOKEN, REPLICA_SUSPENSION_STREAK, VETTING_AUDITS, VETTING_START_BPS } from "../params.ts";
+import { BPS, BYTES_PER_GB, FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, HOLDBACK_AGE_RAMP_SECONDS, HOLDBACK_BPS, HOLDBACK_NEW_BPS, HOLDBACK_NEW_VESTING_SECONDS, HOLDBACK_VESTING_SECONDS, EPOCH_SECONDS, ONE_TOKEN, REPLICA_SUSPENSION_STREAK, VETTING_AUDITS, VETTING_START_BPS } from "../params.ts";
 import type { EvaluatedChallenge } from "../epoch/evaluate.ts";
 import { replicaFaultFee } from "../epoch/replica-faults.ts";
 import { nextVetting } from "../epoch/vetting.ts";
 import { hostingRewards, vettingBps, type HostedTorrent, type ProvenReplica } from "../economics/hosting-rewards.ts";
-import { claimWithHoldback, EMPTY_HELD } from "../economics/holdback.ts";
+import { claimWithHoldback, EMPTY_HELD, HOLDBACK, holdbackAt, vestedAt, type HeldSchedule } from "../economics/holdback.ts";
 import { settleEpoch, type PreviousSettlement, type SettleTorrent } from "../economics/settle.ts";
 import { rng } from "./random.ts";
 
@@ -233,16 +233,60 @@ describe("suspension of a whole node (attack: a relay that stores nothing)", () 
   });
 });
 
-describe("held-back bond (finding: docs overstated it)", () => {
-  it("holds, at a steady income, income × HOLDBACK_BPS × (vesting + one epoch) ÷ 2: half of income × vesting × HOLDBACK_BPS", () => {
-    const perEpoch = 3n * ONE_TOKEN;
-    let s = EMPTY_HELD;
-    for (let e = 1; e <= 24 * 120; e++) s = claimWithHoldback(s, perEpoch, e * EPOCH_SECONDS).schedule;
+describe("held-back bond by node age (finding: docs overstated it; issue 11 part 5: holdback by node age)", () => {
+  const T0 = 1_800_000_000;
+  const DAY = 86_400;
+  const perEpoch = 3n * ONE_TOKEN;
+  /** A node that made its first claim long before T0: past the age ramp. */
+  const agedStart: HeldSchedule = { ...EMPTY_HELD, sinceDay: Math.floor(T0 / DAY) - 1_000 };
+  const heldNow = (s: HeldSchedule, now: number) => s.unvested - vestedAt(s, now);
+
+  it("holds, for an aged node at a steady income, income × HOLDBACK_BPS × (vesting + one epoch) ÷ 2: half of income × vesting × HOLDBACK_BPS", () => {
+    let s = agedStart;
+    for (let e = 1; e <= 24 * 120; e++) s = claimWithHoldback(s, perEpoch, T0 + e * EPOCH_SECONDS).schedule;
     const epochsVesting = BigInt(HOLDBACK_VESTING_SECONDS / EPOCH_SECONDS);
     const expected = (perEpoch * HOLDBACK_BPS * (epochsVesting + 1n)) / BPS / 2n;
     expect(Number(s.unvested) / Number(expected)).toBeGreaterThan(0.99);
     expect(Number(s.unvested) / Number(expected)).toBeLessThan(1.01);
     // The old comment's figure (income × vesting × HOLDBACK_BPS) is about twice what is held.
     expect(Number((perEpoch * HOLDBACK_BPS * epochsVesting) / BPS) / Number(s.unvested)).toBeGreaterThan(1.95);
+  });
+
+  it("holds a new node's bond at income × HOLDBACK_NEW_BPS × (new vesting + one epoch) ÷ 2 while it stays new (33.8 days of income, params.ts)", () => {
+    const young = { ...HOLDBACK, ageRampSeconds: Number.MAX_SAFE_INTEGER };
+    let s = EMPTY_HELD;
+    for (let e = 1; e <= 24 * 300; e++) s = claimWithHoldback(s, perEpoch, T0 + e * EPOCH_SECONDS, young).schedule;
+    const expected = (perEpoch * HOLDBACK_NEW_BPS * BigInt(HOLDBACK_NEW_VESTING_SECONDS / EPOCH_SECONDS + 1)) / BPS / 2n;
+    expect(Number(s.unvested) / Number(expected)).toBeGreaterThan(0.99);
+    expect(Number(s.unvested) / Number(expected)).toBeLessThan(1.01);
+    expect(Number(s.unvested) / Number(perEpoch * 24n)).toBeCloseTo(33.8, 0);
+  });
+
+  it("a new node earning what an aged one earns holds a larger bond for longer, then converges to the aged one (attack: fresh keys bond little)", () => {
+    let fresh = EMPTY_HELD;
+    let aged = agedStart;
+    const agedSteady = Number((perEpoch * HOLDBACK_BPS * BigInt(HOLDBACK_VESTING_SECONDS / EPOCH_SECONDS + 1)) / BPS / 2n);
+    let peak = 0n;
+    const days = (HOLDBACK_AGE_RAMP_SECONDS + HOLDBACK_NEW_VESTING_SECONDS) / DAY + 30;
+    for (let e = 1; e <= 24 * days; e++) {
+      const now = T0 + e * EPOCH_SECONDS;
+      fresh = claimWithHoldback(fresh, perEpoch, now).schedule;
+      aged = claimWithHoldback(aged, perEpoch, now).schedule;
+      const day = e / 24;
+      if (day >= 7 && day <= HOLDBACK_AGE_RAMP_SECONDS / DAY && e % 24 === 0) {
+        expect(heldNow(fresh, now)).toBeGreaterThan(heldNow(aged, now));
+        // Its bond also vests later, until the ramp's last weeks bring its period near the aged one.
+        if (day <= 150) expect(fresh.vestEnd).toBeGreaterThan(aged.vestEnd);
+      }
+      if (heldNow(fresh, now) > peak) peak = heldNow(fresh, now);
+    }
+    // The fresh node's bond peaks near three times the aged one's, and is the aged one's once aged.
+    expect(Number(peak) / agedSteady).toBeGreaterThan(2.5);
+    const end = T0 + 24 * days * EPOCH_SECONDS;
+    expect(Number(heldNow(fresh, end)) / Number(heldNow(aged, end))).toBeCloseTo(1, 1);
+    // The share it holds back falls with age: the new share at the first claim, the aged one past the ramp.
+    expect(holdbackAt(0).bps).toBe(HOLDBACK_NEW_BPS);
+    expect(holdbackAt(HOLDBACK_AGE_RAMP_SECONDS).bps).toBe(HOLDBACK_BPS);
+    expect(holdbackAt(HOLDBACK_AGE_RAMP_SECONDS / 2).vestingSeconds).toBe((HOLDBACK_VESTING_SECONDS + HOLDBACK_NEW_VESTING_SECONDS) / 2);
   });
 });

@@ -93,6 +93,17 @@ describe("upload rewards", () => {
     expect(out.paid).toBe(0n);
   });
 
+  it("a node's receipts for what it fetched to host pay nothing, and leave the honest uploader's reward unchanged (attack: a node fetching from its own node to farm upload rewards)", () => {
+    const h = hosts({ aa: ["0xn1", "0xmine"] });
+    const honest = [t("0xd1", "aa", 10n * GB, 0n)];
+    const before = uploadRewards(honest, [{ infoHash: "aa" }], POOL, "fixed-gate", { receipts: [rc("0xd1", "0xn1", 10n * GB)], hosts: h });
+    // 0xfetcher, a node, has no transfer of paid bytes: its fetches are unpaid.
+    const after = uploadRewards(honest, [{ infoHash: "aa" }], POOL, "fixed-gate", { receipts: [rc("0xd1", "0xn1", 10n * GB), rc("0xfetcher", "0xmine", 1_000n * GB)], hosts: h });
+    expect(after.perMember.get("0xmine") ?? 0n).toBe(0n);
+    expect(after.perMember).toEqual(before.perMember);
+    expect(after.paid).toBe(before.paid);
+  });
+
   it("receipts of one downloader never pay more than it paid for (attack: self-dealing receipts)", () => {
     const h = hosts({ aa: ["0xn1", "0xmine"] });
     // The downloader paid for 10 GB and signs 1,000 GB to its own node and 10 GB to the honest one.

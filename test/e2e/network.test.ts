@@ -10,7 +10,7 @@ import { geoBoosts } from "../../scripts/network/summary.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import { ROOT } from "../../scripts/network/chain.ts";
 import { buildRewardTree } from "../../protocol/merkle/reward-tree.ts";
-import { HOLDBACK_BPS } from "../../protocol/params.ts";
+import { HOLDBACK_NEW_BPS } from "../../protocol/params.ts";
 import { asDict, decode } from "../../protocol/bencode.ts";
 
 function filesUnder(dir: string): string[] {
@@ -148,8 +148,8 @@ describe("the Vidya network, end to end", () => {
     expect(claim.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     const onChain = await net.claimedOnChain(honest.address);
     expect(onChain.claimed).toBe(BigInt(leaf.cumulative));
-    // HOLDBACK_BPS of the claim is held back as the node's bond and vests (contracts/src/HeldEarnings.sol).
-    expect(onChain.balance).toBe(BigInt(leaf.cumulative) - (BigInt(leaf.cumulative) * HOLDBACK_BPS) / 10_000n);
+    // A new node's first claim holds back HOLDBACK_NEW_BPS as its bond, vesting (contracts/src/HeldEarnings.sol).
+    expect(onChain.balance).toBe(BigInt(leaf.cumulative) - (BigInt(leaf.cumulative) * HOLDBACK_NEW_BPS) / 10_000n);
     expect((await net.claimedOnChain(net.nodes[1]!.address)).claimed).toBe(0n);
   });
 

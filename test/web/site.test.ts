@@ -13,7 +13,7 @@ import { LocalNetwork, type EpochInfo, type RunningNode } from "../../scripts/ne
 import { ROOT } from "../../scripts/network/chain.ts";
 import { contextWithWallet, launchChromium, screenshot } from "./support/browser.ts";
 import { formatVidya } from "../../protocol/format.ts";
-import { HOLDBACK_BPS } from "../../protocol/params.ts";
+import { HOLDBACK_NEW_BPS } from "../../protocol/params.ts";
 import { asBytes, asDict, decode } from "../../protocol/bencode.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { TrackerApi } from "../../node/api.ts";
@@ -97,8 +97,8 @@ describe("the members' site in Chromium", () => {
     expect((await net.claimedOnChain(node.address)).claimed).toBe(BigInt(leaf.cumulative));
     await page.reload();
     expect(await page.textContent("main")).toContain("Nothing to claim now.");
-    // Half of the claim is held back as the node's bond, vesting (contracts/src/HeldEarnings.sol).
-    expect(await page.textContent('[data-testid="held"]')).toBe(formatVidya((BigInt(leaf.cumulative) * HOLDBACK_BPS) / 10_000n));
+    // A new node's first claim holds back HOLDBACK_NEW_BPS as its bond, vesting (contracts/src/HeldEarnings.sol).
+    expect(await page.textContent('[data-testid="held"]')).toBe(formatVidya((BigInt(leaf.cumulative) * HOLDBACK_NEW_BPS) / 10_000n));
   });
 
   it("stakes through the wallet (approve, then stake) and shows the staked balance change on-chain", async () => {

@@ -17,7 +17,7 @@ import { closeEpoch } from "../../worker/epoch/close.ts";
 import type { Env } from "../../worker/env.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { addMember, CHAIN_ID, call, registerHosting, uploadTorrent } from "./support/worker.ts";
+import { addMember, CHAIN_ID, call, nowSeconds, registerHosting, signed, uploadTorrent } from "./support/worker.ts";
 
 const downloader = privateKeyToAccount(generatePrivateKey());
 const stranger = privateKeyToAccount(generatePrivateKey());
@@ -58,6 +58,23 @@ describe("POST /api/receipts", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_a_member");
   });
 
+  it("keeps the receipt of a node fetching the torrent to host it, refuses one by a node that neither fetches nor hosts it (attack: a free node key filling the inputs)", async () => {
+    const fetcher = privateKeyToAccount(generatePrivateKey());
+    const idle = privateKeyToAccount(generatePrivateKey());
+    for (const [k, port] of [[fetcher, 7201], [idle, 7202]] as const) {
+      expect((await call("/api/nodes/register", await signed(k, "NodeRegistration", { node: k.address, port, nonce: 1n, expiry: nowSeconds() + 600n }))).status).toBe(200);
+    }
+    const fetching = await call("/api/nodes/fetching", await signed(fetcher, "FetchSubset", { node: fetcher.address, infoHashes: [`0x${f.infoHash}`], nonce: 2n, expiry: nowSeconds() + 600n }));
+    expect(((await fetching.json()) as { fetching: string[] }).fetching).toEqual([f.infoHash]);
+    const fetched = await submit({ downloader: fetcher.address, cumulative: 40_000n }, fetcher);
+    expect(fetched.status).toBe(201);
+    expect((await stored()).find((r) => r.downloader === fetcher.address.toLowerCase())).toMatchObject({ uploader: node, cumulative: 40_000 });
+    const refused = await submit({ downloader: idle.address, cumulative: 40_000n }, idle);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("not_a_member");
+    expect((await stored()).some((r) => r.downloader === idle.address.toLowerCase())).toBe(false);
+  });
+
   it("refuses a receipt naming an uploader that is not a registered node with 403", async () => {
     const res = await submit({ uploader: stranger.address, cumulative: 9_000n });
     expect(res.status).toBe(403);
@@ -84,17 +101,20 @@ describe("POST /api/receipts", () => {
     const closed = await closeEpoch(env as unknown as Env);
     expect(closed.epoch).toBe(1);
     const inputs = (await (await call("/api/epochs/1/inputs")).json()) as { receipts: PublishedReceipt[] };
-    expect(inputs.receipts).toEqual([expect.objectContaining({ uploader: node, downloader: downloader.address.toLowerCase(), cumulative: "7000", base: "0", session })]);
+    // The member's receipt and the fetching node's (an earlier test), both verifiable.
+    expect(inputs.receipts).toHaveLength(2);
+    const mine = inputs.receipts.find((r) => r.downloader === downloader.address.toLowerCase());
+    expect(mine).toEqual(expect.objectContaining({ uploader: node, cumulative: "7000", base: "0", session }));
     expect(await unsignedReceipts(inputs.receipts, CHAIN_ID, 1)).toEqual([]);
     // A tampered one is caught, by `vidya verify`'s check of the inputs too (protocol/epoch/check.ts;
     // the hand-made transcripts here have no tree to re-derive, so only the receipts are checked).
-    expect(await unsignedReceipts([{ ...inputs.receipts[0]!, cumulative: "70000" }], CHAIN_ID, 1)).toHaveLength(1);
-    const tampered = await checkInputs({ ...(inputs as unknown as PublishedInputs), epoch: 1, challenges: [], receipts: [{ ...inputs.receipts[0]!, uploader: stranger.address.toLowerCase() }] }, CHAIN_ID);
+    expect(await unsignedReceipts([{ ...mine!, cumulative: "70000" }], CHAIN_ID, 1)).toHaveLength(1);
+    const tampered = await checkInputs({ ...(inputs as unknown as PublishedInputs), epoch: 1, challenges: [], receipts: [{ ...mine!, uploader: stranger.address.toLowerCase() }] }, CHAIN_ID);
     expect(tampered.unsignedReceipts).toHaveLength(1);
     expect(inputsCheckPassed(tampered)).toBe(false);
     expect((await checkInputs({ ...(inputs as unknown as PublishedInputs), epoch: 1, challenges: [] }, CHAIN_ID)).unsignedReceipts).toEqual([]);
     // The same session goes on in epoch 2: only the bytes beyond epoch 1's cumulative count there.
     expect((await submit({ epoch: 2n, cumulative: 9_000n })).status).toBe(201);
-    expect((await stored()).find((r) => r.epoch === 2)).toMatchObject({ cumulative: 9_000, base: 7_000 });
+    expect((await stored()).find((r) => r.epoch === 2 && r.downloader === downloader.address.toLowerCase())).toMatchObject({ cumulative: 9_000, base: 7_000 });
   });
 });

@@ -1,5 +1,6 @@
 // Upload receipts at the edge (DESIGN.md "Upload rewards are paid for served bytes that someone
 // paid for"): either side may submit one (the downloader, or the uploader node it was sent to);
+// the downloader is a member (`vidya get`) or a node fetching to host;
 // the downloader's signature is the authority, so no other credential is needed. Kept per
 // (epoch, downloader, uploader, torrent, session) with the highest cumulative, published with
 // the epoch's inputs at the close (worker/epoch/close.ts) and settled by protocol/economics.
@@ -14,6 +15,7 @@ import { openEpoch } from "../challenge/round.ts";
 import { db, schema, type Db } from "../db/client.ts";
 import { chainId, type Env } from "../env.ts";
 import { HttpError, badRequest } from "../errors.ts";
+import { nodeCovers } from "../nodes/access.ts";
 import { readJson } from "../reports.ts";
 
 export const receiptsApi = new Hono<{ Bindings: Env }>();
@@ -35,11 +37,17 @@ receiptsApi.post("/", async (c) => {
   if (receipt.epoch !== BigInt(epoch)) throw new HttpError(409, "wrong_epoch", `receipts are for the open epoch ${epoch}, not ${receipt.epoch}`);
   const downloader = receipt.downloader.toLowerCase();
   const uploader = receipt.uploader.toLowerCase();
+  // A member (paid bytes may earn its uploaders) or a registered node fetching to host (unpaid:
+  // its receipts earn nothing, upload-rewards.ts caps them at what it paid, but show who served).
+  // A node counts only for a torrent it fetches or hosts (nodes/access.ts): a free node key
+  // cannot fill the published inputs with receipts for torrents it never took.
+  const infoHash = receipt.infoHash.slice(2);
   const member = await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.account, downloader)).get();
-  if (!member) throw new HttpError(403, "not_a_member", "the downloader is not a member: only members' paid bytes earn upload rewards");
+  if (!member && !(await nodeCovers(c.env.DB, downloader, infoHash))) {
+    throw new HttpError(403, "not_a_member", "the downloader is neither a member nor a node fetching this torrent to host it");
+  }
   const node = await d.select({ address: schema.nodes.address }).from(schema.nodes).where(eq(schema.nodes.address, uploader)).get();
   if (!node) throw new HttpError(403, "not_a_node", "the uploader is not a registered node");
-  const infoHash = receipt.infoHash.slice(2);
   const stored = await storeReceipt(d, { epoch, downloader, uploader, infoHash, session: receipt.session, cumulative: Number(receipt.cumulative), signature: body.signature.toLowerCase() });
   return c.json({ receipt: { ...receiptToJson(receipt), signature: stored.signature, cumulative: String(stored.cumulative), base: String(stored.base), accepted: stored.accepted } }, stored.accepted ? 201 : 200);
 });

@@ -28,6 +28,9 @@ abstract contract Deployment is Test {
     uint256 internal WITHDRAWAL_DELAY = 31 hours;
     uint256 internal HOLDBACK_BPS = 5_000;
     uint256 internal HOLDBACK_VESTING = 30 days;
+    uint256 internal HOLDBACK_NEW_BPS = 7_500;
+    uint256 internal HOLDBACK_NEW_VESTING = 90 days;
+    uint256 internal HOLDBACK_AGE_RAMP = 180 days;
 
     VidyaToken internal token;
     EpochRewards internal rewards;
@@ -54,16 +57,31 @@ abstract contract Deployment is Test {
             WITHDRAWAL_DELAY = _jsonUintOr(json, ".ESCROW_WITHDRAWAL_DELAY_SECONDS", WITHDRAWAL_DELAY);
             HOLDBACK_BPS = _jsonUintOr(json, ".HOLDBACK_BPS", HOLDBACK_BPS);
             HOLDBACK_VESTING = _jsonUintOr(json, ".HOLDBACK_VESTING_SECONDS", HOLDBACK_VESTING);
+            HOLDBACK_NEW_BPS = _jsonUintOr(json, ".HOLDBACK_NEW_BPS", HOLDBACK_NEW_BPS);
+            HOLDBACK_NEW_VESTING = _jsonUintOr(json, ".HOLDBACK_NEW_VESTING_SECONDS", HOLDBACK_NEW_VESTING);
+            HOLDBACK_AGE_RAMP = _jsonUintOr(json, ".HOLDBACK_AGE_RAMP_SECONDS", HOLDBACK_AGE_RAMP);
         }
         vm.warp(START);
         token = new VidyaToken(treasury, GENESIS_SUPPLY, EMISSION_PER_EPOCH, address(0));
-        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY, HOLDBACK_BPS, HOLDBACK_VESTING);
+        rewards = new EpochRewards(token, poster, guardian, DISPUTE_DELAY, _holdback());
         token.setMinter(address(rewards));
         bounties = HostingBounties(rewards.bounties());
         staking = new Staking(token, rewards, UNBONDING_DELAY, MAX_LOCK, LOCK_BOOST_CAP, FEE_STREAM);
         rewards.setStaking(address(staking));
         escrow = new Escrow(token, rewards, staking, WITHDRAWAL_DELAY);
         badges = new HostingBadges(rewards, "https://vidya.example/badges/{id}.json");
+    }
+
+    /// The holdback schedule deployed: flat (every account aged) for the tests of other rules, so
+    /// `_paidNow` holds at any age; the holdback tests override it with the age schedule of
+    /// protocol/params.ts (`_agedHoldback`).
+    function _holdback() internal view virtual returns (uint256[5] memory) {
+        return [HOLDBACK_BPS, HOLDBACK_VESTING, HOLDBACK_BPS, HOLDBACK_VESTING, uint256(0)];
+    }
+
+    /// The production schedule: new accounts hold back more, for longer (contracts/src/HeldEarnings.sol).
+    function _agedHoldback() internal view returns (uint256[5] memory) {
+        return [HOLDBACK_BPS, HOLDBACK_VESTING, HOLDBACK_NEW_BPS, HOLDBACK_NEW_VESTING, HOLDBACK_AGE_RAMP];
     }
 
     function _leaf(uint64 epoch, address account, uint256 cumulative) internal pure returns (bytes32) {

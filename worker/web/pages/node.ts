@@ -7,7 +7,7 @@ import type { Address } from "viem";
 import { formatBytes, formatVidya } from "../../../protocol/format.ts";
 import { readTwap } from "../../chain/market.ts";
 import { vidyaWithEth } from "./intro.ts";
-import { HOLDBACK_BPS, HOLDBACK_VESTING_SECONDS, ONE_TOKEN } from "../../../protocol/params.ts";
+import { HOLDBACK_AGE_RAMP_SECONDS, HOLDBACK_BPS, HOLDBACK_NEW_BPS, HOLDBACK_NEW_VESTING_SECONDS, HOLDBACK_VESTING_SECONDS, ONE_TOKEN } from "../../../protocol/params.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { badRequest } from "../../errors.ts";
@@ -91,8 +91,9 @@ ${claim
 <h2>Claim</h2>
 ${claim.final && claimable > 0n
   ? html`<p>Epoch ${claim.final.epoch} is final and owes this node ${formatVidya(claimable)} (cumulative ${formatVidya(claim.final.cumulative)}, claimed ${formatVidya(claim.claimed)}).
-Anyone may send the claim; the tokens go to the node: ${(10_000n - HOLDBACK_BPS) / 100n}% now, and ${HOLDBACK_BPS / 100n}% held back as the node's
-slashable bond, vesting over ${Math.round(HOLDBACK_VESTING_SECONDS / 86_400)} days.</p>
+Anyone may send the claim; the tokens go to the node, part now and part held back as its slashable bond by its age since its first claim:
+${HOLDBACK_NEW_BPS / 100n}% vesting over ${Math.round(HOLDBACK_NEW_VESTING_SECONDS / 86_400)} days for a new node, falling to ${HOLDBACK_BPS / 100n}% over
+${Math.round(HOLDBACK_VESTING_SECONDS / 86_400)} days at ${Math.round(HOLDBACK_AGE_RAMP_SECONDS / 86_400)} days.</p>
 <p><button type="button" class="primary" data-action="claim" data-account="${node}" data-epoch="${claim.final.epoch}" data-cumulative="${claim.final.cumulative.toString()}"
   data-chain-id="${chainId(env)}" data-epoch-rewards="${env.EPOCH_REWARDS_ADDRESS ?? ""}">Claim ${formatVidya(claimable)}</button></p>
 <p class="status" data-status="claim" role="status" aria-live="polite"></p>`
