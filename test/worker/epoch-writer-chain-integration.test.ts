@@ -399,6 +399,12 @@ describe("Escrow settlements by the poster key are recorded writer steps", () =>
     expect(await closeEpoch(chainEnv)).toMatchObject({ state: "final" });
     expect(await settlementsOf(payer.address)).toHaveLength(2);
     expect((await accountOf()).settled).toBe(BigInt(leaf.cumulative));
+    const ctx = createExecutionContext();
+    const res = await app.request("/metrics", { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, chainEnv, ctx);
+    const metrics = await res.text();
+    await waitOnExecutionContext(ctx);
+    expect(metrics).toContain('vidya_escrow_settlements{state="mined"} 2');
+    expect(metrics).toContain('vidya_escrow_settlements{state="sent"} 0');
   });
 });
 
