@@ -3,7 +3,7 @@
 // text (at 10,000 nodes × 50 torrents it is hundreds of MB, past a Worker's 128 MB).
 
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { canonicalJson } from "./inputs.ts";
 
 /** Objects and arrays down to this depth are split; deeper values (one transcript, one leaf) are one piece. */
@@ -83,4 +83,33 @@ export async function hashOfChunks(chunks: AsyncIterable<Uint8Array>): Promise<H
   const h = keccak_256.create();
   for await (const c of chunks) h.update(c);
   return bytesToHex(h.digest());
+}
+
+/** A keccak256 in progress, small enough to record in D1 between invocations (200 bytes of state and a position). */
+export interface HashCheckpoint {
+  state: Hex;
+  pos: number;
+}
+
+type KeccakInternals = ReturnType<typeof keccak_256.create> & { state: Uint8Array; pos: number; finished: boolean };
+
+/**
+ * Saves a running keccak256 so a later invocation can go on with the next page's bytes: the
+ * inputsHash of a file written in many bounded steps, still keccak256 of its whole bytes (the
+ * commitment unchanged). Relies on @noble/hashes' Keccak fields (`state`, `pos`); pinned by
+ * protocol/tests/inputs-stream.test.ts.
+ */
+export function checkpointOf(h: ReturnType<typeof keccak_256.create>): HashCheckpoint {
+  const k = h as KeccakInternals;
+  if (k.finished || !(k.state instanceof Uint8Array) || k.state.length !== 200 || !Number.isInteger(k.pos)) throw new Error("keccak state not available for a checkpoint");
+  return { state: bytesToHex(k.state), pos: k.pos };
+}
+
+export function resumeHash(c: HashCheckpoint): ReturnType<typeof keccak_256.create> {
+  const h = keccak_256.create() as KeccakInternals;
+  const state = hexToBytes(c.state);
+  if (state.length !== 200 || !Number.isInteger(c.pos) || c.pos < 0 || c.pos >= h.blockLen) throw new RangeError("not a keccak256 checkpoint");
+  h.state.set(state); // state32 is a view of the same bytes
+  h.pos = c.pos;
+  return h;
 }
