@@ -4,10 +4,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
+import { canonicalJson, inputsHash, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import type { Env } from "../../worker/env.ts";
 import { closeEpoch } from "../../worker/epoch/close.ts";
-import { inputsKey } from "../../worker/epoch/files.ts";
+import { inputsIntact, inputsKey, publishInputsStreamed } from "../../worker/epoch/files.ts";
 import { tick } from "../../worker/scheduled.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { openEpoch, transcriptRow } from "../../worker/challenge/round.ts";
@@ -56,5 +56,21 @@ describe("published epoch files", () => {
     const after = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
     expect(after.state).toBe("halted");
     expect(after.haltReason).toContain("inputs");
+  });
+
+  it("publishes inputs larger than one part through R2's multipart upload, byte for byte the canonical JSON under its inputsHash, and checks them without reading them whole (attack: a close holding hundreds of MB of inputs in one 128 MB isolate)", async () => {
+    // Three parts of 5 MiB (R2's least) and a smaller last one.
+    const inputs = { epoch: 999, rows: Array.from({ length: 140_000 }, (_, i) => ({ i, node: `0x${i.toString(16).padStart(40, "0")}`, note: "é漢🎉".repeat(i % 5), v: BigInt(i) * 10n ** 18n })) };
+    const text = canonicalJson(inputs);
+    expect(new TextEncoder().encode(text).length).toBeGreaterThan(15 * 1024 * 1024);
+    const hash = await publishInputsStreamed(env as unknown as Env, inputs, 5 * 1024 * 1024);
+    expect(hash).toBe(inputsHash(inputs));
+    const obj = (await env.EPOCH_FILES.get(inputsKey(hash)))!;
+    expect(await obj.text()).toBe(text);
+    const row = { epoch: 999, inputs: "", inputsHash: hash };
+    expect(await inputsIntact(env as unknown as Env, row)).toBe(true);
+    // One byte changed in the stored file: the writer's check refuses it.
+    await env.EPOCH_FILES.put(inputsKey(hash), text.replace('"epoch":999', '"epoch":998'));
+    expect(await inputsIntact(env as unknown as Env, row)).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ import { EMISSION_PER_EPOCH } from "../../protocol/params.ts";
 import { openEpoch, transcriptRow } from "../../worker/challenge/round.ts";
 import { chunk, db, schema } from "../../worker/db/client.ts";
 import { inputsJson } from "../../worker/epoch/files.ts";
-import { takeInvocations, throwOnBreach, violationsSoFar } from "./support/d1-guard.ts";
+import { D1_LIMITS, takeInvocations, throwOnBreach, violationsSoFar } from "./support/d1-guard.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { admin } from "./support/worker.ts";
 
@@ -95,16 +95,20 @@ describe(`epoch close at scale (${NODES} nodes × ${TORRENTS} torrents)`, () => 
     const closeMs = Date.now() - t1;
     console.log("scale: close ends");
     const body = (await res.json()) as { epoch: number; root: string; leafCount: number; totalEarned: string; state: string; error?: unknown };
-    const close = takeInvocations().find((i) => i.label === "ChallengeScheduler.close");
+    const invocations = takeInvocations();
+    const close = invocations.find((i) => i.label === "ChallengeScheduler.close");
     console.log(
       [
         `epoch close at ${NODES} nodes × ${TORRENTS} torrents (${NODES * ROUNDS} transcripts, ${NODES * TORRENTS} ledger rows, ${POOL} torrents):`,
         `  generated in ${generated} ms; close ${closeMs} ms wall (workerd, local D1), HTTP ${res.status}`,
         `  D1 queries in the close's invocation: ${close?.queries ?? "?"}; largest D1 value or row: ${close?.largestValue ?? "?"} bytes`,
+        // Every invocation the close made (the scheduler's, the shards' it called), each within D1's 1,000 queries.
+        ...invocations.filter((i) => i.queries > 0).map((i) => `  invocation ${i.label}: ${i.queries} D1 queries, largest value ${i.largestValue} bytes`),
         ...violationsSoFar().map((v) => `  BREACH: ${v.slice(0, 300)}`),
       ].join("\n"),
     );
     expect(res.status, JSON.stringify(body.error)).toBe(200);
+    for (const i of invocations) expect(i.queries, i.label).toBeLessThanOrEqual(D1_LIMITS.queriesPerInvocation);
     expect(body).toMatchObject({ epoch, state: "final" });
 
     // Correct: the stored leaves rebuild the root, the earned total is the emission at most,

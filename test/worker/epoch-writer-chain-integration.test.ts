@@ -10,7 +10,8 @@ import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { and, count, eq, ne } from "drizzle-orm";
 import { createPublicClient, createWalletClient, defineChain, http, parseTransaction, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { epochRewardsAbi, escrowAbi, vidyaTokenAbi } from "../../contracts/abi.ts";
+import { ONE_TOKEN } from "../../protocol/params.ts";
 import type { Env } from "../../worker/env.ts";
 import { app } from "../../worker/index.ts";
 import { closeEpoch, resumeClose } from "../../worker/epoch/close.ts";
@@ -19,7 +20,7 @@ import { openEpoch, transcriptRow } from "../../worker/challenge/round.ts";
 import { safeMessage } from "../../worker/errors.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
-import { ADMIN_TOKEN, call, uploadTorrent } from "./support/worker.ts";
+import { ADMIN_TOKEN, addMember, call, uploadTorrent } from "./support/worker.ts";
 import { workerOnChain } from "./support/chain-env.ts";
 
 const c = inject("writerChain");
@@ -331,6 +332,79 @@ describe("the epoch writer on a chain that misbehaves", () => {
     const claim = await deployer.writeContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "claim", args: [BigInt(next), node, BigInt(proof.cumulative), proof.proof] });
     expect((await pub.waitForTransactionReceipt({ hash: claim })).status).toBe("success");
     expect(await pub.readContract({ address: a.epochRewards, abi: epochRewardsAbi, functionName: "claimedOf", args: [node] })).toBe(BigInt(proof.cumulative));
+  });
+});
+
+describe("Escrow settlements by the poster key are recorded writer steps", () => {
+  const payer = privateKeyToAccount(`0x${"5e".repeat(32)}`);
+  const DEPOSIT = 10n * ONE_TOKEN;
+  const GB = 1_000_000_000;
+  const settlementsOf = (account: string) => d().select().from(schema.escrowSettlements).where(eq(schema.escrowSettlements.account, account.toLowerCase())).orderBy(schema.escrowSettlements.attempt);
+  const accountOf = async () => (await pub.readContract({ address: a.escrow, abi: escrowAbi, functionName: "accountOf", args: [payer.address] })) as { balance: bigint; settled: bigint };
+  afterEach(async () => {
+    await automine(true);
+  });
+
+  it("resumes a settlement that crashed between its record and its receipt: same bytes re-sent, replaced on its nonce when stuck, settled once (attack: dropped settlement leaves a nonce gap, second settlement)", async () => {
+    // A member with a deposit, charged 1 GB past its allotment in a posted epoch.
+    await addMember(payer.address);
+    await rpc("anvil_setBalance", [payer.address, "0x56bc75e2d63100000"]);
+    const asPayer = createWalletClient({ account: payer, chain: anvil, transport: http(c.rpcUrl) });
+    for (const h of [
+      await deployer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "transfer", args: [payer.address, DEPOSIT] }),
+      await asPayer.writeContract({ address: a.token, abi: vidyaTokenAbi, functionName: "approve", args: [a.escrow, DEPOSIT] }),
+      await asPayer.writeContract({ address: a.escrow, abi: escrowAbi, functionName: "deposit", args: [DEPOSIT] }),
+    ])
+      expect((await pub.waitForTransactionReceipt({ hash: h })).status).toBe("success");
+    const charged = await earnIn();
+    await d().insert(schema.ledger).values({ epoch: charged, member: payer.address.toLowerCase(), infoHash: t.infoHash, downloaded: 11 * GB, creditedDownloaded: 11 * GB });
+    expect(await closeEpoch(chainEnv)).toMatchObject({ epoch: charged, state: "final" });
+    const leaf = (await d().select().from(schema.spent).where(and(eq(schema.spent.epoch, charged), eq(schema.spent.account, payer.address.toLowerCase()))).get())!;
+    expect(BigInt(leaf.cumulative)).toBeGreaterThan(0n);
+    // Past the dispute window: the next close settles it, and dies right after recording the settlement.
+    await rpc("evm_increaseTime", [3_601]);
+    await mine();
+    const next = await earnIn();
+    const crash = await rejection(closeEpoch({ ...chainEnv, TEST_CRASH_AFTER: "settlement_sent" }));
+    expect(crash.message).toContain("test crash after settlement_sent");
+    expect((await rowOf(next))!.state).toBe("final");
+    const [recorded] = await settlementsOf(payer.address);
+    expect(recorded).toMatchObject({ epoch: charged, attempt: 1, state: "sent", cumulative: leaf.cumulative });
+    expect((await accountOf()).settled).toBe(0n);
+
+    // The next tick, blocks not being mined: the recorded bytes are sent again, never signed anew.
+    await automine(false);
+    await resumeClose(chainEnv);
+    expect(await settlementsOf(payer.address)).toHaveLength(1);
+    expect(await pub.getTransaction({ hash: recorded!.txHash as Hex })).toMatchObject({ nonce: recorded!.nonce });
+    // Stuck past CHAIN_REPLACE_AFTER_SECONDS: replaced on the same nonce with higher fees, recorded before it is sent.
+    await resumeClose(chainEnv, Date.now() + 181_000);
+    const attempts = await settlementsOf(payer.address);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toMatchObject({ attempt: 2, nonce: recorded!.nonce, state: "sent" });
+    expect(BigInt(attempts[1]!.maxFeePerGas)).toBeGreaterThan(BigInt(recorded!.maxFeePerGas));
+    expect(parseTransaction(attempts[1]!.rawTx as Hex).nonce).toBe(recorded!.nonce);
+
+    await mine();
+    await automine(true);
+    await resumeClose(chainEnv);
+    // Settled exactly once: one attempt mined, the charge collected, every attempt marked.
+    const after = await settlementsOf(payer.address);
+    expect(after.map((r) => r.state)).toEqual(["mined", "mined"]);
+    const receipts = await Promise.all(after.map((r) => pub.getTransactionReceipt({ hash: r.txHash as Hex }).catch(() => null)));
+    expect(receipts.filter((r) => r !== null)).toHaveLength(1);
+    expect(await accountOf()).toMatchObject({ balance: DEPOSIT - BigInt(leaf.cumulative), settled: BigInt(leaf.cumulative) });
+    // The next close sends nothing more for the settled leaf, and posts on the next nonce.
+    await earnIn();
+    expect(await closeEpoch(chainEnv)).toMatchObject({ state: "final" });
+    expect(await settlementsOf(payer.address)).toHaveLength(2);
+    expect((await accountOf()).settled).toBe(BigInt(leaf.cumulative));
+    const ctx = createExecutionContext();
+    const res = await app.request("/metrics", { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, chainEnv, ctx);
+    const metrics = await res.text();
+    await waitOnExecutionContext(ctx);
+    expect(metrics).toContain('vidya_escrow_settlements{state="mined"} 2');
+    expect(metrics).toContain('vidya_escrow_settlements{state="sent"} 0');
   });
 });
 

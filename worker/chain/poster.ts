@@ -87,15 +87,24 @@ export interface SignedPost {
  * fails here, before anything is recorded or sent).
  */
 export async function signPost(env: Env, call: PostCall): Promise<SignedPost> {
-  const c = client(env);
-  const account = posterAccount(env);
   const to = rewardsAddress(env);
   const data = encodeFunctionData({
     abi: epochRewardsAbi,
     functionName: "postRoot",
     args: [BigInt(call.epoch), call.earnedRoot, call.slashedRoot ?? EMPTY_ROOT, call.spentRoot ?? EMPTY_ROOT, call.inputsHash, call.totalEarned, call.bountyDraws ?? []],
   });
-  const nonce = await c.getTransactionCount({ address: account.address, blockTag: "pending" });
+  return signCall(env, to, data);
+}
+
+/**
+ * Signs any call by the poster key without sending it (the Escrow settlements too, chain/escrow.ts):
+ * the given nonce or the account's next pending one, estimated gas (a call the contract would
+ * refuse fails here, before anything is recorded), the chain's fees.
+ */
+export async function signCall(env: Env, to: Address, data: Hex, nonceAt?: number): Promise<SignedPost> {
+  const c = client(env);
+  const account = posterAccount(env);
+  const nonce = nonceAt ?? (await c.getTransactionCount({ address: account.address, blockTag: "pending" }));
   const gas = ((await c.estimateGas({ account: account.address, to, data, blockTag: "latest" })) * 12n) / 10n;
   const { maxFeePerGas, maxPriorityFeePerGas } = await c.estimateFeesPerGas();
   const rawTx = await account.signTransaction({ type: "eip1559", chainId: chainId(env), to, data, nonce, gas, maxFeePerGas, maxPriorityFeePerGas, value: 0n });

@@ -564,3 +564,27 @@ export const receipts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.epoch, t.downloader, t.uploader, t.infoHash, t.session] }), index("receipts_session").on(t.downloader, t.uploader, t.infoHash, t.session)],
 );
+
+/**
+ * Escrow settlements sent by the poster key (worker/chain/escrow.ts), recorded like the epoch's
+ * posts: signed and stored BEFORE broadcast, followed until mined, replaced on the same nonce
+ * when stuck, so a dropped one never leaves a gap in the key's nonces, and never sent twice.
+ */
+export const escrowSettlements = sqliteTable(
+  "escrow_settlements",
+  {
+    /** The final epoch whose spent leaf is settled. */
+    epoch: integer("epoch").notNull(),
+    account: text("account").notNull(),
+    attempt: integer("attempt").notNull(),
+    cumulative: text("cumulative").notNull(),
+    nonce: integer("nonce").notNull(),
+    txHash: text("tx_hash").notNull(),
+    rawTx: text("raw_tx").notNull(),
+    maxFeePerGas: text("max_fee_per_gas").notNull(),
+    sentAt: integer("sent_at").notNull(),
+    /** sent (pending), mined, reverted, or dropped (its nonce taken by another transaction). */
+    state: text("state").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.account, t.attempt] }), index("escrow_settlements_state").on(t.state)],
+);

@@ -10,7 +10,7 @@
 
 import { asc, eq, lt } from "drizzle-orm";
 import type { Address, Hex } from "viem";
-import { canonicalJson, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
+import { canonicalJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
 import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
 import { receiptBytes } from "../../protocol/economics/receipts.ts";
@@ -28,7 +28,7 @@ import { HttpError, safeMessage } from "../errors.ts";
 import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
 import { checkChainId } from "../chain/poster.ts";
 import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
-import { settleFinalCharges } from "../chain/escrow.ts";
+import { followSettlements, settleFinalCharges } from "../chain/escrow.ts";
 import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
 import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
@@ -36,7 +36,7 @@ import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
-import { publishInputs } from "./files.ts";
+import { publishInputsStreamed } from "./files.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
 
@@ -177,11 +177,24 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
     crashPoint(env, "settled");
     return settled;
   });
-  return epochJson(await advanceClose(env, row, now));
+  const closed = await advanceClose(env, row, now);
+  // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts),
+  // once this post is mined (the key's next nonce). Recorded steps of their own: a failure here
+  // is followed at the next tick, never undoes this close.
+  if (chainConfigured(env)) await settleFinalCharges(env, epoch, now).catch((e: unknown) => settlementFailed(env, epoch, e));
+  return epochJson(closed);
+}
+
+function settlementFailed(env: Env, epoch: number, e: unknown): void {
+  if (env.TEST_CRASH_AFTER && e instanceof Error && e.message.startsWith("test crash")) throw e;
+  console.warn(`escrow: settlement after epoch ${epoch} failed: ${safeMessage(e)}`);
 }
 
 /** Drives the oldest unfinished close (if any) to final: every tick calls this first. Returns it once final. */
 export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson | undefined> {
+  // Settlements sent earlier by the same key are followed (replaced when stuck) before anything
+  // else: a stuck lower nonce would hold the epoch's post behind it.
+  if (chainConfigured(env)) await followSettlements(env, now).catch((e: unknown) => settlementFailed(env, 0, e));
   const pending = await unfinishedClose(db(env.DB));
   return pending ? epochJson(await advanceClose(env, pending, now)) : undefined;
 }
@@ -304,9 +317,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   };
   // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
   // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
-  const inputsText = canonicalJson(inputs);
-  const hash = inputsHashOfJson(inputsText);
-  await publishInputs(env, hash, inputsText);
+  // Streamed (files.ts): hashed, then put in parts, never one string of hundreds of MB.
+  const hash = await publishInputsStreamed(env, inputs);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
@@ -372,9 +384,6 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   ];
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
-  // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts).
-  // The epoch is stored: a failure here is retried at the next close, never undoes this one.
-  if (chainConfigured(env)) await settleFinalCharges(env, epoch).catch((e: unknown) => console.warn(`escrow: settlement after epoch ${epoch} failed: ${safeMessage(e)}`));
   return { ...row, minedBlock: null, haltReason: null };
 }
 

@@ -6,6 +6,7 @@
 
 import type { Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
+import { canonicalParts, hashOfChunks, streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 
@@ -17,6 +18,37 @@ export async function publishInputs(env: Env, hash: Hex, json: string): Promise<
   await env.EPOCH_FILES.put(inputsKey(hash), json, { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } });
 }
 
+/** Parts of a multipart upload: R2 wants 5 MiB at least, all of one size but the last. */
+export const INPUTS_PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Publishes an epoch's inputs under their hash without holding their text: hashed in a first
+ * streamed pass (the name must be known first), then put in parts of `partBytes` through R2's
+ * multipart upload (one put when they fit one part). The bytes and the hash are canonicalJson's
+ * (protocol/epoch/stream.ts), so what is committed is unchanged. Idempotent as publishInputs.
+ */
+export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES): Promise<Hex> {
+  const hash = streamedInputsHash(inputs);
+  const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
+  const parts = canonicalParts(inputs, partBytes);
+  const first = parts.next();
+  const second = first.done ? first : parts.next();
+  if (first.done || second.done) {
+    await env.EPOCH_FILES.put(inputsKey(hash), first.done ? "" : first.value, options);
+    return hash;
+  }
+  const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
+  try {
+    const done = [await upload.uploadPart(1, first.value), await upload.uploadPart(2, second.value)];
+    for (const part of parts) done.push(await upload.uploadPart(done.length + 1, part));
+    await upload.complete(done);
+  } catch (e) {
+    await upload.abort().catch(() => {});
+    throw e;
+  }
+  return hash;
+}
+
 /** The canonical JSON of an epoch's inputs: the row's own (before R2), else the R2 object. */
 export async function inputsJson(env: Env, row: { epoch: number; inputs: string; inputsHash: string }): Promise<string> {
   if (row.inputs) return row.inputs;
@@ -25,11 +57,22 @@ export async function inputsJson(env: Env, row: { epoch: number; inputs: string;
   return obj.text();
 }
 
-/** Whether the published inputs are there and hash to the committed inputsHash. */
+/** Whether the published inputs are there and hash to the committed inputsHash (an R2 file read in chunks, never whole). */
 export async function inputsIntact(env: Env, row: { epoch: number; inputs: string; inputsHash: string }): Promise<boolean> {
   try {
-    return inputsHash(JSON.parse(await inputsJson(env, row))) === row.inputsHash;
+    if (row.inputs) return inputsHash(JSON.parse(row.inputs)) === row.inputsHash;
+    const obj = await env.EPOCH_FILES.get(inputsKey(row.inputsHash));
+    return obj !== null && (await hashOfChunks(chunksOf(obj.body))) === row.inputsHash.toLowerCase();
   } catch {
     return false;
+  }
+}
+
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
   }
 }

@@ -20,6 +20,8 @@ export interface WriterStatus {
   lastFinalEpoch: number;
   closing: { epoch: number; state: string } | null;
   postAttempts: number;
+  /** Escrow settlement transactions recorded by state (sent: pending on the poster key; chain/escrow.ts). */
+  settlements: { state: string; count: number }[];
   failures: { code: string; count: number }[];
   /** Whether an epoch is late and why (protocol/epoch/overdue.ts). */
   overdue: Overdue;
@@ -35,12 +37,13 @@ const CHAIN_READ_MS = 3_000;
 export async function writerStatus(env: Env, now = Date.now()): Promise<WriterStatus> {
   const d = db(env.DB);
   const open = await openEpoch(d);
-  const [seed, final, closing, attempts, failures] = await Promise.all([
+  const [seed, final, closing, attempts, failures, settlements] = await Promise.all([
     seedOf(d, open),
     d.select({ last: max(schema.epochs.epoch) }).from(schema.epochs).where(eq(schema.epochs.state, "final")).get(),
     unfinishedClose(d),
     d.select({ n: count() }).from(schema.epochPosts).get(),
     d.select({ code: schema.closeErrors.code, count: schema.closeErrors.count }).from(schema.closeErrors),
+    d.select({ state: schema.escrowSettlements.state, count: count() }).from(schema.escrowSettlements).groupBy(schema.escrowSettlements.state),
   ]);
   const status: WriterStatus = {
     openEpoch: open,
@@ -48,6 +51,7 @@ export async function writerStatus(env: Env, now = Date.now()): Promise<WriterSt
     lastFinalEpoch: final?.last ?? 0,
     closing: closing ? { epoch: closing.epoch, state: closing.state } : null,
     postAttempts: attempts?.n ?? 0,
+    settlements: settlements.sort((a, b) => (a.state < b.state ? -1 : 1)),
     failures: failures.sort((a, b) => (a.code < b.code ? -1 : 1)),
     overdue: await overdueFrom(d, open, seed, closing, now),
   };

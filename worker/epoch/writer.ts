@@ -31,19 +31,19 @@ export const CLOSE_STATES: readonly CloseState[] = ["settled", "published", "sen
 const ZERO: Hex = `0x${"00".repeat(32)}`;
 
 /** How long a tick waits for a receipt before leaving the post to the next tick. */
-const receiptWaitMs = (env: Env) => secondsVar(env.CHAIN_RECEIPT_WAIT_MS, 30_000);
+export const receiptWaitMs = (env: Env) => secondsVar(env.CHAIN_RECEIPT_WAIT_MS, 30_000);
 /** A post pending this long is replaced with higher fees on its nonce. */
-const replaceAfterMs = (env: Env) => secondsVar(env.CHAIN_REPLACE_AFTER_SECONDS, 180) * 1000;
+export const replaceAfterMs = (env: Env) => secondsVar(env.CHAIN_REPLACE_AFTER_SECONDS, 180) * 1000;
 /** Blocks on top of the post (itself included) before the close is final: 1 locally, more on a public chain. */
 const confirmations = (env: Env) => BigInt(Math.max(1, Math.floor(secondsVar(env.CHAIN_CONFIRMATIONS, 1))));
 
 /** The highest maxFeePerGas a replacement may offer (wei); unset: no cap. At the cap the post waits as it is. */
-function maxFeeCap(env: Env): bigint | undefined {
+export function maxFeeCap(env: Env): bigint | undefined {
   return env.CHAIN_MAX_FEE_PER_GAS && /^[0-9]{1,30}$/.test(env.CHAIN_MAX_FEE_PER_GAS) ? BigInt(env.CHAIN_MAX_FEE_PER_GAS) : undefined;
 }
 
 /** Tests only (a vitest binding, never in wrangler.jsonc): dies right after recording `state`, as a crash would. */
-export function crashPoint(env: Env, state: CloseState): void {
+export function crashPoint(env: Env, state: CloseState | "settlement_sent"): void {
   if (env.TEST_CRASH_AFTER === state) throw new Error(`test crash after ${state}`);
 }
 

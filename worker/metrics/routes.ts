@@ -152,6 +152,8 @@ function writerFamilies(w: WriterStatus, family: (name: string, type: Family["ty
   const state = family("vidya_epoch_close_state", "gauge", "1 for the state the unfinished close is in (worker/epoch/writer.ts)");
   for (const s of CLOSE_STATES.filter((x) => x !== "final")) state.samples.push(`vidya_epoch_close_state${labelText({ state: s })} ${w.closing?.state === s ? 1 : 0}`);
   family("vidya_epoch_post_attempts_total", "counter", "postRoot transactions signed and recorded (replacements included)").samples.push(`vidya_epoch_post_attempts_total ${w.postAttempts}`);
+  const settlements = family("vidya_escrow_settlements", "gauge", "Escrow settle transactions recorded by state (sent: pending on the poster key, followed each tick)");
+  for (const s of ["sent", "mined", "reverted", "dropped"]) settlements.samples.push(`vidya_escrow_settlements${labelText({ state: s })} ${w.settlements.find((x) => x.state === s)?.count ?? 0}`);
   const failures = family("vidya_epoch_close_failures_total", "counter", "failures of the epoch writer by code (chain_error, chain_id_mismatch, bad_root...)");
   for (const f of w.failures) failures.samples.push(`vidya_epoch_close_failures_total${labelText({ code: f.code })} ${f.count}`);
   family("vidya_epoch_overdue", "gauge", "1 when an epoch is overdue (open past its length and the grace, or its close unfinished or halted)").samples.push(`vidya_epoch_overdue ${w.overdue.overdue ? 1 : 0}`);

@@ -1,0 +1,115 @@
+// The canonical JSON of an epoch's inputs (inputs.ts) in pieces, and its keccak256 fed piece by
+// piece: the same bytes and the same inputsHash as canonicalJson, without ever holding the whole
+// text (at 10,000 nodes × 50 torrents it is hundreds of MB, past a Worker's 128 MB).
+
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { canonicalJson } from "./inputs.ts";
+
+/** Objects and arrays down to this depth are split; deeper values (one transcript, one leaf) are one piece. */
+const SPLIT_DEPTH = 2;
+
+/** Yields pieces whose concatenation is exactly canonicalJson(value). */
+export function* canonicalPieces(value: unknown, depth = 0): Generator<string> {
+  if (depth > SPLIT_DEPTH || value === null || typeof value !== "object") {
+    yield canonicalJson(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i) yield ",";
+      yield* canonicalPieces(value[i], depth + 1);
+    }
+    yield "]";
+    return;
+  }
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  yield "{";
+  for (let i = 0; i < entries.length; i++) {
+    yield `${i ? "," : ""}${JSON.stringify(entries[i]![0])}:`;
+    yield* canonicalPieces(entries[i]![1], depth + 1);
+  }
+  yield "}";
+}
+
+/**
+ * UTF-8 parts of exactly `partBytes` each, the last one smaller or equal: R2's multipart upload
+ * wants every part but the last of one size (at least 5 MiB).
+ */
+export function* canonicalParts(value: unknown, partBytes: number): Generator<Uint8Array> {
+  const utf8 = new TextEncoder();
+  let buf = new Uint8Array(partBytes);
+  let fill = 0;
+  let pending: string[] = [];
+  let chars = 0;
+  // Pieces are joined a few KB at a time (encoding each one alone is slow), then copied into the part.
+  function* flush(): Generator<Uint8Array> {
+    let bytes = utf8.encode(pending.join(""));
+    pending = [];
+    chars = 0;
+    while (bytes.length) {
+      const n = Math.min(bytes.length, partBytes - fill);
+      buf.set(bytes.subarray(0, n), fill);
+      fill += n;
+      bytes = bytes.subarray(n);
+      if (fill === partBytes) {
+        yield buf;
+        buf = new Uint8Array(partBytes);
+        fill = 0;
+      }
+    }
+  }
+  for (const piece of canonicalPieces(value)) {
+    pending.push(piece);
+    chars += piece.length;
+    if (chars >= 65_536) yield* flush();
+  }
+  yield* flush();
+  if (fill) yield buf.subarray(0, fill);
+}
+
+/** keccak256 of the canonical JSON, streamed: equal to inputsHash(value). */
+export function streamedInputsHash(value: unknown, partBytes = 1 << 20): Hex {
+  const h = keccak_256.create();
+  for (const part of canonicalParts(value, partBytes)) h.update(part);
+  return bytesToHex(h.digest());
+}
+
+/** keccak256 of bytes read in chunks (a published file's body): equal to inputsHashOfJson of their text. */
+export async function hashOfChunks(chunks: AsyncIterable<Uint8Array>): Promise<Hex> {
+  const h = keccak_256.create();
+  for await (const c of chunks) h.update(c);
+  return bytesToHex(h.digest());
+}
+
+/** A keccak256 in progress, small enough to record in D1 between invocations (200 bytes of state and a position). */
+export interface HashCheckpoint {
+  state: Hex;
+  pos: number;
+}
+
+type KeccakInternals = ReturnType<typeof keccak_256.create> & { state: Uint8Array; pos: number; finished: boolean };
+
+/**
+ * Saves a running keccak256 so a later invocation can go on with the next page's bytes: the
+ * inputsHash of a file written in many bounded steps, still keccak256 of its whole bytes (the
+ * commitment unchanged). Relies on @noble/hashes' Keccak fields (`state`, `pos`); pinned by
+ * protocol/tests/inputs-stream.test.ts.
+ */
+export function checkpointOf(h: ReturnType<typeof keccak_256.create>): HashCheckpoint {
+  const k = h as KeccakInternals;
+  if (k.finished || !(k.state instanceof Uint8Array) || k.state.length !== 200 || !Number.isInteger(k.pos)) throw new Error("keccak state not available for a checkpoint");
+  return { state: bytesToHex(k.state), pos: k.pos };
+}
+
+export function resumeHash(c: HashCheckpoint): ReturnType<typeof keccak_256.create> {
+  const h = keccak_256.create() as KeccakInternals;
+  const state = hexToBytes(c.state);
+  if (state.length !== 200 || !Number.isInteger(c.pos) || c.pos < 0 || c.pos >= h.blockLen) throw new RangeError("not a keccak256 checkpoint");
+  h.state.set(state); // state32 is a view of the same bytes
+  h.pos = c.pos;
+  return h;
+}
