@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { erc20Abi, getAddress, zeroAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { UNISWAP_ARTIFACTS } from "./uniswap-artifacts.ts";
 import { nonfungiblePositionManagerAbi, uniswapV3FactoryAbi, uniswapV3PoolAbi, weth9Abi } from "./uniswap-abi.ts";
-import { INITIAL_PRICE_WEI_PER_VIDYA, POOL_FEE, POOL_OBSERVATION_CARDINALITY, POOL_TICK_SPACING } from "../protocol/params.ts";
+import { INITIAL_PRICE_WEI_PER_VIDYA, POOL_FEE, POOL_OBSERVATION_CARDINALITY, POOL_TICK_SPACING, UNISWAP_GAS_HEADROOM_PERCENT } from "../protocol/params.ts";
 import { MAX_TICK, sqrtPriceX96ForPrice, vidyaIsToken0 } from "../protocol/market/price.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -151,29 +151,28 @@ async function addFullRangeLiquidity(ctx: MarketContext, u: UniswapAddresses, fe
   const token0 = vidyaIsToken0(ctx.token, u.weth);
   const { tickLower, tickUpper } = fullRangeTicks();
   const block = await ctx.client.getBlock();
-  await ctx.confirm(
-    "addLiquidity",
-    await w.writeContract({
-      address: pm,
-      abi: nonfungiblePositionManagerAbi,
-      functionName: "mint",
-      args: [
-        {
-          token0: token0 ? ctx.token : u.weth,
-          token1: token0 ? u.weth : ctx.token,
-          fee,
-          tickLower,
-          tickUpper,
-          amount0Desired: token0 ? l.vidya : l.eth,
-          amount1Desired: token0 ? l.eth : l.vidya,
-          // 98% of each: a pool whose price was moved away from the amounts' ratio (an empty
-          // pool's price is free to move) refuses the mint ("Price slippage check").
-          amount0Min: ((token0 ? l.vidya : l.eth) * 98n) / 100n,
-          amount1Min: ((token0 ? l.eth : l.vidya) * 98n) / 100n,
-          recipient: from,
-          deadline: block.timestamp + 3_600n,
-        },
-      ],
-    }),
-  );
+  const mint = {
+    address: pm,
+    abi: nonfungiblePositionManagerAbi,
+    functionName: "mint",
+    args: [
+      {
+        token0: token0 ? ctx.token : u.weth,
+        token1: token0 ? u.weth : ctx.token,
+        fee,
+        tickLower,
+        tickUpper,
+        amount0Desired: token0 ? l.vidya : l.eth,
+        amount1Desired: token0 ? l.eth : l.vidya,
+        // 98% of each: a pool whose price was moved away from the amounts' ratio (an empty
+        // pool's price is free to move) refuses the mint ("Price slippage check").
+        amount0Min: ((token0 ? l.vidya : l.eth) * 98n) / 100n,
+        amount1Min: ((token0 ? l.eth : l.vidya) * 98n) / 100n,
+        recipient: from,
+        deadline: block.timestamp + 3_600n,
+      },
+    ],
+  } as const;
+  const gas = ((await ctx.client.estimateContractGas({ ...mint, account: l.account })) * UNISWAP_GAS_HEADROOM_PERCENT) / 100n;
+  await ctx.confirm("addLiquidity", await w.writeContract({ ...mint, gas }));
 }

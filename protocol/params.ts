@@ -405,6 +405,12 @@ export const TWAP_WINDOW_SECONDS = 1_800;
 export const DEFAULT_SLIPPAGE_BPS = 50;
 /** A swap left pending longer than this reverts ("Transaction too old") rather than executing at a stale price. */
 export const SWAP_DEADLINE_SECONDS = 20 * 60;
+/**
+ * Gas sent with a Uniswap call, in percent of its estimate: the pool writes an oracle observation
+ * only in the first trade of a new block second, so an estimate taken in the block of the last
+ * observation is short by that write when the call is mined a second later (reverts out of gas).
+ */
+export const UNISWAP_GAS_HEADROOM_PERCENT = 130n;
 // Reachability (issue 15 part 1): port mapping at home and the edge's dial-back check.
 /**
  * Lifetime asked of a NAT-PMP or UPnP-IGD port mapping: RFC 6886's recommended two hours. The

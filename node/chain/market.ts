@@ -3,7 +3,7 @@
 // HostingRouter with a slippage bound and a deadline. The maths is protocol/market/price.ts.
 
 import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Address, type Hex } from "viem";
-import { POOL_FEE, SWAP_DEADLINE_SECONDS, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
+import { POOL_FEE, SWAP_DEADLINE_SECONDS, TWAP_WINDOW_SECONDS, UNISWAP_GAS_HEADROOM_PERCENT } from "../../protocol/params.ts";
 import { maximumSent, minimumReceived, priceFromSqrtX96, priceImpactPpm, twapPrice, vidyaIsToken0 } from "../../protocol/market/price.ts";
 import { CliError } from "../errors.ts";
 import { erc20Abi, hostingRouterAbi, quoterV2Abi, swapRouterAbi, uniswapV3PoolAbi } from "./abi.ts";
@@ -126,7 +126,8 @@ async function send(c: ChainClients, log: Log, what: string, call: { address: Ad
   try {
     // A dry run first: a swap that would break its bound fails here, before any gas is spent.
     await c.publicClient.call({ account: w.account, to: call.address, data: call.data, value: call.value });
-    hash = await w.sendTransaction({ to: call.address, data: call.data, value: call.value });
+    const estimate = await c.publicClient.estimateGas({ account: w.account, to: call.address, data: call.data, value: call.value });
+    hash = await w.sendTransaction({ to: call.address, data: call.data, value: call.value, gas: (estimate * UNISWAP_GAS_HEADROOM_PERCENT) / 100n });
   } catch (e) {
     throw marketError(e, what);
   }
