@@ -50,6 +50,9 @@ export type SurgeRow = [
   leechers: number,
   partialSeeds: number,
   snatches: number,
+  /** The window's 15-minute demand and capacity forecasts, bytes (the dynamic gate's measure; absent in batches sealed before it). */
+  demand?: number,
+  capacity?: number,
 ];
 
 /** A session that ended (stopped, or reaped after PEER_TTL_MS): its row is folded into its member's ENDED_SESSIONS row. */
@@ -189,11 +192,12 @@ export function batchSql(b: Batch): string[] {
         " ON CONFLICT (info_hash) DO UPDATE SET saturation_bps = excluded.saturation_bps, surge_bps = excluded.surge_bps",
     );
     sql.push(
-      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, seeders, leechers) AS (VALUES ` +
-        part.map((s) => `(${text(s[0])}, ${[s[2], s[3], s[4]].map(num).join(", ")})`).join(", ") +
-        ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers)" +
-        " SELECT e.epoch, v.info_hash, v.surge_sum, 1, v.seeders, v.leechers FROM e, v WHERE true" +
-        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + 1",
+      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, seeders, leechers, demand_sum, capacity_sum) AS (VALUES ` +
+        part.map((s) => `(${text(s[0])}, ${[s[2], s[3], s[4], s[7] ?? 0, s[8] ?? 0].map(num).join(", ")})`).join(", ") +
+        ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers, demand_sum, capacity_sum)" +
+        " SELECT e.epoch, v.info_hash, v.surge_sum, 1, v.seeders, v.leechers, v.demand_sum, v.capacity_sum FROM e, v WHERE true" +
+        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + 1," +
+        " demand_sum = demand_sum + excluded.demand_sum, capacity_sum = capacity_sum + excluded.capacity_sum",
     );
   }
   return sql;

@@ -960,11 +960,13 @@ export class SwarmShard extends DurableObject<Env> {
       // An idle swarm at rest stays at rest: nothing to write.
       if (!bytes.up && !bytes.down && !seeders && !leechers && before === NEUTRAL_SURGE) continue;
       const f = observeWindow(before.forecast, { seconds: secs, downloaded: BigInt(bytes.down), uploaded: BigInt(bytes.up), left, leechers, seeders });
-      const sat = saturationBps(forecast(f));
+      const load = forecast(f);
+      const sat = saturationBps(load);
       const next: SurgeState = { forecast: f, saturationBps: sat, surgeBps: nextSurgeBps(before.surgeBps, sat) };
       this.surge.set(ih, next);
       this.surgeDirty.add(ih);
-      this.pendingSurge.push([ih, Number(sat), Number(next.surgeBps), s?.seeds ?? 0, s?.incomplete ?? 0, s?.partialSeeds ?? 0, s?.snatches ?? 0]);
+      // The forecast's demand and capacity too: the epoch's sums are the dynamic gate's measure (protocol/economics/gate.ts).
+      this.pendingSurge.push([ih, Number(sat), Number(next.surgeBps), s?.seeds ?? 0, s?.incomplete ?? 0, s?.partialSeeds ?? 0, s?.snatches ?? 0, Number(load.demand), Number(load.capacity)]);
       out.push({ infoHash: ih, seconds: secs, downloaded: bytes.down, uploaded: bytes.up, left: Number(left), leechers, seeders, saturationBps: Number(sat), surgeBps: Number(next.surgeBps) });
     }
     this.windowBytes.clear();
