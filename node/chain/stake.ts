@@ -5,6 +5,7 @@ import { erc20Abi, stakingAbi } from "./abi.ts";
 import { chainError } from "./rewards.ts";
 import type { ChainClients } from "./clients.ts";
 import { CliError } from "../errors.ts";
+import { formatVidya } from "../../protocol/format.ts";
 
 export async function stakeOf(c: ChainClients, account: Address): Promise<bigint> {
   return c.publicClient.readContract({ address: c.info.staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
@@ -40,6 +41,37 @@ export async function ensureStake(c: ChainClients, target: bigint): Promise<{ st
     throw chainError(e, "staking");
   }
   return { staked: need, txs };
+}
+
+/**
+ * Brings the join fees paid for the account up to `fee` (Staking.payJoinFee: streamed to
+ * stakers, never refunded); returns the transactions sent (none if already paid).
+ */
+export async function ensureJoinFee(c: ChainClients, fee: bigint): Promise<{ paid: bigint; txs: Hex[] }> {
+  const w = c.walletClient;
+  if (!w) throw new Error("paying the join fee needs a wallet");
+  const account = w.account.address;
+  const already = await c.publicClient.readContract({ address: c.info.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [account] });
+  if (already >= fee) return { paid: 0n, txs: [] };
+  const need = fee - already;
+  const balance = await tokenBalance(c, account);
+  if (balance < need) throw new CliError(`the join fee needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}`);
+  const txs: Hex[] = [];
+  try {
+    const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });
+    if (allowance < need) {
+      const approve = await w.writeContract({ address: c.info.token, abi: erc20Abi, functionName: "approve", args: [c.info.staking, need] });
+      await wait(c, approve, "approve");
+      txs.push(approve);
+    }
+    const { request } = await c.publicClient.simulateContract({ account: w.account, address: c.info.staking, abi: stakingAbi, functionName: "payJoinFee", args: [need] });
+    const pay = await w.writeContract(request);
+    await wait(c, pay, "join fee");
+    txs.push(pay);
+  } catch (e) {
+    throw chainError(e, "paying the join fee");
+  }
+  return { paid: need, txs };
 }
 
 async function wait(c: ChainClients, hash: Hex, what: string): Promise<void> {

@@ -1,11 +1,11 @@
-// vidya join: stake the access stake if needed (or bring an invite), then join the tracker
-// with a signed MemberJoin and keep the passkey in config.json (mode 0600).
+// vidya join: stake the gate stake in force and pay the join fee if needed (or bring an
+// invite), then join the tracker with a signed MemberJoin and keep the passkey in config.json
+// (mode 0600). The tracker says what joining costs now (GET /api/members/access).
 
 import { parseArgs } from "node:util";
-import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { TrackerApi } from "../api.ts";
 import { chainClients } from "../chain/clients.ts";
-import { ensureStake } from "../chain/stake.ts";
+import { ensureJoinFee, ensureStake } from "../chain/stake.ts";
 import { DEFAULT_PORT, DEFAULT_REPLAN_SECONDS, ensureHome, normaliseTracker, readJsonFile, saveConfig, type Config } from "../config.ts";
 import { DEFAULT_STORAGE_CAP_BYTES } from "../../protocol/params.ts";
 import { CliError } from "../errors.ts";
@@ -28,9 +28,16 @@ export async function join(ctx: Ctx, argv: string[]): Promise<void> {
   let stakeTxs: string[] = [];
   if (!values.invite) {
     const c = chainClients(chain, account, rpcUrl);
-    const r = await ensureStake(c, ACCESS_STAKE);
+    const access = await api.access();
+    const gateStake = BigInt(access.gateStake);
+    const joinFee = BigInt(access.joinFee);
+    ctx.log(`joining by stake costs ${formatVidya(gateStake)} staked and a join fee of ${formatVidya(joinFee)} to stakers (${access.route})`);
+    const r = await ensureStake(c, gateStake);
     stakeTxs = r.txs;
     if (r.staked > 0n) ctx.log(`staked ${formatVidya(r.staked)} for access (tx ${r.txs.at(-1)})`);
+    const f = await ensureJoinFee(c, joinFee);
+    stakeTxs.push(...f.txs);
+    if (f.paid > 0n) ctx.log(`paid the join fee, ${formatVidya(f.paid)}, to stakers (tx ${f.txs.at(-1)})`);
   }
   const joined = await api.join(account, chain.chainId, values.invite);
   const config: Config = {

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { epochRewardsAbi } from "../../contracts/abi.ts";
-import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
 import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
 import { startEdge, type ApiInit, type Edge } from "./edge.ts";
@@ -185,14 +184,16 @@ export class LocalNetwork {
     return node;
   }
 
-  /** A member with a fresh wallet, given the access stake by the genesis holder, joined through `vidya join`. */
+  /** A member with a fresh wallet, given the gate stake and join fee by the genesis holder, joined through `vidya join`. */
   async joinMember(name: string): Promise<Member> {
     const home = join(this.opts.dir, "members", name);
     await this.cli(home, ["wallet", "init"]);
     const address = this.walletAddress(home);
     await this.chain.fund(address, "10");
     const { publicClient, deployer } = clients(this.chain);
-    const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, ACCESS_STAKE] });
+    // What joining by stake costs now: the gate stake and the join fee streamed to stakers.
+    const access = (await (await fetch(`${this.trackerUrl}/api/members/access`)).json()) as { gateStake: string; joinFee: string };
+    const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, BigInt(access.gateStake) + BigInt(access.joinFee)] });
     await publicClient.waitForTransactionReceipt({ hash: tx });
     await this.cli(home, ["join", "--tracker", this.trackerUrl]);
     return { name, home, address };
