@@ -367,6 +367,8 @@ export function runSimulation(config: SimConfig): SimResult {
   let previous: PreviousSettlement = {};
   let last: Settlement | undefined;
   let feePool = 0;
+  // The join fees' part of the stream, kept apart so a member's cost per GB counts download fees only.
+  let joinPool = 0;
   let minted = 0n;
   let burned = 0n;
   let bountyFunded = 0;
@@ -375,8 +377,8 @@ export function runSimulation(config: SimConfig): SimResult {
   const selfTrade = { paid: 0n, earned: 0 };
   const days: DayMetrics[] = [];
   const epochs: EpochMetrics[] = [];
-  const day = { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0 };
-  const resetDay = () => Object.assign(day, { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0 });
+  const day = { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0, downloadFeesOut: 0 };
+  const resetDay = () => Object.assign(day, { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0, downloadFeesOut: 0 });
 
   const popularityAt = (t: SimTorrent, epoch: number): number => {
     let p = t.popularity;
@@ -714,7 +716,8 @@ export function runSimulation(config: SimConfig): SimResult {
     minted += settled.pools.paid - settled.pools.bountyDrawn;
     const epochCharged = toTokens([...settled.spent.values()].reduce((s, x) => s + x, 0n));
     // Download fees and join fees stream to stakers together.
-    feePool += epochCharged + market.joinFees;
+    feePool += epochCharged;
+    joinPool += market.joinFees;
     // Members buy what their deposits paid; then the epoch's buys and sells meet the pool.
     market.bought += epochCharged;
     if (market.bought > 0) {
@@ -738,8 +741,12 @@ export function runSimulation(config: SimConfig): SimResult {
     market.sold = 0;
     market.joinFees = 0;
     // The fee pool streams over FEE_STREAM_SECONDS (30 days); its stakers are the members.
-    const out = feePool / (30 * 24);
-    feePool -= out;
+    const fromDownloads = feePool / (30 * 24);
+    const fromJoins = joinPool / (30 * 24);
+    feePool -= fromDownloads;
+    joinPool -= fromJoins;
+    const out = fromDownloads + fromJoins;
+    day.downloadFeesOut += fromDownloads;
     const totalStake = members.reduce((s, m) => s + m.stake, 0);
     for (const m of members) m.refunds += (out * m.stake) / totalStake;
     Object.assign(day, {
@@ -785,7 +792,8 @@ export function runSimulation(config: SimConfig): SimResult {
       const honest = nodes.filter((n) => n.active && n.kind === "honest" && n.dayHostedGB > 0.01);
       const perGB = honest.map((n) => n.dayEarned / n.dayHostedGB).sort((a, b) => a - b);
       const profit = honest.map((n) => n.dayEarned * price - n.dayCost).sort((a, b) => a - b);
-      const memberCost = toTokens(day.charged) - day.feesOut;
+      // Download charges less the download fees streamed back to members as stakers (join fees apart).
+      const memberCost = toTokens(day.charged) - day.downloadFeesOut;
       days.push({
         day: d + 1,
         nodes: nodes.filter((n) => n.active).length,

@@ -184,6 +184,7 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
       ...both("uploadPaid", "upload pool paid").map((s) => ({ ...s, color: PALETTE[2] })),
       ...both("feesIn", "download fees in").map((s) => ({ ...s, color: PALETTE[3] })),
       ...both("feesOut", "fees streamed to stakers").map((s) => ({ ...s, color: PALETTE[4] })),
+      ...both("joinFees", "join fees in").map((s) => ({ ...s, color: PALETTE[6] })),
       ...both("bountyDrawn", "bounty draws").map((s) => ({ ...s, color: PALETTE[5] })),
     ].map((s) => ({ ...s, name: s.name.replace(/, .*gate$/, s.dashed ? " (B)" : " (A)") })),
     markers: bountyMarkers,
@@ -282,7 +283,7 @@ ${row("share of leechers' wanted rate served (slowed members at their slowed rat
 ${row("node earnings, VIDYA per GB-day (median)", "earnPerGBMedian", (v) => f(v, 4))}
 ${row("honest node profit, $ per day (median)", "nodeProfitMedianUsd", (v) => f(v, 3))}
 ${row("price per paid GB, VIDYA", "pricePerPaidGB")}
-${row("member net cost per GB downloaded, VIDYA (fees returned to stakers deducted)", "memberCostPerGB")}
+${row("member net cost per GB downloaded, VIDYA (download fees returned to stakers deducted)", "memberCostPerGB")}
 ${row("share of downloaded bytes paid (the rest free or slowed)", "paidShare", pct)}
 ${row("download fees in, VIDYA/day", "feesIn")}
 ${row("hosting pool paid, VIDYA/day", "hostingPaid", (v) => f(v, 1))}
