@@ -75,7 +75,7 @@ export interface SimConfig {
   demandSigma: number;
   /** Share of members with a deposit in escrow (the rest are slowed past the allotment). */
   depositShare: number;
-  /** The most a prospective member will lock to join (VIDYA): log-normal median and deviation. */
+  /** The most a prospective member will put in to join, stake and join fee (VIDYA): log-normal median and deviation. */
   willingnessMedian: number;
   willingnessSigma: number;
   /** A leecher's download rate (bytes/s), and how long a member seeds after completing (hours). */

@@ -345,15 +345,13 @@ export function runSimulation(config: SimConfig): SimResult {
       uploadedGB: 0,
       ...traits,
     };
-    // The gate prices joining: a prospective member joins only if it is willing to lock that much.
-    if (!traits.liar && !traits.honestUploader && !traits.selfTrader && willingness < gate) return undefined;
-    // Arrivals buy their stake and the join fee in the pool; the fee joins the stakers' stream
-    // (the genesis members held their stake already).
-    if (epoch > 0) {
-      const fee = toTokens(joinFee(access));
-      market.bought += gate + fee;
-      market.joinFees += fee;
-    }
+    // The gate prices joining: a prospective member joins only if it is willing to put in that
+    // much, the stake and (for arrivals; the genesis members held their stake already) the join fee.
+    const fee = epoch > 0 ? toTokens(joinFee(access)) : 0;
+    if (!traits.liar && !traits.honestUploader && !traits.selfTrader && willingness < gate + fee) return undefined;
+    // Arrivals buy their stake and the join fee in the pool; the fee joins the stakers' stream.
+    market.bought += epoch > 0 ? gate + fee : 0;
+    market.joinFees += fee;
     members.push(m);
     memberByAccount.set(m.account, m);
     return m;
