@@ -89,7 +89,7 @@ try {
       ["what", "tx hash"],
       [
         ...Object.entries(net.chain.deployTxs).map(([k, v]) => [`deploy ${k}`, v]),
-        [`member-1 swap, stake and join`, member.bought!.tx],
+        [`member-1 swap, stake, join fee and join`, member.bought!.tx],
         [`post epoch ${epoch.epoch} root`, epoch.txHash ?? "-"],
         ...[...claims].map(([n, c]) => [`claim by ${n}`, c.txHash ?? "-"]),
       ],
