@@ -60,7 +60,7 @@ function row(t: SearchRow, member: boolean): Html {
 }
 
 export async function indexPage(env: Env, who: Who, f: TorrentFilters) {
-  // Only a visitor who is not a member yet is shown the access stake, so only they wait for the pool.
+  // Only a visitor who is not a member yet is shown the stake and join fee in force, so only they wait for the pool (and a signed-out one for the gate).
   const [{ total, rows }, overdue, twap, access] = await Promise.all([searchTorrents(env.DB, f), overdueNotice(env), who.member ? undefined : readTwap(env), who.account ? undefined : accessNow(env)]);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const body = html`<h1>The index</h1>
