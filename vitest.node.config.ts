@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "protocol", include: ["protocol/**/*.test.ts"] } },
+      // The simulation's own pure parts (sim/pool.ts: the constant-product market).
+      { test: { name: "sim", include: ["sim/**/*.test.ts"] } },
       // The node project boots the real worker (and anvil) per test file: hooks get time for that on a busy machine.
       { test: { name: "node", include: ["node/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 } },
       {

@@ -1097,6 +1097,25 @@ export const stakingAbi = [
   },
   {
     "type": "function",
+    "name": "joinFeePaidOf",
+    "inputs": [
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "kick",
     "inputs": [
       {
@@ -1165,6 +1184,37 @@ export const stakingAbi = [
       }
     ],
     "stateMutability": "view"
+  },
+  {
+    "type": "function",
+    "name": "payJoinFee",
+    "inputs": [
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "payJoinFeeFor",
+    "inputs": [
+      {
+        "name": "member",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
   },
   {
     "type": "function",
@@ -1836,6 +1886,37 @@ export const stakingAbi = [
       },
       {
         "name": "reward",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "JoinFeePaid",
+    "inputs": [
+      {
+        "name": "member",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "from",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "total",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -4672,6 +4753,11 @@ export const hostingRouterAbi = [
         "internalType": "uint256"
       },
       {
+        "name": "joinFee",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
         "name": "deadline",
         "type": "uint256",
         "internalType": "uint256"
@@ -4799,7 +4885,13 @@ export const hostingRouterAbi = [
         "internalType": "uint256"
       },
       {
-        "name": "vidyaOut",
+        "name": "staked",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "joinFee",
         "type": "uint256",
         "indexed": false,
         "internalType": "uint256"
@@ -4810,6 +4902,11 @@ export const hostingRouterAbi = [
   {
     "type": "error",
     "name": "NoEthSent",
+    "inputs": []
+  },
+  {
+    "type": "error",
+    "name": "NothingToBuy",
     "inputs": []
   },
   {

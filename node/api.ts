@@ -177,6 +177,11 @@ export class TrackerApi {
     return this.json("GET", "/api/chain");
   }
 
+  /** What joining by stake costs now (worker/economics/access.ts): the gate stake and the join fee, wei as decimal strings. */
+  access(): Promise<{ route: string; gateBps: string; gateStake: string; joinFee: string; setBy: number; saturationBps: string }> {
+    return this.json("GET", "/api/members/access");
+  }
+
   torrents(): Promise<IndexTorrent[]> {
     return this.json("GET", "/api/torrents");
   }

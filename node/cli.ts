@@ -49,10 +49,10 @@ Member
   vidya wallet init               create a wallet (vidya join creates one when missing)
   vidya wallet address            print the wallet's address
   vidya join --tracker URL [--invite CODE] [--rpc URL] [--buy [--slippage PCT]]
-                                  stake the access stake if needed (or use an invite), join,
-                                  and keep the passkey in config.json (0600); a wallet short of
-                                  VIDYA is told the ways in, and --buy buys the rest with ETH
-                                  and stakes it in one transaction
+                                  stake the gate stake and pay the join fee in force if needed
+                                  (or use an invite), join, and keep the passkey in config.json
+                                  (0600); a wallet short of VIDYA is told the ways in, and --buy
+                                  buys the rest with ETH, stakes it and pays the fee in one transaction
   vidya buy <VIDYA> | --spend <ETH> [--slippage PCT] [--quote]
                                   buy VIDYA with ETH on Uniswap: quote (price impact, minimum
                                   received or maximum sent), then swap with that bound and a

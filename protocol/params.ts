@@ -258,6 +258,14 @@ export const GATE_FLOOR_BPS = 2_500n;
 export const GATE_CAP_BPS = 100_000n;
 
 /**
+ * The join fee (DESIGN.md "Fees to stakers come from joiners and downloaders"): a member who
+ * joins by stake also pays JOIN_FEE_BPS of the gate stake in force (10 VIDYA at the neutral
+ * gate) into the fee pool (Staking.payJoinFee), streamed to stakers over FEE_STREAM_SECONDS with
+ * the download fees. It moves with the dynamic gate; an invite admits without it.
+ */
+export const JOIN_FEE_BPS = 1_000n;
+
+/**
  * Freemium (protocol/economics/allotment.ts): FREE_ALLOTMENT_BYTES of downloads in any
  * FREE_ALLOTMENT_DAYS (rolling, counted per UTC day). Past it a member with a deposit pays; one
  * without is slowed: SLOW_NUMWANT peers at most, announces every SLOW_INTERVAL_SECONDS.

@@ -9,7 +9,7 @@ import { ROOT } from "./network/chain.ts";
 import { formatVidya } from "../protocol/format.ts";
 import { formatEth, formatPrice } from "../protocol/market/amounts.ts";
 import { valueAt } from "../protocol/market/price.ts";
-import { ACCESS_STAKE, INITIAL_PRICE_WEI_PER_VIDYA, LOCAL_POOL_VIDYA } from "../protocol/params.ts";
+import { INITIAL_PRICE_WEI_PER_VIDYA, LOCAL_POOL_VIDYA } from "../protocol/params.ts";
 
 const t0 = Date.now();
 const say = (s: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${s}`);
@@ -52,9 +52,10 @@ try {
   const m = net.chain.market;
   const opening = await net.poolPrice();
   say(`market: Uniswap v3 deployed from its npm bytecode (router ${m.router}, quoter ${m.quoter}); VIDYA/WETH pool ${m.pool} (fee ${m.poolFee / 10_000}%) opens at ${formatPrice(opening)} with the treasury's ${formatVidya(LOCAL_POOL_VIDYA)} and ${formatEth(valueAt(LOCAL_POOL_VIDYA, INITIAL_PRICE_WEI_PER_VIDYA, true))}`);
-  // A newcomer with ETH only: `vidya join --buy` swaps, stakes and joins (HostingRouter).
+  // A newcomer with ETH only: `vidya join --buy` swaps, stakes, pays the join fee and joins (HostingRouter).
   const member = await net.joinMember("member-1", { buy: true });
-  say(`member ${member.address} started with ETH only: bought ${formatVidya(ACCESS_STAKE)} for ${formatEth(member.bought!.paidEth)} on Uniswap and staked it in one transaction (${member.bought!.tx}), then joined`);
+  const b = member.bought!;
+  say(`member ${member.address} started with ETH only: bought ${formatVidya(b.staked + b.joinFee)} for ${formatEth(b.paidEth)} on Uniswap, staked ${formatVidya(b.staked)} and paid the ${formatVidya(b.joinFee)} join fee to stakers in one transaction (${b.tx}), then joined`);
   say(`market: the pool now prices VIDYA at ${formatPrice(await net.poolPrice())} (opened at ${formatPrice(opening)})`);
   const wanted = net.dataset.find((t) => t.name === "retro-arcade-pack")!;
   const out = join(runDir, "downloads");
@@ -88,7 +89,7 @@ try {
       ["what", "tx hash"],
       [
         ...Object.entries(net.chain.deployTxs).map(([k, v]) => [`deploy ${k}`, v]),
-        [`member-1 swap, stake and join`, member.bought!.tx],
+        [`member-1 swap, stake, join fee and join`, member.bought!.tx],
         [`post epoch ${epoch.epoch} root`, epoch.txHash ?? "-"],
         ...[...claims].map(([n, c]) => [`claim by ${n}`, c.txHash ?? "-"]),
       ],

@@ -14,8 +14,18 @@ export interface SimConfig {
    * what matters to a node; a 1% sample of a 20,000-node network is 200 nodes).
    */
   emissionScale: number;
-  /** Exogenous token price, for costs paid in dollars. */
+  /**
+   * The token's price at the start, dollars. From then on the price is the VIDYA/ETH pool's
+   * (sim/pool.ts: x·y = k, 0.3% fee) times `ethUsd`: members buy there to join and to pay,
+   * nodes sell `nodeSellShare` of what they claim, stakers hold.
+   */
   tokenPriceUsd: number;
+  /** ETH's price in dollars (held constant: the pool moves VIDYA's price in ETH). */
+  ethUsd: number;
+  /** VIDYA in the pool at the start (the sample's share of the treasury's liquidity); ETH at the start price. */
+  poolVidya: number;
+  /** Share of each claim a node sells for ETH at once (the rest, and its held-back part, it holds). */
+  nodeSellShare: number;
 
   torrents: number;
   /** Torrent sizes: log-normal, median and log-space deviation, clamped (GB). */
@@ -65,7 +75,7 @@ export interface SimConfig {
   demandSigma: number;
   /** Share of members with a deposit in escrow (the rest are slowed past the allotment). */
   depositShare: number;
-  /** The most a prospective member will lock to join (VIDYA): log-normal median and deviation. */
+  /** The most a prospective member will put in to join, stake and join fee (VIDYA): log-normal median and deviation. */
   willingnessMedian: number;
   willingnessSigma: number;
   /** A leecher's download rate (bytes/s), and how long a member seeds after completing (hours). */
@@ -90,6 +100,9 @@ export const DEFAULT_CONFIG: Omit<SimConfig, "route"> = {
   days: 60,
   emissionScale: 0.01,
   tokenPriceUsd: 0.1,
+  ethUsd: 3_000,
+  poolVidya: 150_000,
+  nodeSellShare: 0.5,
 
   torrents: 120,
   torrentMedianGB: 1.5,

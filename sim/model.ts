@@ -8,7 +8,8 @@
 
 import type { Address } from "viem";
 import { BPS, EMISSION_PER_EPOCH, ONE_TOKEN, SURGE_WINDOW_SECONDS } from "../protocol/params.ts";
-import { downloadCharge, gateStake, initialAccess, nextAccess, pricePerGB, type AccessRoute, type AccessState } from "../protocol/economics/access.ts";
+import { downloadCharge, gateStake, initialAccess, joinFee, nextAccess, pricePerGB, type AccessRoute, type AccessState } from "../protocol/economics/access.ts";
+import { buyVidya, poolAt, sellVidya, spotPrice } from "./pool.ts";
 import { EMPTY_ALLOTMENT, freeRemaining, splitDownload, type AllotmentState } from "../protocol/economics/allotment.ts";
 import { claimWithHoldback, EMPTY_HELD, slashHeld, type HeldSchedule } from "../protocol/economics/holdback.ts";
 import { WEIGHT_SCALE } from "../protocol/economics/hosting-rewards.ts";
@@ -159,6 +160,15 @@ export interface DayMetrics {
   schedule: number;
   gate: number;
   downloadedGB: number;
+  /** The pool's price at the day's end: ETH per VIDYA, and dollars at the config's ETH price. */
+  priceEth: number;
+  priceUsd: number;
+  /** Honest nodes' median earnings per GB-month, in ETH at the day's mean pool price. */
+  ethPerGBMonthMedian: number;
+  /** Join fees paid in (to the stakers' stream), and VIDYA members bought and nodes sold in the pool, per day. */
+  joinFees: number;
+  vidyaBought: number;
+  vidyaSold: number;
 }
 
 export interface EpochMetrics {
@@ -188,6 +198,8 @@ export interface SimResult {
   actors: ActorResult[];
   finalReplicasByRank: { rank: number; replicas: number; sizeGB: number; surge: number }[];
   shockRanks: number[];
+  /** The pool: ETH members paid for VIDYA and nodes received for theirs; the price at the start and the end, ETH per VIDYA. */
+  market: { ethIn: number; ethOut: number; vidyaBought: number; vidyaSold: number; startPriceEth: number; endPriceEth: number; poolVidya: number; poolEth: number };
   totals: { epochs: number; settlements: number; millis: number; bountyFunded: number; bountyDrawn: number; members: number; nodesEver: number; selfTrade: { paidTokens: number; earnedTokens: number } };
 }
 
@@ -198,7 +210,12 @@ export function runSimulation(config: SimConfig): SimResult {
   const rnd = new Random(config.seed);
   const E = config.days * 24;
   const emission = (EMISSION_PER_EPOCH * BigInt(Math.round(config.emissionScale * 1e6))) / 1_000_000n;
-  const price = config.tokenPriceUsd;
+  // The token's price is the pool's (sim/pool.ts), moved once an epoch by what members bought
+  // (to join: the gate stake and join fee; to pay their charges; to fund bounties) and what nodes
+  // sold (a share of each claim); stakers hold. Costs in dollars convert at it.
+  let pool = poolAt(config.poolVidya, config.tokenPriceUsd / config.ethUsd);
+  let price = config.tokenPriceUsd;
+  const market = { bought: 0, sold: 0, joinFees: 0, ethIn: 0, ethOut: 0, vidyaBought: 0, vidyaSold: 0 };
   const route: AccessRoute = config.route;
   let access: AccessState = initialAccess(route);
 
@@ -329,8 +346,13 @@ export function runSimulation(config: SimConfig): SimResult {
       uploadedGB: 0,
       ...traits,
     };
-    // The gate prices joining: a prospective member joins only if it is willing to lock that much.
-    if (!traits.liar && !traits.honestUploader && !traits.selfTrader && willingness < gate) return undefined;
+    // The gate prices joining: a prospective member joins only if it is willing to put in that
+    // much, the stake and (for arrivals; the genesis members held their stake already) the join fee.
+    const fee = epoch > 0 ? toTokens(joinFee(access)) : 0;
+    if (!traits.liar && !traits.honestUploader && !traits.selfTrader && willingness < gate + fee) return undefined;
+    // Arrivals buy their stake and the join fee in the pool; the fee joins the stakers' stream.
+    market.bought += epoch > 0 ? gate + fee : 0;
+    market.joinFees += fee;
     members.push(m);
     memberByAccount.set(m.account, m);
     return m;
@@ -344,6 +366,8 @@ export function runSimulation(config: SimConfig): SimResult {
   let previous: PreviousSettlement = {};
   let last: Settlement | undefined;
   let feePool = 0;
+  // The join fees' part of the stream, kept apart so a member's cost per GB counts download fees only.
+  let joinPool = 0;
   let minted = 0n;
   let burned = 0n;
   let bountyFunded = 0;
@@ -352,8 +376,8 @@ export function runSimulation(config: SimConfig): SimResult {
   const selfTrade = { paid: 0n, earned: 0 };
   const days: DayMetrics[] = [];
   const epochs: EpochMetrics[] = [];
-  const day = { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0 };
-  const resetDay = () => Object.assign(day, { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0 });
+  const day = { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0, downloadFeesOut: 0 };
+  const resetDay = () => Object.assign(day, { served: 0, wanted: 0, charged: 0n, refunds: 0, gb: 0, paidGB: 0, feesIn: 0, feesOut: 0, bounty: 0, hosting: 0, upload: 0, unspent: 0, priceEthSum: 0, joinFees: 0, bought: 0, sold: 0, downloadFeesOut: 0 });
 
   const popularityAt = (t: SimTorrent, epoch: number): number => {
     let p = t.popularity;
@@ -372,7 +396,7 @@ export function runSimulation(config: SimConfig): SimResult {
   const countedOf = (t: SimTorrent): string[] => last?.hosting.counted.get(t.infoHash) ?? [];
 
   // ------------------------------------------------------------------ planning
-  const costPerGBEpochTokens = config.diskUsdPerGBMonth / HOURS_PER_MONTH / price;
+  const costPerGBEpochTokens = () => config.diskUsdPerGBMonth / HOURS_PER_MONTH / price;
   const offersFor = (n: SimNode | undefined) => {
     const inputs: OfferInput[] = torrents.map((t) => {
       const counted = countedOf(t);
@@ -411,7 +435,7 @@ export function runSimulation(config: SimConfig): SimResult {
     for (const { t, v, want } of ranked) {
       const size = t.length / GB;
       if (used + size > n.diskGB) continue;
-      if (!want && v < costPerGBEpochTokens) continue;
+      if (!want && v < costPerGBEpochTokens()) continue;
       used += size;
       // A new torrent is fetched at the node's rate (at least an hour) before it can be proved.
       next.set(t.id, n.hosted.get(t.id) ?? epoch + 1 + Math.floor(t.length / (Math.max(n.uplink, 2e6) * EPOCH_SECONDS)));
@@ -433,6 +457,7 @@ export function runSimulation(config: SimConfig): SimResult {
         if (b.day !== d) continue;
         byRank[b.rank]!.bounty += BigInt(b.amount) * ONE_TOKEN;
         bountyFunded += b.amount;
+        market.bought += b.amount;
       }
       if (epoch > 1) {
         for (const n of nodes) {
@@ -670,6 +695,7 @@ export function runSimulation(config: SimConfig): SimResult {
         const c = claimWithHoldback(n.held, n.earned - n.claimed_, now);
         n.held = c.schedule;
         n.received += c.paid;
+        market.sold += config.nodeSellShare * toTokens(c.paid);
         n.claimed_ = n.earned;
       }
     }
@@ -688,10 +714,38 @@ export function runSimulation(config: SimConfig): SimResult {
     bountyDrawnTotal += toTokens(settled.pools.bountyDrawn);
     minted += settled.pools.paid - settled.pools.bountyDrawn;
     const epochCharged = toTokens([...settled.spent.values()].reduce((s, x) => s + x, 0n));
+    // Download fees and join fees stream to stakers together.
     feePool += epochCharged;
+    joinPool += market.joinFees;
+    // Members buy what their deposits paid; then the epoch's buys and sells meet the pool.
+    market.bought += epochCharged;
+    if (market.bought > 0) {
+      const t = buyVidya(pool, market.bought);
+      pool = t.pool;
+      market.ethIn += t.eth;
+    }
+    if (market.sold > 0) {
+      const t = sellVidya(pool, market.sold);
+      pool = t.pool;
+      market.ethOut += t.eth;
+    }
+    price = spotPrice(pool) * config.ethUsd;
+    day.priceEthSum += spotPrice(pool);
+    day.joinFees += market.joinFees;
+    day.bought += market.bought;
+    day.sold += market.sold;
+    market.vidyaBought += market.bought;
+    market.vidyaSold += market.sold;
+    market.bought = 0;
+    market.sold = 0;
+    market.joinFees = 0;
     // The fee pool streams over FEE_STREAM_SECONDS (30 days); its stakers are the members.
-    const out = feePool / (30 * 24);
-    feePool -= out;
+    const fromDownloads = feePool / (30 * 24);
+    const fromJoins = joinPool / (30 * 24);
+    feePool -= fromDownloads;
+    joinPool -= fromJoins;
+    const out = fromDownloads + fromJoins;
+    day.downloadFeesOut += fromDownloads;
     const totalStake = members.reduce((s, m) => s + m.stake, 0);
     for (const m of members) m.refunds += (out * m.stake) / totalStake;
     Object.assign(day, {
@@ -737,7 +791,8 @@ export function runSimulation(config: SimConfig): SimResult {
       const honest = nodes.filter((n) => n.active && n.kind === "honest" && n.dayHostedGB > 0.01);
       const perGB = honest.map((n) => n.dayEarned / n.dayHostedGB).sort((a, b) => a - b);
       const profit = honest.map((n) => n.dayEarned * price - n.dayCost).sort((a, b) => a - b);
-      const memberCost = toTokens(day.charged) - day.feesOut;
+      // Download charges less the download fees streamed back to members as stakers (join fees apart).
+      const memberCost = toTokens(day.charged) - day.downloadFeesOut;
       days.push({
         day: d + 1,
         nodes: nodes.filter((n) => n.active).length,
@@ -766,6 +821,13 @@ export function runSimulation(config: SimConfig): SimResult {
         schedule: toTokens(emission) * epoch,
         gate: toTokens(gateStake(access)),
         downloadedGB: day.gb,
+        priceEth: spotPrice(pool),
+        priceUsd: price,
+        // VIDYA per GB-day × 30 days × the day's mean price.
+        ethPerGBMonthMedian: quantile(perGB, 0.5) * 30 * (day.priceEthSum / 24),
+        joinFees: day.joinFees,
+        vidyaBought: day.bought,
+        vidyaSold: day.sold,
       });
       for (const n of nodes) {
         n.trail.push({ earned: n.dayEarned, cost: n.dayCost });
@@ -818,6 +880,7 @@ export function runSimulation(config: SimConfig): SimResult {
     actors,
     finalReplicasByRank,
     shockRanks: config.shocks.map((s) => s.rank),
+    market: { ethIn: market.ethIn, ethOut: market.ethOut, vidyaBought: market.vidyaBought, vidyaSold: market.vidyaSold, startPriceEth: config.tokenPriceUsd / config.ethUsd, endPriceEth: spotPrice(pool), poolVidya: pool.vidya, poolEth: pool.eth },
     totals: { epochs: E, settlements, millis: performance.now() - started, bountyFunded, bountyDrawn: bountyDrawnTotal, members: members.length, nodesEver: nodes.length, selfTrade: { paidTokens: toTokens(selfTrade.paid), earnedTokens: selfTrade.earned } },
   };
 }

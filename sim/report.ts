@@ -57,6 +57,36 @@ function findings(a: SimResult, b: SimResult): string {
   return lines.join("\n");
 }
 
+/** The price path at every tenth day (and the last), both routes: ETH per VIDYA ×10⁻⁶ and dollars. */
+export function priceLines(a: SimResult, b: SimResult): string[] {
+  const picks = a.days.filter((d, i) => i === 0 || d.day % 10 === 0 || i === a.days.length - 1);
+  return picks.map((d) => {
+    const e = b.days.find((x) => x.day === d.day)!;
+    return `  day ${String(d.day).padStart(3)}: fixed-gate ${f(d.priceEth * 1e6, 2).padStart(7)} ($${f(d.priceUsd, 4)})   dynamic-gate ${f(e.priceEth * 1e6, 2).padStart(7)} ($${f(e.priceUsd, 4)})`;
+  });
+}
+
+/** The market's paragraph: the price path and what a node earns in ETH, both routes. */
+function marketText(a: SimResult, b: SimResult): string {
+  const m = (r: SimResult) =>
+    `${r.config.route}: ${f(r.market.startPriceEth * 1e6, 2)} → ${f(r.market.endPriceEth * 1e6, 2)} ×10⁻⁶ ETH per VIDYA (${f(r.market.endPriceEth / r.market.startPriceEth, 2)}×); members bought ${f(r.market.vidyaBought, 0)} VIDYA for ${f(r.market.ethIn, 2)} ETH, nodes sold ${f(r.market.vidyaSold, 0)} for ${f(r.market.ethOut, 2)} ETH; the pool ends with ${f(r.market.poolVidya, 0)} VIDYA and ${f(r.market.poolEth, 2)} ETH`;
+  return [
+    "The market (the pool's price path is in the table below and in price.svg):",
+    "",
+    `- ${m(a)}.`,
+    `- ${m(b)}.`,
+    "",
+    "| day | fixed-gate: ETH per VIDYA ×10⁻⁶ ($) | dynamic-gate |",
+    "| --- | --- | --- |",
+    ...a.days
+      .filter((d, i) => i === 0 || d.day % 10 === 0 || i === a.days.length - 1)
+      .map((d) => {
+        const e = b.days.find((x) => x.day === d.day)!;
+        return `| ${d.day} | ${f(d.priceEth * 1e6, 2)} ($${f(d.priceUsd, 4)}) | ${f(e.priceEth * 1e6, 2)} ($${f(e.priceUsd, 4)}) |`;
+      }),
+  ].join("\n");
+}
+
 /** Whether an attack's profit per unit of cost is at or below its twin's (to rounding). */
 export const atOrBelow = (r: AttackRow): boolean => !(r.attacker.profitPerCost > r.twin.profitPerCost + 0.005);
 
@@ -154,6 +184,7 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
       ...both("uploadPaid", "upload pool paid").map((s) => ({ ...s, color: PALETTE[2] })),
       ...both("feesIn", "download fees in").map((s) => ({ ...s, color: PALETTE[3] })),
       ...both("feesOut", "fees streamed to stakers").map((s) => ({ ...s, color: PALETTE[4] })),
+      ...both("joinFees", "join fees in").map((s) => ({ ...s, color: PALETTE[6] })),
       ...both("bountyDrawn", "bounty draws").map((s) => ({ ...s, color: PALETTE[5] })),
     ].map((s) => ({ ...s, name: s.name.replace(/, .*gate$/, s.dashed ? " (B)" : " (A)") })),
     markers: bountyMarkers,
@@ -177,6 +208,22 @@ export function writeReport(a: SimResult, b: SimResult, dir: string, seconds: nu
     xLabel: "day",
     yLabel: "members / VIDYA",
     series: [...both("members", "members"), ...both("gate", "stake to join").map((s) => ({ ...s, color: s.dashed ? PALETTE[3] : PALETTE[2] })), ...both("nodes", "active nodes").map((s) => ({ ...s, color: s.dashed ? PALETTE[5] : PALETTE[4] }))],
+  });
+  plots["price.svg"] = lineChart({
+    title: "The token's price in the VIDYA/ETH pool (x·y = k, 0.3% fee)",
+    x: days,
+    xLabel: "day",
+    yLabel: "ETH per VIDYA (×10⁻⁶)",
+    series: both("priceEth", "price").map((s) => ({ ...s, y: s.y.map((v) => v * 1e6) })),
+    markers: [...shockMarkers, ...bountyMarkers],
+  });
+  plots["node-earnings-eth.svg"] = lineChart({
+    title: "What a node earns in ETH per GB-month (honest nodes' median, at the day's pool price)",
+    x: days,
+    xLabel: "day",
+    yLabel: "ETH per GB-month (×10⁻⁶)",
+    series: both("ethPerGBMonthMedian", "median").map((s) => ({ ...s, y: s.y.map((v) => v * 1e6) })),
+    markers: shockMarkers,
   });
   plots["attackers.svg"] = barChart({
     title: "Profit per unit of cost over the run (fixed-gate route)",
@@ -217,9 +264,10 @@ modelled in sim/model.ts. Both access routes run from the same seed, side by sid
 | shocks | ${c.shocks.map((s) => `day ${s.day}: rank ${s.rank + 1} becomes ${s.boost}× as wanted (half-life ${s.halfLifeHours} h) and ${s.burst * 100}% of the members start it within ${s.burstHours} h (${s.sizeGB} GB)`).join("; ")} |
 | bounties | ${c.bounties.map((s) => `day ${s.day}: ${s.amount} VIDYA on rank ${s.rank + 1}`).join("; ")} |
 | nodes | ${c.initialNodes} at start; ${c.candidatesPerDay} candidates a day join when the published offers beat their costs by ${c.entryMargin}×; a node leaves when three days earn less than ${c.exitMargin}× its costs; disk log-normal around ${c.diskMedianGB} GB (≥ 5 GB); uplink ${c.uplinkMin / 1e6}–${c.uplinkMax / 1e6} MB/s; ten regions; each plans what to host every ${c.replanHours} h (staggered) from \`hostingOffers\`, keeping what it holds at a ${c.keepBias}× bias, plus a couple of torrents it wants anyway |
-| costs | disk $${c.diskUsdPerGBMonth}/GB-month, bandwidth $${c.bandwidthUsdPerGB}/GB, $${c.fixedUsdPerMonth}/node-month, VPN address $${c.vpnUsdPerMonth}/month; token at $${c.tokenPriceUsd} |
+| costs | disk $${c.diskUsdPerGBMonth}/GB-month, bandwidth $${c.bandwidthUsdPerGB}/GB, $${c.fixedUsdPerMonth}/node-month, VPN address $${c.vpnUsdPerMonth}/month; the token at $${c.tokenPriceUsd} at the start, then at the pool's price |
+| market | a VIDYA/ETH constant-product pool (sim/pool.ts: x·y = k, 0.3% fee) holding ${c.poolVidya.toLocaleString("en")} VIDYA and ${f((c.poolVidya * c.tokenPriceUsd) / c.ethUsd, 2)} ETH at the start (ETH at $${c.ethUsd.toLocaleString("en")}); each epoch members buy what they need (new members the gate stake and the join fee, members with a deposit what their downloads were charged, funders their bounties), then nodes sell ${c.nodeSellShare * 100}% of what each claim paid; stakers hold their stake and the fees streamed to them |
 | reliability | honest nodes go offline ${c.offlineChance * 100}% of epochs for up to ${c.offlineMaxEpochs} h, and miss ${c.honestMissChance * 100}% of challenges anyway; each held torrent is challenged once an epoch |
-| members | ${c.initialMembers} prospective at start, ${c.membersPerDay}/day more; join when willing to lock the gate (log-normal, median ${c.willingnessMedian} VIDYA); want log-normal ${c.demandMedianGBPerDay} GB/day; ${c.depositShare * 100}% have a deposit (the rest are slowed past the ${tokens(P.FREE_ALLOTMENT_BYTES * P.ONE_TOKEN) / 1e9} GB allotment); download at up to ${c.leechRate / 1e6} MB/s, then seed ${c.memberSeedHours} h at ${c.memberUplink / 1e6} MB/s; forgo ${c.stakeOpportunityPerYear * 100}%/year on their stake; receive the fee stream as stakers |
+| members | ${c.initialMembers} prospective at start, ${c.membersPerDay}/day more; join when willing to put in the gate stake and the join fee (log-normal, median ${c.willingnessMedian} VIDYA); want log-normal ${c.demandMedianGBPerDay} GB/day; ${c.depositShare * 100}% have a deposit (the rest are slowed past the ${tokens(P.FREE_ALLOTMENT_BYTES * P.ONE_TOKEN) / 1e9} GB allotment); download at up to ${c.leechRate / 1e6} MB/s, then seed ${c.memberSeedHours} h at ${c.memberUplink / 1e6} MB/s; forgo ${c.stakeOpportunityPerYear * 100}%/year on their stake; receive the fee stream as stakers |
 | protocol | as in protocol/params.ts: surge floor ${Number(P.SURGE_FLOOR_BPS) / 1e4}×, cap ${Number(P.SURGE_CAP_BPS) / 1e4}×, target saturation ${Number(P.SATURATION_TARGET_BPS) / 1e4}; hosting ${Number(P.HOSTING_POOL_BPS) / 100}% / upload ${100 - Number(P.HOSTING_POOL_BPS) / 100}% of emission; upload reward ≤ ${Number(P.UPLOAD_PRICE_SHARE_BPS) / 100}% of the price; geo boost +${Number(P.GEO_BOOST_BPS) / 100}%; holdback by node age ${Number(P.HOLDBACK_NEW_BPS) / 100}% vesting ${P.HOLDBACK_NEW_VESTING_SECONDS / 86400} days when new → ${Number(P.HOLDBACK_BPS) / 100}% vesting ${P.HOLDBACK_VESTING_SECONDS / 86400} days at ${P.HOLDBACK_AGE_RAMP_SECONDS / 86400} days; fault fees ${P.FAULT_FEE_EPOCHS_BASE}–${P.FAULT_FEE_EPOCHS_CAP} epochs of the replica's expected reward; vetting ramp ${Number(P.VETTING_START_BPS) / 100}% → 100% over ${P.VETTING_AUDITS} passed challenges |
 
 ## Results, the last 30 days
@@ -235,13 +283,21 @@ ${row("share of leechers' wanted rate served (slowed members at their slowed rat
 ${row("node earnings, VIDYA per GB-day (median)", "earnPerGBMedian", (v) => f(v, 4))}
 ${row("honest node profit, $ per day (median)", "nodeProfitMedianUsd", (v) => f(v, 3))}
 ${row("price per paid GB, VIDYA", "pricePerPaidGB")}
-${row("member net cost per GB downloaded, VIDYA (fees returned to stakers deducted)", "memberCostPerGB")}
+${row("member net cost per GB downloaded, VIDYA (download fees returned to stakers deducted)", "memberCostPerGB")}
 ${row("share of downloaded bytes paid (the rest free or slowed)", "paidShare", pct)}
 ${row("download fees in, VIDYA/day", "feesIn")}
 ${row("hosting pool paid, VIDYA/day", "hostingPaid", (v) => f(v, 1))}
 ${row("upload pool paid, VIDYA/day", "uploadPaid", (v) => f(v, 1))}
 ${row("emission not paid (no host, dust), VIDYA/day", "unspent", (v) => f(v, 4))}
 ${row("stake to join, VIDYA", "gate", (v) => f(v, 0))}
+${row("join fees in (to stakers, streamed), VIDYA/day", "joinFees")}
+${row("VIDYA bought in the pool by members, per day", "vidyaBought", (v) => f(v, 1))}
+${row("VIDYA sold in the pool by nodes, per day", "vidyaSold", (v) => f(v, 1))}
+${row("token price, ETH per VIDYA (×10⁻⁶)", "priceEth", (v) => f(v * 1e6, 2))}
+${row("token price, $", "priceUsd", (v) => f(v, 4))}
+${row("**node earnings, ETH per GB-month (median, ×10⁻⁶)**", "ethPerGBMonthMedian", (v) => f(v * 1e6, 2))}
+
+${marketText(a, b)}
 
 Bounties: ${a.totals.bountyFunded} VIDYA funded; drawn ${f(a.totals.bountyDrawn, 1)} (fixed-gate) and ${f(b.totals.bountyDrawn, 1)} (dynamic-gate) by the end.
 Supply: minted ${f(a.days.at(-1)!.minted, 0)} of a schedule of ${f(a.days.at(-1)!.schedule, 0)} VIDYA (fixed-gate), burned by slashes ${f(a.days.at(-1)!.burned, 1)}.
@@ -255,6 +311,8 @@ Supply: minted ${f(a.days.at(-1)!.minted, 0)} of a schedule of ${f(a.days.at(-1)
 ![flows](fee-flows.svg)
 ![shock](shock.svg)
 ![members and gate](members-and-gate.svg)
+![price](price.svg)
+![node earnings in ETH](node-earnings-eth.svg)
 
 ## The attacker table
 
@@ -278,7 +336,7 @@ ${attackTable(attacks.fixed, attacks.dynamic)}
 
 Each attacker runs inside the same network beside an honest **twin** with the same disk, uplink
 and place, so the comparison is like for like. Revenue is every token earned (paid and held)
-less slashes taken, at $${c.tokenPriceUsd}; costs as above, plus what the attacker pays (fees,
+less slashes taken, at the pool's price at the end of each run ($${f(a.days.at(-1)!.priceUsd, 4)} fixed-gate, $${f(b.days.at(-1)!.priceUsd, 4)} dynamic-gate); costs as above, plus what the attacker pays (fees,
 VPN addresses, stake). Profit per unit of cost = (revenue − cost) ÷ cost.
 
 ### fixed-gate
@@ -339,6 +397,10 @@ from itself and its node earned about ${f(a.totals.selfTrade.earnedTokens, 2)} V
 `;
   writeFileSync(join(dir, "report.md"), md);
   const summary = [
+    "token price (pool), ETH per VIDYA ×10⁻⁶, by day:",
+    ...priceLines(a, b),
+    `node earnings, ETH per GB-month ×10⁻⁶ (median, last 30 days): fixed-gate ${f(tail(a, "ethPerGBMonthMedian") * 1e6, 2)}, dynamic-gate ${f(tail(b, "ethPerGBMonthMedian") * 1e6, 2)}`,
+    "",
     `fixed-gate: ${f(tail(a, "nodes"), 0)} nodes, median ${f(tail(a, "replicasMedian"), 1)} replicas, ${pct(tail(a, "serviceRatio"))} served, ${f(tail(a, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(a, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
     `dynamic-gate: ${f(tail(b, "nodes"), 0)} nodes, median ${f(tail(b, "replicasMedian"), 1)} replicas, ${pct(tail(b, "serviceRatio"))} served, ${f(tail(b, "pricePerPaidGB"), 3)} VIDYA/paid GB, node ${f(tail(b, "earnPerGBMedian"), 4)} VIDYA/GB-day`,
     ...a.actors.map((x, i) => `${x.name.padEnd(52)} ${f(x.profitPerCost).padStart(7)} ${f(b.actors[i]?.profitPerCost ?? NaN).padStart(7)}`),

@@ -6,7 +6,8 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @title FeePool
-/// @notice Fees to stakers (DESIGN.md): join fees and download fees (members' spending, settled
+/// @notice Fees to stakers (DESIGN.md): join fees ({payJoinFee}: a member joining by stake pays
+/// one, which the edge reads from {joinFeePaidOf}) and download fees (members' spending, settled
 /// by Escrow) are streamed to stakers in proportion to their weight, a stake times its lock
 /// boost. Staking inherits it and sets weights; Synthetix's StakingRewards is the model.
 ///
@@ -37,6 +38,8 @@ abstract contract FeePool {
     event FeesAdded(address indexed from, uint256 amount, uint256 rate, uint256 periodFinish);
     /// @notice `account` was paid `amount` of fees.
     event FeesClaimed(address indexed account, uint256 amount);
+    /// @notice `from` paid `amount` of join fee for `member`, whose join fees now total `total`.
+    event JoinFeePaid(address indexed member, address indexed from, uint256 amount, uint256 total);
 
     IERC20 internal immutable _token;
     uint256 private immutable _streamDuration;
@@ -51,6 +54,7 @@ abstract contract FeePool {
     mapping(address account => uint256) private _weights;
     mapping(address account => uint256) private _feesPerWeightPaid;
     mapping(address account => uint256) private _feesOwed;
+    mapping(address member => uint256) private _joinFeesPaid;
 
     constructor(IERC20 token_, uint256 streamDuration_) {
         if (address(token_) == address(0) || streamDuration_ == 0) revert InvalidFeePool();
@@ -62,6 +66,40 @@ abstract contract FeePool {
     /// for join fees, Escrow for settled download spending. The caller must have approved this
     /// contract for `amount` first.
     function addFees(uint256 amount) external {
+        _addFees(amount);
+    }
+
+    /// @notice Pays `amount` of join fee for the caller: it joins the stream like any fee (so a
+    /// staker who arrives just before a join earns only its share of the window it stays for),
+    /// and counts towards the caller's {joinFeePaidOf}. The caller must have approved this
+    /// contract for `amount` first.
+    function payJoinFee(uint256 amount) external {
+        _payJoinFee(msg.sender, amount);
+    }
+
+    /// @notice Pays `amount` of join fee for `member` (a router that swaps and joins, a friend):
+    /// it counts for `member` alone and cannot be taken back.
+    function payJoinFeeFor(address member, uint256 amount) external {
+        if (member == address(0)) revert InvalidFeePool();
+        _payJoinFee(member, amount);
+    }
+
+    /// @notice The join fees ever paid for `member`. The edge admits a staker whose total reaches
+    /// the join fee in force (protocol/economics/access.ts joinFee); fees paid once are not refunded.
+    function joinFeePaidOf(address member) external view returns (uint256) {
+        return _joinFeesPaid[member];
+    }
+
+    function _payJoinFee(address member, uint256 amount) private {
+        if (amount == 0) revert ZeroFees();
+        uint256 total = _joinFeesPaid[member] + amount;
+        _joinFeesPaid[member] = total;
+        emit JoinFeePaid(member, msg.sender, amount, total);
+        // Last: it pulls the tokens (checks, effects, then the transfer).
+        _addFees(amount);
+    }
+
+    function _addFees(uint256 amount) private {
         if (amount == 0) revert ZeroFees();
         _updateStream();
         uint256 duration = _streamDuration;

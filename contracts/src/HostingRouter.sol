@@ -44,7 +44,7 @@ interface IWETH9 is IERC20 {
 /// @notice Buy hosting or access with ETH in one transaction (DESIGN.md, "The token's market is
 /// Uniswap"): swaps ETH for $VIDYA in the VIDYA/WETH pool through Uniswap v3's SwapRouter, with a
 /// slippage bound and a deadline the caller sets, then funds a torrent's bounty
-/// ({buyBounty}) or stakes for the caller ({buyStake}). ETH not spent goes back to the caller.
+/// ({buyBounty}) or stakes and pays the join fee for the caller ({buyStake}). ETH not spent goes back to the caller.
 ///
 /// It holds nothing between calls: every token it buys leaves in the same call, and it pulls
 /// nothing from its caller but the ETH sent. Quote off-chain (Uniswap's QuoterV2) and derive the
@@ -58,13 +58,16 @@ contract HostingRouter {
     error ZeroAddress();
     /// @notice Only WETH may send this contract ether (when unwrapping the unspent rest).
     error UnexpectedEther(address from);
+    /// @notice Neither a stake nor a join fee was asked for.
+    error NothingToBuy();
     /// @notice Sending the unspent ETH back to the caller failed.
     error RefundFailed(address to, uint256 amount);
 
     /// @notice `buyer` paid `ethIn` for `vidyaOut`, all of it added to the bounty of `infoHash`.
     event BountyBought(address indexed buyer, bytes20 indexed infoHash, uint256 ethIn, uint256 vidyaOut);
-    /// @notice `buyer` paid `ethIn` for `vidyaOut`, all of it staked as the access stake of `buyer`.
-    event StakeBought(address indexed buyer, uint256 ethIn, uint256 vidyaOut);
+    /// @notice `buyer` paid `ethIn` for `staked + joinFee` VIDYA: `staked` became the access stake of
+    /// `buyer`, `joinFee` its join fee to stakers.
+    event StakeBought(address indexed buyer, uint256 ethIn, uint256 staked, uint256 joinFee);
 
     IERC20 private immutable _token;
     IWETH9 private immutable _weth;
@@ -115,11 +118,15 @@ contract HostingRouter {
         emit BountyBought(msg.sender, infoHash, msg.value, vidyaOut);
     }
 
-    /// @notice Buys exactly `amount` VIDYA for at most the ETH sent (else the swap reverts: "Too
-    /// much requested") before `deadline`, stakes it as the caller's access stake
-    /// ({Staking-stakeFor}) and sends back the ETH not spent.
-    function buyStake(uint256 amount, uint256 deadline) external payable returns (uint256 ethIn) {
+    /// @notice Buys exactly `amount + joinFee` VIDYA for at most the ETH sent (else the swap
+    /// reverts: "Too much requested") before `deadline`, stakes `amount` as the caller's access
+    /// stake ({Staking-stakeFor}), pays `joinFee` as the caller's join fee to stakers
+    /// ({FeePool-payJoinFeeFor}) and sends back the ETH not spent: a wallet holding only ETH
+    /// joins by stake in one transaction. Either part may be zero, not both.
+    function buyStake(uint256 amount, uint256 joinFee, uint256 deadline) external payable returns (uint256 ethIn) {
         if (msg.value == 0) revert NoEthSent();
+        uint256 total = amount + joinFee;
+        if (total == 0) revert NothingToBuy();
         _weth.deposit{value: msg.value}();
         IERC20(address(_weth)).forceApprove(address(_router), msg.value);
         ethIn = _router.exactOutputSingle(
@@ -129,16 +136,17 @@ contract HostingRouter {
                 fee: _fee,
                 recipient: address(this),
                 deadline: deadline,
-                amountOut: amount,
+                amountOut: total,
                 amountInMaximum: msg.value,
                 sqrtPriceLimitX96: 0
             })
         );
         // An allowance the router did not use must not outlive the call.
         IERC20(address(_weth)).forceApprove(address(_router), 0);
-        _token.forceApprove(address(_staking), amount);
-        _staking.stakeFor(msg.sender, amount);
-        emit StakeBought(msg.sender, ethIn, amount);
+        _token.forceApprove(address(_staking), total);
+        if (amount != 0) _staking.stakeFor(msg.sender, amount);
+        if (joinFee != 0) _staking.payJoinFeeFor(msg.sender, joinFee);
+        emit StakeBought(msg.sender, ethIn, amount, joinFee);
         uint256 rest = msg.value - ethIn;
         if (rest != 0) {
             _weth.withdraw(rest);

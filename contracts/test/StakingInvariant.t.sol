@@ -33,6 +33,8 @@ contract StakingHandler is Test {
     /// Slashes that succeeded against a disabled root: must stay zero.
     uint256 public slashedByDisabled;
     uint256 public paidSlashes;
+    /// Join fees paid through the handler.
+    uint256 public joinFeesPaid;
 
     constructor(Staking staking_, address poster_, address guardian_, address payer_) {
         staking = staking_;
@@ -73,6 +75,19 @@ contract StakingHandler is Test {
     function addFees(uint256 amount) external {
         vm.prank(payer);
         staking.addFees(bound(amount, 1, 1_000 ether));
+    }
+
+    /// Join fees, for a staker or for anyone (a joiner who never stakes here).
+    function payJoinFee(uint256 who, uint256 amount) external {
+        amount = bound(amount, 1, 100 ether);
+        if (who % 2 == 0) {
+            vm.prank(stakers[who % 3]);
+            staking.payJoinFee(amount);
+        } else {
+            vm.prank(payer);
+            staking.payJoinFeeFor(stakers[who % 3], amount);
+        }
+        joinFeesPaid += amount;
     }
 
     function claimFees(uint256 who) external {
@@ -224,6 +239,18 @@ contract StakingInvariantTest is Deployment {
             owed += staking.feesOf(handler.stakerAt(i));
         }
         vm.assertLe(owed + paid, added, "fees owed + paid above fees added");
+    }
+
+    /// Join fees are counted per member exactly as paid, and are part of the fees streamed (so the
+    /// invariant above, owed + paid ≤ added, covers them).
+    function invariant_joinFeesCountedAndStreamed() public view {
+        uint256 counted;
+        for (uint256 i; i < 3; ++i) {
+            counted += staking.joinFeePaidOf(handler.stakerAt(i));
+        }
+        vm.assertEq(counted, handler.joinFeesPaid(), "join fees counted per member");
+        (uint256 added,) = staking.feeTotals();
+        vm.assertLe(counted, added, "join fees outside the stream");
     }
 
     function invariant_weightsAddUpWithinTheBoostCap() public view {

@@ -169,24 +169,29 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(r.stderr).toMatch(/lists no torrent/);
   });
 
-  it("tells a wallet with ETH only how to get in, in VIDYA and ETH with decimals, then buys, stakes and joins in one transaction with --buy", async () => {
+  it("tells a wallet with ETH only how to get in, in VIDYA and ETH with decimals, then buys, stakes, pays the join fee and joins in one transaction with --buy", async () => {
     const { home, address } = await freshHome("1");
+    const access = await edge.api<{ gateStake: string; joinFee: string }>("/api/members/access");
+    const [gate, fee] = [BigInt(access.gateStake), BigInt(access.joinFee)];
+    expect([gate, fee]).toEqual([ACCESS_STAKE, 10n * ONE_TOKEN]); // the neutral gate: 100 staked and a 10 VIDYA fee
     const refused = await vidya(["--home", home, "join", "--tracker", edge.url]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/the access stake needs 100\.0000 VIDYA more: 0x[0-9a-fA-F]{40} holds 0\.0000 VIDYA and 1\.000000 ETH/);
-    expect(refused.stderr).toMatch(/vidya join --buy +buy 100\.0000 VIDYA with about 0\.01\d{4} ETH \(at most 0\.01\d{4} ETH\)/);
-    expect(refused.stderr).toMatch(/vidya buy 100 /);
+    expect(refused.stderr).toMatch(/joining by stake costs 100\.0000 VIDYA staked and a join fee of 10\.0000 VIDYA/);
+    expect(refused.stderr).toMatch(/the access stake and the join fee need 110\.0000 VIDYA more: 0x[0-9a-fA-F]{40} holds 0\.0000 VIDYA and 1\.000000 ETH/);
+    expect(refused.stderr).toMatch(/vidya join --buy +buy 110\.0000 VIDYA with about 0\.01\d{4} ETH \(at most 0\.01\d{4} ETH\), stake 100\.0000 VIDYA and pay the 10\.0000 VIDYA join fee/);
+    expect(refused.stderr).toMatch(/vidya buy 110 /);
     expect(refused.stderr).not.toMatch(/wei|\b\d{15,}\b/);
 
     const ethBefore = await pub.getBalance({ address });
     const { c, m } = await trader("1");
-    const q = await quote(c, m, { vidyaIn: false, exactIn: false, amount: ACCESS_STAKE, slippageBps: 50 });
+    const q = await quote(c, m, { vidyaIn: false, exactIn: false, amount: gate + fee, slippageBps: 50 });
     const joined = await vidya(["--home", home, "--json", "join", "--tracker", edge.url, "--buy"]);
     expect(joined.code, joined.stderr).toBe(0);
-    expect(joined.stderr).toMatch(/swap and stake: mined in block/);
+    expect(joined.stderr).toMatch(/swap, stake and pay the join fee: mined in block/);
     const { stakeTxs } = JSON.parse(joined.stdout) as { stakeTxs: Hex[] };
-    expect(stakeTxs).toHaveLength(1); // swap, stake: one transaction
+    expect(stakeTxs).toHaveLength(1); // swap, stake, join fee: one transaction
     expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+    expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [address] })).toBe(fee);
     expect(await vidyaOf(address)).toBe(0n);
     const config = JSON.parse(await readFile(join(home, "config.json"), "utf8")) as { passkey: string };
     expect(config.passkey).toMatch(/^[0-9a-f]{32,}$/);
@@ -197,30 +202,36 @@ describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
     expect(spentOnSwap).toBeLessThan(q.bound);
   });
 
-  it("buys only the shortfall for a wallet holding part of the access stake, and stakes all of it", async () => {
+  it("buys only the shortfall for a wallet holding part of the access stake and join fee, and stakes and pays all of it", async () => {
     const { home, address } = await freshHome("1");
     const { deployer } = clients(chain);
     const gift = await deployer.writeContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, 40n * ONE_TOKEN] });
     await pub.waitForTransactionReceipt({ hash: gift });
     const joined = await vidya(["--home", home, "join", "--tracker", edge.url, "--buy"]);
     expect(joined.code, joined.stderr).toBe(0);
-    expect(joined.stderr).toMatch(/bought and staked 60\.0000 VIDYA in one transaction/);
+    // The purchase takes the fee first, so the 40 held go to the stake.
+    expect(joined.stderr).toMatch(/bought 70\.0000 VIDYA, staked 60\.0000 VIDYA and paid the 10\.0000 VIDYA join fee to stakers, in one transaction/);
     expect(joined.stderr).toMatch(/staked 40\.0000 VIDYA for access/);
+    expect(joined.stderr).not.toMatch(/paid the join fee,/);
     expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+    expect(await pub.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [address] })).toBe(10n * ONE_TOKEN);
     expect(await vidyaOf(address)).toBe(0n);
   });
 
-  it("HostingRouter refuses an expired deadline, too little ETH, and stray ether (attack: a stale swap mined late; the router holding funds)", async () => {
+  it("HostingRouter refuses an expired deadline, too little ETH, an empty purchase and stray ether (attack: a stale swap mined late; the router holding funds)", async () => {
     const t = await trader("10");
     const w = t.c.walletClient!;
     const stale = (await pub.getBlock()).timestamp - 1n;
     await expect(
-      pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [ACCESS_STAKE, stale], value: parseEther("1") }),
+      pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [ACCESS_STAKE, 0n, stale], value: parseEther("1") }),
     ).rejects.toThrow(/Transaction too old/);
     const future = stale + 3_600n;
     await expect(
-      pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [ACCESS_STAKE, future], value: parseEther("0.001") }),
+      pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [ACCESS_STAKE, 0n, future], value: parseEther("0.001") }),
     ).rejects.toThrow(/Too much requested|STF/);
+    await expect(
+      pub.simulateContract({ account: w.account, address: chain.addresses.hostingRouter, abi: hostingRouterAbi, functionName: "buyStake", args: [0n, 0n, future], value: parseEther("1") }),
+    ).rejects.toThrow(/NothingToBuy/);
     await expect(w.sendTransaction({ to: chain.addresses.hostingRouter, value: 1n })).rejects.toThrow(/UnexpectedEther|revert/);
   });
 

@@ -194,10 +194,14 @@ export async function sendBuyBounty(c: ChainClients, m: MarketInfo, infoHash: He
   return send(c, log, "swap and fund the bounty", { address: needRouter(m), data, value: q.amountIn });
 }
 
-/** HostingRouter.buyStake: exactly the quote's VIDYA bought for at most its bound in ETH and staked for the caller; the rest of the ETH comes back. */
-export async function sendBuyStake(c: ChainClients, m: MarketInfo, q: Quote, log: Log): Promise<Hex> {
-  const data = encodeFunctionData({ abi: hostingRouterAbi, functionName: "buyStake", args: [q.amountOut, await swapDeadline(c)] });
-  return send(c, log, "swap and stake", { address: needRouter(m), data, value: q.bound });
+/**
+ * HostingRouter.buyStake: exactly the quote's VIDYA (`stake + fee`) bought for at most its bound in ETH,
+ * `stake` staked for the caller and `fee` paid as its join fee to stakers; the rest of the ETH comes back.
+ */
+export async function sendBuyStake(c: ChainClients, m: MarketInfo, q: Quote, parts: { stake: bigint; fee: bigint }, log: Log): Promise<Hex> {
+  if (parts.stake + parts.fee !== q.amountOut) throw new Error("the quote must be for the stake and the join fee together");
+  const data = encodeFunctionData({ abi: hostingRouterAbi, functionName: "buyStake", args: [parts.stake, parts.fee, await swapDeadline(c)] });
+  return send(c, log, "swap, stake and pay the join fee", { address: needRouter(m), data, value: q.bound });
 }
 
 /** A revert's reason string (Uniswap reverts with strings such as "Too little received"). */

@@ -15,6 +15,11 @@ export async function tokenBalance(c: ChainClients, account: Address): Promise<b
   return c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "balanceOf", args: [account] });
 }
 
+/** The join fees ever paid for `account` (Staking.joinFeePaidOf): the edge admits a staker once they reach the fee in force. */
+export async function joinFeePaidOf(c: ChainClients, account: Address): Promise<bigint> {
+  return c.publicClient.readContract({ address: c.info.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [account] });
+}
+
 /** Brings the account's stake up to `target`; returns the transactions sent (none if already there). */
 export async function ensureStake(c: ChainClients, target: bigint): Promise<{ staked: bigint; txs: Hex[] }> {
   const w = c.walletClient;
@@ -41,6 +46,37 @@ export async function ensureStake(c: ChainClients, target: bigint): Promise<{ st
     throw chainError(e, "staking");
   }
   return { staked: need, txs };
+}
+
+/**
+ * Brings the join fees paid for the account up to `fee` (Staking.payJoinFee: streamed to
+ * stakers, never refunded); returns the transactions sent (none if already paid).
+ */
+export async function ensureJoinFee(c: ChainClients, fee: bigint): Promise<{ paid: bigint; txs: Hex[] }> {
+  const w = c.walletClient;
+  if (!w) throw new Error("paying the join fee needs a wallet");
+  const account = w.account.address;
+  const already = await joinFeePaidOf(c, account);
+  if (already >= fee) return { paid: 0n, txs: [] };
+  const need = fee - already;
+  const balance = await tokenBalance(c, account);
+  if (balance < need) throw new CliError(`the join fee needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}`);
+  const txs: Hex[] = [];
+  try {
+    const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });
+    if (allowance < need) {
+      const approve = await w.writeContract({ address: c.info.token, abi: erc20Abi, functionName: "approve", args: [c.info.staking, need] });
+      await wait(c, approve, "approve");
+      txs.push(approve);
+    }
+    const { request } = await c.publicClient.simulateContract({ account: w.account, address: c.info.staking, abi: stakingAbi, functionName: "payJoinFee", args: [need] });
+    const pay = await w.writeContract(request);
+    await wait(c, pay, "join fee");
+    txs.push(pay);
+  } catch (e) {
+    throw chainError(e, "paying the join fee");
+  }
+  return { paid: need, txs };
 }
 
 async function wait(c: ChainClients, hash: Hex, what: string): Promise<void> {

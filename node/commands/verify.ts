@@ -13,6 +13,8 @@ import { evaluateEpoch, type EvaluatedChallenge, type FaultState, type TorrentLe
 import { settleEpoch } from "../../protocol/economics/settle.ts";
 import { settleInputsOf, type PublishedSettleInputs } from "../../protocol/economics/published.ts";
 import { overcharged, type ChargeOutcome } from "../../protocol/economics/allotment.ts";
+import { checkEpochAccess, type PublishedAccess } from "../../protocol/economics/gate.ts";
+import { BPS } from "../../protocol/params.ts";
 import { checkInputs, inputsCheckPassed, type PublishedInputs } from "../../protocol/epoch/check.ts";
 import type { ChallengeableTorrent } from "../../protocol/challenge/schedule.ts";
 import { checkBeacons, type BeaconCheck, type ChainBlock } from "../../protocol/challenge/beacon.ts";
@@ -94,6 +96,17 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   const overchargedMembers = overcharged((rest.transfers ?? []) as { member: string; charged?: string }[], outcomes);
   const chargesVerified = overchargedMembers.length === 0;
 
+  // The access step (protocol/economics/gate.ts): the gate the epoch ran under is the one the
+  // previous close set, and the next one follows from the swarms' published load. Epochs closed
+  // before the gate was published have nothing to check.
+  const access = rest.access as PublishedAccess | undefined;
+  let accessProblems: string[] = [];
+  if (access) {
+    const previousAccess = epoch > 1n ? ((await api.epochInputs(epoch - 1n)).access as PublishedAccess | undefined) : undefined;
+    accessProblems = checkEpochAccess(access, previousAccess ? BigInt(previousAccess.nextGateBps) : BPS);
+  }
+  const accessVerified = accessProblems.length === 0;
+
   // The challenges themselves: the revealed seed matches its commitment, every block (file and
   // root, from the index) follows from it and the round's block (the edge did not choose them),
   // every transcript is signed by the edge's key, and each round's block is the chain's.
@@ -116,6 +129,10 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
   ctx.say(`inputs             ${inputsVerified ? "verified" : "MISMATCH"}`);
   ctx.say(`leaves from inputs ${evaluationVerified ? "verified (earned, slashed and spent, re-settled from the published inputs)" : "MISMATCH"}`);
   ctx.say(`charges            ${chargesVerified ? "verified (no member charged beyond its available deposit)" : `MISMATCH (${overchargedMembers.join(", ")})`}`);
+  if (access)
+    ctx.say(
+      `access gate        ${accessVerified ? `verified (${access.route}: network saturation ${access.saturationBps} bps over ${access.swarms.length} swarms moves the gate ${access.gateBps} → ${access.nextGateBps} bps)` : `MISMATCH (${accessProblems.join("; ")})`}`,
+    );
   if (challenges) {
     ctx.say(
       `challenges         ${challengesVerified ? "verified (seed revealed, chains derived, rounds consistent, transcripts signed by the edge, passes signed by their nodes, each round on the first block at or after its due time)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${challenges.unproven.length} passes without the node's signature, ${unanchored.length} not on their round's block)`}`,
@@ -145,6 +162,8 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     challengesVerified,
     chargesVerified,
     overcharged: overchargedMembers,
+    accessVerified,
+    accessProblems,
     challenges: challenges ? { ...challenges, unanchored, forced: beacons.forced } : null,
     leafCount: leaves.length,
     slashedLeafCount: slashedLeaves.length,
@@ -152,7 +171,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     onChainTotalEarned: onChain.totalEarned.toString(),
     disabled: onChain.disabled,
   });
-  if (!verified || !slashedVerified || !spentVerified || !inputsVerified || !evaluationVerified || !challengesVerified || !chargesVerified) process.exitCode = 1;
+  if (!verified || !slashedVerified || !spentVerified || !inputsVerified || !evaluationVerified || !challengesVerified || !chargesVerified || !accessVerified) process.exitCode = 1;
 }
 
 /**

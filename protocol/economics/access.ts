@@ -11,7 +11,8 @@
 // In both, the upload reward multiplier is the torrent's surge (hot torrents pay their
 // uploaders more) and no uploader earns more per GB than UPLOAD_PRICE_SHARE_BPS of what the GB
 // was paid (upload-rewards.ts). A member already admitted keeps access whatever the gate does
-// later: the gate prices joining, not staying.
+// later: the gate prices joining, not staying. Joining by stake also pays a join fee (joinFee,
+// a share of the gate stake) into the stakers' fee pool.
 
 import {
   ACCESS_STAKE,
@@ -20,6 +21,7 @@ import {
   DOWNLOAD_PRICE_PER_GB,
   GATE_CAP_BPS,
   GATE_FLOOR_BPS,
+  JOIN_FEE_BPS,
   SATURATION_TARGET_BPS,
   SURGE_STEP_DENOMINATOR,
 } from "../params.ts";
@@ -44,6 +46,22 @@ export function initialAccess(route: AccessRoute = "fixed-gate"): AccessState {
 /** The stake a new member must hold to join. */
 export function gateStake(state: AccessState): bigint {
   return (ACCESS_STAKE * state.gateBps) / BPS;
+}
+
+/** The join fee a new member pays into the fee pool when it joins by stake (a share of the gate stake). */
+export function joinFee(state: AccessState): bigint {
+  return (gateStake(state) * JOIN_FEE_BPS) / BPS;
+}
+
+/**
+ * What an account still lacks to join by stake: the stake short of the gate stake and the join fee
+ * not yet paid (each zero when covered). The site and `vidya join` buy `stake + fee` in one transaction.
+ */
+export function joinShortfall(have: { staked: bigint; joinFeePaid: bigint }, need: { gateStake: bigint; joinFee: bigint }): { stake: bigint; fee: bigint } {
+  return {
+    stake: need.gateStake > have.staked ? need.gateStake - have.staked : 0n,
+    fee: need.joinFee > have.joinFeePaid ? need.joinFee - have.joinFeePaid : 0n,
+  };
 }
 
 /** What one paid GB of a torrent with multiplier `surgeBps` costs under `route`. */

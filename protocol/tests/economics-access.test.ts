@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACCESS_STAKE, BPS, BYTES_PER_GB, DEFAULT_NUMWANT, DOWNLOAD_PRICE_PER_GB, FREE_ALLOTMENT_BYTES, GATE_CAP_BPS, GATE_FLOOR_BPS, SATURATION_MAX_BPS, SLOW_INTERVAL_SECONDS, SLOW_NUMWANT } from "../params.ts";
-import { downloadCharge, gateStake, initialAccess, nextAccess, pricePerGB, uploadMultiplierBps } from "../economics/access.ts";
+import { downloadCharge, gateStake, initialAccess, joinShortfall, nextAccess, pricePerGB, uploadMultiplierBps } from "../economics/access.ts";
 import { announcePace, dayOf, EMPTY_ALLOTMENT, freeRemaining, splitDownload } from "../economics/allotment.ts";
 import { rng } from "./random.ts";
 
@@ -27,6 +27,15 @@ describe("access routes", () => {
       a = next;
     }
     expect(gateStake({ route: "dynamic-gate", gateBps: 20_000n })).toBe(2n * ACCESS_STAKE);
+  });
+
+  it("asks a joiner for the stake and the fee it lacks, never less after a raised gate nor a negative rest (attack: join on an old, lower gate)", () => {
+    const need = { gateStake: ACCESS_STAKE, joinFee: ACCESS_STAKE / 10n };
+    expect(joinShortfall({ staked: 0n, joinFeePaid: 0n }, need)).toEqual({ stake: ACCESS_STAKE, fee: ACCESS_STAKE / 10n });
+    expect(joinShortfall({ staked: ACCESS_STAKE * 2n, joinFeePaid: ACCESS_STAKE }, need)).toEqual({ stake: 0n, fee: 0n });
+    // Paid in full at the old gate, the raised one asks only the difference of each.
+    const raised = { gateStake: (ACCESS_STAKE * 9n) / 8n, joinFee: (ACCESS_STAKE * 9n) / 80n };
+    expect(joinShortfall({ staked: ACCESS_STAKE, joinFeePaid: ACCESS_STAKE / 10n }, raised)).toEqual({ stake: ACCESS_STAKE / 8n, fee: ACCESS_STAKE / 80n });
   });
 
   it("pays uploaders by the surge on both routes", () => {

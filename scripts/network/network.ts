@@ -7,10 +7,9 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { erc20Abi, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { epochRewardsAbi } from "../../contracts/abi.ts";
+import { epochRewardsAbi, stakingAbi } from "../../contracts/abi.ts";
 import { uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
 import { priceFromSqrtX96, vidyaIsToken0 } from "../../protocol/market/price.ts";
-import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { ProcessGroup, freePort, run, waitFor, type Managed } from "./processes.ts";
 import { ROOT, bin, clients, startChain, type LocalChain } from "./chain.ts";
 import { startEdge, type ApiInit, type Edge } from "./edge.ts";
@@ -73,7 +72,8 @@ export interface Member {
   home: string;
   address: Address;
   /** When it joined with ETH only: its swap-stake-join transaction and the ETH the swap took (gas apart). */
-  bought?: { tx: Hex; paidEth: bigint };
+  /** With `buy`: the one transaction, the ETH it spent, and what it left staked and paid as join fee (read from Staking). */
+  bought?: { tx: Hex; paidEth: bigint; staked: bigint; joinFee: bigint };
 }
 
 const CLI = join(ROOT, "node", "cli.ts");
@@ -197,8 +197,9 @@ export class LocalNetwork {
 
   /**
    * A member with a fresh wallet, joined through `vidya join`. By default the genesis holder
-   * gives it the access stake; with `buy` it starts with ETH only and `vidya join --buy` buys the
-   * stake on Uniswap and stakes it in one transaction (HostingRouter), as a newcomer would.
+   * gives it what joining by stake costs now (GET /api/members/access: the gate stake and the join
+   * fee); with `buy` it starts with ETH only and `vidya join --buy` buys both on Uniswap, stakes the
+   * one and pays the other in one transaction (HostingRouter.buyStake), as a newcomer would.
    */
   async joinMember(name: string, opts: { buy?: boolean } = {}): Promise<Member> {
     const home = join(this.opts.dir, "members", name);
@@ -207,7 +208,8 @@ export class LocalNetwork {
     await this.chain.fund(address, "10");
     const { publicClient, deployer } = clients(this.chain);
     if (!opts.buy) {
-      const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, ACCESS_STAKE] });
+      const access = (await (await fetch(`${this.trackerUrl}/api/members/access`)).json()) as { gateStake: string; joinFee: string };
+      const tx = await deployer.writeContract({ address: this.chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [address, BigInt(access.gateStake) + BigInt(access.joinFee)] });
       await publicClient.waitForTransactionReceipt({ hash: tx });
       await this.cli(home, ["join", "--tracker", this.trackerUrl]);
       return { name, home, address };
@@ -216,7 +218,10 @@ export class LocalNetwork {
     const { stakeTxs } = JSON.parse(await this.cli(home, ["--json", "join", "--tracker", this.trackerUrl, "--buy"])) as { stakeTxs: Hex[] };
     const receipt = await publicClient.waitForTransactionReceipt({ hash: stakeTxs[0]! });
     const paidEth = before - (await publicClient.getBalance({ address })) - receipt.gasUsed * receipt.effectiveGasPrice;
-    return { name, home, address, bought: { tx: stakeTxs[0]!, paidEth } };
+    const [staked, joinFee] = await Promise.all(
+      (["stakeOf", "joinFeePaidOf"] as const).map((functionName) => publicClient.readContract({ address: this.chain.addresses.staking, abi: stakingAbi, functionName, args: [address] })),
+    );
+    return { name, home, address, bought: { tx: stakeTxs[0]!, paidEth, staked: staked!, joinFee: joinFee! } };
   }
 
   /** The VIDYA/WETH pool's spot price (slot0): wei of ETH per VIDYA. */

@@ -43,7 +43,7 @@ describe("a newcomer's first steps on the site", () => {
       const page = await context.newPage();
       await page.goto(`${net.trackerUrl}/`);
       const intro = page.locator('[data-testid="intro"]');
-      expect(await intro.textContent()).toMatch(/What Vidya is[\s\S]*How to join[\s\S]*invite[\s\S]*stake 100\.0000 VIDYA/);
+      expect(await intro.textContent()).toMatch(/What Vidya is[\s\S]*How to join[\s\S]*invite[\s\S]*stake 100\.0000 VIDYA and pay a join fee of 10\.0000 VIDYA/);
       await screenshot(page, "signed-out-index");
       await page.click('header nav a[href="/join"]');
       await page.waitForURL("**/join");
@@ -99,15 +99,16 @@ describe("a newcomer's first steps on the site", () => {
       expect(await page.textContent('[data-testid="eth"]')).toBe("1.000000 ETH");
       const noVidya = page.locator('[data-step="no-vidya"]');
       await noVidya.waitFor({ state: "visible" });
-      expect(await noVidya.textContent()).toMatch(/Get VIDYA[\s\S]*you need 100\.0000 VIDYA more/);
+      expect(await noVidya.textContent()).toMatch(/Get VIDYA[\s\S]*a stake of 100\.0000 VIDYA and a join fee of 10\.0000 VIDYA[\s\S]*you need 110\.0000 VIDYA more/);
       await screenshot(page, "wallet-no-vidya");
 
-      // Joining without the stake says what is missing in VIDYA, never in wei.
+      // Joining without the stake says what is missing in VIDYA, never in wei; the page quotes the stake and the fee.
       await page.goto(`${net.trackerUrl}/join`);
       await page.click('button[value="stake"]');
       const refused = page.locator('.notice.error');
       await refused.waitFor();
-      expect(await refused.textContent()).toContain("access requires a stake of at least 100.0000 VIDYA (this account has 0.0000 VIDYA staked)");
+      expect(await refused.textContent()).toContain("access requires a stake of at least 100.0000 VIDYA (have 0.0000 VIDYA) and a join fee of 10.0000 VIDYA");
+      expect(await page.textContent('[data-testid="join-cost"]')).toMatch(/stake 100\.0000 VIDYA and pay a join fee of 10\.0000 VIDYA \(110\.0000 VIDYA in all, ≈ 0\.01[01][0-9]* ETH\)/);
       expect(await refused.textContent()).not.toMatch(/[0-9]{18}/);
 
       // The same session in a browser whose wallet holds another account: the page says so first.
@@ -128,7 +129,7 @@ describe("a newcomer's first steps on the site", () => {
     }
   });
 
-  it("takes a fresh wallet holding only ETH from the index to a downloaded .torrent: buy, stake and join in one transaction, then download", async () => {
+  it("takes a fresh wallet holding only ETH from the index to a downloaded .torrent: buy, stake, pay the join fee and join in one transaction, then download", async () => {
     const key = generatePrivateKey();
     const address = privateKeyToAccount(key).address;
     const { publicClient, testClient } = chainClients();
@@ -137,8 +138,8 @@ describe("a newcomer's first steps on the site", () => {
     try {
       const page = await context.newPage();
       await page.goto(`${net.trackerUrl}/`);
-      // The access stake in ETH at the pool's average price (0.0001 ETH a VIDYA at the opening price).
-      expect(await page.textContent('[data-testid="intro"]')).toMatch(/stake 100\.0000 VIDYA \(≈ 0\.0(09|10)[0-9]* ETH\)/);
+      // The stake and the join fee, and both in ETH at the pool's average price (0.0001 ETH a VIDYA at the opening price).
+      expect(await page.textContent('[data-testid="intro"]')).toMatch(/stake 100\.0000 VIDYA and pay a join fee of 10\.0000 VIDYA \(110\.0000 VIDYA in all, ≈ 0\.01[01][0-9]* ETH\)/);
       await page.click('[data-testid="join-link"]');
       await page.waitForURL("**/join");
       await page.click('[data-testid="join-signin"]');
@@ -150,17 +151,19 @@ describe("a newcomer's first steps on the site", () => {
       const form = 'form[data-kind="stake"]';
       const quote = page.locator('[data-quote="stake"][data-kind="ok"]');
       await quote.waitFor();
-      expect(await quote.textContent()).toMatch(/^Buys 100\.0000 VIDYA for ≈ 0\.0[0-9]+ ETH · price impact [0-9.]+% · sends at most 0\.0[0-9]+ ETH/);
+      expect(await page.textContent('[data-testid="stake-to-join-need"]')).toBe("110.0000 VIDYA");
+      expect(await quote.textContent()).toMatch(/^Buys 110\.0000 VIDYA for ≈ 0\.0[0-9]+ ETH · price impact [0-9.]+% · sends at most 0\.0[0-9]+ ETH/);
       await screenshot(page, "stake-to-join");
       const ethBefore = await publicClient.getBalance({ address });
       await page.click(`${form} button[type="submit"]`);
-      // One transaction swaps and stakes; the page then joins and lands on the profile with the passkey.
+      // One transaction swaps, stakes and pays the join fee; the page then joins and lands on the profile with the passkey.
       await page.waitForURL("**/me?done=joined", { timeout: 60_000 });
       expect(await page.textContent('[data-testid="passkey"]')).toMatch(/^[0-9a-f]{32}$/);
       expect(await publicClient.readContract({ address: net.chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [address] })).toBe(ACCESS_STAKE);
+      expect(await publicClient.readContract({ address: net.chain.addresses.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [address] })).toBe(ACCESS_STAKE / 10n);
       const spent = ethBefore - (await publicClient.getBalance({ address }));
-      // What the swap took is about the quote (0.01 ETH and the pool's fee) plus gas; the unspent rest came back.
-      expect(spent > 10n ** 16n && spent < 11n * 10n ** 15n).toBe(true);
+      // What the swap took is about the quote (0.011 ETH and the pool's fee) plus gas; the unspent rest came back.
+      expect(spent > 11n * 10n ** 15n && spent < 12n * 10n ** 15n).toBe(true);
 
       const wanted = net.dataset[0]!;
       await page.goto(`${net.trackerUrl}/torrents/${wanted.infoHash}`);

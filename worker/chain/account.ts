@@ -13,6 +13,8 @@ export interface AccountPosition {
   eth: bigint;
   balance: bigint;
   staked: bigint;
+  /** The join fees ever paid for the account (FeePool.joinFeePaidOf): joining by stake needs the fee in force. */
+  joinFeePaid: bigint;
   lockEnd: bigint;
   pendingUnstake: { amount: bigint; releaseAt: bigint };
   fees: bigint;
@@ -31,10 +33,11 @@ export async function accountPosition(env: Env, account: Address): Promise<Accou
   const staking = env.STAKING_ADDRESS;
   const read = <T>(address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
     client.readContract({ address, abi, functionName, args } as never) as Promise<T>;
-  const [eth, balance, staked, lockEnd, pending, fees, weight, bond, escrow] = await Promise.all([
+  const [eth, balance, staked, joinFeePaid, lockEnd, pending, fees, weight, bond, escrow] = await Promise.all([
     client.getBalance({ address: account }),
     read<bigint>(env.TOKEN_ADDRESS, erc20Abi, "balanceOf", [account]),
     read<bigint>(staking, stakingAbi, "stakeOf", [account]),
+    read<bigint>(staking, stakingAbi, "joinFeePaidOf", [account]),
     read<bigint>(staking, stakingAbi, "lockEndOf", [account]),
     read<readonly [bigint, bigint]>(staking, stakingAbi, "pendingOf", [account]),
     read<bigint>(staking, stakingAbi, "feesOf", [account]),
@@ -42,5 +45,5 @@ export async function accountPosition(env: Env, account: Address): Promise<Accou
     read<bigint>(staking, stakingAbi, "bondOf", [account]),
     isAddress(env.ESCROW_ADDRESS) ? read<{ balance: bigint; settled: bigint; withdrawableAt: bigint }>(env.ESCROW_ADDRESS, escrowAbi, "accountOf", [account]) : Promise.resolve(undefined),
   ]);
-  return { eth, balance, staked, lockEnd, pendingUnstake: { amount: pending[0], releaseAt: pending[1] }, fees, weight, bond, escrow };
+  return { eth, balance, staked, joinFeePaid, lockEnd, pendingUnstake: { amount: pending[0], releaseAt: pending[1] }, fees, weight, bond, escrow };
 }

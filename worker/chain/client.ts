@@ -37,6 +37,12 @@ export async function stakeOf(env: Env, account: Address): Promise<bigint> {
   return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "stakeOf", args: [account] });
 }
 
+/** The join fees ever paid for `account` into the stakers' fee pool (Staking.joinFeePaidOf). */
+export async function joinFeePaidOf(env: Env, account: Address): Promise<bigint> {
+  const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");
+  return publicClient(env).readContract({ address: staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [account] });
+}
+
 /** Stake bonded on a node (its own or a sponsor's): the Staking contract's bond, which slashes draw on. */
 export async function bondOf(env: Env, node: Address): Promise<bigint> {
   const staking = requireAddress(env.STAKING_ADDRESS, "STAKING_ADDRESS");

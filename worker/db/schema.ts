@@ -232,6 +232,9 @@ export const swarmLedger = sqliteTable(
     /** Σ surge (basis points) over the epoch's surge windows, and their count: the epoch's surge is the mean (surge.ts epochSurgeBps). */
     surgeSum: integer("surge_sum").notNull().default(0),
     surgeWindows: integer("surge_windows").notNull().default(0),
+    /** Σ over the epoch's surge windows of the 15-minute demand and capacity forecasts, bytes: the dynamic gate's measure (protocol/economics/gate.ts). */
+    demandSum: integer("demand_sum").notNull().default(0),
+    capacitySum: integer("capacity_sum").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.epoch, t.infoHash] })],
 );
@@ -414,6 +417,9 @@ export const epochs = sqliteTable("epochs", {
   haltReason: text("halt_reason"),
   /** The bounty draws posted beside the roots: JSON [{ infoHash (0x, 20 bytes), amount }], amounts decimal. */
   bountyDraws: text("bounty_draws").notNull().default("[]"),
+  /** The network's saturation over the epoch and the gate multiplier its close set for the next (protocol/economics/gate.ts), basis points. */
+  saturationBps: integer("saturation_bps").notNull().default(0),
+  gateBps: integer("gate_bps").notNull().default(10_000),
 });
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */

@@ -37,6 +37,7 @@ import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
 import { publishInputsStreamed } from "./files.ts";
+import { closeAccess } from "../economics/access.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
 
@@ -57,6 +58,9 @@ export interface EpochJson {
   seedCommitment: string | null;
   closedAt: number;
   leafCount: number;
+  /** The network's saturation over the epoch and the gate multiplier its close set (protocol/economics/gate.ts), basis points. */
+  saturationBps: number;
+  gateBps: number;
 }
 
 export function epochJson(r: typeof schema.epochs.$inferSelect): EpochJson {
@@ -75,6 +79,8 @@ export function epochJson(r: typeof schema.epochs.$inferSelect): EpochJson {
     seedCommitment: r.seedCommitment,
     closedAt: r.closedAt,
     leafCount: r.leafCount,
+    saturationBps: r.saturationBps,
+    gateBps: r.gateBps,
   };
 }
 
@@ -218,6 +224,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
   const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
+  // The dynamic gate's step: the epoch's measured saturation moves the join stake (gate.ts).
+  const access = await closeAccess(env, d, epoch);
   // Upload receipts of the epoch (worker/receipts/routes.ts): published beside the transcripts.
   // One landing between this read and the stored close is never published; the session's next
   // receipt counts from it (its base), so the race can only under-pay, never pay twice.
@@ -310,6 +318,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     hosting: settlement.provenBytes,
     settlement: settlementJson(settlement),
     allotment: { day, members: outcomes },
+    access,
     seed: seedRow.seed,
     seedCommitment: seedRow.commitment,
     schedule,
@@ -340,6 +349,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     // Recorded with the roots: the post sends exactly these, whenever it happens (writer.ts).
     bountyDraws: JSON.stringify(settlement.bountyDraws.map((b) => ({ infoHash: `0x${b.infoHash}`, amount: b.amount.toString() }))),
     state: "settled" as const,
+    saturationBps: Number(access.saturationBps),
+    gateBps: Number(access.nextGateBps),
   };
   const leafRows = leaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), earned: (earned.get(l.account) ?? 0n).toString() }));
   const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));

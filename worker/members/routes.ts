@@ -1,16 +1,18 @@
-// Join (DESIGN.md flow 1): a signed MemberJoin admits the account when it holds the access
-// stake on-chain or brings an unused invite; joining again returns the same passkey.
+// Join (DESIGN.md flow 1): a signed MemberJoin admits the account when it brings an unused
+// invite, or when it holds the gate stake in force on-chain and has paid the join fee into the
+// stakers' fee pool (Staking.payJoinFee; economics/access.ts); joining again returns the same
+// passkey. GET /access says what joining costs now.
 
 import { Hono } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Address } from "viem";
-import { ACCESS_STAKE } from "../../protocol/params.ts";
 import { formatVidya } from "../../protocol/format.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { acceptReport, readJson } from "../reports.ts";
-import { chainConfigured, stakeOf } from "../chain/client.ts";
+import { chainConfigured, joinFeePaidOf, stakeOf } from "../chain/client.ts";
+import { accessJson, accessNow } from "../economics/access.ts";
 import { newPasskey } from "./passkey.ts";
 
 export const membersApi = new Hono<{ Bindings: Env }>();
@@ -47,14 +49,20 @@ export async function admit(env: Env, account: string, invite: string | undefine
   }
 
   if (!chainConfigured(env)) throw new HttpError(403, "not_admitted", "an invite is required (no chain is configured to check the access stake)");
+  // The gate in force (moved by the dynamic gate at each close) and its join fee, which streams to stakers.
+  const access = await accessNow(env, d);
   let stake: bigint;
+  let feePaid: bigint;
   try {
-    stake = await stakeOf(env, account as Address);
+    [stake, feePaid] = await Promise.all([stakeOf(env, account as Address), joinFeePaidOf(env, account as Address)]);
   } catch (e) {
     if (e instanceof HttpError) throw e;
-    throw new HttpError(502, "chain_unavailable", "could not read the access stake from the chain");
+    throw new HttpError(502, "chain_unavailable", "could not read the access stake and join fee from the chain");
   }
-  if (stake < ACCESS_STAKE) throw new HttpError(403, "not_admitted", `access requires a stake of at least ${formatVidya(ACCESS_STAKE)} (this account has ${formatVidya(stake)} staked) or an invite`);
+  if (stake < access.gateStake)
+    throw new HttpError(403, "not_admitted", `access requires a stake of at least ${formatVidya(access.gateStake)} (have ${formatVidya(stake)}) and a join fee of ${formatVidya(access.joinFee)}, or an invite`);
+  if (feePaid < access.joinFee)
+    throw new HttpError(403, "join_fee_unpaid", `joining by stake needs a join fee of ${formatVidya(access.joinFee)} paid to the stakers' fee pool (Staking.payJoinFee; paid so far ${formatVidya(feePaid)})`);
   return ensureMember(env.DB, account, "stake");
 }
 
@@ -65,3 +73,6 @@ membersApi.post("/join", async (c) => {
   const invite = (body as { invite?: unknown }).invite;
   return c.json({ account, passkey: await admit(c.env, account, typeof invite === "string" ? invite : undefined) });
 });
+
+/** What joining by stake costs now: the gate stake to hold and the join fee to pay (wei), and the close that set them. */
+membersApi.get("/access", async (c) => c.json(accessJson(await accessNow(c.env))));

@@ -55,6 +55,9 @@ export type SurgeRow = [
   snatches: number,
   surgeSum?: number,
   surgeWindows?: number,
+  /** The 15-minute demand and capacity forecasts summed over those windows, bytes (the dynamic gate's measure; absent in batches sealed before it). */
+  demandSum?: number,
+  capacitySum?: number,
 ];
 
 /** A session that ended (stopped, or reaped after PEER_TTL_MS): its row is folded into its member's ENDED_SESSIONS row. */
@@ -194,11 +197,12 @@ export function batchSql(b: Batch): string[] {
         " ON CONFLICT (info_hash) DO UPDATE SET saturation_bps = excluded.saturation_bps, surge_bps = excluded.surge_bps",
     );
     sql.push(
-      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, surge_windows, seeders, leechers) AS (VALUES ` +
-        part.map((s) => `(${text(s[0])}, ${[s[7] ?? s[2], s[8] ?? 1, s[3], s[4]].map(num).join(", ")})`).join(", ") +
-        ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers)" +
-        " SELECT e.epoch, v.info_hash, v.surge_sum, v.surge_windows, v.seeders, v.leechers FROM e, v WHERE true" +
-        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + excluded.surge_windows",
+      `WITH e(epoch) AS (${OPEN_EPOCH_SQL}), v(info_hash, surge_sum, surge_windows, seeders, leechers, demand_sum, capacity_sum) AS (VALUES ` +
+        part.map((s) => `(${text(s[0])}, ${[s[7] ?? s[2], s[8] ?? 1, s[3], s[4], s[9] ?? 0, s[10] ?? 0].map(num).join(", ")})`).join(", ") +
+        ") INSERT INTO swarm_ledger (epoch, info_hash, surge_sum, surge_windows, seeders, leechers, demand_sum, capacity_sum)" +
+        " SELECT e.epoch, v.info_hash, v.surge_sum, v.surge_windows, v.seeders, v.leechers, v.demand_sum, v.capacity_sum FROM e, v WHERE true" +
+        " ON CONFLICT (epoch, info_hash) DO UPDATE SET surge_sum = surge_sum + excluded.surge_sum, surge_windows = surge_windows + excluded.surge_windows," +
+        " demand_sum = demand_sum + excluded.demand_sum, capacity_sum = capacity_sum + excluded.capacity_sum",
     );
   }
   return sql;

@@ -75,6 +75,9 @@ export interface SwarmRecord {
   surge?: string;
   surgeSum: number;
   surgeWindows: number;
+  /** Those windows' demand and capacity forecasts summed, bytes (absent in records journaled before the dynamic gate). */
+  demandSum?: number;
+  capacitySum?: number;
   /** The surge D1 shows (bps), -1 before any was sent. */
   surgeSent: number;
 }

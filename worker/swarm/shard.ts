@@ -942,9 +942,11 @@ export class SwarmShard extends DurableObject<Env> {
       if (w && w.surgeWindows > 0 && st) {
         const bps = Number(st.surgeBps);
         if (force || sum || Math.abs(bps - w.surgeSent) >= SURGE_SEND_STEP_BPS || w.surgeWindows >= SURGE_SEND_WINDOWS) {
-          surge.push([ih, Number(st.saturationBps), bps, seeders, leechers, s?.partialSeeds ?? 0, w.snatches, w.surgeSum, w.surgeWindows]);
+          surge.push([ih, Number(st.saturationBps), bps, seeders, leechers, s?.partialSeeds ?? 0, w.snatches, w.surgeSum, w.surgeWindows, w.demandSum ?? 0, w.capacitySum ?? 0]);
           w.surgeSum = 0;
           w.surgeWindows = 0;
+          w.demandSum = 0;
+          w.capacitySum = 0;
           w.surgeSent = bps;
           this.swarmDirty.add(ih);
         }
@@ -1122,13 +1124,16 @@ export class SwarmShard extends DurableObject<Env> {
       // An idle swarm at rest stays at rest: nothing to write.
       if (!bytes.up && !bytes.down && !seeders && !leechers && before === NEUTRAL_SURGE) continue;
       const f = observeWindow(before.forecast, { seconds: secs, downloaded: BigInt(bytes.down), uploaded: BigInt(bytes.up), left, leechers, seeders });
-      const sat = saturationBps(forecast(f));
+      const load = forecast(f);
+      const sat = saturationBps(load);
       const next: SurgeState = { forecast: f, saturationBps: sat, surgeBps: nextSurgeBps(before.surgeBps, sat) };
       this.surge.set(ih, next);
-      // The epoch's sum and count of windows wait in the swarm's record until sent (seal).
+      // The epoch's sums and count of windows wait in the swarm's record until sent (seal); demand and capacity are the dynamic gate's measure (protocol/economics/gate.ts).
       const w = this.swarmRec(ih);
       w.surgeSum += Number(next.surgeBps);
       w.surgeWindows++;
+      w.demandSum = (w.demandSum ?? 0) + Number(load.demand);
+      w.capacitySum = (w.capacitySum ?? 0) + Number(load.capacity);
       this.swarmDirty.add(ih);
       out.push({ infoHash: ih, seconds: secs, downloaded: bytes.down, uploaded: bytes.up, left: Number(left), leechers, seeders, saturationBps: Number(sat), surgeBps: Number(next.surgeBps) });
     }

@@ -21,6 +21,7 @@ import { uploadPage } from "./pages/upload.ts";
 import { moderationPage } from "./pages/moderation.ts";
 import { profilePage } from "./pages/profile.ts";
 import { joinPage } from "./pages/join.ts";
+import { accessNow } from "../economics/access.ts";
 import { html } from "hono/html";
 import { page, type PageOptions } from "./layout.ts";
 import { parseFilters } from "../torrents/search.ts";
@@ -153,7 +154,7 @@ site.post("/me/invite", sameOrigin, async (c) => {
   return c.redirect("/me?done=invite", 303);
 });
 
-site.get("/join", async (c) => c.html(await joinPage(c.env, await visitor(c), c.req.query("invite") ?? "")));
+site.get("/join", async (c) => c.html(await joinPage(c.env, await visitor(c), await accessNow(c.env), c.req.query("invite") ?? "")));
 
 site.post("/join", sameOrigin, async (c) => {
   const who = await visitor(c);
@@ -163,7 +164,7 @@ site.post("/join", sameOrigin, async (c) => {
   try {
     await admit(c.env, who.account, invite || undefined);
   } catch (e) {
-    if (e instanceof HttpError && e.status < 500) return c.html(await joinPage(c.env, who, invite ?? "", { kind: "error", text: e.message }), e.status);
+    if (e instanceof HttpError && e.status < 500) return c.html(await joinPage(c.env, who, await accessNow(c.env), invite ?? "", { kind: "error", text: e.message }), e.status);
     throw e;
   }
   return c.redirect("/me?done=joined", 303);

@@ -128,7 +128,7 @@ async function submitSwap(form: HTMLFormElement): Promise<void> {
         break;
       }
       case "stake":
-        ok = await sendAndWatch({ chainId, address: d.hostingRouter as Address, abi: hostingRouterAbi, functionName: "buyStake", args: [q.amountOut, until], value: q.bound, label: d.label! }, status);
+        ok = await sendAndWatch({ chainId, address: d.hostingRouter as Address, abi: hostingRouterAbi, functionName: "buyStake", args: [BigInt(d.stake!), BigInt(d.joinFee!), until], value: q.bound, label: d.label! }, status);
         break;
       case "bounty":
         ok = await sendAndWatch({ chainId, address: d.hostingRouter as Address, abi: hostingRouterAbi, functionName: "buyBounty", args: [`0x${d.infoHash!.toLowerCase()}` as Hex, q.bound, until], value: q.amountIn, label: d.label! }, status);
@@ -141,7 +141,7 @@ async function submitSwap(form: HTMLFormElement): Promise<void> {
     // A newcomer's stake is in: join now, as the button said.
     const join = d.join === "1" ? document.querySelector<HTMLFormElement>("form[data-join-after]") : null;
     if (join) {
-      say(status, `${d.label}: staked; joining…`, "busy");
+      say(status, `${d.label}: staked, join fee paid; joining…`, "busy");
       join.submit();
       return;
     }

@@ -1,12 +1,12 @@
 // The wallet page's next step, whatever is missing: a wallet (what to install and why), the
 // right network (switch or add it), ETH for gas (where it comes from on this chain), VIDYA (buy
-// it), the stake, the join. The server knows the account's balances and picks the step; the
+// it), the stake and the join fee (what the gate in force asks: economics/access.ts), the join. The server knows the account's balances and picks the step; the
 // script (client/first-steps.ts) puts "no wallet", "wrong network" or "another account" first
 // when it sees them.
 
 import { html, raw } from "hono/html";
 import { formatEth, formatVidya } from "../../../protocol/format.ts";
-import { ACCESS_STAKE } from "../../../protocol/params.ts";
+import { joinShortfall } from "../../../protocol/economics/access.ts";
 import { chainId, type Env } from "../../env.ts";
 import type { AccountPosition } from "../../chain/account.ts";
 import type { Html } from "../layout.ts";
@@ -31,21 +31,28 @@ export function faucetEnabled(env: Env): boolean {
 }
 
 /** The step the server can see for a signed-in account (the script may put a wallet step first). */
-export function serverStep(p: AccountPosition | undefined, member: boolean): Step {
+export function serverStep(p: AccountPosition | undefined, member: boolean, access: Access): Step {
   if (!p) return "ready";
   if (p.eth === 0n) return "no-eth";
   if (member) return "ready";
-  if (p.staked >= ACCESS_STAKE) return "join";
-  return p.balance >= ACCESS_STAKE - p.staked ? "stake" : "no-vidya";
+  const short = joinShortfall(p, access);
+  if (!short.stake && !short.fee) return "join";
+  return p.balance >= short.stake + short.fee ? "stake" : "no-vidya";
 }
+
+/** What joining by stake costs now: the gate stake and the join fee in force. */
+type Access = { gateStake: bigint; joinFee: bigint };
 
 const hidden = (on: boolean) => (on ? "" : raw(" hidden"));
 
-export function firstSteps(env: Env, o: { signedIn: boolean; account?: string; step: Step; position?: AccountPosition; market: boolean }): Html {
+export function firstSteps(env: Env, o: { signedIn: boolean; account?: string; step: Step; position?: AccountPosition; access?: Access; market: boolean }): Html {
   const id = chainId(env);
   const chain = CHAINS[id];
   const s = o.step;
-  const need = o.position ? ACCESS_STAKE - o.position.staked : ACCESS_STAKE;
+  // Signed out, nothing below names an amount (the steps that do are hidden).
+  const access = o.access ?? { gateStake: 0n, joinFee: 0n };
+  const short = joinShortfall(o.position ?? { staked: 0n, joinFeePaid: 0n }, access);
+  const need = short.stake + short.fee;
   return html`<section class="card steps-card" data-first-steps data-step-server="${s}" data-chain-id="${id}" data-chain-name="${chainName(env)}" data-rpc-url="${env.PUBLIC_RPC_URL ?? ""}" data-account="${o.account ?? ""}" aria-live="polite">
 <h2>Next step</h2>
 <div data-step="no-wallet"${hidden(false)}>
@@ -71,14 +78,14 @@ create or import an account, then reload this page.</p>
 ${faucetEnabled(env) ? html`<form method="post" action="/faucet" class="row"><button type="submit" class="primary" data-testid="faucet">Send me 1 test ETH</button></form>` : ""}
 </div>
 <div data-step="no-vidya"${hidden(s === "no-vidya")}>
-<p><strong>Get VIDYA.</strong> Access without an invite takes a stake of ${formatVidya(ACCESS_STAKE)}; you need ${formatVidya(need)} more.
-${o.market ? html`<a href="#stake-to-join">Buy it with ETH and stake it in one transaction</a>, or <a href="#buy">buy VIDYA</a> to hold.` : "Buy it on the token's market, or ask a member for an invite."}</p>
+<p><strong>Get VIDYA.</strong> Access without an invite takes a stake of ${formatVidya(access.gateStake)} and a join fee of ${formatVidya(access.joinFee)} to stakers; you need ${formatVidya(need)} more.
+${o.market ? html`<a href="#stake-to-join">Buy it with ETH, stake it and pay the fee in one transaction</a>, or <a href="#buy">buy VIDYA</a> to hold.` : "Buy it on the token's market, or ask a member for an invite."}</p>
 </div>
 <div data-step="stake"${hidden(s === "stake")}>
-<p><strong>Stake ${formatVidya(need)}</strong> (below, under Stake): your wallet holds enough. Then join.</p>
+<p><strong>${short.stake ? html`Stake ${formatVidya(short.stake)}` : ""}${short.stake && short.fee ? " and p" : short.fee ? "P" : ""}${short.fee ? html`ay the join fee of ${formatVidya(short.fee)}` : ""}</strong> (below, under Stake): your wallet holds enough. Then join.</p>
 </div>
 <div data-step="join"${hidden(s === "join")}>
-<p><strong>Join.</strong> Your stake covers the access stake.</p>
+<p><strong>Join.</strong> Your stake covers the access stake and your join fee is paid.</p>
 <form method="post" action="/join" class="row"><button type="submit" class="primary" name="route" value="stake" data-testid="join-with-stake">Join with my stake</button></form>
 </div>
 <div data-step="ready"${hidden(s === "ready" && o.signedIn)}>

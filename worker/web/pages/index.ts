@@ -11,6 +11,7 @@ import { page, when, type Html, type PageOptions } from "../layout.ts";
 import { overdueNotice } from "./epochs.ts";
 import { introCard } from "./intro.ts";
 import { marketOf, readTwap } from "../../chain/market.ts";
+import { accessNow } from "../../economics/access.ts";
 
 type Who = Pick<PageOptions, "account" | "member" | "curator">;
 
@@ -59,13 +60,13 @@ function row(t: SearchRow, member: boolean): Html {
 }
 
 export async function indexPage(env: Env, who: Who, f: TorrentFilters) {
-  // Only a visitor who is not a member yet is shown the access stake, so only they wait for the pool.
-  const [{ total, rows }, overdue, twap] = await Promise.all([searchTorrents(env.DB, f), overdueNotice(env), who.member ? undefined : readTwap(env)]);
+  // Only a visitor who is not a member yet is shown the stake and join fee in force, so only they wait for the pool (and a signed-out one for the gate).
+  const [{ total, rows }, overdue, twap, access] = await Promise.all([searchTorrents(env.DB, f), overdueNotice(env), who.member ? undefined : readTwap(env), who.account ? undefined : accessNow(env)]);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const body = html`<h1>The index</h1>
 ${overdue}
 ${who.account && !who.member ? html`<p class="notice">You are signed in but not a member yet: <a href="/join">join</a> with an invite or your stake to download.</p>` : ""}
-${!who.account ? html`<p class="muted">Browse freely; members download with their passkey.</p>${introCard({ signedIn: false, twap, market: Boolean(marketOf(env)?.hostingRouter) })}` : ""}
+${!who.account ? html`<p class="muted">Browse freely; members download with their passkey.</p>${introCard({ signedIn: false, twap, market: Boolean(marketOf(env)?.hostingRouter), access: access! })}` : ""}
 ${filtersForm(f)}
 <p class="muted" data-testid="result-count">${total} torrent${total === 1 ? "" : "s"}${f.page > 0 ? `, page ${f.page + 1} of ${pages}` : ""}</p>
 ${rows.length === 0

@@ -1,9 +1,10 @@
-// The market's forms (buy and sell VIDYA on the Uniswap pool, buy the access stake, buy hosting
+// The market's forms (buy and sell VIDYA on the Uniswap pool, buy the access stake and join fee, buy hosting
 // for a torrent): server-rendered with the addresses they need; client/market.ts quotes each
 // amount with QuoterV2 as it is typed (expected amount, price impact, minimum received) and
 // sends the swap with that minimum and a deadline, then shows it until it is mined.
 
 import { html, raw } from "hono/html";
+import { formatVidya } from "../../../protocol/format.ts";
 import { DEFAULT_SLIPPAGE_BPS, SWAP_DEADLINE_SECONDS } from "../../../protocol/params.ts";
 import { chainId, type Env } from "../../env.ts";
 import type { Market } from "../../chain/market.ts";
@@ -26,9 +27,10 @@ ${o.input}
 const ethField = (label = "Spend (ETH)") => html`<label>${label} <input name="amount" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,18})?" required size="12" autocomplete="off"></label>`;
 const vidyaField = (label = "Sell (VIDYA)") => html`<label>${label} <input name="amount" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,18})?" required size="12" autocomplete="off"></label>`;
 
-/** Buy and sell on the wallet page, and the one-transaction stake for an account short of it. */
-export function marketSections(env: Env, m: Market, o: { stakeNeeded: bigint; member: boolean }): Html {
-  if (!m.quoter || !m.router) return "";
+/** Buy and sell on the wallet page, and the one-transaction stake and join fee for an account short of them. */
+export function marketSections(env: Env, m: Market, o: { needed: { stake: bigint; fee: bigint }; member: boolean }): Html {
+  const need = o.needed.stake + o.needed.fee;
+  if (!m.quoter || !m.router) return html``;
   return html`<section class="card" id="buy">
 <h2>Buy or sell VIDYA</h2>
 <p>On the VIDYA/WETH Uniswap pool (fee ${(m.fee / 10_000).toFixed(2)}%). Each amount is quoted as you type: what you should
@@ -37,12 +39,13 @@ ${Math.round(SWAP_DEADLINE_SECONDS / 60)} minutes, reverts and costs only gas.</
 ${swapForm(env, m, "buy", { label: "Buy VIDYA", input: ethField() })}
 ${swapForm(env, m, "sell", { label: "Sell VIDYA", input: vidyaField() })}
 </section>
-${m.hostingRouter && o.stakeNeeded > 0n
+${m.hostingRouter && need > 0n
   ? html`<section class="card" id="stake-to-join">
 <h2>Stake to join, in one step</h2>
-<p>Buys exactly the VIDYA your access stake still needs with ETH and stakes it for you, in one transaction
-(HostingRouter: swap, then stake); ETH not spent comes back. ${o.member ? "" : "Then you join at once."}</p>
-${swapForm(env, m, "stake", { label: o.member ? "Buy and stake" : "Buy, stake and join", input: html``, extra: { need: o.stakeNeeded.toString(), join: o.member ? "" : "1" } })}
+<p>Buys exactly the VIDYA joining by stake still needs with ETH (${formatVidya(o.needed.stake)} to stake, ${formatVidya(o.needed.fee)} of join fee
+to stakers: <strong data-testid="stake-to-join-need">${formatVidya(need)}</strong>), stakes the one and pays the other for you, in one transaction
+(HostingRouter: swap, stake, pay the join fee); ETH not spent comes back. ${o.member ? "" : "Then you join at once."}</p>
+${swapForm(env, m, "stake", { label: o.member ? "Buy and stake" : "Buy, stake and join", input: html``, extra: { need: need.toString(), stake: o.needed.stake.toString(), "join-fee": o.needed.fee.toString(), join: o.member ? "" : "1" } })}
 ${o.member ? "" : html`<form method="post" action="/join" data-join-after hidden><input type="hidden" name="route" value="stake"></form>`}
 </section>`
   : ""}`;
@@ -50,7 +53,7 @@ ${o.member ? "" : html`<form method="post" action="/join" data-join-after hidden
 
 /** Buy hosting on a torrent page: ETH swapped and added to the torrent's bounty in one transaction. */
 export function buyHostingForm(env: Env, m: Market | undefined, infoHash: string): Html {
-  if (!m?.quoter || !m.hostingRouter) return "";
+  if (!m?.quoter || !m.hostingRouter) return html``;
   return html`<section class="card" id="buy-hosting">
 <h2>Buy hosting with ETH</h2>
 <p>Swaps your ETH for VIDYA and adds it all to this torrent's bounty in one transaction: proven hosts of this torrent are paid

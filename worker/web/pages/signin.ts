@@ -16,8 +16,8 @@ ${o.account ? html`<p>You are signed in as <code>${o.account}</code>.</p>` : ""}
 <h2>New here?</h2>
 <p>You need a browser wallet (MetaMask, Rabby, Frame…): it holds your key and signs for you.
 After signing in you can join with an invite from a member, or by staking the access stake
-in the staking contract; with ETH and no VIDYA, the <a href="/wallet">wallet page</a> buys the
-stake and stakes it in one transaction. Both routes give you a personal passkey for your
+in the staking contract and paying the join fee to stakers; with ETH and no VIDYA, the
+<a href="/wallet">wallet page</a> buys both, stakes the one and pays the other, in one transaction. Both routes give you a personal passkey for your
 BitTorrent client. <a href="/join">How joining works</a>.</p>`;
   return page({ title: "Sign in", nav: "signin", ...o, body });
 }

@@ -8,11 +8,13 @@ import { html, raw } from "hono/html";
 import type { Address } from "viem";
 import { formatEth, formatEthWorth, formatVidya } from "../../../protocol/format.ts";
 import { vidyaToEth, type Twap } from "../../../protocol/market/twap.ts";
+import { joinShortfall } from "../../../protocol/economics/access.ts";
 import { marketOf, readTwap } from "../../chain/market.ts";
 import { firstSteps, serverStep } from "./first-steps.ts";
-import { vidyaWithEth } from "./intro.ts";
+import { stakeAndFee } from "./intro.ts";
 import { marketSections } from "./market.ts";
-import { ACCESS_STAKE, MAX_LOCK_SECONDS } from "../../../protocol/params.ts";
+import { MAX_LOCK_SECONDS } from "../../../protocol/params.ts";
+import { accessNow, type AccessNow } from "../../economics/access.ts";
 import { chainId, type Env } from "../../env.ts";
 import { db, schema } from "../../db/client.ts";
 import { accountPosition, type AccountPosition } from "../../chain/account.ts";
@@ -53,12 +55,14 @@ ${f.help ? html`<p class="muted">${f.help}</p>` : ""}
 const amountField = (name = "amount", label = "Amount (VIDYA)") =>
   html`<label>${label} <input name="${name}" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,18})?" required size="14" autocomplete="off"></label>`;
 
-function balances(p: AccountPosition, twap: Twap | undefined): Html {
+function balances(p: AccountPosition, twap: Twap | undefined, access: AccessNow): Html {
   const now = BigInt(Math.floor(Date.now() / 1000));
+  const short = joinShortfall(p, access);
   return html`<div class="stats" data-balances>
 <div><span class="label">ETH (pays gas)</span><span class="value" data-testid="eth">${formatEth(p.eth)}</span></div>
 <div><span class="label">Wallet balance</span><span class="value" data-testid="balance">${formatVidya(p.balance)}</span>${twap && p.balance > 0n ? html`<span class="sub">≈ ${formatEthWorth(vidyaToEth(twap, p.balance))}</span>` : ""}</div>
-<div><span class="label">Staked</span><span class="value" data-testid="staked">${formatVidya(p.staked)}</span><span class="sub">${p.staked >= ACCESS_STAKE ? "holds the access stake" : html`access needs ${vidyaWithEth(ACCESS_STAKE, twap)}`}${p.lockEnd > now ? html` · locked until ${when(Number(p.lockEnd) * 1000)}` : ""}</span></div>
+<div><span class="label">Staked</span><span class="value" data-testid="staked">${formatVidya(p.staked)}</span><span class="sub">${!short.stake && !short.fee ? "holds the access stake, join fee paid" : html`access needs: ${stakeAndFee(access, twap)}`}${p.lockEnd > now ? html` · locked until ${when(Number(p.lockEnd) * 1000)}` : ""}</span></div>
+<div><span class="label">Join fee paid</span><span class="value" data-testid="join-fee-paid">${formatVidya(p.joinFeePaid)}</span><span class="sub">${short.fee ? `${formatVidya(short.fee)} more to join by stake` : "covers the join fee in force"}</span></div>
 <div><span class="label">Fees earned</span><span class="value">${formatVidya(p.fees)}</span><span class="sub">weight ${formatVidya(p.weight).replace(" VIDYA", "")}</span></div>
 <div><span class="label">Download deposit</span><span class="value" data-testid="deposit">${p.escrow ? formatVidya(p.escrow.balance) : "—"}</span><span class="sub">${p.escrow && p.escrow.withdrawableAt > 0n ? html`withdrawable from ${when(Number(p.escrow.withdrawableAt) * 1000)}` : p.escrow ? `settled to date ${formatVidya(p.escrow.settled)}` : "no escrow configured"}</span></div>
 ${p.pendingUnstake.amount > 0n ? html`<div><span class="label">Unstaking</span><span class="value">${formatVidya(p.pendingUnstake.amount)}</span><span class="sub">released ${when(Number(p.pendingUnstake.releaseAt) * 1000)}</span></div>` : ""}
@@ -93,18 +97,19 @@ ${firstSteps(env, { signedIn: false, step: "ready", market: Boolean(marketOf(env
   }
   const staking = env.STAKING_ADDRESS!;
   const market = marketOf(env);
-  const [badges, twap] = await Promise.all([env.BADGES_ADDRESS ? badgeEpochs(env, who.account) : [], readTwap(env)]);
-  const stakeNeeded = position.staked >= ACCESS_STAKE ? 0n : ACCESS_STAKE - position.staked;
+  const [badges, twap, access] = await Promise.all([env.BADGES_ADDRESS ? badgeEpochs(env, who.account) : [], readTwap(env), accessNow(env)]);
+  const short = joinShortfall(position, access);
   const body = html`<h1>Wallet</h1>
 <p>Every action below is a transaction your wallet signs and sends; the page shows it until it is mined. Amounts are in VIDYA${twap ? html`; ETH figures are at the pool's ${Math.round(twap.secondsAgo / 60)}-minute average price` : ""}.</p>
-${firstSteps(env, { signedIn: true, account: who.account, step: serverStep(position, who.member === true), position, market: Boolean(market?.hostingRouter) })}
-${balances(position, twap)}
-${market ? marketSections(env, market, { stakeNeeded, member: who.member === true }) : ""}
+${firstSteps(env, { signedIn: true, account: who.account, step: serverStep(position, who.member === true, access), position, access, market: Boolean(market?.hostingRouter) })}
+${balances(position, twap, access)}
+${market ? marketSections(env, market, { needed: short, member: who.member === true }) : ""}
 
 <section class="card" id="stake">
 <h2>Stake</h2>
-<p>Staking at least ${formatVidya(ACCESS_STAKE)} admits you without an invite. Stakers share the join and download fees, streamed over time; a lock raises your share (up to ${Math.round(MAX_LOCK_SECONDS / 86_400)} days for the largest boost).</p>
+<p>Staking at least ${formatVidya(access.gateStake)} and paying the join fee of ${formatVidya(access.joinFee)} admits you without an invite. Stakers share the join and download fees, streamed over time; a lock raises your share (up to ${Math.round(MAX_LOCK_SECONDS / 86_400)} days for the largest boost).</p>
 ${txForm(env, { id: "stake", label: "Stake", contract: "staking", to: staking, fn: "stake", args: [{ field: "amount", as: "token" }], approve: "amount", fields: amountField() })}
+${txForm(env, { id: "join-fee", label: "Pay the join fee", contract: "staking", to: staking, fn: "payJoinFee", args: [{ field: "amount", as: "token" }], approve: "amount", fields: amountField(), help: html`The join fee in force is ${formatVidya(access.joinFee)}: it goes to the stakers' fee pool, streamed over time, and is not refunded.` })}
 ${txForm(env, { id: "lock", label: "Lock", contract: "staking", to: staking, fn: "lock", args: [{ field: "days", as: "days" }], fields: html`<label>Lock for (days) <input name="days" inputmode="numeric" pattern="[0-9]+" required size="6"></label>`, help: html`A lock can be extended, never shortened; while it runs the stake cannot be withdrawn.` })}
 ${txForm(env, { id: "unstake", label: "Request unstake", contract: "staking", to: staking, fn: "requestUnstake", args: [{ field: "amount", as: "token" }], fields: amountField() })}
 ${txForm(env, { id: "withdraw-stake", label: "Withdraw unstaked", contract: "staking", to: staking, fn: "withdraw", args: [], fields: html`` })}
