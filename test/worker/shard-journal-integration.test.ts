@@ -81,7 +81,6 @@ describe("a shard's journal and its lazy D1 credit", () => {
     expect(await runDurableObjectAlarm(shard)).toBe(true);
     expect(await accountingRows(leecher, f.infoHash)).toEqual([]);
     await evictDurableObject(shard);
-    await evictDurableObject(shard);
     await flushShard(f.infoHash);
     expect(await credited(leecher, f.infoHash)).toMatchObject({ downloaded: 30_000, creditedDownloaded: 30_000, announces: 2 });
     await evictDurableObject(shard);
@@ -104,8 +103,8 @@ describe("a shard's journal and its lazy D1 credit", () => {
     const after = (await counters(f.infoHash)).counters;
     // 80 announces of 40 sessions: one journal row (the row-per-session design wrote 80).
     expect((after.do_rows_written ?? 0) - (before.do_rows_written ?? 0)).toBeLessThanOrEqual(2);
-    // D1 got at most the swarm's new size (the site's index), no accounting.
-    expect((after.d1_rows_written ?? 0) - (before.d1_rows_written ?? 0)).toBeLessThanOrEqual(4);
+    // D1 got at most the swarm's new size (the site's index, with its indexes) and the batch's key, no accounting.
+    expect((after.d1_rows_written ?? 0) - (before.d1_rows_written ?? 0)).toBeLessThanOrEqual(10);
     for (const m of many.slice(0, 3)) expect(await accountingRows(m, f.infoHash)).toEqual([]);
 
     // One stops: its credit, and only its, goes to D1 at the next alarm.

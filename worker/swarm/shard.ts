@@ -135,6 +135,21 @@ export interface MemberSession {
   lastAnnounce: number;
 }
 
+/** A member's credit a shard holds for one torrent, not yet in D1 (journal.ts): what its stats add to D1's rows. */
+export interface MemberUnsent {
+  uploaded: number;
+  downloaded: number;
+  creditedUploaded: number;
+  creditedDownloaded: number;
+  seedSeconds: number;
+  announces: number;
+  lastAnnounceAt: number;
+  /** Live sessions D1 has no row of yet. */
+  newSessions: number;
+  /** Their clients' peer ids, 40 hex. */
+  peerIds: string[];
+}
+
 /** What a shard reports to /metrics (worker/metrics). Counters since the object started. */
 export interface ShardMetrics {
   shard: number;
@@ -773,6 +788,36 @@ export class SwarmShard extends DurableObject<Env> {
           if (p.member === mi) list.push({ peerId: toHex(binaryToBytes(p.peerId)), left: p.left, state: KIND_STATE[p.kind], lastAnnounce: p.lastCredit });
       out[h] = list;
     }
+    return out;
+  }
+
+  /**
+   * The credit this shard holds for a member, per torrent, not yet sent to D1: the member's stats
+   * add it to D1's totals, so a lazily sent credit (journal.ts) never shows late. A scan of the
+   * shard's sessions, for a member's own page only.
+   */
+  unsentOf(member: string): Record<string, MemberUnsent> {
+    const out: Record<string, MemberUnsent> = {};
+    const add = (ih: string, peerIdBin: string, a: Acc | undefined, inD1: boolean) => {
+      const u = (out[ih] ??= { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, announces: 0, lastAnnounceAt: 0, newSessions: 0, peerIds: [] });
+      if (!inD1) {
+        u.newSessions++;
+        u.peerIds.push(toHex(binaryToBytes(peerIdBin)));
+      }
+      if (!a) return;
+      u.uploaded += a.up;
+      u.downloaded += a.down;
+      u.creditedUploaded += a.cup;
+      u.creditedDownloaded += a.cdown;
+      u.seedSeconds += a.seed;
+      u.announces += a.announces;
+      u.lastAnnounceAt = Math.max(u.lastAnnounceAt, a.last);
+    };
+    const mi = this.memberIds.get(member);
+    if (mi !== undefined)
+      for (const p of this.pendingAcc) if (p.member === mi) add(p.ih, p.peerId, p.acc, p.inD1);
+    for (const m of this.stored.values())
+      for (const e of m.values()) if (e.r[1] === member && e.r[16]) add(e.r[0], e.r[2], accOf(e.r), e.r[15] === 1);
     return out;
   }
 
