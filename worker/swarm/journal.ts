@@ -33,6 +33,24 @@ export const SURGE_SEND_STEP_BPS = 500;
 /** Surge windows a swarm holds at most before they are sent anyway (a day's). */
 export const SURGE_SEND_WINDOWS = 288;
 
+/**
+ * How often the other changed sessions are journaled. What a crash or an eviction drops of them
+ * comes back with the client's next announce: its cumulative counters, and a gap since the
+ * journaled announce shorter than SEED_GAP_CAP_MS (JOURNAL_MS + the interval is) for seed time.
+ * Only their announce counts and last-seen stamps since the last row are lost.
+ */
+export const JOURNAL_MS = 10 * 60_000;
+
+/**
+ * Whether a session's change is journaled at the next alarm (FLUSH_MS): it is new (its baseline
+ * is what later deltas count from), it ended, it completed, or its credit is due in D1.
+ */
+export function urgent(p: Peer): boolean {
+  if (p.jseq === 0 || p.gone) return true;
+  const a = p.acc;
+  return !!a && (a.completedAt > 0 || a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES);
+}
+
 /** Whether a session's unsent credit goes to D1 now. */
 export function shouldSend(p: Peer, a: Acc, now: number): boolean {
   if (p.gone || a.completedAt) return true;

@@ -21,7 +21,7 @@ import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 import {
-  COUNTS_EVERY_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend,
+  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend, urgent,
   type JournalBody, type SessionRecord, type SwarmRecord, type Tombstone,
 } from "./journal.ts";
 
@@ -270,6 +270,9 @@ export class SwarmShard extends DurableObject<Env> {
   private unsent: number[] = [];
   private sentSeq = 0;
   private lastRowAt = 0;
+  /** When the alarm last sealed, and whether an urgent change waits (journal.ts urgent). */
+  private lastSealAt = 0;
+  private urgentDue = false;
   private lastAgeScan = 0;
   private readonly revoked = new Map<string, number>();
   private shard = -1;
@@ -464,9 +467,28 @@ export class SwarmShard extends DurableObject<Env> {
     return p;
   }
 
+  /**
+   * Loads the swarms whose journaled sessions hold credit due in D1 (all that hold any with
+   * `force`): their sessions then go the way of any in memory. Returns whether one was loaded.
+   */
+  private loadDueStored(now: number, force: boolean): boolean {
+    const due: string[] = [];
+    for (const [ih, m] of this.stored)
+      for (const e of m.values()) {
+        const a = e.r[16];
+        if (a && (force || now - a[8] >= (a[3] > 0 ? SEND_CHARGED_MAX_AGE_MS : SEND_MAX_AGE_MS))) {
+          due.push(ih);
+          break;
+        }
+      }
+    for (const ih of due) this.swarm(ih, now);
+    return due.length > 0;
+  }
+
   /** A stored session gone stale: ended by the next seal (a tombstone, its credit and fold to D1). */
   private endStored(p: Peer, now: number): void {
     p.gone = true;
+    this.urgentDue = true;
     this.count("reaped");
     this.markDue(p, now);
   }
@@ -644,7 +666,7 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4 = a.ep;
       p.v4Seen = now;
     }
-    this.scheduleAlarm(Date.now());
+    this.scheduleAlarm(Date.now(), urgent(p));
     return this.answer(s, p, a, warn, r.m.slowed);
   }
 
@@ -727,7 +749,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.removeWs(p);
       p.gone = true;
     }
-    this.scheduleAlarm(Date.now());
+    this.scheduleAlarm(Date.now(), urgent(p));
     return { ok: true };
   }
 
@@ -751,13 +773,14 @@ export class SwarmShard extends DurableObject<Env> {
       this.endWsSession(s, p, now);
       n++;
     }
-    if (n) this.scheduleAlarm(now);
+    if (n) this.scheduleAlarm(now, true);
     return n;
   }
 
   private endWsSession(s: Swarm, p: Peer, now: number): void {
     s.removeWs(p);
     p.gone = true;
+    this.urgentDue = true;
     // Its pending credit, if any, is still flushed; its stored row is deleted.
     this.markDue(p, now);
   }
@@ -863,7 +886,7 @@ export class SwarmShard extends DurableObject<Env> {
       ws += s.ws.size;
     }
     const unsentAt = this.unsent.length ? this.ctx.storage.sql.exec<{ at: number }>("SELECT at FROM journal WHERE seq = ?", this.unsent[0]!).toArray()[0]?.at : undefined;
-    const oldest = Math.min(this.due.size ? this.oldestDue : now, unsentAt ?? now);
+    const oldest = Math.min(this.urgentDue ? this.oldestDue : now, unsentAt ?? now);
     return {
       shard: this.shard >= 0 ? this.shard : shard,
       counters: { ...this.c },
@@ -889,10 +912,13 @@ export class SwarmShard extends DurableObject<Env> {
     };
   }
 
-  private scheduleAlarm(now: number): void {
-    // Keep a due alarm, but pull a later one (the reaper's) forward: credit waits FLUSH_MS at most.
-    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS && this.alarmAt <= now + FLUSH_MS) return;
-    this.alarmAt = now + FLUSH_MS;
+  /** An alarm within FLUSH_MS for an urgent change (journal.ts urgent), else within the reaper's minute. */
+  private scheduleAlarm(now: number, urgentChange: boolean): void {
+    if (urgentChange) this.urgentDue = true;
+    const at = now + (urgentChange ? FLUSH_MS : REAP_EVERY_MS);
+    // Keep an alarm due by then, but pull a later one forward.
+    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS && this.alarmAt <= at) return;
+    this.alarmAt = at;
     this.ctx.waitUntil(this.ctx.storage.setAlarm(this.alarmAt));
   }
 
@@ -908,13 +934,25 @@ export class SwarmShard extends DurableObject<Env> {
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
     if (this.lastWindowAt === 0) this.lastWindowAt = now;
     else if (now - this.lastWindowAt >= SURGE_WINDOW_SECONDS * 1_000) this.surgeWindow(now);
-    this.seal(now);
+    // Urgent changes now; the rest every JOURNAL_MS (a crash or an eviction cannot lose them for good).
+    let sealNow = this.urgentDue || ((this.due.size > 0 || this.swarmDirty.size > 0) && now - this.lastSealAt >= JOURNAL_MS);
+    if (!sealNow && now - this.lastAgeScan >= REAP_EVERY_MS && !(sealNow = this.loadDueStored(now, false)))
+      for (const p of this.pendingAcc)
+        if (p.acc && shouldSend(p, p.acc, now)) {
+          sealNow = true;
+          break;
+        }
+    if (sealNow) {
+      this.urgentDue = false;
+      this.lastSealAt = now;
+      this.seal(now);
+    }
     await this.send();
     // Keep ticking while anything waits, or sessions and revocations are to expire later.
-    let sessions = this.stored.size > 0 || this.pendingAcc.size > 0 || this.revoked.size > 0;
+    let sessions = this.stored.size > 0 || this.pendingAcc.size > 0 || this.revoked.size > 0 || this.due.size > 0 || this.swarmDirty.size > 0;
     for (const s of this.swarms.values()) if (s.size || s.ws.size) sessions = true;
-    if (this.due.size > 0 || this.unsent.length > 0 || sessions) {
-      this.alarmAt = now + (this.due.size > 0 || this.unsent.length > 0 ? FLUSH_MS : REAP_EVERY_MS);
+    if (this.urgentDue || this.unsent.length > 0 || sessions) {
+      this.alarmAt = now + (this.urgentDue || this.unsent.length > 0 ? FLUSH_MS : REAP_EVERY_MS);
       await this.ctx.storage.setAlarm(this.alarmAt);
     }
   }
@@ -933,7 +971,10 @@ export class SwarmShard extends DurableObject<Env> {
    */
   seal(now = Date.now(), force = false): number {
     const ageScan = force || now - this.lastAgeScan >= REAP_EVERY_MS;
-    if (ageScan) this.lastAgeScan = now;
+    if (ageScan) {
+      this.lastAgeScan = now;
+      this.loadDueStored(now, force);
+    }
     const due = this.due;
     this.due = new Set();
     const journal = new Set<Peer>(due);
@@ -1197,6 +1238,7 @@ export class SwarmShard extends DurableObject<Env> {
         if (!p.v4 && !p.v6) {
           s.remove(p);
           p.gone = true;
+          this.urgentDue = true;
           this.count("reaped");
           // Its unsent credit, if any, still goes to D1; the journal forgets it.
           this.markDue(p, now);
