@@ -24,8 +24,12 @@ export const SEND_BYTES = 4 * 2 ** 30;
 export const SEND_CHARGED_BYTES = 2 ** 30;
 /** Unsent charged download waits at most an epoch: it is charged in the epoch it moved, or the next. */
 export const SEND_CHARGED_MAX_AGE_MS = EPOCH_SECONDS * 1_000;
-/** Anything else (ratio-only upload, seed time, announce counts) waits at most a day. */
-export const SEND_MAX_AGE_MS = 24 * 3_600_000;
+/**
+ * Anything else (upload, published for ratio only; seed time; announce counts) moves no money
+ * and is journaled meanwhile (members' stats add it, SwarmShard.unsentOf): it waits up to a week,
+ * so an idle seed costs D1 rows about once a session, not once a day.
+ */
+export const SEND_MAX_AGE_MS = 7 * 24 * 3_600_000;
 /** A swarm's changed seeder and leecher counts reach D1 (the site's index) at most this often. */
 export const COUNTS_EVERY_MS = 5 * 60_000;
 /** A swarm's surge reaches D1 when it moved this far (bps) from the value D1 shows, or with its credit. */
