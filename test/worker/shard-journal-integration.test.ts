@@ -5,8 +5,10 @@
 // rows written do not grow with the sessions that announced.
 
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { bytesToBinary } from "../../protocol/hex.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENDED_SESSIONS } from "../../worker/swarm/flush.ts";
+import { JOURNAL_SLACK } from "../../worker/swarm/journal.ts";
 import { shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { accountingRows, addMember, announce, credited, flushShard, peerId, tick, uploadTorrent } from "./support/worker.ts";
@@ -135,5 +137,33 @@ describe("a shard's journal and its lazy D1 credit", () => {
     expect(await credited(leecher, f.infoHash)).toMatchObject({ downloaded: 60_000 });
     const [row] = await accountingRows(leecher, f.infoHash);
     expect(row?.completedAt).not.toBeNull();
+  });
+
+  it("keeps the journal bounded over thousands of seals and rebuilds the exact credit from it (attack: a journal that grows without bound, or cleaning that drops a live session)", async () => {
+    const f = fixture(60_000, 1306, "journal-clean.bin");
+    expect((await uploadTorrent(f)).status).toBe(201);
+    const pid = peerId("jr-clean");
+    await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, event: "started", ip: "10.130.0.7", now: tick() });
+    const shard = shardFor(f.infoHash);
+    await runDurableObjectAlarm(shard);
+    const seals = JOURNAL_SLACK + 600;
+    const t0 = tick();
+    const gauges = await runInDurableObject(shard, async (s: SwarmShard) => {
+      for (let i = 1; i <= seals; i++) {
+        const out = await s.announce({
+          ih: f.infoHash, pid: bytesToBinary(pid), pk: pkS, client: true, ep: bytesToBinary(new Uint8Array([10, 130, 0, 7, 0x1a, 0xe1])),
+          up: 10 * i, down: 0, left: 0, ev: 0, nw: 0, now: t0 + 2_000 * i, tid: 0, ids: false,
+        });
+        if (!out.ok) throw new Error(out.code);
+        s.seal(Date.now());
+      }
+      return s.metrics(0).gauges;
+    });
+    // One record changes per seal: cleaning keeps the rows near twice the live records plus the slack, not one per seal.
+    expect(gauges.journal_records!).toBeLessThanOrEqual(2 * 100 + JOURNAL_SLACK + 8);
+    expect(gauges.journal_rows!).toBeLessThan(seals);
+    await evictDurableObject(shard);
+    await flushShard(f.infoHash);
+    expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 10 * seals, announces: seals + 1 });
   });
 });

@@ -1112,7 +1112,8 @@ export class SwarmShard extends DurableObject<Env> {
         }
         if (last) {
           this.countersChanged = false;
-          body.c = { ...this.c };
+          // The rows this transaction writes, counted in: the journaled counters match what SQLite reports.
+          body.c = { ...this.c, do_rows_written: (this.c.do_rows_written ?? 0) + rows + cleaned.length };
         }
         this.write("INSERT INTO journal (seq, body, at) VALUES (?, ?, ?)", seq, JSON.stringify(body), now);
         this.journalRows.set(seq, part.length + body.sw.length);
