@@ -166,4 +166,45 @@ describe("a shard's journal and its lazy D1 credit", () => {
     await flushShard(f.infoHash);
     expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 10 * seals, announces: seals + 1 });
   });
+
+  it("imports a shard written by the row-per-session design: its unsent batch is applied once and its sessions still known (attack: an upgrade that drops stored peers or sealed credit)", async () => {
+    const f = fixture(60_000, 1307, "journal-import.bin");
+    expect((await uploadTorrent(f)).status).toBe(201);
+    const legacy = env.SWARM.get(env.SWARM.idFromName("legacy-row-tables"));
+    const pidHex = Buffer.from(peerId("jr-legacy")).toString("hex");
+    const now = Date.now();
+    const batch = { shard: 77, seq: 5, at: now, acc: [[leecher, f.infoHash, pidHex, 4_000, 9_000, 4_000, 9_000, 0, 2, now, 0]], swarms: [] };
+    await runInDurableObject(legacy, (_s: SwarmShard, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`CREATE TABLE peer_rows (ih TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL, ws INTEGER NOT NULL, v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL, seen INTEGER NOT NULL,
+        left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL, session INTEGER NOT NULL, last_credit INTEGER NOT NULL, kind INTEGER NOT NULL, free INTEGER NOT NULL,
+        PRIMARY KEY (ih, member, peer_id, ws)) WITHOUT ROWID`);
+      sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)");
+      sql.exec("CREATE TABLE swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE TABLE state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID");
+      sql.exec(
+        "INSERT INTO peer_rows VALUES (?, ?, ?, 0, ?, ?, NULL, 0, ?, 30000, 4000, 9000, ?, ?, 0, 0)",
+        f.infoHash, leecher, pidHex, new Uint8Array([10, 130, 0, 9, 0x1a, 0xe1]).buffer, now, now, now - 600_000, now,
+      );
+      sql.exec("INSERT INTO outbox VALUES (5, ?, ?)", JSON.stringify(batch), now);
+      sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq', 5), ('shard', 77)");
+      sql.exec("INSERT INTO swarm_counts VALUES (?, 3)", f.infoHash);
+      sql.exec("INSERT INTO state VALUES ('counters', ?)", JSON.stringify({ announces: 41 }));
+    });
+    await evictDurableObject(legacy);
+    const seen = await runInDurableObject(legacy, async (s: SwarmShard, state) => {
+      await s.send();
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((t) => t.name);
+      return { tables, sessions: s.sessions(leecher, [f.infoHash])[f.infoHash], scrape: s.scrape([f.infoHash], "-"), counters: s.metrics(0).counters };
+    });
+    expect(seen.tables).toEqual(["journal", "meta", "revoked"]);
+    expect(seen.sessions).toEqual([{ peerId: pidHex, left: 30_000, state: "leeching", lastAnnounce: now }]);
+    expect(seen.scrape).toMatchObject({ [f.infoHash]: { downloaded: 3, incomplete: 1 } });
+    expect(seen.counters.announces).toBe(41);
+    expect(await credited(leecher, f.infoHash)).toMatchObject({ uploaded: 4_000, downloaded: 9_000 });
+    // Restarted again: the imported batch is not sent twice.
+    await evictDurableObject(legacy);
+    await runInDurableObject(legacy, (s: SwarmShard) => s.flush());
+    expect(await credited(leecher, f.infoHash)).toMatchObject({ uploaded: 4_000, downloaded: 9_000 });
+  });
 });
