@@ -5,8 +5,10 @@
 // rows written do not grow with the sessions that announced.
 
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { bytesToBinary } from "../../protocol/hex.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENDED_SESSIONS } from "../../worker/swarm/flush.ts";
+import { JOURNAL_SLACK } from "../../worker/swarm/journal.ts";
 import { shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { accountingRows, addMember, announce, credited, flushShard, peerId, tick, uploadTorrent } from "./support/worker.ts";
@@ -81,7 +83,6 @@ describe("a shard's journal and its lazy D1 credit", () => {
     expect(await runDurableObjectAlarm(shard)).toBe(true);
     expect(await accountingRows(leecher, f.infoHash)).toEqual([]);
     await evictDurableObject(shard);
-    await evictDurableObject(shard);
     await flushShard(f.infoHash);
     expect(await credited(leecher, f.infoHash)).toMatchObject({ downloaded: 30_000, creditedDownloaded: 30_000, announces: 2 });
     await evictDurableObject(shard);
@@ -104,8 +105,8 @@ describe("a shard's journal and its lazy D1 credit", () => {
     const after = (await counters(f.infoHash)).counters;
     // 80 announces of 40 sessions: one journal row (the row-per-session design wrote 80).
     expect((after.do_rows_written ?? 0) - (before.do_rows_written ?? 0)).toBeLessThanOrEqual(2);
-    // D1 got at most the swarm's new size (the site's index), no accounting.
-    expect((after.d1_rows_written ?? 0) - (before.d1_rows_written ?? 0)).toBeLessThanOrEqual(4);
+    // D1 got at most the swarm's new size (the site's index, with its indexes) and the batch's key, no accounting.
+    expect((after.d1_rows_written ?? 0) - (before.d1_rows_written ?? 0)).toBeLessThanOrEqual(10);
     for (const m of many.slice(0, 3)) expect(await accountingRows(m, f.infoHash)).toEqual([]);
 
     // One stops: its credit, and only its, goes to D1 at the next alarm.
@@ -136,5 +137,74 @@ describe("a shard's journal and its lazy D1 credit", () => {
     expect(await credited(leecher, f.infoHash)).toMatchObject({ downloaded: 60_000 });
     const [row] = await accountingRows(leecher, f.infoHash);
     expect(row?.completedAt).not.toBeNull();
+  });
+
+  it("keeps the journal bounded over thousands of seals and rebuilds the exact credit from it (attack: a journal that grows without bound, or cleaning that drops a live session)", async () => {
+    const f = fixture(60_000, 1306, "journal-clean.bin");
+    expect((await uploadTorrent(f)).status).toBe(201);
+    const pid = peerId("jr-clean");
+    await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, event: "started", ip: "10.130.0.7", now: tick() });
+    const shard = shardFor(f.infoHash);
+    await runDurableObjectAlarm(shard);
+    const seals = JOURNAL_SLACK + 600;
+    const t0 = tick();
+    const gauges = await runInDurableObject(shard, async (s: SwarmShard) => {
+      for (let i = 1; i <= seals; i++) {
+        const out = await s.announce({
+          ih: f.infoHash, pid: bytesToBinary(pid), pk: pkS, client: true, ep: bytesToBinary(new Uint8Array([10, 130, 0, 7, 0x1a, 0xe1])),
+          up: 10 * i, down: 0, left: 0, ev: 0, nw: 0, now: t0 + 2_000 * i, tid: 0, ids: false,
+        });
+        if (!out.ok) throw new Error(out.code);
+        s.seal(Date.now());
+      }
+      return s.metrics(0).gauges;
+    });
+    // One record changes per seal: cleaning keeps the rows near twice the live records plus the slack, not one per seal.
+    expect(gauges.journal_records!).toBeLessThanOrEqual(2 * 100 + JOURNAL_SLACK + 8);
+    expect(gauges.journal_rows!).toBeLessThan(seals);
+    await evictDurableObject(shard);
+    await flushShard(f.infoHash);
+    expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 10 * seals, announces: seals + 1 });
+  });
+
+  it("imports a shard written by the row-per-session design: its unsent batch is applied once and its sessions still known (attack: an upgrade that drops stored peers or sealed credit)", async () => {
+    const f = fixture(60_000, 1307, "journal-import.bin");
+    expect((await uploadTorrent(f)).status).toBe(201);
+    const legacy = env.SWARM.get(env.SWARM.idFromName("legacy-row-tables"));
+    const pidHex = Buffer.from(peerId("jr-legacy")).toString("hex");
+    const now = Date.now();
+    const batch = { shard: 77, seq: 5, at: now, acc: [[leecher, f.infoHash, pidHex, 4_000, 9_000, 4_000, 9_000, 0, 2, now, 0]], swarms: [] };
+    await runInDurableObject(legacy, (_s: SwarmShard, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`CREATE TABLE peer_rows (ih TEXT NOT NULL, member TEXT NOT NULL, peer_id TEXT NOT NULL, ws INTEGER NOT NULL, v4 BLOB, v4_seen INTEGER NOT NULL, v6 BLOB, v6_seen INTEGER NOT NULL, seen INTEGER NOT NULL,
+        left_bytes INTEGER NOT NULL, uploaded INTEGER NOT NULL, downloaded INTEGER NOT NULL, session INTEGER NOT NULL, last_credit INTEGER NOT NULL, kind INTEGER NOT NULL, free INTEGER NOT NULL,
+        PRIMARY KEY (ih, member, peer_id, ws)) WITHOUT ROWID`);
+      sql.exec("CREATE TABLE outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)");
+      sql.exec("CREATE TABLE swarm_counts (ih TEXT PRIMARY KEY, snatches INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE TABLE state (k TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID");
+      sql.exec(
+        "INSERT INTO peer_rows VALUES (?, ?, ?, 0, ?, ?, NULL, 0, ?, 30000, 4000, 9000, ?, ?, 0, 0)",
+        f.infoHash, leecher, pidHex, new Uint8Array([10, 130, 0, 9, 0x1a, 0xe1]).buffer, now, now, now - 600_000, now,
+      );
+      sql.exec("INSERT INTO outbox VALUES (5, ?, ?)", JSON.stringify(batch), now);
+      sql.exec("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq', 5), ('shard', 77)");
+      sql.exec("INSERT INTO swarm_counts VALUES (?, 3)", f.infoHash);
+      sql.exec("INSERT INTO state VALUES ('counters', ?)", JSON.stringify({ announces: 41 }));
+    });
+    await evictDurableObject(legacy);
+    const seen = await runInDurableObject(legacy, async (s: SwarmShard, state) => {
+      await s.send();
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((t) => t.name);
+      return { tables, sessions: s.sessions(leecher, [f.infoHash])[f.infoHash], scrape: s.scrape([f.infoHash], "-"), counters: s.metrics(0).counters };
+    });
+    expect(seen.tables).toEqual(["journal", "meta", "revoked"]);
+    expect(seen.sessions).toEqual([{ peerId: pidHex, left: 30_000, state: "leeching", lastAnnounce: now }]);
+    expect(seen.scrape).toMatchObject({ [f.infoHash]: { downloaded: 3, incomplete: 1 } });
+    expect(seen.counters.announces).toBe(41);
+    expect(await credited(leecher, f.infoHash)).toMatchObject({ uploaded: 4_000, downloaded: 9_000 });
+    // Restarted again: the imported batch is not sent twice.
+    await evictDurableObject(legacy);
+    await runInDurableObject(legacy, (s: SwarmShard) => s.flush());
+    expect(await credited(leecher, f.infoHash)).toMatchObject({ uploaded: 4_000, downloaded: 9_000 });
   });
 });

@@ -1,19 +1,20 @@
 // A member's own accounting, authenticated by the passkey like the tracker routes:
 //   GET /:passkey/stats              totals (actual and credited, ratio, seed time) and per torrent
 //   GET /:passkey/torrents/:list     snatched, seeding or leeching (Gazelle's lists)
-// Totals come from D1 (flushed by the swarm shards every FLUSH_MS, so they trail the last
-// announce by a few seconds); whether a session is in a swarm now, and how much it lacks,
-// comes from the shards themselves.
+// Totals come from D1 plus the credit the swarm shards hold and have not sent yet (they send
+// it lazily, worker/swarm/journal.ts): every shard is asked once; whether a session is in a
+// swarm now, and how much it lacks, comes from the shards themselves.
 
 import { Hono } from "hono";
-import { and, desc, eq, gt, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { bytesToBinary, fromHex } from "../../protocol/hex.ts";
 import type { Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { clientTag } from "../announce/clients.ts";
 import { shardStub } from "../announce/routes.ts";
-import { PEER_TTL_MS, shardOf, type MemberSession } from "../swarm/shard.ts";
+import { PEER_TTL_MS, SWARM_SHARDS, shardOf, type MemberSession, type MemberUnsent } from "../swarm/shard.ts";
+import { SEND_MAX_AGE_MS } from "../swarm/journal.ts";
 import { requirePasskey } from "./lookup.ts";
 
 /** A page of torrents, most recent first; the totals cover every torrent. */
@@ -62,6 +63,58 @@ async function liveSessions(env: Env, account: string, infoHashes: string[]): Pr
   return live;
 }
 
+/** The credit every shard holds for `account`, not yet in D1, by info hash. */
+async function unsentOf(env: Env, account: string): Promise<Map<string, MemberUnsent>> {
+  const out = new Map<string, MemberUnsent>();
+  for (const part of await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(env, i).unsentOf(account))))
+    for (const [h, u] of Object.entries(part)) out.set(h, u);
+  return out;
+}
+
+type PerTorrent = {
+  infoHash: string;
+  name: string | null;
+  uploaded: number;
+  downloaded: number;
+  creditedUploaded: number;
+  creditedDownloaded: number;
+  seedSeconds: number;
+  announces: number;
+  sessions: number;
+  clients: string | null;
+  lastAnnounceAt: number;
+  completedAt: number | null;
+};
+
+/** D1's rows with the shards' unsent credit added, and a row for each torrent only the shards know yet. */
+async function withUnsent(env: Env, rows: PerTorrent[], unsent: Map<string, MemberUnsent>): Promise<PerTorrent[]> {
+  const out = rows.map((r) => ({ ...r }));
+  const byHash = new Map(out.map((r) => [r.infoHash, r]));
+  const missing = [...unsent.keys()].filter((h) => !byHash.has(h));
+  const names = new Map<string, string>();
+  for (let i = 0; i < missing.length; i += 90)
+    for (const t of await db(env.DB).select({ infoHash: schema.torrents.infoHash, name: schema.torrents.name }).from(schema.torrents).where(inArray(schema.torrents.infoHash, missing.slice(i, i + 90))))
+      names.set(t.infoHash, t.name);
+  for (const [h, u] of unsent) {
+    let r = byHash.get(h);
+    if (!r) {
+      r = { infoHash: h, name: names.get(h) ?? null, uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, announces: 0, sessions: 0, clients: null, lastAnnounceAt: 0, completedAt: null };
+      byHash.set(h, r);
+      out.push(r);
+    }
+    r.uploaded += u.uploaded;
+    r.downloaded += u.downloaded;
+    r.creditedUploaded += u.creditedUploaded;
+    r.creditedDownloaded += u.creditedDownloaded;
+    r.seedSeconds += u.seedSeconds;
+    r.announces += u.announces;
+    r.sessions += u.newSessions;
+    r.lastAnnounceAt = Math.max(r.lastAnnounceAt, u.lastAnnounceAt);
+    if (u.peerIds.length) r.clients = [r.clients, ...u.peerIds.map((p) => p.slice(0, 20))].filter(Boolean).join(",");
+  }
+  return out.sort((x, y) => y.lastAnnounceAt - x.lastAnnounceAt);
+}
+
 const clientsOf = (prefixes: string | null) =>
   [...new Set((prefixes ?? "").split(",").filter(Boolean).map((h) => clientTag(bytesToBinary(fromHex(h)))))].sort();
 
@@ -86,7 +139,7 @@ export const memberStats = new Hono<{ Bindings: Env }>();
 /** A member's totals (actual and credited, ratio, seed time, snatches) and the latest torrents they announced. */
 export async function statsOf(env: Env, member: string) {
   const d = db(env.DB);
-  const [rows, [totals]] = await Promise.all([
+  const [stored, [totals], unsent] = await Promise.all([
     d
       .select(perTorrent)
       .from(a)
@@ -106,14 +159,23 @@ export async function statsOf(env: Env, member: string) {
       })
       .from(a)
       .where(eq(a.member, member)),
+    unsentOf(env, member),
   ]);
+  const rows = (await withUnsent(env, stored, unsent)).slice(0, PAGE);
   const live = await liveSessions(env, member, rows.map((r) => r.infoHash));
   const torrents: TorrentStats[] = rows.map((r) => {
     const active = live.get(r.infoHash) ?? [];
     const left = active.length ? Math.min(...active.map((s) => s.left)) : null;
     return { ...r, clients: clientsOf(r.clients), state: left === null ? "inactive" : left === 0 ? "seeding" : "leeching", left };
   });
-  const t = totals ?? { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, snatched: 0 };
+  const t = { ...(totals ?? { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, snatched: 0 }) };
+  for (const u of unsent.values()) {
+    t.uploaded += u.uploaded;
+    t.downloaded += u.downloaded;
+    t.creditedUploaded += u.creditedUploaded;
+    t.creditedDownloaded += u.creditedDownloaded;
+    t.seedSeconds += u.seedSeconds;
+  }
   return {
     account: member,
     ...t,
@@ -156,14 +218,19 @@ export async function listOf(env: Env, member: string, list: ListName, page = 0)
       .offset(page * PAGE);
     return { account: member, list, page, torrents: rows.map((r) => ({ ...r, clients: clientsOf(r.clients), left: null as number | null })) };
   }
-  // Candidates: torrents the member announced recently (a session not seen for the TTL is gone).
-  const recent = await d
-    .select(perTorrent)
-    .from(a)
-    .leftJoin(schema.torrents, eq(schema.torrents.infoHash, a.infoHash))
-    .where(and(eq(a.member, member), gt(a.lastAnnounceAt, Date.now() - PEER_TTL_MS - 60_000)))
-    .groupBy(a.infoHash)
-    .orderBy(desc(perTorrent.lastAnnounceAt));
+  // Candidates: torrents the member announced recently (a session not seen for the TTL is gone;
+  // D1's last announce trails by up to SEND_MAX_AGE_MS), and those only the shards know yet.
+  const [stored, unsent] = await Promise.all([
+    d
+      .select(perTorrent)
+      .from(a)
+      .leftJoin(schema.torrents, eq(schema.torrents.infoHash, a.infoHash))
+      .where(and(eq(a.member, member), gt(a.lastAnnounceAt, Date.now() - SEND_MAX_AGE_MS - PEER_TTL_MS - 60_000)))
+      .groupBy(a.infoHash)
+      .orderBy(desc(perTorrent.lastAnnounceAt)),
+    unsentOf(env, member),
+  ]);
+  const recent = await withUnsent(env, stored, unsent);
   const live = await liveSessions(env, member, recent.map((r) => r.infoHash));
   const torrents = recent
     .map((r) => {

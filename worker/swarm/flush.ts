@@ -1,7 +1,7 @@
 // A shard's accounting batch and how it reaches D1 (TRACKER-NOTES: batch accounting to D1
-// every few seconds, never a write per announce). The shard seals what is pending into a
-// numbered batch in its own SQLite, in the same transaction as the peers it writes behind,
-// then sends batches to D1 in order. Each D1 batch is one transaction that first records
+// every few seconds, never a write per announce). The shard seals the credit due into a
+// numbered batch in its own SQLite, in the same transaction as the journal row of its sessions
+// (journal.ts), then sends batches to D1 in order. Each D1 batch is one transaction that first records
 // (shard, seq) in `flushes`: a batch sent again after a crash or a lost reply fails on that
 // key and is dropped, so a batch is applied exactly once and stored baselines never run
 // ahead of, nor behind, the credit that D1 holds.

@@ -24,14 +24,36 @@ export const SEND_BYTES = 4 * 2 ** 30;
 export const SEND_CHARGED_BYTES = 2 ** 30;
 /** Unsent charged download waits at most an epoch: it is charged in the epoch it moved, or the next. */
 export const SEND_CHARGED_MAX_AGE_MS = EPOCH_SECONDS * 1_000;
-/** Anything else (ratio-only upload, seed time, announce counts) waits at most a day. */
-export const SEND_MAX_AGE_MS = 24 * 3_600_000;
+/**
+ * Anything else (upload, published for ratio only; seed time; announce counts) moves no money
+ * and is journaled meanwhile (members' stats add it, SwarmShard.unsentOf): it waits up to a week,
+ * so an idle seed costs D1 rows about once a session, not once a day.
+ */
+export const SEND_MAX_AGE_MS = 7 * 24 * 3_600_000;
 /** A swarm's changed seeder and leecher counts reach D1 (the site's index) at most this often. */
 export const COUNTS_EVERY_MS = 5 * 60_000;
 /** A swarm's surge reaches D1 when it moved this far (bps) from the value D1 shows, or with its credit. */
 export const SURGE_SEND_STEP_BPS = 500;
 /** Surge windows a swarm holds at most before they are sent anyway (a day's). */
 export const SURGE_SEND_WINDOWS = 288;
+
+/**
+ * How often the other changed sessions are journaled. What a crash or an eviction drops of them
+ * comes back with the client's next announce: its cumulative counters, and a gap since the
+ * journaled announce shorter than SEED_GAP_CAP_MS (JOURNAL_MS + the interval is) for seed time.
+ * Only their announce counts and last-seen stamps since the last row are lost.
+ */
+export const JOURNAL_MS = 10 * 60_000;
+
+/**
+ * Whether a session's change is journaled at the next alarm (FLUSH_MS): it is new (its baseline
+ * is what later deltas count from), it ended, it completed, or its credit is due in D1.
+ */
+export function urgent(p: Peer): boolean {
+  if (p.jseq === 0 || p.gone) return true;
+  const a = p.acc;
+  return !!a && (a.completedAt > 0 || a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES);
+}
 
 /** Whether a session's unsent credit goes to D1 now. */
 export function shouldSend(p: Peer, a: Acc, now: number): boolean {

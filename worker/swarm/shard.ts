@@ -21,7 +21,7 @@ import { boundLeft } from "../../protocol/accounting/bounds.ts";
 import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 import {
-  COUNTS_EVERY_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend,
+  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend, urgent,
   type JournalBody, type SessionRecord, type SwarmRecord, type Tombstone,
 } from "./journal.ts";
 
@@ -135,6 +135,21 @@ export interface MemberSession {
   lastAnnounce: number;
 }
 
+/** A member's credit a shard holds for one torrent, not yet in D1 (journal.ts): what its stats add to D1's rows. */
+export interface MemberUnsent {
+  uploaded: number;
+  downloaded: number;
+  creditedUploaded: number;
+  creditedDownloaded: number;
+  seedSeconds: number;
+  announces: number;
+  lastAnnounceAt: number;
+  /** Live sessions D1 has no row of yet. */
+  newSessions: number;
+  /** Their clients' peer ids, 40 hex. */
+  peerIds: string[];
+}
+
 /** What a shard reports to /metrics (worker/metrics). Counters since the object started. */
 export interface ShardMetrics {
   shard: number;
@@ -238,8 +253,6 @@ export class SwarmShard extends DurableObject<Env> {
   private readonly memberNames: string[] = [];
   /** Sessions changed since the last seal (journaled by the next). */
   private due = new Set<Peer>();
-  /** Sessions holding credit not yet sent to D1 (journal.ts shouldSend decides when). */
-  private readonly pendingAcc = new Set<Peer>();
   /** Journaled sessions of swarms not in memory, by info hash then sessionKey. */
   private readonly stored = new Map<string, Map<string, StoredSession>>();
   /** Per swarm: snatches, surge windows not yet in D1; and the journal row of its latest record. */
@@ -255,6 +268,9 @@ export class SwarmShard extends DurableObject<Env> {
   private unsent: number[] = [];
   private sentSeq = 0;
   private lastRowAt = 0;
+  /** When the alarm last sealed, and whether an urgent change waits (journal.ts urgent). */
+  private lastSealAt = 0;
+  private urgentDue = false;
   private lastAgeScan = 0;
   private readonly revoked = new Map<string, number>();
   private shard = -1;
@@ -445,13 +461,31 @@ export class SwarmShard extends DurableObject<Env> {
       jseq: e.jseq,
       inD1: r[15] === 1,
     };
-    if (p.acc) this.pendingAcc.add(p);
     return p;
+  }
+
+  /**
+   * Loads the swarms whose journaled sessions hold credit due in D1 (all that hold any with
+   * `force`): their sessions then go the way of any in memory. Returns whether one was loaded.
+   */
+  private loadDueStored(now: number, force: boolean): boolean {
+    const due: string[] = [];
+    for (const [ih, m] of this.stored)
+      for (const e of m.values()) {
+        const a = e.r[16];
+        if (a && (force || now - a[8] >= (a[3] > 0 ? SEND_CHARGED_MAX_AGE_MS : SEND_MAX_AGE_MS))) {
+          due.push(ih);
+          break;
+        }
+      }
+    for (const ih of due) this.swarm(ih, now);
+    return due.length > 0;
   }
 
   /** A stored session gone stale: ended by the next seal (a tombstone, its credit and fold to D1). */
   private endStored(p: Peer, now: number): void {
     p.gone = true;
+    this.urgentDue = true;
     this.count("reaped");
     this.markDue(p, now);
   }
@@ -477,7 +511,6 @@ export class SwarmShard extends DurableObject<Env> {
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
     if (!p.acc) {
       p.acc = newAcc(now);
-      this.pendingAcc.add(p);
     }
     const acc = p.acc;
     acc.announces++;
@@ -520,7 +553,6 @@ export class SwarmShard extends DurableObject<Env> {
     this.swarmDirty.add(s.ih);
     if (!p.acc) {
       p.acc = newAcc(now);
-      this.pendingAcc.add(p);
     }
     p.acc.completedAt = now;
     this.count("snatches");
@@ -629,7 +661,7 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4 = a.ep;
       p.v4Seen = now;
     }
-    this.scheduleAlarm(Date.now());
+    this.scheduleAlarm(Date.now(), urgent(p));
     return this.answer(s, p, a, warn, r.m.slowed);
   }
 
@@ -712,7 +744,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.removeWs(p);
       p.gone = true;
     }
-    this.scheduleAlarm(Date.now());
+    this.scheduleAlarm(Date.now(), urgent(p));
     return { ok: true };
   }
 
@@ -736,13 +768,14 @@ export class SwarmShard extends DurableObject<Env> {
       this.endWsSession(s, p, now);
       n++;
     }
-    if (n) this.scheduleAlarm(now);
+    if (n) this.scheduleAlarm(now, true);
     return n;
   }
 
   private endWsSession(s: Swarm, p: Peer, now: number): void {
     s.removeWs(p);
     p.gone = true;
+    this.urgentDue = true;
     // Its pending credit, if any, is still flushed; its stored row is deleted.
     this.markDue(p, now);
   }
@@ -773,6 +806,36 @@ export class SwarmShard extends DurableObject<Env> {
           if (p.member === mi) list.push({ peerId: toHex(binaryToBytes(p.peerId)), left: p.left, state: KIND_STATE[p.kind], lastAnnounce: p.lastCredit });
       out[h] = list;
     }
+    return out;
+  }
+
+  /**
+   * The credit this shard holds for a member, per torrent, not yet sent to D1: the member's stats
+   * add it to D1's totals, so a lazily sent credit (journal.ts) never shows late. A scan of the
+   * shard's sessions, for a member's own page only.
+   */
+  unsentOf(member: string): Record<string, MemberUnsent> {
+    const out: Record<string, MemberUnsent> = {};
+    const add = (ih: string, peerIdBin: string, a: Acc | undefined, inD1: boolean) => {
+      const u = (out[ih] ??= { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, announces: 0, lastAnnounceAt: 0, newSessions: 0, peerIds: [] });
+      if (!inD1) {
+        u.newSessions++;
+        u.peerIds.push(toHex(binaryToBytes(peerIdBin)));
+      }
+      if (!a) return;
+      u.uploaded += a.up;
+      u.downloaded += a.down;
+      u.creditedUploaded += a.cup;
+      u.creditedDownloaded += a.cdown;
+      u.seedSeconds += a.seed;
+      u.announces += a.announces;
+      u.lastAnnounceAt = Math.max(u.lastAnnounceAt, a.last);
+    };
+    const mi = this.memberIds.get(member);
+    if (mi !== undefined)
+      for (const p of this.withAcc()) if (p.member === mi) add(p.ih, p.peerId, p.acc, p.inD1);
+    for (const m of this.stored.values())
+      for (const e of m.values()) if (e.r[1] === member && e.r[16]) add(e.r[0], e.r[2], accOf(e.r), e.r[15] === 1);
     return out;
   }
 
@@ -818,7 +881,7 @@ export class SwarmShard extends DurableObject<Env> {
       ws += s.ws.size;
     }
     const unsentAt = this.unsent.length ? this.ctx.storage.sql.exec<{ at: number }>("SELECT at FROM journal WHERE seq = ?", this.unsent[0]!).toArray()[0]?.at : undefined;
-    const oldest = Math.min(this.due.size ? this.oldestDue : now, unsentAt ?? now);
+    const oldest = Math.min(this.urgentDue ? this.oldestDue : now, unsentAt ?? now);
     return {
       shard: this.shard >= 0 ? this.shard : shard,
       counters: { ...this.c },
@@ -830,7 +893,7 @@ export class SwarmShard extends DurableObject<Env> {
         partial_seeds: partial,
         ws_sessions: ws,
         pending_sessions: this.due.size,
-        unsent_credit_sessions: this.pendingAcc.size,
+        unsent_credit_sessions: [...this.withAcc()].length,
         outbox_batches: this.unsent.length,
         journal_rows: this.journalRows.size,
         journal_records: this.journalRecords,
@@ -844,10 +907,13 @@ export class SwarmShard extends DurableObject<Env> {
     };
   }
 
-  private scheduleAlarm(now: number): void {
-    // Keep a due alarm, but pull a later one (the reaper's) forward: credit waits FLUSH_MS at most.
-    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS && this.alarmAt <= now + FLUSH_MS) return;
-    this.alarmAt = now + FLUSH_MS;
+  /** An alarm within FLUSH_MS for an urgent change (journal.ts urgent), else within the reaper's minute. */
+  private scheduleAlarm(now: number, urgentChange: boolean): void {
+    if (urgentChange) this.urgentDue = true;
+    const at = now + (urgentChange ? FLUSH_MS : REAP_EVERY_MS);
+    // Keep an alarm due by then, but pull a later one forward.
+    if (this.alarmAt !== undefined && this.alarmAt > now - FLUSH_MS && this.alarmAt <= at) return;
+    this.alarmAt = at;
     this.ctx.waitUntil(this.ctx.storage.setAlarm(this.alarmAt));
   }
 
@@ -863,15 +929,38 @@ export class SwarmShard extends DurableObject<Env> {
     if (now - this.lastReap >= REAP_EVERY_MS) this.reap(now);
     if (this.lastWindowAt === 0) this.lastWindowAt = now;
     else if (now - this.lastWindowAt >= SURGE_WINDOW_SECONDS * 1_000) this.surgeWindow(now);
-    this.seal(now);
+    // Urgent changes now; the rest every JOURNAL_MS (a crash or an eviction cannot lose them for good).
+    let sealNow = this.urgentDue || ((this.due.size > 0 || this.swarmDirty.size > 0) && now - this.lastSealAt >= JOURNAL_MS);
+    if (!sealNow && now - this.lastAgeScan >= REAP_EVERY_MS && !(sealNow = this.loadDueStored(now, false)))
+      for (const p of this.withAcc())
+        if (p.acc && shouldSend(p, p.acc, now)) {
+          sealNow = true;
+          break;
+        }
+    // The metrics' counters are journaled at least every COUNTERS_EVERY_MS, so /metrics series barely step back after an eviction.
+    if (sealNow || (this.countersChanged && now - this.lastRowAt >= COUNTERS_EVERY_MS)) {
+      this.urgentDue = false;
+      this.lastSealAt = now;
+      this.seal(now);
+    }
     await this.send();
     // Keep ticking while anything waits, or sessions and revocations are to expire later.
-    let sessions = this.stored.size > 0 || this.pendingAcc.size > 0 || this.revoked.size > 0;
+    let sessions = this.stored.size > 0 || this.revoked.size > 0 || this.due.size > 0 || this.swarmDirty.size > 0;
     for (const s of this.swarms.values()) if (s.size || s.ws.size) sessions = true;
-    if (this.due.size > 0 || this.unsent.length > 0 || sessions) {
-      this.alarmAt = now + (this.due.size > 0 || this.unsent.length > 0 ? FLUSH_MS : REAP_EVERY_MS);
+    if (this.urgentDue || this.unsent.length > 0 || sessions) {
+      this.alarmAt = now + (this.urgentDue || this.unsent.length > 0 ? FLUSH_MS : REAP_EVERY_MS);
       await this.ctx.storage.setAlarm(this.alarmAt);
     }
+  }
+
+  /**
+   * Sessions in memory holding credit not yet in D1: `due` (ended ones are only there), then the
+   * swarms' (a scan, once a minute: a set of them would cost every peer its entry).
+   */
+  private *withAcc(due: Set<Peer> = this.due): Generator<Peer & { acc: Acc }> {
+    for (const p of due) if (p.acc) yield p as Peer & { acc: Acc };
+    for (const s of this.swarms.values())
+      for (const list of [s.peers, s.ws]) for (const p of list.values()) if (p.acc && !due.has(p)) yield p as Peer & { acc: Acc };
   }
 
   /** Runs a statement of the shard's SQLite and counts the rows it wrote (SQLite's own count). */
@@ -888,7 +977,10 @@ export class SwarmShard extends DurableObject<Env> {
    */
   seal(now = Date.now(), force = false): number {
     const ageScan = force || now - this.lastAgeScan >= REAP_EVERY_MS;
-    if (ageScan) this.lastAgeScan = now;
+    if (ageScan) {
+      this.lastAgeScan = now;
+      this.loadDueStored(now, force);
+    }
     const due = this.due;
     this.due = new Set();
     const journal = new Set<Peer>(due);
@@ -896,11 +988,10 @@ export class SwarmShard extends DurableObject<Env> {
     const ended: EndedRow[] = [];
     const sums = new Map<string, { up: number; down: number; cup: number; cdown: number; announces: number }>();
     const hex = (p: Peer) => toHex(binaryToBytes(p.peerId));
-    for (const p of ageScan ? this.pendingAcc : due) {
+    for (const p of ageScan ? this.withAcc(due) : due) {
       const a = p.acc;
       if (!a || !(force || shouldSend(p, a, now))) continue;
       p.acc = undefined;
-      this.pendingAcc.delete(p);
       // An ended session D1 never saw goes straight into its member's ended-sessions row.
       acc.push([this.memberNames[p.member]!, p.ih, p.gone && !p.inD1 ? ENDED_SESSIONS : hex(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
       if (!p.gone) p.inD1 = true;
@@ -1006,7 +1097,7 @@ export class SwarmShard extends DurableObject<Env> {
       if (st && st !== NEUTRAL_SURGE) w.surge = surgeJson(st);
       sw.push(w);
     }
-    const counters = this.countersChanged && (recs.length || sw.length || batch || cleaned.length || now - this.lastRowAt >= COUNTERS_EVERY_MS);
+    const counters = this.countersChanged && (force || recs.length || sw.length || batch || cleaned.length || now - this.lastRowAt >= COUNTERS_EVERY_MS);
     if (!recs.length && !sw.length && !batch && !cleaned.length && !counters) return 0;
     this.swarmDirty = new Set();
 
@@ -1023,7 +1114,8 @@ export class SwarmShard extends DurableObject<Env> {
         }
         if (last) {
           this.countersChanged = false;
-          body.c = { ...this.c };
+          // The rows this transaction writes, counted in: the journaled counters match what SQLite reports.
+          body.c = { ...this.c, do_rows_written: (this.c.do_rows_written ?? 0) + rows + cleaned.length };
         }
         this.write("INSERT INTO journal (seq, body, at) VALUES (?, ?, ?)", seq, JSON.stringify(body), now);
         this.journalRows.set(seq, part.length + body.sw.length);
@@ -1081,10 +1173,12 @@ export class SwarmShard extends DurableObject<Env> {
     return sent;
   }
 
-  /** Seals everything pending, all credit included, and sends it now (tests and the bench). */
+  /** Seals everything pending, all credit included, and sends it now (tests, the bench, POST /admin/swarms/flush). */
   async flush(): Promise<number> {
     const n = this.seal(Date.now(), true);
     await this.send();
+    // The counters the send moved, journaled too: the bench reads them across evictions.
+    this.seal(Date.now(), true);
     return n;
   }
 
@@ -1157,6 +1251,7 @@ export class SwarmShard extends DurableObject<Env> {
         if (!p.v4 && !p.v6) {
           s.remove(p);
           p.gone = true;
+          this.urgentDue = true;
           this.count("reaped");
           // Its unsent credit, if any, still goes to D1; the journal forgets it.
           this.markDue(p, now);
