@@ -90,7 +90,7 @@ describe("a node restarted on its saved piece state", () => {
     const c = join(data, "Pack", "c.bin");
     const before = await stat(c);
     const bytes = await readFile(c);
-    bytes[100] ^= 0xff;
+    bytes[100] = bytes[100]! ^ 0xff;
     await writeFile(c, bytes);
     await utimes(c, before.atime, before.mtime);
     const n = await restart();

@@ -71,7 +71,7 @@ describe("saved piece state", () => {
   it("catches a file rewritten with other bytes and its old mtime put back (attack: touch -d to pass a corrupted file as unchanged)", async () => {
     const before = (await stampFiles(layout.paths))![2]!;
     const bytes = await readFile(layout.paths[2]!);
-    bytes[123] ^= 0xff;
+    bytes[123] = bytes[123]! ^ 0xff;
     await writeFile(layout.paths[2]!, bytes);
     await utimes(layout.paths[2]!, before.mtimeMs / 1000, before.mtimeMs / 1000);
     const r = (await loadResume(state(), fx.meta.infoHash, layout.paths))!;
