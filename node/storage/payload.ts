@@ -68,9 +68,10 @@ export async function deletePayload(dataDir: string, t: PayloadLayout): Promise<
 
 /**
  * Streams the files through the storage tree (the same tree as protocol's StorageTreeBuilder,
- * leaves hashed by node:crypto: several times faster); `onBytes` reports progress.
+ * leaves hashed by node:crypto: several times faster); `onChunk` sees every chunk (progress,
+ * and the v1 piece check of the same pass: PieceCheck).
  */
-export async function storageTreeFromFiles(paths: string[], onBytes?: (n: number) => void): Promise<StorageTree> {
+export async function storageTreeFromFiles(paths: string[], onChunk?: (chunk: Uint8Array) => void): Promise<StorageTree> {
   let leaves = new Uint8Array(HASH_SIZE * 1024);
   let count = 0;
   let total = 0;
@@ -101,15 +102,57 @@ export async function storageTreeFromFiles(paths: string[], onBytes?: (n: number
       for (; o + BLOCK_SIZE <= chunk.length; o += BLOCK_SIZE) leaf(chunk.subarray(o, o + BLOCK_SIZE));
       if (o < chunk.length) filled = chunk.copy(pending, 0, o);
       total += chunk.length;
-      onBytes?.(chunk.length);
+      onChunk?.(chunk);
     }
   }
   if (filled > 0) leaf(pending.subarray(0, filled));
   return buildStorageTree(leaves.subarray(0, count * HASH_SIZE), total);
 }
 
-export function storageTreeOfPayload(dataDir: string, t: PayloadLayout, onBytes?: (n: number) => void): Promise<StorageTree> {
-  return storageTreeFromFiles(payloadPaths(dataDir, t), onBytes);
+export function storageTreeOfPayload(dataDir: string, t: PayloadLayout, onChunk?: (chunk: Uint8Array) => void): Promise<StorageTree> {
+  return storageTreeFromFiles(payloadPaths(dataDir, t), onChunk);
+}
+
+/**
+ * The v1 piece hashes checked as the payload streams by, in the pass that builds the storage
+ * tree: the node reads its payload once at start and webtorrent, told the pieces are checked
+ * (skipVerify), reads none of it again.
+ */
+export class PieceCheck {
+  private hash = createHash("sha1");
+  private filled = 0;
+  private index = 0;
+  private good = true;
+  private readonly pieceLength: number;
+  private readonly hashes: Uint8Array;
+  constructor(pieceLength: number, hashes: Uint8Array) {
+    this.pieceLength = pieceLength;
+    this.hashes = hashes;
+  }
+
+  update(chunk: Uint8Array): void {
+    for (let o = 0; o < chunk.length && this.good; ) {
+      const n = Math.min(this.pieceLength - this.filled, chunk.length - o);
+      this.hash.update(chunk.subarray(o, o + n));
+      this.filled += n;
+      o += n;
+      if (this.filled === this.pieceLength) this.endPiece();
+    }
+  }
+
+  /** True when every piece matched and the payload had exactly the torrent's pieces. */
+  finish(): boolean {
+    if (this.filled > 0) this.endPiece();
+    return this.good && this.index * 20 === this.hashes.length;
+  }
+
+  private endPiece(): void {
+    const want = this.hashes.subarray(this.index * 20, this.index * 20 + 20);
+    if (want.length !== 20 || !this.hash.digest().equals(want)) this.good = false;
+    this.index++;
+    this.hash = createHash("sha1");
+    this.filled = 0;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { StorageTreeBuilder } from "../../protocol/merkle/storage-tree.ts";
 import { makeFixture, type Fixture } from "../testing/fixtures.ts";
-import { payloadPaths, storageTreeOfPayload } from "./payload.ts";
+import { payloadPaths, PieceCheck, storageTreeOfPayload } from "./payload.ts";
 import { changedPiecesValid, loadResume, refreshUnits, saveResume, stampFiles } from "./resume.ts";
 import type { HashCount, Layout } from "./spans.ts";
 
@@ -42,6 +42,20 @@ describe("saved piece state", () => {
   it("builds the same storage tree as protocol's builder, with node:crypto leaves", async () => {
     const tree = await storageTreeOfPayload(fx.dataDir, fx.meta);
     expect(toHex(tree.root)).toBe(toHex(new StorageTreeBuilder().update(fx.payload).finish().root));
+  });
+
+  it("checks every v1 piece in the storage tree's pass, and fails on one flipped byte or a missing tail (attack: a first start that trusts the data unread)", async () => {
+    const good = new PieceCheck(pieceLength, pieces);
+    await storageTreeOfPayload(fx.dataDir, fx.meta, (c) => good.update(c));
+    expect(good.finish()).toBe(true);
+    const flipped = new PieceCheck(pieceLength, pieces);
+    const bytes = Buffer.from(fx.payload);
+    bytes[150_000] = bytes[150_000]! ^ 1;
+    flipped.update(bytes);
+    expect(flipped.finish()).toBe(false);
+    const short = new PieceCheck(pieceLength, pieces);
+    short.update(fx.payload.subarray(0, fx.payload.length - 1));
+    expect(short.finish()).toBe(false);
   });
 
   it("trusts unchanged files: no file changed, the saved tree comes back whole and nothing is hashed", async () => {
