@@ -10,7 +10,7 @@ import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { StorageTreeBuilder } from "../../protocol/merkle/storage-tree.ts";
 import { makeFixture, type Fixture } from "../testing/fixtures.ts";
-import { payloadPaths, PieceCheck, storageTreeOfPayload } from "./payload.ts";
+import { payloadPaths, PieceCheck, storageTreeFromFiles, storageTreeOfPayload } from "./payload.ts";
 import { changedPiecesValid, loadResume, refreshUnits, saveResume, stampFiles } from "./resume.ts";
 import type { HashCount, Layout } from "./spans.ts";
 
@@ -93,6 +93,25 @@ describe("saved piece state", () => {
     expect(await changedPiecesValid(layout, pieceLength, pieces, r.changed)).toBe(false);
     const units = await refreshUnits(layout, r.units, r.changed);
     expect(toHex(units[0]!.tree.root)).not.toBe(toHex(new StorageTreeBuilder().update(fx.payload).finish().root));
+  });
+
+  it("keeps per-file trees (hybrid torrents, BEP 52) apart: a changed file's tree is rebuilt, the others are the saved ones", async () => {
+    const units = await Promise.all([0, 1, 2].map(async (i) => ({ files: [i], tree: await storageTreeFromFiles([layout.paths[i]!]) })));
+    await saveResume(state(), fx.meta.infoHash, (await stampFiles(layout.paths))!, units);
+    const bytes = await readFile(layout.paths[1]!);
+    bytes[7] = bytes[7]! ^ 1;
+    await writeFile(layout.paths[1]!, bytes);
+    const r = (await loadResume(state(), fx.meta.infoHash, layout.paths))!;
+    expect(r.changed).toEqual([1]);
+    const count: HashCount = { units: 0, bytes: 0 };
+    const refreshed = await refreshUnits(layout, r.units, r.changed, count);
+    expect(count.bytes).toBe(50_123);
+    expect(refreshed.map((u) => toHex(u.tree.root))).toEqual([
+      toHex(units[0]!.tree.root),
+      toHex((await storageTreeFromFiles([layout.paths[1]!])).root),
+      toHex(units[2]!.tree.root),
+    ]);
+    expect(toHex(refreshed[1]!.tree.root)).not.toBe(toHex(units[1]!.tree.root));
   });
 
   it("gives up the saved state when a file is resized or gone, or the trees file is damaged", async () => {
