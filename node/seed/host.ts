@@ -312,12 +312,13 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
     const ih = t.infoHash.toLowerCase();
     const hashed: HashCount = { units: 0, bytes: 0 };
     const info = asDict(asDict(decode(file), "torrent").info, "info");
-    const v1 = { pieceLength: asInt(info["piece length"], "piece length"), pieces: asBytes(info.pieces, "pieces") };
-    const resumed = await resumable(t, v1, hashed);
+    // v2-only torrents have no v1 pieces (and are never hosted: webtorrent speaks v1 only).
+    const v1 = info.pieces === undefined ? undefined : { pieceLength: asInt(info["piece length"], "piece length"), pieces: asBytes(info.pieces, "pieces") };
+    const resumed = v1 ? await resumable(t, v1, hashed) : undefined;
     // Stamped before hashing: a file written meanwhile no longer matches its saved stamp.
     const stamps = resumed?.stamps ?? (await stampFiles(payloadPaths(o.dataDir, t)));
     // A v1 payload's pieces are checked in the storage tree's pass; a hybrid's (pad files) by webtorrent.
-    const pieceCheck = resumed || t.v2Files?.length ? undefined : new PieceCheck(v1.pieceLength, v1.pieces);
+    const pieceCheck = resumed || !v1 || t.v2Files?.length ? undefined : new PieceCheck(v1.pieceLength, v1.pieces);
     const checked = await checkTrees(t, resumed, hashed, pieceCheck);
     const piecesChecked = resumed !== undefined || (pieceCheck?.finish() ?? false);
     diskChecks.set(ih, { resumed: resumed !== undefined, changedFiles: resumed?.changed.length ?? t.files.length, hashed });

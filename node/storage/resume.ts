@@ -51,6 +51,8 @@ const treesPath = (dir: string, ih: string) => join(dir, `${ih}.trees`);
  */
 export async function saveResume(dir: string, infoHash: string, stamps: FileStamp[], units: TreeUnit[]): Promise<void> {
   await mkdir(dir, { recursive: true });
+  // The old record goes first: a crash while the trees are rewritten leaves no record at all.
+  await rm(recordPath(dir, infoHash), { force: true });
   const record: ResumeRecord = { version: 1, infoHash, files: stamps, units: units.map((u) => ({ files: u.files, totalLength: u.tree.totalLength })) };
   // Level by level: a copy of all of them at once would be the tree's size again in memory.
   const fh = await open(treesPath(dir, infoHash), "w");
