@@ -18,7 +18,7 @@
 // users run it, instead of node/cli.ts under the repository's Node 24).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, linkSync, mkdirSync, openSync, closeSync, ftruncateSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, networkInterfaces } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -275,6 +275,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await edge.stop();
+    // The payloads are sparse, but the leechers' copies are not: the logs stay, the data goes.
+    rmSync(work, { recursive: true, force: true });
   }
 
   const lines = [
