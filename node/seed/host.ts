@@ -15,7 +15,7 @@ import { MAX_FETCHING, RECEIPT_FLUSH_MS } from "../../protocol/params.ts";
 import type { IndexTorrent, TrackerApi } from "../api.ts";
 import { interestMatcher } from "../hosting/interests.ts";
 import { planHosting, type Candidate } from "../hosting/plan.ts";
-import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
+import { deletePayload, payloadBytesOnDisk, payloadPaths, payloadPresent, PieceCheck, piecesComplete, storageTreeFromFiles, storageTreeOfPayload } from "../storage/payload.ts";
 import { isDiskFull } from "../storage/free-space.ts";
 import { changedPiecesValid, forgetResume, loadResume, refreshUnits, saveResume, stampFiles, type FileStamp, type Resumed, type TreeUnit } from "../storage/resume.ts";
 import type { HashCount, Layout } from "../storage/spans.ts";
@@ -271,7 +271,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
    * file's (hybrid, BEP 52: the info dict's pieces roots are the commitment). `matches` when
    * they equal the index's roots; `root` is the v1 root computed.
    */
-  const checkTrees = async (t: IndexTorrent, resumed?: Resumed, count?: HashCount): Promise<{ matches: boolean; root?: string; units: TreeUnit[]; install: () => void }> => {
+  const checkTrees = async (t: IndexTorrent, resumed?: Resumed, count?: HashCount, pieces?: PieceCheck): Promise<{ matches: boolean; root?: string; units: TreeUnit[]; install: () => void }> => {
     const ih = t.infoHash.toLowerCase();
     const layout = layoutOf(t);
     if (t.v2Files?.length) {
@@ -288,18 +288,21 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       }
       return { matches, units, install: () => void fileTrees.set(ih, byRoot) };
     }
-    const tree = resumed ? (await refreshUnits(layout, resumed.units, resumed.changed, count))[0]!.tree : await storageTreeOfPayload(o.dataDir, t);
+    const onChunk = (c: Uint8Array) => {
+      pieces?.update(c);
+      if (count) count.bytes += c.length;
+    };
+    const tree = resumed ? (await refreshUnits(layout, resumed.units, resumed.changed, count))[0]!.tree : await storageTreeOfPayload(o.dataDir, t, onChunk);
     return { matches: toHex(tree.root) === t.storageRoot.toLowerCase(), root: toHex(tree.root), units: [{ files: t.files.map((_, i) => i), tree }], install: () => void trees.set(ih, tree) };
   };
 
   /** Saved piece state of `t` whose changed files still hold their v1 pieces; undefined: check it all. */
-  const resumable = async (t: IndexTorrent, file: Uint8Array, count: HashCount): Promise<Resumed | undefined> => {
+  const resumable = async (t: IndexTorrent, v1: { pieceLength: number; pieces: Uint8Array }, count: HashCount): Promise<Resumed | undefined> => {
     if (!o.stateDir) return undefined;
     const ih = t.infoHash.toLowerCase();
     const resumed = await loadResume(o.stateDir, ih, payloadPaths(o.dataDir, t));
     if (!resumed) return undefined;
-    const info = asDict(asDict(decode(file), "torrent").info, "info");
-    if (await changedPiecesValid(layoutOf(t), asInt(info["piece length"], "piece length"), asBytes(info.pieces, "pieces"), resumed.changed, count)) return resumed;
+    if (await changedPiecesValid(layoutOf(t), v1.pieceLength, v1.pieces, resumed.changed, count)) return resumed;
     await forgetResume(o.stateDir, ih);
     return undefined;
   };
@@ -313,10 +316,16 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
   const hostFromDisk = async (t: IndexTorrent, file: Uint8Array): Promise<"hosted" | "unhostable" | "incomplete"> => {
     const ih = t.infoHash.toLowerCase();
     const hashed: HashCount = { units: 0, bytes: 0 };
-    const resumed = await resumable(t, file, hashed);
+    const info = asDict(asDict(decode(file), "torrent").info, "info");
+    // v2-only torrents have no v1 pieces (and are never hosted: webtorrent speaks v1 only).
+    const v1 = info.pieces === undefined ? undefined : { pieceLength: asInt(info["piece length"], "piece length"), pieces: asBytes(info.pieces, "pieces") };
+    const resumed = v1 ? await resumable(t, v1, hashed) : undefined;
     // Stamped before hashing: a file written meanwhile no longer matches its saved stamp.
     const stamps = resumed?.stamps ?? (await stampFiles(payloadPaths(o.dataDir, t)));
-    const checked = await checkTrees(t, resumed, hashed);
+    // A v1 payload's pieces are checked in the storage tree's pass; a hybrid's (pad files) by webtorrent.
+    const pieceCheck = resumed || !v1 || t.v2Files?.length ? undefined : new PieceCheck(v1.pieceLength, v1.pieces);
+    const checked = await checkTrees(t, resumed, hashed, pieceCheck);
+    const piecesChecked = resumed !== undefined || (pieceCheck?.finish() ?? false);
     diskChecks.set(ih, { resumed: resumed !== undefined, changedFiles: resumed?.changed.length ?? t.files.length, hashed });
     if (!checked.matches) {
       if (o.stateDir) await forgetResume(o.stateDir, ih);
@@ -330,7 +339,7 @@ export async function startHosting(o: HostOptions): Promise<RunningNode> {
       return "unhostable";
     }
     checked.install();
-    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account, skipVerify: resumed !== undefined });
+    const torrent = await seedTorrent(client, file, { path: o.dataDir, lookup, onProofAnswer, onWarning, nodeAddress: o.account.address, onReceipt, signer: o.account, skipVerify: piecesChecked });
     if (!torrent.done) {
       trees.delete(ih);
       fileTrees.delete(ih);

@@ -10,7 +10,7 @@ import { asBytes, asDict, asInt, decode } from "../../protocol/bencode.ts";
 import { toHex } from "../../protocol/hex.ts";
 import { StorageTreeBuilder } from "../../protocol/merkle/storage-tree.ts";
 import { makeFixture, type Fixture } from "../testing/fixtures.ts";
-import { payloadPaths, storageTreeOfPayload } from "./payload.ts";
+import { payloadPaths, PieceCheck, storageTreeFromFiles, storageTreeOfPayload } from "./payload.ts";
 import { changedPiecesValid, loadResume, refreshUnits, saveResume, stampFiles } from "./resume.ts";
 import type { HashCount, Layout } from "./spans.ts";
 
@@ -44,6 +44,20 @@ describe("saved piece state", () => {
     expect(toHex(tree.root)).toBe(toHex(new StorageTreeBuilder().update(fx.payload).finish().root));
   });
 
+  it("checks every v1 piece in the storage tree's pass, and fails on one flipped byte or a missing tail (attack: a first start that trusts the data unread)", async () => {
+    const good = new PieceCheck(pieceLength, pieces);
+    await storageTreeOfPayload(fx.dataDir, fx.meta, (c) => good.update(c));
+    expect(good.finish()).toBe(true);
+    const flipped = new PieceCheck(pieceLength, pieces);
+    const bytes = Buffer.from(fx.payload);
+    bytes[150_000] = bytes[150_000]! ^ 1;
+    flipped.update(bytes);
+    expect(flipped.finish()).toBe(false);
+    const short = new PieceCheck(pieceLength, pieces);
+    short.update(fx.payload.subarray(0, fx.payload.length - 1));
+    expect(short.finish()).toBe(false);
+  });
+
   it("trusts unchanged files: no file changed, the saved tree comes back whole and nothing is hashed", async () => {
     const r = (await loadResume(state(), fx.meta.infoHash, layout.paths))!;
     expect(r.changed).toEqual([]);
@@ -71,7 +85,7 @@ describe("saved piece state", () => {
   it("catches a file rewritten with other bytes and its old mtime put back (attack: touch -d to pass a corrupted file as unchanged)", async () => {
     const before = (await stampFiles(layout.paths))![2]!;
     const bytes = await readFile(layout.paths[2]!);
-    bytes[123] ^= 0xff;
+    bytes[123] = bytes[123]! ^ 0xff;
     await writeFile(layout.paths[2]!, bytes);
     await utimes(layout.paths[2]!, before.mtimeMs / 1000, before.mtimeMs / 1000);
     const r = (await loadResume(state(), fx.meta.infoHash, layout.paths))!;
@@ -79,6 +93,25 @@ describe("saved piece state", () => {
     expect(await changedPiecesValid(layout, pieceLength, pieces, r.changed)).toBe(false);
     const units = await refreshUnits(layout, r.units, r.changed);
     expect(toHex(units[0]!.tree.root)).not.toBe(toHex(new StorageTreeBuilder().update(fx.payload).finish().root));
+  });
+
+  it("keeps per-file trees (hybrid torrents, BEP 52) apart: a changed file's tree is rebuilt, the others are the saved ones", async () => {
+    const units = await Promise.all([0, 1, 2].map(async (i) => ({ files: [i], tree: await storageTreeFromFiles([layout.paths[i]!]) })));
+    await saveResume(state(), fx.meta.infoHash, (await stampFiles(layout.paths))!, units);
+    const bytes = await readFile(layout.paths[1]!);
+    bytes[7] = bytes[7]! ^ 1;
+    await writeFile(layout.paths[1]!, bytes);
+    const r = (await loadResume(state(), fx.meta.infoHash, layout.paths))!;
+    expect(r.changed).toEqual([1]);
+    const count: HashCount = { units: 0, bytes: 0 };
+    const refreshed = await refreshUnits(layout, r.units, r.changed, count);
+    expect(count.bytes).toBe(50_123);
+    expect(refreshed.map((u) => toHex(u.tree.root))).toEqual([
+      toHex(units[0]!.tree.root),
+      toHex((await storageTreeFromFiles([layout.paths[1]!])).root),
+      toHex(units[2]!.tree.root),
+    ]);
+    expect(toHex(refreshed[1]!.tree.root)).not.toBe(toHex(units[1]!.tree.root));
   });
 
   it("gives up the saved state when a file is resized or gone, or the trees file is damaged", async () => {

@@ -5,7 +5,7 @@
 // moved, at the same size, has only its own pieces and blocks hashed again. ctime moves on
 // every write and every utimes, so data rewritten with its old mtime put back is still caught.
 
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildStorageTree, HASH_SIZE, treeDepth, type StorageTree } from "../../protocol/merkle/storage-tree.ts";
 import { BLOCK_SIZE } from "../../protocol/params.ts";
@@ -51,8 +51,16 @@ const treesPath = (dir: string, ih: string) => join(dir, `${ih}.trees`);
  */
 export async function saveResume(dir: string, infoHash: string, stamps: FileStamp[], units: TreeUnit[]): Promise<void> {
   await mkdir(dir, { recursive: true });
+  // The old record goes first: a crash while the trees are rewritten leaves no record at all.
+  await rm(recordPath(dir, infoHash), { force: true });
   const record: ResumeRecord = { version: 1, infoHash, files: stamps, units: units.map((u) => ({ files: u.files, totalLength: u.tree.totalLength })) };
-  await writeFile(treesPath(dir, infoHash), Buffer.concat(units.flatMap((u) => u.tree.levels)));
+  // Level by level: a copy of all of them at once would be the tree's size again in memory.
+  const fh = await open(treesPath(dir, infoHash), "w");
+  try {
+    for (const u of units) for (const level of u.tree.levels) await fh.write(level);
+  } finally {
+    await fh.close();
+  }
   await writeFile(`${recordPath(dir, infoHash)}.tmp`, JSON.stringify(record));
   await rename(`${recordPath(dir, infoHash)}.tmp`, recordPath(dir, infoHash));
 }
@@ -78,31 +86,41 @@ export interface Resumed {
  */
 export async function loadResume(dir: string, infoHash: string, paths: string[]): Promise<Resumed | undefined> {
   let record: ResumeRecord;
-  let blob: Buffer;
   try {
     record = JSON.parse(await readFile(recordPath(dir, infoHash), "utf8")) as ResumeRecord;
-    blob = await readFile(treesPath(dir, infoHash));
   } catch {
     return undefined;
   }
   const stamps = await stampFiles(paths);
   if (record.version !== 1 || record.infoHash !== infoHash || !stamps || record.files.length !== stamps.length) return undefined;
   if (stamps.some((s, i) => s.size !== record.files[i]!.size)) return undefined;
-  const units: TreeUnit[] = [];
-  let at = 0;
-  for (const u of record.units) {
-    const levels: Uint8Array[] = [];
-    for (let width = (1 << treeDepth(u.totalLength)) * HASH_SIZE; width >= HASH_SIZE; width /= 2) {
-      if (at + width > blob.length) return undefined;
-      // A copy, not a view: a view would keep the whole file's buffer alive for any one tree.
-      levels.push(new Uint8Array(blob.subarray(at, (at += width))));
-    }
-    const leafCount = Math.ceil(u.totalLength / BLOCK_SIZE);
-    units.push({ files: u.files, tree: { totalLength: u.totalLength, leafCount, levels, root: levels[levels.length - 1]!.slice(0, HASH_SIZE) } });
-  }
-  if (at !== blob.length) return undefined;
+  const units = await readTrees(treesPath(dir, infoHash), record.units).catch(() => undefined);
+  if (!units) return undefined;
   const changed = stamps.flatMap((s, i) => (s.mtimeMs !== record.files[i]!.mtimeMs || s.ctimeMs !== record.files[i]!.ctimeMs ? [i] : []));
   return { units, changed, stamps };
+}
+
+/** The saved levels read straight into each tree's own arrays; undefined when the file's size is not theirs. */
+async function readTrees(path: string, saved: ResumeRecord["units"]): Promise<TreeUnit[] | undefined> {
+  const fh = await open(path, "r");
+  try {
+    const units: TreeUnit[] = [];
+    let at = 0;
+    for (const u of saved) {
+      const levels: Uint8Array[] = [];
+      for (let width = (1 << treeDepth(u.totalLength)) * HASH_SIZE; width >= HASH_SIZE; width /= 2) {
+        const level = new Uint8Array(width);
+        if ((await fh.read(level, 0, width, at)).bytesRead !== width) return undefined;
+        at += width;
+        levels.push(level);
+      }
+      const leafCount = Math.ceil(u.totalLength / BLOCK_SIZE);
+      units.push({ files: u.files, tree: { totalLength: u.totalLength, leafCount, levels, root: levels[levels.length - 1]!.slice(0, HASH_SIZE) } });
+    }
+    return at === (await fh.stat()).size ? units : undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -40,6 +40,8 @@ declare module "webtorrent" {
     received: number;
     uploaded: number;
     destroyed?: boolean;
+    /** Added with skipVerify: webtorrent marked every piece verified without hashing one. */
+    skipVerify: boolean;
     downloadSpeed: number;
     numPeers: number;
     wires: Wire[];

@@ -30,6 +30,7 @@ describe("the vidya npm package", () => {
   const installedBin = join(prefix, "node_modules", "vidya", "bin", "vidya.js");
   let built: BuiltPackage;
   let net: LocalNetwork | undefined;
+  const netDir = join(ROOT, ".vidya", `package-${process.pid}`);
 
   beforeAll(async () => {
     built = await buildPackage(join(work, "build"));
@@ -42,6 +43,7 @@ describe("the vidya npm package", () => {
   afterAll(async () => {
     await net?.stop();
     rmSync(work, { recursive: true, force: true });
+    rmSync(netDir, { recursive: true, force: true });
   });
 
   it("installs from the packed tarball alone, offline and without a bundled Node (finding: npm ci --omit=dev left bin/vidya unable to start)", () => {
@@ -78,7 +80,7 @@ describe("the vidya npm package", () => {
 
   it("runs as a node of the local network under the system's Node: registers, reports its hosted subset and passes the edge's challenges", async () => {
     net = await LocalNetwork.start({
-      dir: join(ROOT, ".vidya", `package-${process.pid}`),
+      dir: netDir,
       datasetDir: join(ROOT, ".vidya", "dataset"),
       nodes: [["retro-arcade-pack"]],
       vidya: [node, installedBin],

@@ -72,7 +72,8 @@ export class Transmission {
     this.peerPort = peerPort;
   }
 
-  static async start(group: ProcessGroup, dir: string): Promise<Transmission> {
+  /** `bindAddress`: where it listens and announces from (default 127.0.0.1; bench/node.ts gives it a non-loopback one). */
+  static async start(group: ProcessGroup, dir: string, bindAddress = "127.0.0.1"): Promise<Transmission> {
     const config = join(dir, "config");
     mkdirSync(config, { recursive: true });
     const [rpcPort, peerPort] = [await freePort(), await freePort()];
@@ -83,7 +84,7 @@ export class Transmission {
       "utp-enabled": false,
       "port-forwarding-enabled": false,
       "blocklist-enabled": false,
-      "bind-address-ipv4": "127.0.0.1",
+      "bind-address-ipv4": bindAddress,
       "bind-address-ipv6": "::1",
       "peer-port": peerPort,
       "peer-port-random-on-start": false,
