@@ -142,6 +142,11 @@ interface LatencyResult {
   fromNode: number;
   /** Medians of the three stages: handshake, blocks (after the handshake), paths (after the blocks). */
   stages: { handshake: number; blocks: number; paths: number };
+  /** CPU ms per challenge of the node's process (/proc) and of this one, the challenger: what other load does not inflate much. */
+  nodeCpuMs?: number;
+  challengerCpuMs: number;
+  /** 1-minute load average before and after the challenges. */
+  load: [number, number];
 }
 
 async function nodeLatency(challenges: number, payloadBytes: number): Promise<LatencyResult> {
@@ -166,7 +171,14 @@ async function nodeLatency(challenges: number, payloadBytes: number): Promise<La
     let fromNode = 0;
     // The first challenges of a fresh process run cold code (JIT): a running node is warm.
     const warmUp = 20;
+    let nodeCpu0: number | undefined;
+    let ownCpu0 = process.cpuUsage();
+    const load0 = loadavg()[0]!;
     for (let i = -warmUp; i < challenges; i++) {
+      if (i === 0) {
+        nodeCpu0 = cpuMs(child.pid);
+        ownCpu0 = process.cpuUsage();
+      }
       const socket = connect({ host: "127.0.0.1", port: ready.port });
       await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
       socket.setNoDelay(true);
@@ -196,6 +208,8 @@ async function nodeLatency(challenges: number, payloadBytes: number): Promise<La
       // webtorrent notices the close before the next connection.
       await new Promise((res) => setTimeout(res, 2));
     }
+    const nodeCpu1 = cpuMs(child.pid);
+    const ownCpu = process.cpuUsage(ownCpu0);
     const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
     times.sort((a, b) => a - b);
     return {
@@ -207,6 +221,9 @@ async function nodeLatency(challenges: number, payloadBytes: number): Promise<La
       toNode: toNode / challenges,
       fromNode: fromNode / challenges,
       stages: { handshake: median(stages.handshake), blocks: median(stages.blocks), paths: median(stages.paths) },
+      nodeCpuMs: nodeCpu0 !== undefined && nodeCpu1 !== undefined ? (nodeCpu1 - nodeCpu0) / challenges : undefined,
+      challengerCpuMs: (ownCpu.user + ownCpu.system) / 1000 / challenges,
+      load: [load0, loadavg()[0]!],
     };
   } finally {
     child.kill("SIGTERM");
@@ -256,11 +273,13 @@ const GB = 1000 ** 3;
 const MB = 1000 ** 2;
 
 log("1/3 proof verifications: bundling the verifier and running it in workerd (Miniflare)");
+const verifyLoad = loadavg()[0]!;
 const workerd = await verificationsInWorkerd(Number(values.verifications), "async");
 const jsOnly = await verificationsInWorkerd(Math.ceil(Number(values.verifications) / 8), "sync");
 const node = await verificationsInNode(Number(values.verifications));
 rows.push({ measure: `block proofs verified/s per core, workerd (16 KiB, depth ${workerd.depth}, WebCrypto leaf)`, ours: fmt(workerd.perSecond), target: "≥ 20,000", ratio: `${fmt(workerd.perSecond / 20_000, 2)}×` });
 if (workerd.perCpuSecond) rows.push({ measure: "  same, per CPU-second of workerd (unaffected by other load)", ours: fmt(workerd.perCpuSecond), target: "≥ 20,000", ratio: `${fmt(workerd.perCpuSecond / 20_000, 2)}×` });
+rows.push({ measure: "  load average (1 min) when it started", ours: fmt(verifyLoad, 1), target: "", ratio: "" });
 rows.push({ measure: "  same, all JavaScript (@noble/hashes leaf), workerd", ours: fmt(jsOnly.perSecond), target: "", ratio: `${fmt(jsOnly.perSecond / 20_000, 2)}×` });
 rows.push({ measure: "  same code in Node (reference)", ours: fmt(node), target: "", ratio: `workerd/Node ${fmt(workerd.perSecond / node, 2)}` });
 rows.push({ measure: `edge CPU per challenge (${CHALLENGE_BLOCKS} blocks' paths, not the signature check), workerd`, ours: `${fmt((CHALLENGE_BLOCKS / workerd.perSecond) * 1e6)} µs`, target: "", ratio: "" });
@@ -271,6 +290,9 @@ const lat = await nodeLatency(Number(values.challenges), payloadBytes);
 rows.push({ measure: `node answer p50, handshake → verified paths (depth ${lat.depth})`, ours: `${fmt(lat.p50, 1)} ms`, target: "", ratio: "" });
 rows.push({ measure: "  of which handshake / blocks / paths (medians)", ours: `${fmt(lat.stages.handshake, 1)} / ${fmt(lat.stages.blocks, 1)} / ${fmt(lat.stages.paths, 1)} ms`, target: "", ratio: "" });
 rows.push({ measure: "node answer p99", ours: `${fmt(lat.p99, 1)} ms`, target: "≤ 50 ms", ratio: `${fmt(lat.p99 / 50, 2)}× of budget` });
+rows.push({ measure: `  load average (1 min) before / after the challenges`, ours: `${fmt(lat.load[0], 1)} / ${fmt(lat.load[1], 1)}`, target: "", ratio: "" });
+if (lat.nodeCpuMs !== undefined) rows.push({ measure: "node process CPU per challenge (webtorrent, paths, signature)", ours: `${fmt(lat.nodeCpuMs, 2)} ms`, target: "", ratio: "" });
+rows.push({ measure: "challenger CPU per challenge (the edge's runChallenge, in Node, with the socket)", ours: `${fmt(lat.challengerCpuMs, 2)} ms`, target: "", ratio: "" });
 rows.push({ measure: "node answer max / failed challenges", ours: `${fmt(lat.max, 1)} ms / ${lat.failed}`, target: `deadline ${CHALLENGE_DEADLINE_MS} ms`, ratio: "" });
 const model = challengeWireBytes(payloadBytes, 256 * 1024);
 rows.push({ measure: `bytes per challenge on the wire, node → edge (measured; model ${fmt(model.fromNode)})`, ours: fmt(lat.fromNode), target: "", ratio: `${fmt(lat.fromNode / model.fromNode, 3)}× model` });

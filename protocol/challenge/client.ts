@@ -7,7 +7,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { encode, asDict, asInt, decode } from "../bencode.ts";
 import { BLOCK_SIZE, CHALLENGE_BLOCK_SLACK_MS, CHALLENGE_RTT_CAP_MS, PROOF_EXTENSION } from "../params.ts";
-import { bytesEqual, fromHex, toHex } from "../hex.ts";
+import { bytesEqual, concatBytes, fromHex, toHex } from "../hex.ts";
 import { hashBlockAsync, verifyLeafProof } from "../merkle/storage-tree.ts";
 import {
   EXTENDED_HANDSHAKE_ID,
@@ -151,8 +151,8 @@ export async function runChallenge(stream: ByteStream, spec: ChallengeSpec, now:
     if (!hs.supportsExtensions) throw new ChallengeError("refused", "node does not speak the extension protocol");
     handshakeMs = now() - started;
     rttMs = now() - sentAt;
-    await send(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })));
-    await send(encodeInterested());
+    // One write, one segment: the extension handshake and interested go together.
+    await send(concatBytes(encodeExtended(EXTENDED_HANDSHAKE_ID, encode({ m: { [PROOF_EXTENSION]: LOCAL_PROOF_ID }, v: "vidya-edge" })), encodeInterested()));
 
     let remoteProofId: number | undefined;
     let unchoked = false;

@@ -2,7 +2,8 @@
 // signed by the node's or member's wallet. The edge is not a contract, so the domain has
 // no verifyingContract; the chain id keeps a signature from replaying across networks.
 
-import { verifyTypedData, type Address, type Hex, type LocalAccount } from "viem";
+import { recoverAddress, verifyTypedData, type Address, type Hex, type LocalAccount } from "viem";
+import { challengeAnswerDigest } from "./answer-digest.ts";
 import type { Transcript, UnsignedTranscript } from "../challenge/transcript.ts";
 
 export const DOMAIN_NAME = "Vidya";
@@ -389,15 +390,24 @@ function answerMessage(a: ChallengeAnswer) {
   };
 }
 
+const answerTypedData = (chainId: number, a: ChallengeAnswer) => ({ domain: vidyaDomain(chainId), types: answerTypes, primaryType: "ChallengeAnswer", message: answerMessage(a) }) as never;
+
+/** The EIP-712 digest of `a` (answer-digest.ts: bytes, not viem's generic encoder, on the challenge's hot path). */
+export function challengeAnswerHash(chainId: number, a: ChallengeAnswer): Hex {
+  return challengeAnswerDigest(chainId, DOMAIN_NAME, DOMAIN_VERSION, a, () => answerTypedData(chainId, a));
+}
+
 export async function signChallengeAnswer(account: LocalAccount, chainId: number, a: ChallengeAnswer): Promise<Hex> {
-  return account.signTypedData({ domain: vidyaDomain(chainId), types: answerTypes, primaryType: "ChallengeAnswer", message: answerMessage(a) } as never);
+  // The same signature as signTypedData (RFC 6979 over the same digest), without re-encoding.
+  if (account.sign) return account.sign({ hash: challengeAnswerHash(chainId, a) });
+  return account.signTypedData(answerTypedData(chainId, a));
 }
 
 /** True when `signature` is `a.node`'s over exactly `a`. */
 export async function verifyChallengeAnswer(chainId: number, a: ChallengeAnswer, signature: Hex | null | undefined): Promise<boolean> {
   if (!signature || !/^0x[0-9a-fA-F]{40}$/.test(a.node)) return false;
   try {
-    return await verifyTypedData({ address: a.node as Address, domain: vidyaDomain(chainId), types: answerTypes, primaryType: "ChallengeAnswer", message: answerMessage(a), signature } as never);
+    return (await recoverAddress({ hash: challengeAnswerHash(chainId, a), signature })).toLowerCase() === a.node.toLowerCase();
   } catch {
     return false;
   }

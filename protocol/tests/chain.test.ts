@@ -40,3 +40,23 @@ describe("chained challenge blocks", () => {
     expect(() => chainedBlock(r, ih, len, 1, null)).toThrow(RangeError);
   });
 });
+
+describe("chained blocks, the fast encoding", () => {
+  it("hashes exactly the ABI encoding viem makes, for random inputs (attack: edge and verify disagreeing on the chain)", async () => {
+    const { chainHashForTests } = await import("../challenge/chain.ts");
+    const hex = (n: number) => `0x${Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString("hex")}` as Hex;
+    for (let i = 0; i < 200; i++) {
+      const k = i === 0 ? 0xffff_ffff : Math.floor(Math.random() * 2 ** 32);
+      const [ra, ih, leaf] = [hex(32), hex(20), hex(32)];
+      expect(chainHashForTests.fast(ra, ih, k, leaf)).toBe(chainHashForTests.abi(ra, ih, k, leaf));
+    }
+    // Mixed case and missing 0x give the same block as lowercase.
+    expect(chainedBlock(r.toUpperCase().replace("0X", "0x") as Hex, ih.toUpperCase(), len, 1, `0x${leaves[0]!.toUpperCase()}`)).toBe(chainedBlock(r, ih, len, 1, leaves[0]!));
+  });
+
+  it("still refuses malformed randomness, info hash or leaf (not silently hashed short)", () => {
+    expect(() => chainedBlock(`0x${"12".repeat(31)}` as Hex, ih, len, 0, null)).toThrow();
+    expect(() => chainedBlock(r, "ab".repeat(19), len, 0, null)).toThrow();
+    expect(() => chainedBlock(r, ih, len, 1, "ab".repeat(31))).toThrow();
+  });
+});
