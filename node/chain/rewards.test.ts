@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
-import { ACCESS_STAKE, HOLDBACK_NEW_BPS, EMISSION_PER_EPOCH } from "../../protocol/params.ts";
+import { ACCESS_STAKE, HOLDBACK_NEW_BPS, EMISSION_PER_EPOCH, JOIN_FEE_BPS } from "../../protocol/params.ts";
 import { ROOT, bin, clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import type { EpochInfo, EpochProof, NodeInfo } from "../api.ts";
@@ -179,16 +179,19 @@ describe("rewards on-chain through the CLI", () => {
     expect(r.stdout).toMatch(/root +MISMATCH/);
   });
 
-  it("join stakes the access stake, then joins with a signed MemberJoin", async () => {
+  it("join stakes the access stake, pays the join fee, then joins with a signed MemberJoin", async () => {
     const home = join(edge.dir, "member");
+    // The fee streamed to stakers (DESIGN.md "The mechanism"): JOIN_FEE_BPS of the stake at the neutral gate.
+    const joinFeeAtNeutralGate = (ACCESS_STAKE * JOIN_FEE_BPS) / 10_000n;
     expect((await vidya(["--home", home, "wallet", "init"])).code).toBe(0);
     const member = await addressOf(home);
     await chain.fund(member, "1");
-    const hash = await deployer.writeContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [member, ACCESS_STAKE] });
+    const hash = await deployer.writeContract({ address: chain.addresses.token, abi: erc20Abi, functionName: "transfer", args: [member, ACCESS_STAKE + joinFeeAtNeutralGate] });
     await publicClient.waitForTransactionReceipt({ hash });
     const r = await vidya(["--home", home, "join", "--tracker", edge.url]);
     expect(r.code, r.stderr).toBe(0);
     expect(await publicClient.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "stakeOf", args: [member] })).toBe(ACCESS_STAKE);
+    expect(await publicClient.readContract({ address: chain.addresses.staking, abi: stakingAbi, functionName: "joinFeePaidOf", args: [member] })).toBe(joinFeeAtNeutralGate);
     // The saved passkey is one the tracker accepts: it serves this member the .torrent.
     const passkey = JSON.parse(await readFile(join(home, "config.json"), "utf8")).passkey as string;
     expect((await fetch(`${edge.url}/${passkey}/torrent/${infoHash}`)).status).toBe(200);

@@ -58,6 +58,23 @@ describe("GET /:passkey/stats", () => {
     expect(s.torrents.find((t) => t.infoHash === b.infoHash)).toMatchObject({ state: "inactive", left: null, downloaded: 18_000 });
   });
 
+  it("shows a completion the shard has not sent to D1 yet: completedAt, the snatch count and the snatched list (finding: a finished download read as never completed)", async () => {
+    const e = fixture(40_000, 43, "stats-e.bin");
+    expect((await uploadTorrent(e)).status).toBe(201);
+    const pkE = await addMember("0x00000000000000000000000000000000000e1e01");
+    await announce(pkE, { infoHash: e.infoHash, peerId: peerId("e1"), left: 40_000, event: "started", ip: "10.4.0.5" });
+    await announce(pkE, { infoHash: e.infoHash, peerId: peerId("e1"), left: 0, downloaded: 40_000, event: "completed", ip: "10.4.0.5" });
+    // No alarm has run: D1 has no row of this session, the shard holds the completion.
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM accounting WHERE info_hash = ? AND completed_at IS NOT NULL").bind(e.infoHash).first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+    const s = (await (await call(`/${pkE}/stats`)).json()) as Stats & { snatched: number };
+    expect(s.snatched).toBe(1);
+    expect(s.torrents.find((t) => t.infoHash === e.infoHash)?.completedAt).toBeGreaterThan(0);
+    const list = (await (await call(`/${pkE}/torrents/snatched`)).json()) as { torrents: { infoHash: string; downloaded: number }[] };
+    expect(list.torrents.map((t) => t.infoHash)).toEqual([e.infoHash]);
+    expect(list.torrents[0]!.downloaded).toBe(40_000);
+  });
+
   it("answers a member who never announced with empty totals", async () => {
     const pkD = await addMember(dave);
     const s = (await (await call(`/${pkD}/stats`)).json()) as Stats;

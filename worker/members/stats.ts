@@ -111,6 +111,7 @@ async function withUnsent(env: Env, rows: PerTorrent[], unsent: Map<string, Memb
     r.sessions += u.newSessions;
     r.lastAnnounceAt = Math.max(r.lastAnnounceAt, u.lastAnnounceAt);
     if (u.peerIds.length) r.clients = [r.clients, ...u.peerIds.map((p) => p.slice(0, 20))].filter(Boolean).join(",");
+    if (u.completedAt !== null) r.completedAt = r.completedAt === null ? u.completedAt : Math.min(r.completedAt, u.completedAt);
   }
   return out.sort((x, y) => y.lastAnnounceAt - x.lastAnnounceAt);
 }
@@ -161,6 +162,10 @@ export async function statsOf(env: Env, member: string) {
       .where(eq(a.member, member)),
     unsentOf(env, member),
   ]);
+  // A completion the shards hold and D1 has not seen adds a snatch (judged on D1's page of rows,
+  // which holds the recent torrents an unsent completion belongs to).
+  const completedInD1 = new Set(stored.filter((r) => r.completedAt !== null).map((r) => r.infoHash));
+  const unsentSnatches = [...unsent].filter(([h, u]) => u.completedAt !== null && !completedInD1.has(h)).length;
   const rows = (await withUnsent(env, stored, unsent)).slice(0, PAGE);
   const live = await liveSessions(env, member, rows.map((r) => r.infoHash));
   const torrents: TorrentStats[] = rows.map((r) => {
@@ -176,6 +181,7 @@ export async function statsOf(env: Env, member: string) {
     t.creditedDownloaded += u.creditedDownloaded;
     t.seedSeconds += u.seedSeconds;
   }
+  t.snatched += unsentSnatches;
   return {
     account: member,
     ...t,
@@ -216,7 +222,18 @@ export async function listOf(env: Env, member: string, list: ListName, page = 0)
       .orderBy(desc(perTorrent.completedAt))
       .limit(PAGE)
       .offset(page * PAGE);
-    return { account: member, list, page, torrents: rows.map((r) => ({ ...r, clients: clientsOf(r.clients), left: null as number | null })) };
+    // The newest snatches may still be in the shards (journal.ts): they lead the first page.
+    let merged: PerTorrent[] = rows;
+    if (page === 0) {
+      const unsent = await unsentOf(env, member);
+      const fresh = new Map([...unsent].filter(([h, u]) => u.completedAt !== null && !rows.some((r) => r.infoHash === h)));
+      if (fresh.size) {
+        // D1's rows of those torrents (credit sent before they completed), then the shards' part.
+        const before = await d.select(perTorrent).from(a).leftJoin(schema.torrents, eq(schema.torrents.infoHash, a.infoHash)).where(and(eq(a.member, member), inArray(a.infoHash, [...fresh.keys()].slice(0, 90)))).groupBy(a.infoHash);
+        merged = (await withUnsent(env, [...rows, ...before], unsent)).filter((r) => r.completedAt !== null).sort((x, y) => y.completedAt! - x.completedAt!).slice(0, PAGE);
+      }
+    }
+    return { account: member, list, page, torrents: merged.map((r) => ({ ...r, clients: clientsOf(r.clients), left: null as number | null })) };
   }
   // Candidates: torrents the member announced recently (a session not seen for the TTL is gone;
   // D1's last announce trails by up to SEND_MAX_AGE_MS), and those only the shards know yet.

@@ -148,6 +148,8 @@ export interface MemberUnsent {
   newSessions: number;
   /** Their clients' peer ids, 40 hex. */
   peerIds: string[];
+  /** The earliest completion (ms) the shard holds and D1 has not seen yet, else null. */
+  completedAt: number | null;
 }
 
 /** What a shard reports to /metrics (worker/metrics). Counters since the object started. */
@@ -817,7 +819,7 @@ export class SwarmShard extends DurableObject<Env> {
   unsentOf(member: string): Record<string, MemberUnsent> {
     const out: Record<string, MemberUnsent> = {};
     const add = (ih: string, peerIdBin: string, a: Acc | undefined, inD1: boolean) => {
-      const u = (out[ih] ??= { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, announces: 0, lastAnnounceAt: 0, newSessions: 0, peerIds: [] });
+      const u = (out[ih] ??= { uploaded: 0, downloaded: 0, creditedUploaded: 0, creditedDownloaded: 0, seedSeconds: 0, announces: 0, lastAnnounceAt: 0, newSessions: 0, peerIds: [], completedAt: null });
       if (!inD1) {
         u.newSessions++;
         u.peerIds.push(toHex(binaryToBytes(peerIdBin)));
@@ -830,6 +832,7 @@ export class SwarmShard extends DurableObject<Env> {
       u.seedSeconds += a.seed;
       u.announces += a.announces;
       u.lastAnnounceAt = Math.max(u.lastAnnounceAt, a.last);
+      if (a.completedAt) u.completedAt = u.completedAt === null ? a.completedAt : Math.min(u.completedAt, a.completedAt);
     };
     const mi = this.memberIds.get(member);
     if (mi !== undefined)
