@@ -6,7 +6,8 @@
 // Consequences ("Unavailable is not fraud"): a torrent earns only when every challenge of the
 // epoch for it passed; a node that misses in consecutive epochs pays an escalating, capped
 // fault fee; a signed answer that fails verification against a confirmed root is fraud and is
-// slashed (a fail the node did not sign is a miss); nodes of one subnet that fault in the same epoch pay a correlation multiplier.
+// slashed (a fail the node did not sign is a miss); nodes of one subnet that fault in the same
+// epoch pay a correlation multiplier.
 // settleEpoch now sizes fault fees per replica (replica-faults.ts); `penalties` and
 // `evaluateEpoch` keep the node-wide rule for epochs closed before the settlement, which
 // `vidya verify` re-runs as they were closed. provenBytes, correlationBps and the types are shared.
@@ -92,7 +93,7 @@ export interface PreviousState {
 export interface NodePenalty {
   node: string;
   subnet: string | null;
-  /** Challenges that counted as misses (timeout, refused, or failed against an unconfirmed root). */
+  /** Challenges that counted as misses (timeout, refused, failed without the node's signature or against an unconfirmed root). */
   missed: number;
   /** Challenges whose answer, signed by the node, failed verification against a confirmed root. */
   frauds: number;
