@@ -135,7 +135,7 @@ export async function verify(ctx: Ctx, argv: string[]): Promise<void> {
     );
   if (challenges) {
     ctx.say(
-      `challenges         ${challengesVerified ? "verified (seed revealed, chains derived, rounds consistent, transcripts signed by the edge, passes signed by their nodes, each round on the first block at or after its due time)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${challenges.unproven.length} passes without the node's signature, ${unanchored.length} not on their round's block)`}`,
+      `challenges         ${challengesVerified ? "verified (seed revealed, chains derived, rounds consistent, transcripts signed by the edge, passes and frauds signed by their nodes, each round on the first block at or after its due time)" : `MISMATCH (seed ${challenges.seedRevealed ? "ok" : "does not match its commitment"}, ${challenges.underived.length} not derived, ${challenges.inconsistent.length} inconsistent within a round, ${challenges.unsigned.length} unsigned, ${challenges.unproven.length} passes without the node's signature, ${challenges.unprovenFrauds.length} frauds without the node's signature, ${unanchored.length} not on their round's block)`}`,
     );
     const receiptCount = ((rest.receipts as unknown[] | undefined) ?? []).length;
     ctx.say(`receipts           ${challenges.unsignedReceipts.length === 0 ? `verified (${receiptCount} upload receipts, each signed by its downloader for this epoch)` : `MISMATCH (${challenges.unsignedReceipts.length} of ${receiptCount} not signed by their downloader)`}`);

@@ -6,7 +6,7 @@
 // block hashes against the public data.
 
 import type { Hex } from "viem";
-import type { Verdict } from "./client.ts";
+import type { ChallengeOutcome, Verdict } from "./client.ts";
 
 /** An earlier try of the same challenge that did not pass (the retry is what counts). */
 export interface ChallengeTry {
@@ -73,4 +73,23 @@ export type UnsignedTranscript = Omit<Transcript, "signer" | "signature">;
  */
 export function countsAsPass(c: { verdict: string; nodeSignature?: string | null }): boolean {
   return c.verdict === "pass" && c.nodeSignature !== null;
+}
+
+/**
+ * Whether a failed challenge carries the node's signed answer (fraud needs it, issue 12 part 3):
+ * a fail without it (no answer, unsigned, cut short) is the edge's word alone and counts as a
+ * miss. Presence only, as for a pass; `vidya verify` checks the signature (protocol/epoch/check.ts).
+ */
+export function signedFail(c: { verdict: string; nodeSignature?: string | null }): boolean {
+  return c.verdict === "fail" && typeof c.nodeSignature === "string" && c.nodeSignature !== "";
+}
+
+/**
+ * The node's answer a transcript records: on a fail, only a valid signature over a block that
+ * did not verify (the outcome's signedFailure), so a recorded signature on a fail always means
+ * a signed wrong block; otherwise what came, for the pass check and for the record.
+ */
+export function recordedAnswer(o: Pick<ChallengeOutcome, "verdict" | "answeredAt" | "nodeSignature" | "signedFailure">): { answeredAt: number | null; nodeSignature: `0x${string}` | null } {
+  if (o.verdict === "fail" && o.signedFailure === undefined) return { answeredAt: null, nodeSignature: null };
+  return { answeredAt: o.answeredAt ?? null, nodeSignature: o.nodeSignature ?? null };
 }

@@ -3,8 +3,12 @@
 // every challenged block (and, given the index, the file and root) was derived from that seed
 // and the recorded block hash (the edge did not choose it), the transcripts of one round share
 // one block and one hosted subset, rounds ran no earlier than the schedule placed them, every
-// transcript carries the edge's signature over its fields, and every pass the node's signed
-// answer over the blocks and leaf hashes recorded (each chained block follows from the last).
+// transcript carries the edge's signature over its fields, every pass the node's signed answer
+// over the blocks and leaf hashes recorded (each chained block follows from the last), and every
+// fail charged as the node's (a signature recorded, so fraud against a confirmed root) carries
+// that node's valid signature over the block hashes it served: the edge cannot brand a node a
+// fraud on its word. That a signed hash is wrong anyone holding the torrent can check, and
+// submit as fraud evidence (protocol/challenge/fraud.ts).
 // Target selection needs the node's hosted subset, which the node itself knows: it re-runs
 // deriveRound (protocol/challenge/schedule.ts) and compares with `hostedHash` and its transcripts.
 // That the recorded block hash is the chain's block at that number needs the chain: `vidya
@@ -13,7 +17,7 @@
 
 import type { Address, Hex } from "viem";
 import { deriveChallenge, revealMatches, roundDueAt, roundRandomness, transcriptId, type ChallengeableTorrent, type ScheduleParams } from "../challenge/schedule.ts";
-import type { Transcript } from "../challenge/transcript.ts";
+import { signedFail, type Transcript } from "../challenge/transcript.ts";
 import { nodeSigned, verifyTranscript } from "../reports/eip712.ts";
 import { followsChain } from "../challenge/chain.ts";
 import { CHALLENGE_BLOCKS } from "../params.ts";
@@ -48,6 +52,8 @@ export interface InputsCheck {
   unsignedReceipts: string[];
   /** Passes without the node's valid signed answer over the blocks and hashes recorded: the edge cannot pass a node that did not answer. */
   unproven: string[];
+  /** Fails recorded with a node signature that is not the node's over the blocks and hashes recorded: fraud the node never signed. */
+  unprovenFrauds: string[];
 }
 
 /**
@@ -62,6 +68,7 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
   const early: string[] = [];
   const unsigned: string[] = [];
   const unproven: string[] = [];
+  const unprovenFrauds: string[] = [];
   const count = inputs.schedule?.challengeBlocks ?? CHALLENGE_BLOCKS;
   const s = inputs.schedule;
   const timed = s && typeof s.openedAt === "number" && typeof s.epochMs === "number" && typeof s.roundsPerEpoch === "number" ? (s as ScheduleParams) : undefined;
@@ -93,11 +100,12 @@ export async function checkInputs(inputs: PublishedInputs, chainId: number, torr
     else if (r.blockHash !== t.blockHash.toLowerCase() || r.hostedHash !== t.hostedHash.toLowerCase()) inconsistent.push(t.id);
     if (!inputs.transcriptSigner || !(await verifyTranscript(chainId, t, inputs.transcriptSigner as Address))) unsigned.push(t.id);
     if (t.verdict === "pass" && !(await nodeSigned(chainId, t))) unproven.push(t.id);
+    if (signedFail(t) && !(await nodeSigned(chainId, t))) unprovenFrauds.push(t.id);
   }
-  return { seedRevealed, underived, inconsistent, early, unsigned, unproven, unsignedReceipts: await unsignedReceipts(inputs.receipts ?? [], chainId, inputs.epoch) };
+  return { seedRevealed, underived, inconsistent, early, unsigned, unproven, unprovenFrauds, unsignedReceipts: await unsignedReceipts(inputs.receipts ?? [], chainId, inputs.epoch) };
 }
 
 /** Whether a check leaves nothing to object to (early rounds are reported, not objected to). */
 export function inputsCheckPassed(c: InputsCheck): boolean {
-  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0 && c.unproven.length === 0 && c.unsignedReceipts.length === 0;
+  return c.seedRevealed && c.underived.length === 0 && c.inconsistent.length === 0 && c.unsigned.length === 0 && c.unproven.length === 0 && c.unprovenFrauds.length === 0 && c.unsignedReceipts.length === 0;
 }

@@ -6,12 +6,13 @@
 // Consequences ("Unavailable is not fraud"): a torrent earns only when every challenge of the
 // epoch for it passed; a node that misses in consecutive epochs pays an escalating, capped
 // fault fee; a signed answer that fails verification against a confirmed root is fraud and is
-// slashed; nodes of one subnet that fault in the same epoch pay a correlation multiplier.
+// slashed (a fail the node did not sign is a miss); nodes of one subnet that fault in the same
+// epoch pay a correlation multiplier.
 // settleEpoch now sizes fault fees per replica (replica-faults.ts); `penalties` and
 // `evaluateEpoch` keep the node-wide rule for epochs closed before the settlement, which
 // `vidya verify` re-runs as they were closed. provenBytes, correlationBps and the types are shared.
 
-import { countsAsPass } from "../challenge/transcript.ts";
+import { countsAsPass, signedFail } from "../challenge/transcript.ts";
 import type { Address } from "viem";
 import { CORRELATION_CAP_BPS, CORRELATION_STEP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";
 import { addCumulative, hostingRewards } from "../rewards.ts";
@@ -25,7 +26,7 @@ export interface EvaluatedChallenge {
   verdict: string;
   /** The node's address as the edge saw it: correlated faults are counted per subnet. */
   host?: string;
-  /** The node's signed answer: a pass without it (null) is a miss. */
+  /** The node's signed answer: a pass without it (null) is a miss, and so is a fail without it (never fraud). */
   nodeSignature?: string | null;
 }
 
@@ -92,9 +93,9 @@ export interface PreviousState {
 export interface NodePenalty {
   node: string;
   subnet: string | null;
-  /** Challenges that counted as misses (timeout, refused, or failed against an unconfirmed root). */
+  /** Challenges that counted as misses (timeout, refused, failed without the node's signature or against an unconfirmed root). */
   missed: number;
-  /** Challenges whose answer failed verification against a confirmed root. */
+  /** Challenges whose answer, signed by the node, failed verification against a confirmed root. */
   frauds: number;
   /** Consecutive epochs with a miss, this one included. */
   streak: number;
@@ -136,12 +137,17 @@ export function correlationBps(n: number): bigint {
   return bps > CORRELATION_CAP_BPS ? CORRELATION_CAP_BPS : bps;
 }
 
-type Kind = "pass" | "miss" | "fraud" | "ignored";
+export type ChallengeKind = "pass" | "miss" | "fraud" | "ignored";
 
-function classify(c: EvaluatedChallenge, status: RootStatus | undefined): Kind {
+/**
+ * What one challenge counts as, the one rule for the close and `vidya verify`. Fraud is the
+ * node's own signed answer failing against a confirmed root; a fail the node did not sign (no
+ * answer, timeout, unsigned) rests on the edge's word alone, so it is a miss, never fraud.
+ */
+export function classify(c: EvaluatedChallenge, status: RootStatus | undefined): ChallengeKind {
   if (status === "contested") return "ignored";
   if (countsAsPass(c)) return "pass";
-  if (c.verdict === "fail" && status === "confirmed") return "fraud";
+  if (status === "confirmed" && signedFail(c)) return "fraud";
   return "miss";
 }
 

@@ -3,13 +3,14 @@
 // expected reward (FAULT_FEE_EPOCHS_BASE epochs of it for the second in a row, doubling, at most
 // FAULT_FEE_EPOCHS_CAP), so an outage costs every node the same multiple of its income whatever
 // its size; after REPLICA_SUSPENSION_STREAK faulty epochs in a row that replica, not the node, is
-// suspended. Fraud (a failed answer against a confirmed root) stays per node (FRAUD_SLASH), and
-// nodes of one subnet faulting together pay the correlation multiplier on their total.
+// suspended. Fraud (the node's signed answer failing against a confirmed root; an unsigned fail
+// is a miss, evaluate.ts classify) stays per node (FRAUD_SLASH), and nodes of one subnet
+// faulting together pay the correlation multiplier on their total.
 // The streaks are carried from epoch to epoch in the published settlement state.
 
 import { BPS, FAULT_FEE_EPOCHS_BASE, FAULT_FEE_EPOCHS_CAP, FRAUD_SLASH, NODE_FAULT_RATE_BPS, REPLICA_SUSPENSION_STREAK, SUSPENSION_STREAK } from "../params.ts";
 import { subnetOf } from "../net/subnet.ts";
-import { correlationBps, type EvaluatedChallenge, type FaultState, type NodePenalty, type TorrentLength } from "./evaluate.ts";
+import { classify, correlationBps, type EvaluatedChallenge, type FaultState, type NodePenalty, type TorrentLength } from "./evaluate.ts";
 
 /** A replica's run of consecutive epochs with a miss, carried from epoch to epoch. */
 export interface ReplicaFaultState {
@@ -58,9 +59,7 @@ export function missedReplicas(challenges: readonly EvaluatedChallenge[], torren
   const seen = new Set<string>();
   const out: { node: string; infoHash: string }[] = [];
   for (const c of challenges) {
-    if (c.verdict === "pass") continue;
-    const s = status.get(c.infoHash);
-    if (s === "contested" || (c.verdict === "fail" && s === "confirmed")) continue;
+    if (classify(c, status.get(c.infoHash)) !== "miss") continue;
     const node = c.node.toLowerCase();
     const k = key(node, c.infoHash);
     if (seen.has(k)) continue;
@@ -88,12 +87,11 @@ export function tally(challenges: readonly EvaluatedChallenge[], torrents: reado
     n.host ??= c.host;
     let r = n.torrents.get(c.infoHash);
     if (!r) n.torrents.set(c.infoHash, (r = { counted: 0, missed: 0, frauds: 0 }));
-    const s = status.get(c.infoHash);
-    if (s === "contested") continue;
+    const kind = classify(c, status.get(c.infoHash));
+    if (kind === "ignored") continue;
     r.counted++;
-    if (c.verdict === "pass") continue;
-    if (c.verdict === "fail" && s === "confirmed") r.frauds++;
-    else r.missed++;
+    if (kind === "fraud") r.frauds++;
+    else if (kind === "miss") r.missed++;
   }
   return perNode;
 }

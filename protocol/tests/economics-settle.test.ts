@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { BOUNTY_DRAW_BPS, BPS, BYTES_PER_GB, EMISSION_PER_EPOCH, HOLDBACK_BPS, HOSTING_POOL, ONE_TOKEN, UPLOAD_POOL } from "../params.ts";
+import { BOUNTY_DRAW_BPS, BPS, BYTES_PER_GB, EMISSION_PER_EPOCH, FRAUD_SLASH, HOLDBACK_BPS, HOSTING_POOL, ONE_TOKEN, UPLOAD_POOL } from "../params.ts";
 import { evaluateEpoch, type EvaluatedChallenge } from "../epoch/evaluate.ts";
 import { buildRewardTree, rewardLeafHash, verifyRewardProof } from "../merkle/reward-tree.ts";
 import { settleEpoch, type SettleInputs, type SettleTorrent } from "../economics/settle.ts";
@@ -9,6 +9,8 @@ import { offer } from "../hosting/offers.ts";
 import { rng } from "./random.ts";
 
 const GB = BYTES_PER_GB;
+/** A node signature's placeholder: the settlement checks presence, `vidya verify` validity (protocol/epoch/check.ts). */
+const SIG = `0x${"11".repeat(65)}`;
 const node = (i: number) => `0x${(0x1000 + i).toString(16).padStart(40, "0")}`;
 const member = (i: number) => `0x${(0x2000 + i).toString(16).padStart(40, "0")}`;
 const torrents: SettleTorrent[] = [
@@ -26,7 +28,11 @@ function randomEpoch(seed: number, epoch = 1): SettleInputs {
     const host = `10.${r.int(4)}.${r.int(3)}.${1 + r.int(250)}`;
     for (const t of torrents) {
       if (r.next() < 0.5) continue;
-      for (let k = 0; k < 1 + r.int(3); k++) challenges.push({ node: node(n), infoHash: t.infoHash, verdict: r.next() < 0.9 ? "pass" : r.pick(["timeout", "fail", "refused"]), host });
+      for (let k = 0; k < 1 + r.int(3); k++) {
+        const verdict = r.next() < 0.9 ? "pass" : r.pick(["timeout", "fail", "refused"]);
+        // Even nodes sign their failing answers (fraud on a confirmed root), odd ones do not (a miss).
+        challenges.push({ node: node(n), infoHash: t.infoHash, verdict, host, ...(verdict === "fail" ? { nodeSignature: n % 2 === 0 ? SIG : null } : {}) });
+      }
     }
   }
   const transfers = [];
@@ -86,6 +92,18 @@ describe("settleEpoch", () => {
       expect(s.penalties.map(({ replicas: _, ...p }) => p)).toEqual(e.penalties);
       expect(s.provenBytes).toEqual(e.hosting);
     }
+  });
+
+  it("charges fraud only for a fail the node signed; an unsigned fail on a confirmed root is a replica miss (attack: edge brands an honest node a fraud without its signature)", () => {
+    const a = torrents[0]!;
+    const at = (i: number, extra: Partial<EvaluatedChallenge>) => ({ node: node(i), infoHash: a.infoHash, verdict: "fail", host: `10.${i}.0.1`, ...extra });
+    const s = settleEpoch({ epoch: 1, challenges: [at(1, { nodeSignature: SIG }), at(2, { nodeSignature: null }), at(3, {})], torrents });
+    const by = (i: number) => s.penalties.find((p) => p.node === node(i))!;
+    expect(by(1)).toMatchObject({ frauds: 1, missed: 0, fraudSlash: FRAUD_SLASH });
+    expect(by(2)).toMatchObject({ frauds: 0, missed: 1, fraudSlash: 0n, replicas: [{ infoHash: a.infoHash, streak: 1 }] });
+    expect(by(3)).toMatchObject({ frauds: 0, missed: 1, fraudSlash: 0n });
+    expect(s.slashedLeaves.map((l) => l.account)).toEqual([node(1)]);
+    expect(s.replicaFaults.map((f) => f.node)).toEqual([node(2), node(3)]);
   });
 
   it("draws bounties only for torrents with proven hosts, split equally, within the balance", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { correlationBps, evaluateEpoch, provenBytes } from "../epoch/evaluate.ts";
+import { classify, correlationBps, evaluateEpoch, provenBytes } from "../epoch/evaluate.ts";
 import { CORRELATION_CAP_BPS, FAULT_FEE_BASE, FAULT_FEE_CAP, FRAUD_SLASH, HOSTING_POOL } from "../params.ts";
 import { subnetOf } from "../net/subnet.ts";
 
@@ -47,7 +47,9 @@ describe("epoch evaluation", () => {
 describe("epoch consequences", () => {
   const confirmed = [{ infoHash: "11".repeat(20), length: 1_000, rootStatus: "confirmed" as const }];
   const published = [{ infoHash: "11".repeat(20), length: 1_000, rootStatus: "published" as const }];
-  const at = (node: string, verdict: string, host: string) => ({ node, infoHash: "11".repeat(20), verdict, host });
+  // A pass or fail carries the node's signed answer (presence; `vidya verify` checks it) unless said otherwise.
+  const SIG = `0x${"11".repeat(65)}`;
+  const at = (node: string, verdict: string, host: string, nodeSignature: string | null = verdict === "fail" || verdict === "pass" ? SIG : null) => ({ node, infoHash: "11".repeat(20), verdict, host, nodeSignature });
 
   it("slashes a signed answer that fails against a confirmed root as fraud, and only counts it as a miss against an unconfirmed one", () => {
     const fraud = evaluateEpoch([at(A, "fail", "10.0.0.1")], confirmed, []);
@@ -56,6 +58,32 @@ describe("epoch consequences", () => {
     const miss = evaluateEpoch([at(A, "fail", "10.0.0.1")], published, []);
     expect(miss.penalties).toMatchObject([{ node: A, frauds: 0, missed: 1, slashed: 0n }]);
     expect(miss.slashedLeaves).toEqual([]);
+  });
+
+  it("counts a fail against a confirmed root without the node's signature as a miss, never fraud (attack: edge brands an honest node a fraud without its signature)", () => {
+    for (const unsigned of [at(A, "fail", "10.0.0.1", null), { node: A, infoHash: "11".repeat(20), verdict: "fail", host: "10.0.0.1" }, at(A, "fail", "10.0.0.1", "")]) {
+      const r = evaluateEpoch([unsigned], confirmed, []);
+      expect(r.penalties).toMatchObject([{ node: A, frauds: 0, missed: 1, fraudSlash: 0n, slashed: 0n }]);
+      expect(r.slashedLeaves).toEqual([]);
+      expect(r.faults).toEqual([{ node: A, streak: 1 }]);
+    }
+  });
+
+  it("classifies each challenge by verdict, the node's signature and the root's status", () => {
+    const c = (verdict: string, nodeSignature?: string | null) => ({ node: A, infoHash: "11".repeat(20), verdict, nodeSignature });
+    expect(classify(c("fail", SIG), "confirmed")).toBe("fraud");
+    expect(classify(c("fail", null), "confirmed")).toBe("miss");
+    expect(classify(c("fail"), "confirmed")).toBe("miss");
+    expect(classify(c("fail", SIG), "published")).toBe("miss");
+    expect(classify(c("fail", SIG), undefined)).toBe("miss");
+    expect(classify(c("fail", SIG), "contested")).toBe("ignored");
+    // A timeout or refusal is a miss even with a signature (the node's answer did not fail verification).
+    expect(classify(c("timeout", SIG), "confirmed")).toBe("miss");
+    expect(classify(c("refused", SIG), "confirmed")).toBe("miss");
+    // A pass the node did not sign is a miss; epochs before signed answers (absent) pass as closed.
+    expect(classify(c("pass", SIG), "confirmed")).toBe("pass");
+    expect(classify(c("pass", null), "confirmed")).toBe("miss");
+    expect(classify(c("pass"), "published")).toBe("pass");
   });
 
   it("grows a fault fee over consecutive epochs of misses, capped, and resets it after a clean epoch", () => {

@@ -83,3 +83,34 @@ describe("a pass needs the node's signed answer", () => {
     expect(c.underived).toEqual([swapped.id]);
   });
 });
+
+describe("fraud needs the node's signed answer", () => {
+  /** A fail whose last chained block the node served wrong and signed (a corrupted copy), as the edge records it. */
+  async function signedWrongBlock(round: number, by = node): Promise<Transcript> {
+    const { signer: _s, signature: _g, ...t } = await honestTranscript(round);
+    const blockHashes = [...t.blockHashes.slice(0, -1), "ee".repeat(32)];
+    const nodeSignature = await signChallengeAnswer(by, CHAIN, { node: t.node, infoHash, epoch: 1, round, beacon: blockHash, nonce: t.nonce, root: t.root, blocks: t.blocks, blockHashes, answeredAt: t.answeredAt! });
+    return signTranscript(edge, CHAIN, { ...t, verdict: "fail", reason: `block ${t.blocks.at(-1)} does not verify against the storage root (the node signed it)`, blockHashes, nodeSignature });
+  }
+  const confirmed = [{ infoHash, length: payload.length, rootStatus: "confirmed" as const }];
+
+  it("accepts a fraud the node signed: its signature covers the wrong block's hash the transcript records", async () => {
+    const t = await signedWrongBlock(4);
+    const c = await checkInputs(inputs([t]), CHAIN);
+    expect(c).toMatchObject({ underived: [], unsigned: [], unproven: [], unprovenFrauds: [] });
+    expect(evaluateEpoch([t], confirmed, []).penalties).toMatchObject([{ frauds: 1, missed: 0 }]);
+  });
+
+  it("rejects a fraud whose node signature is the edge's own or over other hashes (attack: edge brands an honest node a fraud without its signature)", async () => {
+    const byEdge = await signedWrongBlock(5, edge);
+    const { signer: _s, signature: _g, ...t } = await signedWrongBlock(6);
+    const otherHashes = await signTranscript(edge, CHAIN, { ...t, blockHashes: [...t.blockHashes.slice(0, -1), "dd".repeat(32)] });
+    const c = await checkInputs(inputs([byEdge, otherHashes]), CHAIN);
+    expect(c.unsigned).toEqual([]);
+    expect(c.unprovenFrauds.sort()).toEqual([byEdge.id, otherHashes.id].sort());
+    // Without any signature the edge's fail is only a miss: nothing for verify to object to, nothing slashed.
+    const bare = await signTranscript(edge, CHAIN, { ...t, nodeSignature: null, answeredAt: null });
+    expect((await checkInputs(inputs([bare]), CHAIN)).unprovenFrauds).toEqual([]);
+    expect(evaluateEpoch([bare], confirmed, []).penalties).toMatchObject([{ frauds: 0, missed: 1, slashed: 0n }]);
+  });
+});

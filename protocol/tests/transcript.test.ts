@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signTranscript, verifyTranscript } from "../reports/eip712.ts";
 import { ZERO_BLOCK_HASH, transcriptId } from "../challenge/schedule.ts";
-import type { UnsignedTranscript } from "../challenge/transcript.ts";
+import { recordedAnswer, signedFail, type UnsignedTranscript } from "../challenge/transcript.ts";
 
 const edge = privateKeyToAccount(generatePrivateKey());
 const node = "0x00000000000000000000000000000000000000aa";
@@ -44,5 +44,20 @@ describe("signed transcripts (EIP-712 ChallengeTranscript)", () => {
     expect(await verifyTranscript(31337, signed, privateKeyToAccount(generatePrivateKey()).address)).toBe(false);
     for (const change of [{ verdict: "fail" as const }, { blocks: [1, 4, 6] }, { tries: [] }, { durationMs: 30 }, { file: 0 }])
       expect(await verifyTranscript(31337, { ...signed, ...change }, edge.address)).toBe(false);
+  });
+});
+
+describe("what a transcript records of the node's answer", () => {
+  const sig = `0x${"22".repeat(65)}` as const;
+  it("keeps a node signature on a fail only when it signed the block that failed, so a recorded signature on a fail is a signed wrong block (attack: edge brands an honest node a fraud without its signature)", () => {
+    expect(recordedAnswer({ verdict: "fail", answeredAt: 5, nodeSignature: sig, signedFailure: 2 })).toEqual({ answeredAt: 5, nodeSignature: sig });
+    // Signed, but the failure is a missing path, or the signature is not the node's: not fraud, so not kept.
+    expect(recordedAnswer({ verdict: "fail", answeredAt: 5, nodeSignature: sig })).toEqual({ answeredAt: null, nodeSignature: null });
+    expect(recordedAnswer({ verdict: "pass", answeredAt: 5, nodeSignature: sig })).toEqual({ answeredAt: 5, nodeSignature: sig });
+    expect(recordedAnswer({ verdict: "timeout" })).toEqual({ answeredAt: null, nodeSignature: null });
+    expect(signedFail({ verdict: "fail", nodeSignature: sig })).toBe(true);
+    expect(signedFail({ verdict: "fail", nodeSignature: null })).toBe(false);
+    expect(signedFail({ verdict: "fail" })).toBe(false);
+    expect(signedFail({ verdict: "timeout", nodeSignature: sig })).toBe(false);
   });
 });

@@ -42,9 +42,12 @@ describe("challenge rounds over real TCP (cloudflare:sockets)", () => {
     expect(by(corrupt)).toMatchObject({ verdict: "fail", attempts: 3 });
     expect(by(corrupt).reason).toMatch(/does not verify/);
     expect(by(corrupt).tries.map((t) => t.verdict)).toEqual(["fail", "fail"]);
+    // Its answer signed the corrupted blocks' hashes: the edge keeps that signature, the fraud's proof.
+    expect(await nodeSigned(CHAIN_ID, by(corrupt))).toBe(true);
 
     expect(by(dead)).toMatchObject({ attempts: 3 });
     expect(by(dead).verdict).not.toBe("pass");
+    expect(by(dead)).toMatchObject({ nodeSignature: null, answeredAt: null });
   });
 
   it("does not penalise an honest node whose first try met a transient failure: the retry passes", async () => {

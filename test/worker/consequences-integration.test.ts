@@ -8,6 +8,7 @@ import { EMISSION_PER_EPOCH, FRAUD_SLASH } from "../../protocol/params.ts";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { transcriptRow } from "../../worker/challenge/round.ts";
+import { checkInputs, inputsCheckPassed } from "../../protocol/epoch/check.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { admin, call, nowSeconds, proveHosts, signed, uploadTorrent } from "./support/worker.ts";
@@ -18,6 +19,8 @@ const missing = "0x00000000000000000000000000000000000000b1";
 const sybils = ["0x00000000000000000000000000000000000000c1", "0x00000000000000000000000000000000000000c2", "0x00000000000000000000000000000000000000c3"];
 const fraudster = privateKeyToAccount(generatePrivateKey());
 const fraud = fraudster.address.toLowerCase();
+/** A signed wrong block as the close sees it: the node's signature is present (`vidya verify` checks its validity). */
+const SIGNED = { answeredAt: 1_700_000_000_200, nodeSignature: `0x${"11".repeat(65)}` as Hex };
 
 async function insert(ts: Transcript[]) {
   const d = db(env.DB);
@@ -68,8 +71,8 @@ describe("consequences: storage roots, slashing, fault fees, correlation, disput
   it("slashes a failed answer against the confirmed root as fraud; nodes of one subnet failing together pay a multiplier", async () => {
     await insert([
       madeTranscript(1, honest, t.infoHash, "pass", { host: "192.0.2.1" }),
-      madeTranscript(1, fraud, t.infoHash, "fail", { host: "192.0.2.50" }),
-      ...sybils.map((s, i) => madeTranscript(1, s, t.infoHash, "fail", { host: `10.9.9.${i + 1}` })),
+      madeTranscript(1, fraud, t.infoHash, "fail", { host: "192.0.2.50", ...SIGNED }),
+      ...sybils.map((s, i) => madeTranscript(1, s, t.infoHash, "fail", { host: `10.9.9.${i + 1}`, ...SIGNED })),
       madeTranscript(1, missing, t.infoHash, "timeout", { host: "172.16.0.1" }),
     ]);
     const closed = await close();
@@ -141,5 +144,25 @@ describe("consequences: storage roots, slashing, fault fees, correlation, disput
     const late = await call("/api/disputes", await dispute(3n));
     expect(late.status).toBe(409);
     expect(await late.json()).toMatchObject({ error: { code: "dispute_window_closed" } });
+  });
+
+  it("charges a fail without the node's signature as a miss, and `vidya verify`'s check names a fraud whose signature is not the node's (attack: edge brands an honest node a fraud without its signature)", async () => {
+    const victim = privateKeyToAccount(generatePrivateKey()).address.toLowerCase();
+    const framed = privateKeyToAccount(generatePrivateKey()).address.toLowerCase();
+    const bare = madeTranscript(8, victim, t.infoHash, "fail", { host: "198.18.1.1" });
+    const forged = madeTranscript(8, framed, t.infoHash, "fail", { host: "198.18.2.1", ...SIGNED });
+    await insert([madeTranscript(8, honest, t.infoHash, "pass", { host: "192.0.2.1" }), bare, forged]);
+    expect((await close()).epoch).toBe(8);
+    const s = await slashedOf(8);
+    // The root is confirmed, yet the unsigned fail is the edge's word alone: a miss, no fraud slash.
+    expect(s.penalties.find((p) => p.node === victim)).toMatchObject({ missed: 1, frauds: 0, slashed: "0" });
+    expect(s.leaves.find((l) => l.account === victim)).toBeUndefined();
+    // A signature the close takes at its word is re-checked from the published inputs: not the node's, named.
+    expect(s.penalties.find((p) => p.node === framed)).toMatchObject({ frauds: 1 });
+    const published = (await (await call("/api/epochs/8/inputs")).json()) as { challenges: Transcript[] };
+    expect(published.challenges.find((c) => c.node === victim)).toMatchObject({ verdict: "fail", nodeSignature: null });
+    const check = await checkInputs({ epoch: 8, challenges: published.challenges }, 31337);
+    expect(check.unprovenFrauds).toEqual([forged.id]);
+    expect(inputsCheckPassed(check)).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { and, eq, inArray, isNull, max, ne } from "drizzle-orm";
 import type { Hex, LocalAccount } from "viem";
 import { runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } from "../../protocol/challenge/client.ts";
 import { deriveRound, transcriptId, type ChallengeableTorrent, type DerivedChallenge } from "../../protocol/challenge/schedule.ts";
-import type { ChallengeTry, Transcript, UnsignedTranscript } from "../../protocol/challenge/transcript.ts";
+import { recordedAnswer, type ChallengeTry, type Transcript, type UnsignedTranscript } from "../../protocol/challenge/transcript.ts";
 import { signTranscript } from "../../protocol/reports/eip712.ts";
 import { fromHex, binaryToBytes, toHex } from "../../protocol/hex.ts";
 import { CHALLENGE_DEADLINE_MS, CHALLENGE_RETRIES } from "../../protocol/params.ts";
@@ -221,8 +221,8 @@ export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t:
     attempts: tries.length + 1,
     tries,
     nonce: attempt.nonce,
-    answeredAt: o.answeredAt ?? null,
-    nodeSignature: o.nodeSignature ?? null,
+    // On a fail, only a signed wrong block is kept: the close charges fraud on nothing less.
+    ...recordedAnswer(o),
   };
   return ctx.signer ? signTranscript(ctx.signer, ctx.chainId, unsigned) : { ...unsigned, signer: null, signature: null };
 }

@@ -2,8 +2,9 @@
 // worker's challenger: handshake, BEP 10 handshake advertising vidya_proof, unchoke on
 // interested, pieces on request, merkle paths on a proof request (a v2 file's tree on a tree
 // request), signed by the node key the challenger names when the seeder holds it
-// (seeder-keys.ts). `corrupt` flips a byte of every block served while sending honest paths: the
-// slashable kind of failure.
+// (seeder-keys.ts). Like a real node it signs the hashes of the blocks it served on this
+// connection, so `corrupt`, which flips a byte of every block served while sending honest paths,
+// is a signed wrong block: the slashable kind of failure.
 
 import { createServer, type Server, type Socket } from "node:net";
 import { asDict, asInt, decode, encode } from "../../../protocol/bencode.ts";
@@ -12,6 +13,7 @@ import { storageProof, type StorageTree } from "../../../protocol/merkle/storage
 import { PROOF_EXTENSION } from "../../../protocol/params.ts";
 import { decodeProofMessage, encodeProofMessage, type SignedAnswer } from "../../../protocol/challenge/proof-extension.ts";
 import { signAnswer } from "../../../protocol/challenge/answer.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { LocalAccount } from "viem";
 import { EXTENDED_HANDSHAKE_ID, WireReader, encodeExtended, encodeHandshake, encodePiece, encodeUnchoke } from "../../../protocol/wire/messages.ts";
 
@@ -37,6 +39,8 @@ function serve(socket: Socket, o: SeederOptions) {
   const wire = new WireReader();
   let greeted = false;
   let remoteProofId: number | undefined;
+  /** Leaf hashes of the blocks served on this connection, oldest first: what its answer signs. */
+  const served: string[] = [];
   socket.on("error", () => {});
   socket.on("data", (chunk: Buffer) => {
     try {
@@ -55,6 +59,7 @@ function serve(socket: Socket, o: SeederOptions) {
           const offset = m.piece * o.pieceLength + m.begin;
           const block = o.data.slice(offset, offset + m.length);
           if (o.corrupt) block[0] = block[0]! ^ 0xff;
+          served.push(toHex(sha256(block)));
           socket.write(encodePiece(m.piece, m.begin, block));
         } else if (m.type === "extended" && m.extId === EXTENDED_HANDSHAKE_ID) {
           const d = asDict(decode(m.payload), "extension handshake");
@@ -73,7 +78,7 @@ function serve(socket: Socket, o: SeederOptions) {
           const respond = (answer?: SignedAnswer) => {
             if (!socket.destroyed) socket.write(encodeExtended(remoteProofId!, encodeProofMessage({ type: "response", blocks: req.blocks, proofs, answer })));
           };
-          if (key && req.challenge) signAnswer(key, toHex(o.infoHash), req.challenge, tree, req.blocks).then(respond, () => socket.destroy());
+          if (key && req.challenge) signAnswer(key, toHex(o.infoHash), req.challenge, tree, req.blocks, Date.now(), served).then(respond, () => socket.destroy());
           else respond();
         }
       }
