@@ -12,15 +12,17 @@
 // the pages' sums equal settleEpoch's to the wei: same leaves, same roots (settle-paged.test.ts).
 // The tally (sweep A) is still one entry per (node, torrent): the worker may build it by SQL.
 
-import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS } from "../params.ts";
-import type { EvaluatedChallenge } from "../epoch/evaluate.ts";
+import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS, VETTING_AUDITS } from "../params.ts";
+import { provenBytes, type EvaluatedChallenge } from "../epoch/evaluate.ts";
 import { isSuspended, missedReplicas, nodeStreaks, replicaPenalties, suspendedNodes, suspendedReplicas, tally, type Tally } from "../epoch/replica-faults.ts";
+import { nextVetting } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import { bountyPayouts, type BountyDraw } from "./bounties.ts";
-import { hostingRewards, replicasFromChallenges, replicaWeight, vettingBps, type ProvenReplica } from "./hosting-rewards.ts";
+import { heldPart } from "./holdback.ts";
+import { hostingRewards, replicasFromChallenges, replicaWeight, vettingBps, type HostingResult, type ProvenReplica, type ReplicaOutcome } from "./hosting-rewards.ts";
 import { addTo } from "./math.ts";
-import { cumulativeLeaves, type Pools, type SettleInputs, type SettleTorrent } from "./settle.ts";
-import { shareUploadPool, uploadCredits, type ReceiptBytes, type Transfer } from "./upload-rewards.ts";
+import { cumulativeLeaves, type Pools, type Seniority, type SettleInputs, type Settlement, type SettleTorrent } from "./settle.ts";
+import { shareUploadPool, uploadCredits, type ReceiptBytes, type SwarmCredit, type Transfer, type UploadCredit, type UploadCredits } from "./upload-rewards.ts";
 
 /** Whole torrents: a torrent's challenges, transfers and receipts are all in the page that lists it. */
 export interface SettlePage {
@@ -106,9 +108,13 @@ const rampOf = (ctx: SettleContext, node: string) => vettingBps(ctx.audits.get(n
 
 /** The page's proven replicas that count (suspended ones dropped), as settleEpoch builds them. */
 function activeReplicas(ctx: SettleContext, page: SettlePage): ProvenReplica[] {
+  return provenReplicas(ctx, page).filter((r) => !ctx.badNodes.has(r.node) && !isSuspended(ctx.suspendedSet, r.node, r.infoHash));
+}
+
+/** The page's proven replicas with seniority, ramp and location, (torrent, node) order. */
+function provenReplicas(ctx: SettleContext, page: SettlePage): ProvenReplica[] {
   const out: ProvenReplica[] = [];
   for (const r of replicasFromChallenges(page.challenges, page.torrents)) {
-    if (ctx.badNodes.has(r.node) || isSuspended(ctx.suspendedSet, r.node, r.infoHash)) continue;
     const p: ProvenReplica = { node: r.node, infoHash: r.infoHash, since: ctx.since.get(r.infoHash)?.get(r.node) ?? ctx.epoch, vettingBps: rampOf(ctx, r.node) };
     if (r.host !== undefined) p.host = r.host;
     const location = ctx.located.get(r.node);
@@ -145,11 +151,17 @@ export function pageWeights(ctx: SettleContext, page: SettlePage): PageWeights {
     missed.set(key(r.node, r.infoHash), w);
     missedWeight += w;
   }
+  const credits = pageCredits(ctx, page, active, weighed.counted);
+  return { totalWeight: weighed.totalWeight, missedWeight, missed, uploadWeights: credits.weights, uploadCaps: credits.caps, spent: credits.spent };
+}
+
+/** The page's upload credits: receipted bytes to its active hosts, the rest shared by the counted ones. */
+function pageCredits(ctx: SettleContext, page: SettlePage, active: readonly ProvenReplica[], counted?: ReadonlyMap<string, readonly string[]>): UploadCredits {
   const hosts = new Map<string, string[]>();
   for (const r of active) hosts.set(r.infoHash, [...(hosts.get(r.infoHash) ?? []), r.node]);
   const transfers = page.transfers ?? [];
-  const credits = uploadCredits(transfers, page.torrents, ctx.common.route ?? "fixed-gate", { receipts: page.receipts ?? [], hosts, sharers: transfers.length > 0 ? weighed.counted : new Map() });
-  return { totalWeight: weighed.totalWeight, missedWeight, missed, uploadWeights: credits.weights, uploadCaps: credits.caps, spent: credits.spent };
+  const sharers = transfers.length === 0 ? new Map() : (counted ?? hostingRewards(active, page.torrents, 0n).counted);
+  return uploadCredits(transfers, page.torrents, ctx.common.route ?? "fixed-gate", { receipts: page.receipts ?? [], hosts, sharers });
 }
 
 /** Adds page `b`'s weights into `a` (pages hold disjoint torrents). */
@@ -196,23 +208,61 @@ export function settleTotals(ctx: SettleContext, w: PageWeights): SettleTotals {
   };
 }
 
-/** Sweep C's result for a page: its nodes' hosting and bounty earnings (upload shares are in the totals). */
+/**
+ * Sweep C's result for a page: its nodes' hosting and bounty earnings (upload shares are in the
+ * totals), and the page's part of what the close publishes and carries (assembleSettlement).
+ */
 export interface PageSettlement {
   earned: Map<string, bigint>;
   hostingPaid: bigint;
   bountyDrawn: bigint;
   bountyDraws: BountyDraw[];
+  bountyPerNode: Map<string, bigint>;
+  /** The page's replica outcomes, upload credits and swarms (torrent order within the page). */
+  replicas: ReplicaOutcome[];
+  skipped: HostingResult["skipped"];
+  credits: UploadCredit[];
+  swarms: SwarmCredit[];
+  /** Proven bytes and passed audits per node on the page's torrents. */
+  provenBytes: Map<string, bigint>;
+  passes: Map<string, number>;
+  /** Every proven replica (seniority to carry) and the suspended ones, (torrent, node) order. */
+  seniority: Seniority[];
+  suspended: { node: string; infoHash: string }[];
 }
 
 export function settlePage(ctx: SettleContext, totals: SettleTotals, page: SettlePage): PageSettlement {
-  const hosting = hostingRewards(activeReplicas(ctx, page), page.torrents, totals.hostingPool, totals.totalWeight);
+  const all = provenReplicas(ctx, page);
+  const out = (r: ProvenReplica) => ctx.badNodes.has(r.node) || isSuspended(ctx.suspendedSet, r.node, r.infoHash);
+  const active = all.filter((r) => !out(r));
+  const hosting = hostingRewards(active, page.torrents, totals.hostingPool, totals.totalWeight);
   const bounties = bountyPayouts(
     page.torrents.filter((t) => (t.bounty ?? 0n) > 0n).map((t) => ({ infoHash: t.infoHash, balance: t.bounty! })),
     hosting.counted,
   );
   const earned = new Map<string, bigint>();
   for (const m of [hosting.perNode, bounties.perNode]) for (const [k, v] of m) addTo(earned, k, v);
-  return { earned, hostingPaid: hosting.paid, bountyDrawn: bounties.drawn, bountyDraws: bounties.draws };
+  const credits = pageCredits(ctx, page, active);
+  const challenges = page.challenges as EvaluatedChallenge[];
+  const torrents = page.torrents as SettleTorrent[];
+  const provenBytesOf = new Map(provenBytes(challenges, torrents).map((h) => [h.node, h.provenBytes]));
+  const passes = new Map<string, number>();
+  for (const v of nextVetting([], challenges, torrents)) passes.set(v.node, v.audits);
+  return {
+    earned,
+    hostingPaid: hosting.paid,
+    bountyDrawn: bounties.drawn,
+    bountyDraws: bounties.draws,
+    bountyPerNode: bounties.perNode,
+    replicas: hosting.replicas,
+    skipped: hosting.skipped,
+    credits: credits.credits,
+    swarms: credits.swarms,
+    provenBytes: provenBytesOf,
+    passes,
+    seniority: all.map((r) => ({ node: r.node, infoHash: r.infoHash, since: r.since })),
+    suspended: all.filter(out).map((r) => ({ node: r.node, infoHash: r.infoHash })),
+  };
 }
 
 /** The commitment's parts: cumulative leaves, this epoch's earnings, pools and draws. */
@@ -260,6 +310,75 @@ export function finishPaged(ctx: SettleContext, totals: SettleTotals, pages: Ite
     bountyDraws: draws.sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0)),
     totals,
   };
+}
+
+/**
+ * The whole Settlement from its pages, as settleEpoch returns it: what the close publishes
+ * (settlementJson) and carries. In memory: for tests and re-runs; the paged close writes each
+ * page's part as it goes. Pages may come in any order. `counted`, `vetted` and `caps` (read
+ * within a page, never published) are left empty.
+ */
+export function assembleSettlement(ctx: SettleContext, totals: SettleTotals, pages: readonly PageSettlement[]): Settlement {
+  const f = finishPaged(ctx, totals, pages);
+  const byTorrent = <T extends { infoHash: string; node: string }>(xs: T[]) =>
+    xs.sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  const replicas = byTorrent(pages.flatMap((p) => p.replicas));
+  const credits = byTorrent(pages.flatMap((p) => p.credits));
+  const swarms = pages.flatMap((p) => p.swarms).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1));
+  const proven = new Map<string, bigint>([...ctx.tally.keys()].map((n) => [n, 0n]));
+  const passes = new Map<string, number>();
+  const bountyPerNode = new Map<string, bigint>();
+  for (const p of pages) {
+    for (const [k, v] of p.provenBytes) addTo(proven, k, v);
+    for (const [k, v] of p.passes) passes.set(k, (passes.get(k) ?? 0) + v);
+    for (const [k, v] of p.bountyPerNode) addTo(bountyPerNode, k, v);
+  }
+  // Every challenged node is listed with its earnings, 0 included (settleEpoch's provenBytes nodes).
+  const earned = new Map<string, bigint>([...proven.keys()].sort().map((n) => [n, 0n]));
+  for (const [k, v] of f.earned) addTo(earned, k, v);
+  const audits = new Map(nextVetting(ctx.common.previous?.vetting ?? [], [], []).map((v) => [v.node, v.audits]));
+  for (const [k, v] of passes) audits.set(k, Math.min(VETTING_AUDITS, (audits.get(k) ?? 0) + v));
+  const heldBack = new Map<string, bigint>();
+  for (const [k, v] of earned) if (v > 0n) heldBack.set(k, heldPart(v));
+  let totalWeight = 0n;
+  for (const r of replicas) totalWeight += r.weight;
+  return {
+    epoch: ctx.epoch,
+    pools: f.pools,
+    provenBytes: [...proven.keys()].sort().map((node) => ({ node, provenBytes: proven.get(node)! })),
+    hosting: {
+      replicas,
+      perNode: perNodeOf(replicas),
+      counted: new Map(),
+      vetted: new Map(),
+      totalWeight,
+      paid: f.pools.hostingPaid,
+      skipped: pages.flatMap((p) => p.skipped),
+    },
+    upload: { credits, swarms, perMember: totals.upload.perMember, caps: new Map(), spent: totals.spent, paid: totals.upload.paid, unspent: totals.upload.unspent },
+    bounties: { draws: f.bountyDraws, perNode: bountyPerNode, drawn: f.pools.bountyDrawn },
+    earned,
+    leaves: f.leaves,
+    totalEarned: f.leaves.reduce((s, l) => s + l.cumulative, 0n),
+    spent: totals.spent,
+    spentLeaves: f.spentLeaves,
+    penalties: totals.penalties,
+    slashed: totals.slashed,
+    slashedLeaves: f.slashedLeaves,
+    faults: totals.faults,
+    replicaFaults: totals.replicaFaults,
+    vetting: [...audits].filter(([, a]) => a > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, a]) => ({ node, audits: a })),
+    bountyDraws: f.bountyDraws,
+    heldBack,
+    seniority: byTorrent(pages.flatMap((p) => p.seniority)),
+    suspended: byTorrent(pages.flatMap((p) => p.suspended)),
+  };
+}
+
+function perNodeOf(replicas: readonly ReplicaOutcome[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  for (const r of replicas) if (r.weight > 0n) addTo(out, r.node, r.reward);
+  return out;
 }
 
 /** The three sweeps over in-memory pages, for tests and `vidya verify`-style re-runs; the worker runs them as resumable steps. */

@@ -4,7 +4,9 @@ import type { EvaluatedChallenge } from "../epoch/evaluate.ts";
 import { buildRewardTree } from "../merkle/reward-tree.ts";
 import { hostingRewards } from "../economics/hosting-rewards.ts";
 import { settleEpoch, type PreviousSettlement, type SettleInputs, type SettleTorrent } from "../economics/settle.ts";
-import { firstHostsOf, settlePaged, tallyPages, type SettlePage } from "../economics/settle-paged.ts";
+import { addPageWeights, assembleSettlement, firstHostsOf, noWeights, pageWeights, settleContext, settlePage, settlePaged, settleTotals, tallyPages, type SettlePage } from "../economics/settle-paged.ts";
+import { settlementJson } from "../economics/published.ts";
+import { canonicalJson } from "../epoch/inputs.ts";
 import type { ReceiptBytes, Transfer } from "../economics/upload-rewards.ts";
 import { rng } from "./random.ts";
 
@@ -131,6 +133,30 @@ describe("settlePaged", () => {
     // The random epochs do reach the paths that differ most between pages: suspensions and slashes.
     expect(suspended).toBeGreaterThan(0);
     expect(slashed).toBeGreaterThan(0);
+  });
+
+  it("publishes the same settlement breakdown and carried state as settleEpoch, pages in any order (attack: inputs whose bytes and hash differ from what `vidya verify` rebuilds)", () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const one = settleEpoch(randomEpoch(seed, 1));
+      const inputs = randomEpoch(seed + 2000, 2, { earned: one.leaves, spent: one.spentLeaves, slashed: one.slashedLeaves, faults: one.faults, replicaFaults: one.replicaFaults, seniority: one.seniority, vetting: one.vetting });
+      const whole = settleEpoch(inputs);
+      const { challenges, epoch, route, locations, previous, emission } = inputs;
+      for (const n of [1, 4]) {
+        const pages = pagesOf(inputs, n, seed).reverse();
+        const ctx = settleContext({ epoch, route, locations, previous, emission }, tallyPages(pages, firstHostsOf(challenges)));
+        const totals = settleTotals(ctx, pages.reduce((acc, p) => addPageWeights(acc, pageWeights(ctx, p)), noWeights()));
+        const paged = assembleSettlement(ctx, totals, pages.map((p) => settlePage(ctx, totals, p)));
+        expect(canonicalJson(settlementJson(paged))).toBe(canonicalJson(settlementJson(whole)));
+        expect(paged.provenBytes).toEqual(whole.provenBytes);
+        expect(paged.seniority).toEqual(whole.seniority);
+        expect(paged.vetting).toEqual(whole.vetting);
+        expect(paged.suspended).toEqual(whole.suspended);
+        expect(paged.totalEarned).toBe(whole.totalEarned);
+        compared++;
+      }
+    }
+    expect(compared).toBe(50);
   });
 
   it("refuses pages that cut a torrent's challenges in two (attack: a replica counted twice, or its misses split so it is never suspended)", () => {
