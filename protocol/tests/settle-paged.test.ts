@@ -100,6 +100,8 @@ describe("settlePaged", () => {
     let compared = 0;
     let suspended = 0;
     let slashed = 0;
+    let uploadPaid = 0n;
+    let bountyDrawn = 0n;
     for (let seed = 1; seed <= 40; seed++) {
       const first = randomEpoch(seed, 1);
       const one = settleEpoch(first);
@@ -108,6 +110,8 @@ describe("settlePaged", () => {
         const whole = settleEpoch(inputs);
         suspended += whole.suspended.length;
         slashed += whole.slashed.size;
+        uploadPaid += whole.pools.uploadPaid;
+        bountyDrawn += whole.pools.bountyDrawn;
         const { challenges, epoch, route, locations, previous, emission } = inputs;
         const common = { epoch, route, locations, previous, emission };
         for (const n of [1, 2, 3, 7]) {
@@ -130,9 +134,11 @@ describe("settlePaged", () => {
       }
     }
     expect(compared).toBe(40 * 2 * 4);
-    // The random epochs do reach the paths that differ most between pages: suspensions and slashes.
+    // The random epochs reach every path pages could change: suspensions, slashes, upload shares, bounties.
     expect(suspended).toBeGreaterThan(0);
     expect(slashed).toBeGreaterThan(0);
+    expect(uploadPaid).toBeGreaterThan(0n);
+    expect(bountyDrawn).toBeGreaterThan(0n);
   });
 
   it("publishes the same settlement breakdown and carried state as settleEpoch, pages in any order (attack: inputs whose bytes and hash differ from what `vidya verify` rebuilds)", () => {
