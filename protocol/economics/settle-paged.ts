@@ -398,3 +398,33 @@ export function firstHostsOf(challenges: Iterable<EvaluatedChallenge>): Map<stri
   return out;
 }
 
+/** Pages of `perPage` torrents (info-hash order), each with every challenge, transfer and receipt of its torrents. */
+export function pagesOf(inputs: SettleInputs, perPage: number): SettlePage[] {
+  const torrents = [...inputs.torrents].sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1));
+  const pages: { torrents: SettleInputs["torrents"][number][]; challenges: SettleInputs["challenges"][number][]; transfers: NonNullable<SettleInputs["transfers"]>[number][]; receipts: NonNullable<SettleInputs["receipts"]>[number][] }[] = [];
+  const pageOf = new Map<string, number>();
+  torrents.forEach((t, i) => {
+    const k = Math.floor(i / perPage);
+    pages[k] ??= { torrents: [], challenges: [], transfers: [], receipts: [] };
+    pages[k].torrents.push(t);
+    pageOf.set(t.infoHash, k);
+  });
+  pages[0] ??= { torrents: [], challenges: [], transfers: [], receipts: [] };
+  // A row of a torrent the close did not list (none today) goes to the first page: all of its rows together.
+  const at = (infoHash: string) => pages[pageOf.get(infoHash) ?? 0]!;
+  for (const c of inputs.challenges) at(c.infoHash).challenges.push(c);
+  for (const t of inputs.transfers ?? []) at(t.infoHash).transfers.push(t);
+  for (const r of inputs.receipts ?? []) at(r.infoHash).receipts.push(r);
+  return pages;
+}
+
+/** settleEpoch's Settlement computed in pages of `perPage` torrents (the close's EPOCH_SETTLE=paged). */
+export function settleInPages(inputs: SettleInputs, perPage: number): Settlement {
+  const pages = pagesOf(inputs, perPage);
+  const { epoch, route, locations, previous, emission } = inputs;
+  const ctx = settleContext({ epoch, route, locations, previous, emission }, tallyPages(pages, firstHostsOf(inputs.challenges)));
+  let weights = noWeights();
+  for (const p of pages) weights = addPageWeights(weights, pageWeights(ctx, p));
+  const totals = settleTotals(ctx, weights);
+  return assembleSettlement(ctx, totals, pages.map((p) => settlePage(ctx, totals, p)));
+}

@@ -4,7 +4,7 @@ import type { EvaluatedChallenge } from "../epoch/evaluate.ts";
 import { buildRewardTree } from "../merkle/reward-tree.ts";
 import { hostingRewards } from "../economics/hosting-rewards.ts";
 import { settleEpoch, type PreviousSettlement, type SettleInputs, type SettleTorrent } from "../economics/settle.ts";
-import { addPageWeights, assembleSettlement, firstHostsOf, noWeights, pageWeights, settleContext, settlePage, settlePaged, settleTotals, tallyPages, type SettlePage } from "../economics/settle-paged.ts";
+import { addPageWeights, assembleSettlement, firstHostsOf, noWeights, pageWeights, settleContext, settleInPages, settlePage, settlePaged, settleTotals, tallyPages, type SettlePage } from "../economics/settle-paged.ts";
 import { settlementJson } from "../economics/published.ts";
 import { canonicalJson } from "../epoch/inputs.ts";
 import type { ReceiptBytes, Transfer } from "../economics/upload-rewards.ts";
@@ -161,6 +161,8 @@ describe("settlePaged", () => {
         expect(paged.totalEarned).toBe(whole.totalEarned);
         compared++;
       }
+      // The close's entry point: pages cut by pagesOf, two torrents each.
+      expect(canonicalJson(settlementJson(settleInPages(inputs, 2)))).toBe(canonicalJson(settlementJson(whole)));
     }
     expect(compared).toBe(50);
   });
