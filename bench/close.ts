@@ -10,20 +10,23 @@
 //      inputs' canonical JSON and hash) on inputs of the same shape and size, with the V8 heap
 //      after each step and the process's peak RSS: the isolate's 128 MB is the bound to compare.
 //
-// Options: --nodes N (default 10 000), --torrents N per node (default 50), --node-only.
+// Options: --nodes N (default 10 000), --torrents N per node (default 50), --node-only,
+// --paged N: in Node, settle in pages of N torrents (settle-paged.ts) first, a heap mark per sweep
+// and the most one page added, then settleEpoch, and check both give the same roots.
 
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Address } from "viem";
 import { canonicalParts, streamedInputsHash } from "../protocol/epoch/stream.ts";
-import { settleEpoch, type SettleTorrent } from "../protocol/economics/settle.ts";
+import { settleEpoch, type SettleInputs, type SettleTorrent } from "../protocol/economics/settle.ts";
+import { addPageWeights, finishPaged, firstHostsOf, noWeights, pageWeights, pagesOf, settleContext, settlePage, settleTotals, tallyPages } from "../protocol/economics/settle-paged.ts";
 import { settlementJson } from "../protocol/economics/published.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import type { Transfer } from "../protocol/economics/upload-rewards.ts";
 import { madeTranscript } from "../test/worker/support/transcripts.ts";
 
-const { values } = parseArgs({ options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, paged: { type: "string" } } });
 const NODES = Number(values.nodes);
 const TORRENTS = Number(values.torrents);
 const ROUNDS = 6; // as epoch-scale.test.ts
@@ -62,6 +65,7 @@ function nodeRun(): void {
   for (let m = 0; m < NODES; m++)
     for (let k = 0; k < TORRENTS; k++) transfers.push({ member: memberOf(m), infoHash: torrentOf((m * 7 + k) % POOL), paidDownloaded: 0n, freeDownloaded: 200_000_000n, uploaded: 100_000_000n });
   mark("inputs read (transcripts, torrents, transfers)");
+  const pagedRoot = values.paged ? pagedRun({ epoch: 1, challenges, torrents, transfers }, Number(values.paged), mark) : undefined;
   const settlement = settleEpoch({ epoch: 1, challenges, torrents, transfers });
   mark("settleEpoch");
   const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map((l) => (l.length ? buildRewardTree(1, l.map((x) => ({ account: x.account as Address, cumulative: x.cumulative }))).root : null));
@@ -79,6 +83,36 @@ function nodeRun(): void {
   for (const [step, bytes, ms] of heap) console.log(`  heap after ${step.padEnd(48)} ${MB(bytes).padStart(10)}  step CPU ${ms.toFixed(0)} ms`);
   console.log(`  peak RSS ${MB(process.resourceUsage().maxRSS * 1024)}; CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms`);
   console.log(`  inputs JSON ${MB(jsonBytes)} (D1 caps a value at 2 MB); ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`);
+  if (pagedRoot !== undefined) console.log(`  paged settlement's earned root ${pagedRoot}: ${pagedRoot === roots[0] ? "the same" : "DIFFERENT"} as settleEpoch's`);
+}
+
+/**
+ * The three sweeps of settle-paged.ts over pages of `perPage` torrents, as the paged close would
+ * run them one page an invocation: the heap after each sweep, and the most one page's work added
+ * (heap right after it, less before: what a page costs on top of what the sweeps keep).
+ */
+function pagedRun(inputs: SettleInputs, perPage: number, mark: (step: string) => void): string {
+  const pages = pagesOf(inputs, perPage);
+  mark(`paged: ${pages.length} pages of ${perPage} torrents cut`);
+  const ctx = settleContext({ epoch: inputs.epoch }, tallyPages(pages, firstHostsOf(inputs.challenges)));
+  mark("paged A: tally, streaks, suspensions");
+  let most = 0;
+  const page = <T>(f: () => T): T => {
+    const before = process.memoryUsage().heapUsed;
+    const out = f();
+    most = Math.max(most, process.memoryUsage().heapUsed - before);
+    return out;
+  };
+  let weights = noWeights();
+  for (const p of pages) weights = addPageWeights(weights, page(() => pageWeights(ctx, p)));
+  const totals = settleTotals(ctx, weights);
+  mark("paged B: weights and upload credits, totals");
+  const settled = pages.map((p) => page(() => settlePage(ctx, totals, p)));
+  mark("paged C: rewards per page");
+  const f = finishPaged(ctx, totals, settled);
+  mark("paged: leaves");
+  console.log(`  paged: the most one page's work added to the heap: ${MB(most)}`);
+  return buildRewardTree(inputs.epoch, f.leaves).root;
 }
 
 /** CPU seconds (user + system) and RSS of every workerd process now running. */

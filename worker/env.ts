@@ -74,6 +74,10 @@ export interface Env {
   /** The members' site's origin (https://host): the EIP-4361 domain and URI sign-ins are for (worker/web/session.ts). */
   SITE_ORIGIN?: string;
   LOCAL_DEV?: string;
+  /** The close's settlement (worker/epoch/settle-mode.ts): "whole" (default, settleEpoch) or "paged" (settle-paged.ts sweeps). */
+  EPOCH_SETTLE?: string;
+  /** Torrents per page of a "paged" settlement (default SETTLE_PAGE_TORRENTS). */
+  EPOCH_SETTLE_PAGE_TORRENTS?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
   TEST_CLOCK?: string;
   /** Tests only (never in wrangler.jsonc): the epoch writer dies right after recording this state (writer.ts crashPoint). */

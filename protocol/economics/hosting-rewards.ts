@@ -141,8 +141,12 @@ export interface HostingResult {
 
 const bySeniority = (a: ProvenReplica, b: ProvenReplica) => a.since - b.since || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0);
 
-/** Shares `pool` among the counted replicas of `replicas` by weight. */
-export function hostingRewards(replicas: readonly ProvenReplica[], torrents: readonly HostedTorrent[], pool: bigint): HostingResult {
+/**
+ * Shares `pool` among the counted replicas of `replicas` by weight. Weights are per torrent, so a
+ * page of torrents can be weighed alone: `epochWeight`, the Σ weights of every page (settle-paged.ts),
+ * then pays this page's replicas exactly what the whole epoch's call would (default: this call's Σ).
+ */
+export function hostingRewards(replicas: readonly ProvenReplica[], torrents: readonly HostedTorrent[], pool: bigint, epochWeight?: bigint): HostingResult {
   if (pool < 0n) throw new RangeError("negative pool");
   const byHash = new Map(torrents.map((t) => [t.infoHash, t]));
   const skipped: HostingResult["skipped"] = [];
@@ -221,11 +225,13 @@ export function hostingRewards(replicas: readonly ProvenReplica[], torrents: rea
   }
   let totalWeight = 0n;
   for (const o of outcomes) totalWeight += o.weight;
+  if (epochWeight !== undefined && epochWeight < totalWeight) throw new RangeError(`epoch weight ${epochWeight} is below this page's ${totalWeight}`);
+  const denominator = epochWeight ?? totalWeight;
   const perNode = new Map<string, bigint>();
   let paid = 0n;
   for (const o of outcomes) {
     if (o.weight === 0n) continue;
-    o.reward = (pool * o.weight) / totalWeight;
+    o.reward = (pool * o.weight) / denominator;
     paid += o.reward;
     addTo(perNode, o.node, o.reward);
   }

@@ -167,9 +167,22 @@ export interface UploadOptions {
   sharers?: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Upload rewards and spending of an epoch under `route`. */
-export function uploadRewards(transfers: readonly Transfer[], swarms: readonly SwarmPricing[], pool: bigint, route: AccessRoute = "fixed-gate", options: UploadOptions = {}): UploadResult {
-  requireNonNegative("pool", pool);
+/** An epoch's (or a page of swarms') credits before the pool is shared: per swarm, then per node. */
+export interface UploadCredits {
+  credits: UploadCredit[];
+  swarms: SwarmCredit[];
+  /** Per credited node: Σ credited bytes × upload multiplier, the weight it shares the pool by. */
+  weights: Map<string, bigint>;
+  caps: Map<string, bigint>;
+  spent: Map<string, bigint>;
+}
+
+/**
+ * Credits and spending of the swarms in `transfers`. Each swarm is credited on its own, so the
+ * credits of disjoint sets of swarms add up (per node) to those of their union: the paged close
+ * (settle-paged.ts) sums them page by page, then shares the pool once (shareUploadPool).
+ */
+export function uploadCredits(transfers: readonly Transfer[], swarms: readonly SwarmPricing[], route: AccessRoute = "fixed-gate", options: UploadOptions = {}): UploadCredits {
   const surgeOf = new Map(swarms.map((s) => [s.infoHash, s.surgeBps ?? BPS]));
   const bySwarm = new Map<string, Transfer[]>();
   const seen = new Set<string>();
@@ -261,7 +274,12 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
     }
     swarmCredits.push({ infoHash, paid, charged, receipted: receiptedSum, credited: creditedSum, uploadMultiplierBps: multiplier });
   }
+  return { credits, swarms: swarmCredits, weights: weightOf, caps, spent };
+}
 
+/** Shares `pool` among credited nodes by weight, no one above its cap: per node (positive only), paid and unspent. */
+export function shareUploadPool(weightOf: ReadonlyMap<string, bigint>, caps: ReadonlyMap<string, bigint>, pool: bigint): { perMember: Map<string, bigint>; paid: bigint; unspent: bigint } {
+  requireNonNegative("pool", pool);
   const members = [...weightOf.keys()].sort();
   const shares = cappedShares(
     members.map((m) => weightOf.get(m)!),
@@ -274,5 +292,13 @@ export function uploadRewards(transfers: readonly Transfer[], swarms: readonly S
     if (shares[i]! > 0n) perMember.set(m, shares[i]!);
     paidOut += shares[i]!;
   });
-  return { credits, swarms: swarmCredits, perMember, caps, spent, paid: paidOut, unspent: pool - paidOut };
+  return { perMember, paid: paidOut, unspent: pool - paidOut };
+}
+
+/** Upload rewards and spending of an epoch under `route`. */
+export function uploadRewards(transfers: readonly Transfer[], swarms: readonly SwarmPricing[], pool: bigint, route: AccessRoute = "fixed-gate", options: UploadOptions = {}): UploadResult {
+  requireNonNegative("pool", pool);
+  const c = uploadCredits(transfers, swarms, route, options);
+  const shared = shareUploadPool(c.weights, c.caps, pool);
+  return { credits: c.credits, swarms: c.swarms, perMember: shared.perMember, caps: c.caps, spent: c.spent, paid: shared.paid, unspent: shared.unspent };
 }

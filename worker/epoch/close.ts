@@ -15,7 +15,7 @@ import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-t
 import type { FaultState, RootStatus } from "../../protocol/epoch/evaluate.ts";
 import { receiptBytes } from "../../protocol/economics/receipts.ts";
 import { receiptsOf } from "../receipts/routes.ts";
-import { settleEpoch, type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
+import { type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
 import { settlementJson } from "../../protocol/economics/published.ts";
 import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
 import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
@@ -36,6 +36,7 @@ import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
+import { settleForClose } from "./settle-mode.ts";
 import { publishInputsStreamed } from "./files.ts";
 import { closeAccess } from "../economics/access.ts";
 
@@ -278,7 +279,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const previousVetting = (await d.select().from(schema.vetting).where(eq(schema.vetting.epoch, epoch - 1)).orderBy(asc(schema.vetting.node))).map((v) => ({ node: v.node, audits: v.audits }));
 
   const emission = EMISSION_PER_EPOCH;
-  const settlement = settleEpoch({
+  // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
+  const settlement = settleForClose(env, {
     epoch,
     route,
     emission,
