@@ -49,11 +49,14 @@ export const JOURNAL_MS = 10 * 60_000;
  * Whether a session's change is journaled at the next alarm (FLUSH_MS): it is new (its baseline
  * is what later deltas count from), it ended, it completed, or its credit is due in D1.
  */
-export function urgent(p: Peer): boolean {
+export function urgent(p: Peer, a: Acc | undefined): boolean {
   if (p.jseq === 0 || p.gone) return true;
-  const a = p.acc;
-  return !!a && (a.completedAt > 0 || a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES);
+  return !!a && creditUrgent(a.completedAt, a.up + a.down, a.cdown);
 }
+
+/** Whether unsent credit alone makes a session urgent: completed, or past a byte bound. */
+export const creditUrgent = (completedAt: number, bytes: number, chargedDown: number): boolean =>
+  completedAt > 0 || bytes >= SEND_BYTES || chargedDown >= SEND_CHARGED_BYTES;
 
 /** Whether a session's unsent credit goes to D1 now. */
 export function shouldSend(p: Peer, a: Acc, now: number): boolean {
@@ -118,10 +121,9 @@ export interface JournalBody {
 
 export const sessionKey = (ih: string, member: string, peerId: string, ws: number): string => `${ih}|${member}|${ws}|${peerId}`;
 
-export function recordOf(p: Peer, member: string): SessionRecord | Tombstone {
+export function recordOf(p: Peer, member: string, a: Acc | undefined): SessionRecord | Tombstone {
   const ws = p.ws ? 1 : 0;
   if (p.gone) return [p.ih, member, p.peerId, ws];
-  const a = p.acc;
   return [
     p.ih, member, p.peerId, ws, p.v4 ?? "", p.v4Seen, p.v6 ?? "", p.v6Seen, p.left, p.uploaded, p.downloaded, p.session, p.lastCredit, p.kind,
     p.free ? 1 : 0, p.inD1 ? 1 : 0,

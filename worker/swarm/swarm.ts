@@ -9,7 +9,7 @@ export const PARTIAL_SEED = 1;
 export const SEED = 2;
 export type Kind = 0 | 1 | 2;
 
-/** What a session has not yet flushed to D1. */
+/** What a session has not yet flushed to D1 (kept in memory in unsent.ts's slots, materialized to read). */
 export interface Acc {
   up: number;
   down: number;
@@ -54,7 +54,8 @@ export interface Peer {
   ws: boolean;
   /** A WebSocket session's edge connection (memory only): its close ends the session, unless another connection took it over. */
   conn?: string;
-  acc: Acc | undefined;
+  /** Its unsent credit: a slot of the shard's UnsentCredit, or NO_CREDIT / FIRST_SIGHTING (unsent.ts). */
+  ai: number;
   /** The journal row holding its latest record (0: none yet); the journal's cleaning moves it forward. */
   jseq: number;
   /** D1 holds a row of its own for this session: its end folds that row (flush.ts ENDED_SESSIONS). */
@@ -62,9 +63,10 @@ export interface Peer {
   /**
    * The member is slowed (past its allotment, no deposit to pay): its `left` is no demand anyone
    * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
-   * Memory only: a restored session counts until its next announce.
+   * Memory only: a restored session counts until its next announce. Set when the session is
+   * made (a field added later costs each session a property store, ~40 bytes).
    */
-  slowed?: boolean;
+  slowed: boolean;
 }
 
 export function kindOf(left: number, paused: boolean): Kind {
