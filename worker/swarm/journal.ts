@@ -47,20 +47,35 @@ export const JOURNAL_MS = 10 * 60_000;
 
 /**
  * Whether a session's change is journaled at the next alarm (FLUSH_MS): it is new (its baseline
- * is what later deltas count from), it ended, it completed, or its credit is due in D1.
+ * is what later deltas count from), it completed, or its credit is due in D1. An end is urgent
+ * only when it brings what the journal lacks (endUrgent): a session reaped, or ended with its
+ * connection, or stopped with nothing new, waits for the periodic row (JOURNAL_MS), as a crash
+ * before it leaves the journaled session to be reaped again, its journaled credit sent once.
  */
 export function urgent(p: Peer, a: Acc | undefined): boolean {
-  if (p.jseq === 0 || p.gone) return true;
+  if (p.jseq === 0) return true;
   return !!a && creditUrgent(a.completedAt, a.up + a.down, a.cdown);
 }
+
+/**
+ * Whether a `stopped` session must be journaled within FLUSH_MS: it had changes not yet
+ * journaled (recoverable from a next announce, which a stopped client never makes), or its
+ * stop credited bytes or seed time.
+ */
+export const endUrgent = (hadPending: boolean, bytes: number, seed: number): boolean => hadPending || bytes > 0 || seed > 0;
 
 /** Whether unsent credit alone makes a session urgent: completed, or past a byte bound. */
 export const creditUrgent = (completedAt: number, bytes: number, chargedDown: number): boolean =>
   completedAt > 0 || bytes >= SEND_BYTES || chargedDown >= SEND_CHARGED_BYTES;
 
-/** Whether a session's unsent credit goes to D1 now. */
+/** Whether a session's unsent credit goes to D1 at the next seal (an ended session's always does). */
 export function shouldSend(p: Peer, a: Acc, now: number): boolean {
-  if (p.gone || a.completedAt) return true;
+  return p.gone || creditDue(a, now);
+}
+
+/** Whether unsent credit is due in D1 by itself (completed, a byte bound, its age): a seal is made for it. */
+export function creditDue(a: Acc, now: number): boolean {
+  if (a.completedAt) return true;
   if (a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES) return true;
   return now - a.first >= (a.cdown > 0 ? SEND_CHARGED_MAX_AGE_MS : SEND_MAX_AGE_MS);
 }

@@ -22,7 +22,7 @@ import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } fr
 import { FIRST_SIGHTING, NO_CREDIT, UnsentCredit } from "./unsent.ts";
 import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 import {
-  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend,
+  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, creditDue, endUrgent, isTombstone, recordOf, sessionKey, shouldSend,
   type JournalBody, type SessionRecord, type SwarmRecord, type Tombstone,
 } from "./journal.ts";
 
@@ -492,7 +492,6 @@ export class SwarmShard extends DurableObject<Env> {
   /** A stored session gone stale: ended by the next seal (a tombstone, its credit and fold to D1). */
   private endStored(p: Peer, now: number): void {
     p.gone = true;
-    this.urgentDue = true;
     this.count("reaped");
     this.markDue(p, now);
   }
@@ -535,9 +534,15 @@ export class SwarmShard extends DurableObject<Env> {
     p.ai = NO_CREDIT;
   }
 
+  /** journal.ts endUrgent of a `stopped` announce, before its credit is added (`due` still tells what was pending). */
+  private stopUrgent(p: Peer, cr: Credit): boolean {
+    const credited = cr.outcome === "credited";
+    return endUrgent(this.due.has(p), credited ? cr.up + cr.down : 0, credited ? cr.seed : 0);
+  }
+
   /** journal.ts urgent, reading the slot in place (the announce path). */
   private urgent(p: Peer): boolean {
-    return p.jseq === 0 || p.gone || (p.ai > 0 && this.credit.urgent(p.ai));
+    return p.jseq === 0 || (p.ai > 0 && this.credit.urgent(p.ai));
   }
 
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
@@ -639,6 +644,7 @@ export class SwarmShard extends DurableObject<Env> {
     const v6 = a.ep.length === 18;
     let p = s.peers.get(key);
     let warn = 0;
+    let stopUrgent = false;
 
     if (!p) {
       // Nothing to stop: a stopped announce of an unknown session changes nothing and credits nothing.
@@ -672,6 +678,7 @@ export class SwarmShard extends DurableObject<Env> {
         // A snatch is a leecher becoming a seed, with or without `completed`, counted once.
         if (wasLeeching && a.left === 0) this.snatch(s, p, now);
       }
+      if (a.ev === EV_STOPPED) stopUrgent = this.stopUrgent(p, cr);
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
 
@@ -689,7 +696,7 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4 = a.ep;
       p.v4Seen = now;
     }
-    this.scheduleAlarm(Date.now(), this.urgent(p));
+    this.scheduleAlarm(Date.now(), stopUrgent || this.urgent(p));
     return this.answer(s, p, a, warn, r.m.slowed);
   }
 
@@ -743,6 +750,7 @@ export class SwarmShard extends DurableObject<Env> {
     const member = this.memberIndex(r.m.account);
     const key = `${member}:${a.pid}`;
     let p = s.ws.get(key);
+    let stopUrgent = false;
     if (!p) {
       if (a.ev === EV_STOPPED) return { ok: true };
       // A peer id belongs to the member whose live session holds it: another member announcing
@@ -767,6 +775,7 @@ export class SwarmShard extends DurableObject<Env> {
         p.kind = kindOf(a.left, false);
       }
       p.v4Seen = now;
+      if (a.ev === EV_STOPPED) stopUrgent = this.stopUrgent(p, cr);
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
     p.conn = a.conn;
@@ -774,7 +783,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.removeWs(p);
       p.gone = true;
     }
-    this.scheduleAlarm(Date.now(), this.urgent(p));
+    this.scheduleAlarm(Date.now(), stopUrgent || this.urgent(p));
     return { ok: true };
   }
 
@@ -798,14 +807,14 @@ export class SwarmShard extends DurableObject<Env> {
       this.endWsSession(s, p, now);
       n++;
     }
-    if (n) this.scheduleAlarm(now, true);
+    // Nothing new to journal (journal.ts urgent): the ends ride on the periodic row.
+    if (n) this.scheduleAlarm(now, false);
     return n;
   }
 
   private endWsSession(s: Swarm, p: Peer, now: number): void {
     s.removeWs(p);
     p.gone = true;
-    this.urgentDue = true;
     // Its pending credit, if any, is still flushed; its stored row is deleted.
     this.markDue(p, now);
   }
@@ -924,6 +933,7 @@ export class SwarmShard extends DurableObject<Env> {
         ws_sessions: ws,
         pending_sessions: this.due.size,
         unsent_credit_sessions: [...this.withAcc()].length,
+        credit_slots: this.credit.size,
         outbox_batches: this.unsent.length,
         journal_rows: this.journalRows.size,
         journal_records: this.journalRecords,
@@ -963,7 +973,7 @@ export class SwarmShard extends DurableObject<Env> {
     let sealNow = this.urgentDue || ((this.due.size > 0 || this.swarmDirty.size > 0) && now - this.lastSealAt >= JOURNAL_MS);
     if (!sealNow && now - this.lastAgeScan >= REAP_EVERY_MS && !(sealNow = this.loadDueStored(now, false)))
       for (const p of this.withAcc())
-        if (shouldSend(p, this.accOf(p)!, now)) {
+        if (creditDue(this.accOf(p)!, now)) {
           sealNow = true;
           break;
         }
@@ -1281,7 +1291,6 @@ export class SwarmShard extends DurableObject<Env> {
         if (!p.v4 && !p.v6) {
           s.remove(p);
           p.gone = true;
-          this.urgentDue = true;
           this.count("reaped");
           // Its unsent credit, if any, still goes to D1; the journal forgets it.
           this.markDue(p, now);
