@@ -18,7 +18,7 @@ import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEW
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { boundLeft } from "../../protocol/accounting/bounds.ts";
-import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
+import { DOWNLOADER, PARTIAL_SEED, SEED, Session, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
 import { FIRST_SIGHTING, NO_CREDIT, UnsentCredit } from "./unsent.ts";
 import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 import {
@@ -209,31 +209,18 @@ function surgeFromJson(json: string): SurgeState {
  * baseline (nothing credited). A WebSocket peer's socket is its endpoint, seen now.
  */
 function newSession(s: Swarm, key: string, member: number, peerId: string, c: { left: number; up: number; down: number }, now: number, o: { newcomer: boolean; paused: boolean; ws: boolean }): Peer {
-  return {
-    key,
-    ih: s.ih,
-    member,
-    peerId,
-    v4: undefined,
-    v6: undefined,
-    v4Seen: o.ws ? now : 0,
-    v6Seen: 0,
-    left: c.left,
-    uploaded: c.up,
-    downloaded: c.down,
-    session: now,
-    lastCredit: now,
-    kind: kindOf(c.left, o.paused),
-    at: 0,
-    // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
-    free: o.newcomer && c.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
-    gone: false,
-    ws: o.ws,
-    ai: NO_CREDIT,
-    jseq: 0,
-    inD1: false,
-    slowed: false,
-  };
+  const p = new Session(key, s.ih, member, peerId);
+  p.v4Seen = o.ws ? now : 0;
+  p.left = c.left;
+  p.uploaded = c.up;
+  p.downloaded = c.down;
+  p.session = now;
+  p.lastCredit = now;
+  p.kind = kindOf(c.left, o.paused);
+  // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
+  p.free = o.newcomer && c.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0;
+  p.ws = o.ws;
+  return p;
 }
 
 function newAcc(now: number): Acc {
@@ -442,30 +429,21 @@ export class SwarmShard extends DurableObject<Env> {
   private restore(e: StoredSession): Peer {
     const r = e.r;
     const member = this.memberIndex(r[1]);
-    const p: Peer = {
-      key: `${member}:${r[2]}`,
-      ih: r[0],
-      member,
-      peerId: r[2],
-      v4: r[4] || undefined,
-      v6: r[6] || undefined,
-      v4Seen: r[5],
-      v6Seen: r[7],
-      left: r[8],
-      uploaded: r[9],
-      downloaded: r[10],
-      session: r[11],
-      lastCredit: r[12],
-      kind: ((r[13] as 0 | 1 | 2) ?? DOWNLOADER),
-      at: 0,
-      free: r[14] === 1,
-      gone: false,
-      ws: r[3] === 1,
-      ai: NO_CREDIT,
-      jseq: e.jseq,
-      inD1: r[15] === 1,
-      slowed: false,
-    };
+    const p = new Session(`${member}:${r[2]}`, r[0], member, r[2]);
+    p.v4 = r[4] || undefined;
+    p.v6 = r[6] || undefined;
+    p.v4Seen = r[5];
+    p.v6Seen = r[7];
+    p.left = r[8];
+    p.uploaded = r[9];
+    p.downloaded = r[10];
+    p.session = r[11];
+    p.lastCredit = r[12];
+    p.kind = (r[13] as 0 | 1 | 2) ?? DOWNLOADER;
+    p.free = r[14] === 1;
+    p.ws = r[3] === 1;
+    p.jseq = e.jseq;
+    p.inD1 = r[15] === 1;
     const a = accOf(r);
     if (a) p.ai = this.credit.alloc(a);
     return p;

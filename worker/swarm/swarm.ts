@@ -63,10 +63,83 @@ export interface Peer {
   /**
    * The member is slowed (past its allotment, no deposit to pay): its `left` is no demand anyone
    * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
-   * Memory only: a restored session counts until its next announce. Set when the session is
-   * made (a field added later costs each session a property store, ~40 bytes).
+   * Memory only: a restored session counts until its next announce.
    */
   slowed: boolean;
+}
+
+const FREE = 1;
+const GONE = 2;
+const WS = 4;
+const IN_D1 = 8;
+const SLOWED = 16;
+
+/**
+ * A Peer as the shard keeps it: its five flags in one small integer (8 bytes, where five
+ * boolean fields took 40: memory per peer is what bounds a shard, docs/capacity.md). Every
+ * field is set here, so all sessions share one shape.
+ */
+export class Session implements Peer {
+  key: string;
+  ih: string;
+  member: number;
+  peerId: string;
+  v4: string | undefined = undefined;
+  v6: string | undefined = undefined;
+  v4Seen = 0;
+  v6Seen = 0;
+  left = 0;
+  uploaded = 0;
+  downloaded = 0;
+  session = 0;
+  lastCredit = 0;
+  kind: Kind = DOWNLOADER;
+  at = 0;
+  ai = 0;
+  jseq = 0;
+  declare conn?: string;
+  private flags = 0;
+
+  constructor(key: string, ih: string, member: number, peerId: string) {
+    this.key = key;
+    this.ih = ih;
+    this.member = member;
+    this.peerId = peerId;
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+  get free(): boolean {
+    return (this.flags & FREE) !== 0;
+  }
+  set free(v: boolean) {
+    this.flag(FREE, v);
+  }
+  get gone(): boolean {
+    return (this.flags & GONE) !== 0;
+  }
+  set gone(v: boolean) {
+    this.flag(GONE, v);
+  }
+  get ws(): boolean {
+    return (this.flags & WS) !== 0;
+  }
+  set ws(v: boolean) {
+    this.flag(WS, v);
+  }
+  get inD1(): boolean {
+    return (this.flags & IN_D1) !== 0;
+  }
+  set inD1(v: boolean) {
+    this.flag(IN_D1, v);
+  }
+  get slowed(): boolean {
+    return (this.flags & SLOWED) !== 0;
+  }
+  set slowed(v: boolean) {
+    this.flag(SLOWED, v);
+  }
 }
 
 export function kindOf(left: number, paused: boolean): Kind {
