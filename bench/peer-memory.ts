@@ -1,9 +1,11 @@
 // Memory per peer in a SwarmShard: the real class from worker/swarm/shard.ts, run in Node
 // with a do-nothing Durable Object context, fed 100,000 announces of distinct peers (IPv4,
 // 1,000 swarms of 100 in the one shard), measured as the V8 heap growth after full GCs
-// (process.memoryUsage().heapUsed deltas); each announce brings its own strings, as RPC does. Two figures: right after the announces, when the
-// shard also holds their pending accounting and write-behind marks, and after its alarm has
-// flushed those, when only the peers remain. Node's V8 here runs without pointer compression
+// (process.memoryUsage() heapUsed + arrayBuffers deltas); each announce brings its own strings, as RPC does. Three figures: right after the announces, when the
+// shard also holds their pending accounting and write-behind marks; after its alarm has
+// journaled those, when only the peers remain (each a first sighting: no unsent credit held);
+// and after every peer announced again 31 minutes later with bytes moved, when each also holds
+// unsent credit (worker/swarm/unsent.ts), as a shard's sessions do between their start and end. Node's V8 here runs without pointer compression
 // and workerd's with it, so workerd needs less than this for the same objects.
 //   node --expose-gc bench/peer-memory.ts [peers] [swarms]   (prints one "PEER_MEMORY {json}" line)
 
@@ -55,7 +57,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
 function heap(): number {
   for (let i = 0; i < 4; i++) gc!();
-  return process.memoryUsage().heapUsed;
+  // Typed arrays keep their bytes outside the V8 heap (the shard's unsent credit is one): counted too.
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 // Worker code is typed by worker/tsconfig.json, not by this Node project: import it by a
@@ -79,7 +83,7 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
  * The i-th announce as the shard receives it over RPC: every string a fresh copy, as
  * deserialisation makes them, so what the shard keeps of them is counted.
  */
-const input = (i: number) => ({
+const input = (i: number, later = 0) => ({
   ih: hex(i % SWARMS, 8).repeat(5),
   // A qBittorrent-style id: 8 bytes of client, 12 of this peer.
   pid: ["-qB4650-", hex(i, 12)].join(""),
@@ -87,12 +91,12 @@ const input = (i: number) => ({
   pk: hex(Math.floor(i / SWARMS), 32),
   client: true,
   ep: String.fromCharCode(10, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff, (1025 + (i % 60_000)) >> 8, (1025 + (i % 60_000)) & 0xff),
-  up: i * 1_000,
-  down: i * 2_000,
+  up: i * 1_000 + later * 7_000,
+  down: i * 2_000 + (i % 4 === 0 ? 0 : later * 5_000),
   left: i % 4 === 0 ? 0 : 1_000_000,
-  ev: 1, // started
+  ev: later ? 0 : 1, // started, then a regular announce
   nw: 50,
-  now: Date.now(),
+  now: Date.now() + later * 31 * 60_000,
   tid: 0,
   ids: false,
 });
@@ -111,6 +115,20 @@ try {
 } catch (e) {
   console.error("alarm failed in the fake context, reporting the first figure only:", (e as Error).message);
 }
+// Every session announces again with bytes: each now holds unsent credit until it ends.
+let withCredit: number | undefined;
+if (afterFlush !== undefined) {
+  for (let i = 0; i < PEERS; i++) {
+    const r = (await shard.announce(input(i, 1))) as { ok: boolean; code?: string };
+    if (!r.ok) throw new Error(`second announce ${i} refused: ${r.code}`);
+  }
+  try {
+    await shard.alarm();
+    withCredit = heap();
+  } catch (e) {
+    console.error("second alarm failed in the fake context:", (e as Error).message);
+  }
+}
 const stats = shard.scrape([firstInfoHash], "");
 const inSwarm = Object.values(stats).reduce((n, s) => n + s.complete + s.incomplete, 0) * SWARMS;
 if (inSwarm !== PEERS) throw new Error(`expected ${PEERS} peers in the shard, found about ${inSwarm}`);
@@ -123,6 +141,7 @@ console.log(
       swarms: SWARMS,
       bytesPerPeerWithPending: perPeer(afterAnnounces - before),
       bytesPerPeer: afterFlush === undefined ? null : perPeer(afterFlush - before),
-      method: "node heapUsed delta, real SwarmShard class, fake DO context",
+      bytesPerPeerWithCredit: withCredit === undefined ? null : perPeer(withCredit - before),
+      method: "node heapUsed + arrayBuffers delta, real SwarmShard class, fake DO context",
     }),
 );

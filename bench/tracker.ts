@@ -403,7 +403,7 @@ async function benchBittorrentTracker(hashesFile: string, pools: { many: string;
   await group.stopAll();
 }
 
-async function nodePeerMemory(): Promise<{ bytesPerPeer: number | null; bytesPerPeerWithPending: number; peers: number } | undefined> {
+async function nodePeerMemory(): Promise<{ bytesPerPeer: number | null; bytesPerPeerWithPending: number; bytesPerPeerWithCredit?: number | null; peers: number } | undefined> {
   try {
     const { stdout } = await run(process.execPath, ["--expose-gc", join(ROOT, "bench", "peer-memory.ts")], { cwd: ROOT, timeoutMs: 300_000 });
     const line = stdout.split("\n").find((l) => l.startsWith("PEER_MEMORY "));
@@ -485,8 +485,8 @@ function ratios(memory: Awaited<ReturnType<typeof nodePeerMemory>>): string {
   }
   if (memory)
     out.push(
-      `${"memory per peer, SwarmShard in Node".padEnd(34)} ${memory.bytesPerPeer ?? "?"} B (${memory.bytesPerPeerWithPending} B before the flush)` +
-        `   (heapUsed delta over ${memory.peers.toLocaleString("en-US")} peers; Node has no pointer compression: an upper bound)`,
+      `${"memory per peer, SwarmShard in Node".padEnd(34)} ${memory.bytesPerPeer ?? "?"} B (${memory.bytesPerPeerWithPending} B before the flush, ${memory.bytesPerPeerWithCredit ?? "?"} B with every session holding unsent credit)` +
+        `   (heapUsed + arrayBuffers delta over ${memory.peers.toLocaleString("en-US")} peers; Node has no pointer compression: an upper bound)`,
     );
   return out.join("\n");
 }

@@ -18,10 +18,14 @@ const ROW_BOUND = MAX_PEERS_PER_MEMBER_TORRENT + 1;
 
 const shardFor = (infoHash: string) => env.SWARM.get(env.SWARM.idFromName(shardName(shardOf(infoHash))));
 
-/** The shard's alarm now, with its reaper due (it runs at most once a minute). */
+/**
+ * The shard's alarm now, with its reaper due (it runs at most once a minute) and its periodic
+ * row too (JOURNAL_MS: reaped ends carry nothing the journal lacks, so they wait for it).
+ */
 async function reapAndFlush(infoHash: string): Promise<void> {
   await runInDurableObject(shardFor(infoHash), async (shard: SwarmShard) => {
-    (shard as unknown as { lastReap: number }).lastReap = 0;
+    (shard as unknown as { lastReap: number; lastSealAt: number }).lastReap = 0;
+    (shard as unknown as { lastSealAt: number }).lastSealAt = 0;
     await shard.alarm();
   });
 }

@@ -9,7 +9,7 @@ import { bytesToBinary } from "../../protocol/hex.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ENDED_SESSIONS } from "../../worker/swarm/flush.ts";
 import { JOURNAL_SLACK } from "../../worker/swarm/journal.ts";
-import { shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
+import { PEER_TTL_MS, shardName, shardOf, type SwarmShard } from "../../worker/swarm/shard.ts";
 import { fixture } from "./support/fixture.ts";
 import { accountingRows, addMember, announce, credited, flushShard, peerId, tick, uploadTorrent } from "./support/worker.ts";
 
@@ -119,6 +119,48 @@ describe("a shard's journal and its lazy D1 credit", () => {
     await flushShard(f.infoHash);
     await flushShard(f.infoHash);
     for (let i = 1; i < many.length; i++) expect(await credited(many[i]!, f.infoHash)).toMatchObject({ uploaded: 1_000 + i, announces: 2 });
+  });
+
+  it("journals a reaped session's end with the periodic row, and after a crash before that row still sends its credit once (attack: accounting lost or repeated when an end waits to be batched)", async () => {
+    const f = fixture(60_000, 1307, "journal-reaped.bin");
+    expect((await uploadTorrent(f)).status).toBe(201);
+    const pid = peerId("jr-reaped");
+    // Announced long enough ago that the next reaper ends it (unseen for twice the interval).
+    const old = Date.now() - PEER_TTL_MS - 3_600_000;
+    await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, event: "started", ip: "10.130.0.9", now: old });
+    await announce(pkS, { infoHash: f.infoHash, peerId: pid, left: 0, uploaded: 7_000, ip: "10.130.0.9", now: old + 400_000 });
+    const shard = shardFor(f.infoHash);
+    // Journaled (a new session is urgent) by an alarm whose reaper already ran this minute.
+    await runInDurableObject(shard, async (s: SwarmShard) => {
+      (s as unknown as { lastReap: number }).lastReap = Date.now();
+      await s.alarm();
+    });
+    const before = (await counters(f.infoHash)).counters;
+    // The reaper ends it in memory; nothing new to journal, so no row is written for the end yet.
+    await runInDurableObject(shard, async (s: SwarmShard) => {
+      (s as unknown as { lastReap: number }).lastReap = 0;
+      await s.alarm();
+    });
+    const after = (await counters(f.infoHash)).counters;
+    expect(after.reaped! - (before.reaped ?? 0)).toBe(1);
+    expect((after.do_rows_written ?? 0) - (before.do_rows_written ?? 0)).toBe(0);
+    expect(await accountingRows(seeder, f.infoHash)).toEqual([]);
+
+    // The object crashes before the periodic row: the journal still holds the session and its credit.
+    await runInDurableObject(shard, (_s: SwarmShard, state) => state.storage.deleteAlarm());
+    await evictDurableObject(shard);
+    await runInDurableObject(shard, async (s: SwarmShard) => {
+      (s as unknown as { lastReap: number }).lastReap = 0;
+      await s.alarm();
+    });
+    await flushShard(f.infoHash);
+    expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 7_000, announces: 2 });
+    expect((await accountingRows(seeder, f.infoHash)).map((r) => r.peerId)).toEqual([ENDED_SESSIONS]);
+    // Every slot of unsent credit is freed once its credit is sent (worker/swarm/unsent.ts).
+    expect((await counters(f.infoHash)).gauges.credit_slots).toBe(0);
+    await evictDurableObject(shard);
+    await flushShard(f.infoHash);
+    expect(await credited(seeder, f.infoHash)).toMatchObject({ uploaded: 7_000, announces: 2 });
   });
 
   it("journals an unsent snatch and its swarm's count across an eviction (attack: a completed download lost from the swarm ledger)", async () => {

@@ -71,6 +71,7 @@ const GAUGES: Record<string, string> = {
   ws_sessions: "WebSocket sessions credited by the shard",
   pending_sessions: "sessions changed since the shard's last journal row",
   unsent_credit_sessions: "sessions holding credit not yet sent to D1 (journaled, sent when due: worker/swarm/journal.ts)",
+  credit_slots: "sessions holding unsent credit in a slot of the shard's compact store (a first sighting holds none: worker/swarm/unsent.ts)",
   outbox_batches: "sealed batches not yet applied to D1",
   journal_rows: "rows of the shard's journal",
   journal_records: "session and swarm records in the shard's journal (current and superseded)",

@@ -119,6 +119,27 @@ const ADD_TO_ACCOUNTING =
   " seed_seconds = seed_seconds + excluded.seed_seconds, announces = announces + excluded.announces," +
   " last_announce_at = max(last_announce_at, excluded.last_announce_at), completed_at = coalesce(completed_at, excluded.completed_at)";
 
+/**
+ * Rows of the same `accounting` key summed into one: the ended sessions of a member's torrent
+ * all go to its ENDED_SESSIONS row, and D1 bills each upsert of a key as a row written.
+ */
+export function mergeAcc(rows: AccRow[]): AccRow[] {
+  const byKey = new Map<string, AccRow>();
+  for (const r of rows) {
+    const k = `${r[0]} ${r[1]} ${r[2]}`;
+    const m = byKey.get(k);
+    if (!m) {
+      byKey.set(k, [...r] as AccRow);
+      continue;
+    }
+    for (let i = 3; i < 9; i++) m[i] = (m[i] as number) + (r[i] as number);
+    m[9] = Math.max(m[9], r[9]);
+    // The row keeps the first completion it was given (coalesce): the earliest sent first.
+    if (!m[10]) m[10] = r[10];
+  }
+  return [...byKey.values()];
+}
+
 /** The SQL of one batch, in order; run as one D1 batch (one transaction). */
 export function batchSql(b: Batch): string[] {
   const sql: string[] = [
@@ -127,7 +148,7 @@ export function batchSql(b: Batch): string[] {
     `DELETE FROM flushes WHERE shard = ${num(b.shard)} AND seq <= ${num(b.seq - 64)}`,
   ];
 
-  for (const part of chunks(b.acc))
+  for (const part of chunks(mergeAcc(b.acc)))
     sql.push(
       "INSERT INTO accounting (member, info_hash, peer_id, uploaded, downloaded, credited_uploaded, credited_downloaded, seed_seconds, announces, last_announce_at, completed_at) VALUES " +
         part

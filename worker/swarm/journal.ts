@@ -47,17 +47,35 @@ export const JOURNAL_MS = 10 * 60_000;
 
 /**
  * Whether a session's change is journaled at the next alarm (FLUSH_MS): it is new (its baseline
- * is what later deltas count from), it ended, it completed, or its credit is due in D1.
+ * is what later deltas count from), it completed, or its credit is due in D1. An end is urgent
+ * only when it brings what the journal lacks (endUrgent): a session reaped, or ended with its
+ * connection, or stopped with nothing new, waits for the periodic row (JOURNAL_MS), as a crash
+ * before it leaves the journaled session to be reaped again, its journaled credit sent once.
  */
-export function urgent(p: Peer): boolean {
-  if (p.jseq === 0 || p.gone) return true;
-  const a = p.acc;
-  return !!a && (a.completedAt > 0 || a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES);
+export function urgent(p: Peer, a: Acc | undefined): boolean {
+  if (p.jseq === 0) return true;
+  return !!a && creditUrgent(a.completedAt, a.up + a.down, a.cdown);
 }
 
-/** Whether a session's unsent credit goes to D1 now. */
+/**
+ * Whether a `stopped` session must be journaled within FLUSH_MS: it had changes not yet
+ * journaled (recoverable from a next announce, which a stopped client never makes), or its
+ * stop credited bytes or seed time.
+ */
+export const endUrgent = (hadPending: boolean, bytes: number, seed: number): boolean => hadPending || bytes > 0 || seed > 0;
+
+/** Whether unsent credit alone makes a session urgent: completed, or past a byte bound. */
+export const creditUrgent = (completedAt: number, bytes: number, chargedDown: number): boolean =>
+  completedAt > 0 || bytes >= SEND_BYTES || chargedDown >= SEND_CHARGED_BYTES;
+
+/** Whether a session's unsent credit goes to D1 at the next seal (an ended session's always does). */
 export function shouldSend(p: Peer, a: Acc, now: number): boolean {
-  if (p.gone || a.completedAt) return true;
+  return p.gone || creditDue(a, now);
+}
+
+/** Whether unsent credit is due in D1 by itself (completed, a byte bound, its age): a seal is made for it. */
+export function creditDue(a: Acc, now: number): boolean {
+  if (a.completedAt) return true;
   if (a.up + a.down >= SEND_BYTES || a.cdown >= SEND_CHARGED_BYTES) return true;
   return now - a.first >= (a.cdown > 0 ? SEND_CHARGED_MAX_AGE_MS : SEND_MAX_AGE_MS);
 }
@@ -118,10 +136,9 @@ export interface JournalBody {
 
 export const sessionKey = (ih: string, member: string, peerId: string, ws: number): string => `${ih}|${member}|${ws}|${peerId}`;
 
-export function recordOf(p: Peer, member: string): SessionRecord | Tombstone {
+export function recordOf(p: Peer, member: string, a: Acc | undefined): SessionRecord | Tombstone {
   const ws = p.ws ? 1 : 0;
   if (p.gone) return [p.ih, member, p.peerId, ws];
-  const a = p.acc;
   return [
     p.ih, member, p.peerId, ws, p.v4 ?? "", p.v4Seen, p.v6 ?? "", p.v6Seen, p.left, p.uploaded, p.downloaded, p.session, p.lastCredit, p.kind,
     p.free ? 1 : 0, p.inD1 ? 1 : 0,

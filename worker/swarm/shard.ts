@@ -18,10 +18,11 @@ import { HOT_MAX_SEEDERS, MAX_PEERS_PER_MEMBER_TORRENT, MIN_ANNOUNCE_GAP_MS, NEW
 import { Directory, MISS, type MemberInfo, type TorrentInfo } from "./directory.ts";
 import { EV_COMPLETED, EV_NONE, EV_PAUSED, EV_STOPPED, creditAnnounce, type Credit } from "./credit.ts";
 import { boundLeft } from "../../protocol/accounting/bounds.ts";
-import { DOWNLOADER, PARTIAL_SEED, SEED, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
+import { DOWNLOADER, PARTIAL_SEED, SEED, Session, Swarm, kindOf, type Acc, type Peer } from "./swarm.ts";
+import { FIRST_SIGHTING, NO_CREDIT, UnsentCredit } from "./unsent.ts";
 import { ENDED_SESSIONS, alreadyApplied, batchSql, type AccRow, type Batch, type EndedRow, type SurgeRow, type SwarmRow } from "./flush.ts";
 import {
-  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, isTombstone, recordOf, sessionKey, shouldSend, urgent,
+  COUNTS_EVERY_MS, JOURNAL_MS, JOURNAL_SLACK, RECORDS_PER_ROW, SEND_CHARGED_MAX_AGE_MS, SEND_MAX_AGE_MS, SURGE_SEND_STEP_BPS, SURGE_SEND_WINDOWS, accOf, creditDue, endUrgent, isTombstone, recordOf, sessionKey, shouldSend,
   type JournalBody, type SessionRecord, type SwarmRecord, type Tombstone,
 } from "./journal.ts";
 
@@ -210,30 +211,18 @@ function surgeFromJson(json: string): SurgeState {
  * baseline (nothing credited). A WebSocket peer's socket is its endpoint, seen now.
  */
 function newSession(s: Swarm, key: string, member: number, peerId: string, c: { left: number; up: number; down: number }, now: number, o: { newcomer: boolean; paused: boolean; ws: boolean }): Peer {
-  return {
-    key,
-    ih: s.ih,
-    member,
-    peerId,
-    v4: undefined,
-    v6: undefined,
-    v4Seen: o.ws ? now : 0,
-    v6Seen: 0,
-    left: c.left,
-    uploaded: c.up,
-    downloaded: c.down,
-    session: now,
-    lastCredit: now,
-    kind: kindOf(c.left, o.paused),
-    at: 0,
-    // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
-    free: o.newcomer && c.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0,
-    gone: false,
-    ws: o.ws,
-    acc: undefined,
-    jseq: 0,
-    inD1: false,
-  };
+  const p = new Session(key, s.ih, member, peerId);
+  p.v4Seen = o.ws ? now : 0;
+  p.left = c.left;
+  p.uploaded = c.up;
+  p.downloaded = c.down;
+  p.session = now;
+  p.lastCredit = now;
+  p.kind = kindOf(c.left, o.paused);
+  // Newcomers download what needs seeders and is wanted, without charge (rules.ts HOT_MAX_SEEDERS).
+  p.free = o.newcomer && c.left > 0 && s.seeds < HOT_MAX_SEEDERS && s.downloaders > 0;
+  p.ws = o.ws;
+  return p;
 }
 
 function newAcc(now: number): Acc {
@@ -250,6 +239,8 @@ const NO_SWARM_RECORD = (ih: string): SwarmRecord => ({ ih, snatches: 0, unsent:
 
 export class SwarmShard extends DurableObject<Env> {
   private readonly swarms = new Map<string, Swarm>();
+  /** The sessions' unsent credit (unsent.ts): a slot for each that holds some. */
+  private readonly credit = new UnsentCredit();
   /** Member accounts by small index: a session holds a number, not a copy of the string. */
   private readonly memberIds = new Map<string, number>();
   private readonly memberNames: string[] = [];
@@ -440,29 +431,23 @@ export class SwarmShard extends DurableObject<Env> {
   private restore(e: StoredSession): Peer {
     const r = e.r;
     const member = this.memberIndex(r[1]);
-    const p: Peer = {
-      key: `${member}:${r[2]}`,
-      ih: r[0],
-      member,
-      peerId: r[2],
-      v4: r[4] || undefined,
-      v6: r[6] || undefined,
-      v4Seen: r[5],
-      v6Seen: r[7],
-      left: r[8],
-      uploaded: r[9],
-      downloaded: r[10],
-      session: r[11],
-      lastCredit: r[12],
-      kind: ((r[13] as 0 | 1 | 2) ?? DOWNLOADER),
-      at: 0,
-      free: r[14] === 1,
-      gone: false,
-      ws: r[3] === 1,
-      acc: accOf(r),
-      jseq: e.jseq,
-      inD1: r[15] === 1,
-    };
+    const p = new Session(`${member}:${r[2]}`, r[0], member, r[2]);
+    p.v4 = r[4] || undefined;
+    p.v6 = r[6] || undefined;
+    p.v4Seen = r[5];
+    p.v6Seen = r[7];
+    p.left = r[8];
+    p.uploaded = r[9];
+    p.downloaded = r[10];
+    p.session = r[11];
+    p.lastCredit = r[12];
+    p.kind = (r[13] as 0 | 1 | 2) ?? DOWNLOADER;
+    p.free = r[14] === 1;
+    p.ws = r[3] === 1;
+    p.jseq = e.jseq;
+    p.inD1 = r[15] === 1;
+    const a = accOf(r);
+    if (a) p.ai = this.credit.alloc(a);
     return p;
   }
 
@@ -487,7 +472,6 @@ export class SwarmShard extends DurableObject<Env> {
   /** A stored session gone stale: ended by the next seal (a tombstone, its credit and fold to D1). */
   private endStored(p: Peer, now: number): void {
     p.gone = true;
-    this.urgentDue = true;
     this.count("reaped");
     this.markDue(p, now);
   }
@@ -510,19 +494,47 @@ export class SwarmShard extends DurableObject<Env> {
     return bounded;
   }
 
+  /** A session's unsent credit as an object (cold paths: seal, journal, stats), undefined for none. */
+  private accOf(p: Peer): Acc | undefined {
+    if (p.ai === NO_CREDIT) return undefined;
+    if (p.ai === FIRST_SIGHTING) return { ...newAcc(p.session), announces: 1 };
+    return this.credit.read(p.ai);
+  }
+
+  /** The session's slot of unsent credit, made now if it has none (a first sighting's becomes one). */
+  private slot(p: Peer, now: number): number {
+    if (p.ai > 0) return p.ai;
+    p.ai = this.credit.alloc(p.ai === FIRST_SIGHTING ? { ...newAcc(p.session), announces: 1 } : newAcc(now));
+    return p.ai;
+  }
+
+  /** Its credit sent (or nothing left to send): the slot is freed. */
+  private clearCredit(p: Peer): void {
+    if (p.ai > 0) this.credit.release(p.ai);
+    p.ai = NO_CREDIT;
+  }
+
+  /** journal.ts endUrgent of a `stopped` announce, before its credit is added (`due` still tells what was pending). */
+  private stopUrgent(p: Peer, cr: Credit): boolean {
+    const credited = cr.outcome === "credited";
+    return endUrgent(this.due.has(p), credited ? cr.up + cr.down : 0, credited ? cr.seed : 0);
+  }
+
+  /** journal.ts urgent, reading the slot in place (the announce path). */
+  private urgent(p: Peer): boolean {
+    return p.jseq === 0 || (p.ai > 0 && this.credit.urgent(p.ai));
+  }
+
   private addCredit(p: Peer, s: Swarm, cr: Credit | undefined, now: number): void {
-    if (!p.acc) {
-      p.acc = newAcc(now);
+    // A first sighting holds no slot: its one announce is the session's start (unsent.ts).
+    if (!cr && p.ai === NO_CREDIT && p.lastCredit === now && p.session === now) {
+      p.ai = FIRST_SIGHTING;
+      this.markDue(p, now);
+      return;
     }
-    const acc = p.acc;
-    acc.announces++;
-    acc.last = now;
+    const i = this.slot(p, now);
+    this.credit.add(i, now, cr?.up ?? 0, cr?.down ?? 0, cr?.cup ?? 0, cr?.cdown ?? 0, cr?.seed ?? 0);
     if (cr) {
-      acc.up += cr.up;
-      acc.down += cr.down;
-      acc.cup += cr.cup;
-      acc.cdown += cr.cdown;
-      acc.seed += cr.seed;
       // A slowed member's downloads are no paying demand: they feed no surge (its uploads are supply).
       const down = p.slowed ? 0 : cr.down;
       const wb = this.windowBytes.get(s.ih);
@@ -553,10 +565,7 @@ export class SwarmShard extends DurableObject<Env> {
     w.snatches = s.snatches;
     w.unsent++;
     this.swarmDirty.add(s.ih);
-    if (!p.acc) {
-      p.acc = newAcc(now);
-    }
-    p.acc.completedAt = now;
+    this.credit.completed(this.slot(p, now), now);
     this.count("snatches");
   }
 
@@ -615,6 +624,7 @@ export class SwarmShard extends DurableObject<Env> {
     const v6 = a.ep.length === 18;
     let p = s.peers.get(key);
     let warn = 0;
+    let stopUrgent = false;
 
     if (!p) {
       // Nothing to stop: a stopped announce of an unknown session changes nothing and credits nothing.
@@ -637,6 +647,8 @@ export class SwarmShard extends DurableObject<Env> {
         this.count("too_soon");
       }
       p.slowed = r.m.slowed;
+      // A first sighting's credit is read from `session`, which a new counter session moves.
+      if (p.ai === FIRST_SIGHTING) this.slot(p, now);
       const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: a.tid, now, torrentFlags: tf, length: r.t.length });
       this.count(`announces_${cr.outcome.replace("-", "_")}`);
       if (cr.outcome !== "stale") {
@@ -646,6 +658,7 @@ export class SwarmShard extends DurableObject<Env> {
         // A snatch is a leecher becoming a seed, with or without `completed`, counted once.
         if (wasLeeching && a.left === 0) this.snatch(s, p, now);
       }
+      if (a.ev === EV_STOPPED) stopUrgent = this.stopUrgent(p, cr);
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
 
@@ -663,7 +676,7 @@ export class SwarmShard extends DurableObject<Env> {
       p.v4 = a.ep;
       p.v4Seen = now;
     }
-    this.scheduleAlarm(Date.now(), urgent(p));
+    this.scheduleAlarm(Date.now(), stopUrgent || this.urgent(p));
     return this.answer(s, p, a, warn, r.m.slowed);
   }
 
@@ -717,6 +730,7 @@ export class SwarmShard extends DurableObject<Env> {
     const member = this.memberIndex(r.m.account);
     const key = `${member}:${a.pid}`;
     let p = s.ws.get(key);
+    let stopUrgent = false;
     if (!p) {
       if (a.ev === EV_STOPPED) return { ok: true };
       // A peer id belongs to the member whose live session holds it: another member announcing
@@ -732,6 +746,8 @@ export class SwarmShard extends DurableObject<Env> {
       this.addCredit(p, s, undefined, now);
     } else {
       p.slowed = r.m.slowed;
+      // A first sighting's credit is read from `session`, which a new counter session moves.
+      if (p.ai === FIRST_SIGHTING) this.slot(p, now);
       const cr = creditAnnounce(p, { up: a.up, down: a.down, event: a.ev, trackerId: 0, now, torrentFlags: tf, length: r.t.length });
       if (cr.outcome !== "stale") {
         if (p.left > 0 && a.left === 0) this.snatch(s, p, now);
@@ -739,6 +755,7 @@ export class SwarmShard extends DurableObject<Env> {
         p.kind = kindOf(a.left, false);
       }
       p.v4Seen = now;
+      if (a.ev === EV_STOPPED) stopUrgent = this.stopUrgent(p, cr);
       this.addCredit(p, s, cr.outcome === "credited" ? cr : undefined, now);
     }
     p.conn = a.conn;
@@ -746,7 +763,7 @@ export class SwarmShard extends DurableObject<Env> {
       s.removeWs(p);
       p.gone = true;
     }
-    this.scheduleAlarm(Date.now(), urgent(p));
+    this.scheduleAlarm(Date.now(), stopUrgent || this.urgent(p));
     return { ok: true };
   }
 
@@ -770,14 +787,14 @@ export class SwarmShard extends DurableObject<Env> {
       this.endWsSession(s, p, now);
       n++;
     }
-    if (n) this.scheduleAlarm(now, true);
+    // Nothing new to journal (journal.ts urgent): the ends ride on the periodic row.
+    if (n) this.scheduleAlarm(now, false);
     return n;
   }
 
   private endWsSession(s: Swarm, p: Peer, now: number): void {
     s.removeWs(p);
     p.gone = true;
-    this.urgentDue = true;
     // Its pending credit, if any, is still flushed; its stored row is deleted.
     this.markDue(p, now);
   }
@@ -836,7 +853,7 @@ export class SwarmShard extends DurableObject<Env> {
     };
     const mi = this.memberIds.get(member);
     if (mi !== undefined)
-      for (const p of this.withAcc()) if (p.member === mi) add(p.ih, p.peerId, p.acc, p.inD1);
+      for (const p of this.withAcc()) if (p.member === mi) add(p.ih, p.peerId, this.accOf(p), p.inD1);
     for (const m of this.stored.values())
       for (const e of m.values()) if (e.r[1] === member && e.r[16]) add(e.r[0], e.r[2], accOf(e.r), e.r[15] === 1);
     return out;
@@ -897,6 +914,7 @@ export class SwarmShard extends DurableObject<Env> {
         ws_sessions: ws,
         pending_sessions: this.due.size,
         unsent_credit_sessions: [...this.withAcc()].length,
+        credit_slots: this.credit.size,
         outbox_batches: this.unsent.length,
         journal_rows: this.journalRows.size,
         journal_records: this.journalRecords,
@@ -936,7 +954,7 @@ export class SwarmShard extends DurableObject<Env> {
     let sealNow = this.urgentDue || ((this.due.size > 0 || this.swarmDirty.size > 0) && now - this.lastSealAt >= JOURNAL_MS);
     if (!sealNow && now - this.lastAgeScan >= REAP_EVERY_MS && !(sealNow = this.loadDueStored(now, false)))
       for (const p of this.withAcc())
-        if (p.acc && shouldSend(p, p.acc, now)) {
+        if (creditDue(this.accOf(p)!, now)) {
           sealNow = true;
           break;
         }
@@ -960,10 +978,10 @@ export class SwarmShard extends DurableObject<Env> {
    * Sessions in memory holding credit not yet in D1: `due` (ended ones are only there), then the
    * swarms' (a scan, once a minute: a set of them would cost every peer its entry).
    */
-  private *withAcc(due: Set<Peer> = this.due): Generator<Peer & { acc: Acc }> {
-    for (const p of due) if (p.acc) yield p as Peer & { acc: Acc };
+  private *withAcc(due: Set<Peer> = this.due): Generator<Peer> {
+    for (const p of due) if (p.ai !== NO_CREDIT) yield p;
     for (const s of this.swarms.values())
-      for (const list of [s.peers, s.ws]) for (const p of list.values()) if (p.acc && !due.has(p)) yield p as Peer & { acc: Acc };
+      for (const list of [s.peers, s.ws]) for (const p of list.values()) if (p.ai !== NO_CREDIT && !due.has(p)) yield p;
   }
 
   /** Runs a statement of the shard's SQLite and counts the rows it wrote (SQLite's own count). */
@@ -992,9 +1010,9 @@ export class SwarmShard extends DurableObject<Env> {
     const sums = new Map<string, { up: number; down: number; cup: number; cdown: number; announces: number }>();
     const hex = (p: Peer) => toHex(binaryToBytes(p.peerId));
     for (const p of ageScan ? this.withAcc(due) : due) {
-      const a = p.acc;
+      const a = this.accOf(p);
       if (!a || !(force || shouldSend(p, a, now))) continue;
-      p.acc = undefined;
+      this.clearCredit(p);
       // An ended session D1 never saw goes straight into its member's ended-sessions row.
       acc.push([this.memberNames[p.member]!, p.ih, p.gone && !p.inD1 ? ENDED_SESSIONS : hex(p), a.up, a.down, a.cup, a.cdown, a.seed, a.announces, a.last, a.completedAt]);
       if (!p.gone) p.inD1 = true;
@@ -1086,7 +1104,7 @@ export class SwarmShard extends DurableObject<Env> {
     for (const p of journal) {
       // A session that ended before it was ever journaled leaves nothing to forget.
       if (p.gone && p.jseq === 0) continue;
-      recs.push(recordOf(p, this.memberNames[p.member]!));
+      recs.push(recordOf(p, this.memberNames[p.member]!, this.accOf(p)));
       owners.push(p);
     }
     for (let i = 0; i < carried.length; i++) {
@@ -1254,7 +1272,6 @@ export class SwarmShard extends DurableObject<Env> {
         if (!p.v4 && !p.v6) {
           s.remove(p);
           p.gone = true;
-          this.urgentDue = true;
           this.count("reaped");
           // Its unsent credit, if any, still goes to D1; the journal forgets it.
           this.markDue(p, now);

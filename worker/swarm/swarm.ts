@@ -9,7 +9,7 @@ export const PARTIAL_SEED = 1;
 export const SEED = 2;
 export type Kind = 0 | 1 | 2;
 
-/** What a session has not yet flushed to D1. */
+/** What a session has not yet flushed to D1 (kept in memory in unsent.ts's slots, materialized to read). */
 export interface Acc {
   up: number;
   down: number;
@@ -54,7 +54,8 @@ export interface Peer {
   ws: boolean;
   /** A WebSocket session's edge connection (memory only): its close ends the session, unless another connection took it over. */
   conn?: string;
-  acc: Acc | undefined;
+  /** Its unsent credit: a slot of the shard's UnsentCredit, or NO_CREDIT / FIRST_SIGHTING (unsent.ts). */
+  ai: number;
   /** The journal row holding its latest record (0: none yet); the journal's cleaning moves it forward. */
   jseq: number;
   /** D1 holds a row of its own for this session: its end folds that row (flush.ts ENDED_SESSIONS). */
@@ -64,7 +65,81 @@ export interface Peer {
    * pays for, so it does not feed surge (DESIGN.md "demand ... comes from leechers that pay").
    * Memory only: a restored session counts until its next announce.
    */
-  slowed?: boolean;
+  slowed: boolean;
+}
+
+const FREE = 1;
+const GONE = 2;
+const WS = 4;
+const IN_D1 = 8;
+const SLOWED = 16;
+
+/**
+ * A Peer as the shard keeps it: its five flags in one small integer (8 bytes, where five
+ * boolean fields took 40: memory per peer is what bounds a shard, docs/capacity.md). Every
+ * field is set here, so all sessions share one shape.
+ */
+export class Session implements Peer {
+  key: string;
+  ih: string;
+  member: number;
+  peerId: string;
+  v4: string | undefined = undefined;
+  v6: string | undefined = undefined;
+  v4Seen = 0;
+  v6Seen = 0;
+  left = 0;
+  uploaded = 0;
+  downloaded = 0;
+  session = 0;
+  lastCredit = 0;
+  kind: Kind = DOWNLOADER;
+  at = 0;
+  ai = 0;
+  jseq = 0;
+  declare conn?: string;
+  private flags = 0;
+
+  constructor(key: string, ih: string, member: number, peerId: string) {
+    this.key = key;
+    this.ih = ih;
+    this.member = member;
+    this.peerId = peerId;
+  }
+
+  private flag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+  get free(): boolean {
+    return (this.flags & FREE) !== 0;
+  }
+  set free(v: boolean) {
+    this.flag(FREE, v);
+  }
+  get gone(): boolean {
+    return (this.flags & GONE) !== 0;
+  }
+  set gone(v: boolean) {
+    this.flag(GONE, v);
+  }
+  get ws(): boolean {
+    return (this.flags & WS) !== 0;
+  }
+  set ws(v: boolean) {
+    this.flag(WS, v);
+  }
+  get inD1(): boolean {
+    return (this.flags & IN_D1) !== 0;
+  }
+  set inD1(v: boolean) {
+    this.flag(IN_D1, v);
+  }
+  get slowed(): boolean {
+    return (this.flags & SLOWED) !== 0;
+  }
+  set slowed(v: boolean) {
+    this.flag(SLOWED, v);
+  }
 }
 
 export function kindOf(left: number, paused: boolean): Kind {
