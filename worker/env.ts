@@ -67,6 +67,8 @@ export interface Env {
   EPOCH_SECONDS?: string;
   /** Challenge rounds per node per epoch (default CHALLENGE_ROUNDS_PER_EPOCH); "0" runs admin rounds only. */
   CHALLENGE_ROUNDS?: string;
+  /** Seconds between two reachability checks of one node (default NODE_CHECK_INTERVAL_SECONDS). */
+  NODE_CHECK_INTERVAL_SECONDS?: string;
   /** Retries of a challenge that did not pass before it counts (default CHALLENGE_RETRIES). */
   CHALLENGE_RETRIES?: string;
   /** How long after an epoch closes disputes of its transcripts are accepted (default DISPUTE_DELAY_SECONDS). */

@@ -13,7 +13,7 @@ import { ZERO_BLOCK_HASH, deriveChallenge } from "../../protocol/challenge/sched
 import { toHex } from "../../protocol/hex.ts";
 import type { CheckAnswer } from "../../protocol/net/reachability.ts";
 import { CHALLENGE_DEADLINE_MS, NODE_CHECK_INTERVAL_SECONDS } from "../../protocol/params.ts";
-import { chainId, type Env } from "../env.ts";
+import { chainId, secondsVar, type Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { edgeAddress } from "../edge.ts";
@@ -30,16 +30,17 @@ export async function checkNode(c: Context<{ Bindings: Env }>, dial: Dial = dial
   const row = await d.select({ host: schema.nodes.host, port: schema.nodes.port, checkedAt: schema.nodes.checkedAt }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
   if (!row) throw new HttpError(409, "not_registered", "register the node (vidya node start) before checking it");
   const now = Date.now();
+  const interval = secondsVar(c.env.NODE_CHECK_INTERVAL_SECONDS, NODE_CHECK_INTERVAL_SECONDS);
   // Claim the slot first (a conditional write), so two checks at once cannot both dial.
-  const since = now - NODE_CHECK_INTERVAL_SECONDS * 1000;
+  const since = now - interval * 1000;
   const claimed = await d
     .update(schema.nodes)
     .set({ checkedAt: now })
     .where(and(eq(schema.nodes.address, node), or(isNull(schema.nodes.checkedAt), lt(schema.nodes.checkedAt, since))))
     .returning({ address: schema.nodes.address });
   if (claimed.length === 0) {
-    const wait = Math.max(1, Math.ceil(((row.checkedAt ?? now) + NODE_CHECK_INTERVAL_SECONDS * 1000 - now) / 1000));
-    throw new HttpError(429, "check_too_soon", `one check per ${NODE_CHECK_INTERVAL_SECONDS} s per node; try again in ${wait} s`);
+    const wait = Math.max(1, Math.ceil(((row.checkedAt ?? now) + interval * 1000 - now) / 1000));
+    throw new HttpError(429, "check_too_soon", `one check per ${interval} s per node; try again in ${wait} s`);
   }
 
   const endpoint = { host: row.host, port: row.port };
