@@ -316,7 +316,8 @@ export const challenges = sqliteTable(
     answeredAt: integer("answered_at"),
     nodeSignature: text("node_signature"),
   },
-  (t) => [index("challenges_epoch").on(t.epoch, t.node)],
+  // By torrent too: the paged close reads an epoch's challenges a range of info hashes at a time (worker/epoch/pages.ts).
+  (t) => [index("challenges_epoch").on(t.epoch, t.node), index("challenges_epoch_torrent").on(t.epoch, t.infoHash)],
 );
 
 /**

@@ -280,7 +280,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   const emission = EMISSION_PER_EPOCH;
   // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
-  const settlement = settleForClose(env, {
+  const settlement = await settleForClose(env, d, {
     epoch,
     route,
     emission,
