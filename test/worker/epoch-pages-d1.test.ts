@@ -11,7 +11,7 @@ import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rew
 import { canonicalJson } from "../../protocol/epoch/inputs.ts";
 import { transcriptFromRow, transcriptRow } from "../../worker/challenge/round.ts";
 import { db, schema } from "../../worker/db/client.ts";
-import { firstHostsIn, pageRanges, readPage, settleFromD1 } from "../../worker/epoch/pages.ts";
+import { firstHostsIn, pageRanges, readPage, settleFromD1, type Sweep } from "../../worker/epoch/pages.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 
 const d = () => db(env.DB);
@@ -80,11 +80,41 @@ describe("the paged close's pages read from D1", () => {
     // The first host of a node is on a later torrent's page: the tally's host must come from firstHostsIn.
     expect((await firstHostsIn(d(), E)).get(node(1))).toBe("10.4.1.1");
     for (const perPage of [1, 2, 4, 1_000]) {
-      const paged = await settleFromD1(d(), { epoch: E, route: "fixed-gate", previous: inputs.previous }, torrents, { transfers, receipts }, perPage);
+      const paged = await settleFromD1(d(), { epoch: E, route: "fixed-gate", previous: inputs.previous }, torrents, { transfers, receipts }, perPage, { fingerprint: `f${perPage}` });
       expect(canonicalJson(settlementJson(paged))).toBe(canonicalJson(settlementJson(whole)));
       expect(paged.leaves).toEqual(whole.leaves);
       expect(paged.slashedLeaves).toEqual(whole.slashedLeaves);
       expect(paged.spentLeaves).toEqual(whole.spentLeaves);
     }
+  });
+
+  it("resumes a settlement that died between pages at the page it was on, and never reuses pages of other inputs (attack: a crashed close recomputing from stale or foreign pages)", async () => {
+    const E = EPOCH + 20;
+    await seed(E);
+    const rows = await d().select().from(schema.challenges).where(eq(schema.challenges.epoch, E)).orderBy(asc(schema.challenges.startedAt), asc(schema.challenges.id));
+    const common = { epoch: E, route: "fixed-gate" as const };
+    const whole = settleEpoch({ ...common, challenges: rows.map(transcriptFromRow), torrents, transfers, receipts });
+    const scratch = async () => (await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, E))).length;
+    const crashAt = (at: string) => (sweep: Sweep, page: number) => {
+      if (`${sweep}${page}` === at) throw new Error(`crash after ${at}`);
+    };
+    // Three pages; the first run dies once sweep C's page 1 is stored.
+    await expect(settleFromD1(d(), common, torrents, { transfers, receipts }, 2, { fingerprint: "one", onStored: crashAt("C1") })).rejects.toThrow("crash after C1");
+    expect(await scratch()).toBe(3 + 3 + 2);
+    const computed: string[] = [];
+    const resumed = await settleFromD1(d(), common, torrents, { transfers, receipts }, 2, { fingerprint: "one", onStored: (s, p) => void computed.push(`${s}${p}`) });
+    expect(computed).toEqual(["C2"]);
+    expect(canonicalJson(settlementJson(resumed))).toBe(canonicalJson(settlementJson(whole)));
+    expect(resumed.leaves).toEqual(whole.leaves);
+    expect(await scratch()).toBe(0);
+
+    // Pages stored for other inputs (another fingerprint) are cleared, never read: a stored page
+    // with a doctored reward would otherwise be paid.
+    await expect(settleFromD1(d(), common, torrents, { transfers: [], receipts: [] }, 2, { fingerprint: "other", onStored: crashAt("C0") })).rejects.toThrow("crash after C0");
+    await d().update(schema.epochSettlePages).set({ data: "{}" }).where(eq(schema.epochSettlePages.epoch, E));
+    computed.length = 0;
+    const fresh = await settleFromD1(d(), common, torrents, { transfers, receipts }, 2, { fingerprint: "one", onStored: (s, p) => void computed.push(`${s}${p}`) });
+    expect(computed).toHaveLength(9);
+    expect(canonicalJson(settlementJson(fresh))).toBe(canonicalJson(settlementJson(whole)));
   });
 });

@@ -423,6 +423,25 @@ export const epochs = sqliteTable("epochs", {
   gateBps: integer("gate_bps").notNull().default(10_000),
 });
 
+/**
+ * The paged close's scratch (worker/epoch/pages.ts): each page's result of each sweep (A tally,
+ * B weights, C settlement, paged-json.ts), in parts under D1's 2 MB a value, so a close that dies
+ * between pages resumes at the page it was on. `fingerprint` names the inputs they came from:
+ * rows of other inputs are never read. Deleted once the settlement is assembled.
+ */
+export const epochSettlePages = sqliteTable(
+  "epoch_settle_pages",
+  {
+    epoch: integer("epoch").notNull(),
+    sweep: text("sweep").notNull(),
+    page: integer("page").notNull(),
+    part: integer("part").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.sweep, t.page, t.part] })],
+);
+
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */
 export const epochPosts = sqliteTable(
   "epoch_posts",

@@ -10,7 +10,8 @@
 // need a snapshot (the scratch table) before they can be read per page. Challenges cannot move:
 // only the scheduler writes them, and it is the one running the close.
 
-import { and, asc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
+import { decodeStep, encodeStep } from "../../protocol/economics/paged-json.ts";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   addPageWeights,
@@ -91,31 +92,65 @@ export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, st
   return new Map(rows.map((r) => [r.node, r.host]));
 }
 
+/** Where a paged close keeps its pages' results (epoch_settle_pages) and what they came from. */
+export interface Steps {
+  /** Names everything the settlement reads (settle-mode.ts fingerprintOf): a result of other inputs is never reused. */
+  fingerprint: string;
+  /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
+  onStored?: (sweep: Sweep, page: number) => void;
+}
+export type Sweep = "A" | "B" | "C";
+
+/** Under D1's 2 MB a value (characters: the JSON is ASCII). */
+const PART_CHARS = 1_000_000;
+
+/** A page's result of a sweep: read back from the scratch table if an earlier invocation stored it, else computed and stored. */
+async function step<T>(d: Db, epoch: number, steps: Steps, sweep: Sweep, page: number, compute: () => Promise<T>): Promise<T> {
+  const t = schema.epochSettlePages;
+  const parts = await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
+  if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
+  const value = await compute();
+  const json = encodeStep(value);
+  const inserts = [];
+  for (let i = 0, part = 0; i < json.length || part === 0; i += PART_CHARS, part++)
+    inserts.push(d.insert(t).values({ epoch, sweep, page, part, fingerprint: steps.fingerprint, data: json.slice(i, i + PART_CHARS) }));
+  await d.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
+  steps.onStored?.(sweep, page);
+  return value;
+}
+
 /**
  * settleEpoch's Settlement in three sweeps over pages read from D1 (settle-paged.ts A, B, C):
- * equal to the wei to settleEpoch over the whole epoch. The pages' settlements are kept
- * (they are the published breakdown); the pages' rows are dropped after each page.
+ * equal to the wei to settleEpoch over the whole epoch. Each page's result is stored as it is
+ * made (step): a close that dies between pages resumes at the page it was on, and another
+ * close's leftovers (another fingerprint) are cleared first. The scratch is deleted once the
+ * settlement is assembled.
  */
-export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number): Promise<Settlement> {
+export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps): Promise<Settlement> {
+  const { epoch } = common;
+  const t = schema.epochSettlePages;
+  await d.delete(t).where(and(eq(t.epoch, epoch), ne(t.fingerprint, steps.fingerprint)));
   const ranges = pageRanges(torrents, perPage);
-  const read = (r: PageRange) => readPage(d, common.epoch, r, held);
+  const read = (r: PageRange) => readPage(d, epoch, r, held);
   // Sweep A keeps only the tally, page by page (pages hold whole torrents: no (node, torrent) twice).
   const tallied: Tally = new Map();
-  for (const r of ranges) {
-    const t = tallyPages([await read(r)]);
-    for (const [node, n] of t) {
+  for (const [k, r] of ranges.entries()) {
+    const page = await step(d, epoch, steps, "A", k, async () => tallyPages([await read(r)]));
+    for (const [node, n] of page) {
       const m = tallied.get(node);
       if (!m) tallied.set(node, n);
-      else for (const [k, v] of n.torrents) m.torrents.set(k, v);
+      else for (const [h, v] of n.torrents) m.torrents.set(h, v);
     }
   }
-  const hosts = await firstHostsIn(d, common.epoch);
+  const hosts = await firstHostsIn(d, epoch);
   for (const [node, n] of tallied) n.host = hosts.get(node) ?? n.host;
   const ctx = settleContext(common, tallied);
   let weights = noWeights();
-  for (const r of ranges) weights = addPageWeights(weights, pageWeights(ctx, await read(r)));
+  for (const [k, r] of ranges.entries()) weights = addPageWeights(weights, await step(d, epoch, steps, "B", k, async () => pageWeights(ctx, await read(r))));
   const totals = settleTotals(ctx, weights);
   const settled = [];
-  for (const r of ranges) settled.push(settlePage(ctx, totals, await read(r)));
-  return assembleSettlement(ctx, totals, settled);
+  for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, "C", k, async () => settlePage(ctx, totals, await read(r))));
+  const out = assembleSettlement(ctx, totals, settled);
+  await d.delete(t).where(eq(t.epoch, epoch));
+  return out;
 }

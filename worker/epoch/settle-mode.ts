@@ -1,14 +1,15 @@
 // Which settlement the close runs (issue 13 part 3). EPOCH_SETTLE unset or "whole": settleEpoch,
 // today's close. "paged": the same settlement in sweeps over pages of whole torrents
 // (protocol/economics/settle-paged.ts), equal to settleEpoch to the wei, each page's challenges
-// read from D1 by a range of info hashes once per sweep (pages.ts). The close still loads the
-// whole epoch for the inputs file it publishes; resumable steps across invocations are not done
-// yet. Off by default.
+// read from D1 by a range of info hashes once per sweep (pages.ts), each page's result stored in
+// the scratch table so a close that dies between pages resumes at the page it was on. The close
+// still loads the whole epoch (for the inputs file it publishes, and the fingerprint). Off by default.
 
 import type { Env } from "../env.ts";
 import type { Db } from "../db/client.ts";
 import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/economics/settle.ts";
-import { settleFromD1 } from "./pages.ts";
+import { canonicalJson } from "../../protocol/epoch/inputs.ts";
+import { settleFromD1, type Sweep } from "./pages.ts";
 
 /** Torrents per page when EPOCH_SETTLE_PAGE_TORRENTS is not set. */
 export const SETTLE_PAGE_TORRENTS = 1_000;
@@ -21,12 +22,30 @@ export function settleMode(env: Env): "whole" | "paged" {
 export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Promise<Settlement> {
   if (settleMode(env) === "whole") return settleEpoch(inputs);
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
+  const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
   const { epoch, route, locations, previous, emission } = inputs;
   return settleFromD1(
     d,
     { epoch, route, locations, previous, emission },
     inputs.torrents,
     { transfers: inputs.transfers ?? [], receipts: inputs.receipts ?? [] },
-    Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS,
+    pages,
+    { fingerprint: await fingerprintOf(inputs, pages), onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
   );
+}
+
+/**
+ * Names everything the paged settlement reads: a stored page is reused only for the same inputs
+ * (a close retried after the chain's deposits moved, or after another round, starts afresh).
+ * Transcripts by id: one is never rewritten (round.ts storeTranscripts).
+ */
+export async function fingerprintOf(inputs: SettleInputs, perPage: number): Promise<string> {
+  const named = canonicalJson({ ...inputs, challenges: inputs.challenges.map((c) => c.id), perPage });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(named));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Tests only: TEST_CRASH_AFTER="page B1" dies once sweep B's page 1 is stored, as a dying invocation would. */
+function crashAfterPage(env: Env, sweep: Sweep, page: number): void {
+  if (env.TEST_CRASH_AFTER === `page ${sweep}${page}`) throw new Error(`test crash after page ${sweep}${page}`);
 }
