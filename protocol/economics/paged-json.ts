@@ -5,12 +5,14 @@
 const BIG = "$big";
 const MAP = "$map";
 
+/** ASCII only (other characters as \u escapes): a length is a byte count, and cutting it in parts never splits a character. */
 export function encodeStep(value: unknown): string {
-  return JSON.stringify(value, function (this: unknown, _k, v: unknown) {
+  const json = JSON.stringify(value, function (this: unknown, _k, v: unknown) {
     if (typeof v === "bigint") return { [BIG]: v.toString() };
     if (v instanceof Map) return { [MAP]: [...v] };
     return v;
   });
+  return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function decodeStep<T>(json: string): T {

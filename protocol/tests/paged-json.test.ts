@@ -19,4 +19,11 @@ describe("paged close scratch JSON", () => {
     const v = { a: { $big: "5", extra: 1 }, b: { $map: "x" } };
     expect(decodeStep(encodeStep(v))).toEqual(v);
   });
+
+  it("writes ASCII only, so parts cut by length never split a character (attack: a host name or reason corrupting a stored page)", () => {
+    const v = { reason: "nœud hors ligne 🚫", host: "例え.jp" };
+    const json = encodeStep(v);
+    expect(/^[\x00-\x7f]*$/.test(json)).toBe(true);
+    expect(decodeStep(json)).toEqual(v);
+  });
 });

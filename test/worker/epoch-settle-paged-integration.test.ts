@@ -92,4 +92,16 @@ describe("paged settlement in the close", () => {
     // The scratch is gone once the settlement is assembled.
     expect(await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).toHaveLength(0);
   });
+
+  it("clears a crashed paged close's scratch when the epoch is then closed whole (attack: stale pages left to a later close)", async () => {
+    const t = fixture(42_000, 9421, "paged-g.bin");
+    expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 3; n++) await d().insert(schema.challenges).values(transcriptRow(madeTranscript(epoch, node(40 + n), t.infoHash, "pass", { round: 0 })));
+    const paged = { ...(env as unknown as Env), EPOCH_SETTLE: "paged", EPOCH_SETTLE_PAGE_TORRENTS: "1" };
+    await expect(closeEpoch({ ...paged, TEST_CRASH_AFTER: "page A0" })).rejects.toThrow("test crash after page A0");
+    expect(await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).toHaveLength(1);
+    expect(await closeEpoch(env as unknown as Env)).toMatchObject({ epoch, state: "final" });
+    expect(await d().select().from(schema.epochSettlePages)).toHaveLength(0);
+  });
 });
