@@ -105,9 +105,10 @@ export type Sweep = "A" | "B" | "C";
 const PART_CHARS = 1_000_000;
 
 /** A page's result of a sweep: read back from the scratch table if an earlier invocation stored it, else computed and stored. */
-async function step<T>(d: Db, epoch: number, steps: Steps, sweep: Sweep, page: number, compute: () => Promise<T>): Promise<T> {
+async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<string>, sweep: Sweep, page: number, compute: () => Promise<T>): Promise<T> {
   const t = schema.epochSettlePages;
-  const parts = await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
+  // Only pages listed as stored are read back: a fresh close spends no query looking.
+  const parts = !stored.has(`${sweep}${page}`) ? [] : await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
   if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
   const value = await compute();
   const json = encodeStep(value);
@@ -130,12 +131,15 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
   const { epoch } = common;
   const t = schema.epochSettlePages;
   await d.delete(t).where(and(eq(t.epoch, epoch), ne(t.fingerprint, steps.fingerprint)));
+  const stored = new Set(
+    (await d.select({ sweep: t.sweep, page: t.page }).from(t).where(and(eq(t.epoch, epoch), eq(t.fingerprint, steps.fingerprint), eq(t.part, 0)))).map((r) => `${r.sweep}${r.page}`),
+  );
   const ranges = pageRanges(torrents, perPage);
   const read = (r: PageRange) => readPage(d, epoch, r, held);
   // Sweep A keeps only the tally, page by page (pages hold whole torrents: no (node, torrent) twice).
   const tallied: Tally = new Map();
   for (const [k, r] of ranges.entries()) {
-    const page = await step(d, epoch, steps, "A", k, async () => tallyPages([await read(r)]));
+    const page = await step(d, epoch, steps, stored, "A", k, async () => tallyPages([await read(r)]));
     for (const [node, n] of page) {
       const m = tallied.get(node);
       if (!m) tallied.set(node, n);
@@ -146,10 +150,10 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
   for (const [node, n] of tallied) n.host = hosts.get(node) ?? n.host;
   const ctx = settleContext(common, tallied);
   let weights = noWeights();
-  for (const [k, r] of ranges.entries()) weights = addPageWeights(weights, await step(d, epoch, steps, "B", k, async () => pageWeights(ctx, await read(r))));
+  for (const [k, r] of ranges.entries()) weights = addPageWeights(weights, await step(d, epoch, steps, stored, "B", k, async () => pageWeights(ctx, await read(r))));
   const totals = settleTotals(ctx, weights);
   const settled = [];
-  for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, "C", k, async () => settlePage(ctx, totals, await read(r))));
+  for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
   const out = assembleSettlement(ctx, totals, settled);
   await d.delete(t).where(eq(t.epoch, epoch));
   return out;

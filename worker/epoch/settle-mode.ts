@@ -34,6 +34,9 @@ export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Pro
   );
 }
 
+/** Bumped when a page's stored result changes shape or meaning: a deploy between invocations never mixes the two. */
+const STEP_FORMAT = 1;
+
 /**
  * Names everything the paged settlement reads: a stored page is reused only for the same inputs
  * (a close retried after the chain's deposits moved, or after another round, starts afresh).
@@ -41,7 +44,7 @@ export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Pro
  */
 export function fingerprintOf(inputs: SettleInputs, perPage: number): string {
   // Hashed piece by piece (stream.ts): the canonical text of 10,000 nodes' transfers is never held whole.
-  return streamedInputsHash({ ...inputs, challenges: inputs.challenges.map((c) => c.id), perPage });
+  return streamedInputsHash({ ...inputs, challenges: inputs.challenges.map((c) => c.id), perPage, format: STEP_FORMAT });
 }
 
 /** Tests only: TEST_CRASH_AFTER="page B1" dies once sweep B's page 1 is stored, as a dying invocation would. */
