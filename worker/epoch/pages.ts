@@ -1,14 +1,16 @@
 // The paged close's pages read from D1 (issue 13 part 3): each page of whole torrents is read
 // with its own bounded queries (challenges by a range of info hashes, index
-// 0025_epoch_pages), once per sweep, so the settlement never holds more than one page of rows.
+// 0025_epoch_pages), once per sweep, so the sweeps never hold more than one page of challenges.
 // Ranges are contiguous and half-open, [first of the page, first of the next), the first page
 // open below and the last open above: every row of the epoch is in exactly one page.
 // Only the challenges are read per page. Transfers are still cut from the close's list: the
 // allotment that sets their charge runs per member across torrents (close.ts transfersOf), a
 // member-paged step not yet split off. Receipts too: they are updated in place while the epoch
 // is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
-// need a snapshot (the scratch table) before they can be read per page. Challenges cannot move:
-// only the scheduler writes them, and it is the one running the close.
+// need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
+// within an invocation: only the scheduler writes them, and it is the one running the close.
+// Between invocations its rounds may add some to the still open epoch: the fingerprint
+// (settle-mode.ts) then changes and the stored pages are dropped, never mixed in.
 
 import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
 import { decodeStep, encodeStep } from "../../protocol/economics/paged-json.ts";
