@@ -30,6 +30,9 @@ export default defineConfig(async () => {
             SITE_ORIGIN: TEST_SITE_ORIGIN,
             SCALE_NODES: process.env.SCALE_NODES ?? "",
             SCALE_TORRENTS: process.env.SCALE_TORRENTS ?? "",
+            // EPOCH_SETTLE=paged runs the closes paged (worker/epoch/settle-mode.ts), e.g. the scale test's.
+            EPOCH_SETTLE: process.env.EPOCH_SETTLE ?? "",
+            EPOCH_SETTLE_PAGE_TORRENTS: process.env.EPOCH_SETTLE_PAGE_TORRENTS ?? "",
           },
         },
       }),

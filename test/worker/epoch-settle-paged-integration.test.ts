@@ -59,4 +59,49 @@ describe("paged settlement in the close", () => {
     const stored = await d().select().from(schema.leaves).where(eq(schema.leaves.epoch, epoch));
     expect(stored.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) })).sort((a, b) => (a.account < b.account ? -1 : 1))).toEqual(s.leaves);
   });
+
+  it("resumes a paged close that died between pages and commits what `vidya verify` recomputes (attack: a crashed close posting roots from half its pages)", async () => {
+    const more = [fixture(45_000, 9411, "paged-d.bin"), fixture(35_000, 9412, "paged-e.bin"), fixture(55_000, 9413, "paged-f.bin")];
+    for (const t of more) expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 5; n++)
+      for (const [k, t] of more.entries()) {
+        const verdict = n === 1 && k === 2 ? "fail" : "pass";
+        await d().insert(schema.challenges).values(transcriptRow(madeTranscript(epoch, node(20 + n), t.infoHash, verdict, { round: k, host: `10.81.${n}.${k + 1}` })));
+      }
+    const paged = { ...(env as unknown as Env), EPOCH_SETTLE: "paged", EPOCH_SETTLE_PAGE_TORRENTS: "1" };
+    // Dies once sweep B's second page is stored: nothing is settled, the pages so far are kept.
+    await expect(closeEpoch({ ...paged, TEST_CRASH_AFTER: "page B1" })).rejects.toThrow("test crash after page B1");
+    expect(await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get()).toBeUndefined();
+    const kept = await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch));
+    expect(kept.map((p) => `${p.sweep}${p.page}`).sort()).toEqual(["A0", "A1", "A2", "B0", "B1"]);
+
+    expect(await closeEpoch(paged)).toMatchObject({ epoch, state: "final" });
+    const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
+    const json = await inputsJson(env as unknown as Env, row);
+    expect(inputsHashOfJson(json)).toBe(row.inputsHash);
+    const published = JSON.parse(json) as PublishedSettleInputs & { settlement: unknown };
+    // `vidya verify` adds the previous epoch's leaves (cumulative): the first test closed one.
+    const leavesOf = async (t: typeof schema.leaves | typeof schema.slashed | typeof schema.spent) =>
+      (await d().select().from(t).where(eq(t.epoch, epoch - 1))).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+    const s = settleEpoch(settleInputsOf(published, { earned: await leavesOf(schema.leaves), slashed: await leavesOf(schema.slashed), spent: await leavesOf(schema.spent) }));
+    expect(s.penalties.length).toBeGreaterThan(0);
+    expect(rootOf(epoch, s.leaves)).toBe(row.root);
+    expect(rootOf(epoch, s.slashedLeaves)).toBe(row.slashedRoot);
+    expect(canonicalJson(settlementJson(s))).toBe(canonicalJson(published.settlement));
+    // The scratch is gone once the settlement is assembled.
+    expect(await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).toHaveLength(0);
+  });
+
+  it("clears a crashed paged close's scratch when the epoch is then closed whole (attack: stale pages left to a later close)", async () => {
+    const t = fixture(42_000, 9421, "paged-g.bin");
+    expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 3; n++) await d().insert(schema.challenges).values(transcriptRow(madeTranscript(epoch, node(40 + n), t.infoHash, "pass", { round: 0 })));
+    const paged = { ...(env as unknown as Env), EPOCH_SETTLE: "paged", EPOCH_SETTLE_PAGE_TORRENTS: "1" };
+    await expect(closeEpoch({ ...paged, TEST_CRASH_AFTER: "page A0" })).rejects.toThrow("test crash after page A0");
+    expect(await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).toHaveLength(1);
+    expect(await closeEpoch(env as unknown as Env)).toMatchObject({ epoch, state: "final" });
+    expect(await d().select().from(schema.epochSettlePages)).toHaveLength(0);
+  });
 });

@@ -316,7 +316,8 @@ export const challenges = sqliteTable(
     answeredAt: integer("answered_at"),
     nodeSignature: text("node_signature"),
   },
-  (t) => [index("challenges_epoch").on(t.epoch, t.node)],
+  // By torrent too: the paged close reads an epoch's challenges a range of info hashes at a time (worker/epoch/pages.ts).
+  (t) => [index("challenges_epoch").on(t.epoch, t.node), index("challenges_epoch_torrent").on(t.epoch, t.infoHash)],
 );
 
 /**
@@ -421,6 +422,25 @@ export const epochs = sqliteTable("epochs", {
   saturationBps: integer("saturation_bps").notNull().default(0),
   gateBps: integer("gate_bps").notNull().default(10_000),
 });
+
+/**
+ * The paged close's scratch (worker/epoch/pages.ts): each page's result of each sweep (A tally,
+ * B weights, C settlement, paged-json.ts), in parts under D1's 2 MB a value, so a close that dies
+ * between pages resumes at the page it was on. `fingerprint` names the inputs they came from:
+ * rows of other inputs are never read. Deleted once the settlement is assembled.
+ */
+export const epochSettlePages = sqliteTable(
+  "epoch_settle_pages",
+  {
+    epoch: integer("epoch").notNull(),
+    sweep: text("sweep").notNull(),
+    page: integer("page").notNull(),
+    part: integer("part").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.sweep, t.page, t.part] })],
+);
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */
 export const epochPosts = sqliteTable(

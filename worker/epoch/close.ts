@@ -8,7 +8,7 @@
 // inputs reveal the epoch's challenge seed, and the next epoch's seed is committed in the same
 // transaction. Everything here is recomputable from the published inputs and leaves.
 
-import { asc, eq, lt } from "drizzle-orm";
+import { asc, eq, lt, lte } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { canonicalJson } from "../../protocol/epoch/inputs.ts";
 import { buildRewardTree, type RewardLeaf } from "../../protocol/merkle/reward-tree.ts";
@@ -280,7 +280,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   const emission = EMISSION_PER_EPOCH;
   // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
-  const settlement = settleForClose(env, {
+  const settlement = await settleForClose(env, d, {
     epoch,
     route,
     emission,
@@ -394,6 +394,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     ...jsonInsert(D, schema.allotments, allotmentRows, `("member", "day") DO UPDATE SET "bytes" = excluded."bytes"`),
     ...slowedChanges,
     statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
+    // A paged close's scratch left by a crash (pages.ts), even if the close then ran whole.
+    statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
   ];
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));

@@ -1,12 +1,15 @@
 // Which settlement the close runs (issue 13 part 3). EPOCH_SETTLE unset or "whole": settleEpoch,
 // today's close. "paged": the same settlement in sweeps over pages of whole torrents
-// (protocol/economics/settle-paged.ts), equal to settleEpoch to the wei. The pages are still cut
-// from the arrays the close holds: the switch proves the paged path on real closes before the
-// close reads its pages from D1 step by step (not done yet). Off by default.
+// (protocol/economics/settle-paged.ts), equal to settleEpoch to the wei, each page's challenges
+// read from D1 by a range of info hashes once per sweep (pages.ts), each page's result stored in
+// the scratch table so a close that dies between pages resumes at the page it was on. The close
+// still loads the whole epoch (for the inputs file it publishes, and the fingerprint). Off by default.
 
 import type { Env } from "../env.ts";
-import { settleInPages } from "../../protocol/economics/settle-paged.ts";
+import type { Db } from "../db/client.ts";
 import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/economics/settle.ts";
+import { streamedInputsHash } from "../../protocol/epoch/stream.ts";
+import { settleFromD1, type Sweep } from "./pages.ts";
 
 /** Torrents per page when EPOCH_SETTLE_PAGE_TORRENTS is not set. */
 export const SETTLE_PAGE_TORRENTS = 1_000;
@@ -15,9 +18,36 @@ export function settleMode(env: Env): "whole" | "paged" {
   return env.EPOCH_SETTLE === "paged" ? "paged" : "whole";
 }
 
-/** The epoch's settlement, by the mode in force. */
-export function settleForClose(env: Env, inputs: SettleInputs): Settlement {
+/** The epoch's settlement, by the mode in force; paged, `inputs.challenges` must be the epoch's rows in D1 (close.ts reads them). */
+export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Promise<Settlement> {
   if (settleMode(env) === "whole") return settleEpoch(inputs);
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
-  return settleInPages(inputs, Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS);
+  const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
+  const { epoch, route, locations, previous, emission } = inputs;
+  return settleFromD1(
+    d,
+    { epoch, route, locations, previous, emission },
+    inputs.torrents,
+    { transfers: inputs.transfers ?? [], receipts: inputs.receipts ?? [] },
+    pages,
+    { fingerprint: fingerprintOf(inputs, pages), onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
+  );
+}
+
+/** Bumped when a page's stored result changes shape or meaning: a deploy between invocations never mixes the two. */
+const STEP_FORMAT = 1;
+
+/**
+ * Names everything the paged settlement reads: a stored page is reused only for the same inputs
+ * (a close retried after the chain's deposits moved, or after another round, starts afresh).
+ * Transcripts by id: one is never rewritten (round.ts storeTranscripts).
+ */
+export function fingerprintOf(inputs: SettleInputs, perPage: number): string {
+  // Hashed piece by piece (stream.ts): the canonical text of 10,000 nodes' transfers is never held whole.
+  return streamedInputsHash({ ...inputs, challenges: inputs.challenges.map((c) => c.id), perPage, format: STEP_FORMAT });
+}
+
+/** Tests only: TEST_CRASH_AFTER="page B1" dies once sweep B's page 1 is stored, as a dying invocation would. */
+function crashAfterPage(env: Env, sweep: Sweep, page: number): void {
+  if (env.TEST_CRASH_AFTER === `page ${sweep}${page}`) throw new Error(`test crash after page ${sweep}${page}`);
 }

@@ -1,0 +1,162 @@
+// The paged close's pages read from D1 (issue 13 part 3): each page of whole torrents is read
+// with its own bounded queries (challenges by a range of info hashes, index
+// 0025_epoch_pages), once per sweep, so the sweeps never hold more than one page of challenges.
+// Ranges are contiguous and half-open, [first of the page, first of the next), the first page
+// open below and the last open above: every row of the epoch is in exactly one page.
+// Only the challenges are read per page. Transfers are still cut from the close's list: the
+// allotment that sets their charge runs per member across torrents (close.ts transfersOf), a
+// member-paged step not yet split off. Receipts too: they are updated in place while the epoch
+// is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
+// need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
+// within an invocation: only the scheduler writes them, and it is the one running the close.
+// Between invocations its rounds may add some to the still open epoch: the fingerprint
+// (settle-mode.ts) then changes and the stored pages are dropped, never mixed in.
+
+import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
+import { decodeStep, encodeStep } from "../../protocol/economics/paged-json.ts";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import {
+  addPageWeights,
+  assembleSettlement,
+  noWeights,
+  pageWeights,
+  settleContext,
+  settlePage,
+  settleTotals,
+  tallyPages,
+  type SettleCommon,
+  type SettlePage,
+} from "../../protocol/economics/settle-paged.ts";
+import type { Tally } from "../../protocol/epoch/replica-faults.ts";
+import type { Settlement, SettleTorrent } from "../../protocol/economics/settle.ts";
+import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rewards.ts";
+import { schema, type Db } from "../db/client.ts";
+import { transcriptFromRow } from "../challenge/round.ts";
+
+/** One page: its torrents and the info-hash range its rows are read from. */
+export interface PageRange {
+  torrents: SettleTorrent[];
+  /** Inclusive lower bound, none on the first page. */
+  from?: string;
+  /** Exclusive upper bound, none on the last page. */
+  to?: string;
+}
+
+/** The epoch's torrents (any order) in pages of `perPage`, info-hash order, with the ranges that cover every row. */
+export function pageRanges(torrents: readonly SettleTorrent[], perPage: number): PageRange[] {
+  if (!Number.isSafeInteger(perPage) || perPage < 1) throw new RangeError(`perPage must be a positive integer, got ${perPage}`);
+  const sorted = [...torrents].sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0));
+  const out: PageRange[] = [];
+  for (let i = 0; i < sorted.length; i += perPage) out.push({ torrents: sorted.slice(i, i + perPage) });
+  if (out.length === 0) out.push({ torrents: [] });
+  out.forEach((p, k) => {
+    if (k > 0) p.from = p.torrents[0]!.infoHash;
+    if (k + 1 < out.length) p.to = out[k + 1]!.torrents[0]!.infoHash;
+  });
+  return out;
+}
+
+function inRange(column: SQLiteColumn, r: PageRange): SQL[] {
+  const out: SQL[] = [];
+  if (r.from !== undefined) out.push(gte(column, r.from));
+  if (r.to !== undefined) out.push(lt(column, r.to));
+  return out;
+}
+
+/** What the close holds in memory and cuts per page: the allotment's transfers and the receipts it read. */
+export interface HeldRows {
+  transfers: readonly Transfer[];
+  receipts: readonly ReceiptBytes[];
+}
+
+/** A page's challenges read from D1 (the epoch's order: started, id), its transfers and receipts cut from `held`. */
+export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows): Promise<SettlePage> {
+  const c = schema.challenges;
+  const rows = await d
+    .select()
+    .from(c)
+    .where(and(eq(c.epoch, epoch), ...inRange(c.infoHash, r)))
+    .orderBy(asc(c.startedAt), asc(c.id));
+  const within = (infoHash: string) => (r.from === undefined || infoHash >= r.from) && (r.to === undefined || infoHash < r.to);
+  return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers: held.transfers.filter((x) => within(x.infoHash)), receipts: held.receipts.filter((x) => within(x.infoHash)) };
+}
+
+/**
+ * Each node's (lowercase) host of its first challenge in the epoch (started, id): tallyPages'
+ * firstHosts, one query whatever the pages, a row per node.
+ */
+export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, string>> {
+  const rows = await d.all<{ node: string; host: string }>(sql`
+    SELECT node, host FROM (
+      SELECT lower(node) AS node, host, ROW_NUMBER() OVER (PARTITION BY lower(node) ORDER BY started_at, id) AS n
+      FROM challenges WHERE epoch = ${epoch}
+    ) WHERE n = 1`);
+  return new Map(rows.map((r) => [r.node, r.host]));
+}
+
+/** Where a paged close keeps its pages' results (epoch_settle_pages) and what they came from. */
+export interface Steps {
+  /** Names everything the settlement reads (settle-mode.ts fingerprintOf): a result of other inputs is never reused. */
+  fingerprint: string;
+  /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
+  onStored?: (sweep: Sweep, page: number) => void;
+}
+export type Sweep = "A" | "B" | "C";
+
+/** Under D1's 2 MB a value (characters: the JSON is ASCII). */
+const PART_CHARS = 1_000_000;
+
+/** A page's result of a sweep: read back from the scratch table if an earlier invocation stored it, else computed and stored. */
+async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<string>, sweep: Sweep, page: number, compute: () => Promise<T>): Promise<T> {
+  const t = schema.epochSettlePages;
+  // Only pages listed as stored are read back: a fresh close spends no query looking.
+  const parts = !stored.has(`${sweep}${page}`) ? [] : await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
+  if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
+  const value = await compute();
+  const json = encodeStep(value);
+  const inserts = [];
+  for (let i = 0, part = 0; i < json.length || part === 0; i += PART_CHARS, part++)
+    inserts.push(d.insert(t).values({ epoch, sweep, page, part, fingerprint: steps.fingerprint, data: json.slice(i, i + PART_CHARS) }));
+  await d.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
+  steps.onStored?.(sweep, page);
+  return value;
+}
+
+/**
+ * settleEpoch's Settlement in three sweeps over pages read from D1 (settle-paged.ts A, B, C):
+ * equal to the wei to settleEpoch over the whole epoch. Each page's result is stored as it is
+ * made (step): a close that dies between pages resumes at the page it was on, and another
+ * close's leftovers (another fingerprint) are cleared first. The scratch is deleted once the
+ * settlement is assembled.
+ */
+export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps): Promise<Settlement> {
+  const { epoch } = common;
+  const t = schema.epochSettlePages;
+  await d.delete(t).where(and(eq(t.epoch, epoch), ne(t.fingerprint, steps.fingerprint)));
+  const stored = new Set(
+    (await d.select({ sweep: t.sweep, page: t.page }).from(t).where(and(eq(t.epoch, epoch), eq(t.fingerprint, steps.fingerprint), eq(t.part, 0)))).map((r) => `${r.sweep}${r.page}`),
+  );
+  const ranges = pageRanges(torrents, perPage);
+  const read = (r: PageRange) => readPage(d, epoch, r, held);
+  // Sweep A keeps only the tally, page by page (pages hold whole torrents: no (node, torrent) twice).
+  const tallied: Tally = new Map();
+  for (const [k, r] of ranges.entries()) {
+    const page = await step(d, epoch, steps, stored, "A", k, async () => tallyPages([await read(r)]));
+    for (const [node, n] of page) {
+      const m = tallied.get(node);
+      if (!m) tallied.set(node, n);
+      else for (const [h, v] of n.torrents) m.torrents.set(h, v);
+    }
+  }
+  const hosts = await firstHostsIn(d, epoch);
+  for (const [node, n] of tallied) n.host = hosts.get(node) ?? n.host;
+  const ctx = settleContext(common, tallied);
+  let weights = noWeights();
+  for (const [k, r] of ranges.entries()) weights = addPageWeights(weights, await step(d, epoch, steps, stored, "B", k, async () => pageWeights(ctx, await read(r))));
+  const totals = settleTotals(ctx, weights);
+  const settled = [];
+  for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
+  const out = assembleSettlement(ctx, totals, settled);
+  await d.delete(t).where(eq(t.epoch, epoch));
+  return out;
+}
