@@ -12,6 +12,7 @@
 // Between invocations its rounds may add some to the still open epoch: the fingerprint
 // (settle-mode.ts) then changes and the stored pages are dropped, never mixed in.
 
+import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
 import { decodeStep, encodeStep } from "../../protocol/economics/paged-json.ts";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
@@ -70,7 +71,7 @@ export interface HeldRows {
 }
 
 /** A page's challenges read from D1 (the epoch's order: started, id), its transfers and receipts cut from `held`. */
-export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows): Promise<SettlePage> {
+export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows): Promise<Omit<SettlePage, "challenges"> & { challenges: Transcript[] }> {
   const c = schema.challenges;
   const rows = await d
     .select()

@@ -19,7 +19,7 @@ export function settleMode(env: Env): "whole" | "paged" {
 }
 
 /** The epoch's settlement, by the mode in force; paged, `inputs.challenges` must be the epoch's rows in D1 (close.ts reads them). */
-export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Promise<Settlement> {
+export async function settleForClose(env: Env, d: Db, inputs: StoredInputs): Promise<Settlement> {
   if (settleMode(env) === "whole") return settleEpoch(inputs);
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
   const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
@@ -34,6 +34,9 @@ export async function settleForClose(env: Env, d: Db, inputs: SettleInputs): Pro
   );
 }
 
+/** The close's inputs, whose challenges are D1's transcripts: each has the id the fingerprint names. */
+export type StoredInputs = Omit<SettleInputs, "challenges"> & { challenges: readonly (SettleInputs["challenges"][number] & { id: string })[] };
+
 /** Bumped when a page's stored result changes shape or meaning: a deploy between invocations never mixes the two. */
 const STEP_FORMAT = 1;
 
@@ -42,7 +45,7 @@ const STEP_FORMAT = 1;
  * (a close retried after the chain's deposits moved, or after another round, starts afresh).
  * Transcripts by id: one is never rewritten (round.ts storeTranscripts).
  */
-export function fingerprintOf(inputs: SettleInputs, perPage: number): string {
+export function fingerprintOf(inputs: StoredInputs, perPage: number): string {
   // Hashed piece by piece (stream.ts): the canonical text of 10,000 nodes' transfers is never held whole.
   return streamedInputsHash({ ...inputs, challenges: inputs.challenges.map((c) => c.id), perPage, format: STEP_FORMAT });
 }
