@@ -24,28 +24,10 @@ export async function joinFeePaidOf(c: ChainClients, account: Address): Promise<
 export async function ensureStake(c: ChainClients, target: bigint): Promise<{ staked: bigint; txs: Hex[] }> {
   const w = c.walletClient;
   if (!w) throw new Error("staking needs a wallet");
-  const account = w.account.address;
-  const current = await stakeOf(c, account);
+  const current = await stakeOf(c, w.account.address);
   if (current >= target) return { staked: 0n, txs: [] };
   const need = target - current;
-  const balance = await tokenBalance(c, account);
-  if (balance < need) throw new CliError(`the access stake needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}`);
-  const txs: Hex[] = [];
-  try {
-    const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });
-    if (allowance < need) {
-      const approve = await w.writeContract({ address: c.info.token, abi: erc20Abi, functionName: "approve", args: [c.info.staking, need] });
-      await wait(c, approve, "approve");
-      txs.push(approve);
-    }
-    const { request } = await c.publicClient.simulateContract({ account: w.account, address: c.info.staking, abi: stakingAbi, functionName: "stake", args: [need] });
-    const stake = await w.writeContract(request);
-    await wait(c, stake, "stake");
-    txs.push(stake);
-  } catch (e) {
-    throw chainError(e, "staking");
-  }
-  return { staked: need, txs };
+  return { staked: need, txs: await payStaking(c, "stake", need, { short: "the access stake", sent: "stake", failed: "staking" }) };
 }
 
 /**
@@ -55,28 +37,34 @@ export async function ensureStake(c: ChainClients, target: bigint): Promise<{ st
 export async function ensureJoinFee(c: ChainClients, fee: bigint): Promise<{ paid: bigint; txs: Hex[] }> {
   const w = c.walletClient;
   if (!w) throw new Error("paying the join fee needs a wallet");
-  const account = w.account.address;
-  const already = await joinFeePaidOf(c, account);
+  const already = await joinFeePaidOf(c, w.account.address);
   if (already >= fee) return { paid: 0n, txs: [] };
   const need = fee - already;
+  return { paid: need, txs: await payStaking(c, "payJoinFee", need, { short: "the join fee", sent: "join fee", failed: "paying the join fee" }) };
+}
+
+/** Pays `amount` of the wallet's VIDYA into Staking's `fn` (approving it first when needed); the transactions sent. */
+async function payStaking(c: ChainClients, fn: "stake" | "payJoinFee", amount: bigint, words: { short: string; sent: string; failed: string }): Promise<Hex[]> {
+  const w = c.walletClient!;
+  const account = w.account.address;
   const balance = await tokenBalance(c, account);
-  if (balance < need) throw new CliError(`the join fee needs ${formatVidya(need)} more but ${account} holds ${formatVidya(balance)}`);
+  if (balance < amount) throw new CliError(`${words.short} needs ${formatVidya(amount)} more but ${account} holds ${formatVidya(balance)}`);
   const txs: Hex[] = [];
   try {
     const allowance = await c.publicClient.readContract({ address: c.info.token, abi: erc20Abi, functionName: "allowance", args: [account, c.info.staking] });
-    if (allowance < need) {
-      const approve = await w.writeContract({ address: c.info.token, abi: erc20Abi, functionName: "approve", args: [c.info.staking, need] });
+    if (allowance < amount) {
+      const approve = await w.writeContract({ address: c.info.token, abi: erc20Abi, functionName: "approve", args: [c.info.staking, amount] });
       await wait(c, approve, "approve");
       txs.push(approve);
     }
-    const { request } = await c.publicClient.simulateContract({ account: w.account, address: c.info.staking, abi: stakingAbi, functionName: "payJoinFee", args: [need] });
-    const pay = await w.writeContract(request);
-    await wait(c, pay, "join fee");
-    txs.push(pay);
+    const { request } = await c.publicClient.simulateContract({ account: w.account, address: c.info.staking, abi: stakingAbi, functionName: fn, args: [amount] });
+    const sent = await w.writeContract(request);
+    await wait(c, sent, words.sent);
+    txs.push(sent);
   } catch (e) {
-    throw chainError(e, "paying the join fee");
+    throw chainError(e, words.failed);
   }
-  return { paid: need, txs };
+  return txs;
 }
 
 async function wait(c: ChainClients, hash: Hex, what: string): Promise<void> {
