@@ -426,17 +426,22 @@ describe("adversarial nodes, challenged by the real edge", () => {
   });
 
   it("`vidya verify` recomputes both roots and re-derives every challenge of both epochs", async () => {
+    const forced = new Map<string, number>();
     for (const epoch of ["1", "2"]) {
       const r = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url, "--allow-forced"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const v = JSON.parse(r.stdout);
       expect(v).toMatchObject({ verified: true, slashedVerified: true, inputsVerified: true, evaluationVerified: true, challengesVerified: true });
       expect(v.challenges).toMatchObject({ seedRevealed: true, underived: [], inconsistent: [], unsigned: [], unproven: [], unanchored: [] });
-      expect(v.challenges.forced.length).toBeGreaterThan(0);
+      forced.set(epoch, v.challenges.forced.length);
     }
+    // A forced round whose latest block happens to be the first at or after its due time (a
+    // transaction of this suite mined in between) is anchored, not forced: count both epochs.
+    const [epoch, most] = [...forced].sort((x, y) => y[1] - x[1])[0]!;
+    expect(most).toBeGreaterThan(0);
     // Forced rounds ran on the latest block, not the first at or after their due time: without
     // --allow-forced, verify rejects every one (attack: a transcript made with a chosen past block).
-    const strict = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", "1", "--tracker", edge.url]);
+    const strict = await vidya(["--home", join(edge.dir, "anyone"), "--json", "verify", epoch, "--tracker", edge.url]);
     expect(strict.code).toBe(1);
     const s = JSON.parse(strict.stdout);
     expect(s).toMatchObject({ verified: true, challengesVerified: false });
