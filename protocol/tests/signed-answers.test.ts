@@ -78,7 +78,10 @@ describe("a pass needs the node's signed answer", () => {
 
   it("rejects a pass whose blocks are not the chain its hashes imply (attack: edge choosing the blocks)", async () => {
     const { signer: _s, signature: _g, ...t } = await honestTranscript(3);
-    const swapped = await signTranscript(edge, CHAIN, { ...t, blocks: [t.blocks[1]!, t.blocks[0]!, ...t.blocks.slice(2)] });
+    // The second block moved off the index the first block's hash implies (never onto it: a swap
+    // of two equal indices, one draw in 41, would change nothing).
+    const blocksInPayload = Math.ceil(payload.length / BLOCK_SIZE);
+    const swapped = await signTranscript(edge, CHAIN, { ...t, blocks: [t.blocks[0]!, (t.blocks[1]! + 1) % blocksInPayload, ...t.blocks.slice(2)] });
     const c = await checkInputs(inputs([swapped]), CHAIN);
     expect(c.underived).toEqual([swapped.id]);
   });
