@@ -4,10 +4,8 @@
 // fund a bounty in one transaction, swap-stake-join for a wallet that starts with ETH only, and
 // the pool's TWAP after several blocks of trades.
 
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeFunctionData, erc20Abi, parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -15,31 +13,18 @@ import { hostingBountiesAbi, hostingRouterAbi, stakingAbi } from "../../contract
 import { swapRouterAbi, uniswapV3PoolAbi } from "../../contracts/uniswap-abi.ts";
 import { ACCESS_STAKE, ONE_TOKEN, TWAP_WINDOW_SECONDS } from "../../protocol/params.ts";
 import { priceFromSqrtX96, sqrtRatioAtTick, twapPrice } from "../../protocol/market/price.ts";
-import { ROOT, clients } from "../../scripts/network/chain.ts";
+import { clients } from "../../scripts/network/chain.ts";
 import { deployContracts } from "../../contracts/deploy.ts";
 import { makeFixture } from "../testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../testing/edge.ts";
 import type { ChainInfo } from "../api.ts";
 import { chainClients } from "./clients.ts";
 import { marketOf, poolPrice, poolTwap, quote, sendBuy } from "./market.ts";
+import { runVidya, walletAddressOf } from "../testing/cli.ts";
 
-const VIDYA = join(ROOT, "bin", "vidya");
-const run = promisify(execFile);
+const vidya = runVidya;
+const addressOf = walletAddressOf;
 
-async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VIDYA, args, { env: { ...process.env, NO_COLOR: "1" } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
-async function addressOf(home: string): Promise<Address> {
-  const { privateKey } = JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex };
-  return privateKeyToAccount(privateKey).address;
-}
 
 describe("the VIDYA/WETH market on Uniswap's own bytecode", () => {
   let edge: TestEdge;

@@ -3,12 +3,9 @@
 // and the worker closes the epoch and posts its root itself. Lies are told by a named
 // adversary in front of the worker (node/testing/lying-edge.ts), never by a copy of it.
 
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { privateKeyToAccount } from "viem/accounts";
 import type { Address, Hex } from "viem";
 import { ACCESS_STAKE, HOLDBACK_NEW_BPS, EMISSION_PER_EPOCH, JOIN_FEE_BPS } from "../../protocol/params.ts";
 import { ROOT, bin, clients } from "../../scripts/network/chain.ts";
@@ -18,29 +15,16 @@ import { makeFixture } from "../testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../testing/edge.ts";
 import { inflateLeaf, inflateProof, startLyingEdge, type LyingEdge } from "../testing/lying-edge.ts";
 import { epochRewardsAbi, stakingAbi, erc20Abi } from "./abi.ts";
+import { runVidya, walletAddressOf } from "../testing/cli.ts";
 
-const VIDYA = join(ROOT, "bin", "vidya");
-const run = promisify(execFile);
+const vidya = runVidya;
+const addressOf = walletAddressOf;
+
 /**
  * Short, so waiting it out is quick. The claims made inside the window see it open however
  * slow the machine: anvil answers calls at its latest block's time and mines only on demand.
  */
 const DISPUTE_DELAY_SECONDS = 3n;
-
-async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VIDYA, args);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
-
-async function addressOf(home: string): Promise<Address> {
-  const { privateKey } = JSON.parse(await readFile(join(home, "wallet.json"), "utf8")) as { privateKey: Hex };
-  return privateKeyToAccount(privateKey).address;
-}
 
 describe("rewards on-chain through the CLI", () => {
   let edge: TestEdge;

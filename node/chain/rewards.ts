@@ -1,24 +1,16 @@
 // Reading epoch roots and claiming against them (contracts/src/EpochRewards.sol).
 
-import { BaseError, ContractFunctionRevertedError, type Address, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, type Address, type ContractFunctionReturnType, type Hex } from "viem";
 import { rewardLeafHash, verifyRewardProof } from "../../protocol/merkle/reward-tree.ts";
 import { CliError } from "../errors.ts";
 import { epochRewardsAbi } from "./abi.ts";
 import type { ChainClients } from "./clients.ts";
 
-export interface OnChainRoot {
-  earnedRoot: Hex;
-  /** Root of the cumulative slashed leaves (Staking.slash); zero when nobody was ever slashed. */
-  slashedRoot: Hex;
-  spentRoot: Hex;
-  inputsHash: Hex;
-  totalEarned: bigint;
-  postedAt: bigint;
-  disabled: boolean;
-}
+/** What EpochRewards.rootOf holds for an epoch (all zero when nothing was posted), typed from the ABI. */
+export type OnChainRoot = ContractFunctionReturnType<typeof epochRewardsAbi, "view", "rootOf">;
 
 export async function onChainRoot(c: ChainClients, epoch: bigint): Promise<OnChainRoot> {
-  return (await c.publicClient.readContract({ address: c.info.epochRewards, abi: epochRewardsAbi, functionName: "rootOf", args: [epoch] })) as OnChainRoot;
+  return c.publicClient.readContract({ address: c.info.epochRewards, abi: epochRewardsAbi, functionName: "rootOf", args: [epoch] });
 }
 
 export async function lastEpoch(c: ChainClients): Promise<bigint> {

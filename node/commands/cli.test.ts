@@ -1,12 +1,11 @@
 // The real `bin/vidya` as a user runs it, against the real edge (the worker in workerd):
 // node init, node start until SIGTERM, node status after a challenge round, errors.
 
-import { spawn, execFile, execFileSync } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Hex } from "viem";
@@ -15,25 +14,16 @@ import { makeFixture } from "../testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../testing/edge.ts";
 import { startHosting } from "../seed/host.ts";
 import { main } from "../cli.ts";
+import { VIDYA_BIN as VIDYA, runVidya } from "../testing/cli.ts";
 
-const VIDYA = join(import.meta.dirname, "..", "..", "bin", "vidya");
-const run = promisify(execFile);
+const vidya = (args: string[]) => runVidya(args, { PATH: "/usr/bin:/bin" });
+
 
 async function until(cond: () => boolean | Promise<boolean>, message: () => string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(message());
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VIDYA, args, { env: { ...process.env, PATH: "/usr/bin:/bin" } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
   }
 }
 

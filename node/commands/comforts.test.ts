@@ -3,30 +3,18 @@
 // `node init` re-run, the free-space check, levelled logs, and a start-up that loads neither
 // viem nor webtorrent for --help and status.
 
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { runVidya } from "../testing/cli.ts";
+
+const vidya = (args: string[], env: NodeJS.ProcessEnv = {}) => runVidya(args, { PATH: "/usr/bin:/bin", ...env });
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const VIDYA = join(ROOT, "bin", "vidya");
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "vidya-comforts-"));
 // A port nothing listens on: the tracker is down, and commands must say so, not hang.
 const DEAD_TRACKER = "http://127.0.0.1:9";
-
-async function vidya(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t = performance.now();
-  try {
-    const { stdout, stderr } = await run(VIDYA, args, { env: { ...process.env, PATH: "/usr/bin:/bin", ...env } });
-    return { code: 0, stdout, stderr, ms: performance.now() - t };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr, ms: performance.now() - t };
-  }
-}
 
 const configOf = (home: string) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as Record<string, unknown>;
 

@@ -8,7 +8,7 @@ import type { Hex } from "viem";
 import { BLOCK_SIZE } from "../params.ts";
 import { bytesEqual, fromHex, toHex } from "../hex.ts";
 import { hashPair } from "../merkle/storage-tree.ts";
-import { verifyChallengeAnswer, type ChallengeAnswer } from "../reports/eip712.ts";
+import { answerMessage, verifyChallengeAnswer, type ChallengeAnswer } from "../reports/eip712.ts";
 
 export const FRAUD_EVIDENCE_KIND = "vidya.fraud-evidence/1";
 
@@ -77,25 +77,7 @@ export async function checkFraudEvidence(e: FraudEvidence): Promise<string | nul
 
 /** The arguments of Staking.slashFraud / checkFraud for `e`. */
 export function fraudCallArgs(e: FraudEvidence) {
-  const a = e.answer;
-  return [
-    {
-      node: a.node as Hex,
-      infoHash: hex0x(a.infoHash),
-      epoch: BigInt(a.epoch),
-      round: a.round,
-      beacon: hex0x(a.beacon),
-      nonce: hex0x(a.nonce),
-      root: hex0x(a.root),
-      blocks: a.blocks,
-      blockHashes: a.blockHashes.map(hex0x),
-      answeredAt: BigInt(a.answeredAt),
-    },
-    e.signature,
-    BigInt(e.position),
-    e.block,
-    e.path,
-  ] as const;
+  return [answerMessage(e.answer), e.signature, BigInt(e.position), e.block, e.path] as const;
 }
 
 /** Parses an evidence file's JSON, naming the first bad field. */

@@ -375,7 +375,8 @@ export interface ChallengeAnswer {
   answeredAt: number;
 }
 
-function answerMessage(a: ChallengeAnswer) {
+/** The answer as EIP-712 signs it and as the contracts take it (Staking.slashFraud's first argument). */
+export function answerMessage(a: ChallengeAnswer) {
   return {
     node: a.node as Address,
     infoHash: hex0x(a.infoHash),

@@ -6,10 +6,8 @@
 // re-signed as a transcript. The close publishes and posts them like any other epoch; `vidya
 // verify`, the real CLI, must refuse them by name.
 
-import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { createServer } from "node:net";
 import { sha256 } from "@noble/hashes/sha2.js";
@@ -22,23 +20,13 @@ import { roundRandomness } from "../../protocol/challenge/schedule.ts";
 import type { Transcript as FullTranscript } from "../../protocol/challenge/transcript.ts";
 import { signChallengeAnswer, signTranscript } from "../../protocol/reports/eip712.ts";
 import { toHex } from "../../protocol/hex.ts";
-import { ROOT } from "../../scripts/network/chain.ts";
 import { TrackerApi } from "../../node/api.ts";
 import { hybridFixture, makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { startTestEdge, type TestEdge } from "../../node/testing/edge.ts";
+import { runVidya } from "../../node/testing/cli.ts";
 
-const VIDYA = join(ROOT, "bin", "vidya");
-const run = promisify(execFile);
+const vidya = runVidya;
 
-async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VIDYA, args);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 /** A local port nobody listens on: the absent node's registered endpoint. */
 async function closedPort(): Promise<number> {

@@ -5,17 +5,15 @@
 // it), so v1 roots can be confirmed by independent nodes and no correlation multiplier
 // applies. Scheduled rounds are off (CHALLENGE_ROUNDS=0): the test runs each round itself.
 
-import { execFile } from "node:child_process";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { parseUnits, type Address, type Hex } from "viem";
 import { CHALLENGE_BLOCKS, EMISSION_PER_EPOCH, FRAUD_REWARD_BPS, FRAUD_SLASH, GEO_BOOST_BPS, ONE_TOKEN } from "../../protocol/params.ts";
 import { reportToJson, signReport } from "../../protocol/reports/eip712.ts";
-import { ROOT, clients } from "../../scripts/network/chain.ts";
+import { clients } from "../../scripts/network/chain.ts";
 import { waitFor } from "../../scripts/network/processes.ts";
 import { TrackerApi, type EpochSlashed, type IndexTorrent } from "../../node/api.ts";
 import { epochRewardsAbi, erc20Abi, stakingAbi } from "../../node/chain/abi.ts";
@@ -26,25 +24,16 @@ import { toHex } from "../../protocol/hex.ts";
 import { hybridFixture, makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { startTestEdge, type TestEdge, type Transcript } from "../../node/testing/edge.ts";
 import { fetchSeenFrom, startFlakyProxy, startForgingSeeder, startRelayNode, type FlakyProxy, type ForgingSeeder, type Forgery, type RelayNode } from "../../node/testing/adversaries.ts";
+import { runVidya } from "../../node/testing/cli.ts";
 
-const VIDYA = join(ROOT, "bin", "vidya");
-const run = promisify(execFile);
+const vidya = runVidya;
+
 // Long enough for the deleter's dispute after the close (the edge's window equals it).
 const DISPUTE_DELAY_SECONDS = 15n;
 const FILES = [
   { path: "disc/game.bin", length: 70_000 },
   { path: "disc/notes.txt", length: 30_000 },
 ];
-
-async function vidya(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(VIDYA, args);
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe("adversarial nodes, challenged by the real edge", () => {
   let edge: TestEdge;

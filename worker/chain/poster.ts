@@ -10,6 +10,7 @@ import {
   keccak256,
   parseTransaction,
   type Address,
+  type ContractFunctionReturnType,
   type Hex,
   type TransactionReceipt,
 } from "viem";
@@ -50,19 +51,11 @@ export async function chainLastEpoch(env: Env): Promise<bigint> {
   return client(env).readContract({ address: rewardsAddress(env), abi: epochRewardsAbi, functionName: "lastEpoch" });
 }
 
-/** What the chain holds for one epoch (all zero when nothing was posted). */
-export interface ChainRoot {
-  earnedRoot: Hex;
-  slashedRoot: Hex;
-  spentRoot: Hex;
-  inputsHash: Hex;
-  totalEarned: bigint;
-  postedAt: bigint;
-  disabled: boolean;
-}
+/** What the chain holds for one epoch (all zero when nothing was posted), typed from the ABI. */
+export type ChainRoot = ContractFunctionReturnType<typeof epochRewardsAbi, "view", "rootOf">;
 
 export async function chainRootOf(env: Env, epoch: number): Promise<ChainRoot> {
-  return (await client(env).readContract({ address: rewardsAddress(env), abi: epochRewardsAbi, functionName: "rootOf", args: [BigInt(epoch)] })) as ChainRoot;
+  return client(env).readContract({ address: rewardsAddress(env), abi: epochRewardsAbi, functionName: "rootOf", args: [BigInt(epoch)] });
 }
 
 /** The postRoot call of one epoch. */
