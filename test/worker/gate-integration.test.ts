@@ -5,7 +5,7 @@
 
 import { SELF, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { asBytes, asDict, decode } from "../../protocol/bencode.ts";
@@ -307,6 +307,21 @@ describe("node endpoints and storage roots", () => {
     // The hijacker may use its own port; the owner re-registers its own endpoint.
     expect((await registerNode({ wallet: hijack.wallet, ip: "198.51.100.40", port: 7021 })).res.status).toBe(200);
     expect((await registerNode({ wallet: owner.wallet, ip: "198.51.100.40", port: 7020 })).res.status).toBe(200);
+  });
+
+  it("gives one endpoint to one of several keys registering it at the same moment (attack: racing the endpoint check)", async () => {
+    // Eight keys at once. Local workerd happened to serialize these requests, so this pins the
+    // outcome; the check now sits inside the write's own statement (nodes/routes.ts), which is
+    // what holds when requests do interleave across isolates in production.
+    const racers = await Promise.all(Array.from({ length: 8 }, () => registerNode({ ip: "198.51.100.41", port: 7030 })));
+    expect(racers.map((r) => r.res.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    const rows = await db(env.DB).select({ address: schema.nodes.address }).from(schema.nodes).where(and(eq(schema.nodes.host, "198.51.100.41"), eq(schema.nodes.port, 7030))).all();
+    expect(rows.map((r) => r.address)).toEqual([racers.find((r) => r.res.status === 200)!.address]);
+    // A registered node cannot move onto it either, and keeps its own endpoint.
+    const other = await registerNode({ ip: "198.51.100.41", port: 7031 });
+    expect(other.res.status).toBe(200);
+    expect((await registerNode({ wallet: other.wallet, ip: "198.51.100.41", port: 7030 })).res.status).toBe(409);
+    expect(await db(env.DB).select({ port: schema.nodes.port }).from(schema.nodes).where(eq(schema.nodes.address, other.address)).get()).toEqual({ port: 7031 });
   });
 
   it("lets only proven, bonded hosts confirm or contest a root; others' reports are kept (attack: two fresh keys contest a root)", async () => {

@@ -2,7 +2,7 @@
 // subset, both as signed EIP-712 reports. The endpoint host is what the edge sees.
 
 import { Hono } from "hono";
-import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { MAX_FETCHING } from "../../protocol/params.ts";
 import { subnetOf } from "../../protocol/net/subnet.ts";
 import { DEV_LOCATION_HEADER } from "../../protocol/net/dev-location.ts";
@@ -78,21 +78,21 @@ nodesApi.post("/register", async (c) => {
   const location = edgeLocation(c.req.raw, c.env);
   const d = db(c.env.DB);
   // One endpoint, one node: another key registering a port it does not own would pass that
-  // node's challenges. (The real fix, the handshake proving the node's key, is issue 12.)
-  const holder = await d
-    .select({ address: schema.nodes.address })
-    .from(schema.nodes)
-    .where(and(eq(schema.nodes.host, host), eq(schema.nodes.port, message.port), ne(schema.nodes.address, node)))
-    .get();
-  if (holder) throw new HttpError(409, "endpoint_taken", `${host}:${message.port} is registered to another node`);
-  await d
-    .insert(schema.nodes)
-    .values({ address: node, passkey: newPasskey(), host, port: message.port, ...location, registeredAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: schema.nodes.address, set: { host, port: message.port, ...location, updatedAt: now, passkey: sql`coalesce(${schema.nodes.passkey}, excluded.passkey)` } });
+  // node's challenges. Checked inside the one statement that writes (D1 runs statements one at a
+  // time), so two keys racing for one endpoint cannot both get it: the insert or the move is
+  // skipped, and the row read back says who holds it.
+  const taken = sql`EXISTS (SELECT 1 FROM nodes o WHERE o.host = ${host} AND o.port = ${message.port} AND o.address <> ${node})`;
+  await d.run(sql`
+    INSERT INTO nodes (address, passkey, host, port, lat, lon, colo, registered_at, updated_at)
+    SELECT ${node}, ${newPasskey()}, ${host}, ${message.port}, ${location.lat}, ${location.lon}, ${location.colo}, ${now}, ${now} WHERE NOT ${taken}
+    ON CONFLICT (address) DO UPDATE SET host = excluded.host, port = excluded.port, lat = excluded.lat, lon = excluded.lon, colo = excluded.colo, updated_at = excluded.updated_at,
+      passkey = coalesce(nodes.passkey, excluded.passkey)
+    WHERE NOT ${taken}`);
+  const row = await d.select({ passkey: schema.nodes.passkey, host: schema.nodes.host, port: schema.nodes.port }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
+  if (!row || row.host !== host || row.port !== message.port) throw new HttpError(409, "endpoint_taken", `${host}:${message.port} is registered to another node`);
   // The node's tracker key, not a membership (DESIGN.md "Identities cost something"): it
   // announces and downloads only what the node hosts or fetches to host (nodes/access.ts).
-  const row = await d.select({ passkey: schema.nodes.passkey }).from(schema.nodes).where(eq(schema.nodes.address, node)).get();
-  return c.json({ node, passkey: row!.passkey!, endpoint: { host, port: message.port } });
+  return c.json({ node, passkey: row.passkey!, endpoint: { host, port: message.port } });
 });
 
 // The edge dials the node back as a challenge would, and says how it went (worker/nodes/check.ts).
