@@ -63,8 +63,12 @@ async function liveSessions(env: Env, account: string, infoHashes: string[]): Pr
   return live;
 }
 
-/** The credit every shard holds for `account`, not yet in D1, by info hash. */
-async function unsentOf(env: Env, account: string): Promise<Map<string, MemberUnsent>> {
+/**
+ * The credit every shard holds for `account`, not yet in D1, by info hash. Every shard is asked
+ * (64 Durable Object requests): a session whose credit was never sent is known to its shard
+ * alone. A page showing the stats and a list asks once and hands the answer to both.
+ */
+export async function unsentOf(env: Env, account: string): Promise<Map<string, MemberUnsent>> {
   const out = new Map<string, MemberUnsent>();
   for (const part of await Promise.all(Array.from({ length: SWARM_SHARDS }, (_, i) => shardStub(env, i).unsentOf(account))))
     for (const [h, u] of Object.entries(part)) out.set(h, u);
@@ -137,8 +141,11 @@ const perTorrent = {
 
 export const memberStats = new Hono<{ Bindings: Env }>();
 
-/** A member's totals (actual and credited, ratio, seed time, snatches) and the latest torrents they announced. */
-export async function statsOf(env: Env, member: string) {
+/**
+ * A member's totals (actual and credited, ratio, seed time, snatches) and the latest torrents
+ * they announced; `shards`: the shards' part (unsentOf), when the caller already asked for it.
+ */
+export async function statsOf(env: Env, member: string, shards?: Promise<Map<string, MemberUnsent>>) {
   const d = db(env.DB);
   const [stored, [totals], unsent] = await Promise.all([
     d
@@ -160,7 +167,7 @@ export async function statsOf(env: Env, member: string) {
       })
       .from(a)
       .where(eq(a.member, member)),
-    unsentOf(env, member),
+    shards ?? unsentOf(env, member),
   ]);
   // A completion the shards hold and D1 has not seen adds a snatch (judged on D1's page of rows,
   // which holds the recent torrents an unsent completion belongs to).
@@ -209,7 +216,7 @@ memberStats.get("/:passkey/torrents/:list", async (c) => {
 });
 
 /** One of a member's lists, a page of it. */
-export async function listOf(env: Env, member: string, list: ListName, page = 0) {
+export async function listOf(env: Env, member: string, list: ListName, page = 0, shards?: Promise<Map<string, MemberUnsent>>) {
   const d = db(env.DB);
   if (list === "snatched") {
     const rows = await d
@@ -225,7 +232,7 @@ export async function listOf(env: Env, member: string, list: ListName, page = 0)
     // The newest snatches may still be in the shards (journal.ts): they lead the first page.
     let merged: PerTorrent[] = rows;
     if (page === 0) {
-      const unsent = await unsentOf(env, member);
+      const unsent = await (shards ?? unsentOf(env, member));
       const fresh = new Map([...unsent].filter(([h, u]) => u.completedAt !== null && !rows.some((r) => r.infoHash === h)));
       if (fresh.size) {
         // D1's rows of those torrents (credit sent before they completed), then the shards' part.
@@ -245,7 +252,7 @@ export async function listOf(env: Env, member: string, list: ListName, page = 0)
       .where(and(eq(a.member, member), gt(a.lastAnnounceAt, Date.now() - SEND_MAX_AGE_MS - PEER_TTL_MS - 60_000)))
       .groupBy(a.infoHash)
       .orderBy(desc(perTorrent.lastAnnounceAt)),
-    unsentOf(env, member),
+    shards ?? unsentOf(env, member),
   ]);
   const recent = await withUnsent(env, stored, unsent);
   const live = await liveSessions(env, member, recent.map((r) => r.infoHash));
