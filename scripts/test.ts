@@ -1,9 +1,10 @@
 // `npm test`: every suite (types, protocol, the simulation's pure parts and node in Node, the
 // worker inside workerd, the contracts under forge, adversarial nodes, real BitTorrent clients,
 // the site in Chromium, then the end-to-end network), then one summary line. Suites in one
-// phase run at once (and the Node and worker suites two files at a time at least, below): only those with no timing to miss (the typecheck and forge; the clients
+// phase run at once: only those with no timing to miss (the typecheck and forge; the clients
 // and the site, whose waits poll), never the adversarial or e2e suites, whose relay budgets
-// and challenge deadlines a busy machine could break.
+// and challenge deadlines a busy machine could break. The Node and worker suites run two
+// files at a time at least (below).
 //   npm test                 all suites
 //   npm test -- --skip e2e   leave out a suite by name
 
