@@ -71,6 +71,8 @@ export interface Env {
   NODE_CHECK_INTERVAL_SECONDS?: string;
   /** Retries of a challenge that did not pass before it counts (default CHALLENGE_RETRIES). */
   CHALLENGE_RETRIES?: string;
+  /** A challenge's (and a check's) deadline in ms (default CHALLENGE_DEADLINE_MS): shorter only in tests, to wait out a silent node sooner. */
+  CHALLENGE_DEADLINE_MS?: string;
   /** How long after an epoch closes disputes of its transcripts are accepted (default DISPUTE_DELAY_SECONDS). */
   DISPUTE_WINDOW_SECONDS?: string;
   /** The members' site's origin (https://host): the EIP-4361 domain and URI sign-ins are for (worker/web/session.ts). */

@@ -25,6 +25,8 @@ export interface NetworkOptions {
   disputeDelaySeconds?: number;
   /** The worker's EPOCH_SECONDS (default 60: an epoch a minute). */
   epochSeconds?: number;
+  /** The worker's CHALLENGE_DEADLINE_MS (default the protocol's): tests shorten it to wait out a silent node sooner. */
+  challengeDeadlineMs?: number;
   log?: (line: string) => void;
   /** The `vidya` command the nodes and members run (default: node/cli.ts under the repository's Node 24). */
   vidya?: string[];
@@ -132,7 +134,9 @@ export class LocalNetwork {
   }
 
   private async startEdge(): Promise<void> {
-    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain, vars: { EPOCH_SECONDS: String(this.opts.epochSeconds ?? 60) } });
+    const vars: Record<string, string> = { EPOCH_SECONDS: String(this.opts.epochSeconds ?? 60) };
+    if (this.opts.challengeDeadlineMs !== undefined) vars.CHALLENGE_DEADLINE_MS = String(this.opts.challengeDeadlineMs);
+    this.edge = await startEdge(this.group, { dir: this.opts.dir, chain: this.chain, vars });
     this.trackerUrl = this.edge.url;
     this.adminToken = this.edge.adminToken;
   }

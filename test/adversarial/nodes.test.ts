@@ -98,7 +98,9 @@ describe("adversarial nodes, challenged by the real edge", () => {
   let keeperHome: string;
 
   beforeAll(async () => {
-    edge = await startTestEdge("adversarial-nodes", { chain: { disputeDelaySeconds: DISPUTE_DELAY_SECONDS }, vars: { CHALLENGE_ROUNDS: "0" } });
+    // A silent try (the deleter's, the flaky proxy's first) ends at 5 s, not the edge's 10: still
+    // well over the far relay's whole chain (~2 s), which must miss its budget, not the deadline.
+    edge = await startTestEdge("adversarial-nodes", { chain: { disputeDelaySeconds: DISPUTE_DELAY_SECONDS }, vars: { CHALLENGE_ROUNDS: "0", CHALLENGE_DEADLINE_MS: "5000" } });
     chain = edge.chain!;
     ({ publicClient, deployer } = clients(chain));
     chainId = chain.chainId;

@@ -47,8 +47,9 @@ describe("a node behind a home router", () => {
   beforeAll(async () => {
     const missing = await missingTools();
     if (missing.length) throw new Error(`the NAT tests need ${missing.join(", ")}: apt-get install -y iproute2 nftables miniupnpd (see .ci/run)`);
-    // A short check interval: each failure case checks at start and again by `node check`.
-    edge = await startTestEdge("nat", { vars: { CHALLENGE_ROUNDS: "0", NODE_CHECK_INTERVAL_SECONDS: "2" } });
+    // A short check interval: each failure case checks at start and again by `node check`; a
+    // dropped dial times out after 3 s, not the edge's 10 (an open one answers in milliseconds).
+    edge = await startTestEdge("nat", { vars: { CHALLENGE_ROUNDS: "0", NODE_CHECK_INTERVAL_SECONDS: "2", CHALLENGE_DEADLINE_MS: "3000" } });
     fx = await makeFixture(join(edge.dir, "source"), "Home Movies", [
       { path: "reel1.bin", length: 90_000 },
       { path: "reel2.bin", length: 40_000 },

@@ -40,6 +40,9 @@ describe("the Vidya network, end to end", () => {
       disputeDelaySeconds: 3,
       // Short epochs so the cron closes a second one within the test (npm start: 60 s).
       epochSeconds: 20,
+      // The deleter's challenges time out, three tries each: 3 s, not 10, of silence a try
+      // (honest chains on loopback take well under a second).
+      challengeDeadlineMs: 3_000,
     });
   });
 

@@ -135,6 +135,7 @@ export async function challengeOnce(
   dial: Dial,
   b: ChallengeBinding,
   now: () => number = Date.now,
+  deadlineMs: number = CHALLENGE_DEADLINE_MS,
 ): Promise<{ startedAt: number; nonce: Hex; outcome: ChallengeOutcome }> {
   const startedAt = now();
   // A fresh nonce per try: the node's signature cannot have been made before we asked.
@@ -152,7 +153,7 @@ export async function challengeOnce(
       namedTree: c.file !== null,
       chain: { randomness: b.randomness, infoHash: c.infoHash, count: c.count },
       challenge: { node: n.node, chainId: b.chainId, epoch: b.epoch, round: b.round, beacon: b.beacon, nonce },
-      deadlineMs: CHALLENGE_DEADLINE_MS,
+      deadlineMs,
     });
     return { startedAt, nonce, outcome };
   } catch (e) {
@@ -171,11 +172,19 @@ export interface RoundContext {
   dial: Dial;
   retries: number;
   backoffMs: number;
+  /** Default CHALLENGE_DEADLINE_MS (deadlineOf). */
+  deadlineMs?: number;
 }
 
 export function retriesOf(env: Env): number {
   const n = Number(env.CHALLENGE_RETRIES ?? CHALLENGE_RETRIES);
   return Number.isInteger(n) && n >= 0 && n <= 5 ? n : CHALLENGE_RETRIES;
+}
+
+/** The deadline of a challenge: CHALLENGE_DEADLINE_MS, or the shorter one a test's edge sets. */
+export function deadlineOf(env: Env): number {
+  const n = Number(env.CHALLENGE_DEADLINE_MS ?? CHALLENGE_DEADLINE_MS);
+  return Number.isInteger(n) && n >= 500 && n <= CHALLENGE_DEADLINE_MS ? n : CHALLENGE_DEADLINE_MS;
 }
 
 /**
@@ -186,13 +195,13 @@ export function retriesOf(env: Env): number {
 export async function challengeWithRetries(ctx: RoundContext, n: NodeTargets, t: HostedTorrent, c: DerivedChallenge, round: number, hostedHash: Hex, randomness: Hex, beacon: Beacon): Promise<Transcript> {
   const tries: ChallengeTry[] = [];
   const binding: ChallengeBinding = { chainId: ctx.chainId, epoch: ctx.epoch, round, randomness, beacon: beacon.blockHash };
-  let attempt = await challengeOnce(n, t, c, ctx.dial, binding);
+  let attempt = await challengeOnce(n, t, c, ctx.dial, binding, Date.now, ctx.deadlineMs);
   // A chain that arrived whole but over its budget is not retried: the retry would ask for the
   // same blocks, which a relay has fetched by then.
   for (let k = 0; attempt.outcome.verdict !== "pass" && !attempt.outcome.overBudget && k < ctx.retries; k++) {
     tries.push({ verdict: attempt.outcome.verdict, reason: attempt.outcome.reason, startedAt: attempt.startedAt, durationMs: attempt.outcome.durationMs });
     await new Promise((r) => setTimeout(r, ctx.backoffMs * 2 ** k));
-    attempt = await challengeOnce(n, t, c, ctx.dial, binding);
+    attempt = await challengeOnce(n, t, c, ctx.dial, binding, Date.now, ctx.deadlineMs);
   }
   const o = attempt.outcome;
   const unsigned: UnsignedTranscript = {

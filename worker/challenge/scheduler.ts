@@ -16,7 +16,7 @@ import { HttpError } from "../errors.ts";
 import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
 import { beaconReader, readBeacon, type Beacon } from "./beacon.ts";
-import { dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
+import { deadlineOf, dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
 import { transcriptSigner } from "./signer.ts";
 
 /** The one scheduler object: a single unit of coordination, nothing else opens or closes epochs. */
@@ -152,6 +152,7 @@ export class ChallengeScheduler extends DurableObject<Env> {
       dial: this.dial,
       retries: retriesOf(this.env),
       backoffMs: CHALLENGE_RETRY_BACKOFF_MS,
+      deadlineMs: deadlineOf(this.env),
     };
   }
 

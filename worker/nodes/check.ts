@@ -12,13 +12,13 @@ import type { Context } from "hono";
 import { ZERO_BLOCK_HASH, deriveChallenge } from "../../protocol/challenge/schedule.ts";
 import { toHex } from "../../protocol/hex.ts";
 import type { CheckAnswer } from "../../protocol/net/reachability.ts";
-import { CHALLENGE_DEADLINE_MS, NODE_CHECK_INTERVAL_SECONDS } from "../../protocol/params.ts";
+import { NODE_CHECK_INTERVAL_SECONDS } from "../../protocol/params.ts";
 import { chainId, secondsVar, type Env } from "../env.ts";
 import { db, schema } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { edgeAddress } from "../edge.ts";
 import { acceptReport, readJson } from "../reports.ts";
-import { challengeOnce, dialTcp, loadNodes, openEpoch, type Dial } from "../challenge/round.ts";
+import { challengeOnce, deadlineOf, dialTcp, loadNodes, openEpoch, type Dial } from "../challenge/round.ts";
 
 /** Tests replace the dial; production and the local network use cloudflare:sockets. */
 export async function checkNode(c: Context<{ Bindings: Env }>, dial: Dial = dialTcp): Promise<CheckAnswer> {
@@ -64,17 +64,17 @@ export async function checkNode(c: Context<{ Bindings: Env }>, dial: Dial = dial
         round: 0,
         randomness,
         beacon: ZERO_BLOCK_HASH,
-      });
+      }, Date.now, deadlineOf(c.env));
       answer = { ok: t.outcome.verdict === "pass", verdict: t.outcome.verdict, reason: t.outcome.reason, infoHash: torrent.infoHash, durationMs: t.outcome.durationMs };
-    } else answer = await dialOnly(dial, endpoint);
-  } else answer = await dialOnly(dial, endpoint);
+    } else answer = await dialOnly(dial, endpoint, deadlineOf(c.env));
+  } else answer = await dialOnly(dial, endpoint, deadlineOf(c.env));
 
   await d.update(schema.nodes).set({ checkVerdict: answer.verdict, checkReason: answer.reason.slice(0, 500) }).where(eq(schema.nodes.address, node));
   return { node, seenHost, endpoint, ...answer, checkedAt: now };
 }
 
 /** A node that hosts nothing yet: the TCP connect a challenge starts with, within a challenge's deadline. */
-async function dialOnly(dial: Dial, e: { host: string; port: number }): Promise<Omit<CheckAnswer, "node" | "seenHost" | "endpoint" | "checkedAt">> {
+async function dialOnly(dial: Dial, e: { host: string; port: number }, deadlineMs: number): Promise<Omit<CheckAnswer, "node" | "seenHost" | "endpoint" | "checkedAt">> {
   const started = Date.now();
   let conn: ReturnType<Dial> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -83,11 +83,11 @@ async function dialOnly(dial: Dial, e: { host: string; port: number }): Promise<
     // A filtered port never answers the SYN: that is a timeout, not an open port.
     const outcome = await Promise.race([
       (conn.opened ?? conn.readable.getReader().closed).then(() => "open", (err: Error) => `refused: ${err.message}`),
-      new Promise<string>((r) => (timer = setTimeout(() => r("timeout"), CHALLENGE_DEADLINE_MS))),
+      new Promise<string>((r) => (timer = setTimeout(() => r("timeout"), deadlineMs))),
     ]);
     const ok = outcome === "open";
     const verdict = ok ? "open" : outcome === "timeout" ? "timeout" : "refused";
-    return { ok, verdict, reason: ok ? "the port accepted the connection (nothing hosted yet to challenge)" : outcome === "timeout" ? `no answer within ${CHALLENGE_DEADLINE_MS} ms` : `could not connect (${outcome})`, infoHash: null, durationMs: Date.now() - started };
+    return { ok, verdict, reason: ok ? "the port accepted the connection (nothing hosted yet to challenge)" : outcome === "timeout" ? `no answer within ${deadlineMs} ms` : `could not connect (${outcome})`, infoHash: null, durationMs: Date.now() - started };
   } catch (err) {
     return { ok: false, verdict: "refused", reason: `could not connect: ${(err as Error).message}`, infoHash: null, durationMs: Date.now() - started };
   } finally {
