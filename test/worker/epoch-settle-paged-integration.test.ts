@@ -14,6 +14,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import type { Env } from "../../worker/env.ts";
 import { closeEpoch, rootOf } from "../../worker/epoch/close.ts";
 import { inputsJson } from "../../worker/epoch/files.ts";
+import { isFrozen } from "../../worker/epoch/frozen.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { uploadTorrent } from "./support/worker.ts";
@@ -60,7 +61,7 @@ describe("paged settlement in the close", () => {
     expect(stored.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) })).sort((a, b) => (a.account < b.account ? -1 : 1))).toEqual(s.leaves);
   });
 
-  it("resumes a paged close that died between pages and commits what `vidya verify` recomputes (attack: a crashed close posting roots from half its pages)", async () => {
+  it("resumes a paged close that died between pages, of the challenges frozen at its start, and commits what `vidya verify` recomputes (attack: a crashed close posting roots from half its pages, or a round between ticks mixed into its pages)", async () => {
     const more = [fixture(45_000, 9411, "paged-d.bin"), fixture(35_000, 9412, "paged-e.bin"), fixture(55_000, 9413, "paged-f.bin")];
     for (const t of more) expect((await uploadTorrent(t)).status).toBe(201);
     const epoch = await openEpoch(d());
@@ -75,12 +76,24 @@ describe("paged settlement in the close", () => {
     expect(await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get()).toBeUndefined();
     const kept = await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch));
     expect(kept.map((p) => `${p.sweep}${p.page}`).sort()).toEqual(["A0", "A1", "A2", "B0", "B1"]);
+    // The epoch's challenges were frozen when the close started (worker/epoch/frozen.ts): the
+    // scheduler runs no round for it, and a row written anyway is not this close's.
+    expect(await isFrozen(d(), epoch)).toBe(true);
+    const late = madeTranscript(epoch, node(20), more[0]!.infoHash, "fail", { round: 9, host: "10.81.0.9" });
+    await d().insert(schema.challenges).values(transcriptRow(late));
+    // The resumed close reuses the stored pages: the same fingerprint, not one naming the late row.
+    await expect(closeEpoch({ ...paged, TEST_CRASH_AFTER: "page B2" })).rejects.toThrow("test crash after page B2");
+    const again = await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch));
+    expect(new Set(again.map((p) => p.fingerprint))).toEqual(new Set([kept[0]!.fingerprint]));
 
     expect(await closeEpoch(paged)).toMatchObject({ epoch, state: "final" });
+    expect(await isFrozen(d(), epoch)).toBe(false);
     const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
     const json = await inputsJson(env as unknown as Env, row);
     expect(inputsHashOfJson(json)).toBe(row.inputsHash);
     const published = JSON.parse(json) as PublishedSettleInputs & { settlement: unknown };
+    expect(published.challenges).toHaveLength(15);
+    expect(published.challenges.map((c) => (c as { id: string }).id)).not.toContain(late.id);
     // `vidya verify` adds the previous epoch's leaves (cumulative): the first test closed one.
     const leavesOf = async (t: typeof schema.leaves | typeof schema.slashed | typeof schema.spent) =>
       (await d().select().from(t).where(eq(t.epoch, epoch - 1))).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));

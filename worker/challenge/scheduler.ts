@@ -14,6 +14,7 @@ import { chainId, secondsVar, type Env } from "../env.ts";
 import { db, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
+import { isFrozen } from "../epoch/frozen.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
 import { beaconReader, readBeacon, type Beacon } from "./beacon.ts";
 import { dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
@@ -175,6 +176,8 @@ export class ChallengeScheduler extends DurableObject<Env> {
 
   /** Runs the next round of each named node; nodes that no longer host anything leave the schedule. */
   private async runFor(d: Db, seedRow: SeedRow, nodes: string[], forced = false): Promise<Transcript[]> {
+    // A close of this epoch has started (worker/epoch/frozen.ts): its transcripts are frozen, its rounds over.
+    if (await isFrozen(d, seedRow.epoch)) return [];
     const targets = await loadNodes(d, nodes);
     const now = Date.now();
     let latest: Promise<Beacon> | undefined;

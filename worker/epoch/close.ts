@@ -29,7 +29,7 @@ import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client
 import { checkChainId } from "../chain/poster.ts";
 import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
 import { followSettlements, settleFinalCharges } from "../chain/escrow.ts";
-import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
+import { openEpoch } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
 import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
 import { forgetPasskey } from "../members/lookup.ts";
@@ -38,6 +38,8 @@ import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
 import { settleForClose } from "./settle-mode.ts";
 import { publishInputsStreamed } from "./files.ts";
+import { challengePages, challengeSets, freezeChallenges, thawChallenges } from "./frozen.ts";
+import { StreamedArray } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
@@ -212,8 +214,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
   // ledger read below no longer moves. A close that then fails leaves later bytes to the next.
   await sealLedger(env.DB, epoch, now);
-  const rows = await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, epoch)).orderBy(asc(schema.challenges.startedAt), asc(schema.challenges.id));
-  const transcripts = rows.map(transcriptFromRow);
+  // The transcripts are never held whole: frozen for this close (frozen.ts: the scheduler adds no
+  // round to it, every read is of the rows frozen now), what the close needs of them as sets from
+  // SQL, the settlement's pages and the published file read from D1 a page at a time.
+  const frozen = await freezeChallenges(d, epoch, now);
+  const sets = await challengeSets(d, frozen);
   const ledger = await ledgerOf(env.DB, epoch);
   const swarmLedger = await swarmLedgerOf(env.DB, epoch);
   const day = dayOf(Math.floor(now / 1000));
@@ -234,15 +239,14 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
-  const infoHashes = [...new Set([...transcripts.map((t) => t.infoHash), ...transfers.map((t) => t.infoHash)])].sort();
+  const infoHashes = [...new Set([...sets.challenged, ...transfers.map((t) => t.infoHash)])].sort();
   const known = new Map<string, { length: number; rootStatus: RootStatus }>();
   for (const r of await inJsonChunks(infoHashes, (part) =>
     d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
   ))
     known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
   // Bounties are drawn only for torrents someone proved: read only those.
-  const proved = [...new Set(transcripts.filter((t) => t.verdict === "pass").map((t) => t.infoHash))].sort();
-  const bounties = await bountiesOf(env, proved);
+  const bounties = await bountiesOf(env, sets.proved);
   const torrents: SettleTorrent[] = infoHashes.map((infoHash) => {
     const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
     const surge = surgeOf.get(infoHash);
@@ -253,7 +257,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   });
 
   // Where the edge saw each challenged node register (request.cf); none locally.
-  const nodes = [...new Set(transcripts.map((t) => t.node.toLowerCase()))].sort();
+  const nodes = sets.nodes;
   const locations: NodeLocation[] = (
     await inJsonChunks(nodes, (part) => d.select({ node: schema.nodes.address, lat: schema.nodes.lat, lon: schema.nodes.lon }).from(schema.nodes).where(inJson(schema.nodes.address, part)))
   )
@@ -280,22 +284,29 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   const emission = EMISSION_PER_EPOCH;
   // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
-  const settlement = await settleForClose(env, d, {
-    epoch,
-    route,
-    emission,
-    challenges: transcripts,
-    torrents,
-    locations,
-    transfers,
-    receipts: receiptBytes(receipts),
-    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
-  });
+  const settlement = await settleForClose(
+    env,
+    d,
+    {
+      epoch,
+      route,
+      emission,
+      torrents,
+      locations,
+      transfers,
+      receipts: receiptBytes(receipts),
+      previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
+    },
+    frozen,
+  );
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
-  if (leaves.length === 0) throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
+  if (leaves.length === 0) {
+    await thawChallenges(d, epoch);
+    throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
+  }
 
   const tree = buildRewardTree(epoch, leaves);
   const slashedRoot = rootOf(epoch, slashedLeaves);
@@ -308,7 +319,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     epoch,
     route,
     emission,
-    challenges: transcripts,
+    // Read from D1 a page at a time in each pass of the publish (the same frozen rows each time).
+    challenges: new StreamedArray(() => challengePages(d, frozen)),
     receipts,
     torrents,
     locations,
@@ -396,6 +408,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
     // A paged close's scratch left by a crash (pages.ts), even if the close then ran whole.
     statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
+    // Settled: the freeze has done its work (the next epoch's rounds are the next epoch's).
+    statementOf(D, d.delete(schema.epochCloseFreeze).where(lte(schema.epochCloseFreeze.epoch, epoch))),
   ];
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));

@@ -6,7 +6,7 @@
 
 import type { Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
-import { canonicalParts, hashOfChunks, streamedInputsHash } from "../../protocol/epoch/stream.ts";
+import { canonicalPartsAsync, hashOfChunks, streamedInputsHashAsync } from "../../protocol/epoch/stream.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 
@@ -26,13 +26,15 @@ export const INPUTS_PART_BYTES = 8 * 1024 * 1024;
  * streamed pass (the name must be known first), then put in parts of `partBytes` through R2's
  * multipart upload (one put when they fit one part). The bytes and the hash are canonicalJson's
  * (protocol/epoch/stream.ts), so what is committed is unchanged. Idempotent as publishInputs.
+ * A StreamedArray in `inputs` (the close's challenges, read from D1 a page at a time) is read
+ * once per pass.
  */
 export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES): Promise<Hex> {
-  const hash = streamedInputsHash(inputs);
+  const hash = await streamedInputsHashAsync(inputs);
   const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
-  const parts = canonicalParts(inputs, partBytes);
-  const first = parts.next();
-  const second = first.done ? first : parts.next();
+  const parts = canonicalPartsAsync(inputs, partBytes);
+  const first = await parts.next();
+  const second = first.done ? first : await parts.next();
   if (first.done || second.done) {
     await env.EPOCH_FILES.put(inputsKey(hash), first.done ? "" : first.value, options);
     return hash;
@@ -40,7 +42,7 @@ export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes
   const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
   try {
     const done = [await upload.uploadPart(1, first.value), await upload.uploadPart(2, second.value)];
-    for (const part of parts) done.push(await upload.uploadPart(done.length + 1, part));
+    for await (const part of parts) done.push(await upload.uploadPart(done.length + 1, part));
     await upload.complete(done);
   } catch (e) {
     await upload.abort().catch(() => {});

@@ -9,8 +9,8 @@
 // is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
 // need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
 // within an invocation: only the scheduler writes them, and it is the one running the close.
-// Between invocations its rounds may add some to the still open epoch: the fingerprint
-// (settle-mode.ts) then changes and the stored pages are dropped, never mixed in.
+// Between invocations the epoch is frozen (frozen.ts): the scheduler runs no round for it and
+// every read here is of the rows frozen when the close started.
 
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
@@ -33,6 +33,7 @@ import type { Settlement, SettleTorrent } from "../../protocol/economics/settle.
 import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { schema, type Db } from "../db/client.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
+import { frozenRows, type Frozen } from "./frozen.ts";
 
 /** One page: its torrents and the info-hash range its rows are read from. */
 export interface PageRange {
@@ -70,13 +71,16 @@ export interface HeldRows {
   receipts: readonly ReceiptBytes[];
 }
 
+/** The epoch's rows, those of the close's freeze (frozen.ts) when given. */
+const epochRows = (epoch: number, frozen?: Frozen): SQL => (frozen ? frozenRows(frozen) : eq(schema.challenges.epoch, epoch));
+
 /** A page's challenges read from D1 (the epoch's order: started, id), its transfers and receipts cut from `held`. */
-export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows): Promise<Omit<SettlePage, "challenges"> & { challenges: Transcript[] }> {
+export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows, frozen?: Frozen): Promise<Omit<SettlePage, "challenges"> & { challenges: Transcript[] }> {
   const c = schema.challenges;
   const rows = await d
     .select()
     .from(c)
-    .where(and(eq(c.epoch, epoch), ...inRange(c.infoHash, r)))
+    .where(and(epochRows(epoch, frozen), ...inRange(c.infoHash, r)))
     .orderBy(asc(c.startedAt), asc(c.id));
   const within = (infoHash: string) => (r.from === undefined || infoHash >= r.from) && (r.to === undefined || infoHash < r.to);
   return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers: held.transfers.filter((x) => within(x.infoHash)), receipts: held.receipts.filter((x) => within(x.infoHash)) };
@@ -86,11 +90,11 @@ export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRow
  * Each node's (lowercase) host of its first challenge in the epoch (started, id): tallyPages'
  * firstHosts, one query whatever the pages, a row per node.
  */
-export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, string>> {
+export async function firstHostsIn(d: Db, epoch: number, frozen?: Frozen): Promise<Map<string, string>> {
   const rows = await d.all<{ node: string; host: string }>(sql`
     SELECT node, host FROM (
       SELECT lower(node) AS node, host, ROW_NUMBER() OVER (PARTITION BY lower(node) ORDER BY started_at, id) AS n
-      FROM challenges WHERE epoch = ${epoch}
+      FROM challenges WHERE ${epochRows(epoch, frozen)}
     ) WHERE n = 1`);
   return new Map(rows.map((r) => [r.node, r.host]));
 }
@@ -99,6 +103,8 @@ export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, st
 export interface Steps {
   /** Names everything the settlement reads (settle-mode.ts fingerprintOf): a result of other inputs is never reused. */
   fingerprint: string;
+  /** The close's frozen challenges (frozen.ts): only those rows are read. */
+  frozen?: Frozen;
   /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
   onStored?: (sweep: Sweep, page: number) => void;
 }
@@ -138,7 +144,7 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
     (await d.select({ sweep: t.sweep, page: t.page }).from(t).where(and(eq(t.epoch, epoch), eq(t.fingerprint, steps.fingerprint), eq(t.part, 0)))).map((r) => `${r.sweep}${r.page}`),
   );
   const ranges = pageRanges(torrents, perPage);
-  const read = (r: PageRange) => readPage(d, epoch, r, held);
+  const read = (r: PageRange) => readPage(d, epoch, r, held, steps.frozen);
   // Sweep A keeps only the tally, page by page (pages hold whole torrents: no (node, torrent) twice).
   const tallied: Tally = new Map();
   for (const [k, r] of ranges.entries()) {
@@ -149,7 +155,7 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
       else for (const [h, v] of n.torrents) m.torrents.set(h, v);
     }
   }
-  const hosts = await firstHostsIn(d, epoch);
+  const hosts = await firstHostsIn(d, epoch, steps.frozen);
   for (const [node, n] of tallied) n.host = hosts.get(node) ?? n.host;
   const ctx = settleContext(common, tallied);
   let weights = noWeights();
