@@ -93,7 +93,7 @@ describe("paged settlement in the close", () => {
     expect(inputsHashOfJson(json)).toBe(row.inputsHash);
     const published = JSON.parse(json) as PublishedSettleInputs & { settlement: unknown };
     expect(published.challenges).toHaveLength(15);
-    expect(published.challenges.map((c) => (c as { id: string }).id)).not.toContain(late.id);
+    expect((published.challenges as unknown as { id: string }[]).map((c) => c.id)).not.toContain(late.id);
     // `vidya verify` adds the previous epoch's leaves (cumulative): the first test closed one.
     const leavesOf = async (t: typeof schema.leaves | typeof schema.slashed | typeof schema.spent) =>
       (await d().select().from(t).where(eq(t.epoch, epoch - 1))).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));

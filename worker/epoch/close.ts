@@ -31,13 +31,14 @@ import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } fr
 import { followSettlements, settleFinalCharges } from "../chain/escrow.ts";
 import { openEpoch } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
-import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
+import { sealLedger, swarmLedgerOf } from "../accounting/ledger.ts";
 import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
 import { settleForClose } from "./settle-mode.ts";
 import { publishInputsStreamed } from "./files.ts";
+import { transfersOf } from "./transfers.ts";
 import { challengePages, challengeSets, freezeChallenges, thawChallenges } from "./frozen.ts";
 import { StreamedArray } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
@@ -94,81 +95,6 @@ export function rootOf(epoch: number, leaves: RewardLeaf[]): Hex {
 
 const toLeaves = (rows: { account: string; cumulative: string }[]): RewardLeaf[] => rows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
 
-/** What the allotment decided for one member at this close (published with the inputs). */
-export interface AllotmentOutcome {
-  member: string;
-  free: bigint;
-  paid: bigint;
-  slowed: bigint;
-  /** Free bytes left in the rolling window after this epoch. */
-  remaining: bigint;
-  /** Whether the member had anything to charge (balance > 0). */
-  deposit: boolean;
-  /** What its deposit could pay at this close, wei: Escrow balance − earlier unsettled charges; 0 once it asked to withdraw. */
-  balance: bigint;
-  /** What this close charged it, wei (≤ balance): the spent leaf grows by exactly this. */
-  charged: bigint;
-  /** Bytes past the allotment its balance did not cover: not paid, slowed, earning no upload reward. */
-  uncovered: bigint;
-  /** Whether the member is slowed from now on (past the allotment, and its balance ran out or covers nothing more). */
-  slowedNow: boolean;
-}
-
-/**
- * The epoch's transfers from its ledger: each member's downloaded bytes split free first, then
- * paid from its deposit as far as its available balance covers them at the torrent's price
- * (DESIGN.md "A deposit backs only what it can pay"), the rest slowed (allotment.ts), torrent by
- * torrent in info-hash order. Each transfer carries what was actually charged, so upload caps
- * follow the money collected, never a nominal price. Charged are the credited bytes (freeleech
- * and newcomers' free sessions are not charged); uploads are the actual bytes reported, published
- * for ratio only: they earn no tokens (upload tokens follow receipts and proofs, upload-rewards.ts).
- */
-async function transfersOf(
-  env: Env,
-  d: Db,
-  rows: LedgerRow[],
-  day: number,
-  priceOf: (infoHash: string) => bigint,
-  spentBefore: ReadonlyMap<string, bigint>,
-): Promise<{ transfers: Transfer[]; outcomes: AllotmentOutcome[]; days: Map<string, AllotmentState> }> {
-  const byMember = new Map<string, LedgerRow[]>();
-  for (const r of rows) byMember.set(r.member, [...(byMember.get(r.member) ?? []), r]);
-  // Members slowed before, who downloaded nothing since, are looked at again: their window may have rolled on.
-  const slowedBefore = (await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.slowed, true))).map((m) => m.account);
-  const members = [...new Set([...byMember.keys(), ...slowedBefore])].sort();
-  const state = await allotmentStates(d, members, day);
-  // Only members past their allotment need the chain: what can their deposit pay for the rest?
-  const past = members.filter((m) => {
-    let bytes = 0n;
-    for (const r of byMember.get(m) ?? []) bytes += BigInt(r.creditedDownloaded);
-    return bytes >= freeRemaining(state.get(m)!, day);
-  });
-  const deposits = await chargeableDeposits(env, past, spentBefore);
-  const transfers: Transfer[] = [];
-  const outcomes: AllotmentOutcome[] = [];
-  for (const m of members) {
-    let st = state.get(m)!;
-    const balance = deposits.get(m) ?? 0n;
-    const o: AllotmentOutcome = { member: m, free: 0n, paid: 0n, slowed: 0n, remaining: 0n, deposit: balance > 0n, balance, charged: 0n, uncovered: 0n, slowedNow: false };
-    for (const r of (byMember.get(m) ?? []).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1))) {
-      const split = splitDownload(st, day, BigInt(r.creditedDownloaded), { available: balance - o.charged, pricePerGB: priceOf(r.infoHash) });
-      st = split.state;
-      o.free += split.free;
-      o.paid += split.paid;
-      o.slowed += split.slowed;
-      o.charged += split.charged;
-      if (split.paid || split.free || split.slowed || r.uploaded)
-        transfers.push({ member: m, infoHash: r.infoHash, paidDownloaded: split.paid, freeDownloaded: split.free + split.slowed, uploaded: BigInt(r.uploaded), charged: split.charged });
-    }
-    state.set(m, st);
-    o.uncovered = o.slowed;
-    o.remaining = freeRemaining(st, day);
-    o.slowedNow = o.remaining === 0n && (o.uncovered > 0n || o.charged === balance);
-    outcomes.push(o);
-  }
-  return { transfers, outcomes, days: state };
-}
-
 /**
  * Closes the open epoch: finishes any earlier close first, settles this one (stored before
  * anything is posted) and drives it through the writer (writer.ts). Throws post_pending while
@@ -219,7 +145,6 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // SQL, the settlement's pages and the published file read from D1 a page at a time.
   const frozen = await freezeChallenges(d, epoch, now);
   const sets = await challengeSets(d, frozen);
-  const ledger = await ledgerOf(env.DB, epoch);
   const swarmLedger = await swarmLedgerOf(env.DB, epoch);
   const day = dayOf(Math.floor(now / 1000));
   const route = accessRoute(env);
@@ -229,7 +154,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
   const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
-  const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
+  // The ledger read a page of members at a time, its transfers kept compact (transfers.ts).
+  const { transfers, outcomes, days } = await transfersOf(env, d, epoch, day, priceOf, spentBefore);
   // The dynamic gate's step: the epoch's measured saturation moves the join stake (gate.ts).
   const access = await closeAccess(env, d, epoch);
   // Upload receipts of the epoch (worker/receipts/routes.ts): published beside the transcripts.
@@ -239,7 +165,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
-  const infoHashes = [...new Set([...sets.challenged, ...transfers.map((t) => t.infoHash)])].sort();
+  const infoHashes = [...new Set([...sets.challenged, ...transfers.torrents()])].sort();
   const known = new Map<string, { length: number; rootStatus: RootStatus }>();
   for (const r of await inJsonChunks(infoHashes, (part) =>
     d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
@@ -324,7 +250,9 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     receipts,
     torrents,
     locations,
-    transfers,
+    transfers: new StreamedArray(async function* () {
+      yield* transfers.pages();
+    }),
     previousFaults,
     previousSeniority,
     previousReplicaFaults,

@@ -3,9 +3,9 @@
 // 0025_epoch_pages), once per sweep, so the sweeps never hold more than one page of challenges.
 // Ranges are contiguous and half-open, [first of the page, first of the next), the first page
 // open below and the last open above: every row of the epoch is in exactly one page.
-// Only the challenges are read per page. Transfers are still cut from the close's list: the
-// allotment that sets their charge runs per member across torrents (close.ts transfersOf), a
-// member-paged step not yet split off. Receipts too: they are updated in place while the epoch
+// Only the challenges are read per page. Transfers are cut from the close's compact list: the
+// allotment that sets their charge runs per member across torrents (transfers.ts, a page of
+// members at a time), so they are made before the torrent pages. Receipts too: they are updated in place while the epoch
 // is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
 // need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
 // within an invocation: only the scheduler writes them, and it is the one running the close.
@@ -34,6 +34,7 @@ import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rew
 import { schema, type Db } from "../db/client.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
 import { frozenRows, type Frozen } from "./frozen.ts";
+import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 
 /** One page: its torrents and the info-hash range its rows are read from. */
 export interface PageRange {
@@ -65,9 +66,9 @@ function inRange(column: SQLiteColumn, r: PageRange): SQL[] {
   return out;
 }
 
-/** What the close holds in memory and cuts per page: the allotment's transfers and the receipts it read. */
+/** What the close holds in memory and cuts per page: the allotment's transfers (compact, or a list) and the receipts it read. */
 export interface HeldRows {
-  transfers: readonly Transfer[];
+  transfers: readonly Transfer[] | CompactTransfers;
   receipts: readonly ReceiptBytes[];
 }
 
@@ -83,7 +84,8 @@ export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRow
     .where(and(epochRows(epoch, frozen), ...inRange(c.infoHash, r)))
     .orderBy(asc(c.startedAt), asc(c.id));
   const within = (infoHash: string) => (r.from === undefined || infoHash >= r.from) && (r.to === undefined || infoHash < r.to);
-  return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers: held.transfers.filter((x) => within(x.infoHash)), receipts: held.receipts.filter((x) => within(x.infoHash)) };
+  const transfers = held.transfers instanceof CompactTransfers ? held.transfers.inRange(r.from, r.to) : held.transfers.filter((x) => within(x.infoHash));
+  return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers, receipts: held.receipts.filter((x) => within(x.infoHash)) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/
 import { streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import { settleFromD1, type Sweep } from "./pages.ts";
 import { allChallenges, type Frozen } from "./frozen.ts";
+import type { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 
 /** Torrents per page when EPOCH_SETTLE_PAGE_TORRENTS is not set. */
 export const SETTLE_PAGE_TORRENTS = 1_000;
@@ -24,7 +25,7 @@ export function settleMode(env: Env): "whole" | "paged" {
  * paged, read from D1 a page of torrents at a time; whole, read all at once for settleEpoch.
  */
 export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, frozen: Frozen): Promise<Settlement> {
-  if (settleMode(env) === "whole") return settleEpoch({ ...inputs, challenges: await allChallenges(d, frozen) });
+  if (settleMode(env) === "whole") return settleEpoch({ ...inputs, transfers: inputs.transfers.all(), challenges: await allChallenges(d, frozen) });
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
   const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
   const { epoch, route, locations, previous, emission } = inputs;
@@ -32,28 +33,29 @@ export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, froze
     d,
     { epoch, route, locations, previous, emission },
     inputs.torrents,
-    { transfers: inputs.transfers ?? [], receipts: inputs.receipts ?? [] },
+    { transfers: inputs.transfers, receipts: inputs.receipts ?? [] },
     pages,
     { fingerprint: fingerprintOf(inputs, frozen, pages), frozen, onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
   );
 }
 
-/** The close's inputs but its challenges, which are read from D1 (the frozen rows). */
-export type CloseInputs = Omit<SettleInputs, "challenges">;
+/** The close's inputs but its challenges, which are read from D1 (the frozen rows), with its transfers compact (transfers.ts). */
+export type CloseInputs = Omit<SettleInputs, "challenges" | "transfers"> & { transfers: CompactTransfers };
 
 /** Bumped when a page's stored result changes shape or meaning: a deploy between invocations never mixes the two. */
-const STEP_FORMAT = 2;
+const STEP_FORMAT = 3;
 
 /**
  * Names everything the paged settlement reads: a stored page is reused only for the same inputs
- * (a close retried after the chain's deposits moved starts afresh). The challenges are named by
+ * (a close retried after the chain's deposits moved starts afresh). The transfers are named by
+ * their digest (compact-transfers.ts), the challenges by
  * their freeze (frozen.ts: the epoch's rows up to a rowid, and their count), not listed: no row of
  * the epoch is written while it is frozen, and rows are never rewritten, so the same freeze is
  * the same transcripts; a deletion changes the count.
  */
 export function fingerprintOf(inputs: CloseInputs, frozen: Frozen, perPage: number): string {
   // Hashed piece by piece (stream.ts): the canonical text of 10,000 nodes' transfers is never held whole.
-  return streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, perPage, format: STEP_FORMAT });
+  return streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: inputs.transfers.digest(), perPage, format: STEP_FORMAT });
 }
 
 /** Tests only: TEST_CRASH_AFTER="page B1" dies once sweep B's page 1 is stored, as a dying invocation would. */
