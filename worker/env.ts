@@ -76,7 +76,7 @@ export interface Env {
   /** The members' site's origin (https://host): the EIP-4361 domain and URI sign-ins are for (worker/web/session.ts). */
   SITE_ORIGIN?: string;
   LOCAL_DEV?: string;
-  /** The close's settlement (worker/epoch/settle-mode.ts): "whole" (default, settleEpoch) or "paged" (settle-paged.ts sweeps). */
+  /** The close's settlement (worker/epoch/settle-mode.ts): "paged" (default, settle-paged.ts sweeps) or "whole" (settleEpoch at once). */
   EPOCH_SETTLE?: string;
   /** Torrents per page of a "paged" settlement (default SETTLE_PAGE_TORRENTS). */
   EPOCH_SETTLE_PAGE_TORRENTS?: string;

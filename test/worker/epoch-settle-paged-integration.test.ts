@@ -1,4 +1,4 @@
-// The close with EPOCH_SETTLE=paged (worker/epoch/settle-mode.ts): the settlement computed in
+// The close with EPOCH_SETTLE=paged, the default (worker/epoch/settle-mode.ts): the settlement computed in
 // pages of whole torrents must commit exactly what `vidya verify` rebuilds with settleEpoch from
 // the published inputs (node/commands/verify.ts), on a real close in workerd.
 
@@ -114,7 +114,38 @@ describe("paged settlement in the close", () => {
     const paged = { ...(env as unknown as Env), EPOCH_SETTLE: "paged", EPOCH_SETTLE_PAGE_TORRENTS: "1" };
     await expect(closeEpoch({ ...paged, TEST_CRASH_AFTER: "page A0" })).rejects.toThrow("test crash after page A0");
     expect(await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).toHaveLength(1);
-    expect(await closeEpoch(env as unknown as Env)).toMatchObject({ epoch, state: "final" });
+    expect(await closeEpoch({ ...(env as unknown as Env), EPOCH_SETTLE: "whole" })).toMatchObject({ epoch, state: "final" });
     expect(await d().select().from(schema.epochSettlePages)).toHaveLength(0);
+  });
+
+  it("closes the same epoch whole and paged (the default) to the same roots and the same published bytes (attack: the default close committing other roots or inputs than settleEpoch's)", async () => {
+    const ts = [fixture(41_000, 9431, "paged-h.bin"), fixture(52_000, 9432, "paged-i.bin")];
+    for (const t of ts) expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 6; n++)
+      for (const [k, t] of ts.entries())
+        for (let round = 0; round < 2; round++)
+          await d()
+            .insert(schema.challenges)
+            .values(transcriptRow(madeTranscript(epoch, node(60 + n), t.infoHash, n === 2 && round === 1 ? "fail" : "pass", { round: round * 2 + k, host: `10.82.${n % 2}.${n + 1}` })));
+    const member = (i: number) => `0x${(0xbe7700 + i).toString(16).padStart(40, "0")}`;
+    for (let m = 0; m < 4; m++)
+      for (const t of ts) await d().insert(schema.ledger).values({ epoch, member: member(m), infoHash: t.infoHash, downloaded: 3e9, creditedDownloaded: 3e9 + m, uploaded: 1e6 * m, creditedUploaded: 0, seedSeconds: 60 });
+    const closed = async (mode: string) => {
+      const out = await closeEpoch({ ...(env as unknown as Env), EPOCH_SETTLE: mode, EPOCH_SETTLE_PAGE_TORRENTS: "1" });
+      const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
+      return { out, row, json: await inputsJson(env as unknown as Env, row) };
+    };
+    const whole = await closed("whole");
+    expect(whole.out).toMatchObject({ epoch, state: "final" });
+    // Undo the close (its records and the allotment it wrote) and close the same epoch again, paged.
+    for (const t of [schema.epochs, schema.leaves, schema.slashed, schema.spent, schema.seniority, schema.faults, schema.replicaFaults, schema.vetting]) await d().delete(t).where(eq(t.epoch, epoch));
+    await d().delete(schema.allotments);
+    const paged = await closed("");
+    for (const k of ["root", "slashedRoot", "spentRoot", "inputsHash", "totalEarned", "leafCount", "bountyDraws"] as const) expect(paged.row[k], k).toBe(whole.row[k]);
+    expect(paged.json).toBe(whole.json);
+    const published = JSON.parse(paged.json) as { challenges: unknown[]; transfers: unknown[] };
+    expect(published.challenges).toHaveLength(24);
+    expect(published.transfers).toHaveLength(8);
   });
 });

@@ -1,9 +1,9 @@
-// Which settlement the close runs (issue 13 part 3). EPOCH_SETTLE unset or "whole": settleEpoch,
-// today's close. "paged": the same settlement in sweeps over pages of whole torrents
-// (protocol/economics/settle-paged.ts), equal to settleEpoch to the wei, each page's challenges
+// Which settlement the close runs (issue 13 part 3). EPOCH_SETTLE "whole": settleEpoch over the
+// whole epoch at once. Unset or "paged" (the default): the same settlement in sweeps over pages
+// of whole torrents (protocol/economics/settle-paged.ts), equal to settleEpoch to the wei, each page's challenges
 // read from D1 by a range of info hashes once per sweep (pages.ts), each page's result stored in
 // the scratch table so a close that dies between pages resumes at the page it was on. Both read
-// the close's frozen challenges (frozen.ts). Off by default.
+// the close's frozen challenges (frozen.ts).
 
 import type { Env } from "../env.ts";
 import type { Db } from "../db/client.ts";
@@ -16,8 +16,9 @@ import type { CompactTransfers } from "../../protocol/economics/compact-transfer
 /** Torrents per page when EPOCH_SETTLE_PAGE_TORRENTS is not set. */
 export const SETTLE_PAGE_TORRENTS = 1_000;
 
+/** Paged unless EPOCH_SETTLE is "whole" (kept selectable: the reference the paged sweeps equal). */
 export function settleMode(env: Env): "whole" | "paged" {
-  return env.EPOCH_SETTLE === "paged" ? "paged" : "whole";
+  return env.EPOCH_SETTLE === "whole" ? "whole" : "paged";
 }
 
 /**
