@@ -18,6 +18,7 @@ import { and, asc, eq, gt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { schema, type Db } from "../db/client.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
+import { CHALLENGE_PAGE_ROWS } from "../../protocol/params.ts";
 
 export interface Frozen {
   epoch: number;
@@ -66,8 +67,6 @@ export async function challengeSets(d: Db, f: Frozen): Promise<{ challenged: str
   return { challenged: sorted(challenged), nodes: sorted(nodes), proved: sorted(proved) };
 }
 
-/** Rows a page of the published challenges: about 1.2 KB each, a few MB a query. */
-export const CHALLENGE_PAGE_ROWS = 4_000;
 
 /**
  * The frozen challenges in the epoch's order (started, id), a page at a time: each page one query

@@ -6,6 +6,7 @@
 // the close's frozen challenges (frozen.ts).
 
 import type { Env } from "../env.ts";
+import { SETTLE_PAGE_TORRENTS } from "../../protocol/params.ts";
 import type { Db } from "../db/client.ts";
 import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/economics/settle.ts";
 import { streamedInputsHash } from "../../protocol/epoch/stream.ts";
@@ -13,8 +14,6 @@ import { settleFromD1, type Sweep } from "./pages.ts";
 import { allChallenges, type Frozen } from "./frozen.ts";
 import type { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 
-/** Torrents per page when EPOCH_SETTLE_PAGE_TORRENTS is not set. */
-export const SETTLE_PAGE_TORRENTS = 1_000;
 
 /** Paged unless EPOCH_SETTLE is "whole" (kept selectable: the reference the paged sweeps equal). */
 export function settleMode(env: Env): "whole" | "paged" {

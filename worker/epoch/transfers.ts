@@ -14,6 +14,7 @@ import type { Env } from "../env.ts";
 import { schema, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
 import { chargeableDeposits } from "../chain/client.ts";
+import { LEDGER_PAGE_MEMBERS } from "../../protocol/params.ts";
 
 /** What the allotment decided for one member at this close (published with the inputs). */
 export interface AllotmentOutcome {
@@ -35,8 +36,6 @@ export interface AllotmentOutcome {
   slowedNow: boolean;
 }
 
-/** Members a ledger read: their rows in one query (at 50 torrents a member, 25,000 rows, a few MB). */
-export const LEDGER_PAGE_MEMBERS = 500;
 
 /**
  * The epoch's transfers from its ledger: each member's downloaded bytes split free first, then
