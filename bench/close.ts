@@ -259,6 +259,7 @@ async function workerdRun(): Promise<void> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let start: { cpu: number; rss: number } | undefined;
+  let tick: { cpu: number; rss: number } | undefined;
   let peakRss = 0;
   const poll = setInterval(() => {
     if (start) peakRss = Math.max(peakRss, workerdNow().rss);
@@ -267,7 +268,12 @@ async function workerdRun(): Promise<void> {
   child.stdout.on("data", (b: Buffer) => {
     const s = b.toString();
     process.stdout.write(s);
-    if (s.includes("scale: close starts")) start = workerdNow();
+    if (s.includes("scale: close starts")) tick = start = workerdNow();
+    for (const m of s.matchAll(/scale: tick (\d+) ends/g)) {
+      const now = workerdNow();
+      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (all workerd processes)`);
+      tick = now;
+    }
     if (s.includes("scale: close ends") && start) {
       const end = workerdNow();
       console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (all workerd processes), peak RSS ${MB(Math.max(peakRss, end.rss))}`);

@@ -442,3 +442,8 @@ export const NODE_CHECK_INTERVAL_SECONDS = 20;
 export const SETTLE_PAGE_TORRENTS = 1_000;
 export const LEDGER_PAGE_MEMBERS = 500;
 export const CHALLENGE_PAGE_ROWS = 4_000;
+/**
+ * Page results (of the three sweeps) one invocation of a paged close computes before it stops,
+ * its pages stored, for the next tick: a Worker has 30 s of CPU an invocation.
+ */
+export const SETTLE_PAGES_PER_TICK = 60;

@@ -80,6 +80,8 @@ export interface Env {
   EPOCH_SETTLE?: string;
   /** Torrents per page of a "paged" settlement (default SETTLE_PAGE_TORRENTS). */
   EPOCH_SETTLE_PAGE_TORRENTS?: string;
+  /** Page results a paged close computes in one invocation before it stops for the next tick (default SETTLE_PAGES_PER_TICK). */
+  EPOCH_SETTLE_PAGES_PER_TICK?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
   TEST_CLOCK?: string;
   /** Tests only (never in wrangler.jsonc): the epoch writer dies right after recording this state (writer.ts crashPoint). */

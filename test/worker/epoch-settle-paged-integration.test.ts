@@ -148,4 +148,37 @@ describe("paged settlement in the close", () => {
     expect(published.challenges).toHaveLength(24);
     expect(published.transfers).toHaveLength(8);
   });
+
+  it("spreads a paged close over several ticks, a budget of pages each, and commits what one invocation would (attack: a close past a Worker's 30 s of CPU dying at the same page every tick)", async () => {
+    const ts = [fixture(43_000, 9441, "paged-j.bin"), fixture(47_000, 9442, "paged-k.bin"), fixture(39_000, 9443, "paged-l.bin")];
+    for (const t of ts) expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 5; n++)
+      for (const [k, t] of ts.entries())
+        await d()
+          .insert(schema.challenges)
+          .values(transcriptRow(madeTranscript(epoch, node(80 + n), t.infoHash, n === 3 && k === 1 ? "fail" : "pass", { round: k, host: `10.83.${n}.1` })));
+    // 3 pages × 3 sweeps = 9 page results, 2 an invocation: four invocations stop, the fifth settles.
+    const budget = { ...(env as unknown as Env), EPOCH_SETTLE_PAGE_TORRENTS: "1", EPOCH_SETTLE_PAGES_PER_TICK: "2" };
+    const stored = async () => (await d().select().from(schema.epochSettlePages).where(eq(schema.epochSettlePages.epoch, epoch))).length;
+    for (let tick = 1; tick <= 4; tick++) {
+      const e = await closeEpoch(budget).then(
+        () => undefined,
+        (x: unknown) => x as { code?: string },
+      );
+      expect(e?.code, `tick ${tick}`).toBe("close_in_progress");
+      expect(await stored()).toBe(2 * tick);
+      expect(await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get()).toBeUndefined();
+    }
+    expect(await closeEpoch(budget)).toMatchObject({ epoch, state: "final" });
+    const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
+    const published = JSON.parse(await inputsJson(env as unknown as Env, row)) as PublishedSettleInputs & { settlement: unknown };
+    expect(published.challenges).toHaveLength(15);
+    const leavesOf = async (t: typeof schema.leaves | typeof schema.slashed | typeof schema.spent) =>
+      (await d().select().from(t).where(eq(t.epoch, epoch - 1))).map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
+    const s = settleEpoch(settleInputsOf(published, { earned: await leavesOf(schema.leaves), slashed: await leavesOf(schema.slashed), spent: await leavesOf(schema.spent) }));
+    expect(rootOf(epoch, s.leaves)).toBe(row.root);
+    expect(rootOf(epoch, s.slashedLeaves)).toBe(row.slashedRoot);
+    expect(canonicalJson(settlementJson(s))).toBe(canonicalJson(published.settlement));
+  });
 });

@@ -238,7 +238,7 @@ export class ChallengeScheduler extends DurableObject<Env> {
           // Not errors of the cron: the epoch stays open until someone has earned; a post
           // waits for its block; a halted or failing close is logged and counted by the writer.
           if (e.code === "nothing_earned") result.skipped = e.message;
-          else if (e.code === "post_pending") result.pending = e.message;
+          else if (e.code === "post_pending" || e.code === "close_in_progress") result.pending = e.message;
           else result.closeError = { code: e.code, message: e.message };
         }
         seedRow = await this.open(d, now);

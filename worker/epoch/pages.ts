@@ -32,6 +32,7 @@ import type { Tally } from "../../protocol/epoch/replica-faults.ts";
 import type { Settlement, SettleTorrent } from "../../protocol/economics/settle.ts";
 import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { schema, type Db } from "../db/client.ts";
+import { HttpError } from "../errors.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
 import { frozenRows, type Frozen } from "./frozen.ts";
 import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
@@ -107,8 +108,15 @@ export interface Steps {
   fingerprint: string;
   /** The close's frozen challenges (frozen.ts): only those rows are read. */
   frozen?: Frozen;
+  /**
+   * Page results this invocation may compute (read-back ones are free): past it the close stops
+   * with close_in_progress, its pages stored, and the next tick goes on (EPOCH_SETTLE_PAGES_PER_TICK).
+   */
+  budget?: number;
   /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
   onStored?: (sweep: Sweep, page: number) => void;
+  /** Page results computed so far in this invocation. */
+  computed?: number;
 }
 export type Sweep = "A" | "B" | "C";
 
@@ -121,6 +129,9 @@ async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<s
   // Only pages listed as stored are read back: a fresh close spends no query looking.
   const parts = !stored.has(`${sweep}${page}`) ? [] : await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
   if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
+  if (steps.budget !== undefined && (steps.computed ?? 0) >= steps.budget)
+    throw new HttpError(503, "close_in_progress", `epoch ${epoch}: the settlement stopped at sweep ${sweep} page ${page} after ${steps.budget} pages this invocation; the next tick goes on`);
+  steps.computed = (steps.computed ?? 0) + 1;
   const value = await compute();
   const json = encodeStep(value);
   const inserts = [];

@@ -6,7 +6,7 @@
 // the close's frozen challenges (frozen.ts).
 
 import type { Env } from "../env.ts";
-import { SETTLE_PAGE_TORRENTS } from "../../protocol/params.ts";
+import { SETTLE_PAGES_PER_TICK, SETTLE_PAGE_TORRENTS } from "../../protocol/params.ts";
 import type { Db } from "../db/client.ts";
 import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/economics/settle.ts";
 import { streamedInputsHash } from "../../protocol/epoch/stream.ts";
@@ -35,8 +35,14 @@ export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, froze
     inputs.torrents,
     { transfers: inputs.transfers, receipts: inputs.receipts ?? [] },
     pages,
-    { fingerprint: fingerprintOf(inputs, frozen, pages), frozen, onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
+    { fingerprint: fingerprintOf(inputs, frozen, pages), frozen, budget: pagesPerTick(env), onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
   );
+}
+
+/** Page results one invocation computes at most (EPOCH_SETTLE_PAGES_PER_TICK, default SETTLE_PAGES_PER_TICK): the close goes on at the next tick. */
+export function pagesPerTick(env: Env): number {
+  const n = Number(env.EPOCH_SETTLE_PAGES_PER_TICK);
+  return Number.isSafeInteger(n) && n > 0 ? n : SETTLE_PAGES_PER_TICK;
 }
 
 /** The close's inputs but its challenges, which are read from D1 (the frozen rows), with its transfers compact (transfers.ts). */
