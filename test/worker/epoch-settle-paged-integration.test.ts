@@ -14,6 +14,7 @@ import { db, schema } from "../../worker/db/client.ts";
 import type { Env } from "../../worker/env.ts";
 import { closeEpoch, rootOf } from "../../worker/epoch/close.ts";
 import { inputsJson } from "../../worker/epoch/files.ts";
+import { tick } from "../../worker/scheduled.ts";
 import { isFrozen } from "../../worker/epoch/frozen.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
@@ -180,5 +181,25 @@ describe("paged settlement in the close", () => {
     expect(rootOf(epoch, s.leaves)).toBe(row.root);
     expect(rootOf(epoch, s.slashedLeaves)).toBe(row.slashedRoot);
     expect(canonicalJson(settlementJson(s))).toBe(canonicalJson(published.settlement));
+  });
+
+  it("leaves large inputs' check and post to the next tick, which takes the settled record to final (attack: one invocation hashing hundreds of MB three times)", async () => {
+    const t = fixture(44_000, 9451, "paged-m.bin");
+    expect((await uploadTorrent(t)).status).toBe(201);
+    const epoch = await openEpoch(d());
+    for (let n = 0; n < 3; n++) await d().insert(schema.challenges).values(transcriptRow(madeTranscript(epoch, node(90 + n), t.infoHash, "pass", { round: 0, host: `10.84.${n}.1` })));
+    const big = { ...(env as unknown as Env), EPOCH_CHECK_NEXT_TICK_BYTES: "1" };
+    const e = await closeEpoch(big).then(
+      () => undefined,
+      (x: unknown) => x as { code?: string },
+    );
+    expect(e?.code).toBe("close_in_progress");
+    const state = async () => (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())?.state;
+    expect(await state()).toBe("settled");
+    // The cron's next tick resumes the recorded close: checked, then final (no chain here).
+    const result = await tick(big, Date.now());
+    expect(result.closeError).toBeUndefined();
+    expect(result.closed).toBe(epoch);
+    expect(await state()).toBe("final");
   });
 });

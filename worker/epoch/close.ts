@@ -105,13 +105,19 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   await resumeClose(env, now);
   const d = db(env.DB);
   const epoch = await openEpoch(d);
+  const published = { bytes: 0 };
   const row = await recorded(env, epoch, now, async () => {
     // Deposits and bounties are read from the chain the roots go to: check it is the right one.
     if (chainConfigured(env)) await checkChainId(env);
-    const settled = await settleOpen(env, d, epoch, now);
+    const settled = await settleOpen(env, d, epoch, now, published);
     crashPoint(env, "settled");
     return settled;
   });
+  // Large inputs were just hashed and written twice in this invocation: their check (keccak of
+  // every byte again, writer.ts checkStored) and the post are the next tick's, recorded steps.
+  const checkLater = Number(env.EPOCH_CHECK_NEXT_TICK_BYTES) || CHECK_NEXT_TICK_BYTES;
+  if (published.bytes > checkLater)
+    throw new HttpError(503, "close_in_progress", `epoch ${epoch} is settled (${Math.round(published.bytes / 2 ** 20)} MiB of inputs); the next tick checks and posts it`);
   const closed = await advanceClose(env, row, now);
   // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts),
   // once this post is mined (the key's next nonce). Recorded steps of their own: a failure here
@@ -135,7 +141,10 @@ export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson
 }
 
 /** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
-async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<EpochRow> {
+/** Inputs larger than this are checked (rehashed) at the next tick, not in the invocation that settled them: about 2 s of keccak. */
+export const CHECK_NEXT_TICK_BYTES = 32 * 2 ** 20;
+
+async function settleOpen(env: Env, d: Db, epoch: number, now: number, published: { bytes: number }): Promise<EpochRow> {
   const seedRow = await ensureOpen(env, d, epoch, now);
   // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
   // ledger read below no longer moves. A close that then fails leaves later bytes to the next.
@@ -269,7 +278,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
   // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
   // Streamed (files.ts): hashed, then put in parts, never one string of hundreds of MB.
-  const hash = await publishInputsStreamed(env, inputs);
+  const hash = await publishInputsStreamed(env, inputs, undefined, published);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);

@@ -29,12 +29,13 @@ export const INPUTS_PART_BYTES = 8 * 1024 * 1024;
  * A StreamedArray in `inputs` (the close's challenges, read from D1 a page at a time) is read
  * once per pass.
  */
-export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES): Promise<Hex> {
+export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES, size?: { bytes: number }): Promise<Hex> {
   const hash = await streamedInputsHashAsync(inputs);
   const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
   const parts = canonicalPartsAsync(inputs, partBytes);
   const first = await parts.next();
   const second = first.done ? first : await parts.next();
+  if (size) size.bytes = (first.done ? 0 : first.value.length) + (second.done ? 0 : second.value.length);
   if (first.done || second.done) {
     await env.EPOCH_FILES.put(inputsKey(hash), first.done ? "" : first.value, options);
     return hash;
@@ -42,7 +43,10 @@ export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes
   const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
   try {
     const done = [await upload.uploadPart(1, first.value), await upload.uploadPart(2, second.value)];
-    for await (const part of parts) done.push(await upload.uploadPart(done.length + 1, part));
+    for await (const part of parts) {
+      done.push(await upload.uploadPart(done.length + 1, part));
+      if (size) size.bytes += part.length;
+    }
     await upload.complete(done);
   } catch (e) {
     await upload.abort().catch(() => {});
