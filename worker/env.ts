@@ -80,8 +80,8 @@ export interface Env {
   EPOCH_SETTLE?: string;
   /** Torrents per page of a "paged" settlement (default SETTLE_PAGE_TORRENTS). */
   EPOCH_SETTLE_PAGE_TORRENTS?: string;
-  /** Inputs larger than this (bytes) are checked and posted at the tick after the one that settled them (default close.ts CHECK_NEXT_TICK_BYTES). */
-  EPOCH_CHECK_NEXT_TICK_BYTES?: string;
+  /** Inputs larger than this (bytes) are hashed, written, then checked and posted in ticks of their own (default close.ts SPLIT_INPUTS_BYTES). */
+  EPOCH_SPLIT_INPUTS_BYTES?: string;
   /** Page results a paged close computes in one invocation before it stops for the next tick (default SETTLE_PAGES_PER_TICK). */
   EPOCH_SETTLE_PAGES_PER_TICK?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */

@@ -172,9 +172,18 @@ export async function* canonicalPartsAsync(value: unknown, partBytes: number): A
 
 /** streamedInputsHash of a value that may hold StreamedArrays. */
 export async function streamedInputsHashAsync(value: unknown, partBytes = 1 << 20): Promise<Hex> {
+  return (await hashAndSizeAsync(value, partBytes)).hash;
+}
+
+/** The same with the canonical JSON's length in bytes. */
+export async function hashAndSizeAsync(value: unknown, partBytes = 1 << 20): Promise<{ hash: Hex; bytes: number }> {
   const h = keccak_256.create();
-  for await (const part of canonicalPartsAsync(value, partBytes)) h.update(part);
-  return bytesToHex(h.digest());
+  let bytes = 0;
+  for await (const part of canonicalPartsAsync(value, partBytes)) {
+    h.update(part);
+    bytes += part.length;
+  }
+  return { hash: bytesToHex(h.digest()), bytes };
 }
 
 /** keccak256 of bytes read in chunks (a published file's body): equal to inputsHashOfJson of their text. */

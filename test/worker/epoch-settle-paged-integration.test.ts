@@ -183,19 +183,37 @@ describe("paged settlement in the close", () => {
     expect(canonicalJson(settlementJson(s))).toBe(canonicalJson(published.settlement));
   });
 
-  it("leaves large inputs' check and post to the next tick, which takes the settled record to final (attack: one invocation hashing hundreds of MB three times)", async () => {
+  it("hashes large inputs in one tick, writes them under the recorded hash in the next, and checks and posts them in a third (attack: one invocation passing over hundreds of MB of inputs three times)", async () => {
     const t = fixture(44_000, 9451, "paged-m.bin");
     expect((await uploadTorrent(t)).status).toBe(201);
     const epoch = await openEpoch(d());
     for (let n = 0; n < 3; n++) await d().insert(schema.challenges).values(transcriptRow(madeTranscript(epoch, node(90 + n), t.infoHash, "pass", { round: 0, host: `10.84.${n}.1` })));
-    const big = { ...(env as unknown as Env), EPOCH_CHECK_NEXT_TICK_BYTES: "1" };
-    const e = await closeEpoch(big).then(
-      () => undefined,
-      (x: unknown) => x as { code?: string },
-    );
-    expect(e?.code).toBe("close_in_progress");
+    const big = { ...(env as unknown as Env), EPOCH_SPLIT_INPUTS_BYTES: "1" };
+    const stopped = async () =>
+      closeEpoch(big).then(
+        () => undefined,
+        (x: unknown) => x as { code?: string; message?: string },
+      );
     const state = async () => (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())?.state;
+    // First tick: the inputs hashed, the hash recorded, nothing written.
+    const hashed = await stopped();
+    expect(hashed?.code).toBe("close_in_progress");
+    expect(hashed?.message).toContain("hashed");
+    expect(await state()).toBeUndefined();
+    const recorded = (await d().select().from(schema.epochCloseFreeze).where(eq(schema.epochCloseFreeze.epoch, epoch)).get())!;
+    expect(recorded.inputsHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await env.EPOCH_FILES.head(`inputs/${recorded.inputsHash}.json`)).toBeNull();
+    // A hash recorded for other inputs (another key: a deposit moved between ticks) is not used: hashed again.
+    await d().update(schema.epochCloseFreeze).set({ inputsKey: "0xother", inputsHash: `0x${"11".repeat(32)}` }).where(eq(schema.epochCloseFreeze.epoch, epoch));
+    expect((await stopped())?.message).toContain("hashed");
+    expect(await state()).toBeUndefined();
+    expect((await d().select().from(schema.epochCloseFreeze).where(eq(schema.epochCloseFreeze.epoch, epoch)).get())!.inputsHash).toBe(recorded.inputsHash);
+    // Second: written under the recorded hash, settled; its check and post left to the next tick.
+    expect((await stopped())?.code).toBe("close_in_progress");
     expect(await state()).toBe("settled");
+    const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
+    expect(row.inputsHash).toBe(recorded.inputsHash);
+    expect(inputsHashOfJson(await inputsJson(env as unknown as Env, row))).toBe(row.inputsHash);
     // The cron's next tick resumes the recorded close: checked, then final (no chain here).
     const result = await tick(big, Date.now());
     expect(result.closeError).toBeUndefined();

@@ -452,6 +452,9 @@ export const epochCloseFreeze = sqliteTable("epoch_close_freeze", {
   challengeCutoff: integer("challenge_cutoff").notNull(),
   challenges: integer("challenges").notNull(),
   frozenAt: integer("frozen_at").notNull(),
+  /** Large inputs hashed in one tick, written in the next (worker/epoch/files.ts publishInputsInTicks): what they were made of, and their hash. */
+  inputsKey: text("inputs_key"),
+  inputsHash: text("inputs_hash"),
 });
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */

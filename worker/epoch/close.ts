@@ -36,11 +36,11 @@ import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
-import { settleForClose } from "./settle-mode.ts";
-import { publishInputsStreamed } from "./files.ts";
+import { fingerprintOf, settleForClose } from "./settle-mode.ts";
+import { publishInputsInTicks } from "./files.ts";
 import { transfersOf } from "./transfers.ts";
 import { challengePages, challengeSets, freezeChallenges, thawChallenges } from "./frozen.ts";
-import { StreamedArray } from "../../protocol/epoch/stream.ts";
+import { StreamedArray, streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
@@ -115,8 +115,7 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   });
   // Large inputs were just hashed and written twice in this invocation: their check (keccak of
   // every byte again, writer.ts checkStored) and the post are the next tick's, recorded steps.
-  const checkLater = Number(env.EPOCH_CHECK_NEXT_TICK_BYTES) || CHECK_NEXT_TICK_BYTES;
-  if (published.bytes > checkLater)
+  if (published.bytes > (Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES))
     throw new HttpError(503, "close_in_progress", `epoch ${epoch} is settled (${Math.round(published.bytes / 2 ** 20)} MiB of inputs); the next tick checks and posts it`);
   const closed = await advanceClose(env, row, now);
   // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts),
@@ -141,8 +140,11 @@ export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson
 }
 
 /** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
-/** Inputs larger than this are checked (rehashed) at the next tick, not in the invocation that settled them: about 2 s of keccak. */
-export const CHECK_NEXT_TICK_BYTES = 32 * 2 ** 20;
+/**
+ * Inputs larger than this take a tick for each pass over them: hashed, then written under their
+ * hash, then checked (rehashed, writer.ts) and posted. 32 MiB is about 2 s of keccak.
+ */
+export const SPLIT_INPUTS_BYTES = 32 * 2 ** 20;
 
 async function settleOpen(env: Env, d: Db, epoch: number, now: number, published: { bytes: number }): Promise<EpochRow> {
   const seedRow = await ensureOpen(env, d, epoch, now);
@@ -219,21 +221,19 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
 
   const emission = EMISSION_PER_EPOCH;
   // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
-  const settlement = await settleForClose(
-    env,
-    d,
-    {
-      epoch,
-      route,
-      emission,
-      torrents,
-      locations,
-      transfers,
-      receipts: receiptBytes(receipts),
-      previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
-    },
-    frozen,
-  );
+  const settleInputs = {
+    epoch,
+    route,
+    emission,
+    torrents,
+    locations,
+    transfers,
+    receipts: receiptBytes(receipts),
+    previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
+  };
+  // Names what the settlement reads (its result is a function of it): the paged steps and the published inputs' recorded hash are keyed by it.
+  const fingerprint = fingerprintOf(settleInputs, frozen);
+  const settlement = await settleForClose(env, d, settleInputs, frozen, fingerprint);
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
@@ -278,7 +278,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
   // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
   // Streamed (files.ts): hashed, then put in parts, never one string of hundreds of MB.
-  const hash = await publishInputsStreamed(env, inputs, undefined, published);
+  // Large inputs take a tick to hash and the next to write (files.ts): recorded under a key of
+  // everything they hold, the settlement being a function of what its fingerprint names.
+  const splitBytes = Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES;
+  const key = streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: transfers.digest(), hosting: null, settlement: fingerprint, format: 1 });
+  const hash = await publishInputsInTicks(env, d, epoch, key, inputs, splitBytes, published);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);

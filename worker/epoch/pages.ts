@@ -115,6 +115,8 @@ export interface Steps {
   budget?: number;
   /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
   onStored?: (sweep: Sweep, page: number) => void;
+  /** Keep the stored pages once assembled (the close's settled batch deletes them: a tick that stops after the settlement reads them back). */
+  keep?: boolean;
   /** Page results computed so far in this invocation. */
   computed?: number;
 }
@@ -147,7 +149,7 @@ async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<s
  * equal to the wei to settleEpoch over the whole epoch. Each page's result is stored as it is
  * made (step): a close that dies between pages resumes at the page it was on, and another
  * close's leftovers (another fingerprint) are cleared first. The scratch is deleted once the
- * settlement is assembled.
+ * settlement is assembled, unless `steps.keep`.
  */
 export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps): Promise<Settlement> {
   const { epoch } = common;
@@ -177,6 +179,6 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
   const settled = [];
   for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
   const out = assembleSettlement(ctx, totals, settled);
-  await d.delete(t).where(eq(t.epoch, epoch));
+  if (!steps.keep) await d.delete(t).where(eq(t.epoch, epoch));
   return out;
 }

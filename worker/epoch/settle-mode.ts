@@ -24,7 +24,7 @@ export function settleMode(env: Env): "whole" | "paged" {
  * The epoch's settlement, by the mode in force, of the close's frozen challenges (frozen.ts):
  * paged, read from D1 a page of torrents at a time; whole, read all at once for settleEpoch.
  */
-export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, frozen: Frozen): Promise<Settlement> {
+export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, frozen: Frozen, fingerprint = fingerprintOf(inputs, frozen)): Promise<Settlement> {
   if (settleMode(env) === "whole") return settleEpoch({ ...inputs, transfers: inputs.transfers.all(), challenges: await allChallenges(d, frozen) });
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
   const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
@@ -35,7 +35,7 @@ export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, froze
     inputs.torrents,
     { transfers: inputs.transfers, receipts: inputs.receipts ?? [] },
     pages,
-    { fingerprint: fingerprintOf(inputs, frozen, pages), frozen, budget: pagesPerTick(env), onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
+    { fingerprint: streamedInputsHash({ fingerprint, perPage: pages }), frozen, keep: true, budget: pagesPerTick(env), onStored: (sweep, page) => crashAfterPage(env, sweep, page) },
   );
 }
 
@@ -59,9 +59,9 @@ const STEP_FORMAT = 3;
  * the epoch is written while it is frozen, and rows are never rewritten, so the same freeze is
  * the same transcripts; a deletion changes the count.
  */
-export function fingerprintOf(inputs: CloseInputs, frozen: Frozen, perPage: number): string {
+export function fingerprintOf(inputs: CloseInputs, frozen: Frozen): string {
   // Hashed piece by piece (stream.ts): the canonical text of 10,000 nodes' transfers is never held whole.
-  return streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: inputs.transfers.digest(), perPage, format: STEP_FORMAT });
+  return streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: inputs.transfers.digest(), format: STEP_FORMAT });
 }
 
 /** Tests only: TEST_CRASH_AFTER="page B1" dies once sweep B's page 1 is stored, as a dying invocation would. */
