@@ -4,7 +4,7 @@
 //      SCALE_TORRENTS (transcripts and ledgers generated into local D1, then the real close
 //      through the ChallengeScheduler). It prints the close's wall time, its D1 queries and the
 //      largest D1 value, and every D1 limit it breaks; workerd's CPU time and peak RSS over the
-//      close are read from /proc here. workerd reports no heap figure inside (process.memoryUsage
+//      close are read from /proc here (its own workerd processes only). workerd reports no heap figure inside (process.memoryUsage
 //      and node:v8 answer zeros there), hence 2.
 //   2. In Node: the same pure code the close runs, as the close runs it (the default, paged): the
 //      transfers made a page of members at a time into compact arrays, the three sweeps over pages
@@ -235,14 +235,27 @@ function wholeRun(): void {
   ]);
 }
 
-/** CPU seconds (user + system) and RSS of every workerd process now running. */
-function workerdNow(): { cpu: number; rss: number } {
+/** CPU seconds (user + system) and RSS of the workerd processes descended from `root` (this run's, not other runs' on the machine). */
+function workerdNow(root: number): { cpu: number; rss: number } {
   let cpu = 0;
   let rss = 0;
   const tick = 100; // USER_HZ on Linux
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+  const parent = new Map<number, number>();
+  const pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  for (const pid of pids) {
     try {
-      if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("workerd")) continue;
+      parent.set(Number(pid), Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = (pid: number) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  for (const pid of pids) {
+    try {
+      if (!ours(Number(pid)) || !readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("workerd")) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       cpu += (Number(stat[11]) + Number(stat[12])) / tick;
       rss += Number(stat[21]) * 4096;
@@ -262,21 +275,21 @@ async function workerdRun(): Promise<void> {
   let tick: { cpu: number; rss: number } | undefined;
   let peakRss = 0;
   const poll = setInterval(() => {
-    if (start) peakRss = Math.max(peakRss, workerdNow().rss);
+    if (start) peakRss = Math.max(peakRss, workerdNow(child.pid!).rss);
   }, 250);
-  // Other engineers' workerd processes count too: run this on a quiet machine for clean figures.
+  // Only this run's workerd (descendants of the vitest child): other runs on the machine are left out.
   child.stdout.on("data", (b: Buffer) => {
     const s = b.toString();
     process.stdout.write(s);
-    if (s.includes("scale: close starts")) tick = start = workerdNow();
+    if (s.includes("scale: close starts")) tick = start = workerdNow(child.pid!);
     for (const m of s.matchAll(/scale: tick (\d+) ends/g)) {
-      const now = workerdNow();
-      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (all workerd processes)`);
+      const now = workerdNow(child.pid!);
+      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (this run's workerd)`);
       tick = now;
     }
     if (s.includes("scale: close ends") && start) {
-      const end = workerdNow();
-      console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (all workerd processes), peak RSS ${MB(Math.max(peakRss, end.rss))}`);
+      const end = workerdNow(child.pid!);
+      console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (this run's workerd), peak RSS ${MB(Math.max(peakRss, end.rss))}`);
       start = undefined;
     }
   });

@@ -95,7 +95,7 @@ describe(`epoch close at scale (${NODES} nodes × ${TORRENTS} torrents)`, () => 
     const t1 = Date.now();
     // A paged close computes a budget of pages an invocation (EPOCH_SETTLE_PAGES_PER_TICK), then
     // stops with close_in_progress for the next tick: called again, as the cron would. Once
-    // settled, large inputs are checked and posted by the next tick (close.ts CHECK_NEXT_TICK_BYTES).
+    // settled, large inputs are checked and posted by the next tick (close.ts SPLIT_INPUTS_BYTES).
     let res: Response;
     let body: { epoch: number; root: string; leafCount: number; totalEarned: string; state: string; error?: { code?: string } };
     let ticks = 0;
