@@ -209,6 +209,13 @@ export class ChallengeScheduler extends DurableObject<Env> {
     await this.exclusive(async () => {
       const d = db(this.env.DB);
       const seedRow = await this.open(d, Date.now());
+      // A close of this epoch has started (worker/epoch/frozen.ts): no round runs until it settles
+      // (or gives up); the alarm is not re-armed to look every second meanwhile, the cron's tick re-arms it.
+      if (await isFrozen(d, seedRow.epoch)) {
+        await this.ctx.storage.deleteAlarm();
+        await this.ctx.storage.delete(ALARM_AT);
+        return;
+      }
       if (roundsPerEpoch(this.env) > 0) {
         const due = this.ctx.storage.sql
           .exec<{ node: string }>("SELECT node FROM progress WHERE epoch = ? AND due_at <= ? ORDER BY due_at LIMIT ?", seedRow.epoch, Date.now(), MAX_ROUNDS_PER_ALARM)
