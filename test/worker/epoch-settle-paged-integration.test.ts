@@ -15,7 +15,7 @@ import type { Env } from "../../worker/env.ts";
 import { closeEpoch, rootOf } from "../../worker/epoch/close.ts";
 import { inputsJson } from "../../worker/epoch/files.ts";
 import { tick } from "../../worker/scheduled.ts";
-import { isFrozen } from "../../worker/epoch/frozen.ts";
+import { freezeChallenges, frozenRead, isFrozen, thawChallenges } from "../../worker/epoch/frozen.ts";
 import { fixture } from "./support/fixture.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 import { uploadTorrent } from "./support/worker.ts";
@@ -219,5 +219,25 @@ describe("paged settlement in the close", () => {
     expect(result.closeError).toBeUndefined();
     expect(result.closed).toBe(epoch);
     expect(await state()).toBe("final");
+  });
+
+  it("settles a close spanning ticks with the chain's deposits and bounties as its first invocation read them (attack: a deposit moved between ticks dropping every stored page, a close that never finishes)", async () => {
+    const epoch = 900;
+    await freezeChallenges(d(), epoch, Date.now());
+    let reads = 0;
+    const chain = (balances: [string, bigint][]) => async () => (reads++, new Map(balances));
+    const first = await frozenRead(d(), epoch, "deposits", chain([["0xa", 5n * 10n ** 18n], ["0xb", 0n]]));
+    expect(first.get("0xa")).toBe(5n * 10n ** 18n);
+    // The next tick: the chain says otherwise now, the close keeps what it read.
+    const again = await frozenRead(d(), epoch, "deposits", chain([["0xa", 1n], ["0xb", 9n]]));
+    expect(reads).toBe(1);
+    expect(again.get("0xa")).toBe(5n * 10n ** 18n);
+    expect(again.get("0xb") ?? 0n).toBe(0n);
+    // Bounties are kept apart; a close given up (nothing earned) reads afresh next time.
+    expect((await frozenRead(d(), epoch, "bounties", chain([["ab", 3n]]))).get("ab")).toBe(3n);
+    await thawChallenges(d(), epoch);
+    await freezeChallenges(d(), epoch, Date.now());
+    expect((await frozenRead(d(), epoch, "deposits", chain([["0xa", 1n]]))).get("0xa")).toBe(1n);
+    expect(reads).toBe(3);
   });
 });

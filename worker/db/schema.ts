@@ -455,6 +455,8 @@ export const epochCloseFreeze = sqliteTable("epoch_close_freeze", {
   /** Large inputs hashed in one tick, written in the next (worker/epoch/files.ts publishInputsInTicks): what they were made of, and their hash. */
   inputsKey: text("inputs_key"),
   inputsHash: text("inputs_hash"),
+  /** JSON: the chain reads the close settles with, made in its first invocation (worker/epoch/frozen.ts frozenRead). */
+  chainReads: text("chain_reads"),
 });
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */

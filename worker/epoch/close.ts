@@ -39,7 +39,7 @@ import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
 import { fingerprintOf, settleForClose } from "./settle-mode.ts";
 import { publishInputsInTicks } from "./files.ts";
 import { transfersOf } from "./transfers.ts";
-import { challengePages, challengeSets, freezeChallenges, thawChallenges } from "./frozen.ts";
+import { challengePages, challengeSets, freezeChallenges, frozenRead, thawChallenges } from "./frozen.ts";
 import { StreamedArray, streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
 
@@ -183,7 +183,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   ))
     known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
   // Bounties are drawn only for torrents someone proved: read only those.
-  const bounties = await bountiesOf(env, sets.proved);
+  const bounties = await frozenRead(d, epoch, "bounties", () => bountiesOf(env, sets.proved));
   const torrents: SettleTorrent[] = infoHashes.map((infoHash) => {
     const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
     const surge = surgeOf.get(infoHash);

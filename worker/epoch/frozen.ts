@@ -94,3 +94,24 @@ export async function allChallenges(d: Db, f: Frozen): Promise<Transcript[]> {
   for await (const page of challengePages(d, f)) out.push(...page);
   return out;
 }
+
+/**
+ * A chain read the close settles with (deposits, bounties: non-zero balances), made once in its
+ * first invocation and reused by the next ones: read afresh each tick, a deposit moving between
+ * ticks would change the transfers' digest and drop every stored page, and a close of many ticks
+ * on a busy chain might never finish. As stale as a one-invocation close's reads are by the time
+ * its post is mined: a withdrawal requested meanwhile is covered the same way (Escrow's delay).
+ */
+export async function frozenRead(d: Db, epoch: number, name: "deposits" | "bounties", read: () => Promise<Map<string, bigint>>): Promise<Map<string, bigint>> {
+  const t = schema.epochCloseFreeze;
+  const row = await d.select({ reads: t.chainReads }).from(t).where(eq(t.epoch, epoch)).get();
+  const reads = JSON.parse(row?.reads ?? "{}") as Record<string, [string, string][]>;
+  const kept = reads[name];
+  if (kept) return new Map(kept.map(([k, v]) => [k, BigInt(v)]));
+  const fresh = await read();
+  if (row) {
+    reads[name] = [...fresh].filter(([, v]) => v !== 0n).map(([k, v]) => [k, v.toString()]);
+    await d.update(t).set({ chainReads: JSON.stringify(reads) }).where(eq(t.epoch, epoch));
+  }
+  return fresh;
+}

@@ -14,6 +14,7 @@ import type { Env } from "../env.ts";
 import { schema, type Db } from "../db/client.ts";
 import { allotmentStates } from "../economics/allotment.ts";
 import { chargeableDeposits } from "../chain/client.ts";
+import { frozenRead } from "./frozen.ts";
 import { LEDGER_PAGE_MEMBERS } from "../../protocol/params.ts";
 
 /** What the allotment decided for one member at this close (published with the inputs). */
@@ -74,7 +75,8 @@ export async function transfersOf(
   const state = await allotmentStates(d, members, day);
   // Only members past their allotment need the chain: what can their deposit pay for the rest?
   const past = members.filter((m) => (downloaded.get(m) ?? 0n) >= freeRemaining(state.get(m)!, day));
-  const deposits = await chargeableDeposits(env, past, spentBefore);
+  // Read once per close (frozen.ts): a close spanning ticks settles with the same balances throughout.
+  const deposits = await frozenRead(d, epoch, "deposits", () => chargeableDeposits(env, past, spentBefore));
   const transfers = new CompactTransfers();
   const outcomes: AllotmentOutcome[] = [];
   for (let i = 0; i < members.length; i += pageMembers) {
