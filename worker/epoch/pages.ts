@@ -5,12 +5,12 @@
 // open below and the last open above: every row of the epoch is in exactly one page.
 // Only the challenges are read per page. Transfers are cut from the close's compact list: the
 // allotment that sets their charge runs per member across torrents (transfers.ts, a page of
-// members at a time), so they are made before the torrent pages. Receipts too: they are updated in place while the epoch
-// is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
-// need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
-// within an invocation: only the scheduler writes them, and it is the one running the close.
-// Between invocations the epoch is frozen (frozen.ts): the scheduler runs no round for it and
-// every read here is of the rows frozen when the close started.
+// members at a time), so they are made before the torrent pages. Receipts are cut from the list
+// the close read: they are refused for an epoch whose close has started (receipts/routes.ts), but
+// they are not yet read per page (all of them in one query). Challenges cannot move within an
+// invocation: only the scheduler writes them, and it is the one running the close. Between
+// invocations the epoch is frozen (frozen.ts): the scheduler runs no round for it and every read
+// here is of the rows frozen when the close started.
 
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
