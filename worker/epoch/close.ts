@@ -17,15 +17,13 @@ import { receiptBytes } from "../../protocol/economics/receipts.ts";
 import { receiptsOf } from "../receipts/routes.ts";
 import { type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
 import { settlementJson } from "../../protocol/economics/published.ts";
-import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
-import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
+import { dayOf } from "../../protocol/economics/allotment.ts";
 import { pricePerGB } from "../../protocol/economics/access.ts";
 import { BPS, EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
 import { accessRoute, type Env } from "../env.ts";
 import { db, inJson, inJsonChunks, jsonChunks, jsonInsert, schema, statementOf, type Db } from "../db/client.ts";
-import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError, safeMessage } from "../errors.ts";
-import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
+import { bountiesOf, chainConfigured } from "../chain/client.ts";
 import { checkChainId } from "../chain/poster.ts";
 import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
 import { followSettlements, settleFinalCharges } from "../chain/escrow.ts";
@@ -113,8 +111,8 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
     crashPoint(env, "settled");
     return settled;
   });
-  // Large inputs were just hashed and written twice in this invocation: their check (keccak of
-  // every byte again, writer.ts checkStored) and the post are the next tick's, recorded steps.
+  // Large inputs were written in this invocation (hashed in the one before, files.ts): their check
+  // (keccak of every byte again, writer.ts checkStored) and the post are the next tick's.
   if (published.bytes > (Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES))
     throw new HttpError(503, "close_in_progress", `epoch ${epoch} is settled (${Math.round(published.bytes / 2 ** 20)} MiB of inputs); the next tick checks and posts it`);
   const closed = await advanceClose(env, row, now);
@@ -139,13 +137,13 @@ export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson
   return pending ? epochJson(await advanceClose(env, pending, now)) : undefined;
 }
 
-/** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
 /**
  * Inputs larger than this take a tick for each pass over them: hashed, then written under their
  * hash, then checked (rehashed, writer.ts) and posted. 32 MiB is about 2 s of keccak.
  */
 export const SPLIT_INPUTS_BYTES = 32 * 2 ** 20;
 
+/** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
 async function settleOpen(env: Env, d: Db, epoch: number, now: number, published: { bytes: number }): Promise<EpochRow> {
   const seedRow = await ensureOpen(env, d, epoch, now);
   // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
