@@ -4,125 +4,258 @@
 //      SCALE_TORRENTS (transcripts and ledgers generated into local D1, then the real close
 //      through the ChallengeScheduler). It prints the close's wall time, its D1 queries and the
 //      largest D1 value, and every D1 limit it breaks; workerd's CPU time and peak RSS over the
-//      close are read from /proc here. workerd reports no heap figure inside (process.memoryUsage
+//      close are read from /proc here (its own workerd processes only). workerd reports no heap figure inside (process.memoryUsage
 //      and node:v8 answer zeros there), hence 2.
-//   2. In Node: the same pure code the close runs (settleEpoch, the three reward trees, the
-//      inputs' canonical JSON and hash) on inputs of the same shape and size, with the V8 heap
-//      after each step and the process's peak RSS: the isolate's 128 MB is the bound to compare.
+//   2. In Node: the same pure code the close runs, as the close runs it (the default, paged): the
+//      transfers made a page of members at a time into compact arrays, the three sweeps over pages
+//      of torrents whose transcripts are made when the page is read (as D1 serves them, by the
+//      info-hash index), the settlement assembled, the three trees, and the inputs hashed and cut
+//      in parts with the challenges and transfers streamed a page at a time. The V8 heap after
+//      each step, the most within any page, and the process's peak RSS: the isolate's 128 MB is
+//      the bound to compare.
 //
 // Options: --nodes N (default 10 000), --torrents N per node (default 50), --node-only,
-// --paged N: in Node, settle in pages of N torrents (settle-paged.ts) first, a heap mark per sweep
-// and the most one page added, then settleEpoch, and check both give the same roots.
+// --paged N torrents a page (default 1,000, as SETTLE_PAGE_TORRENTS), --whole: in Node, the old
+// whole close instead (every transcript and transfer held, settleEpoch, the inputs streamed from
+// memory).
 
 import { spawn } from "node:child_process";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { readFileSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Address } from "viem";
-import { canonicalParts, streamedInputsHash } from "../protocol/epoch/stream.ts";
-import { settleEpoch, type SettleInputs, type SettleTorrent } from "../protocol/economics/settle.ts";
-import { addPageWeights, finishPaged, firstHostsOf, noWeights, pageWeights, pagesOf, settleContext, settlePage, settleTotals, tallyPages } from "../protocol/economics/settle-paged.ts";
+import { canonicalParts, canonicalPartsAsync, StreamedArray, streamedInputsHash, streamedInputsHashAsync } from "../protocol/epoch/stream.ts";
+import { settleEpoch, type SettleTorrent } from "../protocol/economics/settle.ts";
+import { addPageWeights, assembleSettlement, noWeights, pageWeights, settleContext, settlePage, settleTotals, tallyPages, type SettlePage } from "../protocol/economics/settle-paged.ts";
+import { CompactTransfers } from "../protocol/economics/compact-transfers.ts";
+import type { Tally } from "../protocol/epoch/replica-faults.ts";
+import { CHALLENGE_PAGE_ROWS, LEDGER_PAGE_MEMBERS, SETTLE_PAGE_TORRENTS } from "../protocol/params.ts";
 import { settlementJson } from "../protocol/economics/published.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import type { Transfer } from "../protocol/economics/upload-rewards.ts";
 import { madeTranscript } from "../test/worker/support/transcripts.ts";
 
-const { values } = parseArgs({ options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, paged: { type: "string" } } });
+const { values } = parseArgs({
+  options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, paged: { type: "string" }, whole: { type: "boolean", default: false } },
+});
 const NODES = Number(values.nodes);
 const TORRENTS = Number(values.torrents);
 const ROUNDS = 6; // as epoch-scale.test.ts
 const POOL = Math.max(TORRENTS, Math.ceil((NODES * TORRENTS) / 10));
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-function nodeRun(): void {
-  const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
-  const nodeOf = (i: number) => `0x${hex(0xe000000 + i, 40)}`;
-  const memberOf = (i: number) => `0x${hex(0xf000000 + i, 40)}`;
-  const torrentOf = (i: number) => hex(0xd000000 + i, 40);
-  const heap: [string, number, number][] = [];
-  let last = process.cpuUsage();
-  // Heap after each step and the CPU it took: the isolate's 128 MB and 30 s are the bounds to compare.
-  const mark = (step: string) => {
-    const now = process.cpuUsage();
-    heap.push([step, process.memoryUsage().heapUsed, (now.user - last.user + now.system - last.system) / 1e3]);
-    last = now;
-  };
-  const cpu0 = process.cpuUsage();
-  mark("start");
-  const signature = `0x${"ab".repeat(65)}` as const;
-  const challenges = Array.from({ length: NODES * ROUNDS }, (_, k) => {
-    const n = Math.floor(k / ROUNDS);
-    const r = k % ROUNDS;
-    return madeTranscript(1, nodeOf(n), torrentOf((n * TORRENTS + (r % TORRENTS)) % POOL), (n + r) % 20 === 0 ? "fail" : "pass", {
-      round: r,
-      host: `10.${(n >> 8) & 255}.${n & 255}.1`,
-      blockHashes: ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)],
-      signer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
-      signature,
-    });
+const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
+const nodeOf = (i: number) => `0x${hex(0xe000000 + i, 40)}`;
+const memberOf = (i: number) => `0x${hex(0xf000000 + i, 40)}`;
+/** Fixed width: info-hash order is index order. */
+const torrentOf = (i: number) => hex(0xd000000 + i, 40);
+const signature = `0x${"ab".repeat(65)}` as const;
+/** Transcript k of the epoch (node k ÷ ROUNDS, its round k mod ROUNDS), made the same each time it is read, in the epoch's order by k. */
+const torrentIndexOf = (k: number) => (Math.floor(k / ROUNDS) * TORRENTS + ((k % ROUNDS) % TORRENTS)) % POOL;
+function transcript(k: number) {
+  const n = Math.floor(k / ROUNDS);
+  const r = k % ROUNDS;
+  return madeTranscript(1, nodeOf(n), torrentOf(torrentIndexOf(k)), (n + r) % 20 === 0 ? "fail" : "pass", {
+    round: r,
+    host: `10.${(n >> 8) & 255}.${n & 255}.1`,
+    blockHashes: ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)],
+    signer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+    signature,
+    startedAt: 1_700_000_000_000 + k,
+    answeredAt: (n + r) % 20 === 0 ? null : 1_700_000_000_100 + k,
   });
-  const torrents: SettleTorrent[] = Array.from({ length: POOL }, (_, i) => ({ infoHash: torrentOf(i), length: 1 << 30, rootStatus: "published" as const, surgeBps: 12_000n }));
-  const transfers: Transfer[] = [];
-  for (let m = 0; m < NODES; m++)
-    for (let k = 0; k < TORRENTS; k++) transfers.push({ member: memberOf(m), infoHash: torrentOf((m * 7 + k) % POOL), paidDownloaded: 0n, freeDownloaded: 200_000_000n, uploaded: 100_000_000n });
-  mark("inputs read (transcripts, torrents, transfers)");
-  const pagedRoot = values.paged ? pagedRun({ epoch: 1, challenges, torrents, transfers }, Number(values.paged), mark) : undefined;
-  const settlement = settleEpoch({ epoch: 1, challenges, torrents, transfers });
-  mark("settleEpoch");
-  const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map((l) => (l.length ? buildRewardTree(1, l.map((x) => ({ account: x.account as Address, cumulative: x.cumulative }))).root : null));
-  mark("three reward trees");
-  const inputs = { epoch: 1, challenges, torrents, transfers, hosting: settlement.provenBytes, settlement: settlementJson(settlement) };
-  // As the close publishes them (worker/epoch/files.ts): hashed streamed, then cut in 8 MiB parts
-  // (each one R2 multipart part, dropped here once counted), never one string.
-  const hash = streamedInputsHash(inputs);
-  mark("inputs hash, streamed");
-  let jsonBytes = 0;
-  for (const part of canonicalParts(inputs, 8 * 1024 * 1024)) jsonBytes += part.length;
-  mark("inputs cut in 8 MiB parts");
-  const cpu = process.cpuUsage(cpu0);
-  console.log(`Node (pure settle code), ${NODES} nodes × ${TORRENTS} torrents: ${challenges.length} transcripts, ${transfers.length} transfers, ${POOL} torrents`);
-  for (const [step, bytes, ms] of heap) console.log(`  heap after ${step.padEnd(48)} ${MB(bytes).padStart(10)}  step CPU ${ms.toFixed(0)} ms`);
-  console.log(`  peak RSS ${MB(process.resourceUsage().maxRSS * 1024)}; CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms`);
-  console.log(`  inputs JSON ${MB(jsonBytes)} (D1 caps a value at 2 MB); ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`);
-  if (pagedRoot !== undefined) console.log(`  paged settlement's earned root ${pagedRoot}: ${pagedRoot === roots[0] ? "the same" : "DIFFERENT"} as settleEpoch's`);
 }
+const torrentsOf = (): SettleTorrent[] => Array.from({ length: POOL }, (_, i) => ({ infoHash: torrentOf(i), length: 1 << 30, rootStatus: "published" as const, surgeBps: 12_000n }));
+/** Member m's transfers, torrents in info-hash order (as the allotment makes them). */
+const transfersOfMember = (m: number): Transfer[] =>
+  [...new Set(Array.from({ length: TORRENTS }, (_, k) => (m * 7 + k) % POOL))]
+    .sort((a, b) => a - b)
+    .map((t) => ({ member: memberOf(m), infoHash: torrentOf(t), paidDownloaded: 0n, freeDownloaded: 200_000_000n, uploaded: 100_000_000n, charged: 0n }));
+
+// The live heap, not the garbage a collection would free: heap figures are taken after a full GC.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const live = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
 
 /**
- * The three sweeps of settle-paged.ts over pages of `perPage` torrents, as the paged close would
- * run them one page an invocation: the heap after each sweep, and the most one page's work added
- * (heap right after it, less before: what a page costs on top of what the sweeps keep).
+ * The live heap after each step and the CPU it took (the collections excluded), the most live heap
+ * after any page within a step: the isolate's 128 MB and 30 s are the bounds to compare.
  */
-function pagedRun(inputs: SettleInputs, perPage: number, mark: (step: string) => void): string {
-  const pages = pagesOf(inputs, perPage);
-  mark(`paged: ${pages.length} pages of ${perPage} torrents cut`);
-  const ctx = settleContext({ epoch: inputs.epoch }, tallyPages(pages, firstHostsOf(inputs.challenges)));
-  mark("paged A: tally, streaks, suspensions");
+function marks() {
+  const heap: [string, number, number, number][] = [];
   let most = 0;
-  const page = <T>(f: () => T): T => {
-    const before = process.memoryUsage().heapUsed;
-    const out = f();
-    most = Math.max(most, process.memoryUsage().heapUsed - before);
-    return out;
+  let work = 0;
+  let total = 0;
+  let last = process.cpuUsage();
+  const spent = () => {
+    const now = process.cpuUsage();
+    const ms = (now.user - last.user + now.system - last.system) / 1e3;
+    last = now;
+    return ms;
   };
-  let weights = noWeights();
-  for (const p of pages) weights = addPageWeights(weights, page(() => pageWeights(ctx, p)));
-  const totals = settleTotals(ctx, weights);
-  mark("paged B: weights and upload credits, totals");
-  const settled = pages.map((p) => page(() => settlePage(ctx, totals, p)));
-  mark("paged C: rewards per page");
-  const f = finishPaged(ctx, totals, settled);
-  mark("paged: leaves");
-  console.log(`  paged: the most one page's work added to the heap: ${MB(most)}`);
-  return buildRewardTree(inputs.epoch, f.leaves).root;
+  /** The heap after a collection, the collection's CPU left out of the step's. */
+  const measure = () => {
+    work += spent();
+    const used = live();
+    spent();
+    return used;
+  };
+  return {
+    /** A live heap sample inside a step (after a page). */
+    sample: () => void (most = Math.max(most, measure())),
+    mark: (step: string) => {
+      const used = measure();
+      heap.push([step, used, Math.max(most, used), work]);
+      total += work;
+      work = 0;
+      most = 0;
+    },
+    print: (title: string, tail: string[]) => {
+      const cpu = { user: total * 1e3, system: 0 };
+      console.log(title);
+      for (const [step, bytes, peak, ms] of heap) console.log(`  heap after ${step.padEnd(52)} ${MB(bytes).padStart(9)}  (most within ${MB(peak).padStart(9)})  step CPU ${ms.toFixed(0)} ms`);
+      console.log(`  peak RSS ${MB(process.resourceUsage().maxRSS * 1024)}; CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms (collections for the heap figures left out)`);
+      for (const t of tail) console.log(`  ${t}`);
+    },
+  };
 }
 
-/** CPU seconds (user + system) and RSS of every workerd process now running. */
-function workerdNow(): { cpu: number; rss: number } {
+const rootOf = (leaves: { account: string; cumulative: bigint }[]) => (leaves.length ? buildRewardTree(1, leaves.map((x) => ({ account: x.account as Address, cumulative: x.cumulative }))).root : null);
+
+/** The close as it runs now (paged, the default): nothing of the epoch held whole but the compact transfers. */
+async function closeRun(perPage: number): Promise<void> {
+  const m = marks();
+  m.mark("start");
+  const transfers = new CompactTransfers();
+  for (let m0 = 0; m0 < NODES; m0 += LEDGER_PAGE_MEMBERS) {
+    for (let k = m0; k < Math.min(NODES, m0 + LEDGER_PAGE_MEMBERS); k++) for (const t of transfersOfMember(k)) transfers.push(t);
+    m.sample();
+  }
+  m.mark("transfers, member pages, compact");
+  // D1's (epoch, info_hash) index: transcript numbers by torrent (a counting sort), each page's made when read.
+  const count = NODES * ROUNDS;
+  const start = new Uint32Array(POOL + 1);
+  for (let k = 0; k < count; k++) start[torrentIndexOf(k) + 1]!++;
+  for (let i = 0; i < POOL; i++) start[i + 1]! += start[i]!;
+  const next = start.slice(0, POOL);
+  const byTorrent = new Uint32Array(count);
+  for (let k = 0; k < count; k++) byTorrent[next[torrentIndexOf(k)]!++] = k;
+  const torrents = torrentsOf();
+  const pages = Math.max(1, Math.ceil(POOL / perPage));
+  const read = (p: number): SettlePage => {
+    const [a, b] = [p * perPage, Math.min(POOL, (p + 1) * perPage)];
+    const ks = [...byTorrent.subarray(start[a]!, start[b]!)].sort((x, y) => x - y);
+    return { torrents: torrents.slice(a, b), challenges: ks.map(transcript), transfers: transfers.inRange(p ? torrentOf(a) : undefined, b < POOL ? torrentOf(b) : undefined), receipts: [] };
+  };
+  // One row per node: its first challenge's host (pages.ts firstHostsIn).
+  const firstHosts = new Map(Array.from({ length: NODES }, (_, n) => [nodeOf(n).toLowerCase(), `10.${(n >> 8) & 255}.${n & 255}.1`]));
+  m.mark(`the torrent index; ${pages} pages of ${perPage} torrents`);
+  const tallied: Tally = new Map();
+  for (let p = 0; p < pages; p++) {
+    for (const [node, n] of tallyPages([read(p)])) {
+      const t = tallied.get(node);
+      if (!t) tallied.set(node, n);
+      else for (const [h, v] of n.torrents) t.torrents.set(h, v);
+    }
+    m.sample();
+  }
+  for (const [node, n] of tallied) n.host = firstHosts.get(node) ?? n.host;
+  const ctx = settleContext({ epoch: 1 }, tallied);
+  m.mark("sweep A: tally, streaks, suspensions");
+  let weights = noWeights();
+  for (let p = 0; p < pages; p++) {
+    weights = addPageWeights(weights, pageWeights(ctx, read(p)));
+    m.sample();
+  }
+  const totals = settleTotals(ctx, weights);
+  m.mark("sweep B: weights and upload credits, totals");
+  const settled = [];
+  for (let p = 0; p < pages; p++) {
+    settled.push(settlePage(ctx, totals, read(p)));
+    m.sample();
+  }
+  m.mark("sweep C: rewards per page");
+  const settlement = assembleSettlement(ctx, totals, settled);
+  settled.length = 0;
+  m.mark("settlement assembled");
+  const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map(rootOf);
+  m.mark("three reward trees");
+  const inputs = {
+    epoch: 1,
+    challenges: new StreamedArray(async function* () {
+      for (let k = 0; k < count; k += CHALLENGE_PAGE_ROWS) yield Array.from({ length: Math.min(CHALLENGE_PAGE_ROWS, count - k) }, (_, i) => transcript(k + i));
+    }),
+    torrents,
+    transfers: new StreamedArray(async function* () {
+      yield* transfers.pages();
+    }),
+    hosting: settlement.provenBytes,
+    settlement: settlementJson(settlement),
+  };
+  m.mark("the settlement's published breakdown");
+  const hash = await streamedInputsHashAsync(inputs);
+  m.mark("inputs hash, streamed (challenges made per page)");
+  let jsonBytes = 0;
+  for await (const part of canonicalPartsAsync(inputs, 8 * 1024 * 1024)) {
+    jsonBytes += part.length;
+    m.sample();
+  }
+  m.mark("inputs cut in 8 MiB parts");
+  m.print(`Node, the close as it runs (paged), ${NODES} nodes × ${TORRENTS} torrents: ${count} transcripts, ${transfers.length} transfers, ${POOL} torrents`, [
+    `inputs JSON ${MB(jsonBytes)}; ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`,
+  ]);
+}
+
+/** The whole close (EPOCH_SETTLE=whole, and the close before the paged one): every transcript and transfer held, settleEpoch. */
+function wholeRun(): void {
+  const m = marks();
+  m.mark("start");
+  const challenges = Array.from({ length: NODES * ROUNDS }, (_, k) => transcript(k));
+  const torrents = torrentsOf();
+  const transfers: Transfer[] = [];
+  for (let k = 0; k < NODES; k++) transfers.push(...transfersOfMember(k));
+  m.mark("inputs read (transcripts, torrents, transfers)");
+  const settlement = settleEpoch({ epoch: 1, challenges, torrents, transfers });
+  m.mark("settleEpoch");
+  const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map(rootOf);
+  m.mark("three reward trees");
+  const inputs = { epoch: 1, challenges, torrents, transfers, hosting: settlement.provenBytes, settlement: settlementJson(settlement) };
+  // As the close published them before: hashed streamed, then cut in 8 MiB parts, never one string.
+  const hash = streamedInputsHash(inputs);
+  m.mark("inputs hash, streamed");
+  let jsonBytes = 0;
+  for (const part of canonicalParts(inputs, 8 * 1024 * 1024)) jsonBytes += part.length;
+  m.mark("inputs cut in 8 MiB parts");
+  m.print(`Node, the whole close, ${NODES} nodes × ${TORRENTS} torrents: ${challenges.length} transcripts, ${transfers.length} transfers, ${POOL} torrents`, [
+    `inputs JSON ${MB(jsonBytes)}; ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`,
+  ]);
+}
+
+/** CPU seconds (user + system) and RSS of the workerd processes descended from `root` (this run's, not other runs' on the machine). */
+function workerdNow(root: number): { cpu: number; rss: number } {
   let cpu = 0;
   let rss = 0;
   const tick = 100; // USER_HZ on Linux
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+  const parent = new Map<number, number>();
+  const pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  for (const pid of pids) {
     try {
-      if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("workerd")) continue;
+      parent.set(Number(pid), Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = (pid: number) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  for (const pid of pids) {
+    try {
+      if (!ours(Number(pid)) || !readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("workerd")) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
       cpu += (Number(stat[11]) + Number(stat[12])) / tick;
       rss += Number(stat[21]) * 4096;
@@ -139,18 +272,24 @@ async function workerdRun(): Promise<void> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let start: { cpu: number; rss: number } | undefined;
+  let tick: { cpu: number; rss: number } | undefined;
   let peakRss = 0;
   const poll = setInterval(() => {
-    if (start) peakRss = Math.max(peakRss, workerdNow().rss);
+    if (start) peakRss = Math.max(peakRss, workerdNow(child.pid!).rss);
   }, 250);
-  // Other engineers' workerd processes count too: run this on a quiet machine for clean figures.
+  // Only this run's workerd (descendants of the vitest child): other runs on the machine are left out.
   child.stdout.on("data", (b: Buffer) => {
     const s = b.toString();
     process.stdout.write(s);
-    if (s.includes("scale: close starts")) start = workerdNow();
+    if (s.includes("scale: close starts")) tick = start = workerdNow(child.pid!);
+    for (const m of s.matchAll(/scale: tick (\d+) ends/g)) {
+      const now = workerdNow(child.pid!);
+      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (this run's workerd)`);
+      tick = now;
+    }
     if (s.includes("scale: close ends") && start) {
-      const end = workerdNow();
-      console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (all workerd processes), peak RSS ${MB(Math.max(peakRss, end.rss))}`);
+      const end = workerdNow(child.pid!);
+      console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (this run's workerd), peak RSS ${MB(Math.max(peakRss, end.rss))}`);
       start = undefined;
     }
   });
@@ -159,5 +298,6 @@ async function workerdRun(): Promise<void> {
   console.log(`workerd run exited ${code} (non-zero when the close broke a D1 limit or failed)`);
 }
 
-nodeRun();
+if (values.whole) wholeRun();
+else await closeRun(Number(values.paged ?? SETTLE_PAGE_TORRENTS));
 if (!values["node-only"]) await workerdRun();

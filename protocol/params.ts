@@ -432,3 +432,18 @@ export const NAT_MAPPING_LIFETIME_SECONDS = 7_200;
  * dial in a loop.
  */
 export const NODE_CHECK_INTERVAL_SECONDS = 20;
+
+/**
+ * The epoch close's page sizes (worker/epoch/): torrents a page of the paged settlement
+ * (EPOCH_SETTLE_PAGE_TORRENTS overrides it), members a ledger read (each member's rows whole:
+ * its allotment runs across its torrents), challenges a read of the published inputs (about
+ * 1.2 KB each). Each bounds what one step holds; bench/close.ts runs the same sizes.
+ */
+export const SETTLE_PAGE_TORRENTS = 1_000;
+export const LEDGER_PAGE_MEMBERS = 500;
+export const CHALLENGE_PAGE_ROWS = 4_000;
+/**
+ * Page results (of the three sweeps) one invocation of a paged close computes before it stops,
+ * its pages stored, for the next tick: a Worker has 30 s of CPU an invocation.
+ */
+export const SETTLE_PAGES_PER_TICK = 60;

@@ -78,10 +78,14 @@ export interface Env {
   /** The members' site's origin (https://host): the EIP-4361 domain and URI sign-ins are for (worker/web/session.ts). */
   SITE_ORIGIN?: string;
   LOCAL_DEV?: string;
-  /** The close's settlement (worker/epoch/settle-mode.ts): "whole" (default, settleEpoch) or "paged" (settle-paged.ts sweeps). */
+  /** The close's settlement (worker/epoch/settle-mode.ts): "paged" (default, settle-paged.ts sweeps) or "whole" (settleEpoch at once). */
   EPOCH_SETTLE?: string;
   /** Torrents per page of a "paged" settlement (default SETTLE_PAGE_TORRENTS). */
   EPOCH_SETTLE_PAGE_TORRENTS?: string;
+  /** Inputs larger than this (bytes) are hashed, written, then checked and posted in ticks of their own (default close.ts SPLIT_INPUTS_BYTES). */
+  EPOCH_SPLIT_INPUTS_BYTES?: string;
+  /** Page results a paged close computes in one invocation before it stops for the next tick (default SETTLE_PAGES_PER_TICK). */
+  EPOCH_SETTLE_PAGES_PER_TICK?: string;
   /** Tests only (a vitest binding, never in wrangler.jsonc): "1" lets `X-Test-Now` set a request's clock. */
   TEST_CLOCK?: string;
   /** Tests only (never in wrangler.jsonc): the epoch writer dies right after recording this state (writer.ts crashPoint). */

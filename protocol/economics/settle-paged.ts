@@ -14,7 +14,7 @@
 // state) from the pages; settleInPages runs it all on in-memory inputs (the close's EPOCH_SETTLE=paged).
 // The tally (sweep A) is still one entry per (node, torrent): the worker may build it by SQL.
 // Transfers come with `charged` set: the allotment that sets it runs per member across torrents
-// (worker/epoch/close.ts transfersOf), a member-paged step before these torrent-paged sweeps.
+// (worker/epoch/transfers.ts transfersOf), a member-paged step before these torrent-paged sweeps.
 
 import { BPS, EMISSION_PER_EPOCH, HOSTING_POOL_BPS, VETTING_AUDITS } from "../params.ts";
 import { provenBytes, type EvaluatedChallenge } from "../epoch/evaluate.ts";

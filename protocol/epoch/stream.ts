@@ -35,40 +35,60 @@ export function* canonicalPieces(value: unknown, depth = 0): Generator<string> {
   yield "}";
 }
 
+/** Cuts UTF-8 text fed piece by piece into parts of exactly `partBytes`, the last one smaller or equal. */
+class PartCutter {
+  private readonly utf8 = new TextEncoder();
+  private buf: Uint8Array;
+  private fill = 0;
+  private pending: string[] = [];
+  private chars = 0;
+  /** Parts completed and not yet taken. */
+  readonly done: Uint8Array[] = [];
+  private readonly partBytes: number;
+  constructor(partBytes: number) {
+    this.partBytes = partBytes;
+    this.buf = new Uint8Array(partBytes);
+  }
+  push(piece: string): void {
+    this.pending.push(piece);
+    this.chars += piece.length;
+    // Pieces are joined a few KB at a time (encoding each one alone is slow), then copied into the part.
+    if (this.chars >= 65_536) this.flush();
+  }
+  private flush(): void {
+    let bytes = this.utf8.encode(this.pending.join(""));
+    this.pending = [];
+    this.chars = 0;
+    while (bytes.length) {
+      const n = Math.min(bytes.length, this.partBytes - this.fill);
+      this.buf.set(bytes.subarray(0, n), this.fill);
+      this.fill += n;
+      bytes = bytes.subarray(n);
+      if (this.fill === this.partBytes) {
+        this.done.push(this.buf);
+        this.buf = new Uint8Array(this.partBytes);
+        this.fill = 0;
+      }
+    }
+  }
+  end(): void {
+    this.flush();
+    if (this.fill) this.done.push(this.buf.subarray(0, this.fill));
+  }
+}
+
 /**
  * UTF-8 parts of exactly `partBytes` each, the last one smaller or equal: R2's multipart upload
  * wants every part but the last of one size (at least 5 MiB).
  */
 export function* canonicalParts(value: unknown, partBytes: number): Generator<Uint8Array> {
-  const utf8 = new TextEncoder();
-  let buf = new Uint8Array(partBytes);
-  let fill = 0;
-  let pending: string[] = [];
-  let chars = 0;
-  // Pieces are joined a few KB at a time (encoding each one alone is slow), then copied into the part.
-  function* flush(): Generator<Uint8Array> {
-    let bytes = utf8.encode(pending.join(""));
-    pending = [];
-    chars = 0;
-    while (bytes.length) {
-      const n = Math.min(bytes.length, partBytes - fill);
-      buf.set(bytes.subarray(0, n), fill);
-      fill += n;
-      bytes = bytes.subarray(n);
-      if (fill === partBytes) {
-        yield buf;
-        buf = new Uint8Array(partBytes);
-        fill = 0;
-      }
-    }
-  }
+  const cut = new PartCutter(partBytes);
   for (const piece of canonicalPieces(value)) {
-    pending.push(piece);
-    chars += piece.length;
-    if (chars >= 65_536) yield* flush();
+    cut.push(piece);
+    if (cut.done.length) yield* cut.done.splice(0);
   }
-  yield* flush();
-  if (fill) yield buf.subarray(0, fill);
+  cut.end();
+  yield* cut.done.splice(0);
 }
 
 /** keccak256 of the canonical JSON, streamed: equal to inputsHash(value). */
@@ -76,6 +96,94 @@ export function streamedInputsHash(value: unknown, partBytes = 1 << 20): Hex {
   const h = keccak_256.create();
   for (const part of canonicalParts(value, partBytes)) h.update(part);
   return bytesToHex(h.digest());
+}
+
+/**
+ * An array in a value to publish whose items are read page by page (from D1) each time the value
+ * is written: canonicalPartsAsync serialises it as the array of all its pages' items, never held
+ * whole. `pages` must give the same items each time (the close's frozen challenges).
+ */
+export class StreamedArray<T = unknown> {
+  readonly pages: () => AsyncIterable<readonly T[]>;
+  constructor(pages: () => AsyncIterable<readonly T[]>) {
+    this.pages = pages;
+  }
+}
+
+/** Runs of pieces (each a sync iterable, consumed before the next is asked for) whose concatenation is canonicalJson of `value` with its StreamedArrays read. */
+async function* pieceRuns(value: unknown, depth: number): AsyncGenerator<Iterable<string>> {
+  if (value instanceof StreamedArray) {
+    yield ["["];
+    let first = true;
+    for await (const page of value.pages()) {
+      yield (function* () {
+        for (const item of page) {
+          if (!first) yield ",";
+          first = false;
+          yield* canonicalPieces(item, depth + 1);
+        }
+      })();
+    }
+    yield ["]"];
+    return;
+  }
+  if (depth > SPLIT_DEPTH || value === null || typeof value !== "object" || !holdsStreamed(value, depth)) {
+    yield canonicalPieces(value, depth);
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield ["["];
+    for (let i = 0; i < value.length; i++) {
+      if (i) yield [","];
+      yield* pieceRuns(value[i], depth + 1);
+    }
+    yield ["]"];
+    return;
+  }
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  yield ["{"];
+  for (let i = 0; i < entries.length; i++) {
+    yield [`${i ? "," : ""}${JSON.stringify(entries[i]![0])}:`];
+    yield* pieceRuns(entries[i]![1], depth + 1);
+  }
+  yield ["}"];
+}
+
+function holdsStreamed(value: object, depth: number): boolean {
+  if (value instanceof StreamedArray) return true;
+  if (depth >= SPLIT_DEPTH) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (v !== null && typeof v === "object" && holdsStreamed(v, depth + 1)) return true;
+  return false;
+}
+
+/** canonicalParts of a value that may hold StreamedArrays (down to SPLIT_DEPTH): the same bytes as canonicalParts of it with the arrays read whole. */
+export async function* canonicalPartsAsync(value: unknown, partBytes: number): AsyncGenerator<Uint8Array> {
+  const cut = new PartCutter(partBytes);
+  for await (const run of pieceRuns(value, 0))
+    for (const piece of run) {
+      cut.push(piece);
+      if (cut.done.length) yield* cut.done.splice(0);
+    }
+  cut.end();
+  yield* cut.done.splice(0);
+}
+
+/** streamedInputsHash of a value that may hold StreamedArrays. */
+export async function streamedInputsHashAsync(value: unknown, partBytes = 1 << 20): Promise<Hex> {
+  return (await hashAndSizeAsync(value, partBytes)).hash;
+}
+
+/** The same with the canonical JSON's length in bytes. */
+export async function hashAndSizeAsync(value: unknown, partBytes = 1 << 20): Promise<{ hash: Hex; bytes: number }> {
+  const h = keccak_256.create();
+  let bytes = 0;
+  for await (const part of canonicalPartsAsync(value, partBytes)) {
+    h.update(part);
+    bytes += part.length;
+  }
+  return { hash: bytesToHex(h.digest()), bytes };
 }
 
 /** keccak256 of bytes read in chunks (a published file's body): equal to inputsHashOfJson of their text. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson, inputsHash } from "../epoch/inputs.ts";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex } from "viem";
-import { canonicalParts, canonicalPieces, checkpointOf, hashOfChunks, resumeHash, streamedInputsHash } from "../epoch/stream.ts";
+import { canonicalParts, canonicalPartsAsync, canonicalPieces, checkpointOf, hashOfChunks, resumeHash, StreamedArray, streamedInputsHash, streamedInputsHashAsync } from "../epoch/stream.ts";
 
 const sample = {
   epoch: 7,
@@ -56,5 +56,32 @@ describe("streamed canonical inputs", () => {
       expect(bytesToHex(h.digest())).toBe(inputsHash(sample));
     }
     expect(() => resumeHash({ state: "0x00", pos: 0 })).toThrow(RangeError);
+  });
+
+  it("writes an array read page by page (the close's challenges from D1) as the same bytes and hash as the whole array, at any part size and page cut (attack: a published file streamed from D1 that differs from the committed inputs)", async () => {
+    const rows = sample.challenges;
+    for (const cut of [[], [1], [7, 150, 299], [300]]) {
+      let reads = 0;
+      const streamed = new StreamedArray(async function* () {
+        reads++;
+        let at = 0;
+        for (const c of [...cut, rows.length]) {
+          yield rows.slice(at, c);
+          at = c;
+        }
+      });
+      const lazy = { ...sample, challenges: streamed };
+      expect(await streamedInputsHashAsync(lazy, 64)).toBe(inputsHash(sample));
+      for (const size of [1, 100, 4096]) {
+        const parts: Uint8Array[] = [];
+        for await (const p of canonicalPartsAsync(lazy, size)) parts.push(Uint8Array.from(p));
+        for (const p of parts.slice(0, -1)) expect(p.length).toBe(size);
+        expect(new TextDecoder().decode(Buffer.concat(parts))).toBe(canonicalJson(sample));
+      }
+      expect(reads).toBe(4);
+    }
+    // An empty stream is an empty array; one nested deeper than the split depth is refused, not written as an object.
+    expect(await streamedInputsHashAsync({ a: new StreamedArray(async function* () {}) })).toBe(inputsHash({ a: [] }));
+    await expect(streamedInputsHashAsync({ a: { b: { c: new StreamedArray(async function* () {}) } } })).rejects.toThrow(TypeError);
   });
 });

@@ -12,6 +12,9 @@ import { canonicalJson } from "../../protocol/epoch/inputs.ts";
 import { transcriptFromRow, transcriptRow } from "../../worker/challenge/round.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { firstHostsIn, pageRanges, readPage, settleFromD1, type Sweep } from "../../worker/epoch/pages.ts";
+import { transfersOf } from "../../worker/epoch/transfers.ts";
+import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
+import type { Env } from "../../worker/env.ts";
 import { madeTranscript } from "./support/transcripts.ts";
 
 const d = () => db(env.DB);
@@ -80,7 +83,9 @@ describe("the paged close's pages read from D1", () => {
     // The first host of a node is on a later torrent's page: the tally's host must come from firstHostsIn.
     expect((await firstHostsIn(d(), E)).get(node(1))).toBe("10.4.1.1");
     for (const perPage of [1, 2, 4, 1_000]) {
-      const paged = await settleFromD1(d(), { epoch: E, route: "fixed-gate", previous: inputs.previous }, torrents, { transfers, receipts }, perPage, { fingerprint: `f${perPage}` });
+      // The close's transfers are compact (compact-transfers.ts): each page cut from them as from the list.
+      const held = { transfers: perPage % 2 ? CompactTransfers.of(transfers) : transfers, receipts };
+      const paged = await settleFromD1(d(), { epoch: E, route: "fixed-gate", previous: inputs.previous }, torrents, held, perPage, { fingerprint: `f${perPage}` });
       expect(canonicalJson(settlementJson(paged))).toBe(canonicalJson(settlementJson(whole)));
       expect(paged.leaves).toEqual(whole.leaves);
       expect(paged.slashedLeaves).toEqual(whole.slashedLeaves);
@@ -116,5 +121,31 @@ describe("the paged close's pages read from D1", () => {
     const fresh = await settleFromD1(d(), common, torrents, { transfers, receipts }, 2, { fingerprint: "one", onStored: (s, p) => void computed.push(`${s}${p}`) });
     expect(computed).toHaveLength(9);
     expect(canonicalJson(settlementJson(fresh))).toBe(canonicalJson(settlementJson(whole)));
+  });
+
+  it("makes the same transfers and allotment outcomes from the ledger read a page of members at a time as in one read (attack: a member's charge split across ledger pages, its free allotment spent twice)", async () => {
+    const E = EPOCH + 30;
+    const GB = 1_000_000_000;
+    const rows = [];
+    for (let m = 0; m < 7; m++)
+      for (const [k, t] of torrents.entries())
+        if ((m + k) % 3 !== 1) rows.push({ epoch: E, member: member(m), infoHash: t.infoHash, downloaded: 4 * GB, creditedDownloaded: m === 2 ? 0 : 4 * GB + m, uploaded: k * 1000, creditedUploaded: 0, seedSeconds: 60 });
+    for (const r of rows) await d().insert(schema.ledger).values(r);
+    const day = 20_000;
+    // A member who used part of its window on earlier days, and one slowed before who downloaded nothing since.
+    await d().insert(schema.allotments).values({ member: member(3), day: day - 2, bytes: 7 * GB });
+    await d().insert(schema.members).values({ account: member(9), passkey: "9".repeat(32), admission: "invite", createdAt: 0, slowed: true });
+    const price = (h: string) => BigInt(h.charCodeAt(39)) * 10n ** 15n;
+    const one = await transfersOf(env as unknown as Env, d(), E, day, price, new Map(), 1_000);
+    expect(one.transfers.length).toBeGreaterThan(15);
+    expect(one.outcomes.some((o) => o.slowed > 0n)).toBe(true);
+    expect(one.outcomes.map((o) => o.member)).toContain(member(9));
+    for (const perPage of [1, 2, 3]) {
+      const paged = await transfersOf(env as unknown as Env, d(), E, day, price, new Map(), perPage);
+      expect(paged.transfers.all()).toEqual(one.transfers.all());
+      expect(paged.transfers.digest()).toBe(one.transfers.digest());
+      expect(paged.outcomes).toEqual(one.outcomes);
+      expect([...paged.days]).toEqual([...one.days]);
+    }
   });
 });

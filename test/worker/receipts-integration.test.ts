@@ -117,4 +117,16 @@ describe("POST /api/receipts", () => {
     expect((await submit({ epoch: 2n, cumulative: 9_000n })).status).toBe(201);
     expect((await stored()).find((r) => r.epoch === 2 && r.downloader === downloader.address.toLowerCase())).toMatchObject({ cumulative: 9_000, base: 7_000 });
   });
+
+  it("refuses receipts for an epoch whose close has started with 409 epoch_closing, and keeps them again once it is lifted (attack: a receipt moving what a close spanning ticks settles and publishes)", async () => {
+    await db(env.DB).insert(schema.epochCloseFreeze).values({ epoch: 2, challengeCutoff: 0, challenges: 0, frozenAt: Date.now() });
+    const before = await stored();
+    const res = await submit({ epoch: 2n, cumulative: 10_000n });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("epoch_closing");
+    expect(await stored()).toEqual(before);
+    await db(env.DB).delete(schema.epochCloseFreeze);
+    expect((await submit({ epoch: 2n, cumulative: 10_000n })).status).toBe(201);
+    expect((await stored()).map((r) => r.cumulative)).toContain(10_000);
+  });
 });

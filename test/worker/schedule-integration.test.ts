@@ -137,4 +137,20 @@ describe("challenge schedule: committed seed, derived challenges, alarms", () =>
     // Round 1 falls in the epoch's second slice, minutes away: the alarm waits for it.
     expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBe(roundDueAt(params, seed.seed as Hex, 2, node, 1));
   });
+
+  it("runs no round for an epoch whose close has started, from the alarm or an admin, until the freeze is lifted (attack: rounds between a paged close's ticks changing what it settles)", async () => {
+    const d = db(env.DB);
+    const stub = scheduler(env);
+    const before = (await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, 2))).length;
+    await d.insert(schema.epochCloseFreeze).values({ epoch: 2, challengeCutoff: 0, challenges: before, frozenAt: Date.now() });
+    await runInDurableObject(stub, (_, state) => state.storage.sql.exec("UPDATE progress SET due_at = ?", Date.now() - 1));
+    await runInDurableObject(stub, (_, state) => state.storage.setAlarm(Date.now()));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // The frozen epoch's alarm is not left firing every second: the cron's tick re-arms it.
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeNull();
+    expect((await (await admin("/admin/challenges/run")).json()) as { results: Transcript[] }).toEqual({ results: [] });
+    expect(await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, 2))).toHaveLength(before);
+    await d.delete(schema.epochCloseFreeze).where(eq(schema.epochCloseFreeze.epoch, 2));
+    expect(((await (await admin("/admin/challenges/run")).json()) as { results: Transcript[] }).results.length).toBeGreaterThan(0);
+  });
 });

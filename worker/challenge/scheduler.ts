@@ -14,6 +14,7 @@ import { chainId, secondsVar, type Env } from "../env.ts";
 import { db, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 import { closeEpoch, resumeClose, type EpochJson } from "../epoch/close.ts";
+import { isFrozen } from "../epoch/frozen.ts";
 import { ensureOpen, roundsPerEpoch, scheduleOf, type SeedRow } from "../epoch/seed.ts";
 import { beaconReader, readBeacon, type Beacon } from "./beacon.ts";
 import { deadlineOf, dialTcp, hostingNodes, loadNodes, openEpoch, retriesOf, runRounds, storeTranscripts, type Dial, type RoundContext, type Transcript } from "./round.ts";
@@ -176,6 +177,8 @@ export class ChallengeScheduler extends DurableObject<Env> {
 
   /** Runs the next round of each named node; nodes that no longer host anything leave the schedule. */
   private async runFor(d: Db, seedRow: SeedRow, nodes: string[], forced = false): Promise<Transcript[]> {
+    // A close of this epoch has started (worker/epoch/frozen.ts): its transcripts are frozen, its rounds over.
+    if (await isFrozen(d, seedRow.epoch)) return [];
     const targets = await loadNodes(d, nodes);
     const now = Date.now();
     let latest: Promise<Beacon> | undefined;
@@ -207,6 +210,13 @@ export class ChallengeScheduler extends DurableObject<Env> {
     await this.exclusive(async () => {
       const d = db(this.env.DB);
       const seedRow = await this.open(d, Date.now());
+      // A close of this epoch has started (worker/epoch/frozen.ts): no round runs until it settles
+      // (or gives up); the alarm is not re-armed to look every second meanwhile, the cron's tick re-arms it.
+      if (await isFrozen(d, seedRow.epoch)) {
+        await this.ctx.storage.deleteAlarm();
+        await this.ctx.storage.delete(ALARM_AT);
+        return;
+      }
       if (roundsPerEpoch(this.env) > 0) {
         const due = this.ctx.storage.sql
           .exec<{ node: string }>("SELECT node FROM progress WHERE epoch = ? AND due_at <= ? ORDER BY due_at LIMIT ?", seedRow.epoch, Date.now(), MAX_ROUNDS_PER_ALARM)
@@ -236,7 +246,7 @@ export class ChallengeScheduler extends DurableObject<Env> {
           // Not errors of the cron: the epoch stays open until someone has earned; a post
           // waits for its block; a halted or failing close is logged and counted by the writer.
           if (e.code === "nothing_earned") result.skipped = e.message;
-          else if (e.code === "post_pending") result.pending = e.message;
+          else if (e.code === "post_pending" || e.code === "close_in_progress") result.pending = e.message;
           else result.closeError = { code: e.code, message: e.message };
         }
         seedRow = await this.open(d, now);

@@ -317,7 +317,8 @@ export const challenges = sqliteTable(
     nodeSignature: text("node_signature"),
   },
   // By torrent too: the paged close reads an epoch's challenges a range of info hashes at a time (worker/epoch/pages.ts).
-  (t) => [index("challenges_epoch").on(t.epoch, t.node), index("challenges_epoch_torrent").on(t.epoch, t.infoHash)],
+  // In (started, id) order too: the close streams an epoch's challenges into its published inputs page by page (worker/epoch/frozen.ts).
+  (t) => [index("challenges_epoch").on(t.epoch, t.node), index("challenges_epoch_torrent").on(t.epoch, t.infoHash), index("challenges_epoch_started").on(t.epoch, t.startedAt, t.id)],
 );
 
 /**
@@ -441,6 +442,22 @@ export const epochSettlePages = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.epoch, t.sweep, t.page, t.part] })],
 );
+
+/**
+ * The challenges a close reads, frozen when it starts (worker/epoch/frozen.ts): the epoch's rows
+ * up to `challengeCutoff` (the table's rowid then), `challenges` of them. Deleted once settled.
+ */
+export const epochCloseFreeze = sqliteTable("epoch_close_freeze", {
+  epoch: integer("epoch").primaryKey(),
+  challengeCutoff: integer("challenge_cutoff").notNull(),
+  challenges: integer("challenges").notNull(),
+  frozenAt: integer("frozen_at").notNull(),
+  /** Large inputs hashed in one tick, written in the next (worker/epoch/files.ts publishInputsInTicks): what they were made of, and their hash. */
+  inputsKey: text("inputs_key"),
+  inputsHash: text("inputs_hash"),
+  /** JSON: the chain reads the close settles with, made in its first invocation (worker/epoch/frozen.ts frozenRead). */
+  chainReads: text("chain_reads"),
+});
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */
 export const epochPosts = sqliteTable(

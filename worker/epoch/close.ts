@@ -17,27 +17,28 @@ import { receiptBytes } from "../../protocol/economics/receipts.ts";
 import { receiptsOf } from "../receipts/routes.ts";
 import { type NodeLocation, type Seniority, type SettleTorrent } from "../../protocol/economics/settle.ts";
 import { settlementJson } from "../../protocol/economics/published.ts";
-import { dayOf, freeRemaining, splitDownload, type AllotmentState } from "../../protocol/economics/allotment.ts";
-import type { Transfer } from "../../protocol/economics/upload-rewards.ts";
+import { dayOf } from "../../protocol/economics/allotment.ts";
 import { pricePerGB } from "../../protocol/economics/access.ts";
 import { BPS, EMISSION_PER_EPOCH, FREE_ALLOTMENT_DAYS } from "../../protocol/params.ts";
 import { accessRoute, type Env } from "../env.ts";
 import { db, inJson, inJsonChunks, jsonChunks, jsonInsert, schema, statementOf, type Db } from "../db/client.ts";
-import { allotmentStates } from "../economics/allotment.ts";
 import { HttpError, safeMessage } from "../errors.ts";
-import { bountiesOf, chainConfigured, chargeableDeposits } from "../chain/client.ts";
+import { bountiesOf, chainConfigured } from "../chain/client.ts";
 import { checkChainId } from "../chain/poster.ts";
 import { advanceClose, crashPoint, recorded, unfinishedClose, type EpochRow } from "./writer.ts";
 import { followSettlements, settleFinalCharges } from "../chain/escrow.ts";
-import { openEpoch, transcriptFromRow } from "../challenge/round.ts";
+import { openEpoch } from "../challenge/round.ts";
 import { transcriptSigner } from "../challenge/signer.ts";
-import { ledgerOf, sealLedger, swarmLedgerOf, type LedgerRow } from "../accounting/ledger.ts";
+import { sealLedger, swarmLedgerOf } from "../accounting/ledger.ts";
 import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
 import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
-import { settleForClose } from "./settle-mode.ts";
-import { publishInputsStreamed } from "./files.ts";
+import { fingerprintOf, settleForClose } from "./settle-mode.ts";
+import { publishInputsInTicks } from "./files.ts";
+import { transfersOf } from "./transfers.ts";
+import { challengePages, challengeSets, freezeChallenges, frozenRead, thawChallenges } from "./frozen.ts";
+import { StreamedArray, streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
 
 export const ZERO_ROOT: Hex = `0x${"00".repeat(32)}`;
@@ -92,81 +93,6 @@ export function rootOf(epoch: number, leaves: RewardLeaf[]): Hex {
 
 const toLeaves = (rows: { account: string; cumulative: string }[]): RewardLeaf[] => rows.map((l) => ({ account: l.account as Address, cumulative: BigInt(l.cumulative) }));
 
-/** What the allotment decided for one member at this close (published with the inputs). */
-export interface AllotmentOutcome {
-  member: string;
-  free: bigint;
-  paid: bigint;
-  slowed: bigint;
-  /** Free bytes left in the rolling window after this epoch. */
-  remaining: bigint;
-  /** Whether the member had anything to charge (balance > 0). */
-  deposit: boolean;
-  /** What its deposit could pay at this close, wei: Escrow balance − earlier unsettled charges; 0 once it asked to withdraw. */
-  balance: bigint;
-  /** What this close charged it, wei (≤ balance): the spent leaf grows by exactly this. */
-  charged: bigint;
-  /** Bytes past the allotment its balance did not cover: not paid, slowed, earning no upload reward. */
-  uncovered: bigint;
-  /** Whether the member is slowed from now on (past the allotment, and its balance ran out or covers nothing more). */
-  slowedNow: boolean;
-}
-
-/**
- * The epoch's transfers from its ledger: each member's downloaded bytes split free first, then
- * paid from its deposit as far as its available balance covers them at the torrent's price
- * (DESIGN.md "A deposit backs only what it can pay"), the rest slowed (allotment.ts), torrent by
- * torrent in info-hash order. Each transfer carries what was actually charged, so upload caps
- * follow the money collected, never a nominal price. Charged are the credited bytes (freeleech
- * and newcomers' free sessions are not charged); uploads are the actual bytes reported, published
- * for ratio only: they earn no tokens (upload tokens follow receipts and proofs, upload-rewards.ts).
- */
-async function transfersOf(
-  env: Env,
-  d: Db,
-  rows: LedgerRow[],
-  day: number,
-  priceOf: (infoHash: string) => bigint,
-  spentBefore: ReadonlyMap<string, bigint>,
-): Promise<{ transfers: Transfer[]; outcomes: AllotmentOutcome[]; days: Map<string, AllotmentState> }> {
-  const byMember = new Map<string, LedgerRow[]>();
-  for (const r of rows) byMember.set(r.member, [...(byMember.get(r.member) ?? []), r]);
-  // Members slowed before, who downloaded nothing since, are looked at again: their window may have rolled on.
-  const slowedBefore = (await d.select({ account: schema.members.account }).from(schema.members).where(eq(schema.members.slowed, true))).map((m) => m.account);
-  const members = [...new Set([...byMember.keys(), ...slowedBefore])].sort();
-  const state = await allotmentStates(d, members, day);
-  // Only members past their allotment need the chain: what can their deposit pay for the rest?
-  const past = members.filter((m) => {
-    let bytes = 0n;
-    for (const r of byMember.get(m) ?? []) bytes += BigInt(r.creditedDownloaded);
-    return bytes >= freeRemaining(state.get(m)!, day);
-  });
-  const deposits = await chargeableDeposits(env, past, spentBefore);
-  const transfers: Transfer[] = [];
-  const outcomes: AllotmentOutcome[] = [];
-  for (const m of members) {
-    let st = state.get(m)!;
-    const balance = deposits.get(m) ?? 0n;
-    const o: AllotmentOutcome = { member: m, free: 0n, paid: 0n, slowed: 0n, remaining: 0n, deposit: balance > 0n, balance, charged: 0n, uncovered: 0n, slowedNow: false };
-    for (const r of (byMember.get(m) ?? []).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1))) {
-      const split = splitDownload(st, day, BigInt(r.creditedDownloaded), { available: balance - o.charged, pricePerGB: priceOf(r.infoHash) });
-      st = split.state;
-      o.free += split.free;
-      o.paid += split.paid;
-      o.slowed += split.slowed;
-      o.charged += split.charged;
-      if (split.paid || split.free || split.slowed || r.uploaded)
-        transfers.push({ member: m, infoHash: r.infoHash, paidDownloaded: split.paid, freeDownloaded: split.free + split.slowed, uploaded: BigInt(r.uploaded), charged: split.charged });
-    }
-    state.set(m, st);
-    o.uncovered = o.slowed;
-    o.remaining = freeRemaining(st, day);
-    o.slowedNow = o.remaining === 0n && (o.uncovered > 0n || o.charged === balance);
-    outcomes.push(o);
-  }
-  return { transfers, outcomes, days: state };
-}
-
 /**
  * Closes the open epoch: finishes any earlier close first, settles this one (stored before
  * anything is posted) and drives it through the writer (writer.ts). Throws post_pending while
@@ -177,13 +103,18 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   await resumeClose(env, now);
   const d = db(env.DB);
   const epoch = await openEpoch(d);
+  const published = { bytes: 0 };
   const row = await recorded(env, epoch, now, async () => {
     // Deposits and bounties are read from the chain the roots go to: check it is the right one.
     if (chainConfigured(env)) await checkChainId(env);
-    const settled = await settleOpen(env, d, epoch, now);
+    const settled = await settleOpen(env, d, epoch, now, published);
     crashPoint(env, "settled");
     return settled;
   });
+  // Large inputs were written in this invocation (hashed in the one before, files.ts): their check
+  // (keccak of every byte again, writer.ts checkStored) and the post are the next tick's.
+  if (published.bytes > (Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES))
+    throw new HttpError(503, "close_in_progress", `epoch ${epoch} is settled (${Math.round(published.bytes / 2 ** 20)} MiB of inputs); the next tick checks and posts it`);
   const closed = await advanceClose(env, row, now);
   // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts),
   // once this post is mined (the key's next nonce). Recorded steps of their own: a failure here
@@ -206,15 +137,23 @@ export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson
   return pending ? epochJson(await advanceClose(env, pending, now)) : undefined;
 }
 
+/**
+ * Inputs larger than this take a tick for each pass over them: hashed, then written under their
+ * hash, then checked (rehashed, writer.ts) and posted. 32 MiB is about 2 s of keccak.
+ */
+export const SPLIT_INPUTS_BYTES = 32 * 2 ** 20;
+
 /** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
-async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<EpochRow> {
+async function settleOpen(env: Env, d: Db, epoch: number, now: number, published: { bytes: number }): Promise<EpochRow> {
   const seedRow = await ensureOpen(env, d, epoch, now);
   // Sealed first: from here on the shards' batches are stamped with the next epoch, so the
   // ledger read below no longer moves. A close that then fails leaves later bytes to the next.
   await sealLedger(env.DB, epoch, now);
-  const rows = await d.select().from(schema.challenges).where(eq(schema.challenges.epoch, epoch)).orderBy(asc(schema.challenges.startedAt), asc(schema.challenges.id));
-  const transcripts = rows.map(transcriptFromRow);
-  const ledger = await ledgerOf(env.DB, epoch);
+  // The transcripts are never held whole: frozen for this close (frozen.ts: the scheduler adds no
+  // round to it, every read is of the rows frozen now), what the close needs of them as sets from
+  // SQL, the settlement's pages and the published file read from D1 a page at a time.
+  const frozen = await freezeChallenges(d, epoch, now);
+  const sets = await challengeSets(d, frozen);
   const swarmLedger = await swarmLedgerOf(env.DB, epoch);
   const day = dayOf(Math.floor(now / 1000));
   const route = accessRoute(env);
@@ -224,7 +163,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
   const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
-  const { transfers, outcomes, days } = await transfersOf(env, d, ledger, day, priceOf, spentBefore);
+  // The ledger read a page of members at a time, its transfers kept compact (transfers.ts).
+  const { transfers, outcomes, days } = await transfersOf(env, d, epoch, day, priceOf, spentBefore);
   // The dynamic gate's step: the epoch's measured saturation moves the join stake (gate.ts).
   const access = await closeAccess(env, d, epoch);
   // Upload receipts of the epoch (worker/receipts/routes.ts): published beside the transcripts.
@@ -234,15 +174,14 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
   // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
-  const infoHashes = [...new Set([...transcripts.map((t) => t.infoHash), ...transfers.map((t) => t.infoHash)])].sort();
+  const infoHashes = [...new Set([...sets.challenged, ...transfers.torrents()])].sort();
   const known = new Map<string, { length: number; rootStatus: RootStatus }>();
   for (const r of await inJsonChunks(infoHashes, (part) =>
     d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
   ))
     known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
   // Bounties are drawn only for torrents someone proved: read only those.
-  const proved = [...new Set(transcripts.filter((t) => t.verdict === "pass").map((t) => t.infoHash))].sort();
-  const bounties = await bountiesOf(env, proved);
+  const bounties = await frozenRead(d, epoch, "bounties", () => bountiesOf(env, sets.proved));
   const torrents: SettleTorrent[] = infoHashes.map((infoHash) => {
     const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
     const surge = surgeOf.get(infoHash);
@@ -253,7 +192,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   });
 
   // Where the edge saw each challenged node register (request.cf); none locally.
-  const nodes = [...new Set(transcripts.map((t) => t.node.toLowerCase()))].sort();
+  const nodes = sets.nodes;
   const locations: NodeLocation[] = (
     await inJsonChunks(nodes, (part) => d.select({ node: schema.nodes.address, lat: schema.nodes.lat, lon: schema.nodes.lon }).from(schema.nodes).where(inJson(schema.nodes.address, part)))
   )
@@ -280,22 +219,27 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
 
   const emission = EMISSION_PER_EPOCH;
   // settleEpoch, or the same settlement paged (EPOCH_SETTLE, settle-mode.ts).
-  const settlement = await settleForClose(env, d, {
+  const settleInputs = {
     epoch,
     route,
     emission,
-    challenges: transcripts,
     torrents,
     locations,
     transfers,
     receipts: receiptBytes(receipts),
     previous: { earned: previousEarned, slashed: previousSlashed, spent: previousSpent, faults: previousFaults, seniority: previousSeniority, replicaFaults: previousReplicaFaults, vetting: previousVetting },
-  });
+  };
+  // Names what the settlement reads (its result is a function of it): the paged steps and the published inputs' recorded hash are keyed by it.
+  const fingerprint = fingerprintOf(settleInputs, frozen);
+  const settlement = await settleForClose(env, d, settleInputs, frozen, fingerprint);
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
-  if (leaves.length === 0) throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
+  if (leaves.length === 0) {
+    await thawChallenges(d, epoch);
+    throw new HttpError(409, "nothing_earned", `epoch ${epoch} cannot close: no account has earned anything yet`);
+  }
 
   const tree = buildRewardTree(epoch, leaves);
   const slashedRoot = rootOf(epoch, slashedLeaves);
@@ -308,11 +252,14 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     epoch,
     route,
     emission,
-    challenges: transcripts,
+    // Read from D1 a page at a time in each pass of the publish (the same frozen rows each time).
+    challenges: new StreamedArray(() => challengePages(d, frozen)),
     receipts,
     torrents,
     locations,
-    transfers,
+    transfers: new StreamedArray(async function* () {
+      yield* transfers.pages();
+    }),
     previousFaults,
     previousSeniority,
     previousReplicaFaults,
@@ -329,7 +276,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
   // The inputs go to R2 under their hash before the settled record exists (D1 caps a value at
   // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
   // Streamed (files.ts): hashed, then put in parts, never one string of hundreds of MB.
-  const hash = await publishInputsStreamed(env, inputs);
+  // Large inputs take a tick to hash and the next to write (files.ts): recorded under a key of
+  // everything they hold, the settlement being a function of what its fingerprint names.
+  const splitBytes = Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES;
+  const key = streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: transfers.digest(), hosting: null, settlement: fingerprint, format: 1 });
+  const hash = await publishInputsInTicks(env, d, epoch, key, inputs, splitBytes, published);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
@@ -396,6 +347,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number): Promise<
     statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
     // A paged close's scratch left by a crash (pages.ts), even if the close then ran whole.
     statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
+    // Settled: the freeze has done its work (the next epoch's rounds are the next epoch's).
+    statementOf(D, d.delete(schema.epochCloseFreeze).where(lte(schema.epochCloseFreeze.epoch, epoch))),
   ];
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));

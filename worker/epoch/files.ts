@@ -6,8 +6,10 @@
 
 import type { Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
-import { canonicalParts, hashOfChunks, streamedInputsHash } from "../../protocol/epoch/stream.ts";
+import { eq } from "drizzle-orm";
+import { canonicalPartsAsync, hashAndSizeAsync, hashOfChunks, streamedInputsHashAsync } from "../../protocol/epoch/stream.ts";
 import type { Env } from "../env.ts";
+import { schema, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
 
 /** The object key of an epoch file: content-addressed by its keccak256 hash. */
@@ -26,27 +28,61 @@ export const INPUTS_PART_BYTES = 8 * 1024 * 1024;
  * streamed pass (the name must be known first), then put in parts of `partBytes` through R2's
  * multipart upload (one put when they fit one part). The bytes and the hash are canonicalJson's
  * (protocol/epoch/stream.ts), so what is committed is unchanged. Idempotent as publishInputs.
+ * A StreamedArray in `inputs` (the close's challenges, read from D1 a page at a time) is read
+ * once per pass.
  */
-export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES): Promise<Hex> {
-  const hash = streamedInputsHash(inputs);
+export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES, size?: { bytes: number }): Promise<Hex> {
+  const hash = await streamedInputsHashAsync(inputs);
+  await writeInputs(env, hash, inputs, partBytes, size);
+  return hash;
+}
+
+/**
+ * Publishes large inputs over two invocations: this one hashes them and records the hash with
+ * `key` (what they are made of) on the close's freeze row, then stops with close_in_progress; the
+ * next, given the same key, writes them under that hash without hashing them again. Inputs of at
+ * most `splitBytes` are hashed and written at once. A recorded hash of other inputs (another key)
+ * is never used; bytes that did not hash to it would fail the writer's check (writer.ts).
+ */
+export async function publishInputsInTicks(env: Env, d: Db, epoch: number, key: string, inputs: unknown, splitBytes: number, size?: { bytes: number }): Promise<Hex> {
+  const f = schema.epochCloseFreeze;
+  const recorded = await d.select({ key: f.inputsKey, hash: f.inputsHash }).from(f).where(eq(f.epoch, epoch)).get();
+  if (recorded?.key === key && recorded.hash) {
+    await writeInputs(env, recorded.hash as Hex, inputs, INPUTS_PART_BYTES, size);
+    return recorded.hash as Hex;
+  }
+  const { hash, bytes } = await hashAndSizeAsync(inputs);
+  if (bytes <= splitBytes) {
+    await writeInputs(env, hash, inputs, INPUTS_PART_BYTES, size);
+    return hash;
+  }
+  await d.update(f).set({ inputsKey: key, inputsHash: hash }).where(eq(f.epoch, epoch));
+  throw new HttpError(503, "close_in_progress", `epoch ${epoch}: its ${Math.round(bytes / 2 ** 20)} MiB of inputs are hashed (${hash}); the next tick writes them`);
+}
+
+/** Writes inputs already hashed under their hash: one put when they fit a part, else R2's multipart upload. */
+async function writeInputs(env: Env, hash: Hex, inputs: unknown, partBytes: number, size?: { bytes: number }): Promise<void> {
   const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
-  const parts = canonicalParts(inputs, partBytes);
-  const first = parts.next();
-  const second = first.done ? first : parts.next();
+  const parts = canonicalPartsAsync(inputs, partBytes);
+  const first = await parts.next();
+  const second = first.done ? first : await parts.next();
+  if (size) size.bytes = (first.done ? 0 : first.value.length) + (second.done ? 0 : second.value.length);
   if (first.done || second.done) {
     await env.EPOCH_FILES.put(inputsKey(hash), first.done ? "" : first.value, options);
-    return hash;
+    return;
   }
   const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
   try {
     const done = [await upload.uploadPart(1, first.value), await upload.uploadPart(2, second.value)];
-    for (const part of parts) done.push(await upload.uploadPart(done.length + 1, part));
+    for await (const part of parts) {
+      done.push(await upload.uploadPart(done.length + 1, part));
+      if (size) size.bytes += part.length;
+    }
     await upload.complete(done);
   } catch (e) {
     await upload.abort().catch(() => {});
     throw e;
   }
-  return hash;
 }
 
 /** The canonical JSON of an epoch's inputs: the row's own (before R2), else the R2 object. */

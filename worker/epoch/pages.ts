@@ -3,14 +3,14 @@
 // 0025_epoch_pages), once per sweep, so the sweeps never hold more than one page of challenges.
 // Ranges are contiguous and half-open, [first of the page, first of the next), the first page
 // open below and the last open above: every row of the epoch is in exactly one page.
-// Only the challenges are read per page. Transfers are still cut from the close's list: the
-// allotment that sets their charge runs per member across torrents (close.ts transfersOf), a
-// member-paged step not yet split off. Receipts too: they are updated in place while the epoch
-// is open (receipts/routes.ts), so a re-read could differ from what the close publishes; they
-// need a snapshot (the scratch table) before they can be read per page. Challenges cannot move
-// within an invocation: only the scheduler writes them, and it is the one running the close.
-// Between invocations its rounds may add some to the still open epoch: the fingerprint
-// (settle-mode.ts) then changes and the stored pages are dropped, never mixed in.
+// Only the challenges are read per page. Transfers are cut from the close's compact list: the
+// allotment that sets their charge runs per member across torrents (transfers.ts, a page of
+// members at a time), so they are made before the torrent pages. Receipts are cut from the list
+// the close read: they are refused for an epoch whose close has started (receipts/routes.ts), but
+// they are not yet read per page (all of them in one query). Challenges cannot move within an
+// invocation: only the scheduler writes them, and it is the one running the close. Between
+// invocations the epoch is frozen (frozen.ts): the scheduler runs no round for it and every read
+// here is of the rows frozen when the close started.
 
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
 import { and, asc, eq, gte, lt, ne, sql, type SQL } from "drizzle-orm";
@@ -32,7 +32,10 @@ import type { Tally } from "../../protocol/epoch/replica-faults.ts";
 import type { Settlement, SettleTorrent } from "../../protocol/economics/settle.ts";
 import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { schema, type Db } from "../db/client.ts";
+import { HttpError } from "../errors.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
+import { frozenRows, type Frozen } from "./frozen.ts";
+import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 
 /** One page: its torrents and the info-hash range its rows are read from. */
 export interface PageRange {
@@ -64,33 +67,37 @@ function inRange(column: SQLiteColumn, r: PageRange): SQL[] {
   return out;
 }
 
-/** What the close holds in memory and cuts per page: the allotment's transfers and the receipts it read. */
+/** What the close holds in memory and cuts per page: the allotment's transfers (compact, or a list) and the receipts it read. */
 export interface HeldRows {
-  transfers: readonly Transfer[];
+  transfers: readonly Transfer[] | CompactTransfers;
   receipts: readonly ReceiptBytes[];
 }
 
+/** The epoch's rows, those of the close's freeze (frozen.ts) when given. */
+const epochRows = (epoch: number, frozen?: Frozen): SQL => (frozen ? frozenRows(frozen) : eq(schema.challenges.epoch, epoch));
+
 /** A page's challenges read from D1 (the epoch's order: started, id), its transfers and receipts cut from `held`. */
-export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows): Promise<Omit<SettlePage, "challenges"> & { challenges: Transcript[] }> {
+export async function readPage(d: Db, epoch: number, r: PageRange, held: HeldRows, frozen?: Frozen): Promise<Omit<SettlePage, "challenges"> & { challenges: Transcript[] }> {
   const c = schema.challenges;
   const rows = await d
     .select()
     .from(c)
-    .where(and(eq(c.epoch, epoch), ...inRange(c.infoHash, r)))
+    .where(and(epochRows(epoch, frozen), ...inRange(c.infoHash, r)))
     .orderBy(asc(c.startedAt), asc(c.id));
   const within = (infoHash: string) => (r.from === undefined || infoHash >= r.from) && (r.to === undefined || infoHash < r.to);
-  return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers: held.transfers.filter((x) => within(x.infoHash)), receipts: held.receipts.filter((x) => within(x.infoHash)) };
+  const transfers = held.transfers instanceof CompactTransfers ? held.transfers.inRange(r.from, r.to) : held.transfers.filter((x) => within(x.infoHash));
+  return { torrents: r.torrents, challenges: rows.map(transcriptFromRow), transfers, receipts: held.receipts.filter((x) => within(x.infoHash)) };
 }
 
 /**
  * Each node's (lowercase) host of its first challenge in the epoch (started, id): tallyPages'
  * firstHosts, one query whatever the pages, a row per node.
  */
-export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, string>> {
+export async function firstHostsIn(d: Db, epoch: number, frozen?: Frozen): Promise<Map<string, string>> {
   const rows = await d.all<{ node: string; host: string }>(sql`
     SELECT node, host FROM (
       SELECT lower(node) AS node, host, ROW_NUMBER() OVER (PARTITION BY lower(node) ORDER BY started_at, id) AS n
-      FROM challenges WHERE epoch = ${epoch}
+      FROM challenges WHERE ${epochRows(epoch, frozen)}
     ) WHERE n = 1`);
   return new Map(rows.map((r) => [r.node, r.host]));
 }
@@ -99,8 +106,19 @@ export async function firstHostsIn(d: Db, epoch: number): Promise<Map<string, st
 export interface Steps {
   /** Names everything the settlement reads (settle-mode.ts fingerprintOf): a result of other inputs is never reused. */
   fingerprint: string;
+  /** The close's frozen challenges (frozen.ts): only those rows are read. */
+  frozen?: Frozen;
+  /**
+   * Page results this invocation may compute (read-back ones are free): past it the close stops
+   * with close_in_progress, its pages stored, and the next tick goes on (EPOCH_SETTLE_PAGES_PER_TICK).
+   */
+  budget?: number;
   /** Called once a page's result is stored (tests crash here, as a dying invocation would). */
   onStored?: (sweep: Sweep, page: number) => void;
+  /** Keep the stored pages once assembled (the close's settled batch deletes them: a tick that stops after the settlement reads them back). */
+  keep?: boolean;
+  /** Page results computed so far in this invocation. */
+  computed?: number;
 }
 export type Sweep = "A" | "B" | "C";
 
@@ -113,6 +131,9 @@ async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<s
   // Only pages listed as stored are read back: a fresh close spends no query looking.
   const parts = !stored.has(`${sweep}${page}`) ? [] : await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
   if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
+  if (steps.budget !== undefined && (steps.computed ?? 0) >= steps.budget)
+    throw new HttpError(503, "close_in_progress", `epoch ${epoch}: the settlement stopped at sweep ${sweep} page ${page} after ${steps.budget} pages this invocation; the next tick goes on`);
+  steps.computed = (steps.computed ?? 0) + 1;
   const value = await compute();
   const json = encodeStep(value);
   const inserts = [];
@@ -128,7 +149,7 @@ async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<s
  * equal to the wei to settleEpoch over the whole epoch. Each page's result is stored as it is
  * made (step): a close that dies between pages resumes at the page it was on, and another
  * close's leftovers (another fingerprint) are cleared first. The scratch is deleted once the
- * settlement is assembled.
+ * settlement is assembled, unless `steps.keep`.
  */
 export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps): Promise<Settlement> {
   const { epoch } = common;
@@ -138,7 +159,7 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
     (await d.select({ sweep: t.sweep, page: t.page }).from(t).where(and(eq(t.epoch, epoch), eq(t.fingerprint, steps.fingerprint), eq(t.part, 0)))).map((r) => `${r.sweep}${r.page}`),
   );
   const ranges = pageRanges(torrents, perPage);
-  const read = (r: PageRange) => readPage(d, epoch, r, held);
+  const read = (r: PageRange) => readPage(d, epoch, r, held, steps.frozen);
   // Sweep A keeps only the tally, page by page (pages hold whole torrents: no (node, torrent) twice).
   const tallied: Tally = new Map();
   for (const [k, r] of ranges.entries()) {
@@ -149,7 +170,7 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
       else for (const [h, v] of n.torrents) m.torrents.set(h, v);
     }
   }
-  const hosts = await firstHostsIn(d, epoch);
+  const hosts = await firstHostsIn(d, epoch, steps.frozen);
   for (const [node, n] of tallied) n.host = hosts.get(node) ?? n.host;
   const ctx = settleContext(common, tallied);
   let weights = noWeights();
@@ -158,6 +179,6 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
   const settled = [];
   for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
   const out = assembleSettlement(ctx, totals, settled);
-  await d.delete(t).where(eq(t.epoch, epoch));
+  if (!steps.keep) await d.delete(t).where(eq(t.epoch, epoch));
   return out;
 }

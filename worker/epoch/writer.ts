@@ -53,7 +53,7 @@ export async function unfinishedClose(d: Db): Promise<EpochRow | undefined> {
 }
 
 /** Codes that are the writer's ordinary waiting, not failures to count. */
-const WAITING = new Set(["post_pending", "epoch_halted", "nothing_earned"]);
+const WAITING = new Set(["post_pending", "epoch_halted", "nothing_earned", "close_in_progress"]);
 
 /**
  * Runs one step of the writer; a failure is logged with its message (URLs stripped), counted by

@@ -17,6 +17,7 @@ import { chainId, type Env } from "../env.ts";
 import { HttpError, badRequest } from "../errors.ts";
 import { nodeCovers } from "../nodes/access.ts";
 import { readJson } from "../reports.ts";
+import { isFrozen } from "../epoch/frozen.ts";
 
 export const receiptsApi = new Hono<{ Bindings: Env }>();
 
@@ -35,6 +36,9 @@ receiptsApi.post("/", async (c) => {
   const d = db(c.env.DB);
   const epoch = await openEpoch(d);
   if (receipt.epoch !== BigInt(epoch)) throw new HttpError(409, "wrong_epoch", `receipts are for the open epoch ${epoch}, not ${receipt.epoch}`);
+  // Its close has started (worker/epoch/frozen.ts): what it settles and publishes no longer moves.
+  // The session's later receipts for the next epoch count these bytes (from their base).
+  if (await isFrozen(d, epoch)) throw new HttpError(409, "epoch_closing", `epoch ${epoch} is closing: send the session's receipts again once epoch ${epoch + 1} opens`);
   const downloader = receipt.downloader.toLowerCase();
   const uploader = receipt.uploader.toLowerCase();
   // A member (paid bytes may earn its uploaders) or a registered node fetching to host (unpaid:
