@@ -30,7 +30,7 @@ export default defineConfig(async () => {
             SITE_ORIGIN: TEST_SITE_ORIGIN,
             SCALE_NODES: process.env.SCALE_NODES ?? "",
             SCALE_TORRENTS: process.env.SCALE_TORRENTS ?? "",
-            // EPOCH_SETTLE=paged runs the closes paged (worker/epoch/settle-mode.ts), e.g. the scale test's.
+            // EPOCH_SETTLE=whole runs the closes whole (paged is the default: worker/epoch/settle-mode.ts).
             EPOCH_SETTLE: process.env.EPOCH_SETTLE ?? "",
             EPOCH_SETTLE_PAGE_TORRENTS: process.env.EPOCH_SETTLE_PAGE_TORRENTS ?? "",
           },
