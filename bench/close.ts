@@ -14,7 +14,7 @@
 //      each step, the most within any page, and the process's peak RSS: the isolate's 128 MB is
 //      the bound to compare.
 //
-// Options: --nodes N (default 10 000), --torrents N per node (default 50), --node-only,
+// Options: --nodes N (default 10 000), --torrents N per node (default 50), --node-only, --workerd-only,
 // --paged N torrents a page (default 1,000, as SETTLE_PAGE_TORRENTS), --whole: in Node, the old
 // whole close instead (every transcript and transfer held, settleEpoch, the inputs streamed from
 // memory).
@@ -37,7 +37,7 @@ import type { Transfer } from "../protocol/economics/upload-rewards.ts";
 import { madeTranscript } from "../test/worker/support/transcripts.ts";
 
 const { values } = parseArgs({
-  options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, paged: { type: "string" }, whole: { type: "boolean", default: false } },
+  options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, "workerd-only": { type: "boolean", default: false }, paged: { type: "string" }, whole: { type: "boolean", default: false } },
 });
 const NODES = Number(values.nodes);
 const TORRENTS = Number(values.torrents);
@@ -298,6 +298,8 @@ async function workerdRun(): Promise<void> {
   console.log(`workerd run exited ${code} (non-zero when the close broke a D1 limit or failed)`);
 }
 
-if (values.whole) wholeRun();
+if (values["workerd-only"]) {
+  // The Node stage skipped: only the close in workerd under the D1 guard.
+} else if (values.whole) wholeRun();
 else await closeRun(Number(values.paged ?? SETTLE_PAGE_TORRENTS));
 if (!values["node-only"]) await workerdRun();
