@@ -7,9 +7,17 @@ import { defineConfig } from "vitest/config";
 
 // Must match ADMIN_TOKEN and TRANSCRIPT_KEY in test/worker/support/worker.ts.
 const TEST_ADMIN_TOKEN = "test-admin-token";
+/** A Worker isolate's memory on Cloudflare, MB. */
+const WORKER_HEAP_MB = 128;
 // Must match ORIGIN in test/worker/support/worker.ts: the site's configured origin (SIWE domain and URI).
 const TEST_SITE_ORIGIN = "http://tracker.test";
 const TEST_TRANSCRIPT_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+// Every isolate of the suite gets a Worker's 128 MB of heap (PLATFORM.md; local workerd sets no
+// limit): a test whose worker outgrows it dies with "JavaScript heap out of memory", as the
+// isolate would on Cloudflare. Miniflare passes these flags to workerd's V8; set the variable to
+// change them (an empty value lifts the limit).
+process.env.MINIFLARE_WORKERD_V8_FLAGS ??= `--max-old-space-size=${WORKER_HEAP_MB}`;
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
