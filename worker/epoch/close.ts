@@ -277,9 +277,12 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   // 2 MB); a put left by a crashed settle is a harmless orphan (files.ts).
   // Streamed (files.ts): hashed, then put in parts, never one string of hundreds of MB.
   // Large inputs take a tick to hash and the next to write (files.ts): recorded under a key of
-  // everything they hold, the settlement being a function of what its fingerprint names.
+  // everything they hold. The fingerprint already names what the settlement read (its torrents,
+  // locations, previous state, frozen challenges, transfers' digest), and the published
+  // settlement, hosting and previous* lists are functions of it: only the rest is hashed again.
   const splitBytes = Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES;
-  const key = streamedInputsHash({ ...inputs, challenges: { cutoff: frozen.cutoff, count: frozen.count }, transfers: transfers.digest(), hosting: null, settlement: fingerprint, format: 1 });
+  const { allotment, seed, seedCommitment, transcriptSigner: signer } = inputs;
+  const key = streamedInputsHash({ fingerprint, receipts, allotment, access, seed, seedCommitment, schedule, transcriptSigner: signer, format: 2 });
   const hash = await publishInputsInTicks(env, d, epoch, key, inputs, splitBytes, published);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
