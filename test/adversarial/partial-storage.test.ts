@@ -7,25 +7,20 @@
 // CHALLENGE_ROUNDS_PER_EPOCH (a node hosting one torrent meets it every round). With
 // VIDYA_WRITE_MEASURED=1 the rates go to sim/measured/proofs.json, which the simulation reads.
 
-import { connect } from "node:net";
-import { Duplex } from "node:stream";
 import { cp, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { runChallenge, type ByteStream, type ChallengeOutcome } from "../../protocol/challenge/client.ts";
+import type { ChallengeOutcome } from "../../protocol/challenge/client.ts";
 import type { StorageTree } from "../../protocol/merkle/storage-tree.ts";
-import { fromHex } from "../../protocol/hex.ts";
 import { BLOCK_SIZE, CHALLENGE_BLOCKS, CHALLENGE_ROUNDS_PER_EPOCH } from "../../protocol/params.ts";
 import { createClient, destroyClient, seedTorrent } from "../../node/seed/client.ts";
 import { storageTreeOfPayload } from "../../node/storage/payload.ts";
 import { makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { recordMeasured, writingMeasured } from "./support/measured.ts";
+import { challengeFixture } from "./support/challenge.ts";
 
-const dial = (port: number): ByteStream => Duplex.toWeb(connect(port, "127.0.0.1")) as unknown as ByteStream;
 // 16 MiB in 16 KiB pieces: 1,024 blocks, so 1% is ten blocks and a piece is a block.
 const BLOCKS = 1024;
 // A missing block never arrives, so a caught challenge waits out this deadline (the edge's is
@@ -80,17 +75,7 @@ describe("partial storage against chained challenges (attack: keeping part of a 
       // It keeps the whole tree (32 bytes a block): only the data is missing.
       const t = await seedTorrent(client, fx.torrentFile, { path: dataDir, lookup: (ih) => (ih === fx.meta.infoHash ? tree : undefined), signer: node });
       expect(t.done).toBe(keep === 1);
-      const challenge = (i: number) =>
-        runChallenge(dial(client.torrentPort), {
-          infoHash: fromHex(fx.meta.infoHash),
-          peerId: new Uint8Array(randomBytes(20)),
-          storageRoot: tree.root,
-          totalLength: fx.meta.length,
-          pieceLength: fx.meta.pieceLength,
-          chain: { randomness: `0x${randomBytes(32).toString("hex")}` as Hex, infoHash: fx.meta.infoHash, count: CHALLENGE_BLOCKS },
-          challenge: { node: node.address.toLowerCase(), chainId: 31337, epoch: 1, round: i, beacon: `0x${"00".repeat(32)}` as Hex, nonce: `0x${randomBytes(32).toString("hex")}` as Hex },
-          deadlineMs: DEADLINE_MS,
-        });
+      const challenge = (i: number) => challengeFixture(fx, tree, client.torrentPort, { node: node.address, round: i, deadlineMs: DEADLINE_MS });
       // An epoch's rounds at once, each on its own connection: a caught challenge waits out the
       // deadline, so one at a time the 50% node alone took 54 s. Each draws its own randomness, so
       // the rates are those of one at a time; the control (keep 1) runs the same way, so a

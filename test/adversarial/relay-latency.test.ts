@@ -7,19 +7,15 @@
 // measurement protocol/params.ts and docs/challenges.md cite; with VIDYA_WRITE_MEASURED=1 the
 // relay's pass rates go to sim/measured/proofs.json, which the simulation reads (10 tries each).
 
-import { connect } from "node:net";
-import { Duplex } from "node:stream";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebTorrent from "webtorrent";
-import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { runChallenge, type ByteStream, type ChallengeOutcome } from "../../protocol/challenge/client.ts";
+import type { ChallengeOutcome } from "../../protocol/challenge/client.ts";
 import type { StorageTree } from "../../protocol/merkle/storage-tree.ts";
-import { fromHex, toHex } from "../../protocol/hex.ts";
+import { toHex } from "../../protocol/hex.ts";
 import { CHALLENGE_BLOCKS, CHALLENGE_DEADLINE_MS } from "../../protocol/params.ts";
 import { createClient, destroyClient, seedTorrent } from "../../node/seed/client.ts";
 import { storageTreeOfPayload } from "../../node/storage/payload.ts";
@@ -27,8 +23,7 @@ import { makeFixture, type Fixture } from "../../node/testing/fixtures.ts";
 import { startDelayProxy, type DelayProxy } from "../../node/testing/delay-proxy.ts";
 import { startRelayNode } from "../../node/testing/adversaries.ts";
 import { recordMeasured, writingMeasured } from "./support/measured.ts";
-
-const dial = (port: number): ByteStream => Duplex.toWeb(connect(port, "127.0.0.1")) as unknown as ByteStream;
+import { challengeFixture } from "./support/challenge.ts";
 
 describe("chained challenges against distance (attack: relay)", () => {
   let dir: string;
@@ -56,17 +51,7 @@ describe("chained challenges against distance (attack: relay)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const challenge = (to: number, as: string): Promise<ChallengeOutcome> =>
-    runChallenge(dial(to), {
-      infoHash: fromHex(fx.meta.infoHash),
-      peerId: new Uint8Array(randomBytes(20)),
-      storageRoot: tree.root,
-      totalLength: fx.meta.length,
-      pieceLength: fx.meta.pieceLength,
-      chain: { randomness: `0x${randomBytes(32).toString("hex")}` as Hex, infoHash: fx.meta.infoHash, count: CHALLENGE_BLOCKS },
-      challenge: { node: as.toLowerCase(), chainId: 31337, epoch: 1, round: 0, beacon: `0x${"00".repeat(32)}` as Hex, nonce: `0x${randomBytes(32).toString("hex")}` as Hex },
-      deadlineMs: CHALLENGE_DEADLINE_MS,
-    });
+  const challenge = (to: number, as: string): Promise<ChallengeOutcome> => challengeFixture(fx, tree, to, { node: as, deadlineMs: CHALLENGE_DEADLINE_MS });
 
   async function proxy(target: number, oneWayMs: number): Promise<DelayProxy> {
     const p = await startDelayProxy({ target: { host: "127.0.0.1", port: target }, oneWayMs });
