@@ -200,11 +200,11 @@ async function closeRun(perPage: number): Promise<void> {
   const hash = await streamedInputsHashAsync(inputs);
   m.mark("inputs hash, streamed (challenges made per page)");
   let jsonBytes = 0;
-  for await (const part of canonicalPartsAsync(inputs, 8 * 1024 * 1024)) {
+  for await (const part of canonicalPartsAsync(inputs, 5 * 1024 * 1024)) {
     jsonBytes += part.length;
     m.sample();
   }
-  m.mark("inputs cut in 8 MiB parts");
+  m.mark("inputs cut in 5 MiB parts");
   m.print(`Node, the close as it runs (paged), ${NODES} nodes × ${TORRENTS} torrents: ${count} transcripts, ${transfers.length} transfers, ${POOL} torrents`, [
     `inputs JSON ${MB(jsonBytes)}; ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`,
   ]);
@@ -224,12 +224,12 @@ function wholeRun(): void {
   const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map(rootOf);
   m.mark("three reward trees");
   const inputs = { epoch: 1, challenges, torrents, transfers, hosting: settlement.provenBytes, settlement: settlementJson(settlement) };
-  // As the close published them before: hashed streamed, then cut in 8 MiB parts, never one string.
+  // As the close published them before: hashed streamed, then cut in 5 MiB parts, never one string.
   const hash = streamedInputsHash(inputs);
   m.mark("inputs hash, streamed");
   let jsonBytes = 0;
-  for (const part of canonicalParts(inputs, 8 * 1024 * 1024)) jsonBytes += part.length;
-  m.mark("inputs cut in 8 MiB parts");
+  for (const part of canonicalParts(inputs, 5 * 1024 * 1024)) jsonBytes += part.length;
+  m.mark("inputs cut in 5 MiB parts");
   m.print(`Node, the whole close, ${NODES} nodes × ${TORRENTS} torrents: ${challenges.length} transcripts, ${transfers.length} transfers, ${POOL} torrents`, [
     `inputs JSON ${MB(jsonBytes)}; ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`,
   ]);

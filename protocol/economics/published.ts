@@ -9,6 +9,9 @@ import type { VettingState } from "../epoch/vetting.ts";
 import type { RewardLeaf } from "../merkle/reward-tree.ts";
 import type { AccessRoute } from "./access.ts";
 import { receiptBytes, type PublishedReceipt } from "./receipts.ts";
+import type { ReplicaOutcome } from "./hosting-rewards.ts";
+import type { SwarmCredit, UploadCredit } from "./upload-rewards.ts";
+import type { StreamedArray } from "../epoch/stream.ts";
 import type { NodeLocation, Seniority, SettleInputs, Settlement } from "./settle.ts";
 
 type Num = string | number | bigint;
@@ -70,15 +73,25 @@ export function settleInputsOf(p: PublishedSettleInputs, previous: { earned?: Re
 const sortedObject = (m: ReadonlyMap<string, bigint>): Record<string, bigint> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
+ * The settlement's long lists as published: the Settlement's own, or read a page at a time
+ * (StreamedArray, protocol/epoch/stream.ts) by a close that does not hold them (worker/epoch/pages.ts).
+ */
+export interface PublishedLists {
+  replicas: readonly ReplicaOutcome[] | StreamedArray<ReplicaOutcome>;
+  credits: readonly UploadCredit[] | StreamedArray<UploadCredit>;
+  swarms: readonly SwarmCredit[] | StreamedArray<SwarmCredit>;
+}
+
+/**
  * The breakdowns published beside the inputs (engine.md "settleEpoch"): every pool, every
  * replica's weight and reward, every swarm's paid bytes and credited uploads, the bounty draws.
  * Informational (verify recomputes them), but covered by the inputs hash.
  */
-export function settlementJson(s: Settlement) {
+export function settlementJson(s: Settlement, lists: PublishedLists = { replicas: s.hosting.replicas, credits: s.upload.credits, swarms: s.upload.swarms }) {
   return {
     pools: s.pools,
-    hosting: { totalWeight: s.hosting.totalWeight, paid: s.hosting.paid, replicas: s.hosting.replicas },
-    upload: { swarms: s.upload.swarms, credits: s.upload.credits, perMember: sortedObject(s.upload.perMember), paid: s.upload.paid, unspent: s.upload.unspent },
+    hosting: { totalWeight: s.hosting.totalWeight, paid: s.hosting.paid, replicas: lists.replicas },
+    upload: { swarms: lists.swarms, credits: lists.credits, perMember: sortedObject(s.upload.perMember), paid: s.upload.paid, unspent: s.upload.unspent },
     bounties: { draws: s.bounties.draws, perNode: sortedObject(s.bounties.perNode), drawn: s.bounties.drawn },
     earned: sortedObject(s.earned),
     spent: sortedObject(s.spent),

@@ -316,73 +316,128 @@ export function finishPaged(ctx: SettleContext, totals: SettleTotals, pages: Ite
   };
 }
 
+/** (torrent, node) order: settleEpoch's order of replicas, credits, seniority and suspensions. */
+export const byTorrent = <T extends { infoHash: string; node: string }>(xs: T[]): T[] =>
+  xs.sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+/** Info-hash order: settleEpoch's order of swarms. */
+export const bySwarm = (xs: SwarmCredit[]): SwarmCredit[] => xs.sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1));
+
+/** The per-replica and per-swarm lists of a Settlement: a page's share of each, in (torrent, node) order within it. */
+export type SettlementLists = Pick<PageSettlement, "replicas" | "credits" | "swarms">;
+
 /**
- * The whole Settlement from its pages, as settleEpoch returns it: what the close publishes
- * (settlementJson) and carries. In memory: for tests and re-runs; the paged close writes each
- * page's part as it goes. Pages may come in any order. `counted`, `vetted` and `caps` (read
- * within a page, never published) are left empty.
+ * Folds sweep C's pages into the Settlement, a page at a time. With `keepLists` false the
+ * replicas, credits and swarms are dropped as each page is added (the Settlement's lists come
+ * out empty): a close that cannot hold them reads them again from its stored pages when it
+ * publishes them. Pages ranged by info hash and added in range order need no sort across pages.
  */
-export function assembleSettlement(ctx: SettleContext, totals: SettleTotals, pages: readonly PageSettlement[]): Settlement {
-  const f = finishPaged(ctx, totals, pages);
-  const byTorrent = <T extends { infoHash: string; node: string }>(xs: T[]) =>
-    xs.sort((a, b) => (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-  const replicas = byTorrent(pages.flatMap((p) => p.replicas));
-  const credits = byTorrent(pages.flatMap((p) => p.credits));
-  const swarms = pages.flatMap((p) => p.swarms).sort((a, b) => (a.infoHash < b.infoHash ? -1 : 1));
-  const proven = new Map<string, bigint>([...ctx.tally.keys()].map((n) => [n, 0n]));
-  const passes = new Map<string, number>();
-  const bountyPerNode = new Map<string, bigint>();
-  for (const p of pages) {
-    for (const [k, v] of p.provenBytes) addTo(proven, k, v);
-    for (const [k, v] of p.passes) passes.set(k, (passes.get(k) ?? 0) + v);
-    for (const [k, v] of p.bountyPerNode) addTo(bountyPerNode, k, v);
+export class SettlementFold {
+  private readonly earnedOnPages = new Map<string, bigint>();
+  private hostingPaid = 0n;
+  private bountyDrawn = 0n;
+  private readonly draws: BountyDraw[] = [];
+  private readonly proven: Map<string, bigint>;
+  private readonly passes = new Map<string, number>();
+  private readonly bountyPerNode = new Map<string, bigint>();
+  private readonly perNode = new Map<string, bigint>();
+  private totalWeight = 0n;
+  private readonly skipped: HostingResult["skipped"] = [];
+  private readonly seniority: Seniority[] = [];
+  private readonly suspended: { node: string; infoHash: string }[] = [];
+  private readonly lists: SettlementLists = { replicas: [], credits: [], swarms: [] };
+  private readonly ctx: SettleContext;
+  private readonly totals: SettleTotals;
+  private readonly keepLists: boolean;
+  constructor(ctx: SettleContext, totals: SettleTotals, keepLists = true) {
+    this.ctx = ctx;
+    this.totals = totals;
+    this.keepLists = keepLists;
+    this.proven = new Map([...ctx.tally.keys()].map((n) => [n, 0n]));
   }
-  // Every challenged node is listed with its earnings, 0 included (settleEpoch's provenBytes nodes).
-  const earned = new Map<string, bigint>([...proven.keys()].sort().map((n) => [n, 0n]));
-  for (const [k, v] of f.earned) addTo(earned, k, v);
-  const audits = new Map(nextVetting(ctx.common.previous?.vetting ?? [], [], []).map((v) => [v.node, v.audits]));
-  for (const [k, v] of passes) audits.set(k, Math.min(VETTING_AUDITS, (audits.get(k) ?? 0) + v));
-  const heldBack = new Map<string, bigint>();
-  for (const [k, v] of earned) if (v > 0n) heldBack.set(k, heldPart(v));
-  let totalWeight = 0n;
-  for (const r of replicas) totalWeight += r.weight;
-  return {
-    epoch: ctx.epoch,
-    pools: f.pools,
-    provenBytes: [...proven.keys()].sort().map((node) => ({ node, provenBytes: proven.get(node)! })),
-    hosting: {
-      replicas,
-      perNode: perNodeOf(replicas),
-      counted: new Map(),
-      vetted: new Map(),
-      totalWeight,
-      paid: f.pools.hostingPaid,
-      skipped: pages.flatMap((p) => p.skipped),
-    },
-    upload: { credits, swarms, perMember: totals.upload.perMember, caps: new Map(), spent: totals.spent, paid: totals.upload.paid, unspent: totals.upload.unspent },
-    bounties: { draws: f.bountyDraws, perNode: bountyPerNode, drawn: f.pools.bountyDrawn },
-    earned,
-    leaves: f.leaves,
-    totalEarned: f.leaves.reduce((s, l) => s + l.cumulative, 0n),
-    spent: totals.spent,
-    spentLeaves: f.spentLeaves,
-    penalties: totals.penalties,
-    slashed: totals.slashed,
-    slashedLeaves: f.slashedLeaves,
-    faults: totals.faults,
-    replicaFaults: totals.replicaFaults,
-    vetting: [...audits].filter(([, a]) => a > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, a]) => ({ node, audits: a })),
-    bountyDraws: f.bountyDraws,
-    heldBack,
-    seniority: byTorrent(pages.flatMap((p) => p.seniority)),
-    suspended: byTorrent(pages.flatMap((p) => p.suspended)),
-  };
+
+  add(p: PageSettlement): void {
+    for (const [k, v] of p.earned) addTo(this.earnedOnPages, k, v);
+    this.hostingPaid += p.hostingPaid;
+    this.bountyDrawn += p.bountyDrawn;
+    this.draws.push(...p.bountyDraws);
+    for (const [k, v] of p.provenBytes) addTo(this.proven, k, v);
+    for (const [k, v] of p.passes) this.passes.set(k, (this.passes.get(k) ?? 0) + v);
+    for (const [k, v] of p.bountyPerNode) addTo(this.bountyPerNode, k, v);
+    for (const r of p.replicas) {
+      this.totalWeight += r.weight;
+      if (r.weight > 0n) addTo(this.perNode, r.node, r.reward);
+    }
+    this.skipped.push(...p.skipped);
+    this.seniority.push(...p.seniority);
+    this.suspended.push(...p.suspended);
+    if (this.keepLists) {
+      this.lists.replicas.push(...p.replicas);
+      this.lists.credits.push(...p.credits);
+      this.lists.swarms.push(...p.swarms);
+    }
+  }
+
+  /** The Settlement of the pages added, as settleEpoch returns it (`counted`, `vetted` and `caps`, read within a page and never published, left empty). */
+  settlement(): Settlement {
+    const { ctx, totals } = this;
+    // The pages' sums as one page: finishPaged adds and sorts the same either way.
+    const f = finishPaged(ctx, totals, [
+      { earned: this.earnedOnPages, hostingPaid: this.hostingPaid, bountyDrawn: this.bountyDrawn, bountyDraws: this.draws, bountyPerNode: new Map(), replicas: [], skipped: [], credits: [], swarms: [], provenBytes: new Map(), passes: new Map(), seniority: [], suspended: [] },
+    ]);
+    // Every challenged node is listed with its earnings, 0 included (settleEpoch's provenBytes nodes).
+    const earned = new Map<string, bigint>([...this.proven.keys()].sort().map((n) => [n, 0n]));
+    for (const [k, v] of f.earned) addTo(earned, k, v);
+    const audits = new Map(nextVetting(ctx.common.previous?.vetting ?? [], [], []).map((v) => [v.node, v.audits]));
+    for (const [k, v] of this.passes) audits.set(k, Math.min(VETTING_AUDITS, (audits.get(k) ?? 0) + v));
+    const heldBack = new Map<string, bigint>();
+    for (const [k, v] of earned) if (v > 0n) heldBack.set(k, heldPart(v));
+    return {
+      epoch: ctx.epoch,
+      pools: f.pools,
+      provenBytes: [...this.proven.keys()].sort().map((node) => ({ node, provenBytes: this.proven.get(node)! })),
+      hosting: {
+        replicas: byTorrent(this.lists.replicas),
+        perNode: this.perNode,
+        counted: new Map(),
+        vetted: new Map(),
+        totalWeight: this.totalWeight,
+        paid: f.pools.hostingPaid,
+        skipped: this.skipped,
+      },
+      upload: { credits: byTorrent(this.lists.credits), swarms: bySwarm(this.lists.swarms), perMember: totals.upload.perMember, caps: new Map(), spent: totals.spent, paid: totals.upload.paid, unspent: totals.upload.unspent },
+      bounties: { draws: f.bountyDraws, perNode: this.bountyPerNode, drawn: f.pools.bountyDrawn },
+      earned,
+      leaves: f.leaves,
+      totalEarned: f.leaves.reduce((s, l) => s + l.cumulative, 0n),
+      spent: totals.spent,
+      spentLeaves: f.spentLeaves,
+      penalties: totals.penalties,
+      slashed: totals.slashed,
+      slashedLeaves: f.slashedLeaves,
+      faults: totals.faults,
+      replicaFaults: totals.replicaFaults,
+      vetting: [...audits].filter(([, a]) => a > 0).sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, a]) => ({ node, audits: a })),
+      bountyDraws: f.bountyDraws,
+      heldBack,
+      seniority: byTorrent(this.seniority),
+      suspended: byTorrent(this.suspended),
+    };
+  }
 }
 
-function perNodeOf(replicas: readonly ReplicaOutcome[]): Map<string, bigint> {
-  const out = new Map<string, bigint>();
-  for (const r of replicas) if (r.weight > 0n) addTo(out, r.node, r.reward);
-  return out;
+/**
+ * The whole Settlement from its pages, as settleEpoch returns it: what the close publishes
+ * (settlementJson) and carries. Pages may come in any order.
+ */
+export function assembleSettlement(ctx: SettleContext, totals: SettleTotals, pages: readonly PageSettlement[]): Settlement {
+  const fold = new SettlementFold(ctx, totals);
+  for (const p of pages) fold.add(p);
+  return fold.settlement();
+}
+
+/** A page's lists in the order settleEpoch publishes them: the page's share of the whole, when pages come in info-hash order. */
+export function pageLists(p: SettlementLists): SettlementLists {
+  return { replicas: byTorrent([...p.replicas]), credits: byTorrent([...p.credits]), swarms: bySwarm([...p.swarms]) };
 }
 
 /** The three sweeps over in-memory pages, for tests and `vidya verify`-style re-runs; the worker runs them as resumable steps. */

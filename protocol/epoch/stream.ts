@@ -151,14 +151,20 @@ async function* pieceRuns(value: unknown, depth: number): AsyncGenerator<Iterabl
   yield ["}"];
 }
 
+/**
+ * Objects are looked into for StreamedArrays down to this depth (the settlement's lists sit at
+ * inputs.settlement.hosting.replicas); arrays only above SPLIT_DEPTH (long, and never holding one).
+ */
+const STREAM_DEPTH = 3;
+
 function holdsStreamed(value: object, depth: number): boolean {
   if (value instanceof StreamedArray) return true;
-  if (depth >= SPLIT_DEPTH) return false;
+  if (depth >= STREAM_DEPTH || (Array.isArray(value) && depth >= SPLIT_DEPTH)) return false;
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (v !== null && typeof v === "object" && holdsStreamed(v, depth + 1)) return true;
   return false;
 }
 
-/** canonicalParts of a value that may hold StreamedArrays (down to SPLIT_DEPTH): the same bytes as canonicalParts of it with the arrays read whole. */
+/** canonicalParts of a value that may hold StreamedArrays (in objects down to STREAM_DEPTH): the same bytes as canonicalParts of it with the arrays read whole. */
 export async function* canonicalPartsAsync(value: unknown, partBytes: number): AsyncGenerator<Uint8Array> {
   const cut = new PartCutter(partBytes);
   for await (const run of pieceRuns(value, 0))

@@ -80,8 +80,22 @@ describe("streamed canonical inputs", () => {
       }
       expect(reads).toBe(4);
     }
-    // An empty stream is an empty array; one nested deeper than the split depth is refused, not written as an object.
+    // An empty stream is an empty array; one nested deeper than the stream depth is refused, not written as an object.
     expect(await streamedInputsHashAsync({ a: new StreamedArray(async function* () {}) })).toBe(inputsHash({ a: [] }));
-    await expect(streamedInputsHashAsync({ a: { b: { c: new StreamedArray(async function* () {}) } } })).rejects.toThrow(TypeError);
+    await expect(streamedInputsHashAsync({ a: { b: { c: { d: new StreamedArray(async function* () {}) } } } })).rejects.toThrow(TypeError);
+  });
+
+  it("writes the settlement's lists read page by page (inputs.settlement.hosting.replicas, three deep) as the same bytes as the whole lists (attack: a published breakdown that differs from the committed one)", async () => {
+    const replicas = Array.from({ length: 50 }, (_, i) => ({ node: `0x${i}`, infoHash: `${i % 7}`, weight: BigInt(i) * 10n ** 20n }));
+    const pages = (xs: typeof replicas) =>
+      new StreamedArray(async function* () {
+        for (let i = 0; i < xs.length; i += 9) yield xs.slice(i, i + 9);
+      });
+    const whole = { epoch: 3, settlement: { pools: { paid: 5n }, hosting: { totalWeight: 9n, replicas }, upload: { credits: replicas.slice(3), perMember: { "0xa": 1n } } } };
+    const lazy = { ...whole, settlement: { ...whole.settlement, hosting: { ...whole.settlement.hosting, replicas: pages(replicas) }, upload: { ...whole.settlement.upload, credits: pages(replicas.slice(3)) } } };
+    const parts: Uint8Array[] = [];
+    for await (const p of canonicalPartsAsync(lazy, 100)) parts.push(Uint8Array.from(p));
+    expect(new TextDecoder().decode(Buffer.concat(parts))).toBe(canonicalJson(whole));
+    expect(await streamedInputsHashAsync(lazy)).toBe(inputsHash(whole));
   });
 });

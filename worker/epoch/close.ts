@@ -231,7 +231,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   };
   // Names what the settlement reads (its result is a function of it): the paged steps and the published inputs' recorded hash are keyed by it.
   const fingerprint = fingerprintOf(settleInputs, frozen);
-  const settlement = await settleForClose(env, d, settleInputs, frozen, fingerprint);
+  const { settlement, lists } = await settleForClose(env, d, settleInputs, frozen, fingerprint);
   const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
@@ -265,7 +265,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
     previousReplicaFaults,
     previousVetting,
     hosting: settlement.provenBytes,
-    settlement: settlementJson(settlement),
+    settlement: settlementJson(settlement, lists),
     allotment: { day, members: outcomes },
     access,
     seed: seedRow.seed,

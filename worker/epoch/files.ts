@@ -20,8 +20,8 @@ export async function publishInputs(env: Env, hash: Hex, json: string): Promise<
   await env.EPOCH_FILES.put(inputsKey(hash), json, { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } });
 }
 
-/** Parts of a multipart upload: R2 wants 5 MiB at least, all of one size but the last. */
-export const INPUTS_PART_BYTES = 8 * 1024 * 1024;
+/** Parts of a multipart upload: R2 wants 5 MiB at least, all of one size but the last. The least: two are held at a time. */
+export const INPUTS_PART_BYTES = 5 * 1024 * 1024;
 
 /**
  * Publishes an epoch's inputs under their hash without holding their text: hashed in a first
@@ -48,7 +48,7 @@ export async function publishInputsInTicks(env: Env, d: Db, epoch: number, key: 
   const f = schema.epochCloseFreeze;
   const recorded = await d.select({ key: f.inputsKey, hash: f.inputsHash }).from(f).where(eq(f.epoch, epoch)).get();
   if (recorded?.key === key && recorded.hash) {
-    await writeInputs(env, recorded.hash as Hex, inputs, INPUTS_PART_BYTES, size);
+    await writeInputs(env, recorded.hash as Hex, inputs, INPUTS_PART_BYTES, size, true);
     return recorded.hash as Hex;
   }
   const { hash, bytes } = await hashAndSizeAsync(inputs);
@@ -60,24 +60,37 @@ export async function publishInputsInTicks(env: Env, d: Db, epoch: number, key: 
   throw new HttpError(503, "close_in_progress", `epoch ${epoch}: its ${Math.round(bytes / 2 ** 20)} MiB of inputs are hashed (${hash}); the next tick writes them`);
 }
 
-/** Writes inputs already hashed under their hash: one put when they fit a part, else R2's multipart upload. */
-async function writeInputs(env: Env, hash: Hex, inputs: unknown, partBytes: number, size?: { bytes: number }): Promise<void> {
+/**
+ * Writes inputs already hashed under their hash: one put when they fit a part, else R2's
+ * multipart upload. `large` (known to need several parts: hashed in an earlier tick) skips the
+ * look-ahead of two parts that tells the cases apart, so only the part being uploaded and the one
+ * being filled are held.
+ */
+async function writeInputs(env: Env, hash: Hex, inputs: unknown, partBytes: number, size?: { bytes: number }, large = false): Promise<void> {
   const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
   const parts = canonicalPartsAsync(inputs, partBytes);
-  const first = await parts.next();
-  const second = first.done ? first : await parts.next();
-  if (size) size.bytes = (first.done ? 0 : first.value.length) + (second.done ? 0 : second.value.length);
-  if (first.done || second.done) {
-    await env.EPOCH_FILES.put(inputsKey(hash), first.done ? "" : first.value, options);
-    return;
+  const ahead: Uint8Array[] = [];
+  if (!large) {
+    for (let i = 0; i < 2; i++) {
+      const next = await parts.next();
+      if (next.done) {
+        if (size) size.bytes = ahead.reduce((n, p) => n + p.length, 0);
+        await env.EPOCH_FILES.put(inputsKey(hash), ahead[0] ?? "", options);
+        return;
+      }
+      ahead.push(next.value);
+    }
   }
+  if (size) size.bytes = 0;
   const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
   try {
-    const done = [await upload.uploadPart(1, first.value), await upload.uploadPart(2, second.value)];
-    for await (const part of parts) {
+    const done: R2UploadedPart[] = [];
+    const send = async (part: Uint8Array) => {
       done.push(await upload.uploadPart(done.length + 1, part));
       if (size) size.bytes += part.length;
-    }
+    };
+    for (const part of ahead.splice(0)) await send(part);
+    for await (const part of parts) await send(part);
     await upload.complete(done);
   } catch (e) {
     await upload.abort().catch(() => {});

@@ -18,7 +18,10 @@ import { decodeStep, encodeStep } from "../../protocol/economics/paged-json.ts";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   addPageWeights,
-  assembleSettlement,
+  pageLists,
+  SettlementFold,
+  type PageSettlement,
+  type SettlementLists,
   noWeights,
   pageWeights,
   settleContext,
@@ -36,6 +39,8 @@ import { HttpError } from "../errors.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
 import { frozenRows, type Frozen } from "./frozen.ts";
 import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
+import type { PublishedLists } from "../../protocol/economics/published.ts";
+import { StreamedArray } from "../../protocol/epoch/stream.ts";
 
 /** One page: its torrents and the info-hash range its rows are read from. */
 export interface PageRange {
@@ -125,12 +130,19 @@ export type Sweep = "A" | "B" | "C";
 /** Under D1's 2 MB a value (characters: the JSON is ASCII). */
 const PART_CHARS = 1_000_000;
 
+/** A page's stored result of a sweep, if stored. */
+async function storedStep<T>(d: Db, epoch: number, fingerprint: string, sweep: Sweep, page: number): Promise<T | undefined> {
+  const t = schema.epochSettlePages;
+  const parts = await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, fingerprint))).orderBy(asc(t.part));
+  return parts.length ? decodeStep<T>(parts.map((p) => p.data).join("")) : undefined;
+}
+
 /** A page's result of a sweep: read back from the scratch table if an earlier invocation stored it, else computed and stored. */
 async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<string>, sweep: Sweep, page: number, compute: () => Promise<T>): Promise<T> {
   const t = schema.epochSettlePages;
   // Only pages listed as stored are read back: a fresh close spends no query looking.
-  const parts = !stored.has(`${sweep}${page}`) ? [] : await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.sweep, sweep), eq(t.page, page), eq(t.fingerprint, steps.fingerprint))).orderBy(asc(t.part));
-  if (parts.length) return decodeStep<T>(parts.map((p) => p.data).join(""));
+  const kept = stored.has(`${sweep}${page}`) ? await storedStep<T>(d, epoch, steps.fingerprint, sweep, page) : undefined;
+  if (kept !== undefined) return kept;
   if (steps.budget !== undefined && (steps.computed ?? 0) >= steps.budget)
     throw new HttpError(503, "close_in_progress", `epoch ${epoch}: the settlement stopped at sweep ${sweep} page ${page} after ${steps.budget} pages this invocation; the next tick goes on`);
   steps.computed = (steps.computed ?? 0) + 1;
@@ -152,6 +164,40 @@ async function step<T>(d: Db, epoch: number, steps: Steps, stored: ReadonlySet<s
  * settlement is assembled, unless `steps.keep`.
  */
 export async function settleFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps): Promise<Settlement> {
+  return (await sweepsFromD1(d, common, torrents, held, perPage, steps, true)).settlement;
+}
+
+/**
+ * settleFromD1 for a close that cannot hold the settlement's long lists (issue 13: at 10,000
+ * nodes × 50 torrents its replicas, credits and swarms are a third of the close's heap): the
+ * Settlement with those lists empty, and the lists as published (settlementJson's `lists`), each
+ * read back from the stored pages of sweep C, a page at a time, every time it is written (a
+ * query a page a list a pass). The scratch must outlive the call (`steps.keep`).
+ */
+export async function settleFromD1Streamed(
+  d: Db,
+  common: SettleCommon,
+  torrents: readonly SettleTorrent[],
+  held: HeldRows,
+  perPage: number,
+  steps: Steps,
+): Promise<{ settlement: Settlement; lists: PublishedLists }> {
+  if (!steps.keep) throw new TypeError("settleFromD1Streamed reads the stored pages again: steps.keep must be set");
+  const { settlement, pages } = await sweepsFromD1(d, common, torrents, held, perPage, steps, false);
+  const { epoch } = common;
+  const list = <K extends keyof SettlementLists>(name: K) =>
+    new StreamedArray<SettlementLists[K][number]>(async function* () {
+      for (let k = 0; k < pages; k++) {
+        const page = await storedStep<PageSettlement>(d, epoch, steps.fingerprint, "C", k);
+        if (!page) throw new HttpError(503, "close_in_progress", `epoch ${epoch}: sweep C page ${k} is no longer stored; the next tick settles again`);
+        yield pageLists(page)[name];
+      }
+    });
+  return { settlement, lists: { replicas: list("replicas"), credits: list("credits"), swarms: list("swarms") } };
+}
+
+/** The three sweeps; sweep C's pages folded as they come, their lists kept or not (SettlementFold). */
+async function sweepsFromD1(d: Db, common: SettleCommon, torrents: readonly SettleTorrent[], held: HeldRows, perPage: number, steps: Steps, keepLists: boolean): Promise<{ settlement: Settlement; pages: number }> {
   const { epoch } = common;
   const t = schema.epochSettlePages;
   await d.delete(t).where(and(eq(t.epoch, epoch), ne(t.fingerprint, steps.fingerprint)));
@@ -176,9 +222,9 @@ export async function settleFromD1(d: Db, common: SettleCommon, torrents: readon
   let weights = noWeights();
   for (const [k, r] of ranges.entries()) weights = addPageWeights(weights, await step(d, epoch, steps, stored, "B", k, async () => pageWeights(ctx, await read(r))));
   const totals = settleTotals(ctx, weights);
-  const settled = [];
-  for (const [k, r] of ranges.entries()) settled.push(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
-  const out = assembleSettlement(ctx, totals, settled);
+  // In range order: each page's lists are its share of the whole in the published order.
+  const fold = new SettlementFold(ctx, totals, keepLists);
+  for (const [k, r] of ranges.entries()) fold.add(await step(d, epoch, steps, stored, "C", k, async () => settlePage(ctx, totals, await read(r))));
   if (!steps.keep) await d.delete(t).where(eq(t.epoch, epoch));
-  return out;
+  return { settlement: fold.settlement(), pages: ranges.length };
 }

@@ -10,7 +10,8 @@ import { SETTLE_PAGES_PER_TICK, SETTLE_PAGE_TORRENTS } from "../../protocol/para
 import type { Db } from "../db/client.ts";
 import { settleEpoch, type SettleInputs, type Settlement } from "../../protocol/economics/settle.ts";
 import { streamedInputsHash } from "../../protocol/epoch/stream.ts";
-import { settleFromD1, type Sweep } from "./pages.ts";
+import { settleFromD1Streamed, type Sweep } from "./pages.ts";
+import type { PublishedLists } from "../../protocol/economics/published.ts";
 import { allChallenges, type Frozen } from "./frozen.ts";
 import type { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 
@@ -22,14 +23,18 @@ export function settleMode(env: Env): "whole" | "paged" {
 
 /**
  * The epoch's settlement, by the mode in force, of the close's frozen challenges (frozen.ts):
- * paged, read from D1 a page of torrents at a time; whole, read all at once for settleEpoch.
+ * paged, read from D1 a page of torrents at a time, its replicas, credits and swarms left in the
+ * stored pages and read again as they are published (`lists`); whole, read all at once for settleEpoch.
  */
-export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, frozen: Frozen, fingerprint = fingerprintOf(inputs, frozen)): Promise<Settlement> {
-  if (settleMode(env) === "whole") return settleEpoch({ ...inputs, transfers: inputs.transfers.all(), challenges: await allChallenges(d, frozen) });
+export async function settleForClose(env: Env, d: Db, inputs: CloseInputs, frozen: Frozen, fingerprint = fingerprintOf(inputs, frozen)): Promise<{ settlement: Settlement; lists: PublishedLists }> {
+  if (settleMode(env) === "whole") {
+    const settlement = settleEpoch({ ...inputs, transfers: inputs.transfers.all(), challenges: await allChallenges(d, frozen) });
+    return { settlement, lists: { replicas: settlement.hosting.replicas, credits: settlement.upload.credits, swarms: settlement.upload.swarms } };
+  }
   const perPage = Number(env.EPOCH_SETTLE_PAGE_TORRENTS);
   const pages = Number.isSafeInteger(perPage) && perPage > 0 ? perPage : SETTLE_PAGE_TORRENTS;
   const { epoch, route, locations, previous, emission } = inputs;
-  return settleFromD1(
+  return settleFromD1Streamed(
     d,
     { epoch, route, locations, previous, emission },
     inputs.torrents,
