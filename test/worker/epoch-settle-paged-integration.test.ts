@@ -43,6 +43,8 @@ describe("paged settlement in the close", () => {
     for (const r of rows) await d().insert(schema.challenges).values(r);
     const paged = { ...(env as unknown as Env), EPOCH_SETTLE: "paged", EPOCH_SETTLE_PAGE_TORRENTS: "1" };
     expect(await closeEpoch(paged)).toMatchObject({ epoch, state: "final" });
+    // The settled batch took the freeze and the chain reads it kept (frozen.ts frozenRead) with it.
+    expect(await d().select().from(schema.epochCloseReads).where(eq(schema.epochCloseReads.epoch, epoch))).toEqual([]);
 
     const row = (await d().select().from(schema.epochs).where(eq(schema.epochs.epoch, epoch)).get())!;
     const json = await inputsJson(env as unknown as Env, row);

@@ -455,9 +455,25 @@ export const epochCloseFreeze = sqliteTable("epoch_close_freeze", {
   /** Large inputs hashed in one tick, written in the next (worker/epoch/files.ts publishInputsInTicks): what they were made of, and their hash. */
   inputsKey: text("inputs_key"),
   inputsHash: text("inputs_hash"),
-  /** JSON: the chain reads the close settles with, made in its first invocation (worker/epoch/frozen.ts frozenRead). */
-  chainReads: text("chain_reads"),
+  // The SQL column chain_reads (0026) is left unused: the chain reads moved to epoch_close_reads (0027).
 });
+
+/**
+ * The chain reads a close settles with (deposits, bounties), made in its first invocation and
+ * kept for its next ones (worker/epoch/frozen.ts frozenRead): each read a JSON array of
+ * [key, decimal] entries cut between entries into parts under D1's 2 MB a value, all written in
+ * one batch. Deleted with the freeze.
+ */
+export const epochCloseReads = sqliteTable(
+  "epoch_close_reads",
+  {
+    epoch: integer("epoch").notNull(),
+    name: text("name").notNull(),
+    part: integer("part").notNull(),
+    data: text("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.epoch, t.name, t.part] })],
+);
 
 /** Every postRoot transaction signed for an epoch, recorded before it is broadcast; replacements share the nonce. */
 export const epochPosts = sqliteTable(

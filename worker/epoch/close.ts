@@ -352,6 +352,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
     statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
     // Settled: the freeze has done its work (the next epoch's rounds are the next epoch's).
     statementOf(D, d.delete(schema.epochCloseFreeze).where(lte(schema.epochCloseFreeze.epoch, epoch))),
+    statementOf(D, d.delete(schema.epochCloseReads).where(lte(schema.epochCloseReads.epoch, epoch))),
   ];
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));

@@ -16,7 +16,7 @@
 
 import { and, asc, eq, gt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Transcript } from "../../protocol/challenge/transcript.ts";
-import { schema, type Db } from "../db/client.ts";
+import { jsonChunks, schema, type Db } from "../db/client.ts";
 import { transcriptFromRow } from "../challenge/round.ts";
 import { CHALLENGE_PAGE_ROWS } from "../../protocol/params.ts";
 
@@ -48,7 +48,7 @@ export async function freezeChallenges(d: Db, epoch: number, now: number): Promi
 
 /** Lifts the freeze: the close gave up without settling (nothing earned yet), the epoch goes on collecting rounds. */
 export async function thawChallenges(d: Db, epoch: number): Promise<void> {
-  await d.delete(schema.epochCloseFreeze).where(eq(schema.epochCloseFreeze.epoch, epoch));
+  await d.batch([d.delete(schema.epochCloseFreeze).where(eq(schema.epochCloseFreeze.epoch, epoch)), d.delete(schema.epochCloseReads).where(eq(schema.epochCloseReads.epoch, epoch))]);
 }
 
 /** Whether a close of `epoch` has started and not settled: its rounds are over. */
@@ -101,17 +101,37 @@ export async function allChallenges(d: Db, f: Frozen): Promise<Transcript[]> {
  * ticks would change the transfers' digest and drop every stored page, and a close of many ticks
  * on a busy chain might never finish. As stale as a one-invocation close's reads are by the time
  * its post is mined: a withdrawal requested meanwhile is covered the same way (Escrow's delay).
+ *
+ * Kept in epoch_close_reads as JSON arrays of [key, decimal] entries, cut between entries into
+ * parts under D1's 2 MB a value (client.ts jsonChunks): one value passed it at about 25,000
+ * paying members. Each part parses alone, so no string of the whole read is built to read it.
+ * Read back with one select; only kept while the epoch's close is frozen.
  */
 export async function frozenRead(d: Db, epoch: number, name: "deposits" | "bounties", read: () => Promise<Map<string, bigint>>): Promise<Map<string, bigint>> {
-  const t = schema.epochCloseFreeze;
-  const row = await d.select({ reads: t.chainReads }).from(t).where(eq(t.epoch, epoch)).get();
-  const reads = JSON.parse(row?.reads ?? "{}") as Record<string, [string, string][]>;
-  const kept = reads[name];
-  if (kept) return new Map(kept.map(([k, v]) => [k, BigInt(v)]));
-  const fresh = await read();
-  if (row) {
-    reads[name] = [...fresh].filter(([, v]) => v !== 0n).map(([k, v]) => [k, v.toString()]);
-    await d.update(t).set({ chainReads: JSON.stringify(reads) }).where(eq(t.epoch, epoch));
+  const t = schema.epochCloseReads;
+  const parts = await d.select({ data: t.data }).from(t).where(and(eq(t.epoch, epoch), eq(t.name, name))).orderBy(asc(t.part));
+  if (parts.length) {
+    const kept = new Map<string, bigint>();
+    for (const p of parts) for (const [k, v] of JSON.parse(p.data) as [string, string][]) kept.set(k, BigInt(v));
+    return kept;
   }
+  const fresh = await read();
+  const entries = [...fresh].filter(([, v]) => v !== 0n).map(([k, v]) => [k, v.toString()] as const);
+  // At least one part, so an all-zero read is kept as read. One batch (a transaction): a crash
+  // leaves all of the read or none. Each part is written only while the close is frozen (a close
+  // given up keeps nothing) and no part 0 of this read exists: part 0 goes last, so a concurrent
+  // close that wrote the read first makes this whole batch a no-op, never a mix of the two.
+  const chunks = jsonChunks(entries);
+  if (!chunks.length) chunks.push([]);
+  const inserts = chunks
+    .map((part, k) => ({ part, k }))
+    .reverse()
+    .map(({ part, k }) =>
+      // Columns in the table's order (epoch, name, part, data).
+      d.insert(t).select(sql`SELECT ${epoch}, ${name}, ${k}, ${JSON.stringify(part)}
+        WHERE EXISTS (SELECT 1 FROM epoch_close_freeze WHERE epoch = ${epoch})
+          AND NOT EXISTS (SELECT 1 FROM epoch_close_reads WHERE epoch = ${epoch} AND name = ${name} AND part = 0)`),
+    );
+  await d.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
   return fresh;
 }
