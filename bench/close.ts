@@ -27,7 +27,8 @@ import { parseArgs } from "node:util";
 import type { Address } from "viem";
 import { canonicalParts, canonicalPartsAsync, StreamedArray, streamedInputsHash, streamedInputsHashAsync } from "../protocol/epoch/stream.ts";
 import { settleEpoch, type SettleTorrent } from "../protocol/economics/settle.ts";
-import { addPageWeights, assembleSettlement, noWeights, pageWeights, settleContext, settlePage, settleTotals, tallyPages, type SettlePage } from "../protocol/economics/settle-paged.ts";
+import { addPageWeights, noWeights, pageLists, pageWeights, settleContext, settlePage, SettlementFold, settleTotals, tallyPages, type PageSettlement, type SettlementLists, type SettlePage } from "../protocol/economics/settle-paged.ts";
+import { decodeStep, encodeStep } from "../protocol/economics/paged-json.ts";
 import { CompactTransfers } from "../protocol/economics/compact-transfers.ts";
 import type { Tally } from "../protocol/epoch/replica-faults.ts";
 import { CHALLENGE_PAGE_ROWS, LEDGER_PAGE_MEMBERS, SETTLE_PAGE_TORRENTS } from "../protocol/params.ts";
@@ -173,17 +174,26 @@ async function closeRun(perPage: number): Promise<void> {
   }
   const totals = settleTotals(ctx, weights);
   m.mark("sweep B: weights and upload credits, totals");
-  const settled = [];
+  // Sweep C as the close runs it (worker/epoch/pages.ts): each page's result stored (here in an
+  // off-heap Buffer standing for the D1 scratch table, not counted in the heap) and folded in,
+  // its lists dropped; the lists read back a page at a time when the inputs are hashed and cut.
+  const stored: Buffer[] = [];
+  const fold = new SettlementFold(ctx, totals, false);
   for (let p = 0; p < pages; p++) {
-    settled.push(settlePage(ctx, totals, read(p)));
+    const page = settlePage(ctx, totals, read(p));
+    stored.push(Buffer.from(encodeStep(page)));
+    fold.add(page);
     m.sample();
   }
-  m.mark("sweep C: rewards per page");
-  const settlement = assembleSettlement(ctx, totals, settled);
-  settled.length = 0;
-  m.mark("settlement assembled");
+  m.mark("sweep C: rewards per page, stored and folded");
+  const settlement = fold.settlement();
+  m.mark("settlement assembled (lists left in the stored pages)");
   const roots = [settlement.leaves, settlement.slashedLeaves, settlement.spentLeaves].map(rootOf);
   m.mark("three reward trees");
+  const list = <K extends keyof SettlementLists>(name: K) =>
+    new StreamedArray<SettlementLists[K][number]>(async function* () {
+      for (const b of stored) yield pageLists(decodeStep<PageSettlement>(b.toString()))[name];
+    });
   const inputs = {
     epoch: 1,
     challenges: new StreamedArray(async function* () {
@@ -194,7 +204,7 @@ async function closeRun(perPage: number): Promise<void> {
       yield* transfers.pages();
     }),
     hosting: settlement.provenBytes,
-    settlement: settlementJson(settlement),
+    settlement: settlementJson(settlement, { replicas: list("replicas"), credits: list("credits"), swarms: list("swarms") }),
   };
   m.mark("the settlement's published breakdown");
   const hash = await streamedInputsHashAsync(inputs);
