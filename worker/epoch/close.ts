@@ -154,12 +154,11 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   // SQL, the settlement's pages and the published file read from D1 a page at a time.
   const frozen = await freezeChallenges(d, epoch, now);
   const sets = await challengeSets(d, frozen);
-  const swarmLedger = await swarmLedgerOf(env.DB, epoch);
+  const surgeOf = await surgesOf(env, epoch);
   const day = dayOf(Math.floor(now / 1000));
   const route = accessRoute(env);
   // Paid bytes are priced at the torrent's epoch surge (the mean of its windows), and charged
   // against what each deposit can pay beyond the charges not yet settled (the previous spent leaves).
-  const surgeOf = new Map(swarmLedger.filter((s) => s.surgeWindows > 0).map((s) => [s.infoHash, BigInt(s.surgeSum) / BigInt(s.surgeWindows)]));
   const previousSpent = toLeaves(await d.select().from(schema.spent).where(eq(schema.spent.epoch, epoch - 1)));
   const spentBefore = new Map(previousSpent.map((l) => [l.account.toLowerCase(), l.cumulative]));
   const priceOf = (infoHash: string) => pricePerGB(route, surgeOf.get(infoHash) ?? BPS);
@@ -172,24 +171,8 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   // receipt counts from it (its base), so the race can only under-pay, never pay twice.
   const receipts = await receiptsOf(d, epoch);
 
-  // Every torrent challenged or traded, with its root status when the epoch closes (a fail is
-  // fraud only against a confirmed root), its epoch surge (the mean of its windows) and its bounty.
-  const infoHashes = [...new Set([...sets.challenged, ...transfers.torrents()])].sort();
-  const known = new Map<string, { length: number; rootStatus: RootStatus }>();
-  for (const r of await inJsonChunks(infoHashes, (part) =>
-    d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
-  ))
-    known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
-  // Bounties are drawn only for torrents someone proved: read only those.
-  const bounties = await frozenRead(d, epoch, "bounties", () => bountiesOf(env, sets.proved));
-  const torrents: SettleTorrent[] = infoHashes.map((infoHash) => {
-    const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
-    const surge = surgeOf.get(infoHash);
-    if (surge !== undefined) t.surgeBps = surge;
-    const bounty = bounties.get(infoHash);
-    if (bounty !== undefined) t.bounty = bounty;
-    return t;
-  });
+  // Every torrent challenged or traded, with its root status, surge and bounty.
+  const torrents = await torrentsOfClose(env, d, epoch, [...new Set([...sets.challenged, ...transfers.torrents()])].sort(), surgeOf, sets.proved);
 
   // Where the edge saw each challenged node register (request.cf); none locally.
   const nodes = sets.nodes;
@@ -357,6 +340,36 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   await D.batch(statements);
   if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
   return { ...row, minedBlock: null, haltReason: null };
+}
+
+/** Each torrent's epoch surge, the mean of its windows (basis points), for those with a window. */
+async function surgesOf(env: Env, epoch: number): Promise<Map<string, bigint>> {
+  const swarmLedger = await swarmLedgerOf(env.DB, epoch);
+  return new Map(swarmLedger.filter((s) => s.surgeWindows > 0).map((s) => [s.infoHash, BigInt(s.surgeSum) / BigInt(s.surgeWindows)]));
+}
+
+/**
+ * The torrents the settlement reads, each with its root status when the epoch closes (a fail is
+ * fraud only against a confirmed root), its epoch surge and its bounty. A function of its own: what
+ * it reads to make them (a row per torrent, 50,000 at production size) is garbage once it returns,
+ * where settleOpen's own variables live until its inputs are written.
+ */
+async function torrentsOfClose(env: Env, d: Db, epoch: number, infoHashes: string[], surgeOf: ReadonlyMap<string, bigint>, proved: string[]): Promise<SettleTorrent[]> {
+  const known = new Map<string, { length: number; rootStatus: RootStatus }>();
+  for (const r of await inJsonChunks(infoHashes, (part) =>
+    d.select({ infoHash: schema.torrents.infoHash, length: schema.torrents.length, rootStatus: schema.torrents.rootStatus }).from(schema.torrents).where(inJson(schema.torrents.infoHash, part)),
+  ))
+    known.set(r.infoHash, { length: r.length, rootStatus: r.rootStatus as RootStatus });
+  // Bounties are drawn only for torrents someone proved: read only those.
+  const bounties = await frozenRead(d, epoch, "bounties", () => bountiesOf(env, proved));
+  return infoHashes.map((infoHash) => {
+    const t: SettleTorrent = { infoHash, length: known.get(infoHash)?.length ?? 0, rootStatus: known.get(infoHash)?.rootStatus ?? "published" };
+    const surge = surgeOf.get(infoHash);
+    if (surge !== undefined) t.surgeBps = surge;
+    const bounty = bounties.get(infoHash);
+    if (bounty !== undefined) t.bounty = bounty;
+    return t;
+  });
 }
 
 /** Members slowed or released: every shard and this isolate read them again at their next announce. */
