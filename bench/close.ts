@@ -4,8 +4,11 @@
 //      SCALE_TORRENTS (transcripts and ledgers generated into local D1, then the real close
 //      through the ChallengeScheduler). It prints the close's wall time, its D1 queries and the
 //      largest D1 value, and every D1 limit it breaks; workerd's CPU time and peak RSS over the
-//      close are read from /proc here (its own workerd processes only). workerd reports no heap figure inside (process.memoryUsage
-//      and node:v8 answer zeros there), hence 2.
+//      close are read from /proc here (its own workerd processes only). It runs under a Worker's
+//      128 MB heap (MINIFLARE_WORKERD_V8_FLAGS, as the worker suite) with V8's GC trace, and prints
+//      the most live heap after a mark-compact before the close and in each invocation: workerd
+//      reports no heap to code inside (process.memoryUsage and node:v8 answer zeros). The close
+//      runs in the test's isolate, so the figures include the test's own modules and data.
 //   2. In Node: the same pure code the close runs, as the close runs it (the default, paged): the
 //      transfers made a page of members at a time into compact arrays, the three sweeps over pages
 //      of torrents whose transcripts are made when the page is read (as D1 serves them, by the
@@ -277,9 +280,30 @@ function workerdNow(root: number): { cpu: number; rss: number } {
 }
 
 async function workerdRun(): Promise<void> {
+  // A Worker's 128 MB heap, as the worker suite sets it (vitest.worker.config.ts), and V8's GC trace:
+  // the live heap after each mark-compact is the heap figure workerd gives (its isolates report no
+  // memory to code inside them).
+  const flags = process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "--max-old-space-size=128";
   const child = spawn("npx", ["vitest", "run", "--config", "vitest.worker.config.ts", "test/worker/epoch-scale.test.ts"], {
-    env: { ...process.env, SCALE_NODES: String(NODES), SCALE_TORRENTS: String(TORRENTS) },
-    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, SCALE_NODES: String(NODES), SCALE_TORRENTS: String(TORRENTS), MINIFLARE_WORKERD_V8_FLAGS: `${flags} --trace-gc` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // The most live heap after a mark-compact, by phase (before the close: the test's own data and
+  // modules, in the same isolate as the close), of the isolate that reached the most (the test's).
+  let phase = "before the close";
+  const live = new Map<string, Map<string, number>>();
+  const mostLive = (p: string) => Math.max(0, ...[...live.values()].map((m) => m.get(p) ?? 0));
+  child.stderr.on("data", (b: Buffer) => {
+    for (const line of b.toString().split("\n")) {
+      const gc = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact.*-> ([\d.]+) \(/.exec(line);
+      if (!gc) {
+        if (line.trim() && !line.includes("Scavenge")) process.stderr.write(`${line}\n`);
+        continue;
+      }
+      const byPhase = live.get(gc[1]!) ?? new Map<string, number>();
+      live.set(gc[1]!, byPhase);
+      byPhase.set(phase, Math.max(byPhase.get(phase) ?? 0, Number(gc[2])));
+    }
   });
   let start: { cpu: number; rss: number } | undefined;
   let tick: { cpu: number; rss: number } | undefined;
@@ -291,16 +315,22 @@ async function workerdRun(): Promise<void> {
   child.stdout.on("data", (b: Buffer) => {
     const s = b.toString();
     process.stdout.write(s);
-    if (s.includes("scale: close starts")) tick = start = workerdNow(child.pid!);
+    if (s.includes("scale: close starts")) {
+      tick = start = workerdNow(child.pid!);
+      console.log(`workerd before the close: live heap at most ${mostLive(phase).toFixed(1)} MB after a mark-compact (the test's generated data and modules)`);
+      phase = "invocation 1";
+    }
     for (const m of s.matchAll(/scale: tick (\d+) ends/g)) {
       const now = workerdNow(child.pid!);
-      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (this run's workerd)`);
+      if (tick) console.log(`workerd over close invocation ${m[1]}: CPU ${(now.cpu - tick.cpu).toFixed(1)} s (this run's workerd), live heap at most ${mostLive(phase).toFixed(1)} MB after a mark-compact (limit ${flags})`);
       tick = now;
+      phase = `invocation ${Number(m[1]) + 1}`;
     }
     if (s.includes("scale: close ends") && start) {
       const end = workerdNow(child.pid!);
       console.log(`workerd over the close: CPU ${(end.cpu - start.cpu).toFixed(1)} s (this run's workerd), peak RSS ${MB(Math.max(peakRss, end.rss))}`);
       start = undefined;
+      phase = "after the close";
     }
   });
   const code = await new Promise<number | null>((r) => child.on("exit", r));
