@@ -284,7 +284,8 @@ async function workerdRun(): Promise<void> {
   // the live heap after each mark-compact is the heap figure workerd gives (its isolates report no
   // memory to code inside them).
   const flags = process.env.MINIFLARE_WORKERD_V8_FLAGS ?? "--max-old-space-size=128";
-  const child = spawn("npx", ["vitest", "run", "--config", "vitest.worker.config.ts", "test/worker/epoch-scale.test.ts"], {
+  // stdbuf: workerd's GC trace goes to its stdout, block-buffered into a pipe (the last lines lost at exit).
+  const child = spawn("stdbuf", ["-oL", "npx", "vitest", "run", "--config", "vitest.worker.config.ts", "test/worker/epoch-scale.test.ts"], {
     env: { ...process.env, SCALE_NODES: String(NODES), SCALE_TORRENTS: String(TORRENTS), MINIFLARE_WORKERD_V8_FLAGS: `${flags} --trace-gc` },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -293,18 +294,24 @@ async function workerdRun(): Promise<void> {
   let phase = "before the close";
   const live = new Map<string, Map<string, number>>();
   const mostLive = (p: string) => Math.max(0, ...[...live.values()].map((m) => m.get(p) ?? 0));
-  child.stderr.on("data", (b: Buffer) => {
-    for (const line of b.toString().split("\n")) {
-      const gc = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact.*-> ([\d.]+) \(/.exec(line);
-      if (!gc) {
-        if (line.trim() && !line.includes("Scavenge")) process.stderr.write(`${line}\n`);
-        continue;
-      }
-      const byPhase = live.get(gc[1]!) ?? new Map<string, number>();
-      live.set(gc[1]!, byPhase);
-      byPhase.set(phase, Math.max(byPhase.get(phase) ?? 0, Number(gc[2])));
-    }
-  });
+  /** Takes the GC trace's lines out of `text` (recorded by phase), returns the rest to print. */
+  const traced = (text: string): string =>
+    text
+      .split("\n")
+      .filter((line) => {
+        if (/^\[\d+:0x[0-9a-f]+\].*(Scavenge|Mark-Compact|Mark-Sweep)/.test(line)) {
+          const gc = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact.*-> ([\d.]+) \(/.exec(line);
+          if (gc) {
+            const byPhase = live.get(gc[1]!) ?? new Map<string, number>();
+            live.set(gc[1]!, byPhase);
+            byPhase.set(phase, Math.max(byPhase.get(phase) ?? 0, Number(gc[2])));
+          }
+          return false;
+        }
+        return true;
+      })
+      .join("\n");
+  child.stderr.on("data", (b: Buffer) => process.stderr.write(traced(b.toString())));
   let start: { cpu: number; rss: number } | undefined;
   let tick: { cpu: number; rss: number } | undefined;
   let peakRss = 0;
@@ -313,7 +320,7 @@ async function workerdRun(): Promise<void> {
   }, 250);
   // Only this run's workerd (descendants of the vitest child): other runs on the machine are left out.
   child.stdout.on("data", (b: Buffer) => {
-    const s = b.toString();
+    const s = traced(b.toString());
     process.stdout.write(s);
     if (s.includes("scale: close starts")) {
       tick = start = workerdNow(child.pid!);
