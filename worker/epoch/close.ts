@@ -33,11 +33,11 @@ import { sealLedger, swarmLedgerOf } from "../accounting/ledger.ts";
 import { forgetPasskey } from "../members/lookup.ts";
 import { SWARM_SHARDS } from "../swarm/shard.ts";
 import { shardStub } from "../announce/routes.ts";
-import { ensureOpen, newSeedRow, scheduleOf } from "./seed.ts";
+import { ensureOpen, newSeedRow, scheduleOf, type SeedRow } from "./seed.ts";
 import { fingerprintOf, settleForClose } from "./settle-mode.ts";
 import { publishInputsInTicks } from "./files.ts";
 import { transfersOf } from "./transfers.ts";
-import { challengePages, challengeSets, freezeChallenges, frozenRead, thawChallenges } from "./frozen.ts";
+import { challengePages, challengeSets, freezeChallenges, frozenRead, thawChallenges, type Frozen } from "./frozen.ts";
 import { StreamedArray, streamedInputsHash } from "../../protocol/epoch/stream.ts";
 import { closeAccess } from "../economics/access.ts";
 
@@ -153,6 +153,64 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
   // round to it, every read is of the rows frozen now), what the close needs of them as sets from
   // SQL, the settlement's pages and the published file read from D1 a page at a time.
   const frozen = await freezeChallenges(d, epoch, now);
+  // Settled and published in a function of its own: what only the settlement and the published
+  // file read (the transfers, torrents, locations, receipts: tens of MB at production size) is
+  // garbage before the settled batch below is built.
+  const { row, settlement, outcomes, days, day } = await settleAndPublish(env, d, epoch, now, seedRow, frozen, published);
+  const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
+  const leafRows = leaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), earned: (earned.get(l.account) ?? 0n).toString() }));
+  const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
+  const spentRows = spentLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), spent: (spent.get(l.account) ?? 0n).toString() }));
+  const seniorityRows = settlement.seniority.map((s) => ({ epoch, infoHash: s.infoHash, node: s.node, since: s.since }));
+  const replicaFaultRows = settlement.replicaFaults.map((f) => ({ epoch, node: f.node, infoHash: f.infoHash, streak: f.streak }));
+  const vettingRows = settlement.vetting.map((v) => ({ epoch, node: v.node, audits: v.audits }));
+  const penaltyOf = new Map(penalties.map((p) => [p.node, p]));
+  const faultNodes = [...new Set([...faults.map((f) => f.node), ...penalties.map((p) => p.node)])].sort();
+  const streakOf = new Map(faults.map((f) => [f.node, f.streak]));
+  const faultRows = faultNodes.map((node) => ({ epoch, node, streak: streakOf.get(node) ?? 0, penalty: penaltyOf.has(node) ? canonicalJson(penaltyOf.get(node)) : null }));
+  // The allotment's days (the rolling window only) and who is slowed from now on.
+  const allotmentRows = [...days].flatMap(([member, st]) => st.days.filter((x) => x.bytes > 0n).map((x) => ({ member, day: x.day, bytes: Number(x.bytes) })));
+  const members = outcomes.map((o) => o.member);
+  const wasSlowed = new Set(
+    (await inJsonChunks(members, (part) => d.select({ account: schema.members.account, slowed: schema.members.slowed }).from(schema.members).where(inJson(schema.members.account, part))))
+      .filter((m) => m.slowed)
+      .map((m) => m.account),
+  );
+  const changed = outcomes.filter((o) => o.slowedNow !== wasSlowed.has(o.member));
+  // One transaction: an epoch is stored with all its leaves, and the next one opens, or nothing is.
+  // This is the writer's "settled" record: nothing is posted before it exists (writer.ts).
+  // Rows go in as JSON parameters (db/client.ts jsonInsert): tens of statements at 10,000 nodes,
+  // within D1's 1,000 queries an invocation, where a statement per 20 rows made 14,000.
+  const D = env.DB;
+  const slowedChanges = [true, false].flatMap((slowed) =>
+    jsonChunks(changed.filter((o) => o.slowedNow === slowed).map((o) => o.member)).map((part) => statementOf(D, d.update(schema.members).set({ slowed }).where(inJson(schema.members.account, part)))),
+  );
+  const statements = [
+    statementOf(D, d.insert(schema.epochs).values(row)),
+    ...jsonInsert(D, schema.leaves, leafRows),
+    ...jsonInsert(D, schema.slashed, slashedRows),
+    ...jsonInsert(D, schema.spent, spentRows),
+    ...jsonInsert(D, schema.seniority, seniorityRows),
+    ...jsonInsert(D, schema.faults, faultRows),
+    ...jsonInsert(D, schema.replicaFaults, replicaFaultRows),
+    ...jsonInsert(D, schema.vetting, vettingRows),
+    statementOf(D, d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1))),
+    ...jsonInsert(D, schema.allotments, allotmentRows, `("member", "day") DO UPDATE SET "bytes" = excluded."bytes"`),
+    ...slowedChanges,
+    statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
+    // A paged close's scratch left by a crash (pages.ts), even if the close then ran whole.
+    statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
+    // Settled: the freeze has done its work (the next epoch's rounds are the next epoch's).
+    statementOf(D, d.delete(schema.epochCloseFreeze).where(lte(schema.epochCloseFreeze.epoch, epoch))),
+    statementOf(D, d.delete(schema.epochCloseReads).where(lte(schema.epochCloseReads.epoch, epoch))),
+  ];
+  await D.batch(statements);
+  if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
+  return { ...row, minedBlock: null, haltReason: null };
+}
+
+/** The open epoch's settlement, its inputs published under their hash, and the epochs row that records them (the writer's "settled"). */
+async function settleAndPublish(env: Env, d: Db, epoch: number, now: number, seedRow: SeedRow, frozen: Frozen, published: { bytes: number }) {
   const sets = await challengeSets(d, frozen);
   const surgeOf = await surgesOf(env, epoch);
   const day = dayOf(Math.floor(now / 1000));
@@ -291,55 +349,7 @@ async function settleOpen(env: Env, d: Db, epoch: number, now: number, published
     saturationBps: Number(access.saturationBps),
     gateBps: Number(access.nextGateBps),
   };
-  const leafRows = leaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), earned: (earned.get(l.account) ?? 0n).toString() }));
-  const slashedRows = slashedLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), slashed: (slashed.get(l.account) ?? 0n).toString() }));
-  const spentRows = spentLeaves.map((l) => ({ epoch, account: l.account, cumulative: l.cumulative.toString(), spent: (spent.get(l.account) ?? 0n).toString() }));
-  const seniorityRows = settlement.seniority.map((s) => ({ epoch, infoHash: s.infoHash, node: s.node, since: s.since }));
-  const replicaFaultRows = settlement.replicaFaults.map((f) => ({ epoch, node: f.node, infoHash: f.infoHash, streak: f.streak }));
-  const vettingRows = settlement.vetting.map((v) => ({ epoch, node: v.node, audits: v.audits }));
-  const penaltyOf = new Map(penalties.map((p) => [p.node, p]));
-  const faultNodes = [...new Set([...faults.map((f) => f.node), ...penalties.map((p) => p.node)])].sort();
-  const streakOf = new Map(faults.map((f) => [f.node, f.streak]));
-  const faultRows = faultNodes.map((node) => ({ epoch, node, streak: streakOf.get(node) ?? 0, penalty: penaltyOf.has(node) ? canonicalJson(penaltyOf.get(node)) : null }));
-  // The allotment's days (the rolling window only) and who is slowed from now on.
-  const allotmentRows = [...days].flatMap(([member, st]) => st.days.filter((x) => x.bytes > 0n).map((x) => ({ member, day: x.day, bytes: Number(x.bytes) })));
-  const members = outcomes.map((o) => o.member);
-  const wasSlowed = new Set(
-    (await inJsonChunks(members, (part) => d.select({ account: schema.members.account, slowed: schema.members.slowed }).from(schema.members).where(inJson(schema.members.account, part))))
-      .filter((m) => m.slowed)
-      .map((m) => m.account),
-  );
-  const changed = outcomes.filter((o) => o.slowedNow !== wasSlowed.has(o.member));
-  // One transaction: an epoch is stored with all its leaves, and the next one opens, or nothing is.
-  // This is the writer's "settled" record: nothing is posted before it exists (writer.ts).
-  // Rows go in as JSON parameters (db/client.ts jsonInsert): tens of statements at 10,000 nodes,
-  // within D1's 1,000 queries an invocation, where a statement per 20 rows made 14,000.
-  const D = env.DB;
-  const slowedChanges = [true, false].flatMap((slowed) =>
-    jsonChunks(changed.filter((o) => o.slowedNow === slowed).map((o) => o.member)).map((part) => statementOf(D, d.update(schema.members).set({ slowed }).where(inJson(schema.members.account, part)))),
-  );
-  const statements = [
-    statementOf(D, d.insert(schema.epochs).values(row)),
-    ...jsonInsert(D, schema.leaves, leafRows),
-    ...jsonInsert(D, schema.slashed, slashedRows),
-    ...jsonInsert(D, schema.spent, spentRows),
-    ...jsonInsert(D, schema.seniority, seniorityRows),
-    ...jsonInsert(D, schema.faults, faultRows),
-    ...jsonInsert(D, schema.replicaFaults, replicaFaultRows),
-    ...jsonInsert(D, schema.vetting, vettingRows),
-    statementOf(D, d.delete(schema.allotments).where(lt(schema.allotments.day, day - FREE_ALLOTMENT_DAYS + 1))),
-    ...jsonInsert(D, schema.allotments, allotmentRows, `("member", "day") DO UPDATE SET "bytes" = excluded."bytes"`),
-    ...slowedChanges,
-    statementOf(D, d.insert(schema.epochSeeds).values(newSeedRow(env, epoch + 1, now)).onConflictDoNothing()),
-    // A paged close's scratch left by a crash (pages.ts), even if the close then ran whole.
-    statementOf(D, d.delete(schema.epochSettlePages).where(lte(schema.epochSettlePages.epoch, epoch))),
-    // Settled: the freeze has done its work (the next epoch's rounds are the next epoch's).
-    statementOf(D, d.delete(schema.epochCloseFreeze).where(lte(schema.epochCloseFreeze.epoch, epoch))),
-    statementOf(D, d.delete(schema.epochCloseReads).where(lte(schema.epochCloseReads.epoch, epoch))),
-  ];
-  await D.batch(statements);
-  if (changed.length) await announceSlowed(env, changed.map((o) => o.member));
-  return { ...row, minedBlock: null, haltReason: null };
+  return { row, settlement, outcomes, days, day };
 }
 
 /** Each torrent's epoch surge, the mean of its windows (basis points), for those with a window. */

@@ -88,7 +88,7 @@ export async function generateScaleEpoch(db: D1Database, epoch: number, s: Scale
  * others are one constant or the mapping.
  */
 async function generateTranscripts(db: D1Database, epoch: number, s: ScaleShape): Promise<void> {
-  const extra = { round: 0, host: "", blockHashes: ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)], signer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", signature: `0x${"ab".repeat(65)}` } as const;
+  const extra = { round: 0, host: "", blockHashes: ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)], signer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8" as const, signature: `0x${"ab".repeat(65)}` as const };
   const pass = transcriptRow(madeTranscript(epoch, nodeOf(0), torrentOf(0), "pass", extra));
   const fail = transcriptRow(madeTranscript(epoch, nodeOf(0), torrentOf(0), "fail", extra));
   const columns = getTableColumns(schema.challenges);
