@@ -84,14 +84,22 @@ const live = () => {
   gc();
   return process.memoryUsage().heapUsed;
 };
+/** Bytes of Buffers standing for D1's scratch table (not the close's memory). */
+let offIsolate = 0;
+/**
+ * Typed arrays' memory (the compact transfers, the parts being cut): outside V8's heap, so outside
+ * workerd's --max-old-space-size, but inside a Worker's 128 MB.
+ */
+const typedArrays = () => process.memoryUsage().arrayBuffers - offIsolate;
 
 /**
  * The live heap after each step and the CPU it took (the collections excluded), the most live heap
  * after any page within a step: the isolate's 128 MB and 30 s are the bounds to compare.
  */
 function marks() {
-  const heap: [string, number, number, number][] = [];
+  const heap: [string, number, number, number, number][] = [];
   let most = 0;
+  let mostTyped = 0;
   let work = 0;
   let total = 0;
   let last = process.cpuUsage();
@@ -110,10 +118,14 @@ function marks() {
   };
   return {
     /** A live heap sample inside a step (after a page). */
-    sample: () => void (most = Math.max(most, measure())),
+    sample: () => {
+      most = Math.max(most, measure());
+      mostTyped = Math.max(mostTyped, typedArrays());
+    },
     mark: (step: string) => {
       const used = measure();
-      heap.push([step, used, Math.max(most, used), work]);
+      heap.push([step, used, Math.max(most, used), work, Math.max(mostTyped, typedArrays())]);
+      mostTyped = 0;
       total += work;
       work = 0;
       most = 0;
@@ -121,7 +133,8 @@ function marks() {
     print: (title: string, tail: string[]) => {
       const cpu = { user: total * 1e3, system: 0 };
       console.log(title);
-      for (const [step, bytes, peak, ms] of heap) console.log(`  heap after ${step.padEnd(52)} ${MB(bytes).padStart(9)}  (most within ${MB(peak).padStart(9)})  step CPU ${ms.toFixed(0)} ms`);
+      for (const [step, bytes, peak, ms, typed] of heap)
+        console.log(`  heap after ${step.padEnd(52)} ${MB(bytes).padStart(9)}  (most within ${MB(peak).padStart(9)}; typed arrays ${MB(typed).padStart(8)})  step CPU ${ms.toFixed(0)} ms`);
       console.log(`  peak RSS ${MB(process.resourceUsage().maxRSS * 1024)}; CPU ${((cpu.user + cpu.system) / 1e3).toFixed(0)} ms (collections for the heap figures left out)`);
       for (const t of tail) console.log(`  ${t}`);
     },
@@ -185,6 +198,7 @@ async function closeRun(perPage: number): Promise<void> {
   for (let p = 0; p < pages; p++) {
     const page = settlePage(ctx, totals, read(p));
     stored.push(Buffer.from(encodeStep(page)));
+    offIsolate += stored.at(-1)!.byteLength;
     fold.add(page);
     m.sample();
   }
