@@ -308,10 +308,13 @@ async function workerdRun(): Promise<void> {
   let phase = "before the close";
   const live = new Map<string, Map<string, number>>();
   const mostLive = (p: string) => Math.max(0, ...[...live.values()].map((m) => m.get(p) ?? 0));
-  /** Takes the GC trace's lines out of `text` (recorded by phase), returns the rest to print. */
-  const traced = (text: string): string =>
-    text
-      .split("\n")
+  /** Takes the GC trace's lines out of a stream's `text` (recorded by phase), returns the rest to print; a line cut between chunks waits for its end. */
+  const carry = new Map<string, string>();
+  const traced = (stream: string, text: string): string => {
+    const lines = ((carry.get(stream) ?? "") + text).split("\n");
+    carry.set(stream, lines.pop()!);
+    return lines
+      .map((line) => `${line}\n`)
       .filter((line) => {
         if (/^\[\d+:0x[0-9a-f]+\].*(Scavenge|Mark-Compact|Mark-Sweep)/.test(line)) {
           const gc = /^\[\d+:(0x[0-9a-f]+)\].*Mark-Compact.*-> ([\d.]+) \(/.exec(line);
@@ -324,8 +327,9 @@ async function workerdRun(): Promise<void> {
         }
         return true;
       })
-      .join("\n");
-  child.stderr.on("data", (b: Buffer) => process.stderr.write(traced(b.toString())));
+      .join("");
+  };
+  child.stderr.on("data", (b: Buffer) => process.stderr.write(traced("stderr", b.toString())));
   let start: { cpu: number; rss: number } | undefined;
   let tick: { cpu: number; rss: number } | undefined;
   let peakRss = 0;
@@ -334,7 +338,7 @@ async function workerdRun(): Promise<void> {
   }, 250);
   // Only this run's workerd (descendants of the vitest child): other runs on the machine are left out.
   child.stdout.on("data", (b: Buffer) => {
-    const s = traced(b.toString());
+    const s = traced("stdout", b.toString());
     process.stdout.write(s);
     if (s.includes("scale: close starts")) {
       tick = start = workerdNow(child.pid!);
@@ -354,8 +358,9 @@ async function workerdRun(): Promise<void> {
       phase = "after the close";
     }
   });
-  const code = await new Promise<number | null>((r) => child.on("exit", r));
+  const code = await new Promise<number | null>((r) => child.on("close", r));
   clearInterval(poll);
+  for (const rest of carry.values()) if (rest) console.log(rest);
   console.log(`workerd run exited ${code} (non-zero when the close broke a D1 limit or failed)`);
 }
 
