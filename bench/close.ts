@@ -39,9 +39,19 @@ import { settlementJson } from "../protocol/economics/published.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import type { Transfer } from "../protocol/economics/upload-rewards.ts";
 import { madeTranscript } from "../test/worker/support/transcripts.ts";
+import { edgeRun } from "./support/close-edge.ts";
 
 const { values } = parseArgs({
-  options: { nodes: { type: "string", default: "10000" }, torrents: { type: "string", default: "50" }, "node-only": { type: "boolean", default: false }, "workerd-only": { type: "boolean", default: false }, paged: { type: "string" }, whole: { type: "boolean", default: false } },
+  options: {
+    nodes: { type: "string", default: "10000" },
+    torrents: { type: "string", default: "50" },
+    "node-only": { type: "boolean", default: false },
+    "workerd-only": { type: "boolean", default: false },
+    "edge-only": { type: "boolean", default: false },
+    "edge-heap-mb": { type: "string" },
+    paged: { type: "string" },
+    whole: { type: "boolean", default: false },
+  },
 });
 const NODES = Number(values.nodes);
 const TORRENTS = Number(values.torrents);
@@ -130,6 +140,8 @@ function marks() {
       work = 0;
       most = 0;
     },
+    /** The most typed-array bytes at any mark or sample. */
+    typedMost: () => Math.max(0, ...heap.map((h) => h[4])),
     print: (title: string, tail: string[]) => {
       const cpu = { user: total * 1e3, system: 0 };
       console.log(title);
@@ -144,7 +156,8 @@ function marks() {
 const rootOf = (leaves: { account: string; cumulative: bigint }[]) => (leaves.length ? buildRewardTree(1, leaves.map((x) => ({ account: x.account as Address, cumulative: x.cumulative }))).root : null);
 
 /** The close as it runs now (paged, the default): nothing of the epoch held whole but the compact transfers. */
-async function closeRun(perPage: number): Promise<void> {
+/** Returns the most typed-array bytes it held (the close's memory outside V8's heap). */
+async function closeRun(perPage: number): Promise<number> {
   const m = marks();
   m.mark("start");
   const transfers = new CompactTransfers();
@@ -235,6 +248,7 @@ async function closeRun(perPage: number): Promise<void> {
   m.print(`Node, the close as it runs (paged), ${NODES} nodes × ${TORRENTS} torrents: ${count} transcripts, ${transfers.length} transfers, ${POOL} torrents`, [
     `inputs JSON ${MB(jsonBytes)}; ${settlement.leaves.length} earned leaves; root ${roots[0]}; inputsHash ${hash}`,
   ]);
+  return m.typedMost();
 }
 
 /** The whole close (EPOCH_SETTLE=whole, and the close before the paged one): every transcript and transfer held, settleEpoch. */
@@ -364,8 +378,16 @@ async function workerdRun(): Promise<void> {
   console.log(`workerd run exited ${code} (non-zero when the close broke a D1 limit or failed)`);
 }
 
-if (values["workerd-only"]) {
-  // The Node stage skipped: only the close in workerd under the D1 guard.
+let typedMost = 0;
+if (values["workerd-only"] || values["edge-only"]) {
+  // The Node stage skipped.
 } else if (values.whole) wholeRun();
-else await closeRun(Number(values.paged ?? SETTLE_PAGE_TORRENTS));
-if (!values["node-only"]) await workerdRun();
+else typedMost = await closeRun(Number(values.paged ?? SETTLE_PAGE_TORRENTS));
+if (!values["node-only"] && !values["edge-only"]) await workerdRun();
+if (!values["node-only"] && !values["workerd-only"]) {
+  // The worker alone in its isolate, its heap limited to 128 MB less the typed arrays (the Node
+  // run's most, rounded up; 48 MB when it did not run): completing means both fit together.
+  const heapMb = Number(values["edge-heap-mb"] ?? 128 - Math.ceil(typedMost ? typedMost / 1e6 + 1 : 48));
+  const ok = await edgeRun({ nodes: NODES, torrents: TORRENTS, rounds: ROUNDS, pool: POOL }, heapMb, workerdNow);
+  console.log(`edge run: the close ${ok ? "completed" : "did NOT complete"} with the worker alone in its isolate under a ${heapMb} MB heap (${128 - heapMb} MB left of a Worker's 128 MB for typed arrays)`);
+}

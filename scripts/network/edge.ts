@@ -25,6 +25,11 @@ export interface EdgeOptions {
   name?: string;
   /** Extra worker vars (wrangler.jsonc names), e.g. CHALLENGE_ROUNDS: "0" to leave rounds to the caller. */
   vars?: Record<string, string>;
+  /**
+   * wrangler's log level: "warn" (the default) keeps its request log, passkeys in paths, out of the
+   * log file; "log" passes workerd's own output through (bench:close reads V8's GC trace there).
+   */
+  logLevel?: "warn" | "log";
 }
 
 export type ApiInit = RequestInit & { admin?: boolean };
@@ -85,7 +90,7 @@ export async function startEdge(group: ProcessGroup, opts: EdgeOptions): Promise
     bin("wrangler"),
     [
       "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-      "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false", ...WRANGLER_QUIET_ARGS,
+      "--persist-to", state, "--env-file", envFile, "--test-scheduled", "--show-interactive-dev-session=false", ...(opts.logLevel === "log" ? ["--log-level", "log"] : WRANGLER_QUIET_ARGS),
       ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     { cwd: ROOT, env },

@@ -20,6 +20,8 @@ import type { Env } from "../env.ts";
 import { schema, type Db } from "../db/client.ts";
 import type { Beacon } from "./beacon.ts";
 import type { EpochSchedule } from "../epoch/seed.ts";
+import { transcriptRow } from "./transcript-rows.ts";
+export { transcriptFromRow, transcriptRow } from "./transcript-rows.ts";
 
 export type { Transcript };
 
@@ -259,27 +261,6 @@ export async function runRounds(ctx: RoundContext, rounds: { node: NodeTargets; 
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
   return results.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.startedAt - b.startedAt));
-}
-
-export function transcriptRow(t: Transcript): typeof schema.challenges.$inferInsert {
-  return { ...t, blocks: JSON.stringify(t.blocks), blockHashes: JSON.stringify(t.blockHashes), tries: JSON.stringify(t.tries) };
-}
-
-export function transcriptFromRow(r: typeof schema.challenges.$inferSelect): Transcript {
-  return {
-    ...r,
-    id: r.id as Hex,
-    verdict: r.verdict as Verdict,
-    blockHash: r.blockHash as Hex,
-    hostedHash: r.hostedHash as Hex,
-    signer: r.signer as Hex | null,
-    signature: r.signature as Hex | null,
-    nonce: r.nonce as Hex,
-    nodeSignature: r.nodeSignature as Hex | null,
-    blocks: JSON.parse(r.blocks) as number[],
-    blockHashes: JSON.parse(r.blockHashes) as string[],
-    tries: JSON.parse(r.tries) as ChallengeTry[],
-  };
 }
 
 /** Keeps transcripts; a transcript id already recorded (a round run twice) is not written again. */

@@ -6,7 +6,7 @@
 
 import { getTableColumns } from "drizzle-orm";
 import { transcriptId } from "../../../protocol/challenge/schedule.ts";
-import { transcriptRow } from "../../../worker/challenge/round.ts";
+import { transcriptRow } from "../../../worker/challenge/transcript-rows.ts";
 import { schema } from "../../../worker/db/client.ts";
 import { madeTranscript } from "./transcripts.ts";
 
