@@ -30,7 +30,7 @@ export interface ScaleShape {
 const SCALE_EPOCH = "../../test/worker/support/scale-epoch.ts";
 type Generate = (db: unknown, epoch: number, s: ScaleShape) => Promise<void>;
 
-/** The most live heap (MB) after a mark-compact in each isolate, in the log text read since the last call. */
+/** The most live heap (MB) after a mark-compact in any of workerd's isolates (the worker's is the largest), in the log text since `from`. */
 function liveHeapSince(logPath: string, from: number): { next: number; mostMb: number } {
   const size = statSync(logPath).size;
   const buf = Buffer.alloc(size - from);
@@ -54,13 +54,8 @@ export async function edgeRun(shape: ScaleShape, heapMb: number, cpuOf: CpuOf): 
   await run(bin("wrangler"), ["d1", "migrations", "apply", "vidya", "--local", "--persist-to", state], { cwd: ROOT, env });
   const t0 = Date.now();
   const { generateScaleEpoch } = (await import(SCALE_EPOCH)) as { generateScaleEpoch: Generate };
-  // The proxy warns that the Durable Objects are not served by it: only its D1 is used.
-  const logLevel = process.env.WRANGLER_LOG;
-  process.env.WRANGLER_LOG = "error";
-  const proxy = await getPlatformProxy<{ DB: unknown }>({ configPath: join(ROOT, "wrangler.jsonc"), persist: { path: join(state, "v3") }, remoteBindings: false }).finally(() => {
-    if (logLevel === undefined) delete process.env.WRANGLER_LOG;
-    else process.env.WRANGLER_LOG = logLevel;
-  });
+  // The proxy warns that it serves none of the Durable Objects: only its D1 is used.
+  const proxy = await getPlatformProxy<{ DB: unknown }>({ configPath: join(ROOT, "wrangler.jsonc"), persist: { path: join(state, "v3") }, remoteBindings: false });
   try {
     await generateScaleEpoch(proxy.env.DB, 1, shape);
   } finally {
