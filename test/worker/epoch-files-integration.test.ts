@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { canonicalJson, inputsHash, inputsHashOfJson } from "../../protocol/epoch/inputs.ts";
 import type { Env } from "../../worker/env.ts";
 import { closeEpoch } from "../../worker/epoch/close.ts";
-import { inputsIntact, inputsKey, publishInputsStreamed } from "../../worker/epoch/files.ts";
+import { inputsIntact, inputsKey, publishInputsInTicks } from "../../worker/epoch/files.ts";
 import { tick } from "../../worker/scheduled.ts";
 import { db, schema } from "../../worker/db/client.ts";
 import { openEpoch, transcriptRow } from "../../worker/challenge/round.ts";
@@ -63,7 +63,8 @@ describe("published epoch files", () => {
     const inputs = { epoch: 999, rows: Array.from({ length: 140_000 }, (_, i) => ({ i, node: `0x${i.toString(16).padStart(40, "0")}`, note: "é漢🎉".repeat(i % 5), v: BigInt(i) * 10n ** 18n })) };
     const text = canonicalJson(inputs);
     expect(new TextEncoder().encode(text).length).toBeGreaterThan(15 * 1024 * 1024);
-    const hash = await publishInputsStreamed(env as unknown as Env, inputs, 5 * 1024 * 1024);
+    // Under the split size: hashed and written in this one call (no close is frozen for epoch 999).
+    const hash = await publishInputsInTicks(env as unknown as Env, d(), 999, "key", inputs, Number.POSITIVE_INFINITY);
     expect(hash).toBe(inputsHash(inputs));
     const obj = (await env.EPOCH_FILES.get(inputsKey(hash)))!;
     expect(await obj.text()).toBe(text);

@@ -7,7 +7,7 @@
 import type { Hex } from "viem";
 import { inputsHash } from "../../protocol/epoch/inputs.ts";
 import { eq } from "drizzle-orm";
-import { canonicalPartsAsync, hashAndSizeAsync, hashOfChunks, streamedInputsHashAsync } from "../../protocol/epoch/stream.ts";
+import { canonicalPartsAsync, hashAndSizeAsync, hashOfChunks } from "../../protocol/epoch/stream.ts";
 import type { Env } from "../env.ts";
 import { schema, type Db } from "../db/client.ts";
 import { HttpError } from "../errors.ts";
@@ -15,45 +15,32 @@ import { HttpError } from "../errors.ts";
 /** The object key of an epoch file: content-addressed by its keccak256 hash. */
 export const inputsKey = (hash: string): string => `inputs/${hash.toLowerCase()}.json`;
 
-/** Puts the inputs under their hash. Idempotent: the same bytes under the same name. */
-export async function publishInputs(env: Env, hash: Hex, json: string): Promise<void> {
-  await env.EPOCH_FILES.put(inputsKey(hash), json, { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } });
-}
-
-/** Parts of a multipart upload: R2 wants 5 MiB at least, all of one size but the last. The least: two are held at a time. */
-export const INPUTS_PART_BYTES = 5 * 1024 * 1024;
+/** Parts of a multipart upload: R2 wants 5 MiB at least, all of one size but the last. The least, as two are held at a time. */
+const INPUTS_PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Publishes an epoch's inputs under their hash without holding their text: hashed in a first
- * streamed pass (the name must be known first), then put in parts of `partBytes` through R2's
- * multipart upload (one put when they fit one part). The bytes and the hash are canonicalJson's
- * (protocol/epoch/stream.ts), so what is committed is unchanged. Idempotent as publishInputs.
- * A StreamedArray in `inputs` (the close's challenges, read from D1 a page at a time) is read
- * once per pass.
- */
-export async function publishInputsStreamed(env: Env, inputs: unknown, partBytes = INPUTS_PART_BYTES, size?: { bytes: number }): Promise<Hex> {
-  const hash = await streamedInputsHashAsync(inputs);
-  await writeInputs(env, hash, inputs, partBytes, size);
-  return hash;
-}
-
-/**
- * Publishes large inputs over two invocations: this one hashes them and records the hash with
- * `key` (what they are made of) on the close's freeze row, then stops with close_in_progress; the
- * next, given the same key, writes them under that hash without hashing them again. Inputs of at
- * most `splitBytes` are hashed and written at once. A recorded hash of other inputs (another key)
+ * Publishes an epoch's inputs under their hash without holding their text: hashed in a streamed
+ * pass (the name must be known first), then put in parts through R2's multipart upload (one put
+ * when they fit one part). The bytes and the hash are canonicalJson's (protocol/epoch/stream.ts),
+ * so what is committed is unchanged; a StreamedArray in `inputs` (the close's challenges, read from
+ * D1 a page at a time) is read once per pass. Idempotent: the same bytes under the same name.
+ * Inputs of at most `splitBytes` are hashed and written at once. Larger ones take two
+ * invocations: this one hashes them and records the hash with `key` (what they are made of) on
+ * the close's freeze row, then stops with close_in_progress; the next, given the same key, writes
+ * them under that hash without hashing them again. A recorded hash of other inputs (another key)
  * is never used; bytes that did not hash to it would fail the writer's check (writer.ts).
  */
 export async function publishInputsInTicks(env: Env, d: Db, epoch: number, key: string, inputs: unknown, splitBytes: number, size?: { bytes: number }): Promise<Hex> {
   const f = schema.epochCloseFreeze;
   const recorded = await d.select({ key: f.inputsKey, hash: f.inputsHash }).from(f).where(eq(f.epoch, epoch)).get();
+  // Recorded inputs are past the split size: in parts (one, if a test's split is under a part).
   if (recorded?.key === key && recorded.hash) {
-    await writeInputs(env, recorded.hash as Hex, inputs, INPUTS_PART_BYTES, size, true);
+    await writeInputs(env, recorded.hash as Hex, inputs, true, size);
     return recorded.hash as Hex;
   }
   const { hash, bytes } = await hashAndSizeAsync(inputs);
   if (bytes <= splitBytes) {
-    await writeInputs(env, hash, inputs, INPUTS_PART_BYTES, size);
+    await writeInputs(env, hash, inputs, bytes > INPUTS_PART_BYTES, size);
     return hash;
   }
   await d.update(f).set({ inputsKey: key, inputsHash: hash }).where(eq(f.epoch, epoch));
@@ -62,35 +49,26 @@ export async function publishInputsInTicks(env: Env, d: Db, epoch: number, key: 
 
 /**
  * Writes inputs already hashed under their hash: one put when they fit a part, else R2's
- * multipart upload. `large` (known to need several parts: hashed in an earlier tick) skips the
- * look-ahead of two parts that tells the cases apart, so only the part being uploaded and the one
- * being filled are held.
+ * multipart upload, holding only the part being uploaded and the one being filled.
  */
-async function writeInputs(env: Env, hash: Hex, inputs: unknown, partBytes: number, size?: { bytes: number }, large = false): Promise<void> {
+async function writeInputs(env: Env, hash: Hex, inputs: unknown, multipart: boolean, size?: { bytes: number }): Promise<void> {
   const options = { httpMetadata: { contentType: "application/json" }, customMetadata: { inputsHash: hash } };
-  const parts = canonicalPartsAsync(inputs, partBytes);
-  const ahead: Uint8Array[] = [];
-  if (!large) {
-    for (let i = 0; i < 2; i++) {
-      const next = await parts.next();
-      if (next.done) {
-        if (size) size.bytes = ahead.reduce((n, p) => n + p.length, 0);
-        await env.EPOCH_FILES.put(inputsKey(hash), ahead[0] ?? "", options);
-        return;
-      }
-      ahead.push(next.value);
-    }
-  }
+  const parts = canonicalPartsAsync(inputs, INPUTS_PART_BYTES);
   if (size) size.bytes = 0;
+  if (!multipart) {
+    let body: Uint8Array | string = "";
+    for await (const part of parts) body = part;
+    if (size) size.bytes = body.length;
+    await env.EPOCH_FILES.put(inputsKey(hash), body, options);
+    return;
+  }
   const upload = await env.EPOCH_FILES.createMultipartUpload(inputsKey(hash), options);
   try {
     const done: R2UploadedPart[] = [];
-    const send = async (part: Uint8Array) => {
+    for await (const part of parts) {
       done.push(await upload.uploadPart(done.length + 1, part));
       if (size) size.bytes += part.length;
-    };
-    for (const part of ahead.splice(0)) await send(part);
-    for await (const part of parts) await send(part);
+    }
     await upload.complete(done);
   } catch (e) {
     await upload.abort().catch(() => {});
