@@ -6,12 +6,13 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { settlementJson } from "../../protocol/economics/published.ts";
+import { canonicalPartsAsync } from "../../protocol/epoch/stream.ts";
 import { settleEpoch, type SettleInputs, type SettleTorrent } from "../../protocol/economics/settle.ts";
 import type { ReceiptBytes, Transfer } from "../../protocol/economics/upload-rewards.ts";
 import { canonicalJson } from "../../protocol/epoch/inputs.ts";
 import { transcriptFromRow, transcriptRow } from "../../worker/challenge/round.ts";
 import { db, schema } from "../../worker/db/client.ts";
-import { firstHostsIn, pageRanges, readPage, settleFromD1, type Sweep } from "../../worker/epoch/pages.ts";
+import { firstHostsIn, pageRanges, readPage, settleFromD1, settleFromD1Streamed, type Sweep } from "../../worker/epoch/pages.ts";
 import { transfersOf } from "../../worker/epoch/transfers.ts";
 import { CompactTransfers } from "../../protocol/economics/compact-transfers.ts";
 import type { Env } from "../../worker/env.ts";
@@ -90,6 +91,14 @@ describe("the paged close's pages read from D1", () => {
       expect(paged.leaves).toEqual(whole.leaves);
       expect(paged.slashedLeaves).toEqual(whole.slashedLeaves);
       expect(paged.spentLeaves).toEqual(whole.spentLeaves);
+      // As the close runs it: the replicas, credits and swarms left in the stored pages, read back
+      // a page at a time as they are written, the same published bytes.
+      const streamed = await settleFromD1Streamed(d(), { epoch: E, route: "fixed-gate", previous: inputs.previous }, torrents, held, perPage, { fingerprint: `s${perPage}`, keep: true });
+      expect(streamed.settlement.hosting.replicas).toEqual([]);
+      let text = "";
+      for await (const part of canonicalPartsAsync(settlementJson(streamed.settlement, streamed.lists), 4096)) text += new TextDecoder().decode(part);
+      expect(text).toBe(canonicalJson(settlementJson(whole)));
+      expect(streamed.settlement.leaves).toEqual(whole.leaves);
     }
   });
 

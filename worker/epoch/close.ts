@@ -113,7 +113,7 @@ export async function closeEpoch(env: Env, now = Date.now()): Promise<EpochJson>
   });
   // Large inputs were written in this invocation (hashed in the one before, files.ts): their check
   // (keccak of every byte again, writer.ts checkStored) and the post are the next tick's.
-  if (published.bytes > (Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES))
+  if (published.bytes > splitInputsBytes(env))
     throw new HttpError(503, "close_in_progress", `epoch ${epoch} is settled (${Math.round(published.bytes / 2 ** 20)} MiB of inputs); the next tick checks and posts it`);
   const closed = await advanceClose(env, row, now);
   // Collect what final epochs charged before any charged deposit can be withdrawn (chain/escrow.ts),
@@ -142,6 +142,9 @@ export async function resumeClose(env: Env, now = Date.now()): Promise<EpochJson
  * hash, then checked (rehashed, writer.ts) and posted. 32 MiB is about 2 s of keccak.
  */
 export const SPLIT_INPUTS_BYTES = 32 * 2 ** 20;
+
+/** SPLIT_INPUTS_BYTES, or EPOCH_SPLIT_INPUTS_BYTES where set (tests split small inputs). */
+const splitInputsBytes = (env: Env): number => Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES;
 
 /** The settlement of the open epoch, stored with everything it decided (the writer's "settled"). */
 async function settleOpen(env: Env, d: Db, epoch: number, now: number, published: { bytes: number }): Promise<EpochRow> {
@@ -273,7 +276,7 @@ async function settleAndPublish(env: Env, d: Db, epoch: number, now: number, see
   // Names what the settlement reads (its result is a function of it): the paged steps and the published inputs' recorded hash are keyed by it.
   const fingerprint = fingerprintOf(settleInputs, frozen);
   const { settlement, lists } = await settleForClose(env, d, settleInputs, frozen, fingerprint);
-  const { earned, leaves, slashed, slashedLeaves, spent, spentLeaves, penalties, faults } = settlement;
+  const { leaves, slashedLeaves, spentLeaves } = settlement;
   for (const s of settlement.hosting.skipped) console.warn(`epoch ${epoch}: replica of ${s.infoHash} by ${s.node} not rewarded: ${s.reason}`);
   // A reward tree needs a leaf: until someone has earned, the epoch stays open (its
   // challenges keep accumulating) and nothing is posted.
@@ -321,10 +324,9 @@ async function settleAndPublish(env: Env, d: Db, epoch: number, now: number, see
   // everything they hold. The fingerprint already names what the settlement read (its torrents,
   // locations, previous state, frozen challenges, transfers' digest), and the published
   // settlement, hosting and previous* lists are functions of it: only the rest is hashed again.
-  const splitBytes = Number(env.EPOCH_SPLIT_INPUTS_BYTES) || SPLIT_INPUTS_BYTES;
   const { allotment, seed, seedCommitment, transcriptSigner: signer } = inputs;
   const key = streamedInputsHash({ fingerprint, receipts, allotment, access, seed, seedCommitment, schedule, transcriptSigner: signer, format: 2 });
-  const hash = await publishInputsInTicks(env, d, epoch, key, inputs, splitBytes, published);
+  const hash = await publishInputsInTicks(env, d, epoch, key, inputs, splitInputsBytes(env), published);
   const { totalEarned } = settlement;
   const totalSlashed = slashedLeaves.reduce((s, l) => s + l.cumulative, 0n);
   const totalSpent = spentLeaves.reduce((s, l) => s + l.cumulative, 0n);
