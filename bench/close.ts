@@ -39,7 +39,7 @@ import { settlementJson } from "../protocol/economics/published.ts";
 import { buildRewardTree } from "../protocol/merkle/reward-tree.ts";
 import type { Transfer } from "../protocol/economics/upload-rewards.ts";
 import { madeTranscript } from "../test/worker/support/transcripts.ts";
-import { edgeRun } from "./support/close-edge.ts";
+import { memberOf, nodeOf, scaleShape, torrentIndexOf, torrentOf } from "../test/worker/support/scale-shape.ts";
 
 const { values } = parseArgs({
   options: {
@@ -55,22 +55,18 @@ const { values } = parseArgs({
 });
 const NODES = Number(values.nodes);
 const TORRENTS = Number(values.torrents);
-const ROUNDS = 6; // as epoch-scale.test.ts
-const POOL = Math.max(TORRENTS, Math.ceil((NODES * TORRENTS) / 10));
+// The scale test's epoch (test/worker/support/scale-shape.ts), remade in Node.
+const SHAPE = scaleShape(NODES, TORRENTS);
+const { rounds: ROUNDS, pool: POOL } = SHAPE;
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
-const nodeOf = (i: number) => `0x${hex(0xe000000 + i, 40)}`;
-const memberOf = (i: number) => `0x${hex(0xf000000 + i, 40)}`;
-/** Fixed width: info-hash order is index order. */
-const torrentOf = (i: number) => hex(0xd000000 + i, 40);
 const signature = `0x${"ab".repeat(65)}` as const;
 /** Transcript k of the epoch (node k ÷ ROUNDS, its round k mod ROUNDS), made the same each time it is read, in the epoch's order by k. */
-const torrentIndexOf = (k: number) => (Math.floor(k / ROUNDS) * TORRENTS + ((k % ROUNDS) % TORRENTS)) % POOL;
+const torrentIndexOfK = (k: number) => torrentIndexOf(SHAPE, Math.floor(k / ROUNDS), k % ROUNDS);
 function transcript(k: number) {
   const n = Math.floor(k / ROUNDS);
   const r = k % ROUNDS;
-  return madeTranscript(1, nodeOf(n), torrentOf(torrentIndexOf(k)), (n + r) % 20 === 0 ? "fail" : "pass", {
+  return madeTranscript(1, nodeOf(n), torrentOf(torrentIndexOfK(k)), (n + r) % 20 === 0 ? "fail" : "pass", {
     round: r,
     host: `10.${(n >> 8) & 255}.${n & 255}.1`,
     blockHashes: ["aa".repeat(32), "bb".repeat(32), "cc".repeat(32)],
@@ -169,11 +165,11 @@ async function closeRun(perPage: number): Promise<number> {
   // D1's (epoch, info_hash) index: transcript numbers by torrent (a counting sort), each page's made when read.
   const count = NODES * ROUNDS;
   const start = new Uint32Array(POOL + 1);
-  for (let k = 0; k < count; k++) start[torrentIndexOf(k) + 1]!++;
+  for (let k = 0; k < count; k++) start[torrentIndexOfK(k) + 1]!++;
   for (let i = 0; i < POOL; i++) start[i + 1]! += start[i]!;
   const next = start.slice(0, POOL);
   const byTorrent = new Uint32Array(count);
-  for (let k = 0; k < count; k++) byTorrent[next[torrentIndexOf(k)]!++] = k;
+  for (let k = 0; k < count; k++) byTorrent[next[torrentIndexOfK(k)]!++] = k;
   const torrents = torrentsOf();
   const pages = Math.max(1, Math.ceil(POOL / perPage));
   const read = (p: number): SettlePage => {
@@ -388,6 +384,8 @@ if (!values["node-only"] && !values["workerd-only"]) {
   // The worker alone in its isolate, its heap limited to 128 MB less the typed arrays (the Node
   // run's most, rounded up; 48 MB when it did not run): completing means both fit together.
   const heapMb = Number(values["edge-heap-mb"] ?? 128 - Math.ceil(typedMost ? typedMost / 1e6 + 1 : 48));
-  const ok = await edgeRun({ nodes: NODES, torrents: TORRENTS, rounds: ROUNDS, pool: POOL }, heapMb, workerdNow);
+  // Imported only now: its modules (wrangler, the edge's) would weigh on the Node run's heap figures.
+  const { edgeRun } = await import("./support/close-edge.ts");
+  const ok = await edgeRun(SHAPE, heapMb, workerdNow);
   console.log(`edge run: the close ${ok ? "completed" : "did NOT complete"} with the worker alone in its isolate under a ${heapMb} MB heap (${128 - heapMb} MB left of a Worker's 128 MB for typed arrays)`);
 }

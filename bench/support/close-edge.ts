@@ -10,19 +10,12 @@
 // output, line-buffered by stdbuf's preload) gives the most live heap in each invocation.
 
 import { openSync, readSync, rmSync, mkdirSync, statSync, closeSync } from "node:fs";
-import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
+import { join } from "node:path";
 import { ProcessGroup, run } from "../../scripts/network/processes.ts";
 import { ROOT, bin } from "../../scripts/network/chain.ts";
 import { startEdge, WRANGLER_QUIET_ENV } from "../../scripts/network/edge.ts";
-
-/** test/worker/support/scale-epoch.ts's shape. */
-export interface ScaleShape {
-  nodes: number;
-  torrents: number;
-  rounds: number;
-  pool: number;
-}
+import type { ScaleShape } from "../../test/worker/support/scale-shape.ts";
 /**
  * The scale test's generator, imported at run time: it is worker code (D1's types), outside this
  * Node program's types (tsconfig.json excludes worker/), and runs in Node on the platform proxy's D1.

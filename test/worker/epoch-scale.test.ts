@@ -21,17 +21,18 @@ import type { Env } from "../../worker/env.ts";
 import { tick } from "../../worker/scheduled.ts";
 import { D1_LIMITS, takeInvocations, throwOnBreach, violationsSoFar } from "./support/d1-guard.ts";
 import { heapMark } from "./support/heap.ts";
-import { generateScaleEpoch, nodeOf } from "./support/scale-epoch.ts";
+import { generateScaleEpoch } from "./support/scale-epoch.ts";
+import { nodeOf, scaleShape } from "./support/scale-shape.ts";
 import { admin } from "./support/worker.ts";
 
 const NODES = Number(env.SCALE_NODES) || 60;
 const TORRENTS = Number(env.SCALE_TORRENTS) || 5;
-/** Challenge rounds per node per epoch (wrangler.jsonc CHALLENGE_ROUNDS). */
-const ROUNDS = 6;
+
 /** Inputs under this size are also read whole, parsed and put back in canonical form. */
 const WHOLE_INPUTS_CHECK_BYTES = 32 * 2 ** 20;
-/** Each torrent is hosted by about 10 nodes. */
-const POOL = Math.max(TORRENTS, Math.ceil((NODES * TORRENTS) / 10));
+/** Each torrent is hosted by about 10 nodes (scale-shape.ts). */
+const SHAPE = scaleShape(NODES, TORRENTS);
+const { rounds: ROUNDS, pool: POOL } = SHAPE;
 
 describe(`epoch close at scale (${NODES} nodes × ${TORRENTS} torrents)`, () => {
   it("closes an epoch of generated transcripts and ledgers within D1's limits, with a root rebuilt from its stored leaves", { timeout: 3_600_000 }, async () => {
@@ -41,7 +42,7 @@ describe(`epoch close at scale (${NODES} nodes × ${TORRENTS} torrents)`, () => 
     const t0 = Date.now();
     // Generated inside D1 (support/scale-epoch.ts): each node hosts TORRENTS torrents of the pool
     // and is challenged ROUNDS times, one in 20 failed; each member transferred on TORRENTS torrents.
-    await generateScaleEpoch(env.DB, epoch, { nodes: NODES, torrents: TORRENTS, rounds: ROUNDS, pool: POOL });
+    await generateScaleEpoch(env.DB, epoch, SHAPE);
     const generated = Date.now() - t0;
     heapMark("data generated");
 

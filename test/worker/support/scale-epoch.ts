@@ -9,28 +9,12 @@ import { transcriptId } from "../../../protocol/challenge/schedule.ts";
 import { transcriptRow } from "../../../worker/challenge/transcript-rows.ts";
 import { schema } from "../../../worker/db/client.ts";
 import { madeTranscript } from "./transcripts.ts";
+import { MEMBER_BASE, NODE_BASE, nodeOf, TORRENT_BASE, torrentIndexOf, torrentOf, type ScaleShape } from "./scale-shape.ts";
 
-export interface ScaleShape {
-  nodes: number;
-  /** Torrents each node hosts (and each member transfers on). */
-  torrents: number;
-  /** Challenge rounds per node. */
-  rounds: number;
-  /** Torrents in the index. */
-  pool: number;
-}
-
-// The mapping, as SQL over an integer column i: node n, member m, torrent t (fixed width, so
-// info-hash order is index order).
-const NODE = (n: string) => `printf('0x%040x', ${0xe000000} + ${n})`;
-const MEMBER = (m: string) => `printf('0x%040x', ${0xf000000} + ${m})`;
-const TORRENT = (t: string) => `printf('%040x', ${0xd000000} + ${t})`;
-const hex = (i: number, len: number) => i.toString(16).padStart(len, "0");
-export const nodeOf = (i: number) => `0x${hex(0xe000000 + i, 40)}`;
-export const memberOf = (i: number) => `0x${hex(0xf000000 + i, 40)}`;
-export const torrentOf = (i: number) => hex(0xd000000 + i, 40);
-/** The torrent of node n's round r. */
-export const torrentIndexOf = (s: ScaleShape, n: number, r: number) => (n * s.torrents + (r % s.torrents)) % s.pool;
+// The mapping (scale-shape.ts), as SQL over an integer column i: node n, member m, torrent t.
+const NODE = (n: string) => `printf('0x%040x', ${NODE_BASE} + ${n})`;
+const MEMBER = (m: string) => `printf('0x%040x', ${MEMBER_BASE} + ${m})`;
+const TORRENT = (t: string) => `printf('%040x', ${TORRENT_BASE} + ${t})`;
 
 /** Integers i in [from, to) as a CTE named s. */
 const series = (from: number, to: number) => `WITH RECURSIVE s(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ${to})`;
