@@ -9,7 +9,7 @@
 import { connect } from "cloudflare:sockets";
 import { and, eq, inArray, isNull, max, ne } from "drizzle-orm";
 import type { Hex, LocalAccount } from "viem";
-import { runChallenge, type ByteStream, type ChallengeOutcome, type Verdict } from "../../protocol/challenge/client.ts";
+import { runChallenge, type ByteStream, type ChallengeOutcome } from "../../protocol/challenge/client.ts";
 import { deriveRound, transcriptId, type ChallengeableTorrent, type DerivedChallenge } from "../../protocol/challenge/schedule.ts";
 import { recordedAnswer, type ChallengeTry, type Transcript, type UnsignedTranscript } from "../../protocol/challenge/transcript.ts";
 import { signTranscript } from "../../protocol/reports/eip712.ts";
